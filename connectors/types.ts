@@ -1,0 +1,85 @@
+/**
+ * The contract every connector implements. A connector is data plus small pure functions:
+ * given a validated site it returns the files of its bundle (with where each is installed)
+ * and the install steps. The CLI, the bundle writer and the deployer only walk these lists.
+ */
+import type { CyberTraceSettings } from '../src/cybertrace/types.js';
+import type { Site } from '../src/config/site.js';
+import type { Renderer } from '../src/render/engine.js';
+
+/** How a file lands inside an existing file instead of replacing it. */
+export type MergeSpec =
+  | {
+      /** A block between `# BEGIN <marker>` / `# END <marker>` lines, replaced as a whole on every deploy. */
+      kind: 'marked-block';
+      marker: string;
+      /** Insert a new block right after the first line equal to this text (trimmed)… */
+      after?: string;
+      /** …else right before the first line equal to one of these… */
+      before?: string[];
+      /** …else at the end of the file. */
+      commentPrefix: string;
+    }
+  | {
+      /** Apply this bundle's CyberTrace settings to an existing kl_feed_service.conf (src/cybertrace/patch.ts). */
+      kind: 'cybertrace-settings';
+      settings: CyberTraceSettings;
+    };
+
+export interface InstallSpec {
+  /** Which target host gets it: 'cybertrace' or a connector id such as 'alienvault'. Targets list their roles in the site file. */
+  role: string;
+  /** Absolute path on the target. */
+  path: string;
+  mode: number;
+  /** user:group; absent = keep the existing owner, or the connecting user's for a new file. */
+  owner?: string;
+  /** Shell command run on the target against the uploaded temp file; `{file}` is replaced by its shell-quoted path. Non-zero exit = abort, target untouched. */
+  validate?: string;
+  /** Absent = the file replaces the target file whole. */
+  merge?: MergeSpec;
+  /** Ids of steps to run when this file changed. */
+  notify?: string[];
+}
+
+export interface BundleFile {
+  /** Path inside the bundle folder, POSIX separators, no leading slash. */
+  path: string;
+  content: string | Buffer;
+  /** File mode inside the bundle and the archive. */
+  mode: number;
+  install?: InstallSpec;
+}
+
+export interface InstallStep {
+  id: string;
+  role: string;
+  description: string;
+  /** Shell command run on the target (through sudo when the target says so). */
+  command: string;
+  timeoutSec: number;
+  /** 'changed': only when a file whose notify lists this id changed; 'always': on every deploy that changed anything on that host. */
+  when: 'changed' | 'always';
+  /** Data sent to the command's stdin (e.g. SQL for ossim-db), taken from this bundle file. */
+  stdinFromFile?: string;
+}
+
+export interface Connector {
+  /** Used on the command line, as the bundle folder name and as the key under `siems:` in the site file. */
+  id: string;
+  title: string;
+  /** One line for `ctconnect list`. */
+  summary: string;
+  /** SIEM versions these bundles follow. */
+  siemVersions: string;
+  /** JSON Schema of `siems.<id>` in the site file (defaults filled in by the loader). */
+  optionsSchema: Record<string, unknown>;
+  /** Checks across this connector's options (the schema checks single fields); paths are relative to `siems.<id>`. */
+  check?(options: Record<string, unknown>, site: Site): Array<{ path: Array<string | number>; message: string }>;
+  /** The CyberTrace side, derived from the same event definition as the SIEM side. */
+  cybertrace(site: Site): CyberTraceSettings;
+  /** The SIEM-side files, INSTALL.md included. The bundle writer adds the CyberTrace sheet, fragment and MANIFEST. */
+  files(site: Site, render: Renderer): BundleFile[];
+  /** Install steps run by `ctconnect deploy` after the files. */
+  steps(site: Site): InstallStep[];
+}

@@ -1,0 +1,52 @@
+/**
+ * MANIFEST: one line per bundle file with its sha256, mode, size, and where it is installed.
+ * Plain text so it reads well and diffs well; `sha256sum -c` style checks work on the first two columns.
+ */
+import { createHash } from 'node:crypto';
+import type { BundleFile, Connector } from '../../connectors/types.js';
+
+export const MANIFEST_PATH = 'MANIFEST';
+
+export function sha256(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+function installColumn(f: BundleFile): string {
+  if (!f.install) return '-';
+  const how = f.install.merge ? (f.install.merge.kind === 'marked-block' ? ' (block)' : ' (settings patch)') : '';
+  return `${f.install.role}:${f.install.path}${how}`;
+}
+
+export function renderManifest(connector: Connector, files: BundleFile[]): string {
+  const lines = [
+    `# ctconnect bundle: ${connector.id} (${connector.title})`,
+    '# sha256  mode  size  path  install (role:path on the target, "-" = not installed)',
+  ];
+  for (const f of files) {
+    const size = typeof f.content === 'string' ? Buffer.byteLength(f.content) : f.content.length;
+    lines.push(`${sha256(f.content)}  ${f.mode.toString(8).padStart(4, '0')}  ${size}  ${f.path}  ${installColumn(f)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function manifestFile(connector: Connector, files: BundleFile[]): BundleFile {
+  return { path: MANIFEST_PATH, content: renderManifest(connector, files), mode: 0o644 };
+}
+
+export interface ManifestEntry {
+  sha256: string;
+  mode: number;
+  size: number;
+  path: string;
+  install: string;
+}
+
+export function parseManifest(text: string): ManifestEntry[] {
+  return text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [sha, mode, size, path, install] = l.split('  ');
+      return { sha256: sha, mode: parseInt(mode, 8), size: Number(size), path, install };
+    });
+}

@@ -1,0 +1,52 @@
+/** `ctconnect generate <siem…> | --all`: site file → bundle folders and archives. */
+import type { Command } from 'commander';
+import { UserError } from '../core/errors.js';
+import { loadSite } from '../config/load.js';
+import { allConnectors, getConnector } from '../../connectors/registry.js';
+import { buildBundle, type Bundle } from '../bundle/build.js';
+import { writeBundles } from '../bundle/write.js';
+import { createRenderer } from '../render/engine.js';
+import { action } from './run.js';
+
+interface GenerateOptions {
+  all?: boolean;
+  config?: string;
+  out: string;
+  archive: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('generate')
+    .description('generate the bundles of the named SIEMs (or --all configured in the site file)')
+    .argument('[siem...]', 'connector ids, see `ctconnect list`')
+    .option('--all', 'every SIEM configured under `siems:` in the site file')
+    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-o, --out <dir>', 'output folder', 'out')
+    .option('--archive <format>', 'archive next to each folder: tar.gz, zip or none', 'tar.gz')
+    .option('--json', 'print the result as JSON')
+    .action(action(async (siems: string[], opts: GenerateOptions) => {
+      if (!['tar.gz', 'zip', 'none'].includes(opts.archive)) throw new UserError(`--archive: must be tar.gz, zip or none (got "${opts.archive}")`);
+      if (opts.all && siems.length > 0) throw new UserError('give either SIEM names or --all, not both');
+      const site = loadSite(opts.config);
+      let connectors;
+      if (opts.all) {
+        connectors = allConnectors().filter((c) => site.siems[c.id] !== undefined);
+        if (connectors.length === 0) throw new UserError(`${site.source}: no SIEM is configured under "siems:"`);
+      } else {
+        if (siems.length === 0) throw new UserError('name at least one SIEM (see `ctconnect list`) or use --all');
+        connectors = [...new Set(siems)].map(getConnector);
+      }
+      const render = createRenderer();
+      // Build every bundle before writing any, so one bad connector leaves nothing half-written.
+      const bundles: Bundle[] = connectors.map((c) => buildBundle(c, site, render));
+      const written = await writeBundles(bundles, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none');
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ site: site.source, bundles: written }, null, 2) + '\n');
+      } else {
+        process.stdout.write(`site: ${site.source}\n`);
+        for (const w of written) process.stdout.write(`${w.id}: ${w.files} files in ${w.folder}${w.archive ? `, archive ${w.archive}` : ''}\n`);
+      }
+    }));
+}

@@ -1,0 +1,23 @@
+/** `ctconnect init [FILE]`: write the commented example site file as a starting point. */
+import type { Command } from 'commander';
+import { copyFileSync, constants } from 'node:fs';
+import { exampleSitePath } from '../core/paths.js';
+import { UserError } from '../core/errors.js';
+import { action } from './run.js';
+
+export function register(program: Command): void {
+  program
+    .command('init')
+    .description('write the commented example site file (default: site.yaml); never overwrites')
+    .argument('[file]', 'where to write it', 'site.yaml')
+    .action(action((file: string) => {
+      try {
+        copyFileSync(exampleSitePath(), file, constants.COPYFILE_EXCL);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') throw new UserError(`${file}: already exists; not overwritten (choose another name or remove it)`);
+        throw new UserError(`${file}: cannot write (${code ?? (e as Error).message})`);
+      }
+      process.stdout.write(`wrote ${file}: edit the addresses, then run \`ctconnect validate --config ${file}\`\n`);
+    }));
+}

@@ -1,0 +1,35 @@
+/** `ctconnect list`: the connectors and what each bundle contains (for the built-in example site). */
+import type { Command } from 'commander';
+import { allConnectors } from '../../connectors/registry.js';
+import { loadSite } from '../config/load.js';
+import { buildBundle } from '../bundle/build.js';
+import { createRenderer } from '../render/engine.js';
+import { action } from './run.js';
+
+export function register(program: Command): void {
+  program
+    .command('list')
+    .description('list the connectors and the files of their bundles')
+    .option('-c, --config <file>', 'site file used to list the bundle files (default: the built-in example site)')
+    .option('--json', 'print the result as JSON')
+    .action(action((opts: { config?: string; json?: boolean }) => {
+      const site = loadSite(opts.config);
+      const render = createRenderer();
+      const rows = allConnectors().map((c) => {
+        const configured = site.siems[c.id] !== undefined;
+        const files = configured
+          ? buildBundle(c, site, render).files.map((f) => ({ path: f.path, install: f.install ? `${f.install.role}:${f.install.path}` : null }))
+          : [];
+        return { id: c.id, title: c.title, summary: c.summary, siemVersions: c.siemVersions, configured, files };
+      });
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        return;
+      }
+      for (const r of rows) {
+        process.stdout.write(`${r.id} — ${r.title}\n  ${r.summary}\n  versions: ${r.siemVersions}\n`);
+        if (!r.configured) process.stdout.write(`  (not configured in ${site.source})\n`);
+        for (const f of r.files) process.stdout.write(`    ${f.path}${f.install ? `  → ${f.install}` : ''}\n`);
+      }
+    }));
+}

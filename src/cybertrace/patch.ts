@@ -1,0 +1,488 @@
+/**
+ * Applies a connector's CyberTrace settings to an existing kl_feed_service.conf (3.x/4.x layout).
+ * The file is parsed only to learn where elements start and end; the result is the original
+ * text with replacements spliced in, so comments, layout, line endings, the XML declaration
+ * and every element we do not own stay byte for byte as they were.
+ */
+import { SaxesParser } from 'saxes';
+import type { CyberTraceSettings } from './types.js';
+import {
+  DEFAULT_FINISHED_EVENT_TEXT,
+  renderDefaultSource,
+  renderRegexp,
+  xmlContent,
+  type XmlLayout,
+} from './fragment.js';
+import { xmlAttr } from '../render/escape.js';
+
+/** The input cannot be patched: not well-formed, wrong root, ambiguous or unsupported layout. */
+export class ConfigPatchError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(line === undefined ? reason : `${line}:${column}: ${reason}`);
+    this.name = 'ConfigPatchError';
+  }
+}
+
+export interface PatchResult {
+  text: string;
+  changed: boolean;
+  changes: string[];
+}
+
+// ---- a position-aware view of the document ----
+
+interface Attr {
+  name: string;
+  value: string;
+  /** Offsets of the raw value, between the quotes. */
+  start: number;
+  end: number;
+}
+
+interface El {
+  name: string;
+  attrs: Attr[];
+  /** Where the start tag is (1-based), for messages. */
+  line: number;
+  column: number;
+  /** Offset of '<'. */
+  start: number;
+  /** Offset just after the '>' of the start tag. */
+  openEnd: number;
+  /** Offset of '</' (= openEnd when self-closing). */
+  closeStart: number;
+  /** Offset just after the element. */
+  end: number;
+  selfClosing: boolean;
+  children: El[];
+  /** Text and CDATA directly inside, decoded. */
+  text: string;
+  /** Comments, PIs or child elements inside. */
+  hasMarkup: boolean;
+  /** End offset of the last child element, comment or PI. */
+  lastChildEnd?: number;
+}
+
+function parseConfig(text: string): El {
+  const parser = new SaxesParser({ position: true });
+  const stack: El[] = [];
+  let pending: El | undefined;
+  let root: El | undefined;
+  const fail = (reason: string): never => {
+    throw new ConfigPatchError(reason, parser.line, parser.column);
+  };
+  parser.on('error', (err) => {
+    // saxes prefixes "line:column: "; we report the position ourselves.
+    fail(err.message.replace(/^\d+:\d+: /, ''));
+  });
+  parser.on('opentagstart', (tag) => {
+    // The event fires once the name and the character after it were read.
+    const start = text.lastIndexOf('<', parser.position - 1);
+    const { line, column } = lineColumn(text, start);
+    pending = {
+      name: tag.name, attrs: [], line, column, start,
+      openEnd: -1, closeStart: -1, end: -1, selfClosing: false, children: [], text: '', hasMarkup: false,
+    };
+    if (stack.length === 0 && tag.name !== 'Configuration') {
+      fail(`the root element is <${tag.name}>, expected <Configuration> (kl_feed_service.conf)`);
+    }
+  });
+  parser.on('attribute', (a) => {
+    // Fires right after the closing quote; a value cannot contain its own quote character.
+    const end = parser.position - 1;
+    const start = text.lastIndexOf(text[end]!, end - 1) + 1;
+    pending!.attrs.push({ name: a.name, value: a.value, start, end });
+  });
+  parser.on('opentag', (tag) => {
+    const el = pending!;
+    el.openEnd = parser.position;
+    el.selfClosing = tag.isSelfClosing;
+    const parent = stack[stack.length - 1];
+    if (parent) {
+      parent.children.push(el);
+      parent.hasMarkup = true;
+    } else {
+      root = el;
+    }
+    stack.push(el);
+  });
+  parser.on('closetag', () => {
+    const el = stack.pop()!;
+    el.end = parser.position;
+    el.closeStart = el.selfClosing ? el.openEnd : text.lastIndexOf('</', parser.position - 1);
+    const parent = stack[stack.length - 1];
+    if (parent) parent.lastChildEnd = el.end;
+  });
+  const addText = (t: string): void => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += t;
+  };
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  const markup = (): void => {
+    const top = stack[stack.length - 1];
+    if (top) {
+      top.hasMarkup = true;
+      top.lastChildEnd = parser.position;
+    }
+  };
+  parser.on('comment', markup);
+  parser.on('processinginstruction', markup);
+  parser.write(text).close();
+  if (!root) throw new ConfigPatchError('the document has no root element');
+  return root;
+}
+
+/** 1-based line and column of an offset, for messages. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+// ---- edits ----
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+function applyEdits(text: string, edits: Edit[]): string {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  let out = '';
+  let at = 0;
+  for (const e of sorted) {
+    if (e.start < at) throw new Error(`internal: overlapping edits at offset ${e.start}`);
+    out += text.slice(at, e.start) + e.text;
+    at = e.end;
+  }
+  return out + text.slice(at);
+}
+
+/** Indentation of the line `pos` is on, or null when something other than blanks precedes it there. */
+function indentBefore(text: string, pos: number): string | null {
+  let i = pos - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  if (i >= 0 && text[i] !== '\n') return null;
+  return text.slice(i + 1, pos);
+}
+
+/** One level of indentation as the file uses it: the first child indented deeper than its parent. */
+function detectIndentUnit(text: string, root: El): string {
+  const walk = (el: El): string | null => {
+    const own = indentBefore(text, el.start);
+    for (const c of el.children) {
+      const ci = indentBefore(text, c.start);
+      if (own !== null && ci !== null && ci.length > own.length && ci.startsWith(own)) return ci.slice(own.length);
+      const deeper = walk(c);
+      if (deeper) return deeper;
+    }
+    return null;
+  };
+  return walk(root) ?? '    ';
+}
+
+/** What the file should contain under one parent element. */
+type Want =
+  | { kind: 'text'; name: string; value: string }
+  | { kind: 'enabled'; name: string; value: boolean }
+  | { kind: 'source' }
+  | { kind: 'section'; name: string; children: Want[] };
+
+class Patcher {
+  readonly edits: Edit[] = [];
+  readonly changes: string[] = [];
+  readonly eol: string;
+  readonly unit: string;
+
+  constructor(
+    readonly text: string,
+    root: El,
+    readonly s: CyberTraceSettings,
+  ) {
+    this.eol = text.includes('\r\n') ? '\r\n' : '\n';
+    this.unit = detectIndentUnit(text, root);
+  }
+
+  private layout(): XmlLayout {
+    return { eol: this.eol, unit: this.unit };
+  }
+
+  /** The one child matching; two are ambiguous (which one the service reads is not documented), so refuse. */
+  private findChild(parent: El, name: string, path: string, match: (e: El) => boolean = () => true): El | undefined {
+    const found = parent.children.filter((c) => c.name === name && match(c));
+    if (found.length > 1) {
+      const lines = found.map((f) => f.line).join(' and ');
+      throw new ConfigPatchError(`${path} appears ${found.length} times (lines ${lines}); keep one and try again`, found[1]!.line, found[1]!.column);
+    }
+    return found[0];
+  }
+
+  reconcile(parent: El, wants: Want[], path: string): void {
+    const missing: Want[] = [];
+    for (const w of wants) {
+      const name = w.kind === 'source' ? 'Source' : w.name;
+      const childPath = w.kind === 'source' ? `${path}/Source[id=default]` : `${path}/${name}`;
+      const el = w.kind === 'source'
+        ? this.findChild(parent, 'Source', childPath, (e) => attr(e, 'id')?.value === 'default')
+        : this.findChild(parent, name, childPath);
+      if (!el) {
+        missing.push(w);
+        this.changes.push(`${childPath}: created`);
+        continue;
+      }
+      switch (w.kind) {
+        case 'text':
+          this.setText(el, w.value, childPath);
+          break;
+        case 'enabled':
+          this.setAttr(el, 'enabled', String(w.value), childPath);
+          break;
+        case 'source':
+          this.setSource(el, childPath);
+          break;
+        case 'section':
+          this.reconcile(el, w.children, childPath);
+          break;
+      }
+    }
+    if (missing.length) this.appendChildren(parent, missing);
+  }
+
+  private setText(el: El, value: string, path: string): void {
+    if (!el.hasMarkup && el.text === value) return;
+    const content = xmlContent(value);
+    if (el.selfClosing) {
+      this.edits.push({ start: el.start, end: el.end, text: `${this.openTag(el)}${content}</${el.name}>` });
+    } else {
+      this.edits.push({ start: el.openEnd, end: el.closeStart, text: content });
+    }
+    this.changes.push(`${path}: replaced`);
+  }
+
+  /** The start tag of a self-closing element, rewritten as an opening tag with its attributes as they were. */
+  private openTag(el: El): string {
+    const raw = this.text.slice(el.start, el.openEnd);
+    return raw.replace(/\s*\/>$/, '>');
+  }
+
+  private setAttr(el: El, name: string, value: string, path: string): void {
+    const a = attr(el, name);
+    if (a && a.value === value) return;
+    if (a) {
+      this.edits.push({ start: a.start, end: a.end, text: xmlAttr(value) });
+    } else {
+      const at = el.start + 1 + el.name.length;
+      this.edits.push({ start: at, end: at, text: ` ${name}="${xmlAttr(value)}"` });
+    }
+    this.changes.push(`${path}: ${name} set to ${value}`);
+  }
+
+  private setSource(el: El, path: string): void {
+    const want = this.s.input.regexps;
+    const same =
+      el.children.length === want.length &&
+      el.children.every((c, i) => {
+        const r = want[i]!;
+        return (
+          c.name === r.name &&
+          !c.hasMarkup &&
+          c.text === r.pattern &&
+          c.attrs.length === 2 &&
+          attr(c, 'type')?.value === r.type &&
+          attr(c, 'extract')?.value === r.extract
+        );
+      });
+    if (same) return;
+    const indent = indentBefore(this.text, el.start);
+    const firstChild = el.children[0];
+    const childIndent = firstChild ? indentBefore(this.text, firstChild.start) : null;
+    let rendered: string;
+    if (indent === null) {
+      rendered = renderDefaultSource(want, '', null);
+    } else {
+      // Keep the children's own indentation when the file has one that is deeper than the Source.
+      const unit = childIndent !== null && childIndent.length > indent.length && childIndent.startsWith(indent)
+        ? childIndent.slice(indent.length)
+        : this.unit;
+      rendered = renderDefaultSource(want, indent, { eol: this.eol, unit });
+    }
+    this.edits.push({ start: el.start, end: el.end, text: rendered });
+    this.changes.push(`${path}: replaced (${want.length} regexps: ${want.map((r) => r.name).join(', ')})`);
+  }
+
+  /** New elements go after the parent's last child, on their own lines, indented like their siblings. */
+  private appendChildren(parent: El, wants: Want[]): void {
+    const parentIndent = indentBefore(this.text, parent.start);
+    const sibling = parent.children.find((c) => indentBefore(this.text, c.start) !== null);
+    const childIndent = sibling ? indentBefore(this.text, sibling.start)! : parentIndent === null ? null : parentIndent + this.unit;
+    const eol = this.eol;
+    const items = wants.map((w) => this.render(w, childIndent ?? ''));
+    if (childIndent === null) {
+      // The parent shares its line with other markup: stay on one line too.
+      const joined = items.join('');
+      if (parent.selfClosing) this.edits.push({ start: parent.start, end: parent.end, text: `${this.openTag(parent)}${joined}</${parent.name}>` });
+      else this.edits.push({ start: parent.lastChildEnd ?? parent.closeStart, end: parent.lastChildEnd ?? parent.closeStart, text: joined });
+      return;
+    }
+    const block = items.map((i) => `${childIndent}${i}`).join(eol);
+    const closeIndent = parentIndent ?? '';
+    if (parent.selfClosing) {
+      this.edits.push({ start: parent.start, end: parent.end, text: `${this.openTag(parent)}${eol}${block}${eol}${closeIndent}</${parent.name}>` });
+    } else if (parent.lastChildEnd !== undefined) {
+      this.edits.push({ start: parent.lastChildEnd, end: parent.lastChildEnd, text: `${eol}${block}` });
+    } else if (/^\s*$/.test(this.text.slice(parent.openEnd, parent.closeStart))) {
+      this.edits.push({ start: parent.openEnd, end: parent.closeStart, text: `${eol}${block}${eol}${closeIndent}` });
+    } else {
+      this.edits.push({ start: parent.closeStart, end: parent.closeStart, text: `${eol}${block}${eol}${closeIndent}` });
+    }
+  }
+
+  /** A new element, whose first line the caller indents with `indent`. */
+  private render(w: Want, indent: string): string {
+    const layout = this.layout();
+    switch (w.kind) {
+      case 'text':
+        return `<${w.name}>${xmlContent(w.value)}</${w.name}>`;
+      case 'enabled':
+        return `<${w.name} enabled="${w.value}">${DEFAULT_FINISHED_EVENT_TEXT}</${w.name}>`;
+      case 'source':
+        return renderDefaultSource(this.s.input.regexps, indent, layout);
+      case 'section': {
+        const inner = indent + this.unit;
+        const kids = w.children.map((c) => `${inner}${this.render(c, inner)}`).join(layout.eol);
+        return `<${w.name}>${layout.eol}${kids}${layout.eol}${indent}</${w.name}>`;
+      }
+    }
+  }
+
+  renameFeedFields(root: El): void {
+    const renames = new Map(Object.entries(this.s.feedFieldRenames));
+    if (renames.size === 0) return;
+    const feeds = root.children.filter((c) => c.name === 'Feeds');
+    if (feeds.length === 0) {
+      this.changes.push('Feeds: no Feeds element, nothing to rename');
+      return;
+    }
+    const counts = new Map<string, number>();
+    const visit = (el: El): void => {
+      const a = attr(el, 'input_regexp_to_match');
+      const to = a && renames.get(a.value);
+      if (a && to !== undefined && to !== a.value) {
+        this.edits.push({ start: a.start, end: a.end, text: xmlAttr(to) });
+        const key = `${a.value}→${to}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      el.children.forEach(visit);
+    };
+    feeds.forEach((f) => f.children.forEach(visit));
+    for (const [key, n] of counts) this.changes.push(`Feeds: ${n} input_regexp_to_match renamed ${key}`);
+  }
+}
+
+function attr(el: El, name: string): Attr | undefined {
+  return el.attrs.find((a) => a.name === name);
+}
+
+/**
+ * Applies `s` to the text of a kl_feed_service.conf. Throws ConfigPatchError (with line and
+ * column) when the text is not well-formed XML, its root is not <Configuration>, an element we
+ * set appears twice, or the file uses the 5.x layout. Applying the result again changes nothing.
+ */
+export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSettings): PatchResult {
+  const root = parseConfig(originalXml);
+  const domains = root.children.find((c) => c.name === 'Domains');
+  if (domains) {
+    throw new ConfigPatchError('this is a CyberTrace 5.x file (<Domains>); only the 3.x/4.x layout is supported', domains.line, domains.column);
+  }
+  // Fail on bad settings before touching anything (names, characters XML cannot hold).
+  s.input.regexps.forEach(renderRegexp);
+
+  const p = new Patcher(originalXml, root, s);
+  const input: Want[] = [{ kind: 'text', name: 'ConnectionString', value: s.input.connectionString }];
+  if (s.input.eventDelimiter !== undefined) input.push({ kind: 'text', name: 'EventDelimiter', value: s.input.eventDelimiter });
+  input.push({ kind: 'section', name: 'RegExps', children: [{ kind: 'source' }] });
+
+  const o = s.output;
+  const output: Want[] = [
+    { kind: 'text', name: 'ConnectionString', value: o.connectionString },
+    { kind: 'text', name: 'EventFormat', value: o.eventFormat },
+  ];
+  if (o.alertFormat !== undefined) output.push({ kind: 'text', name: 'AlertFormat', value: o.alertFormat });
+  output.push(
+    { kind: 'text', name: 'RecordFieldContextFormat', value: o.recordFieldContextFormat },
+    { kind: 'text', name: 'ActionableFieldContextFormat', value: o.actionableFieldContextFormat },
+    { kind: 'enabled', name: 'FinishedEventFormat', value: o.finishedEventEnabled },
+  );
+
+  p.reconcile(root, [
+    { kind: 'section', name: 'InputSettings', children: input },
+    { kind: 'section', name: 'OutputSettings', children: output },
+  ], 'Configuration');
+  if (o.alertFormat === undefined) {
+    const out = root.children.find((c) => c.name === 'OutputSettings');
+    if (out?.children.some((c) => c.name === 'AlertFormat')) {
+      p.changes.push('OutputSettings/AlertFormat: kept as it is (this integration sets no AlertFormat)');
+    }
+  }
+  p.renameFeedFields(root);
+
+  const text = applyEdits(originalXml, p.edits);
+  // The splice must never produce a file the service cannot read.
+  try {
+    parseConfig(text);
+  } catch (e) {
+    throw new Error(`internal: the patched file is not well-formed (${(e as Error).message})`);
+  }
+  const changes = p.changes.map((c) => c.replace(/^Configuration\//, ''));
+  return { text, changed: text !== originalXml, changes };
+}
+
+/** Text encodings a kl_feed_service.conf may declare that Node can write back unchanged. */
+export type ConfigEncoding = 'utf8' | 'latin1' | 'ascii';
+
+/**
+ * Decodes the bytes of a config file as its XML declaration says (UTF-8 when it says nothing),
+ * keeping a byte-order mark in the text so that writing it back gives the same bytes.
+ */
+export function decodeConfigBytes(bytes: Uint8Array): { text: string; encoding: ConfigEncoding } {
+  if ((bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes[0] === 0xff && bytes[1] === 0xfe)) {
+    throw new ConfigPatchError('the file is UTF-16; only UTF-8, US-ASCII and ISO-8859-1 files are supported');
+  }
+  const head = Buffer.from(bytes.subarray(0, 200)).toString('latin1');
+  const declared = /^(?:\uFEFF|\u00EF\u00BB\u00BF)?<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase();
+  let encoding: ConfigEncoding;
+  if (declared === undefined || declared === 'utf-8' || declared === 'utf8') encoding = 'utf8';
+  else if (declared === 'iso-8859-1' || declared === 'latin1' || declared === 'iso_8859-1') encoding = 'latin1';
+  else if (declared === 'us-ascii' || declared === 'ascii') encoding = 'ascii';
+  else throw new ConfigPatchError(`the file declares encoding "${declared}"; only UTF-8, US-ASCII and ISO-8859-1 are supported`, 1, 1);
+  if (encoding === 'utf8') {
+    try {
+      return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes), encoding };
+    } catch {
+      throw new ConfigPatchError('the file is not valid UTF-8');
+    }
+  }
+  const text = Buffer.from(bytes).toString('latin1');
+  if (encoding === 'ascii' && /[^\u0000-\u007f]/.test(text)) throw new ConfigPatchError('the file declares US-ASCII but holds other bytes');
+  return { text, encoding };
+}
+
+/** Encodes text for a file of the given encoding; refuses characters it cannot hold rather than writing "?". */
+export function encodeConfigText(text: string, encoding: ConfigEncoding): Buffer {
+  const limit = encoding === 'latin1' ? 0xff : encoding === 'ascii' ? 0x7f : Infinity;
+  if (limit !== Infinity) {
+    for (const ch of text) {
+      if (ch.codePointAt(0)! > limit) {
+        throw new ConfigPatchError(`character ${JSON.stringify(ch)} cannot be written in a ${encoding === 'latin1' ? 'ISO-8859-1' : 'US-ASCII'} file`);
+      }
+    }
+    return Buffer.from(text, 'latin1');
+  }
+  return Buffer.from(text, 'utf8');
+}
