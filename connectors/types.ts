@@ -6,6 +6,7 @@
 import type { CyberTraceSettings } from '../src/cybertrace/types.js';
 import type { Site } from '../src/config/site.js';
 import type { Renderer } from '../src/render/engine.js';
+import type { FieldRole } from '../src/cybertrace/event-contract.js';
 
 /** How a file lands inside an existing file instead of replacing it. */
 export type MergeSpec =
@@ -64,6 +65,31 @@ export interface InstallStep {
   stdinFromFile?: string;
 }
 
+/** An indicator as used by `verify` and `simulate`. */
+export interface Indicator {
+  type: 'url' | 'ip' | 'md5' | 'sha1' | 'sha256';
+  value: string;
+}
+
+/** An event from CyberTrace as the SIEM side reads it, keyed by field role (see src/cybertrace/event-contract.ts). */
+export interface ParsedEvent {
+  kind: 'detection' | 'alert';
+  fields: Partial<Record<FieldRole, string>>;
+  /** Record context pairs in order, as the SIEM shows them. */
+  context: Array<[string, string]>;
+}
+
+/**
+ * How events cross the wire for this SIEM, used by `verify`, `simulate` and round-trip tests:
+ * what the SIEM forwards to CyberTrace, and how it reads what CyberTrace sends back.
+ */
+export interface WireContract {
+  /** One event carrying `indicator`, exactly as this SIEM forwards it to the CyberTrace input port (no trailing LF). */
+  forwardedEvent(indicator: Indicator, site: Site): string;
+  /** Parses one event CyberTrace sent to this SIEM with the SIEM-side parser of the bundle; throws Error saying what did not match. */
+  parseEvent(line: string, site: Site): ParsedEvent;
+}
+
 export interface Connector {
   /** Used on the command line, as the bundle folder name and as the key under `siems:` in the site file. */
   id: string;
@@ -82,4 +108,6 @@ export interface Connector {
   files(site: Site, render: Renderer): BundleFile[];
   /** Install steps run by `ctconnect deploy` after the files. */
   steps(site: Site): InstallStep[];
+  /** Wire formats for verify/simulate and the round-trip tests. */
+  wire: WireContract;
 }

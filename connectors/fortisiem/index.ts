@@ -19,6 +19,7 @@ import {
 } from './contract.js';
 import { fortisiemOptionsSchema, type FortiSiemOptions } from './options.js';
 import { SAMPLE_DETECTIONS, SAMPLE_ALERTS } from './samples.js';
+import { fortisiemWire } from './wire.js';
 
 const options = (site: Site): FortiSiemOptions => site.siems.fortisiem as unknown as FortiSiemOptions;
 
@@ -128,6 +129,7 @@ export const fortisiem: Connector = {
   cybertrace,
   files,
   steps: () => [],
+  wire: fortisiemWire,
 };
 
 /** Exposed for tests: the placeholders of the detection event with their roles. */

@@ -35,8 +35,8 @@ export const fortisiemOptionsSchema = {
     organization: label,
     reporting_devices: { type: 'array', minItems: 1, items: label, default: ['All'] },
     event_types: { type: 'array', minItems: 1, items: label, default: ['All'] },
-    source_ip: { type: 'string', format: 'ipv4', description: 'IPv4 address' },
-    destination_ip: { type: 'string', format: 'ipv4', description: 'IPv4 address' },
+    source_ip: { type: 'string', format: 'ipv4', description: 'an IPv4 address' },
+    destination_ip: { type: 'string', format: 'ipv4', description: 'an IPv4 address' },
     severity: label,
     regex_filter: { type: 'string', minLength: 1, maxLength: 1000, pattern: '^[^\\r\\n`]+$', description: 'a regular expression on one line, without backticks' },
     actionable_fields: {

@@ -5,34 +5,35 @@ import { allConnectors } from '../../connectors/registry.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { UserError } from '../core/errors.js';
-import { action, reportError } from './run.js';
+import { action } from './run.js';
+
+/** Loads the site and renders every configured bundle in memory; throws on the first problem. */
+function check(config?: string): { source: string; siems: string[]; targets: string[] } {
+  const site = loadSite(config);
+  const render = createRenderer();
+  const configured = allConnectors().filter((c) => site.siems[c.id] !== undefined);
+  for (const c of configured) buildBundle(c, site, render);
+  return { source: site.source, siems: configured.map((c) => c.id), targets: site.targets.map((t) => t.name) };
+}
 
 export function register(program: Command): void {
   program
     .command('validate')
     .description('check the site file and render every configured bundle in memory; writes nothing')
     .option('-c, --config <file>', 'site file (default: the built-in example site)')
-    .option('--json', 'print the result as JSON')
-    .action(action(async (opts: { config?: string; json?: boolean }) => {
+    .option('--json', 'print the result as JSON (problems included; the exit code still tells)')
+    .action(action((opts: { config?: string; json?: boolean }) => {
       if (!opts.json) {
-        const site = loadSite(opts.config);
-        const render = createRenderer();
-        const configured = allConnectors().filter((c) => site.siems[c.id] !== undefined);
-        for (const c of configured) buildBundle(c, site, render);
-        process.stdout.write(`${site.source}: valid; bundles: ${configured.map((c) => c.id).join(', ') || '(no SIEM configured)'}; targets: ${site.targets.length}\n`);
+        const r = check(opts.config);
+        process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
         return 0;
       }
       try {
-        const site = loadSite(opts.config);
-        const render = createRenderer();
-        const configured = allConnectors().filter((c) => site.siems[c.id] !== undefined);
-        for (const c of configured) buildBundle(c, site, render);
-        process.stdout.write(JSON.stringify({ valid: true, source: site.source, siems: configured.map((c) => c.id), targets: site.targets.map((t) => t.name) }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ valid: true, ...check(opts.config) }, null, 2) + '\n');
         return 0;
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         process.stdout.write(JSON.stringify({ valid: false, error: e.message, problems: e.details }, null, 2) + '\n');
-        reportError(e);
         return 1;
       }
     }));

@@ -12,23 +12,24 @@ const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 export const categoryName = {
   type: 'string',
   pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,127}$',
-  description: 'feed category as in the feed\'s category attribute: letters, digits, "_", "-", "."',
+  description: 'a feed category name (a letter, then letters, digits, "_", "-", "."; at most 128)',
 } as const;
 
 /** An IPv4 address or a DNS host name (no ports, no spaces, no quotes). */
 export const hostAddress = {
   type: 'string',
-  anyOf: [{ format: 'ipv4' }, { format: 'hostname' }],
-  description: 'IPv4 address or host name',
+  // A name made of digits and dots only is a mistyped IPv4 address, not a host name.
+  anyOf: [{ format: 'ipv4' }, { format: 'hostname', pattern: '[A-Za-z]' }],
+  description: 'an IPv4 address or a host name',
 } as const;
 
-export const ipv4Address = { type: 'string', format: 'ipv4', description: 'IPv4 address' } as const;
+export const ipv4Address = { type: 'string', format: 'ipv4', description: 'an IPv4 address' } as const;
 
 /** An absolute POSIX path without characters that would need quoting in configs or shells. */
 export const absolutePath = {
   type: 'string',
   pattern: '^/[A-Za-z0-9_./+-]*$',
-  description: 'absolute path (letters, digits, "_", "-", ".", "/", "+")',
+  description: 'an absolute path (letters, digits, "_", "-", ".", "/", "+")',
 } as const;
 
 export const portNumber = port;
@@ -48,14 +49,14 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
         required: ['address'],
         properties: {
           address: hostAddress,
-          listen_address: { type: 'string', format: 'ipv4' },
+          listen_address: ipv4Address,
           input_port: { ...port, default: 9999 },
           return_port: { ...port, default: 9998 },
           platform: { enum: ['linux', 'windows'], default: 'linux' },
           install_dir: {
             type: 'string',
             pattern: '^(/[A-Za-z0-9_./+-]*|[A-Za-z]:\\\\[^"\'%;|<>\\r\\n]*)$',
-            description: 'absolute Linux path or Windows path such as C:\\CyberTrace',
+            description: 'an absolute Linux path or a Windows path such as C:\\CyberTrace',
           },
           version: { enum: ['3.x', '4.x'], default: '4.x' },
         },

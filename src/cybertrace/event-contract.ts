@@ -43,6 +43,11 @@ export interface EventContract {
   partSeparator: string;
   /** Placeholders used inside the prefix, with their roles (e.g. %Date%). */
   prefixFields?: Array<{ placeholder: string; role: FieldRole }>;
+  /**
+   * Placeholders written right after the last part with no separator, e.g. `%RecordContext%`
+   * when the context pair format itself starts with the part separator (`|%ParamName%=%ParamValue%`).
+   */
+  suffixFields?: Array<{ placeholder: string; role: FieldRole }>;
 }
 
 /** The CyberTrace format string (EventFormat / AlertFormat) of a contract. */
@@ -57,7 +62,7 @@ export function formatString(c: EventContract): string {
         return `%${p.placeholder}%`;
     }
   });
-  return c.prefix + parts.join(c.partSeparator);
+  return c.prefix + parts.join(c.partSeparator) + (c.suffixFields ?? []).map((f) => `%${f.placeholder}%`).join('');
 }
 
 /** Every placeholder a contract uses, with its role. */
@@ -67,6 +72,7 @@ export function contractFields(c: EventContract): Array<{ placeholder: string; r
     if (p.kind === 'field') out.push({ placeholder: p.placeholder, role: p.role, key: p.key });
     if (p.kind === 'bare') out.push({ placeholder: p.placeholder, role: p.role });
   }
+  out.push(...(c.suffixFields ?? []));
   return out;
 }
 

@@ -150,9 +150,9 @@ function edgeWhitespaceNote(value: string): string {
   return notes.length ? `${notes.join(', ')}; keep ${notes.length > 1 ? 'them' : 'it'}` : '';
 }
 
-/** Short, plain values go inline in the table; the rest get a block of their own. */
+/** Short, plain values go inline in the table; the rest (and any that needs CDATA in the file) get a block of their own. */
 function fitsInline(value: string): boolean {
-  return value.length > 0 && value.length <= 60 && !/[|`]/.test(value) && value === value.trim();
+  return value.length > 0 && value.length <= 60 && !/[|`]/.test(value) && !needsCdata(value);
 }
 
 interface SheetItem {
@@ -185,8 +185,7 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
     }
     const inline = fitsInline(value);
     if (!inline) blocks.push({ path, element, value });
-    const note = [edgeWhitespaceNote(value), inline ? '' : 'exact value below'].filter(Boolean).join('; ');
-    out.push(`| \`${path}\` | ${inline ? codeSpan(value, true) : `see [Exact values](#exact-values)`} | ${note} |`);
+    out.push(`| \`${path}\` | ${inline ? codeSpan(value, true) : '[exact value below](#exact-values)'} | ${edgeWhitespaceNote(value)} |`);
   };
   valueRow('InputSettings > ConnectionString', 'ConnectionString', s.input.connectionString);
   valueRow('InputSettings > EventDelimiter', 'EventDelimiter', s.input.eventDelimiter, 'keep the existing one');
@@ -216,7 +215,8 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
   out.push('Children of `Configuration > InputSettings > RegExps > Source id="default"`. Each name can be used as `%NAME%` in the output formats.', '');
   out.push('| Name | Type | Extract | Purpose | Pattern |', '|---|---|---|---|---|');
   for (const r of s.input.regexps) {
-    out.push(`| ${codeSpan(r.name, true)} | ${r.type} | ${r.extract} | ${markdownText(r.purpose)} | ${codeSpan(r.pattern, true)} |`);
+    const edges = edgeWhitespaceNote(r.pattern);
+    out.push(`| ${codeSpan(r.name, true)} | ${r.type} | ${r.extract} | ${markdownText(r.purpose)} | ${codeSpan(r.pattern, true)}${edges ? ` (${edges})` : ''} |`);
   }
   out.push('');
   out.push('The whole element, exact (replace the existing `Source id="default"`; other `Source` elements stay):', '');

@@ -46,9 +46,6 @@ interface Attr {
 interface El {
   name: string;
   attrs: Attr[];
-  /** Where the start tag is (1-based), for messages. */
-  line: number;
-  column: number;
   /** Offset of '<'. */
   start: number;
   /** Offset just after the '>' of the start tag. */
@@ -82,9 +79,8 @@ function parseConfig(text: string): El {
   parser.on('opentagstart', (tag) => {
     // The event fires once the name and the character after it were read.
     const start = text.lastIndexOf('<', parser.position - 1);
-    const { line, column } = lineColumn(text, start);
     pending = {
-      name: tag.name, attrs: [], line, column, start,
+      name: tag.name, attrs: [], start,
       openEnd: -1, closeStart: -1, end: -1, selfClosing: false, children: [], text: '', hasMarkup: false,
     };
     if (stack.length === 0 && tag.name !== 'Configuration') {
@@ -217,8 +213,9 @@ class Patcher {
   private findChild(parent: El, name: string, path: string, match: (e: El) => boolean = () => true): El | undefined {
     const found = parent.children.filter((c) => c.name === name && match(c));
     if (found.length > 1) {
-      const lines = found.map((f) => f.line).join(' and ');
-      throw new ConfigPatchError(`${path} appears ${found.length} times (lines ${lines}); keep one and try again`, found[1]!.line, found[1]!.column);
+      const where = found.map((f) => lineColumn(this.text, f.start));
+      const lines = where.map((w) => w.line).join(' and ');
+      throw new ConfigPatchError(`${path} appears ${found.length} times (lines ${lines}); keep one and try again`, where[1]!.line, where[1]!.column);
     }
     return found[0];
   }
@@ -398,10 +395,17 @@ export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSetting
   const root = parseConfig(originalXml);
   const domains = root.children.find((c) => c.name === 'Domains');
   if (domains) {
-    throw new ConfigPatchError('this is a CyberTrace 5.x file (<Domains>); only the 3.x/4.x layout is supported', domains.line, domains.column);
+    const at = lineColumn(originalXml, domains.start);
+    throw new ConfigPatchError('this is a CyberTrace 5.x file (<Domains>); only the 3.x/4.x layout is supported', at.line, at.column);
   }
   // Fail on bad settings before touching anything (names, characters XML cannot hold).
   s.input.regexps.forEach(renderRegexp);
+  for (const [from, to] of Object.entries(s.feedFieldRenames)) {
+    // A chain (A→B, B→C) would rename again on every run; the settings must say A→C.
+    if (to !== from && Object.hasOwn(s.feedFieldRenames, to) && s.feedFieldRenames[to] !== to) {
+      throw new Error(`feed field renames chain ${from}→${to}→${s.feedFieldRenames[to]}; rename ${from} to the final name directly`);
+    }
+  }
 
   const p = new Patcher(originalXml, root, s);
   const input: Want[] = [{ kind: 'text', name: 'ConnectionString', value: s.input.connectionString }];

@@ -171,10 +171,10 @@ export function splitFrames(buffer: Buffer | string): { frames: string[]; rest: 
       continue;
     }
     if (c >= 0x31 && c <= 0x39) {
-      // Up to 10 digits then a space; a shorter run at the end of the buffer may still grow.
+      // Up to 10 digits then a space. Digits reaching the end of the buffer fall through to
+      // the LF search below, find no LF and wait for more data, which is what we want.
       let j = pos;
       while (j < buf.length && j - pos < 10 && buf[j] >= 0x30 && buf[j] <= 0x39) j++;
-      if (j === buf.length) break;
       if (buf[j] === 0x20) {
         const len = Number(buf.toString('latin1', pos, j));
         const end = j + 1 + len;

@@ -15,9 +15,11 @@ export type Renderer = (templatePath: string, context: object) => string;
 function createInstance(): typeof Handlebars {
   const hb = Handlebars.create();
   for (const [name, fn] of Object.entries(escapers)) {
-    hb.registerHelper(name, (value: unknown) => {
+    // Strict mode does not check helper arguments, so a missing value is caught here.
+    hb.registerHelper(name, (value: unknown, options: Handlebars.HelperOptions & { loc?: { start: { line: number } } }) => {
       if (typeof value !== 'string' && typeof value !== 'number') {
-        throw new InternalError(`template helper "${name}" got ${value === undefined ? 'no value' : typeof value}`);
+        const line = options?.loc?.start.line;
+        throw new InternalError(`helper "${name}"${line ? ` at line ${line}` : ''} got ${value === undefined ? 'no value (missing field)' : `a ${typeof value}`}`);
       }
       return fn(String(value));
     });
@@ -46,7 +48,7 @@ export function createStringRenderer(): (source: string, context: object, name?:
       return tpl(context);
     } catch (e) {
       if (e instanceof EscapeError) throw new UserError(`${name}: ${e.message}`);
-      if (e instanceof UserError || e instanceof InternalError) throw e;
+      if (e instanceof UserError) throw e;
       throw new InternalError(`template ${name}: ${(e as Error).message}`, { cause: e });
     }
   };

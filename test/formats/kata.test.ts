@@ -89,6 +89,11 @@ describe('parseKataAlert', () => {
     expect(a.event.deviceProduct).toBe(' Kaspersky Anti Targeted Attack Platform ');
   });
 
+  it('trims spaces around the vendor too', () => {
+    const a = parseKataAlert(HEARTBEAT.replace('|AO Kaspersky Lab|', '|  AO Kaspersky Lab |'));
+    expect(a.type).toBe('heartbeat');
+  });
+
   it('reads ids and dns alerts, with | and spaces inside values', () => {
     const ids = parseKataAlert(IDS);
     expect(ids.type).toBe('ids');

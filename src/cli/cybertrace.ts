@@ -1,0 +1,131 @@
+/** `ctconnect cybertrace patch`: apply a connector's CyberTrace settings to an existing kl_feed_service.conf. */
+import type { Command } from 'commander';
+import { constants } from 'node:fs';
+import { chmod, copyFile, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createTwoFilesPatch } from 'diff';
+import { getConnector } from '../../connectors/registry.js';
+import { loadSite } from '../config/load.js';
+import { UserError } from '../core/errors.js';
+import { ConfigPatchError, decodeConfigBytes, encodeConfigText, patchFeedServiceConfig } from '../cybertrace/patch.js';
+import type { CyberTraceSettings } from '../cybertrace/types.js';
+import { action } from './run.js';
+
+export interface PatchFileOptions {
+  inPath: string;
+  /** Absent = patch in place. */
+  outPath?: string;
+  backup: boolean;
+  settings: CyberTraceSettings;
+  /** Clock for the backup name (tests pin it). */
+  now?: Date;
+}
+
+export interface PatchFileResult {
+  /** False when the settings were already in the file. */
+  changed: boolean;
+  changes: string[];
+  /** Unified diff input → output, empty when nothing changed. */
+  diff: string;
+  /** The file written, if any (nothing is written when the target already holds the result). */
+  written?: string;
+  backupPath?: string;
+}
+
+function asUserError(e: unknown, file: string): unknown {
+  if (!(e instanceof ConfigPatchError)) return e;
+  const where = e.line === undefined ? file : `${file}:${e.line}:${e.column}`;
+  return new UserError(`${where}: ${e.reason}`, ['nothing was written']);
+}
+
+async function readIfExists(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** `20240131T093005Z`: sorts by time, no characters a shell or Windows would mind. */
+function stamp(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+/** Copies `path` to `path.bak-STAMP`, adding -2, -3… rather than overwriting an earlier backup. */
+async function backupFile(path: string, now: Date): Promise<string> {
+  const base = `${path}.bak-${stamp(now)}`;
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    try {
+      await copyFile(path, candidate, constants.COPYFILE_EXCL);
+      return candidate;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** Temp file beside the target, then rename: readers see the old file or the new one, never half of one. */
+async function writeAtomic(path: string, bytes: Buffer): Promise<void> {
+  const mode = (await stat(path).catch(() => undefined))?.mode;
+  const temp = join(dirname(path), `.${basename(path)}.ctconnect-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, bytes, { flag: 'wx' });
+    if (mode !== undefined) await chmod(temp, mode & 0o7777);
+    await rename(temp, path);
+  } catch (e) {
+    await unlink(temp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Reads, patches and writes one file; bad input throws a UserError before anything is written. */
+export async function patchConfigFile(o: PatchFileOptions): Promise<PatchFileResult> {
+  const inBytes = await readFile(o.inPath).catch((e: NodeJS.ErrnoException) => {
+    throw new UserError(`cannot read ${o.inPath}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  let decoded: ReturnType<typeof decodeConfigBytes>;
+  let result: ReturnType<typeof patchFeedServiceConfig>;
+  let outBytes: Buffer;
+  try {
+    decoded = decodeConfigBytes(inBytes);
+    result = patchFeedServiceConfig(decoded.text, o.settings);
+    outBytes = encodeConfigText(result.text, decoded.encoding);
+  } catch (e) {
+    throw asUserError(e, o.inPath);
+  }
+
+  const target = o.outPath ?? o.inPath;
+  const diff = result.changed
+    ? createTwoFilesPatch(o.inPath, target, decoded.text.replace(/\r\n/g, '\n'), result.text.replace(/\r\n/g, '\n'))
+    : '';
+  const existing = o.outPath === undefined ? inBytes : await readIfExists(target);
+  if (existing && existing.equals(outBytes)) return { changed: result.changed, changes: result.changes, diff };
+
+  const backupPath = existing && o.backup ? await backupFile(target, o.now ?? new Date()) : undefined;
+  await writeAtomic(target, outBytes);
+  return { changed: result.changed, changes: result.changes, diff, written: target, backupPath };
+}
+
+export function registerCybertraceCommand(program: Command): void {
+  const ct = program.command('cybertrace').description('work on the CyberTrace side (kl_feed_service.conf)');
+  ct.command('patch')
+    .description("apply a connector's CyberTrace settings to an existing kl_feed_service.conf, keeping everything else as it is")
+    .requiredOption('--in <file>', 'kl_feed_service.conf to read')
+    .requiredOption('--siem <id>', 'connector whose settings to apply (see `ctconnect list`)')
+    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('--out <file>', 'write the result here instead of replacing --in')
+    .option('--no-backup', 'do not keep a copy of the replaced file')
+    .action(action(async (opts: { in: string; siem: string; config?: string; out?: string; backup: boolean }) => {
+      const connector = getConnector(opts.siem);
+      const site = loadSite(opts.config);
+      const r = await patchConfigFile({ inPath: opts.in, outPath: opts.out, backup: opts.backup, settings: connector.cybertrace(site) });
+      process.stdout.write(r.changed ? r.diff : 'no change\n');
+      for (const c of r.changes) process.stderr.write(`  ${c}\n`);
+      if (r.backupPath) process.stderr.write(`backup: ${r.backupPath}\n`);
+      if (r.written) process.stderr.write(`wrote ${r.written}\n`);
+      else if (opts.out !== undefined) process.stderr.write(`${opts.out} already holds the result; nothing written\n`);
+    }));
+}
