@@ -5,8 +5,11 @@
 import { UserError } from '../src/core/errors.js';
 import type { Connector } from './types.js';
 import { fortisiem } from './fortisiem/index.js';
+import { alienvault } from './alienvault/index.js';
+import { kuma } from './kuma/index.js';
+import { splunk } from './splunk/index.js';
 
-const CONNECTORS: readonly Connector[] = [fortisiem];
+const CONNECTORS: readonly Connector[] = [fortisiem, alienvault, kuma, splunk];
 
 export function allConnectors(): readonly Connector[] {
   return CONNECTORS;

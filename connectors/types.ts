@@ -88,6 +88,11 @@ export interface WireContract {
   forwardedEvent(indicator: Indicator, site: Site): string;
   /** Parses one event CyberTrace sent to this SIEM with the SIEM-side parser of the bundle; throws Error saying what did not match. */
   parseEvent(line: string, site: Site): ParsedEvent;
+  /**
+   * Optional: what the SIEM's intake makes of a line CyberTrace sent before the parser sees it
+   * (e.g. rsyslog writing it to a log file with a date and host in front). Absent = unchanged.
+   */
+  asReceived?(line: string, site: Site): string;
 }
 
 export interface Connector {

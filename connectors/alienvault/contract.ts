@@ -48,18 +48,18 @@ export const RECORD_FIELD_CONTEXT_FORMAT = ' %ParamName%=%ParamValue%';
 export const ACTIONABLE_FIELD_CONTEXT_FORMAT = ' %ParamName%=%ParamValue%';
 
 /** Which userdata field of the AlienVault event carries each role (seed 001 defines 1–3; 4–6 are additions). */
-export const DETECTION_USERDATA: Array<{ userdata: string; role: FieldRole }> = [
-  { userdata: 'userdata1', role: 'category' },
-  { userdata: 'userdata2', role: 'indicator' },
-  { userdata: 'userdata3', role: 'context' },
-  { userdata: 'userdata4', role: 'url' },
-  { userdata: 'userdata5', role: 'dst_ip' },
-  { userdata: 'userdata6', role: 'md5' },
+export const DETECTION_USERDATA: Array<{ userdata: string; role: FieldRole; label: string }> = [
+  { userdata: 'userdata1', role: 'category', label: 'feed category (category=)' },
+  { userdata: 'userdata2', role: 'indicator', label: 'detected indicator (detected=)' },
+  { userdata: 'userdata3', role: 'context', label: 'context of the feed record (context=)' },
+  { userdata: 'userdata4', role: 'url', label: 'URL found in the event (url=, "-" if none)' },
+  { userdata: 'userdata5', role: 'dst_ip', label: 'IP address found in the event (ip=, "-" if none)' },
+  { userdata: 'userdata6', role: 'md5', label: 'MD5 hash found in the event (hash=, "-" if none)' },
 ];
 /** Seed 001: Userdata1 = the service event itself, Userdata2 = its context. */
-export const ALERT_USERDATA: Array<{ userdata: string; role: FieldRole }> = [
-  { userdata: 'userdata1', role: 'alert' },
-  { userdata: 'userdata2', role: 'context' },
+export const ALERT_USERDATA: Array<{ userdata: string; role: FieldRole; label: string }> = [
+  { userdata: 'userdata1', role: 'alert', label: 'the service event, e.g. KL_ALERT_UpdatedFeed (alert=)' },
+  { userdata: 'userdata2', role: 'context', label: 'its context (context=)' },
 ];
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';

@@ -107,7 +107,7 @@ export function translationProblems(pinned: TranslationOption[]): Array<{ index:
 
 // ---------------------------------------------------------------------------------------------
 // Site-file schema pieces and checks shared by the connector options and `ctconnect categories`.
-// options.ts composes `translations` and `retired_sids` into the `siems.alienvault` schema.
+// options.ts composes `retired_sids` into the `siems.alienvault` schema.
 
 /** plugin_sid.name is VARCHAR(512); the prefix takes part of it. */
 export const MAX_EVENT_NAME_LENGTH = 512 - EVENT_NAME_PREFIX.length;
@@ -141,33 +141,6 @@ export function sidRangeProblem(sid: number): string | undefined {
 }
 
 const sidSchema = { type: 'integer', minimum: MIN_CATEGORY_SID, maximum: MAX_SID, description: `a SID from ${MIN_CATEGORY_SID} to ${MAX_SID}` } as const;
-
-/** JSON Schema of `siems.alienvault.translations` (pinned rows). */
-export const translationsSchema = {
-  type: 'array',
-  default: [],
-  items: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['category'],
-    properties: {
-      category: {
-        type: 'string',
-        pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,127}$',
-        description: 'feed category as in the feed\'s category attribute: letters, digits, "_", "-", "."',
-      },
-      sid: sidSchema,
-      name: {
-        type: 'string',
-        minLength: 1,
-        maxLength: MAX_EVENT_NAME_LENGTH,
-        // No control characters and nothing outside the BMP (see eventNameProblem).
-        pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f\\u{10000}-\\u{10FFFF}]+$',
-        description: 'event name on one line, without control characters or characters outside the Basic Multilingual Plane',
-      },
-    },
-  },
-} as const;
 
 /** JSON Schema of `siems.alienvault.retired_sids`: SIDs of removed categories, never handed out again. */
 export const retiredSidsSchema = { type: 'array', default: [], uniqueItems: true, items: sidSchema } as const;

@@ -56,7 +56,8 @@ export const KNOWN_NORMALIZED_FIELDS: readonly string[] = [
 ];
 
 /** Extended event schema fields of type string (KUMA 2.1 and later) are written `S.<name>`. */
-const EXTENDED_STRING_FIELD = /^S\.[A-Za-z][A-Za-z0-9_]{0,127}$/;
+export const EXTENDED_STRING_FIELD_PATTERN = '^S\\.[A-Za-z][A-Za-z0-9_]{0,127}$';
+const EXTENDED_STRING_FIELD = new RegExp(EXTENDED_STRING_FIELD_PATTERN);
 
 export function isKnownNormalizedField(name: string): boolean {
   return KNOWN_NORMALIZED_FIELDS.includes(name) || EXTENDED_STRING_FIELD.test(name);

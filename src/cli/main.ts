@@ -24,15 +24,17 @@ const commands: Array<[string, () => Promise<{ register(p: Command): void }>]> =
   ['list', () => import('./list.js')],
   ['init', () => import('./init.js')],
   ['cybertrace', () => import('./cybertrace.js').then((m) => ({ register: m.registerCybertraceCommand }))],
+  ['verify', () => import('./verify.js')],
+  ['simulate', () => import('./simulate.js')],
+  ['categories', () => import('./categories.js')],
+  ['deploy', () => import('./deploy.js')],
 ];
-const optional: Array<() => Promise<{ register(p: Command): void }>> = [];
 
 async function main(): Promise<void> {
   // Register only the command being run (plus all for --help), so a command's imports load lazily.
   const wanted = process.argv.slice(2).find((a) => !a.startsWith('-'));
   const selected = commands.filter(([name]) => name === wanted);
   for (const [, load] of selected.length > 0 ? selected : commands) (await load()).register(program);
-  for (const load of optional) (await load()).register(program);
   try {
     await program.parseAsync(process.argv);
   } catch (e) {

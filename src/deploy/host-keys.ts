@@ -84,7 +84,7 @@ export function patternsMatch(patterns: string, host: string, port: number): boo
 
 export function verifyAgainstKnownHosts(entries: KnownHostEntry[], host: string, port: number, keyBlob: Buffer, file: string): HostKeyVerdict {
   const mine = entries.filter((e) => e.marker !== '@cert-authority' && patternsMatch(e.patterns, host, port));
-  const revoked = entries.find((e) => e.marker === '@revoked' && e.key.equals(keyBlob));
+  const revoked = mine.find((e) => e.marker === '@revoked' && e.key.equals(keyBlob));
   if (revoked) return { status: 'revoked', where: `${file}:${revoked.line}` };
   const plain = mine.filter((e) => e.marker === undefined);
   const hit = plain.find((e) => e.key.equals(keyBlob));

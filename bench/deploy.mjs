@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// Deploy benchmark: the FortiSIEM bundle (CyberTrace settings patch + restart step) to 1 host and
+// to 8 hosts on loopback, each host its own real sshd. Wall times of a changing deploy and of a
+// no-change re-run, median of several rounds, and the ratio 8-host / 1-host.
+// Needs: npm run build, root (sshd), /usr/sbin/sshd and ssh-keygen. Usage: node bench/deploy.mjs [rounds]
+import { spawn, execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Table from 'cli-table3';
+import { stringify } from 'yaml';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { deploy } = await import(join(root, 'dist/src/deploy/deploy.js'));
+const { parseSite } = await import(join(root, 'dist/src/config/load.js'));
+const rounds = Number(process.argv[2] ?? 5);
+const FIXTURE = join(root, 'test/cybertrace/fixtures/kl_feed_service.conf');
+
+const work = mkdtempSync(join(tmpdir(), 'ctc-bench-'));
+chmodSync(work, 0o755);
+const keygen = (name) => {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(work, name)]);
+  return readFileSync(join(work, `${name}.pub`), 'utf8').trim();
+};
+const freePort = () =>
+  new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+const banner = (port) =>
+  new Promise((res, rej) => {
+    const deadline = Date.now() + 15000;
+    const tryOnce = () => {
+      const c = connect(port, '127.0.0.1');
+      c.once('data', () => (c.destroy(), res()));
+      c.once('error', () => (c.destroy(), Date.now() > deadline ? rej(new Error(`sshd ${port} silent`)) : setTimeout(tryOnce, 100)));
+    };
+    tryOnce();
+  });
+
+async function startSshd(i, clientPub) {
+  if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
+  const hostPub = keygen(`host${i}`);
+  writeFileSync(join(work, 'authorized_keys'), `${clientPub}\n`);
+  const port = await freePort();
+  const cfg = join(work, `sshd${i}.conf`);
+  writeFileSync(cfg, [
+    `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(work, `host${i}`)}`, `PidFile ${join(work, `sshd${i}.pid`)}`,
+    `AuthorizedKeysFile ${join(work, 'authorized_keys')}`, 'StrictModes no', 'UsePAM no', 'PermitRootLogin yes',
+    'PasswordAuthentication no', 'Subsystem sftp internal-sftp', 'LogLevel ERROR', '',
+  ].join('\n'));
+  const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: 'ignore' });
+  await banner(port);
+  const [type, key] = hostPub.split(' ');
+  return { port, proc, known: `[127.0.0.1]:${port} ${type} ${key}` };
+}
+
+const clientPub = keygen('client');
+const servers = [];
+for (let i = 0; i < 8; i++) servers.push(await startSshd(i, clientPub));
+writeFileSync(join(work, 'known_hosts'), servers.map((s) => s.known).join('\n') + '\n');
+
+const installDir = join(work, 'ktfs');
+mkdirSync(join(installDir, 'etc/init.d'), { recursive: true });
+writeFileSync(join(installDir, 'etc/init.d/kl_feed_service'), '#!/bin/sh\nexit 0\n');
+chmodSync(join(installDir, 'etc/init.d/kl_feed_service'), 0o755);
+
+let stageNo = 0;
+function siteFor(n) {
+  const targets = servers.slice(0, n).map((s, i) => {
+    const stage = join(work, `stage${stageNo++}`);
+    const conf = join(stage, installDir, 'etc/kl_feed_service.conf');
+    mkdirSync(dirname(conf), { recursive: true });
+    writeFileSync(conf, readFileSync(FIXTURE));
+    return {
+      name: `ct${i + 1}`, host: '127.0.0.1', port: s.port, user: 'root', roles: ['cybertrace'],
+      identity_file: join(work, 'client'), known_hosts: join(work, 'known_hosts'), root_prefix: stage,
+    };
+  });
+  return parseSite(stringify({ cybertrace: { address: '192.0.2.10', install_dir: installDir }, siems: { fortisiem: { address: '192.0.2.30' } }, targets }), 'bench');
+}
+
+async function timed(site, n) {
+  const t0 = process.hrtime.bigint();
+  const r = await deploy(site, 'fortisiem', { secrets: { env: {} }, concurrency: n });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.exitCode !== 0) throw new Error(`deploy failed: ${JSON.stringify(r.hosts.map((h) => h.error))}`);
+  return { ms, statuses: r.hosts.map((h) => h.status) };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = {};
+try {
+  await timed(siteFor(1), 1); // warm-up: module loading, first handshakes
+  for (const n of [1, 8]) {
+    const first = [];
+    const again = [];
+    for (let r = 0; r < rounds; r++) {
+      const site = siteFor(n);
+      const a = await timed(site, n);
+      if (!a.statuses.every((s) => s === 'changed')) throw new Error('first deploy did not change every host');
+      const b = await timed(site, n);
+      if (!b.statuses.every((s) => s === 'ok')) throw new Error('second deploy was not a no-op');
+      first.push(a.ms);
+      again.push(b.ms);
+    }
+    results[n] = { first: median(first), again: median(again) };
+  }
+} finally {
+  for (const s of servers) s.proc.kill('SIGTERM');
+  rmSync(work, { recursive: true, force: true });
+}
+
+const table = new Table({ head: ['deploy (fortisiem bundle)', '1 host', '8 hosts (concurrency 8)', 'ratio 8/1'], style: { head: [], border: [] } });
+for (const [label, key] of [['first run (patch + backup + restart)', 'first'], ['second run (no change)', 'again']]) {
+  table.push([label, `${results[1][key].toFixed(0)} ms`, `${results[8][key].toFixed(0)} ms`, (results[8][key] / results[1][key]).toFixed(2)]);
+}
+console.log(`node ${process.version}, ${cpus().length} CPU(s), median of ${rounds} rounds, sshd on 127.0.0.1`);
+console.log(table.toString());

@@ -1,0 +1,224 @@
+/** AlienVault USM / OSSIM connector (seed 001): CyberTrace ↔ rsyslog + ossim-agent plugin. */
+import type { BundleFile, Connector, InstallStep } from '../types.js';
+import type { Site } from '../../src/config/site.js';
+import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
+import { formatString } from '../../src/cybertrace/event-contract.js';
+import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
+import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
+import type { Renderer } from '../../src/render/engine.js';
+import {
+  ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  alertEvent,
+  ALERT_USERDATA,
+  detectionEvent,
+  DETECTION_USERDATA,
+  RECORD_FIELD_CONTEXT_FORMAT,
+  REGEXPS,
+} from './contract.js';
+import { alienvaultOptionsSchema, type AlienVaultOptions } from './options.js';
+import { pluginCfg, pluginRules, PLUGIN_FILE } from './plugin-cfg.js';
+import { eventNameProblem, pluginSidRows, pluginSql } from './sql.js';
+import { cybertraceSourceIp, forwardBlock, forwardedAddresses, FORWARD_MARKER, inboundBlock, INBOUND_MARKER, RSYSLOG_AFTER, RSYSLOG_BEFORE, RSYSLOG_CONF } from './rsyslog.js';
+import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
+import { EVENT_NAME_PREFIX, PLUGIN_ID, translationProblems } from './translations.js';
+import { alienvaultWire } from './wire.js';
+
+const options = (site: Site): AlienVaultOptions => site.siems.alienvault as unknown as AlienVaultOptions;
+
+export const PLUGIN_DIR = '/etc/ossim/agent/plugins';
+export const SQL_DIR = '/usr/share/doc/ossim-mysql/contrib/plugins';
+export const SQL_FILE = 'kaspersky_cyberTrace.sql';
+export const LOGROTATE_PATH = '/etc/logrotate.d/kaspersky_cybertrace';
+
+export const STEP = {
+  rsyslogRestart: 'rsyslog-restart',
+  dbImport: 'ossim-db-import',
+  agentRestart: 'ossim-agent-restart',
+  serverRestart: 'ossim-server-restart',
+} as const;
+
+export const BUNDLE_PATH = {
+  cfg: `alienvault/${PLUGIN_FILE}`,
+  sql: `alienvault/${SQL_FILE}`,
+  forward: 'alienvault/rsyslog-forward.conf',
+  inbound: 'alienvault/rsyslog-inbound.conf',
+  logrotate: 'alienvault/logrotate-kaspersky_cybertrace',
+  samples: 'alienvault/sample-events.log',
+} as const;
+
+function cybertrace(site: Site): CyberTraceSettings {
+  const o = options(site);
+  return {
+    versions: ['3.x', '4.x'],
+    input: {
+      connectionString: `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`,
+      regexps: REGEXPS,
+    },
+    output: {
+      connectionString: `${o.address}:${o.syslog_port}`,
+      eventFormat: formatString(detectionEvent),
+      alertFormat: formatString(alertEvent),
+      recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
+      actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
+      finishedEventEnabled: false,
+    },
+    feedFieldRenames: {},
+  };
+}
+
+/** Sample lines as rsyslog writes them to the log file: append them to it to see the plugin at work. */
+function sampleEvents(site: Site, settings: CyberTraceSettings): string {
+  const src = cybertraceSourceIp(site) ?? site.cybertrace.address;
+  const head = (i: number) => `Jan  1 00:00:${String(i).padStart(2, '0')} ${src} `;
+  const detections = SAMPLE_DETECTIONS.map((s, i) => head(i) + renderCyberTraceFormat(settings.output.eventFormat, settings, s));
+  const alerts = SAMPLE_ALERTS.map((a, i) => head(i + detections.length) + renderCyberTraceFormat(settings.output.alertFormat ?? '', settings, a));
+  return [...detections, ...alerts, ''].join('\n');
+}
+
+function logrotateFile(site: Site, render: Renderer): string {
+  const o = options(site);
+  return render('alienvault/logrotate.hbs', { logFile: o.log_file, period: o.logrotate.period, rotate: o.logrotate.rotate });
+}
+
+function installContext(site: Site, settings: CyberTraceSettings) {
+  const o = options(site);
+  const rows = pluginSidRows(site);
+  const rules = pluginRules();
+  return {
+    site,
+    ct: site.cybertrace,
+    av: o,
+    settings,
+    pluginId: PLUGIN_ID,
+    pluginFile: PLUGIN_FILE,
+    pluginDir: PLUGIN_DIR,
+    sqlFile: SQL_FILE,
+    sqlDir: SQL_DIR,
+    logrotatePath: LOGROTATE_PATH,
+    rsyslogConf: RSYSLOG_CONF,
+    rsyslogAfter: RSYSLOG_AFTER,
+    rsyslogBefore: RSYSLOG_BEFORE,
+    forwardMarker: FORWARD_MARKER,
+    inboundMarker: INBOUND_MARKER,
+    paths: BUNDLE_PATH,
+    configPath: feedServiceConfigPath(site),
+    restartCommand: feedServiceRestartCommand(site),
+    linux: site.cybertrace.platform === 'linux',
+    sourceIp: cybertraceSourceIp(site),
+    deviceCount: forwardedAddresses(site).length,
+    devices: o.devices.slice(0, 20).map((d) => ({ ip: d.ip, name: d.name ?? '' })),
+    moreDevices: Math.max(0, o.devices.length - 20),
+    hasInterface: o.interface !== undefined,
+    hasCopy: o.forward_copy_file !== undefined,
+    rows: rows.map((r) => ({ ...r, shortName: r.name.startsWith(EVENT_NAME_PREFIX) ? r.name.slice(EVENT_NAME_PREFIX.length) : r.name })),
+    detectionUserdata: DETECTION_USERDATA,
+    alertUserdata: ALERT_USERDATA,
+    ruleSections: rules.map((r) => r.section),
+    regexps: REGEXPS,
+    seedTaxonomy: o.category_id === 15 && o.subcategory_id === 71,
+  };
+}
+
+function files(site: Site, render: Renderer): BundleFile[] {
+  const settings = cybertrace(site);
+  const rsyslogMerge = (marker: string) => ({ kind: 'marked-block' as const, marker, after: RSYSLOG_AFTER, before: RSYSLOG_BEFORE, commentPrefix: '#' });
+  const rsyslogInstall = (marker: string) => ({
+    role: 'alienvault',
+    path: RSYSLOG_CONF,
+    mode: 0o644,
+    validate: 'rsyslogd -N1 -f {file}',
+    merge: rsyslogMerge(marker),
+    notify: [STEP.rsyslogRestart],
+  });
+  return [
+    { path: 'INSTALL.md', content: render('alienvault/INSTALL.md.hbs', installContext(site, settings)), mode: 0o644 },
+    {
+      path: BUNDLE_PATH.cfg,
+      content: pluginCfg(site),
+      mode: 0o644,
+      install: { role: 'alienvault', path: `${PLUGIN_DIR}/${PLUGIN_FILE}`, mode: 0o644, owner: 'root:root', notify: [STEP.agentRestart] },
+    },
+    {
+      path: BUNDLE_PATH.sql,
+      content: pluginSql(site),
+      mode: 0o644,
+      install: { role: 'alienvault', path: `${SQL_DIR}/${SQL_FILE}`, mode: 0o644, owner: 'root:root', notify: [STEP.dbImport, STEP.serverRestart] },
+    },
+    { path: BUNDLE_PATH.forward, content: forwardBlock(site), mode: 0o644, install: rsyslogInstall(FORWARD_MARKER) },
+    { path: BUNDLE_PATH.inbound, content: inboundBlock(site), mode: 0o644, install: rsyslogInstall(INBOUND_MARKER) },
+    {
+      path: BUNDLE_PATH.logrotate,
+      content: logrotateFile(site, render),
+      mode: 0o644,
+      // logrotate refuses group/world-writable files and ones not owned by root.
+      install: { role: 'alienvault', path: LOGROTATE_PATH, mode: 0o644, owner: 'root:root', validate: 'logrotate -d {file}' },
+    },
+    { path: BUNDLE_PATH.samples, content: sampleEvents(site, settings), mode: 0o644 },
+  ];
+}
+
+function steps(): InstallStep[] {
+  return [
+    { id: STEP.rsyslogRestart, role: 'alienvault', description: 'restart rsyslog so it reads the forwarding and inbound rules', command: '/etc/init.d/rsyslog restart', timeoutSec: 60, when: 'changed' },
+    {
+      id: STEP.dbImport,
+      role: 'alienvault',
+      description: 'import the plugin and its SIDs into the ossim database (ossim-db)',
+      command: 'ossim-db',
+      stdinFromFile: BUNDLE_PATH.sql,
+      timeoutSec: 120,
+      when: 'changed',
+    },
+    { id: STEP.agentRestart, role: 'alienvault', description: 'restart ossim-agent so it loads the plugin', command: '/etc/init.d/ossim-agent restart', timeoutSec: 180, when: 'changed' },
+    {
+      id: STEP.serverRestart,
+      role: 'alienvault',
+      description: 'restart ossim-server: it loads plugin SIDs only at start-up',
+      command: '/etc/init.d/ossim-server restart',
+      timeoutSec: 300,
+      when: 'changed',
+    },
+  ];
+}
+
+function check(raw: Record<string, unknown>, site: Site): Array<{ path: Array<string | number>; message: string }> {
+  const o = raw as unknown as AlienVaultOptions;
+  const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  for (const p of translationProblems(o.translations ?? [])) problems.push({ path: ['translations', p.index, p.field], message: p.message });
+  (o.translations ?? []).forEach((t, i) => {
+    if (t.name === undefined) return;
+    const problem = eventNameProblem(EVENT_NAME_PREFIX + t.name);
+    if (problem) problems.push({ path: ['translations', i, 'name'], message: `event name ${problem}` });
+  });
+  const src = o.cybertrace_source_ip ?? (/^\d{1,3}(\.\d{1,3}){3}$/.test(site.cybertrace.address) ? site.cybertrace.address : undefined);
+  if (!src) {
+    problems.push({ path: ['cybertrace_source_ip'], message: `cybertrace.address is a host name (${site.cybertrace.address}); set the IPv4 address CyberTrace's events arrive from, for the inbound rsyslog rule` });
+  }
+  if (o.address === site.cybertrace.address) {
+    problems.push({ path: ['address'], message: 'AlienVault and CyberTrace must run on different computers (rsyslog forwarding is based on addresses)' });
+  }
+  const seen = new Map<string, number>();
+  o.devices.forEach((d, i) => {
+    const first = seen.get(d.ip);
+    if (first !== undefined) problems.push({ path: ['devices', i, 'ip'], message: `${d.ip} is already listed at devices[${first}]` });
+    else seen.set(d.ip, i);
+    if (d.ip === src || d.ip === site.cybertrace.address) {
+      problems.push({ path: ['devices', i, 'ip'], message: `${d.ip} is CyberTrace itself: forwarding its events back to it would loop` });
+    }
+    if (/^127\./.test(d.ip) || d.ip === '0.0.0.0') problems.push({ path: ['devices', i, 'ip'], message: `${d.ip} is not a remote device address` });
+  });
+  return problems;
+}
+
+export const alienvault: Connector = {
+  id: 'alienvault',
+  title: 'AlienVault USM / OSSIM',
+  summary: 'ossim-agent plugin (.cfg + .sql with category → SID table), rsyslog forwarding and inbound rules, logrotate',
+  siemVersions: 'AlienVault USM Appliance 5.x / OSSIM 5.x (ossim-agent plugins, rsyslog 8)',
+  optionsSchema: alienvaultOptionsSchema as unknown as Record<string, unknown>,
+  check,
+  cybertrace,
+  files,
+  steps,
+  wire: alienvaultWire,
+};

@@ -1,0 +1,61 @@
+/**
+ * Checks of `siems.kuma` beyond single-field schema checks: lengths (with a plain message),
+ * mapping field names against the known normalized fields, fields and values that the chosen
+ * KUMA version does not have, and agreement with the CyberTrace version of the site.
+ */
+import type { Site } from '../../src/config/site.js';
+import type { KumaOptions } from './options.js';
+import { normalizedFieldProblem } from './normalized-fields.js';
+import { cybertraceMajorOf, existsIn, RULE_FIELDS } from './rule-fields.js';
+
+export interface OptionProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+const unicodeLength = (s: string): number => [...s].length;
+
+export function checkKumaOptions(raw: Record<string, unknown>, site: Site): OptionProblem[] {
+  const o = raw as unknown as KumaOptions;
+  const rule = (o.rule ?? {}) as Record<string, unknown>;
+  const family = o.version;
+  const problems: OptionProblem[] = [];
+
+  for (const f of RULE_FIELDS) {
+    const v = rule[f.siteKey];
+    if (v === undefined) continue;
+    if (!existsIn(f.since, family)) {
+      problems.push({ path: ['rule', f.siteKey], message: `"${f.consoleField}" exists from KUMA ${f.since}; siems.kuma.version is "${family}": remove it or set version to a later KUMA` });
+      continue;
+    }
+    if (f.length && typeof v === 'string') {
+      const n = unicodeLength(v);
+      if (n < f.length.min || n > f.length.max) {
+        const range = f.length.min > 0 ? `${f.length.min} to ${f.length.max}` : `at most ${f.length.max}`;
+        problems.push({ path: ['rule', f.siteKey], message: `${f.consoleField} must be ${range} Unicode characters (got ${n})` });
+      }
+    }
+    const since = f.valueSince?.[String(v)];
+    if (since && !existsIn(since, family)) {
+      problems.push({ path: ['rule', f.siteKey], message: `"${String(v)}" exists from KUMA ${since}; siems.kuma.version is "${family}"` });
+    }
+  }
+
+  const seen = new Map<string, number>();
+  (o.rule?.mapping ?? []).forEach((row, i) => {
+    const problem = normalizedFieldProblem(row.field);
+    if (problem) problems.push({ path: ['rule', 'mapping', i, 'field'], message: problem });
+    const first = seen.get(row.field);
+    if (first !== undefined) problems.push({ path: ['rule', 'mapping', i, 'field'], message: `"${row.field}" is already mapped in row ${first + 1}; KUMA sends each field once` });
+    else seen.set(row.field, i);
+  });
+
+  const major = o.rule?.cybertrace_major;
+  if (major !== undefined && major !== cybertraceMajorOf(site)) {
+    problems.push({
+      path: ['rule', 'cybertrace_major'],
+      message: `"${major}" does not match cybertrace.version "${site.cybertrace.version}" (that is "${cybertraceMajorOf(site)}"); leave it out to follow cybertrace.version`,
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,156 @@
+/** KUMA connector (seed 002): CyberTrace settings for KUMA, the enrichment rule, console integration. */
+import type { BundleFile, Connector } from '../types.js';
+import type { Site } from '../../src/config/site.js';
+import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
+import type { Renderer } from '../../src/render/engine.js';
+import { formatString } from '../../src/cybertrace/event-contract.js';
+import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
+import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
+import { markdownText } from '../../src/render/escape.js';
+import {
+  ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  alertEvent,
+  detectionEvent,
+  LISTEN_ADDRESS,
+  OUTPUT_ADDRESS,
+  RECORD_FIELD_CONTEXT_FORMAT,
+  REGEXPS,
+} from './contract.js';
+import { kumaOptions, resolveRule, RULE_FILE, RULE_SCHEMA_FILE, ruleJson, ruleSchema } from './enrichment-rule.js';
+import { kumaOptionsSchema } from './options.js';
+import { checkKumaOptions } from './check.js';
+import { fieldsFor, type RuleField } from './rule-fields.js';
+import { SAMPLE_ALERTS, SAMPLE_DETECTIONS, SAMPLE_REQUESTS } from './samples.js';
+import { ASSUMED_SESSION_HEADER, kumaRequest, kumaWire } from './wire.js';
+
+function cybertrace(site: Site): CyberTraceSettings {
+  return {
+    versions: ['3.x', '4.x'],
+    input: {
+      connectionString: `${LISTEN_ADDRESS}:${site.cybertrace.input_port}`,
+      // Seed 002 leaves the event delimiter and regexps at the defaults; the regexps are written out so a changed default Source is restored.
+      regexps: REGEXPS,
+    },
+    output: {
+      connectionString: `${OUTPUT_ADDRESS}:${site.cybertrace.return_port}`,
+      eventFormat: formatString(detectionEvent),
+      alertFormat: formatString(alertEvent),
+      recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
+      actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
+      finishedEventEnabled: false,
+    },
+    feedFieldRenames: {},
+  };
+}
+
+/** A value as the user enters it in the console, as Markdown (escaped). */
+function consoleValue(f: RuleField, v: unknown): string {
+  if (v === null) {
+    if (f.jsonKey === 'secret') return 'select or create the secret that holds the CyberTrace user and password';
+    return `leave empty (${markdownText(f.defaultText.replace(/^left empty: /, '').replace(/^none \((.*)\)$/, '$1'))})`;
+  }
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  if (typeof v === 'number') return String(v);
+  const s = String(v);
+  if (s === '') return 'leave empty';
+  if (/[\n\t]/.test(s)) return `the \`${f.jsonKey}\` value of \`${RULE_FILE}\` (several lines)`;
+  if (f.jsonKey === 'cybertraceMajorVersion') return s === '>=5' ? '≥ 5' : '<5';
+  return markdownText(s);
+}
+
+interface ConsoleRow {
+  field: string;
+  value: string;
+  jsonKey: string;
+}
+
+function consoleRows(site: Site): { rows: ConsoleRow[]; mapping: Array<{ field: string; indicator: string }> } {
+  const { family, values } = resolveRule(site);
+  const rows: ConsoleRow[] = [];
+  let mapping: Array<{ field: string; indicator: string }> = [];
+  for (const f of fieldsFor(family)) {
+    const v = values[f.jsonKey];
+    if (f.type === 'table') {
+      mapping = (v as Array<{ kumaField: string; indicator: string }>).map((r) => ({ field: markdownText(r.kumaField), indicator: r.indicator }));
+      rows.push({ field: f.consoleField, value: `${mapping.length} row${mapping.length > 1 ? 's' : ''}, see below`, jsonKey: f.jsonKey });
+      continue;
+    }
+    rows.push({ field: f.consoleField, value: consoleValue(f, v), jsonKey: f.jsonKey });
+  }
+  return { rows, mapping };
+}
+
+function sampleEvents(site: Site, settings: CyberTraceSettings): string {
+  const url = resolveRule(site).values.url as string;
+  return [
+    `# Requests as KUMA sends them to CyberTrace at ${url} (assumed format, see INSTALL.md), after the mode header:`,
+    ASSUMED_SESSION_HEADER,
+    ...SAMPLE_REQUESTS.map(kumaRequest),
+    '# Detection events CyberTrace answers with; KUMA stores them in the TI field of the event:',
+    ...SAMPLE_DETECTIONS.map((s) => renderCyberTraceFormat(settings.output.eventFormat, settings, s)),
+    `# Service events, sent to ${settings.output.connectionString}:`,
+    ...SAMPLE_ALERTS.map((a) => renderCyberTraceFormat(settings.output.alertFormat ?? '', settings, a)),
+    '',
+  ].join('\n');
+}
+
+function files(site: Site, render: Renderer): BundleFile[] {
+  const o = kumaOptions(site);
+  const settings = cybertrace(site);
+  const rule = resolveRule(site);
+  const { rows, mapping } = consoleRows(site);
+  const consoleSection = o.console
+    ? {
+        configured: true,
+        host: markdownText(o.console.host ?? site.cybertrace.address),
+        port: o.console.port,
+        secret: markdownText(o.console.secret),
+        allowedHosts: o.console.allowed_hosts.map(markdownText),
+        hasAllowedHosts: o.console.allowed_hosts.length > 0,
+      }
+    : { configured: false };
+  const ctx = {
+    site,
+    siteName: markdownText(site.name),
+    ct: site.cybertrace,
+    family: rule.family,
+    is4x: rule.family === '4.x',
+    sourceKind: rule.values.sourceKind,
+    httpKind: rule.values.sourceKind === 'cybertrace-http',
+    url: rule.values.url,
+    ruleName: markdownText(String(rule.values.name)),
+    settings,
+    configPath: feedServiceConfigPath(site),
+    restartCommand: feedServiceRestartCommand(site),
+    linux: site.cybertrace.platform === 'linux',
+    builtInSite: site.source === 'built-in example site',
+    rows,
+    mapping,
+    console: consoleSection,
+    regexps: REGEXPS,
+    listenAddress: LISTEN_ADDRESS,
+    outputAddress: OUTPUT_ADDRESS,
+    sessionHeader: ASSUMED_SESSION_HEADER,
+    ruleFile: RULE_FILE,
+    schemaFile: RULE_SCHEMA_FILE,
+  };
+  return [
+    { path: 'INSTALL.md', content: render('kuma/INSTALL.md.hbs', ctx), mode: 0o644 },
+    { path: RULE_FILE, content: ruleJson(site), mode: 0o644 },
+    { path: RULE_SCHEMA_FILE, content: JSON.stringify(ruleSchema(rule.family), null, 2) + '\n', mode: 0o644 },
+    { path: 'kuma/sample-events.txt', content: sampleEvents(site, settings), mode: 0o644 },
+  ];
+}
+
+export const kuma: Connector = {
+  id: 'kuma',
+  title: 'Kaspersky KUMA',
+  summary: 'CyberTrace settings for KUMA, enrichment-rule JSON + JSON Schema, collector and web-console integration guide',
+  siemVersions: 'KUMA 1.5–3.x ("3.x") and 4.0 ("4.x") enrichment-rule fields; CyberTrace 3.x/4.x settings',
+  optionsSchema: kumaOptionsSchema as unknown as Record<string, unknown>,
+  check: (options, site) => checkKumaOptions(options, site),
+  cybertrace,
+  files,
+  steps: () => [],
+  wire: kumaWire,
+};

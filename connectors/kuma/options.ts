@@ -1,0 +1,98 @@
+/**
+ * Site-file options of the KUMA connector (`siems.kuma`). The `rule` section is generated from
+ * the enrichment-rule table (rule-fields.ts), so the site file, the JSON and its schema accept
+ * the same values. Length limits are checked in check.ts instead of here, so that a too-long
+ * description is reported by its length rather than by repeating 4000 characters.
+ */
+import { hostAddress, portNumber } from '../../src/config/schema.js';
+import { KUMA_FAMILIES, RULE_FIELDS, type CyberTraceMajor, type IndicatorType, type KumaFamily, type RuleField } from './rule-fields.js';
+
+export interface MappingRowOption {
+  field: string;
+  indicator: IndicatorType;
+}
+
+/** `siems.kuma.rule`: every key optional, the table gives the defaults. */
+export interface RuleOptions {
+  name?: string;
+  tenant?: string;
+  source_kind?: 'cybertrace' | 'cybertrace-http';
+  url?: string;
+  secret?: string;
+  connections?: number;
+  rps?: number;
+  timeout?: number;
+  queue_limit?: number;
+  cybertrace_major?: CyberTraceMajor;
+  mapping?: MappingRowOption[];
+  debug?: boolean;
+  description?: string;
+  filter?: string;
+}
+
+export interface ConsoleOptions {
+  host?: string;
+  port: number;
+  allowed_hosts: string[];
+  secret: string;
+}
+
+export interface KumaOptions {
+  version: KumaFamily;
+  rule: RuleOptions;
+  console?: ConsoleOptions;
+}
+
+/** The site-file schema of one value: the JSON schema without length limits, null or the JSON key names. */
+function siteValueSchema(f: RuleField): Record<string, unknown> {
+  const strip = (s: Record<string, unknown>): Record<string, unknown> => {
+    const { minLength: _min, maxLength: _max, ...rest } = s;
+    return rest;
+  };
+  if (f.type === 'table' && f.columns) {
+    const properties: Record<string, unknown> = {};
+    for (const c of f.columns) properties[c.siteKey] = c.schema;
+    return {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', additionalProperties: false, required: f.columns.map((c) => c.siteKey), properties },
+    };
+  }
+  const anyOf = f.schema.anyOf as Array<Record<string, unknown>> | undefined;
+  // In the site file an optional field is left out rather than set to null.
+  if (anyOf) return strip(anyOf.find((s) => s.type !== 'null') ?? {});
+  return strip(f.schema);
+}
+
+function ruleOptionsSchema(): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const f of RULE_FIELDS) {
+    // A value's own description wins: the loader words pattern errors as "must be <description>".
+    properties[f.siteKey] = { description: `${f.consoleField} (KUMA ${f.since} and later): ${f.help}`, ...siteValueSchema(f) };
+  }
+  return { type: 'object', additionalProperties: false, default: {}, properties };
+}
+
+/** A KUMA resource name: what the console accepts, without control characters. */
+const resourceName = { type: 'string', pattern: '^[^\\u0000-\\u001f\\u007f]{1,128}$', description: '1 to 128 characters on one line' } as const;
+
+export const kumaOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    version: { enum: [...KUMA_FAMILIES], default: '3.x' },
+    rule: ruleOptionsSchema(),
+    console: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['secret'],
+      properties: {
+        host: hostAddress,
+        port: { ...portNumber, default: 443 },
+        allowed_hosts: { type: 'array', uniqueItems: true, items: hostAddress, default: [] },
+        // Only the NAME of the KUMA secret: user and password are entered in KUMA, never here.
+        secret: resourceName,
+      },
+    },
+  },
+} as const;

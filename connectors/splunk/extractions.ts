@@ -1,0 +1,77 @@
+/**
+ * Splunk's side of the event definitions: the search-time extractions (transforms.conf REGEX /
+ * FORMAT) built from the detection and alert contracts, and the same regexes applied in
+ * TypeScript (wire.parseEvent) and by the lookup script (bin/config.json). The regexes keep to
+ * the subset PCRE, Python `re` and JavaScript read alike.
+ */
+import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
+import type { ParsedEvent } from '../types.js';
+import { alertEvent, CONTEXT_KEY_PREFIX, detectionEvent } from './contract.js';
+
+export interface FieldExtraction {
+  /** transforms.conf stanza. */
+  transform: string;
+  /** Splunk field name (the key in the event). */
+  field: string;
+  role: FieldRole;
+  /** Group 1 is the value; a `-` (CyberTrace's "nothing found") leaves group 1 unset, so no field is made. */
+  regex: string;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function fieldExtractions(c: EventContract): FieldExtraction[] {
+  const out: FieldExtraction[] = [];
+  for (const p of c.parts) {
+    if (p.kind !== 'field') continue;
+    // The first occurrence is the event's own key: the parts come before the context, whose keys carry a prefix.
+    out.push({ transform: `kl_cybertrace_${p.key}`, field: p.key, role: p.role, regex: `(?:^|\\s)${escapeRegex(p.key)}${escapeRegex(c.keySeparator)}(?:-(?=\\s|$)|(\\S+))` });
+  }
+  return out;
+}
+
+export const DETECTION_EXTRACTIONS = fieldExtractions(detectionEvent);
+export const ALERT_EXTRACTIONS = fieldExtractions(alertEvent);
+export const ALL_EXTRACTIONS = [...DETECTION_EXTRACTIONS, ...ALERT_EXTRACTIONS];
+
+/** Context pairs ` ctx_name="value"` (RecordFieldContextFormat): group 1 = name, group 2 = value. */
+export const CONTEXT_TRANSFORM = 'kl_cybertrace_context';
+export const CONTEXT_REGEX = `\\s${CONTEXT_KEY_PREFIX}([A-Za-z0-9_.-]+)="([^"]*)"`;
+export const CONTEXT_FORMAT = `${CONTEXT_KEY_PREFIX}$1::$2`;
+
+/** Applies the extractions the way Splunk does (first match of each REGEX, every match of the context REGEX). */
+export function applyExtractions(line: string): { fields: Record<string, string>; roles: Partial<Record<FieldRole, string>>; context: Array<[string, string]> } {
+  const fields: Record<string, string> = {};
+  const roles: Partial<Record<FieldRole, string>> = {};
+  for (const x of ALL_EXTRACTIONS) {
+    const m = new RegExp(x.regex).exec(line);
+    if (m && m[1] !== undefined) {
+      fields[x.field] = m[1];
+      roles[x.role] = m[1];
+    }
+  }
+  const context: Array<[string, string]> = [];
+  for (const m of line.matchAll(new RegExp(CONTEXT_REGEX, 'g'))) context.push([m[1], m[2]]);
+  return { fields, roles, context };
+}
+
+/** True when the line carries the key of a contract's first part (category= / alert=), even with value "-". */
+function hasKey(line: string, c: EventContract): boolean {
+  const first = c.parts[0];
+  if (first.kind !== 'field') return false;
+  return new RegExp(`(?:^|\\s)${escapeRegex(first.key)}${escapeRegex(c.keySeparator)}\\S`).test(line);
+}
+
+export function parseSplunkEvent(line: string): ParsedEvent {
+  const kind = hasKey(line, detectionEvent) ? 'detection' : hasKey(line, alertEvent) ? 'alert' : undefined;
+  if (!kind) throw new Error(`not a CyberTrace event: neither "category=" nor "alert=" found in ${JSON.stringify(line.slice(0, 200))}`);
+  const { roles, context } = applyExtractions(line);
+  const fields = { ...roles };
+  if (kind === 'detection') delete fields.alert;
+  else for (const r of Object.keys(fields)) if (r !== 'alert') delete fields[r as FieldRole];
+  const date = /^([A-Z][a-z]{2} [ 0-9]?\d \d\d:\d\d:\d\d) /.exec(line);
+  if (date) fields.date = date[1];
+  return { kind, fields, context };
+}

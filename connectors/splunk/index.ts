@@ -1,0 +1,168 @@
+/** Splunk connector (seed 004): the Kaspersky CyberTrace app for Splunk, as folders and .spl archives. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BundleFile, Connector, InstallStep } from '../types.js';
+import type { Site } from '../../src/config/site.js';
+import type { Renderer } from '../../src/render/engine.js';
+import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
+import { formatString } from '../../src/cybertrace/event-contract.js';
+import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
+import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
+import { createTarGzSync } from '../../src/bundle/tar-sync.js';
+import { packageRoot, templatesDir } from '../../src/core/paths.js';
+import { ACTIONABLE_FIELD_CONTEXT_FORMAT, alertEvent, detectionEvent, INPUT_FIELDS, RECORD_FIELD_CONTEXT_FORMAT, REGEXPS } from './contract.js';
+import { appFiles, LOOKUP_SCRIPT, type AppContext, type AppKind } from './app.js';
+import { splunkOptionsSchema, type SplunkOptions } from './options.js';
+import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
+import { splunkWire } from './wire.js';
+
+export const SPLUNK_RESTART_STEP = 'splunk-restart';
+
+const options = (site: Site): SplunkOptions => site.siems.splunk as unknown as SplunkOptions;
+
+function cybertrace(site: Site): CyberTraceSettings {
+  const o = options(site);
+  return {
+    versions: ['3.x', '4.x'],
+    input: { connectionString: `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`, regexps: REGEXPS },
+    output: {
+      connectionString: `${o.address}:${site.cybertrace.return_port}`,
+      eventFormat: formatString(detectionEvent),
+      alertFormat: formatString(alertEvent),
+      recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
+      actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
+      // Forwarded events must not produce a finished event each; the lookup command asks for them by its mode header.
+      finishedEventEnabled: false,
+    },
+    feedFieldRenames: {},
+  };
+}
+
+/** Major.Minor.Revision of the app: the ctconnect version that generated it. */
+function appVersion(): string {
+  const v = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(v);
+  return m ? `${m[1]}.${m[2]}.${m[3]}` : '1.0.0';
+}
+
+function lookupScript(): string {
+  return readFileSync(join(templatesDir(), 'splunk', 'bin', LOOKUP_SCRIPT), 'utf8');
+}
+
+function sampleEvents(settings: CyberTraceSettings): string {
+  return [
+    '# Events as CyberTrace sends them to Splunk with these settings (one per line).',
+    '# Detection events:',
+    ...SAMPLE_DETECTIONS.map((s) => renderCyberTraceFormat(settings.output.eventFormat, settings, s)),
+    '# Service events:',
+    ...SAMPLE_ALERTS.map((a) => renderCyberTraceFormat(settings.output.alertFormat ?? '', settings, a)),
+    '',
+  ].join('\n');
+}
+
+/** Which apps the scheme needs: id, kind and a line for INSTALL.md. */
+export function splunkApps(site: Site): Array<{ id: string; kind: AppKind; what: string }> {
+  const o = options(site);
+  if (o.scheme === 'single') return [{ id: o.app_id, kind: 'single', what: 'the CyberTrace app for a single Splunk instance' }];
+  return [
+    { id: o.forwarder_app_id, kind: 'forwarder', what: 'forwarder app: heavy forwarders that send events to CyberTrace and receive its events' },
+    { id: o.app_id, kind: 'search-head', what: 'search-head app: extractions, dashboards, alert templates, lookup command' },
+  ];
+}
+
+function validateCommand(path: string): string | undefined {
+  if (path.endsWith('.json')) return 'python3 -m json.tool {file} >/dev/null';
+  if (path.endsWith('.py')) return 'python3 -c "import ast,sys; ast.parse(open(sys.argv[1]).read())" {file}';
+  return undefined;
+}
+
+function files(site: Site, render: Renderer): BundleFile[] {
+  const o = options(site);
+  const settings = cybertrace(site);
+  const ctx: AppContext = { site, o, settings, version: appVersion(), render, script: lookupScript() };
+  const out: BundleFile[] = [];
+  const apps = splunkApps(site);
+  for (const app of apps) {
+    const inApp = appFiles(ctx, app.id, app.kind);
+    for (const f of inApp) {
+      const file: BundleFile = { path: `${app.id}/${f.path}`, content: f.content, mode: f.mode };
+      // One deploy role cannot tell forwarders from search heads, so only the single-instance app is deployed.
+      if (app.kind === 'single') {
+        const validate = validateCommand(f.path);
+        file.install = {
+          role: 'splunk',
+          path: `${o.splunk_home}/etc/apps/${app.id}/${f.path}`,
+          mode: f.mode,
+          owner: o.owner,
+          notify: [SPLUNK_RESTART_STEP],
+          ...(validate ? { validate } : {}),
+        };
+      }
+      out.push(file);
+    }
+    out.push({ path: `${app.id}.spl`, content: createTarGzSync(inApp.map((f) => ({ path: f.path, content: f.content, mode: f.mode })), app.id), mode: 0o644 });
+  }
+  const isLocal = (a: string) => a === '127.0.0.1' || a === 'localhost';
+  const installCtx = {
+    site,
+    o,
+    ct: site.cybertrace,
+    settings,
+    regexps: settings.input.regexps,
+    inputFields: INPUT_FIELDS.map((f) => ({ regexp: f.regexp, keys: f.keys.map((k) => `\`${k}=\``).join(', ') })),
+    apps,
+    single: o.scheme === 'single',
+    local: isLocal(site.cybertrace.address) && isLocal(o.address),
+    remote: site.cybertrace.address !== o.address,
+    appId: o.app_id,
+    forwarderId: o.forwarder_app_id,
+    splunkHome: o.splunk_home,
+    appDir: `${o.splunk_home}/etc/apps/${o.app_id}`,
+    configPath: feedServiceConfigPath(site),
+    restartCommand: feedServiceRestartCommand(site),
+  };
+  out.push(
+    { path: 'INSTALL.md', content: render('splunk/INSTALL.md.hbs', installCtx), mode: 0o644 },
+    { path: 'splunk/sample-events.txt', content: sampleEvents(settings), mode: 0o644 },
+  );
+  return out;
+}
+
+function steps(site: Site): InstallStep[] {
+  const o = options(site);
+  if (o.scheme !== 'single') return [];
+  return [
+    {
+      id: SPLUNK_RESTART_STEP,
+      role: 'splunk',
+      description: 'restart Splunk so it loads the CyberTrace app (inputs, outputs, extractions, command)',
+      command: `${o.splunk_home}/bin/splunk restart`,
+      timeoutSec: 600,
+      when: 'changed',
+    },
+  ];
+}
+
+export const splunk: Connector = {
+  id: 'splunk',
+  title: 'Splunk',
+  summary: 'CyberTrace app for Splunk (.spl): inputs, forwarding, extractions, klsearch lookup command, alerts, dashboards',
+  siemVersions: 'Splunk Enterprise 8.x/9.x (Python 3); CyberTrace app layout of the vendor documentation',
+  optionsSchema: splunkOptionsSchema as unknown as Record<string, unknown>,
+  check(raw, site) {
+    const o = raw as unknown as SplunkOptions;
+    const problems: Array<{ path: Array<string | number>; message: string }> = [];
+    if (o.app_id === o.forwarder_app_id) problems.push({ path: ['forwarder_app_id'], message: `must differ from app_id ("${o.app_id}")` });
+    if (o.input_port === site.cybertrace.return_port) {
+      problems.push({ path: ['input_port'], message: `must differ from cybertrace.return_port (${site.cybertrace.return_port}): Splunk listens on both` });
+    }
+    if (o.address === site.cybertrace.address && o.input_port === site.cybertrace.input_port) {
+      problems.push({ path: ['input_port'], message: `Splunk and CyberTrace are on the same host (${o.address}) and both would listen on port ${o.input_port}; use another port (default 3000)` });
+    }
+    return problems;
+  },
+  cybertrace,
+  files,
+  steps,
+  wire: splunkWire,
+};

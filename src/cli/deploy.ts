@@ -1,0 +1,66 @@
+/** `ctconnect deploy <siem>`: install a bundle on the site's targets over SSH. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadSite } from '../config/load.js';
+import { deploy, DEFAULT_CONCURRENCY } from '../deploy/deploy.js';
+import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
+import { terminalPrompt } from '../deploy/secrets.js';
+import { action } from './run.js';
+
+interface DeployCliOptions {
+  config?: string;
+  target?: string[];
+  check?: boolean;
+  diff?: boolean;
+  json?: boolean;
+  concurrency: number;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be a whole number from 1 to 256');
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('deploy')
+    .description('install a SIEM bundle on the targets of the site file over SSH (backup, validate, atomic replace, restart on change, rollback on failure)')
+    .argument('<siem>', 'connector id, see `ctconnect list`')
+    .option('-c, --config <file>', 'site file with the targets (default: the built-in example site)')
+    .option('-t, --target <name...>', 'only these targets (default: every target with a role the bundle installs for)')
+    .option('--check', 'write nothing: connect, compare and report what would change')
+    .option('--diff', 'show unified diffs of the changes (secrets redacted)')
+    .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')
+    .option('--concurrency <n>', 'targets deployed at the same time', positiveInt, DEFAULT_CONCURRENCY)
+    .addHelpText(
+      'after',
+      `
+Secrets never go on the command line: a target names the environment variables holding its key
+passphrase or login password (password_env) and sudo password (sudo_password_env); when one is
+not set and stdin is a terminal, ctconnect asks.
+
+Exit codes: 0 every target ok or changed; 1 a target failed (connection, host key, sudo,
+validation or a step) and was left as it was or restored from this run's backups; 2 internal
+error; 3 a target failed and some file could not be restored (the report names it).`,
+    )
+    .action(
+      action(async (siem: string, opts: DeployCliOptions) => {
+        const site = loadSite(opts.config);
+        const outcome = await deploy(site, siem, {
+          targets: opts.target,
+          check: opts.check,
+          diff: opts.diff,
+          concurrency: opts.concurrency,
+          secrets: { env: process.env, prompt: terminalPrompt() },
+          progress: (target, message) => process.stderr.write(`[${target}] ${message}\n`),
+        });
+        if (opts.json) {
+          process.stdout.write(toJson(outcome.siem, outcome.check, outcome.hosts));
+        } else {
+          for (const h of outcome.hosts) process.stdout.write(hostDetails(h));
+          process.stdout.write(summaryTable(outcome.hosts, outcome.check));
+        }
+        return outcome.exitCode;
+      }),
+    );
+}

@@ -1,0 +1,71 @@
+/** `ctconnect simulate <siem>`: play CyberTrace and send events in this connector's output format to the SIEM. */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { loadSite } from '../config/load.js';
+import { getConnector } from '../../connectors/registry.js';
+import { UserError } from '../core/errors.js';
+import { sampleEvent, eventsFromText } from '../simulate/events.js';
+import { sendLines } from '../simulate/send.js';
+import { action } from './run.js';
+import { parseHostPort } from './host-port.js';
+
+interface SimulateOptions {
+  config?: string;
+  to?: string;
+  count: string;
+  rate: string;
+  udp?: boolean;
+  file?: string;
+  print?: boolean;
+  json?: boolean;
+}
+
+function positiveInt(value: string, option: string, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new UserError(`${option}: must be a whole number${allowZero ? ' ≥ 0' : ' ≥ 1'} (got "${value}")`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('simulate')
+    .description("play CyberTrace: send service alerts and detection events in this connector's output format to the SIEM")
+    .argument('<siem>', 'connector id')
+    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('--to <host:port>', 'receiver (default: OutputSettings > ConnectionString of this bundle)')
+    .option('--count <n>', 'number of events', '10')
+    .option('--rate <per-second>', 'events per second, 0 = as fast as possible', '10')
+    .option('--udp', 'send UDP datagrams instead of TCP')
+    .option('--file <events.txt>', 'send these lines (one event per line) instead of generated samples')
+    .option('--print', 'print the events instead of sending them')
+    .option('--json', 'print the result as JSON')
+    .action(action(async (siem: string, opts: SimulateOptions) => {
+      const connector = getConnector(siem);
+      const site = loadSite(opts.config);
+      if (!site.siems[connector.id]) throw new UserError(`${site.source}: no "siems.${connector.id}" section`);
+      const settings = connector.cybertrace(site);
+      const count = positiveInt(opts.count, '--count');
+      const rate = positiveInt(opts.rate, '--rate', true);
+      let custom: string[] | undefined;
+      if (opts.file) {
+        let text: string;
+        try {
+          text = readFileSync(opts.file, 'utf8');
+        } catch (e) {
+          throw new UserError(`--file ${opts.file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+        custom = eventsFromText(text);
+        if (custom.length === 0) throw new UserError(`--file ${opts.file}: no events in it (one per line; # starts a comment)`);
+      }
+      const now = new Date();
+      const line = (i: number) => (custom ? custom[i % custom.length] : sampleEvent(i, settings, site, now).line);
+      if (opts.print) {
+        for (let i = 0; i < count; i++) process.stdout.write(`${line(i)}\n`);
+        return;
+      }
+      const target = parseHostPort(opts.to ?? settings.output.connectionString, opts.to ? '--to' : 'OutputSettings > ConnectionString');
+      const result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, line });
+      if (opts.json) process.stdout.write(JSON.stringify({ siem: connector.id, to: `${target.host}:${target.port}`, protocol: opts.udp ? 'udp' : 'tcp', ...result }, null, 2) + '\n');
+      else process.stdout.write(`sent ${result.sent} events (${result.bytes} bytes) to ${target.host}:${target.port}/${opts.udp ? 'udp' : 'tcp'} in ${result.seconds.toFixed(2)}s (${Math.round(result.perSecond)}/s)\n`);
+    }));
+}

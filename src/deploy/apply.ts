@@ -1,0 +1,248 @@
+/**
+ * Applies a host's plan in the established order (FACTS §8): backup (timestamped, kept) → upload
+ * to a temp file beside the target → mode/owner → validate the temp file → atomic rename; then
+ * the steps the changes call for, once each. Any failure puts back this run's files from this
+ * run's backups and says what was restored and what could not be.
+ */
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { InstallStep } from '../../connectors/types.js';
+import { outputLines, describeFailure } from './exec.js';
+import type { FilePlan, HostWork } from './plan.js';
+import { shq, type RemoteHost } from './remote.js';
+import { DeployFailure, type CommandOutput, type FileResult, type RollbackResult, type StepResult } from './types.js';
+
+export type Progress = (message: string) => void;
+
+interface Applied {
+  plan: FilePlan;
+  backup?: string;
+  createdDirs: string[];
+  renamed: boolean;
+}
+
+/** `20250131T235959Z`: sorts by time, no characters a shell or a path would trip over. */
+export function backupStamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+const octal = (m: number) => m.toString(8).padStart(4, '0');
+
+class FileStepFailure extends DeployFailure {
+  constructor(message: string, details: string[], readonly validate?: CommandOutput) {
+    super(message, details);
+  }
+}
+
+async function backup(remote: RemoteHost, path: string, stamp: string): Promise<string> {
+  const base = `${path}.ctconnect-bak-${stamp}`;
+  // Two runs in the same second keep both backups.
+  const script = `b=${shq(base)}; n=1; while [ -e "$b" ]; do b=${shq(base)}.$n; n=$((n+1)); done; cp -p -- ${shq(path)} "$b" && printf '%s' "$b"`;
+  const r = await remote.must(script, { timeoutSec: remote.target.command_timeout_sec, label: `back up ${path}` });
+  return r.stdout;
+}
+
+async function upload(remote: RemoteHost, tmp: string, content: Buffer): Promise<void> {
+  if (!remote.usesSudo) {
+    await remote.writeAsLoginUser(tmp, content);
+    return;
+  }
+  // SFTP writes as the login user; sudo moves the staged copy into the target folder, private until chmod.
+  const staged = await remote.stageData(content);
+  await remote.must(`install -m 0600 -- ${shq(staged)} ${shq(tmp)} && rm -f -- ${shq(staged)}`, {
+    timeoutSec: remote.target.command_timeout_sec,
+    label: `place ${tmp}`,
+  });
+}
+
+function attributesScript(plan: FilePlan, tmp: string): string {
+  const p = shq(plan.file.path);
+  const t = shq(tmp);
+  const parts: string[] = [];
+  parts.push(plan.mode === 'keep' ? `chmod --reference=${p} -- ${t}` : `chmod ${octal(plan.mode)} -- ${t}`);
+  if (plan.owner === 'keep') parts.push(`[ "$(stat -c %u:%g ${p})" = "$(stat -c %u:%g ${t})" ] || chown --reference=${p} -- ${t}`);
+  else if (plan.owner !== 'default') parts.push(`chown -- ${shq(plan.owner)} ${t}`);
+  return parts.join(' && ');
+}
+
+async function applyFile(remote: RemoteHost, plan: FilePlan, stamp: string, applied: Applied[], progress: Progress): Promise<FileResult> {
+  const path = plan.file.path;
+  const timeoutSec = remote.target.command_timeout_sec;
+  const rec: Applied = { plan, createdDirs: [], renamed: false };
+  applied.push(rec);
+  if (plan.current.missingDirs.length > 0) {
+    await remote.must(`mkdir -p -- ${shq(plan.current.missingDirs[0]!)}`, { timeoutSec, label: `mkdir -p ${plan.current.missingDirs[0]}` });
+    rec.createdDirs = plan.current.missingDirs;
+  }
+  if (plan.current.kind === 'file') {
+    rec.backup = await backup(remote, path, stamp);
+    progress(`${path}: backed up to ${rec.backup}`);
+  }
+  const tmp = `${posix.dirname(path)}/.${posix.basename(path)}.ctconnect-tmp-${randomBytes(4).toString('hex')}`;
+  let validate: CommandOutput | undefined;
+  try {
+    await upload(remote, tmp, plan.newContent);
+    await remote.must(attributesScript(plan, tmp), { timeoutSec, label: `set mode/owner of ${tmp}` });
+    const spec = plan.file.spec;
+    if (spec.validate) {
+      const command = spec.validate.split('{file}').join(shq(tmp));
+      progress(`${path}: validating (${spec.validate})`);
+      const r = await remote.run(command, { timeoutSec, label: command });
+      validate = { command: r.command, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr };
+      if (r.timedOut || r.exitCode !== 0) {
+        throw new FileStepFailure(`${path}: validation failed: ${describeFailure(r, timeoutSec)}; the target file was not touched`, outputLines(r), validate);
+      }
+    }
+    const how = await remote.renameOver(tmp, path, timeoutSec);
+    rec.renamed = true;
+    progress(`${path}: replaced (${how})`);
+  } catch (e) {
+    await remote.run(`rm -f -- ${shq(tmp)}`, { timeoutSec, label: `remove ${tmp}` }).catch(() => undefined);
+    throw e;
+  }
+  return { bundlePath: plan.file.bundlePath, path, status: 'changed', reasons: plan.reasons, backup: rec.backup, validate };
+}
+
+async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string[], progress: Progress): Promise<RollbackResult> {
+  const result: RollbackResult = { restored: [], removed: [], notRestored: [], stepsAlreadyRun: stepsRun };
+  const timeoutSec = remote.target.command_timeout_sec;
+  for (const rec of [...applied].reverse()) {
+    const path = rec.plan.file.path;
+    if (rec.renamed) {
+      try {
+        if (rec.backup) {
+          const tmp = `${posix.dirname(path)}/.${posix.basename(path)}.ctconnect-restore-${randomBytes(4).toString('hex')}`;
+          await remote.must(`cp -p -- ${shq(rec.backup)} ${shq(tmp)} && mv -f -- ${shq(tmp)} ${shq(path)} || { rm -f -- ${shq(tmp)}; exit 1; }`, {
+            timeoutSec,
+            label: `restore ${path} from ${rec.backup}`,
+          });
+          result.restored.push(path);
+          progress(`${path}: restored from ${rec.backup}`);
+        } else {
+          await remote.must(`rm -f -- ${shq(path)}`, { timeoutSec, label: `remove new file ${path}` });
+          result.removed.push(path);
+          progress(`${path}: new file removed`);
+        }
+      } catch (e) {
+        const err = e as DeployFailure;
+        result.notRestored.push({ path, error: [err.message, ...(err.details ?? [])].join('; ') });
+        progress(`${path}: COULD NOT BE RESTORED: ${err.message}`);
+        continue;
+      }
+    }
+    for (const dir of rec.createdDirs) {
+      // Only empty folders go; rmdir refuses the others, which is what we want.
+      await remote.run(`rmdir -- ${shq(dir)}`, { timeoutSec, label: `rmdir ${dir}` }).catch(() => undefined);
+    }
+  }
+  return result;
+}
+
+function stepReasons(step: InstallStep, changed: FilePlan[]): string[] {
+  if (step.when === 'always') return changed.map((p) => p.file.path);
+  return changed.filter((p) => p.file.spec.notify?.includes(step.id)).map((p) => p.file.path);
+}
+
+/** The steps a set of changed files calls for, in bundle order, each once. */
+export function stepsToRun(steps: InstallStep[], changed: FilePlan[]): Array<{ step: InstallStep; because: string[] }> {
+  return steps.map((step) => ({ step, because: stepReasons(step, changed) }));
+}
+
+function asFailure(e: unknown): DeployFailure {
+  if (e instanceof DeployFailure) return e;
+  return new DeployFailure(`unexpected error: ${(e as Error)?.message ?? String(e)}`);
+}
+
+export interface ApplyResult {
+  files: FileResult[];
+  steps: StepResult[];
+  rollback?: RollbackResult;
+  error?: DeployFailure;
+}
+
+export async function applyHost(remote: RemoteHost, work: HostWork, plans: FilePlan[], now: Date, progress: Progress): Promise<ApplyResult> {
+  const stamp = backupStamp(now);
+  const applied: Applied[] = [];
+  const files: FileResult[] = plans.map((p) => ({
+    bundlePath: p.file.bundlePath,
+    path: p.file.path,
+    status: p.changed ? 'not-reached' : 'unchanged',
+    reasons: p.reasons,
+  }));
+  const changed = plans.filter((p) => p.changed);
+  const planned = stepsToRun(work.steps, changed);
+  const steps: StepResult[] = planned.map(({ step, because }) => ({
+    id: step.id,
+    description: step.description,
+    status: because.length > 0 ? 'not-reached' : 'not-needed',
+    because,
+  }));
+  const stepsRun: string[] = [];
+
+  const fail = async (error: DeployFailure): Promise<ApplyResult> => {
+    const touched = applied.some((a) => a.renamed || a.createdDirs.length > 0);
+    const rb = touched ? await rollback(remote, applied, stepsRun, progress) : undefined;
+    if (rb) {
+      for (const f of files) {
+        if (rb.restored.includes(f.path) || rb.removed.includes(f.path)) {
+          if (f.status === 'changed') f.status = 'rolled-back';
+        }
+        const lost = rb.notRestored.find((n) => n.path === f.path);
+        if (lost) f.error = `${f.error ? `${f.error}\n` : ''}NOT RESTORED: ${lost.error}`;
+      }
+    }
+    return { files, steps, rollback: rb, error };
+  };
+
+  for (const [i, plan] of plans.entries()) {
+    if (!plan.changed) continue;
+    try {
+      files[i] = await applyFile(remote, plan, stamp, applied, progress);
+    } catch (caught) {
+      // Whatever went wrong, this run's files go back before the error is reported.
+      const e = asFailure(caught);
+      const backupMade = applied[applied.length - 1]?.plan === plan ? applied[applied.length - 1]!.backup : undefined;
+      files[i] = {
+        ...files[i]!,
+        status: 'failed',
+        error: [e.message, ...e.details].join('\n'),
+        backup: backupMade,
+        validate: e instanceof FileStepFailure ? e.validate : undefined,
+      };
+      return fail(e);
+    }
+  }
+
+  for (const [i, { step, because }] of planned.entries()) {
+    if (because.length === 0) continue;
+    let stdinFile: string | undefined;
+    try {
+      if (step.stdinFromFile !== undefined) stdinFile = await remote.stageData(work.bundleFiles.get(step.stdinFromFile)!);
+    } catch (caught) {
+      const e = asFailure(caught);
+      steps[i] = { ...steps[i]!, status: 'failed' };
+      return fail(new DeployFailure(`step ${step.id}: cannot upload its input ${step.stdinFromFile}: ${e.message}`, e.details));
+    }
+    progress(`step ${step.id}: ${step.description}`);
+    let r;
+    try {
+      r = await remote.run(step.command, {
+        timeoutSec: step.timeoutSec,
+        label: step.command,
+        stdinFile,
+        env: { CTCONNECT_ROOT: work.target.root_prefix ?? '' },
+      });
+    } catch (caught) {
+      steps[i] = { ...steps[i]!, status: 'failed' };
+      return fail(asFailure(caught));
+    }
+    const output: CommandOutput = { command: r.command, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr };
+    if (r.timedOut || r.exitCode !== 0) {
+      steps[i] = { ...steps[i]!, status: 'failed', output };
+      return fail(new DeployFailure(`step ${step.id} failed: ${describeFailure(r, step.timeoutSec)}`, outputLines(r)));
+    }
+    steps[i] = { ...steps[i]!, status: 'ran', output };
+    stepsRun.push(step.id);
+  }
+  return { files, steps };
+}

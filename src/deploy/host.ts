@@ -1,0 +1,92 @@
+/**
+ * One target from start to end: connect (host key checked) → sudo check → plan every file
+ * (nothing written yet, so a bad merge or unreadable file fails cleanly) → report under --check,
+ * else apply. Always returns a HostResult; failures on this host never reach the other hosts.
+ */
+import type { Connection } from './connect.js';
+import { connect } from './connect.js';
+import { applyHost, stepsToRun, type Progress } from './apply.js';
+import { redactedDiff } from './diff.js';
+import { planFile, type FilePlan, type HostWork } from './plan.js';
+import { RemoteHost } from './remote.js';
+import type { TargetSecrets } from './secrets.js';
+import { DeployFailure, type FileResult, type HostResult, type StepResult } from './types.js';
+
+export interface HostOptions {
+  check: boolean;
+  diff: boolean;
+  now?: Date;
+}
+
+export function secretValues(s: TargetSecrets | undefined): string[] {
+  return [s?.keyPassphrase, s?.loginPassword, s?.sudoPassword].filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
+export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: HostOptions, progress: Progress): Promise<HostResult> {
+  const t = work.target;
+  const started = Date.now();
+  const result: HostResult = {
+    target: t.name,
+    address: `${t.user}@${t.host}:${t.port}`,
+    status: 'ok',
+    check: opts.check,
+    files: work.files.map((f) => ({ bundlePath: f.bundlePath, path: f.path, status: 'not-reached', reasons: [] })),
+    steps: work.steps.map((s) => ({ id: s.id, description: s.description, status: 'not-reached', because: [] })),
+    durationMs: 0,
+  };
+  let conn: Connection | undefined;
+  let remote: RemoteHost | undefined;
+  try {
+    progress('connecting');
+    conn = await connect(t, secrets, { writeKnownHosts: !opts.check });
+    result.hostKey = conn.hostKey;
+    progress(`connected, host key ${conn.hostKey}`);
+    remote = new RemoteHost(conn, t, secrets);
+    await remote.checkSudo();
+
+    const plans: FilePlan[] = [];
+    for (const f of work.files) plans.push(await planFile(remote, f, opts.diff));
+    const secretsToHide = secretValues(secrets);
+    const diffs = plans.map((p) => (opts.diff && p.changed ? redactedDiff(p.file.path, p.oldContent, p.newContent, secretsToHide) : undefined));
+    for (const p of plans) progress(`${p.file.path}: ${p.changed ? `${opts.check ? 'would change' : 'changes'} (${p.reasons.join(', ')})` : 'no change'}`);
+
+    if (opts.check) {
+      result.files = plans.map((p, i): FileResult => ({
+        bundlePath: p.file.bundlePath,
+        path: p.file.path,
+        status: p.changed ? 'would-change' : 'unchanged',
+        reasons: p.reasons,
+        diff: diffs[i] || undefined,
+      }));
+      result.steps = stepsToRun(work.steps, plans.filter((p) => p.changed)).map(({ step, because }): StepResult => ({
+        id: step.id,
+        description: step.description,
+        status: because.length > 0 ? 'would-run' : 'not-needed',
+        because,
+      }));
+      result.status = plans.some((p) => p.changed) ? 'changed' : 'ok';
+      return result;
+    }
+
+    const applied = await applyHost(remote, work, plans, opts.now ?? new Date(), progress);
+    result.files = applied.files.map((f, i) => (diffs[i] ? { ...f, diff: diffs[i] } : f));
+    result.steps = applied.steps;
+    result.rollback = applied.rollback;
+    if (applied.error) {
+      result.status = 'failed';
+      result.error = { message: applied.error.message, details: applied.error.details };
+    } else {
+      result.status = applied.files.some((f) => f.status === 'changed') || applied.steps.some((s) => s.status === 'ran') ? 'changed' : 'ok';
+    }
+    return result;
+  } catch (e) {
+    if (!(e instanceof DeployFailure)) throw e;
+    result.status = 'failed';
+    result.error = { message: e.message, details: e.details };
+    return result;
+  } finally {
+    if (remote) await remote.cleanStaging();
+    conn?.close();
+    result.durationMs = Date.now() - started;
+  }
+}

@@ -1,0 +1,70 @@
+/** Results of a deploy, per host, file and step: what the report, the table and --json show. */
+
+/** A failure on one host: the message says what happened, details carry command output and hints. */
+export class DeployFailure extends Error {
+  constructor(message: string, readonly details: string[] = []) {
+    super(message);
+    this.name = 'DeployFailure';
+  }
+}
+
+export interface CommandOutput {
+  command: string;
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+export type FileStatus = 'unchanged' | 'changed' | 'would-change' | 'failed' | 'rolled-back' | 'not-reached';
+
+export interface FileResult {
+  /** Where the bundle has it. */
+  bundlePath: string;
+  /** Where it is installed (the path on the target, root_prefix included). */
+  path: string;
+  status: FileStatus;
+  /** Why it changes: content, mode, owner, new file. */
+  reasons: string[];
+  backup?: string;
+  /** Unified diff, secrets redacted (only with --diff). */
+  diff?: string;
+  validate?: CommandOutput;
+  error?: string;
+}
+
+export type StepStatus = 'ran' | 'would-run' | 'not-needed' | 'skipped' | 'failed' | 'not-reached';
+
+export interface StepResult {
+  id: string;
+  description: string;
+  status: StepStatus;
+  /** What made it run (the changed files notifying it). */
+  because: string[];
+  output?: CommandOutput;
+}
+
+export interface RollbackResult {
+  restored: string[];
+  removed: string[];
+  notRestored: Array<{ path: string; error: string }>;
+  /** Steps that had already run with the new files; the report tells the user to look at them. */
+  stepsAlreadyRun: string[];
+}
+
+export type HostStatus = 'ok' | 'changed' | 'failed';
+
+export interface HostResult {
+  target: string;
+  address: string;
+  status: HostStatus;
+  check: boolean;
+  /** Where the host key was found (known_hosts line, pinned, or newly accepted). */
+  hostKey?: string;
+  files: FileResult[];
+  steps: StepResult[];
+  rollback?: RollbackResult;
+  error?: { message: string; details: string[] };
+  durationMs: number;
+}

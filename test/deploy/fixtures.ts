@@ -1,0 +1,69 @@
+/** Shared pieces of the deploy tests: sites with targets, hand-made bundles, staging-root snapshots. */
+import { readdirSync, readFileSync, statSync, lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { BundleFile, Connector, InstallStep } from '../../connectors/types.js';
+import { fortisiem } from '../../connectors/fortisiem/index.js';
+import type { Bundle } from '../../src/bundle/build.js';
+import type { Site } from '../../src/config/site.js';
+import { siteFromYaml } from '../helpers/bundles.js';
+
+export interface TargetInput {
+  name: string;
+  host?: string;
+  port: number;
+  user?: string;
+  roles?: string[];
+  [key: string]: unknown;
+}
+
+/** A valid site with these targets (defaults: root on 127.0.0.1, role cybertrace). */
+export function siteWith(targets: TargetInput[], extra: { install_dir?: string } = {}): Site {
+  const doc = {
+    name: 'deploy-test',
+    cybertrace: { address: '192.0.2.10', ...(extra.install_dir ? { install_dir: extra.install_dir } : {}) },
+    siems: { fortisiem: { address: '192.0.2.30' } },
+    targets: targets.map((t) => ({ host: '127.0.0.1', user: 'root', roles: ['cybertrace'], connect_timeout_sec: 10, ...t })),
+  };
+  return siteFromYaml(stringify(doc));
+}
+
+/** A connector that exists only in the test: the deployer must work from its lists alone. */
+export const testConnector: Connector = {
+  id: 'testsiem',
+  title: 'Test SIEM',
+  summary: 'files and steps for the deployer tests',
+  siemVersions: '-',
+  optionsSchema: {},
+  cybertrace: fortisiem.cybertrace,
+  files: () => [],
+  steps: () => [],
+  wire: fortisiem.wire,
+};
+
+export function bundleOf(files: BundleFile[], steps: InstallStep[] = []): Bundle {
+  return { connector: testConnector, settings: undefined as never, files, steps };
+}
+
+/** Every path below `root` with its bytes (files) or "dir", to prove a run wrote nothing. */
+export function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const st = lstatSync(p);
+      if (st.isDirectory()) {
+        out[p] = `dir ${(st.mode & 0o7777).toString(8)}`;
+        walk(p);
+      } else {
+        out[p] = `file ${(statSync(p).mode & 0o7777).toString(8)} ${st.mtimeMs} ${readFileSync(p).toString('base64')}`;
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+export function filesBelow(root: string): string[] {
+  return Object.keys(snapshot(root)).filter((p) => !snapshot(root)[p]!.startsWith('dir')).map((p) => p.slice(root.length));
+}

@@ -1,0 +1,171 @@
+/**
+ * A test server speaking the CyberTrace input wire protocol (FACTS.md §1): TCP, UTF-8, events
+ * separated by LF (CR ignored), an optional first-line mode header (X-KF-ReplyBack,
+ * X-KF-SendFinishedEvent, both, optionally X-KF-SaveStatistic). Each event is read with the
+ * given regexps (a real PCRE engine, as the service does), every extracted value is looked up
+ * in the feed, and each hit is rendered with the event format (renderCyberTraceFormat). In
+ * ReplyBack mode the detections go back on the same socket, followed by the finished event
+ * when SendFinishedEvent was asked for.
+ *
+ * Misbehaving modes for client tests: 'refuse' (nothing listens on the port), 'hang' (accepts,
+ * reads, never answers), 'garbage' (answers every event with bytes that are no event),
+ * 'close' (closes the connection after the first event).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
+import type { CyberTraceSettings, RegExpDef } from '../../src/cybertrace/types.js';
+import { pcreExtract } from './pcre.js';
+
+export interface FeedEntry {
+  category: string;
+  context?: Array<[string, string]>;
+}
+
+export interface CyberTraceServerOptions {
+  /** Input regexps: name → pattern (all looked up, extract="all"), or full definitions (type CONTEXT is not looked up). */
+  regexps: Record<string, string> | RegExpDef[];
+  /** Indicator as extracted by a regexp → feed record. Hash keys are compared case-insensitively. */
+  feed: Record<string, FeedEntry>;
+  eventFormat: string;
+  recordFieldContextFormat: string;
+  actionableFieldContextFormat?: string;
+  /** Text of the finished event (FinishedEventFormat); default "LookupFinished". */
+  finishedEvent?: (stats: { events: number; detections: Record<string, number> }) => string;
+  /** Value of %Date% in rendered events. */
+  date?: string;
+  behaviour?: 'normal' | 'refuse' | 'hang' | 'garbage' | 'close';
+}
+
+export interface CyberTraceServer {
+  host: string;
+  port: number;
+  /** Mode headers received, one per connection that sent one. */
+  headers: string[];
+  /** Events received (without the header), in order. */
+  events: string[];
+  /** Detection events produced (sent back only in ReplyBack mode). */
+  detections: string[];
+  close(): Promise<void>;
+}
+
+interface Rx {
+  name: string;
+  pattern: string;
+  extract: 'all' | 'first';
+  lookup: boolean;
+}
+
+function normalise(regexps: CyberTraceServerOptions['regexps']): Rx[] {
+  if (Array.isArray(regexps)) return regexps.map((r) => ({ name: r.name, pattern: r.pattern, extract: r.extract, lookup: r.type !== 'CONTEXT' }));
+  return Object.entries(regexps).map(([name, pattern]) => ({ name, pattern, extract: 'all' as const, lookup: true }));
+}
+
+const HEADER = /^(X-KF-(ReplyBack|SendFinishedEvent|SaveStatistic))+$/;
+
+export async function startCyberTraceServer(opts: CyberTraceServerOptions): Promise<CyberTraceServer> {
+  const rxs = normalise(opts.regexps);
+  const feed = new Map<string, FeedEntry>();
+  for (const [k, v] of Object.entries(opts.feed)) feed.set(/^[0-9a-f]{32,64}$/i.test(k) ? k.toLowerCase() : k, v);
+  const settings = {
+    output: { recordFieldContextFormat: opts.recordFieldContextFormat, actionableFieldContextFormat: opts.actionableFieldContextFormat ?? '' },
+  } as CyberTraceSettings;
+  const finished = opts.finishedEvent ?? (() => 'LookupFinished');
+  const behaviour = opts.behaviour ?? 'normal';
+  const state: CyberTraceServer = { host: '127.0.0.1', port: 0, headers: [], events: [], detections: [], close: async () => {} };
+
+  function detect(event: string): { lines: string[]; categories: string[] } {
+    const values: Record<string, string> = {};
+    const found: string[] = [];
+    for (const r of rxs) {
+      const got = pcreExtract(r.pattern, event, r.extract);
+      if (got.length === 0) continue;
+      values[r.name] = got[0];
+      if (r.lookup) found.push(...got);
+    }
+    const lines: string[] = [];
+    const categories: string[] = [];
+    for (const indicator of found) {
+      const hit = feed.get(/^[0-9a-f]{32,64}$/i.test(indicator) ? indicator.toLowerCase() : indicator);
+      if (!hit) continue;
+      categories.push(hit.category);
+      lines.push(
+        renderCyberTraceFormat(opts.eventFormat, settings, {
+          values: { ...values, Date: opts.date ?? 'Jan  1 00:00:00', Category: hit.category, MatchedIndicator: indicator },
+          context: hit.context ?? [],
+        }),
+      );
+    }
+    return { lines, categories };
+  }
+
+  function serve(socket: Socket): void {
+    socket.setEncoding('utf8');
+    let buffer = '';
+    let first = true;
+    let replyBack = false;
+    let sendFinished = false;
+    let events = 0;
+    const totals: Record<string, number> = {};
+    socket.on('error', () => {});
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl).replace(/\r/g, '');
+        buffer = buffer.slice(nl + 1);
+        if (first && HEADER.test(line.trim())) {
+          first = false;
+          state.headers.push(line.trim());
+          replyBack = line.includes('X-KF-ReplyBack');
+          sendFinished = line.includes('X-KF-SendFinishedEvent');
+          continue;
+        }
+        first = false;
+        if (line.trim() === '') continue;
+        state.events.push(line);
+        if (behaviour === 'hang') continue;
+        if (behaviour === 'close') {
+          socket.destroy();
+          return;
+        }
+        if (behaviour === 'garbage') {
+          socket.write(Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x0a]));
+          continue;
+        }
+        events++;
+        const { lines, categories } = detect(line);
+        for (const c of categories) totals[c] = (totals[c] ?? 0) + 1;
+        state.detections.push(...lines);
+        if (replyBack) {
+          for (const l of lines) socket.write(`${l}\n`);
+          if (sendFinished) socket.write(`${finished({ events, detections: { ...totals } })}\n`);
+        }
+      }
+    });
+  }
+
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    serve(s);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  state.port = (server.address() as { port: number }).port;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  if (behaviour === 'refuse') {
+    // The port was free a moment ago and nothing listens on it now: connections are refused.
+    await stop();
+    state.close = async () => {};
+  } else {
+    state.close = stop;
+  }
+  return state;
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { bundleFor, bundleTexts, fileText, siteFromYaml } from '../helpers/bundles.js';
+import { expectGolden } from '../helpers/golden.js';
+import { parseConf } from '../../connectors/splunk/conf.js';
+import type { Bundle } from '../../src/bundle/build.js';
+import { APP_ID } from './helpers/app.js';
+
+const GOLDEN = join(import.meta.dirname, 'golden');
+
+/** Entries of a .tar.gz: type, mode, size, sha256 and path of each (read from the ustar headers). */
+function tarListing(gz: Buffer): string {
+  const tar = gunzipSync(gz);
+  const lines: string[] = [];
+  for (let off = 0; off + 512 <= tar.length; ) {
+    const h = tar.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
+    const name = (str(345, 155) ? `${str(345, 155)}/` : '') + str(0, 100);
+    const size = parseInt(str(124, 12), 8);
+    const mode = str(100, 8).slice(-4);
+    const body = tar.subarray(off + 512, off + 512 + size);
+    lines.push(`${str(156, 1) === '5' ? 'd' : 'f'} ${mode} ${String(size).padStart(6)} ${str(156, 1) === '5' ? '-'.repeat(64) : createHash('sha256').update(body).digest('hex')} ${name}`);
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Golden form of a bundle: text files as they are, .spl archives as their entry listing. */
+function goldenTexts(b: Bundle): Record<string, string> {
+  const out = bundleTexts(b);
+  for (const f of b.files) if (f.path.endsWith('.spl')) out[`${f.path}.entries`] = tarListing(f.content as Buffer), delete out[f.path];
+  return out;
+}
+
+const DISTRIBUTED = `name: dist
+cybertrace:
+  address: 10.1.2.3
+  input_port: 10999
+  return_port: 10998
+siems:
+  splunk:
+    address: hf1.example.org
+    scheme: distributed
+    index: cybertrace
+`;
+
+describe('Splunk bundle', () => {
+  it('matches the reviewed golden files for the example site', () => {
+    expectGolden(goldenTexts(bundleFor('splunk')), GOLDEN);
+  });
+
+  it('single instance: the app is installed under $SPLUNK_HOME/etc/apps and Splunk restarted on change', () => {
+    const b = bundleFor('splunk');
+    const app = b.files.filter((f) => f.path.startsWith(`${APP_ID}/`));
+    expect(app.length).toBeGreaterThan(10);
+    for (const f of app) {
+      expect(f.install).toMatchObject({ role: 'splunk', path: `/opt/splunk/etc/apps/${f.path}`, mode: f.mode, owner: 'splunk:splunk', notify: ['splunk-restart'] });
+    }
+    expect(b.files.find((f) => f.path === `${APP_ID}/bin/kl_search.py`)!.mode).toBe(0o755);
+    expect(b.steps.find((s) => s.id === 'splunk-restart')).toMatchObject({ role: 'splunk', command: '/opt/splunk/bin/splunk restart', when: 'changed' });
+    expect(b.files.find((f) => f.path === `${APP_ID}.spl`)!.install).toBeUndefined();
+  });
+
+  it('distributed: forwarder app and search-head app with the site addresses and ports, nothing deployed to a guessed tier', () => {
+    const b = bundleFor('splunk', siteFromYaml(DISTRIBUTED));
+    const fwd = 'Kaspersky_CyberTrace_Forwarder_for_Splunk';
+    expect(b.files.map((f) => f.path)).toEqual(expect.arrayContaining([`${fwd}.spl`, `${APP_ID}.spl`, `${fwd}/default/inputs.conf`, `${APP_ID}/bin/kl_search.py`]));
+    expect(b.files.some((f) => f.path === `${APP_ID}/default/inputs.conf` || f.path === `${fwd}/bin/kl_search.py`)).toBe(false);
+    expect(b.files.every((f) => !f.install || f.install.role === 'cybertrace')).toBe(true);
+    expect(b.steps.some((s) => s.role === 'splunk')).toBe(false);
+
+    const inputs = parseConf(fileText(b, `${fwd}/default/inputs.conf`)).stanzas;
+    expect(inputs.get('tcp://3000')!.get('_TCP_ROUTING')).toBe('kaspersky_cybertrace');
+    expect(inputs.get('tcp://10998')!.get('acceptFrom')).toBe('10.1.2.3');
+    expect(inputs.get('tcp://10998')!.get('index')).toBe('cybertrace');
+    const outputs = parseConf(fileText(b, `${fwd}/default/outputs.conf`)).stanzas;
+    expect(outputs.get('tcpout:kaspersky_cybertrace')!.get('server')).toBe('10.1.2.3:10999');
+    expect(outputs.has('tcpout')).toBe(false);
+    expect(parseConf(fileText(b, `${fwd}/default/app.conf`)).stanzas.get('ui')!.get('is_visible')).toBe('false');
+
+    expect(JSON.parse(fileText(b, `${APP_ID}/bin/config.json`))).toMatchObject({ service_addr: '10.1.2.3', service_port: 10999 });
+    expect(parseConf(fileText(b, `${APP_ID}/default/macros.conf`)).stanzas.get('kl_cybertrace_events')!.get('definition')).toBe('index="cybertrace" sourcetype="kaspersky:cybertrace"');
+    expect(b.settings.output.connectionString).toBe('hf1.example.org:10998');
+    expect(b.settings.input.connectionString).toBe('10.1.2.3:10999');
+    expect(fileText(b, 'INSTALL.md')).toContain(`\`${fwd}.spl\` on the heavy forwarder(s)`);
+  });
+
+  it('one alert template per category of the site, plus the service alerts', () => {
+    const b = bundleFor(
+      'splunk',
+      siteFromYaml(`cybertrace:\n  address: 127.0.0.1\ncategories:\n  kaspersky: [KL_Malicious_URL]\n  custom:\n    - name: My_Feed\n      title: 'Ours: <b> & "quoted"'\nsiems:\n  splunk:\n    address: 127.0.0.1\n`),
+    );
+    const saved = parseConf(fileText(b, `${APP_ID}/default/savedsearches.conf`)).stanzas;
+    expect([...saved.keys()]).toEqual([
+      'Kaspersky CyberTrace - KL_Malicious_URL',
+      'Kaspersky CyberTrace - My_Feed',
+      'Kaspersky CyberTrace - Outdated feed',
+      'Kaspersky CyberTrace - Feed unavailable',
+      'Kaspersky CyberTrace - Service stopped or unavailable',
+    ]);
+    expect(saved.get('Kaspersky CyberTrace - My_Feed')!.get('description')).toBe('Ours: <b> & "quoted": CyberTrace detection events of category My_Feed.');
+    expect(saved.get('Kaspersky CyberTrace - My_Feed')!.get('search')).toMatch(/^`kl_cybertrace_events` category="My_Feed" \| table /);
+    expect(saved.get('Kaspersky CyberTrace - Outdated feed')!.get('search')).toContain('alert="KL_ALERT_OutdatedFeed"');
+    expect(fileText(b, 'INSTALL.md')).toContain('everything on one computer (127.0.0.1)');
+  });
+
+  it('refuses a custom title that cannot be a .conf value, naming the field', () => {
+    const site = siteFromYaml(`cybertrace:\n  address: 127.0.0.1\ncategories:\n  custom:\n    - name: My_Feed\n      title: "two\\nlines"\nsiems:\n  splunk:\n    address: 127.0.0.1\n`);
+    expect(() => bundleFor('splunk', site)).toThrow(/categories\.custom\.0\.title: cannot be written to Splunk's savedsearches\.conf/);
+  });
+
+  it.each([
+    ['the same app id twice', 'app_id: Same\n    forwarder_app_id: Same', /forwarder_app_id: must differ from app_id/],
+    ['the input port equal to the return port', 'input_port: 9998', /input_port: must differ from cybertrace\.return_port/],
+    ['a port clash with CyberTrace on the same host', 'input_port: 9999', /both would listen on port 9999/],
+    ['an app id with a space', 'app_id: My App', /app_id: must be a Splunk app id/],
+    ['an index name with a quote', 'index: \'a"b\'', /index: must be a Splunk index name/],
+  ])('rejects %s in the site file', (_what, yaml, message) => {
+    const text = `cybertrace:\n  address: 127.0.0.1\nsiems:\n  splunk:\n    address: 127.0.0.1\n    ${yaml}\n`;
+    let error: unknown;
+    try {
+      siteFromYaml(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeDefined();
+    const err = error as Error & { details?: string[] };
+    expect([err.message, ...(err.details ?? [])].join('\n')).toMatch(message);
+  });
+
+  it('the CyberTrace formats are the key=value formats the transforms read', () => {
+    const b = bundleFor('splunk');
+    expect(b.settings.output.eventFormat).toBe(
+      '%Date% category=%Category% matchedIndicator=%MatchedIndicator% url=%RE_URL% src=%SRC_IP% ip=%RE_IP% md5=%RE_MD5% sha1=%RE_SHA1% sha256=%RE_SHA256% usrName=%RE_USERNAME%%RecordContext%',
+    );
+    expect(b.settings.output.alertFormat).toBe('%Date% alert=%Alert%%RecordContext%');
+    expect(b.settings.output.finishedEventEnabled).toBe(false);
+    expect(b.settings.output.connectionString).toBe('192.0.2.40:9998');
+  });
+});
