@@ -6,9 +6,9 @@
  * an event from CyberTrace lands in the plugin's log file, where the plugin reads it.
  * logrotate -d checks the logrotate file.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import type { Site } from '../../src/config/site.js';
 import type { BundleFile } from '../../connectors/types.js';
 import { runAgent } from './agent.js';
+import { freePort, rsyslogHeader, startRsyslog, waitFor, type RunningRsyslog } from '../helpers/rsyslog.js';
 
 let dir: string;
 beforeAll(() => {
@@ -39,8 +40,7 @@ function rsyslogCheck(confText: string, name: string): { code: number; output: s
   return { code: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }
 
-/** Global part of a test configuration: a TCP input, as on an appliance receiving syslog (rsyslogd refuses imtcp without one). */
-const header = (work: string, port = 10514) => `global(workDirectory="${work}")\nmodule(load="imtcp")\ninput(type="imtcp" port="${port}" address="127.0.0.1")\n`;
+const header = rsyslogHeader;
 
 const bundle = bundleFor('alienvault');
 const file = (path: string): BundleFile => bundle.files.find((f) => f.path === path)!;
@@ -132,26 +132,14 @@ describe('rsyslogd routes with the generated rules', () => {
   const DEVICE = '127.0.0.2';
   const CYBERTRACE = '127.0.0.3';
   const STRANGER = '127.0.0.4';
-  let rsyslogd: ChildProcess | undefined;
+  let rsyslog: RunningRsyslog;
   let listener: Server;
   const received: string[] = [];
-  let inPort = 0;
   let site: Site;
   let logFile: string;
 
   const listen = (s: Server) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)));
-  const waitFor = async (cond: () => boolean, what: string) => {
-    for (let i = 0; i < 200; i++) {
-      if (cond()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
-  const send = (from: string, line: string) =>
-    new Promise<void>((resolve, reject) => {
-      const s = connect({ host: '127.0.0.1', port: inPort, localAddress: from }, () => s.end(line + '\n', () => resolve()));
-      s.on('error', reject);
-    });
+  const send = (from: string, line: string) => rsyslog.send(from, line);
 
   beforeAll(async () => {
     listener = createServer((sock) => {
@@ -164,9 +152,6 @@ describe('rsyslogd routes with the generated rules', () => {
       });
     });
     const ctPort = await listen(listener);
-    const probe = createServer();
-    inPort = await listen(probe);
-    await new Promise((r) => probe.close(r));
 
     // The example site, pointed at loopback (the schema's checks would refuse 127.x devices, so patch after loading).
     const base = exampleSite();
@@ -178,33 +163,11 @@ describe('rsyslogd routes with the generated rules', () => {
     };
     const files = alienvault.files(site, (await import('../../src/render/engine.js')).createRenderer());
     const block = (p: string) => files.find((f) => f.path === p)!.content as string;
-    const conf = join(dir, 'routing.conf');
-    writeFileSync(conf, `${header(dir, inPort)}${block(BUNDLE_PATH.forward)}${block(BUNDLE_PATH.inbound)}`);
-    rsyslogd = spawn('rsyslogd', ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    rsyslogd.stderr!.on('data', (d) => (err += d));
-    let listening = false;
-    const probeOnce = () =>
-      new Promise<boolean>((resolve) => {
-        const c = connect({ host: '127.0.0.1', port: inPort }, () => {
-          c.destroy();
-          resolve(true);
-        });
-        c.on('error', () => resolve(false));
-      });
-    for (let i = 0; i < 200 && !listening && rsyslogd.exitCode === null; i++) {
-      listening = await probeOnce();
-      if (!listening) await new Promise((r) => setTimeout(r, 50));
-    }
-    if (!listening) throw new Error(`rsyslogd did not start listening: ${err}`);
+    rsyslog = await startRsyslog(dir, await freePort(), `${block(BUNDLE_PATH.forward)}${block(BUNDLE_PATH.inbound)}`, 'routing.conf');
   });
 
   afterAll(async () => {
-    if (rsyslogd && rsyslogd.exitCode === null) {
-      const exited = new Promise((r) => rsyslogd!.once('exit', r));
-      rsyslogd.kill('SIGTERM');
-      await exited;
-    }
+    await rsyslog?.stop();
     await new Promise((r) => listener.close(r));
   });
 

@@ -11,7 +11,7 @@
  * reads, never answers), 'garbage' (answers every event with bytes that are no event),
  * 'close' (closes the connection after the first event).
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import type { CyberTraceSettings, RegExpDef } from '../../src/cybertrace/types.js';
 import { pcreExtract } from './pcre.js';
@@ -34,6 +34,8 @@ export interface CyberTraceServerOptions {
   /** Value of %Date% in rendered events. */
   date?: string;
   behaviour?: 'normal' | 'refuse' | 'hang' | 'garbage' | 'close';
+  /** OutputSettings > ConnectionString: without ReplyBack, detections go here over TCP (from `localAddress` if given). */
+  output?: { host: string; port: number; localAddress?: string };
 }
 
 export interface CyberTraceServer {
@@ -139,9 +141,22 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
         if (replyBack) {
           for (const l of lines) socket.write(`${l}\n`);
           if (sendFinished) socket.write(`${finished({ events, detections: { ...totals } })}\n`);
+        } else if (opts.output) {
+          for (const l of lines) outputSocket().write(`${l}\n`);
         }
       }
     });
+  }
+
+  // One persistent connection to the output address, as the service keeps to its SIEM.
+  let output: Socket | undefined;
+  function outputSocket(): Socket {
+    if (!output || output.destroyed) {
+      output = connect({ host: opts.output!.host, port: opts.output!.port, localAddress: opts.output!.localAddress });
+      output.on('error', () => {});
+      sockets.add(output);
+    }
+    return output;
   }
 
   const sockets = new Set<Socket>();

@@ -6,26 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
 import type { Connector } from '../../connectors/types.js';
 import { exampleSite } from '../helpers/bundles.js';
-import { startCyberTraceServer, type CyberTraceServer, type FeedEntry } from '../helpers/cybertrace-server.js';
+import { startCyberTraceServer, type CyberTraceServer } from '../helpers/cybertrace-server.js';
+import { demoFeed } from '../helpers/demo-feed.js';
 import { verifyConnector } from '../../src/verify/verify.js';
 import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
 import { runCli } from '../helpers/cli.js';
 
 const site = exampleSite();
-
-/** The demo feed: every documented test indicator, in each form a regexp may extract it. */
-function demoFeed(): Record<string, FeedEntry> {
-  const feed: Record<string, FeedEntry> = {};
-  const categories: Record<string, string> = { url: 'KL_Malicious_URL', ip: 'KL_IP_Reputation', md5: 'KL_Malicious_Hash_MD5', sha1: 'KL_Malicious_Hash_SHA1', sha256: 'KL_Malicious_Hash_SHA256' };
-  for (const ind of VERIFICATION_INDICATORS) {
-    const entry: FeedEntry = { category: categories[ind.type], context: [['first_seen', '10.07.2015 23:53'], ['popularity', '5'], ['mask', ind.value]] };
-    const bare = ind.value.replace(/^https?:\/\//, '');
-    // URL records as masks: the host alone matches too (what a regexp without the query part extracts).
-    const host = bare.replace(/[/?#].*$/, '');
-    for (const v of new Set([ind.value, bare, bare.replace(/\/$/, ''), `${bare.replace(/\/$/, '')}/`, ...(ind.type === 'url' ? [host] : [])])) feed[v] = entry;
-  }
-  return feed;
-}
 
 let server: CyberTraceServer | undefined;
 afterEach(async () => {
