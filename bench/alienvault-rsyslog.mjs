@@ -45,7 +45,7 @@ try {
       const site = parseSite(text, `bench-${n}.yaml`);
       load.push(ms(t0));
       t0 = process.hrtime.bigint();
-      bundle = buildBundle(connector, site, render);
+      bundle = await buildBundle(connector, site, render);
       build.push(ms(t0));
     }
     const block = bundle.files.find((f) => f.path === 'alienvault/rsyslog-forward.conf').content;

@@ -110,7 +110,7 @@ export interface Connector {
   /** The CyberTrace side, derived from the same event definition as the SIEM side. */
   cybertrace(site: Site): CyberTraceSettings;
   /** The SIEM-side files, INSTALL.md included. The bundle writer adds the CyberTrace sheet, fragment and MANIFEST. */
-  files(site: Site, render: Renderer): BundleFile[];
+  files(site: Site, render: Renderer): BundleFile[] | Promise<BundleFile[]>;
   /** Install steps run by `ctconnect deploy` after the files. */
   steps(site: Site): InstallStep[];
   /** Wire formats for verify/simulate and the round-trip tests. */

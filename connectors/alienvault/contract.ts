@@ -6,6 +6,7 @@
  */
 import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
 import type { RegExpDef } from '../../src/cybertrace/types.js';
+import type { EventDefinitions } from '../../src/cybertrace/settings.js';
 
 /**
  * Detection event of seed 001:
@@ -119,3 +120,12 @@ export const REGEXPS: RegExpDef[] = [
     purpose: 'every 64-digit hex string (SHA256), for feeds that match SHA256 hashes',
   },
 ];
+
+/** The alienvault event definitions in one place: the CyberTrace settings and the SIEM-side parser both come from these. */
+export const EVENTS: EventDefinitions = {
+  detection: detectionEvent,
+  alert: alertEvent,
+  recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
+  actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  regexps: REGEXPS,
+};

@@ -2,19 +2,11 @@
 import type { BundleFile, Connector, InstallStep } from '../types.js';
 import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { formatString } from '../../src/cybertrace/event-contract.js';
+import { cybertraceSettings } from '../../src/cybertrace/settings.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
 import type { Renderer } from '../../src/render/engine.js';
-import {
-  ACTIONABLE_FIELD_CONTEXT_FORMAT,
-  alertEvent,
-  ALERT_USERDATA,
-  detectionEvent,
-  DETECTION_USERDATA,
-  RECORD_FIELD_CONTEXT_FORMAT,
-  REGEXPS,
-} from './contract.js';
+import { ALERT_USERDATA, DETECTION_USERDATA, EVENTS, REGEXPS } from './contract.js';
 import { alienvaultOptionsSchema, type AlienVaultOptions } from './options.js';
 import { pluginCfg, pluginRules, PLUGIN_FILE } from './plugin-cfg.js';
 import { eventNameProblem, pluginSidRows, pluginSql } from './sql.js';
@@ -48,22 +40,7 @@ export const BUNDLE_PATH = {
 
 function cybertrace(site: Site): CyberTraceSettings {
   const o = options(site);
-  return {
-    versions: ['3.x', '4.x'],
-    input: {
-      connectionString: `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`,
-      regexps: REGEXPS,
-    },
-    output: {
-      connectionString: `${o.address}:${o.syslog_port}`,
-      eventFormat: formatString(detectionEvent),
-      alertFormat: formatString(alertEvent),
-      recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
-      actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
-      finishedEventEnabled: false,
-    },
-    feedFieldRenames: {},
-  };
+  return cybertraceSettings(EVENTS, `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`, `${o.address}:${o.syslog_port}`);
 }
 
 /** Sample lines as rsyslog writes them to the log file: append them to it to see the plugin at work. */

@@ -5,6 +5,7 @@
  */
 import type { EventContract } from '../../src/cybertrace/event-contract.js';
 import type { RegExpDef } from '../../src/cybertrace/types.js';
+import type { EventDefinitions } from '../../src/cybertrace/settings.js';
 
 /** CEF header fields of events CyberTrace sends; FortiSIEM shows vendor/product as Reporting Vendor / Reporting Model. */
 export const CEF_VENDOR = 'Kaspersky';
@@ -82,3 +83,14 @@ export const FEED_FIELD_RENAMES: Record<string, string> = { RE_MD5: 'RE_HASH', R
 export function usedCefKeys(): string[] {
   return detectionEvent.parts.filter((p) => p.kind !== 'bare').map((p) => (p as { key: string }).key);
 }
+
+/** The fortisiem event definitions in one place: the CyberTrace settings and the SIEM-side parser both come from these. */
+export const EVENTS: EventDefinitions = {
+  detection: detectionEvent,
+  alert: alertEvent,
+  recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
+  actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  regexps: REGEXPS,
+  eventDelimiter: EVENT_DELIMITER,
+  feedFieldRenames: FEED_FIELD_RENAMES,
+};

@@ -2,21 +2,11 @@
 import type { Connector, BundleFile } from '../types.js';
 import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { formatString, contractFields } from '../../src/cybertrace/event-contract.js';
+import { cybertraceSettings } from '../../src/cybertrace/settings.js';
+import { contractFields } from '../../src/cybertrace/event-contract.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
-import {
-  ACTIONABLE_FIELD_CONTEXT_FORMAT,
-  alertEvent,
-  detectionEvent,
-  EVENT_DELIMITER,
-  FEED_FIELD_RENAMES,
-  RECORD_FIELD_CONTEXT_FORMAT,
-  REGEXPS,
-  usedCefKeys,
-  CEF_PRODUCT,
-  CEF_VENDOR,
-} from './contract.js';
+import { CEF_PRODUCT, CEF_VENDOR, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
 import { fortisiemOptionsSchema, type FortiSiemOptions } from './options.js';
 import { SAMPLE_DETECTIONS, SAMPLE_ALERTS } from './samples.js';
 import { fortisiemWire } from './wire.js';
@@ -25,23 +15,7 @@ const options = (site: Site): FortiSiemOptions => site.siems.fortisiem as unknow
 
 function cybertrace(site: Site): CyberTraceSettings {
   const o = options(site);
-  return {
-    versions: ['3.x', '4.x'],
-    input: {
-      connectionString: `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`,
-      eventDelimiter: EVENT_DELIMITER,
-      regexps: REGEXPS,
-    },
-    output: {
-      connectionString: `${o.address}:${o.syslog_port}`,
-      eventFormat: formatString(detectionEvent),
-      alertFormat: formatString(alertEvent),
-      recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
-      actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
-      finishedEventEnabled: false,
-    },
-    feedFieldRenames: FEED_FIELD_RENAMES,
-  };
+  return cybertraceSettings(EVENTS, `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`, `${o.address}:${o.syslog_port}`);
 }
 
 /** What each CEF key of the detection event carries, for the field reference. */

@@ -6,6 +6,7 @@
  */
 import type { EventContract } from '../../src/cybertrace/event-contract.js';
 import type { RegExpDef } from '../../src/cybertrace/types.js';
+import type { EventDefinitions } from '../../src/cybertrace/settings.js';
 
 const PART_SEPARATOR = '|';
 const KEY_SEPARATOR = '=';
@@ -58,3 +59,12 @@ export const LISTEN_ADDRESS = '0.0.0.0';
  * receives what is not a reply (service alerts); seed 002 points it at the CyberTrace host itself.
  */
 export const OUTPUT_ADDRESS = '127.0.0.1';
+
+/** The kuma event definitions in one place: the CyberTrace settings and the SIEM-side parser both come from these. */
+export const EVENTS: EventDefinitions = {
+  detection: detectionEvent,
+  alert: alertEvent,
+  recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
+  actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  regexps: REGEXPS,
+};

@@ -2,20 +2,12 @@
 import type { BundleFile, Connector } from '../types.js';
 import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
+import { cybertraceSettings } from '../../src/cybertrace/settings.js';
 import type { Renderer } from '../../src/render/engine.js';
-import { formatString } from '../../src/cybertrace/event-contract.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
 import { markdownText } from '../../src/render/escape.js';
-import {
-  ACTIONABLE_FIELD_CONTEXT_FORMAT,
-  alertEvent,
-  detectionEvent,
-  LISTEN_ADDRESS,
-  OUTPUT_ADDRESS,
-  RECORD_FIELD_CONTEXT_FORMAT,
-  REGEXPS,
-} from './contract.js';
+import { EVENTS, LISTEN_ADDRESS, OUTPUT_ADDRESS, REGEXPS } from './contract.js';
 import { kumaOptions, resolveRule, RULE_FILE, RULE_SCHEMA_FILE, ruleJson, ruleSchema } from './enrichment-rule.js';
 import { kumaOptionsSchema } from './options.js';
 import { checkKumaOptions } from './check.js';
@@ -24,23 +16,7 @@ import { SAMPLE_ALERTS, SAMPLE_DETECTIONS, SAMPLE_REQUESTS } from './samples.js'
 import { ASSUMED_SESSION_HEADER, kumaRequest, kumaWire } from './wire.js';
 
 function cybertrace(site: Site): CyberTraceSettings {
-  return {
-    versions: ['3.x', '4.x'],
-    input: {
-      connectionString: `${LISTEN_ADDRESS}:${site.cybertrace.input_port}`,
-      // Seed 002 leaves the event delimiter and regexps at the defaults; the regexps are written out so a changed default Source is restored.
-      regexps: REGEXPS,
-    },
-    output: {
-      connectionString: `${OUTPUT_ADDRESS}:${site.cybertrace.return_port}`,
-      eventFormat: formatString(detectionEvent),
-      alertFormat: formatString(alertEvent),
-      recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
-      actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
-      finishedEventEnabled: false,
-    },
-    feedFieldRenames: {},
-  };
+  return cybertraceSettings(EVENTS, `${LISTEN_ADDRESS}:${site.cybertrace.input_port}`, `${OUTPUT_ADDRESS}:${site.cybertrace.return_port}`);
 }
 
 /** A value as the user enters it in the console, as Markdown (escaped). */

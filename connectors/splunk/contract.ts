@@ -7,6 +7,7 @@
 import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
 import type { RegExpDef } from '../../src/cybertrace/types.js';
 import type { Indicator } from '../types.js';
+import type { EventDefinitions } from '../../src/cybertrace/settings.js';
 
 /** Context pairs: a prefix keeps feed field names (e.g. a context field "category") apart from the event's own keys. */
 export const CONTEXT_KEY_PREFIX = 'ctx_';
@@ -121,3 +122,12 @@ export const VERIFICATION_INDICATORS: Array<Indicator & { feed: string }> = [
 
 /** Text of the finished event CyberTrace sends after each lookup (FinishedEventFormat default). */
 export const FINISHED_EVENT_MARKER = 'LookupFinished';
+
+/** The splunk event definitions in one place: the CyberTrace settings and the SIEM-side parser both come from these. */
+export const EVENTS: EventDefinitions = {
+  detection: detectionEvent,
+  alert: alertEvent,
+  recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
+  actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  regexps: REGEXPS,
+};

@@ -5,12 +5,12 @@ import type { BundleFile, Connector, InstallStep } from '../types.js';
 import type { Site } from '../../src/config/site.js';
 import type { Renderer } from '../../src/render/engine.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { formatString } from '../../src/cybertrace/event-contract.js';
+import { cybertraceSettings } from '../../src/cybertrace/settings.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
-import { createTarGzSync } from '../../src/bundle/tar-sync.js';
+import { createArchive } from '../../src/bundle/archive.js';
 import { packageRoot, templatesDir } from '../../src/core/paths.js';
-import { ACTIONABLE_FIELD_CONTEXT_FORMAT, alertEvent, detectionEvent, INPUT_FIELDS, RECORD_FIELD_CONTEXT_FORMAT, REGEXPS } from './contract.js';
+import { EVENTS, INPUT_FIELDS } from './contract.js';
 import { appFiles, LOOKUP_SCRIPT, type AppContext, type AppKind } from './app.js';
 import { splunkOptionsSchema, type SplunkOptions } from './options.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
@@ -22,20 +22,7 @@ const options = (site: Site): SplunkOptions => site.siems.splunk as unknown as S
 
 function cybertrace(site: Site): CyberTraceSettings {
   const o = options(site);
-  return {
-    versions: ['3.x', '4.x'],
-    input: { connectionString: `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`, regexps: REGEXPS },
-    output: {
-      connectionString: `${o.address}:${site.cybertrace.return_port}`,
-      eventFormat: formatString(detectionEvent),
-      alertFormat: formatString(alertEvent),
-      recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
-      actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
-      // Forwarded events must not produce a finished event each; the lookup command asks for them by its mode header.
-      finishedEventEnabled: false,
-    },
-    feedFieldRenames: {},
-  };
+  return cybertraceSettings(EVENTS, `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`, `${o.address}:${site.cybertrace.return_port}`);
 }
 
 /** Major.Minor.Revision of the app: the ctconnect version that generated it. */
@@ -76,7 +63,7 @@ function validateCommand(path: string): string | undefined {
   return undefined;
 }
 
-function files(site: Site, render: Renderer): BundleFile[] {
+async function files(site: Site, render: Renderer): Promise<BundleFile[]> {
   const o = options(site);
   const settings = cybertrace(site);
   const ctx: AppContext = { site, o, settings, version: appVersion(), render, script: lookupScript() };
@@ -100,7 +87,7 @@ function files(site: Site, render: Renderer): BundleFile[] {
       }
       out.push(file);
     }
-    out.push({ path: `${app.id}.spl`, content: createTarGzSync(inApp.map((f) => ({ path: f.path, content: f.content, mode: f.mode })), app.id), mode: 0o644 });
+    out.push({ path: `${app.id}.spl`, content: await createArchive(inApp, app.id, 'tar.gz'), mode: 0o644 });
   }
   const isLocal = (a: string) => a === '127.0.0.1' || a === 'localhost';
   const installCtx = {

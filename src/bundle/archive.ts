@@ -30,10 +30,20 @@ export async function createArchive(files: BundleFile[], topDir: string, format:
   });
   archive.pipe(sink);
   const date = fixedDate();
-  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const f of sorted) {
-    const content = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
-    archive.append(content, { name: `${topDir}/${f.path}`, date, mode: f.mode });
+  // Folder entries too (0755), so what an extracted archive looks like does not depend on the umask.
+  const folders = new Set<string>([`${topDir}/`]);
+  for (const f of files) {
+    const parts = f.path.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) folders.add(`${topDir}/${parts.slice(0, i).join('/')}/`);
+  }
+  const entries: Array<{ name: string; content?: Buffer; mode: number }> = [
+    ...[...folders].map((name) => ({ name, mode: 0o755 })),
+    ...files.map((f) => ({ name: `${topDir}/${f.path}`, content: typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content, mode: f.mode })),
+  ];
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.content) archive.append(e.content, { name: e.name, date, mode: e.mode });
+    else archive.append(Buffer.alloc(0), { name: e.name, date, mode: e.mode, type: 'directory' } as archiver.EntryData);
   }
   await archive.finalize();
   await done;

@@ -19,7 +19,7 @@ export interface Bundle {
   steps: InstallStep[];
 }
 
-export function buildBundle(connector: Connector, site: Site, render: Renderer): Bundle {
+export async function buildBundle(connector: Connector, site: Site, render: Renderer): Promise<Bundle> {
   if (!site.siems[connector.id]) {
     throw new UserError(`${site.source}: no "siems.${connector.id}" section: add one to generate the ${connector.title} bundle (see \`ctconnect init\` for an example)`);
   }
@@ -27,7 +27,7 @@ export function buildBundle(connector: Connector, site: Site, render: Renderer):
   const problems = settingsProblems(settings);
   if (problems.length > 0) throw new InternalError(`connector ${connector.id} produced inconsistent CyberTrace settings: ${problems.join('; ')}`);
 
-  const files = [...connector.files(site, render), ...cybertraceFiles(settings, site, connector.title)];
+  const files = [...(await connector.files(site, render)), ...cybertraceFiles(settings, site, connector.title)];
   const seen = new Set<string>();
   for (const f of files) {
     if (!/^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/.test(f.path) || f.path.includes('..') || f.path.endsWith('/')) {

@@ -40,7 +40,8 @@ export function register(program: Command): void {
       }
       const render = createRenderer();
       // Build every bundle before writing any, so one bad connector leaves nothing half-written.
-      const bundles: Bundle[] = connectors.map((c) => buildBundle(c, site, render));
+      const bundles: Bundle[] = [];
+      for (const c of connectors) bundles.push(await buildBundle(c, site, render));
       const written = await writeBundles(bundles, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none');
       if (opts.json) {
         process.stdout.write(JSON.stringify({ site: site.source, bundles: written }, null, 2) + '\n');

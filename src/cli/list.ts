@@ -12,16 +12,17 @@ export function register(program: Command): void {
     .description('list the connectors and the files of their bundles')
     .option('-c, --config <file>', 'site file used to list the bundle files (default: the built-in example site)')
     .option('--json', 'print the result as JSON')
-    .action(action((opts: { config?: string; json?: boolean }) => {
+    .action(action(async (opts: { config?: string; json?: boolean }) => {
       const site = loadSite(opts.config);
       const render = createRenderer();
-      const rows = allConnectors().map((c) => {
+      const rows = [];
+      for (const c of allConnectors()) {
         const configured = site.siems[c.id] !== undefined;
         const files = configured
-          ? buildBundle(c, site, render).files.map((f) => ({ path: f.path, install: f.install ? `${f.install.role}:${f.install.path}` : null }))
+          ? (await buildBundle(c, site, render)).files.map((f) => ({ path: f.path, install: f.install ? `${f.install.role}:${f.install.path}` : null }))
           : [];
-        return { id: c.id, title: c.title, summary: c.summary, siemVersions: c.siemVersions, configured, files };
-      });
+        rows.push({ id: c.id, title: c.title, summary: c.summary, siemVersions: c.siemVersions, configured, files });
+      }
       if (opts.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         return;

@@ -8,11 +8,11 @@ import { UserError } from '../core/errors.js';
 import { action } from './run.js';
 
 /** Loads the site and renders every configured bundle in memory; throws on the first problem. */
-function check(config?: string): { source: string; siems: string[]; targets: string[] } {
+async function check(config?: string): Promise<{ source: string; siems: string[]; targets: string[] }> {
   const site = loadSite(config);
   const render = createRenderer();
   const configured = allConnectors().filter((c) => site.siems[c.id] !== undefined);
-  for (const c of configured) buildBundle(c, site, render);
+  for (const c of configured) await buildBundle(c, site, render);
   return { source: site.source, siems: configured.map((c) => c.id), targets: site.targets.map((t) => t.name) };
 }
 
@@ -22,14 +22,14 @@ export function register(program: Command): void {
     .description('check the site file and render every configured bundle in memory; writes nothing')
     .option('-c, --config <file>', 'site file (default: the built-in example site)')
     .option('--json', 'print the result as JSON (problems included; the exit code still tells)')
-    .action(action((opts: { config?: string; json?: boolean }) => {
+    .action(action(async (opts: { config?: string; json?: boolean }) => {
       if (!opts.json) {
-        const r = check(opts.config);
+        const r = await check(opts.config);
         process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
         return 0;
       }
       try {
-        process.stdout.write(JSON.stringify({ valid: true, ...check(opts.config) }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ valid: true, ...(await check(opts.config)) }, null, 2) + '\n');
         return 0;
       } catch (e) {
         if (!(e instanceof UserError)) throw e;

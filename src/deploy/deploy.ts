@@ -30,7 +30,7 @@ export interface DeployOutcome {
 export const DEFAULT_CONCURRENCY = 4;
 
 export async function deploy(site: Site, siem: string, opts: DeployOptions): Promise<DeployOutcome> {
-  return deployBundle(buildBundle(getConnector(siem), site, createRenderer()), site, opts);
+  return deployBundle(await buildBundle(getConnector(siem), site, createRenderer()), site, opts);
 }
 
 /** Deploys a built bundle (any connector, registered or not) to the site's targets. */

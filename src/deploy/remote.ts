@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SFTPWrapper } from 'ssh2';
 import type { DeployTarget } from '../config/site.js';
-import { shellArg } from '../render/escape.js';
 import type { Connection } from './connect.js';
 import { execRemote, outputLines, type ExecResult } from './exec.js';
 import type { TargetSecrets } from './secrets.js';

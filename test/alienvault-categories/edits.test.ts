@@ -22,8 +22,8 @@ const listJson = (file: string) => {
   return JSON.parse(r.stdout) as { rows: Array<{ sid: number; category: string; name: string; source: string }>; retired_sids: number[] };
 };
 
-function bundleFile(site: ReturnType<typeof loadSite>, name: string): string {
-  const b = bundleFor('alienvault', site);
+async function bundleFile(site: ReturnType<typeof loadSite>, name: string): Promise<string> {
+  const b = (await bundleFor('alienvault', site));
   const f = b.files.find((x) => x.path.endsWith(`/${name}`) || x.path === name);
   if (!f) throw new Error(`no ${name} in the bundle`);
   return fileText(b, f.path);
@@ -45,7 +45,7 @@ describe('categories list', () => {
 });
 
 describe('categories add / rename / remove on the site file', () => {
-  it('adds a custom category, keeps every other line of the file as it was, and makes a backup', () => {
+  it('adds a custom category, keeps every other line of the file as it was, and makes a backup', async () => {
     const { dir, file } = tempSite();
     const before = readFileSync(file, 'utf8');
     const r = runCli(['categories', 'add', 'Custom_Two', '--name', 'Zwei "quoted" — Ünï', '--config', file]);
@@ -69,9 +69,9 @@ describe('categories add / rename / remove on the site file', () => {
     expect(site.categories.custom.map((c) => c.name)).toEqual(['Custom_Feed', 'Custom_Two']);
     expect(listJson(file).rows.find((x) => x.category === 'Custom_Two')).toMatchObject({ sid: 1001, name: 'Kaspersky CyberTrace - Zwei "quoted" — Ünï' });
     // The regenerated bundle agrees: translation line and plugin_sid row from the same table.
-    const cfg = parseTranslationSection(bundleFile(site, 'kaspersky_cyberTrace.cfg'));
+    const cfg = parseTranslationSection((await bundleFile(site, 'kaspersky_cyberTrace.cfg')));
     expect(cfg.entries.find((e) => e.key === 'Custom_Two')?.value).toBe('1001');
-    const sqlRows = parsePluginSidRows(bundleFile(site, 'kaspersky_cyberTrace.sql')).rows;
+    const sqlRows = parsePluginSidRows((await bundleFile(site, 'kaspersky_cyberTrace.sql'))).rows;
     expect(sqlRows.find((x) => x.sid === 1001)?.name).toBe('Kaspersky CyberTrace - Zwei "quoted" — Ünï');
   });
 
@@ -243,7 +243,7 @@ describe('reading an installation (import)', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it("a generated bundle's .cfg/.sql import into a bare site gives back the same table", () => {
+  it("a generated bundle's .cfg/.sql import into a bare site gives back the same table", async () => {
     const { file } = tempSite();
     expect(runCli(['categories', 'add', 'Feed_G', '--name', 'Gee "G" ü', '--config', file]).code).toBe(0);
     expect(runCli(['categories', 'rename', 'KL_APT_IP', 'APT address', '--config', file]).code).toBe(0);
@@ -251,8 +251,8 @@ describe('reading an installation (import)', () => {
     const bare = tempSite();
     const text = readFileSync(bare.file, 'utf8').replace(/    translations:.*\n(      .*\n)*/, '');
     writeFileSync(bare.file, text);
-    writeFileSync(join(bare.dir, 'k.cfg'), bundleFile(source, 'kaspersky_cyberTrace.cfg'));
-    writeFileSync(join(bare.dir, 'k.sql'), bundleFile(source, 'kaspersky_cyberTrace.sql'));
+    writeFileSync(join(bare.dir, 'k.cfg'), (await bundleFile(source, 'kaspersky_cyberTrace.cfg')));
+    writeFileSync(join(bare.dir, 'k.sql'), (await bundleFile(source, 'kaspersky_cyberTrace.sql')));
     const r = runCli(['categories', 'import', '--cfg', join(bare.dir, 'k.cfg'), '--sql', join(bare.dir, 'k.sql'), '--config', bare.file]);
     expect(r.code, r.stderr).toBe(0);
     const strip = (rows: Array<{ sid: number; category: string; name: string }>) => rows.map(({ sid, category, name }) => ({ sid, category, name }));

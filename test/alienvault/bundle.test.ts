@@ -14,8 +14,9 @@ import type { Indicator } from '../../connectors/types.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 
+const bundle = await bundleFor('alienvault');
+
 describe('AlienVault bundle', () => {
-  const bundle = bundleFor('alienvault');
 
   it('matches the reviewed golden files for the example site', () => {
     expectGolden(bundleTexts(bundle), GOLDEN);
@@ -49,7 +50,7 @@ describe('AlienVault bundle', () => {
     for (const f of bundle.files) for (const n of f.install?.notify ?? []) expect(ids.has(n), n).toBe(true);
   });
 
-  it('writes one forwarding rule whatever the number of devices, with the optional interface and copy', () => {
+  it('writes one forwarding rule whatever the number of devices, with the optional interface and copy', async () => {
     const devices = Array.from({ length: 50 }, (_, i) => `      - ip: 10.1.${i >> 8}.${(i & 255) + 1}`).join('\n');
     const site = siteFromYaml(`cybertrace:
   address: 192.0.2.10
@@ -61,12 +62,12 @@ siems:
     devices:
 ${devices}
 `);
-    const fwd = fileText(bundleFor('alienvault', site), 'alienvault/rsyslog-forward.conf');
+    const fwd = fileText((await bundleFor('alienvault', site)), 'alienvault/rsyslog-forward.conf');
     expect(fwd.match(/^if /gm)).toHaveLength(1);
     expect(fwd.match(/"10\.1\.\d+\.\d+"/g)).toHaveLength(50);
     expect(fwd).toContain('Device="eth1"');
     expect(fwd).toContain('action(type="omfile" name="kaspersky_cybertrace_forward_copy" File="/var/log/ct-forwarded.log")');
-    expect(fileText(bundleFor('alienvault'), 'alienvault/rsyslog-forward.conf')).not.toContain('Device=');
+    expect(fileText((await bundleFor('alienvault')), 'alienvault/rsyslog-forward.conf')).not.toContain('Device=');
   });
 });
 

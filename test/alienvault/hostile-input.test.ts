@@ -69,9 +69,9 @@ describe('translations', () => {
     expect(problems(site(`${devices}    translations:\n      - { category: KL_APT_IP, name: "two\\nlines" }\n`))).toMatch(/translations\[0\]\.name: must be event name on one line/);
   });
 
-  it('refuses a custom title with a line break when the bundle is built (the SQL name would hold it)', () => {
+  it('refuses a custom title with a line break when the bundle is built (the SQL name would hold it)', async () => {
     const s = siteFromYaml(site(devices, 'categories:\n  custom:\n    - name: Custom_Feed\n      title: "two\\nlines"\n'));
-    expect(() => bundleFor('alienvault', s)).toThrow(/categories\.custom\[0\]\.title: event name "Kaspersky CyberTrace - two\\nlines" contains control character U\+000A/);
+    await expect(bundleFor('alienvault', s)).rejects.toThrow(/categories\.custom\[0\]\.title: event name "Kaspersky CyberTrace - two\\nlines" contains control character U\+000A/);
   });
 });
 

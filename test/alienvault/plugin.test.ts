@@ -13,7 +13,7 @@ import { renderCyberTraceFormat, type RenderedEventInput } from '../../src/cyber
 import { UserError } from '../../src/core/errors.js';
 
 const site = exampleSite();
-const bundle = bundleFor('alienvault', site);
+const bundle = (await bundleFor('alienvault', site));
 const cfg = fileText(bundle, 'alienvault/kaspersky_cyberTrace.cfg');
 const sql = fileText(bundle, 'alienvault/kaspersky_cyberTrace.sql');
 const sids = new Set(pluginSidRows(site).map((r) => String(r.sid)));

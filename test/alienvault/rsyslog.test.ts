@@ -42,7 +42,7 @@ function rsyslogCheck(confText: string, name: string): { code: number; output: s
 
 const header = rsyslogHeader;
 
-const bundle = bundleFor('alienvault');
+const bundle = (await bundleFor('alienvault'));
 const file = (path: string): BundleFile => bundle.files.find((f) => f.path === path)!;
 
 describe('rsyslogd -N1', () => {
@@ -161,7 +161,7 @@ describe('rsyslogd routes with the generated rules', () => {
       cybertrace: { ...base.cybertrace, address: '127.0.0.1', input_port: ctPort },
       siems: { ...base.siems, alienvault: { ...base.siems.alienvault, devices: [{ ip: '198.51.100.1' }, { ip: DEVICE }], cybertrace_source_ip: CYBERTRACE, log_file: logFile, forward_copy_file: join(dir, 'forwarded.log') } },
     };
-    const files = alienvault.files(site, (await import('../../src/render/engine.js')).createRenderer());
+    const files = await alienvault.files(site, (await import('../../src/render/engine.js')).createRenderer());
     const block = (p: string) => files.find((f) => f.path === p)!.content as string;
     rsyslog = await startRsyslog(dir, await freePort(), `${block(BUNDLE_PATH.forward)}${block(BUNDLE_PATH.inbound)}`, 'routing.conf');
   });

@@ -40,10 +40,11 @@ describe('reproducible bundles', () => {
     const names = listing.map((l) => l.split(/\s+/).pop()!);
     expect(names).toEqual([...names].sort());
     expect(names.every((n) => n.startsWith('fortisiem/'))).toBe(true);
-    for (const l of listing) expect(l).toMatch(/^-rw-r--r-- 0\/0\s+\d+ 2000-01-01 00:00 fortisiem\//);
-    // The archive holds exactly the folder's files.
+    for (const l of listing) expect(l).toMatch(/^(-rw-r--r--|drwxr-xr-x) 0\/0\s+\d+ 2000-01-01 00:00 fortisiem\//);
+    // The archive holds exactly the folder's files, plus an entry for each folder.
     const folderFiles = Object.keys(snapshot(join(out, 'fortisiem'))).map((p) => `fortisiem/${p}`).sort();
-    expect(names).toEqual(folderFiles);
+    expect(names.filter((n) => !n.endsWith('/'))).toEqual(folderFiles);
+    expect(names.filter((n) => n.endsWith('/'))).toEqual(['fortisiem/', 'fortisiem/cybertrace/', 'fortisiem/fortisiem/']);
   });
 
   it('makes reproducible zip archives too', () => {

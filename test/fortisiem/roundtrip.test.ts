@@ -13,7 +13,7 @@ import { fortisiem } from '../../connectors/fortisiem/index.js';
 import type { Indicator } from '../../connectors/types.js';
 
 const site = exampleSite();
-const settings = bundleFor('fortisiem', site).settings;
+const settings = (await bundleFor('fortisiem', site)).settings;
 
 /** What CyberTrace would fill in for each regexp of the input settings. */
 function extractAll(event: string): Record<string, string> {

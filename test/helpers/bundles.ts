@@ -13,7 +13,7 @@ export function siteFromYaml(text: string): Site {
   return parseSite(text, 'test-site.yaml');
 }
 
-export function bundleFor(id: string, site: Site = exampleSite()): Bundle {
+export async function bundleFor(id: string, site: Site = exampleSite()): Promise<Bundle> {
   return buildBundle(getConnector(id), site, createRenderer());
 }
 

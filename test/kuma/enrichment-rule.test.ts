@@ -24,8 +24,8 @@ function kumaSite(kumaYaml: string, ctVersion = '4.x'): Site {
 }
 
 describe('enrichment-rule.json', () => {
-  it('of the example site validates against the schema in the same bundle', () => {
-    const b = bundleFor('kuma');
+  it('of the example site validates against the schema in the same bundle', async () => {
+    const b = (await bundleFor('kuma'));
     const doc = JSON.parse(fileText(b, 'kuma/enrichment-rule.json'));
     const schema = JSON.parse(fileText(b, 'kuma/enrichment-rule.schema.json'));
     const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);

@@ -7,7 +7,7 @@ import { expectGolden } from '../helpers/golden.js';
 const GOLDEN = fileURLToPath(new URL('./golden/example-site', import.meta.url));
 
 describe('KUMA bundle of the example site', () => {
-  it('matches the golden files', () => {
-    expectGolden(bundleTexts(bundleFor('kuma')), GOLDEN);
+  it('matches the golden files', async () => {
+    expectGolden(bundleTexts((await bundleFor('kuma'))), GOLDEN);
   });
 });

@@ -30,8 +30,9 @@ siems:
 /** `|` that end Markdown table cells (not escaped as `\|`). */
 const cellBars = (line: string): number => (line.match(/(?<!\\)\|/g) ?? []).length;
 
+const b = await bundleFor('kuma', hostileSite());
+
 describe('hostile values', () => {
-  const b = bundleFor('kuma', hostileSite());
   const install = fileText(b, 'INSTALL.md');
 
   it('keep their exact value in enrichment-rule.json', () => {

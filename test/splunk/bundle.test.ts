@@ -20,7 +20,7 @@ function tarListing(gz: Buffer): string {
     const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
     const name = (str(345, 155) ? `${str(345, 155)}/` : '') + str(0, 100);
     const size = parseInt(str(124, 12), 8);
-    const mode = str(100, 8).slice(-4);
+    const mode = parseInt(str(100, 8).trim(), 8).toString(8).padStart(4, '0');
     const body = tar.subarray(off + 512, off + 512 + size);
     lines.push(`${str(156, 1) === '5' ? 'd' : 'f'} ${mode} ${String(size).padStart(6)} ${str(156, 1) === '5' ? '-'.repeat(64) : createHash('sha256').update(body).digest('hex')} ${name}`);
     off += 512 + Math.ceil(size / 512) * 512;
@@ -48,12 +48,12 @@ siems:
 `;
 
 describe('Splunk bundle', () => {
-  it('matches the reviewed golden files for the example site', () => {
-    expectGolden(goldenTexts(bundleFor('splunk')), GOLDEN);
+  it('matches the reviewed golden files for the example site', async () => {
+    expectGolden(goldenTexts((await bundleFor('splunk'))), GOLDEN);
   });
 
-  it('single instance: the app is installed under $SPLUNK_HOME/etc/apps and Splunk restarted on change', () => {
-    const b = bundleFor('splunk');
+  it('single instance: the app is installed under $SPLUNK_HOME/etc/apps and Splunk restarted on change', async () => {
+    const b = (await bundleFor('splunk'));
     const app = b.files.filter((f) => f.path.startsWith(`${APP_ID}/`));
     expect(app.length).toBeGreaterThan(10);
     for (const f of app) {
@@ -64,8 +64,8 @@ describe('Splunk bundle', () => {
     expect(b.files.find((f) => f.path === `${APP_ID}.spl`)!.install).toBeUndefined();
   });
 
-  it('distributed: forwarder app and search-head app with the site addresses and ports, nothing deployed to a guessed tier', () => {
-    const b = bundleFor('splunk', siteFromYaml(DISTRIBUTED));
+  it('distributed: forwarder app and search-head app with the site addresses and ports, nothing deployed to a guessed tier', async () => {
+    const b = (await bundleFor('splunk', siteFromYaml(DISTRIBUTED)));
     const fwd = 'Kaspersky_CyberTrace_Forwarder_for_Splunk';
     expect(b.files.map((f) => f.path)).toEqual(expect.arrayContaining([`${fwd}.spl`, `${APP_ID}.spl`, `${fwd}/default/inputs.conf`, `${APP_ID}/bin/kl_search.py`]));
     expect(b.files.some((f) => f.path === `${APP_ID}/default/inputs.conf` || f.path === `${fwd}/bin/kl_search.py`)).toBe(false);
@@ -88,11 +88,11 @@ describe('Splunk bundle', () => {
     expect(fileText(b, 'INSTALL.md')).toContain(`\`${fwd}.spl\` on the heavy forwarder(s)`);
   });
 
-  it('one alert template per category of the site, plus the service alerts', () => {
-    const b = bundleFor(
+  it('one alert template per category of the site, plus the service alerts', async () => {
+    const b = (await bundleFor(
       'splunk',
       siteFromYaml(`cybertrace:\n  address: 127.0.0.1\ncategories:\n  kaspersky: [KL_Malicious_URL]\n  custom:\n    - name: My_Feed\n      title: 'Ours: <b> & "quoted"'\nsiems:\n  splunk:\n    address: 127.0.0.1\n`),
-    );
+    ));
     const saved = parseConf(fileText(b, `${APP_ID}/default/savedsearches.conf`)).stanzas;
     expect([...saved.keys()]).toEqual([
       'Kaspersky CyberTrace - KL_Malicious_URL',
@@ -107,9 +107,9 @@ describe('Splunk bundle', () => {
     expect(fileText(b, 'INSTALL.md')).toContain('everything on one computer (127.0.0.1)');
   });
 
-  it('refuses a custom title that cannot be a .conf value, naming the field', () => {
+  it('refuses a custom title that cannot be a .conf value, naming the field', async () => {
     const site = siteFromYaml(`cybertrace:\n  address: 127.0.0.1\ncategories:\n  custom:\n    - name: My_Feed\n      title: "two\\nlines"\nsiems:\n  splunk:\n    address: 127.0.0.1\n`);
-    expect(() => bundleFor('splunk', site)).toThrow(/categories\.custom\.0\.title: cannot be written to Splunk's savedsearches\.conf/);
+    await expect(bundleFor('splunk', site)).rejects.toThrow(/categories\.custom\.0\.title: cannot be written to Splunk's savedsearches\.conf/);
   });
 
   it.each([
@@ -131,8 +131,8 @@ describe('Splunk bundle', () => {
     expect([err.message, ...(err.details ?? [])].join('\n')).toMatch(message);
   });
 
-  it('the CyberTrace formats are the key=value formats the transforms read', () => {
-    const b = bundleFor('splunk');
+  it('the CyberTrace formats are the key=value formats the transforms read', async () => {
+    const b = (await bundleFor('splunk'));
     expect(b.settings.output.eventFormat).toBe(
       '%Date% category=%Category% matchedIndicator=%MatchedIndicator% url=%RE_URL% src=%SRC_IP% ip=%RE_IP% md5=%RE_MD5% sha1=%RE_SHA1% sha256=%RE_SHA256% usrName=%RE_USERNAME%%RecordContext%',
     );

@@ -8,7 +8,7 @@ import { APP_ID, run, serverFor, splunkBundle, writeBundle } from './helpers/app
 import type { CyberTraceServer } from '../helpers/cybertrace-server.js';
 import { VERIFICATION_INDICATORS } from '../../connectors/splunk/contract.js';
 
-const bundle = splunkBundle();
+const bundle = (await splunkBundle());
 const dir = writeBundle(bundle);
 const script = join(dir, APP_ID, 'bin', 'kl_search.py');
 

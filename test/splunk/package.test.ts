@@ -13,8 +13,8 @@ import { createArchive } from '../../src/bundle/archive.js';
 import type { Bundle } from '../../src/bundle/build.js';
 import { splunkBundle } from './helpers/app.js';
 
-const single = splunkBundle();
-const distributed = splunkBundle(
+const single = (await splunkBundle());
+const distributed = (await splunkBundle(
   siteFromYaml(`name: dist
 cybertrace:
   address: 10.1.2.3
@@ -24,7 +24,7 @@ siems:
     scheme: distributed
     index: cybertrace
 `),
-);
+));
 
 function spl(b: Bundle, id: string): Buffer {
   const f = b.files.find((x) => x.path === `${id}.spl`);
@@ -154,7 +154,7 @@ describe('Splunk app packages (.spl)', () => {
     expect(listing(spl(single, id))).toEqual(listing(await createArchive(appFiles, id, 'tar.gz')));
   });
 
-  it('is byte-identical from build to build', () => {
-    expect(spl(splunkBundle(), 'Kaspersky_CyberTrace_App_for_Splunk').equals(spl(single, 'Kaspersky_CyberTrace_App_for_Splunk'))).toBe(true);
+  it('is byte-identical from build to build', async () => {
+    expect(spl((await splunkBundle()), 'Kaspersky_CyberTrace_App_for_Splunk').equals(spl(single, 'Kaspersky_CyberTrace_App_for_Splunk'))).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ import type { Indicator } from '../../connectors/types.js';
 import { APP_ID, splunkBundle } from './helpers/app.js';
 
 const site = exampleSite();
-const bundle = splunkBundle(site);
+const bundle = (await splunkBundle(site));
 const settings = bundle.settings;
 
 /** The search-time extractions exactly as the generated app declares them. */

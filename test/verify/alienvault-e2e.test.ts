@@ -49,7 +49,7 @@ describe('AlienVault through a real rsyslog and the CyberTrace test server', () 
       cybertrace: { ...base.cybertrace, address: '127.0.0.1', input_port: server.port },
       siems: { ...base.siems, alienvault: { ...base.siems.alienvault, devices: [{ ip: DEVICE }], cybertrace_source_ip: CYBERTRACE, log_file: logFile } },
     };
-    const files = alienvault.files(site, createRenderer());
+    const files = (await alienvault.files(site, createRenderer()));
     const block = (p: string) => files.find((f) => f.path === p)!.content as string;
     rsyslog = await startRsyslog(dir, rsyslogPort, `${block(BUNDLE_PATH.forward)}${block(BUNDLE_PATH.inbound)}`);
   });

@@ -53,6 +53,6 @@ export function serverFor(b: Bundle, feed: CyberTraceServerOptions['feed'], extr
   });
 }
 
-export function splunkBundle(site: Site = exampleSite()): Bundle {
-  return bundleFor('splunk', site);
+export async function splunkBundle(site: Site = exampleSite()): Promise<Bundle> {
+  return (await bundleFor('splunk', site));
 }
