@@ -121,7 +121,7 @@ export const REGEXPS: RegExpDef[] = [
   },
 ];
 
-/** The alienvault event definitions in one place: the CyberTrace settings and the SIEM-side parser both come from these. */
+/** This connector's event definitions in one place: its CyberTrace settings and its SIEM-side parser both come from these. */
 export const EVENTS: EventDefinitions = {
   detection: detectionEvent,
   alert: alertEvent,

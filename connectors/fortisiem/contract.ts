@@ -84,7 +84,7 @@ export function usedCefKeys(): string[] {
   return detectionEvent.parts.filter((p) => p.kind !== 'bare').map((p) => (p as { key: string }).key);
 }
 
-/** The fortisiem event definitions in one place: the CyberTrace settings and the SIEM-side parser both come from these. */
+/** This connector's event definitions in one place: its CyberTrace settings and its SIEM-side parser both come from these. */
 export const EVENTS: EventDefinitions = {
   detection: detectionEvent,
   alert: alertEvent,

@@ -60,7 +60,7 @@ export const LISTEN_ADDRESS = '0.0.0.0';
  */
 export const OUTPUT_ADDRESS = '127.0.0.1';
 
-/** The kuma event definitions in one place: the CyberTrace settings and the SIEM-side parser both come from these. */
+/** This connector's event definitions in one place: its CyberTrace settings and its SIEM-side parser both come from these. */
 export const EVENTS: EventDefinitions = {
   detection: detectionEvent,
   alert: alertEvent,

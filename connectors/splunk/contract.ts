@@ -123,7 +123,7 @@ export const VERIFICATION_INDICATORS: Array<Indicator & { feed: string }> = [
 /** Text of the finished event CyberTrace sends after each lookup (FinishedEventFormat default). */
 export const FINISHED_EVENT_MARKER = 'LookupFinished';
 
-/** The splunk event definitions in one place: the CyberTrace settings and the SIEM-side parser both come from these. */
+/** This connector's event definitions in one place: its CyberTrace settings and its SIEM-side parser both come from these. */
 export const EVENTS: EventDefinitions = {
   detection: detectionEvent,
   alert: alertEvent,

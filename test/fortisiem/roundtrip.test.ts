@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bundleFor, exampleSite } from '../helpers/bundles.js';
-import { pcreExtract } from '../helpers/pcre.js';
+import { extractLikeCyberTrace } from '../helpers/pcre.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { fortisiemDetectionFields } from '../../connectors/fortisiem/index.js';
 import { fortisiem } from '../../connectors/fortisiem/index.js';
@@ -15,15 +15,7 @@ import type { Indicator } from '../../connectors/types.js';
 const site = exampleSite();
 const settings = (await bundleFor('fortisiem', site)).settings;
 
-/** What CyberTrace would fill in for each regexp of the input settings. */
-function extractAll(event: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const r of settings.input.regexps) {
-    const found = pcreExtract(r.pattern, event, r.extract);
-    if (found.length > 0) values[r.name] = found[0];
-  }
-  return values;
-}
+const extractAll = (event: string) => extractLikeCyberTrace(settings.input.regexps, event);
 
 const CASES: Array<{ indicator: Indicator; category: string; role: 'url' | 'dst_ip' | 'hash'; expected: string }> = [
   { indicator: { type: 'url', value: 'http://fakess123.nu' }, category: 'KL_Malicious_URL', role: 'url', expected: 'fakess123.nu' },

@@ -16,3 +16,13 @@ export function pcreCompiles(pattern: string): { ok: boolean; error: string } {
   const r = spawnSync('pcre2grep', ['-u', '-c', '-e', pattern], { input: '', encoding: 'utf8' });
   return { ok: r.status === 0 || r.status === 1, error: r.stderr };
 }
+
+/** What CyberTrace fills in for each regexp of its input settings: the first value each one extracts. */
+export function extractLikeCyberTrace(regexps: Array<{ name: string; pattern: string; extract: 'all' | 'first' }>, event: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const r of regexps) {
+    const found = pcreExtract(r.pattern, event, r.extract);
+    if (found.length > 0) values[r.name] = found[0];
+  }
+  return values;
+}

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
-import { pcreExtract } from '../helpers/pcre.js';
+import { extractLikeCyberTrace } from '../helpers/pcre.js';
 import { exampleSite, fileText } from '../helpers/bundles.js';
 import { parseConf } from '../../connectors/splunk/conf.js';
 import { splunk } from '../../connectors/splunk/index.js';
@@ -70,15 +70,7 @@ const CASES: Array<{ indicator: Indicator; category: string; regexp: string; fie
   { indicator: { type: 'sha256', value: 'AB'.repeat(32) }, category: 'KL_APT_Hash_SHA256', regexp: 'RE_SHA256', field: 'sha256', role: 'sha256', expected: 'AB'.repeat(32) },
 ];
 
-/** What CyberTrace fills in for each regexp of this bundle (real PCRE). */
-function extractAll(event: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const r of settings.input.regexps) {
-    const found = pcreExtract(r.pattern, event, r.extract);
-    if (found.length > 0) values[r.name] = found[0];
-  }
-  return values;
-}
+const extractAll = (event: string) => extractLikeCyberTrace(settings.input.regexps, event);
 
 describe('Splunk: CyberTrace regexps read what the app forwards and what the lookup script sends', () => {
   it('the lookup pattern in bin/config.json is the one derived from the contract', () => {
