@@ -57,13 +57,13 @@ export function register(program: Command): void {
         custom = eventsFromText(text);
         if (custom.length === 0) throw new UserError(`--file ${opts.file}: no events in it (one per line; # starts a comment)`);
       }
+      const target = parseHostPort(opts.to ?? settings.output.connectionString, opts.to ? '--to' : 'OutputSettings > ConnectionString');
       const now = new Date();
       const line = (i: number) => (custom ? custom[i % custom.length] : sampleEvent(i, settings, site, now).line);
       if (opts.print) {
         for (let i = 0; i < count; i++) process.stdout.write(`${line(i)}\n`);
         return;
       }
-      const target = parseHostPort(opts.to ?? settings.output.connectionString, opts.to ? '--to' : 'OutputSettings > ConnectionString');
       const result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, line });
       if (opts.json) process.stdout.write(JSON.stringify({ siem: connector.id, to: `${target.host}:${target.port}`, protocol: opts.udp ? 'udp' : 'tcp', ...result }, null, 2) + '\n');
       else process.stdout.write(`sent ${result.sent} events (${result.bytes} bytes) to ${target.host}:${target.port}/${opts.udp ? 'udp' : 'tcp'} in ${result.seconds.toFixed(2)}s (${Math.round(result.perSecond)}/s)\n`);

@@ -10,7 +10,7 @@ import { startCyberTraceServer, type CyberTraceServer } from '../helpers/cybertr
 import { demoFeed } from '../helpers/demo-feed.js';
 import { verifyConnector } from '../../src/verify/verify.js';
 import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliAsync } from '../helpers/cli-async.js';
 
 const site = exampleSite();
 
@@ -83,19 +83,3 @@ describe('ctconnect verify', () => {
     expect(JSON.parse(bad.stdout).ok).toBe(false);
   });
 });
-
-/** The test server lives in this process, so the CLI must run without blocking the event loop. */
-async function runCliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { spawn } = await import('node:child_process');
-  const { CLI } = await import('../helpers/cli.js');
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-void runCli;
