@@ -103,6 +103,8 @@ export interface Connector {
   summary: string;
   /** SIEM versions these bundles follow. */
   siemVersions: string;
+  /** Deploy roles besides the connector id that this connector installs to (e.g. tiers of a distributed SIEM). */
+  extraRoles?: string[];
   /** JSON Schema of `siems.<id>` in the site file (defaults filled in by the loader). */
   optionsSchema: Record<string, unknown>;
   /** Checks across this connector's options (the schema checks single fields); paths are relative to `siems.<id>`. */

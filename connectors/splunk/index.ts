@@ -48,14 +48,18 @@ function sampleEvents(settings: CyberTraceSettings): string {
 }
 
 /** Which apps the scheme needs: id, kind and a line for INSTALL.md. */
-export function splunkApps(site: Site): Array<{ id: string; kind: AppKind; what: string }> {
+export function splunkApps(site: Site): Array<{ id: string; kind: AppKind; what: string; role: string }> {
   const o = options(site);
-  if (o.scheme === 'single') return [{ id: o.app_id, kind: 'single', what: 'the CyberTrace app for a single Splunk instance' }];
+  if (o.scheme === 'single') return [{ id: o.app_id, kind: 'single', what: 'the CyberTrace app for a single Splunk instance', role: 'splunk' }];
   return [
-    { id: o.forwarder_app_id, kind: 'forwarder', what: 'forwarder app: heavy forwarders that send events to CyberTrace and receive its events' },
-    { id: o.app_id, kind: 'search-head', what: 'search-head app: extractions, dashboards, alert templates, lookup command' },
+    { id: o.forwarder_app_id, kind: 'forwarder', what: 'forwarder app: heavy forwarders that send events to CyberTrace and receive its events', role: FORWARDER_ROLE },
+    { id: o.app_id, kind: 'search-head', what: 'search-head app: extractions, dashboards, alert templates, lookup command', role: SEARCH_HEAD_ROLE },
   ];
 }
+
+/** Deploy roles of a distributed Splunk: each tier gets its own app. */
+export const FORWARDER_ROLE = 'splunk-forwarder';
+export const SEARCH_HEAD_ROLE = 'splunk-search-head';
 
 function validateCommand(path: string): string | undefined {
   if (path.endsWith('.json')) return 'python3 -m json.tool {file} >/dev/null';
@@ -73,18 +77,15 @@ async function files(site: Site, render: Renderer): Promise<BundleFile[]> {
     const inApp = appFiles(ctx, app.id, app.kind);
     for (const f of inApp) {
       const file: BundleFile = { path: `${app.id}/${f.path}`, content: f.content, mode: f.mode };
-      // One deploy role cannot tell forwarders from search heads, so only the single-instance app is deployed.
-      if (app.kind === 'single') {
-        const validate = validateCommand(f.path);
-        file.install = {
-          role: 'splunk',
-          path: `${o.splunk_home}/etc/apps/${app.id}/${f.path}`,
-          mode: f.mode,
-          owner: o.owner,
-          notify: [SPLUNK_RESTART_STEP],
-          ...(validate ? { validate } : {}),
-        };
-      }
+      const validate = validateCommand(f.path);
+      file.install = {
+        role: app.role,
+        path: `${o.splunk_home}/etc/apps/${app.id}/${f.path}`,
+        mode: f.mode,
+        owner: o.owner,
+        notify: [SPLUNK_RESTART_STEP],
+        ...(validate ? { validate } : {}),
+      };
       out.push(file);
     }
     out.push({ path: `${app.id}.spl`, content: await createArchive(inApp, app.id, 'tar.gz'), mode: 0o644 });
@@ -117,17 +118,15 @@ async function files(site: Site, render: Renderer): Promise<BundleFile[]> {
 
 function steps(site: Site): InstallStep[] {
   const o = options(site);
-  if (o.scheme !== 'single') return [];
-  return [
-    {
-      id: SPLUNK_RESTART_STEP,
-      role: 'splunk',
-      description: 'restart Splunk so it loads the CyberTrace app (inputs, outputs, extractions, command)',
-      command: `${o.splunk_home}/bin/splunk restart`,
-      timeoutSec: 600,
-      when: 'changed',
-    },
-  ];
+  // One restart per tier: a host runs only the steps of the roles it has.
+  return splunkApps(site).map((app) => ({
+    id: SPLUNK_RESTART_STEP,
+    role: app.role,
+    description: `restart Splunk so it loads the ${app.id} app (${app.kind === 'forwarder' ? 'inputs, outputs' : app.kind === 'search-head' ? 'extractions, command, dashboards' : 'inputs, outputs, extractions, command'})`,
+    command: `${o.splunk_home}/bin/splunk restart`,
+    timeoutSec: 600,
+    when: 'changed' as const,
+  }));
 }
 
 export const splunk: Connector = {
@@ -135,6 +134,7 @@ export const splunk: Connector = {
   title: 'Splunk',
   summary: 'CyberTrace app for Splunk (.spl): inputs, forwarding, extractions, klsearch lookup command, alerts, dashboards',
   siemVersions: 'Splunk Enterprise 8.x/9.x (Python 3); CyberTrace app layout of the vendor documentation',
+  extraRoles: [FORWARDER_ROLE, SEARCH_HEAD_ROLE],
   optionsSchema: splunkOptionsSchema as unknown as Record<string, unknown>,
   check(raw, site) {
     const o = raw as unknown as SplunkOptions;

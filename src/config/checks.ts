@@ -32,7 +32,7 @@ export function checkSite(site: Site): Array<{ path: PathSegment[]; message: str
     customSeen.add(c.name.toLowerCase());
   });
 
-  const roles = new Set(['cybertrace', ...allConnectors().map((c) => c.id)]);
+  const roles = new Set(['cybertrace', ...allConnectors().flatMap((c) => [c.id, ...(c.extraRoles ?? [])])]);
   const names = new Set<string>();
   site.targets.forEach((t, i) => {
     if (names.has(t.name)) problems.push({ path: ['targets', i, 'name'], message: `target name "${t.name}" is used twice` });

@@ -64,12 +64,17 @@ describe('Splunk bundle', () => {
     expect(b.files.find((f) => f.path === `${APP_ID}.spl`)!.install).toBeUndefined();
   });
 
-  it('distributed: forwarder app and search-head app with the site addresses and ports, nothing deployed to a guessed tier', async () => {
+  it('distributed: forwarder app and search-head app with the site addresses and ports, each deployed to its own tier', async () => {
     const b = (await bundleFor('splunk', siteFromYaml(DISTRIBUTED)));
     const fwd = 'Kaspersky_CyberTrace_Forwarder_for_Splunk';
     expect(b.files.map((f) => f.path)).toEqual(expect.arrayContaining([`${fwd}.spl`, `${APP_ID}.spl`, `${fwd}/default/inputs.conf`, `${APP_ID}/bin/kl_search.py`]));
     expect(b.files.some((f) => f.path === `${APP_ID}/default/inputs.conf` || f.path === `${fwd}/bin/kl_search.py`)).toBe(false);
-    expect(b.files.every((f) => !f.install || f.install.role === 'cybertrace')).toBe(true);
+    const roleOf = (p: string) => b.files.find((f) => f.path === p)!.install?.role;
+    expect(roleOf(`${fwd}/default/inputs.conf`)).toBe('splunk-forwarder');
+    expect(roleOf(`${APP_ID}/bin/kl_search.py`)).toBe('splunk-search-head');
+    expect(roleOf(`${fwd}.spl`)).toBeUndefined();
+    expect(b.files.find((f) => f.path === `${fwd}/default/outputs.conf`)!.install!.path).toBe(`/opt/splunk/etc/apps/${fwd}/default/outputs.conf`);
+    expect(b.steps.filter((s) => s.id === 'splunk-restart').map((s) => s.role)).toEqual(['splunk-forwarder', 'splunk-search-head']);
     expect(b.steps.some((s) => s.role === 'splunk')).toBe(false);
 
     const inputs = parseConf(fileText(b, `${fwd}/default/inputs.conf`)).stanzas;
