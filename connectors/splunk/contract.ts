@@ -72,9 +72,9 @@ const IPV4 = '\\d{1,3}(?:\\.\\d{1,3}){3}';
 
 export const INPUT_FIELDS: InputField[] = [
   { regexp: 'RE_IP', type: 'IP', extract: 'all', indicator: 'ip', lookupKey: 'ip', keys: ['ip', 'dst', 'dst_ip', 'dest', 'dest_ip'], value: IPV4, purpose: 'destination IPv4 address (key ip, dst, dst_ip, dest or dest_ip)' },
-  { regexp: 'RE_MD5', type: 'HASH', extract: 'all', indicator: 'md5', lookupKey: 'md5', keys: ['md5'], value: '[0-9a-fA-F]{32}', purpose: 'MD5 hash (key md5)' },
-  { regexp: 'RE_SHA1', type: 'HASH', extract: 'all', indicator: 'sha1', lookupKey: 'sha1', keys: ['sha1'], value: '[0-9a-fA-F]{40}', purpose: 'SHA1 hash (key sha1)' },
-  { regexp: 'RE_SHA256', type: 'HASH', extract: 'all', indicator: 'sha256', lookupKey: 'sha256', keys: ['sha256'], value: '[0-9a-fA-F]{64}', purpose: 'SHA256 hash (key sha256)' },
+  { regexp: 'RE_MD5', type: 'HASH', extract: 'all', indicator: 'md5', lookupKey: 'md5', keys: ['md5', 'fileHash'], value: '[0-9a-fA-F]{32}', purpose: 'MD5 hash (key md5, or CEF fileHash as KATA sends it)' },
+  { regexp: 'RE_SHA1', type: 'HASH', extract: 'all', indicator: 'sha1', lookupKey: 'sha1', keys: ['sha1', 'fileHash'], value: '[0-9a-fA-F]{40}', purpose: 'SHA1 hash (key sha1, or CEF fileHash)' },
+  { regexp: 'RE_SHA256', type: 'HASH', extract: 'all', indicator: 'sha256', lookupKey: 'sha256', keys: ['sha256', 'fileHash'], value: '[0-9a-fA-F]{64}', purpose: 'SHA256 hash (key sha256, or CEF fileHash)' },
   {
     regexp: 'RE_URL',
     type: 'URL',

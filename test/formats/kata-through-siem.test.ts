@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseKataAlert } from '../../src/formats/cef.js';
 import { REGEXPS as FSM } from '../../connectors/fortisiem/contract.js';
 import { REGEXPS as AV } from '../../connectors/alienvault/contract.js';
+import { REGEXPS as SPLUNK } from '../../connectors/splunk/contract.js';
 import type { RegExpDef } from '../../src/cybertrace/types.js';
 import { pcreExtract } from '../helpers/pcre.js';
 
@@ -41,5 +42,14 @@ describe('KATA alerts as an event source', () => {
     expect(extract(AV, 'RE_URL', KATA_URL_WEB)).toEqual(['fakess123.nu/a?b=1']);
     expect(extract(AV, 'RE_MD5', KATA_FILE_WEB)).toEqual(['C912705B4BBB14EC7E78FA8B370532C9']);
     expect(extract(AV, 'SRC_IP', KATA_FILE_WEB)).toEqual(['192.168.7.21']);
+  });
+
+  it('give their indicators to the Splunk bundle regexps (the raw event the app forwards)', () => {
+    const raw = (line: string) => line.replace(/^<\d+>\S+ +\d+ [\d:]+ \S+ /, '');
+    expect(extract(SPLUNK, 'RE_URL', raw(KATA_URL_WEB))).toEqual(['fakess123.nu/a?b=1']);
+    expect(extract(SPLUNK, 'RE_IP', raw(KATA_URL_WEB))).toEqual(['192.0.2.0']);
+    expect(extract(SPLUNK, 'SRC_IP', raw(KATA_URL_WEB))).toEqual(['192.168.7.21']);
+    expect(extract(SPLUNK, 'RE_MD5', raw(KATA_FILE_WEB))).toEqual(['C912705B4BBB14EC7E78FA8B370532C9']);
+    expect(extract(SPLUNK, 'RE_SHA256', raw(KATA_FILE_WEB))).toEqual([]);
   });
 });
