@@ -9,7 +9,8 @@ import { posix } from 'node:path';
 import type { InstallStep } from '../../connectors/types.js';
 import { outputLines, describeFailure } from './exec.js';
 import type { FilePlan, HostWork } from './plan.js';
-import { shq, type RemoteHost } from './remote.js';
+import type { RemoteHost } from './remote.js';
+import { shellArg } from '../render/escape.js';
 import { DeployFailure, type CommandOutput, type FileResult, type RollbackResult, type StepResult } from './types.js';
 
 export type Progress = (message: string) => void;
@@ -37,7 +38,7 @@ class FileStepFailure extends DeployFailure {
 async function backup(remote: RemoteHost, path: string, stamp: string): Promise<string> {
   const base = `${path}.ctconnect-bak-${stamp}`;
   // Two runs in the same second keep both backups.
-  const script = `b=${shq(base)}; n=1; while [ -e "$b" ]; do b=${shq(base)}.$n; n=$((n+1)); done; cp -p -- ${shq(path)} "$b" && printf '%s' "$b"`;
+  const script = `b=${shellArg(base)}; n=1; while [ -e "$b" ]; do b=${shellArg(base)}.$n; n=$((n+1)); done; cp -p -- ${shellArg(path)} "$b" && printf '%s' "$b"`;
   const r = await remote.must(script, { timeoutSec: remote.target.command_timeout_sec, label: `back up ${path}` });
   return r.stdout;
 }
@@ -49,19 +50,19 @@ async function upload(remote: RemoteHost, tmp: string, content: Buffer): Promise
   }
   // SFTP writes as the login user; sudo moves the staged copy into the target folder, private until chmod.
   const staged = await remote.stageData(content);
-  await remote.must(`install -m 0600 -- ${shq(staged)} ${shq(tmp)} && rm -f -- ${shq(staged)}`, {
+  await remote.must(`install -m 0600 -- ${shellArg(staged)} ${shellArg(tmp)} && rm -f -- ${shellArg(staged)}`, {
     timeoutSec: remote.target.command_timeout_sec,
     label: `place ${tmp}`,
   });
 }
 
 function attributesScript(plan: FilePlan, tmp: string): string {
-  const p = shq(plan.file.path);
-  const t = shq(tmp);
+  const p = shellArg(plan.file.path);
+  const t = shellArg(tmp);
   const parts: string[] = [];
   parts.push(plan.mode === 'keep' ? `chmod --reference=${p} -- ${t}` : `chmod ${octal(plan.mode)} -- ${t}`);
   if (plan.owner === 'keep') parts.push(`[ "$(stat -c %u:%g ${p})" = "$(stat -c %u:%g ${t})" ] || chown --reference=${p} -- ${t}`);
-  else if (plan.owner !== 'default') parts.push(`chown -- ${shq(plan.owner)} ${t}`);
+  else if (plan.owner !== 'default') parts.push(`chown -- ${shellArg(plan.owner)} ${t}`);
   return parts.join(' && ');
 }
 
@@ -71,7 +72,7 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, stamp: string, appl
   const rec: Applied = { plan, createdDirs: [], renamed: false };
   applied.push(rec);
   if (plan.current.missingDirs.length > 0) {
-    await remote.must(`mkdir -p -- ${shq(plan.current.missingDirs[0]!)}`, { timeoutSec, label: `mkdir -p ${plan.current.missingDirs[0]}` });
+    await remote.must(`mkdir -p -- ${shellArg(plan.current.missingDirs[0]!)}`, { timeoutSec, label: `mkdir -p ${plan.current.missingDirs[0]}` });
     rec.createdDirs = plan.current.missingDirs;
   }
   if (plan.current.kind === 'file') {
@@ -85,7 +86,7 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, stamp: string, appl
     await remote.must(attributesScript(plan, tmp), { timeoutSec, label: `set mode/owner of ${tmp}` });
     const spec = plan.file.spec;
     if (spec.validate) {
-      const command = spec.validate.split('{file}').join(shq(tmp));
+      const command = spec.validate.split('{file}').join(shellArg(tmp));
       progress(`${path}: validating (${spec.validate})`);
       const r = await remote.run(command, { timeoutSec, label: command });
       validate = { command: r.command, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr };
@@ -97,7 +98,7 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, stamp: string, appl
     rec.renamed = true;
     progress(`${path}: replaced (${how})`);
   } catch (e) {
-    await remote.run(`rm -f -- ${shq(tmp)}`, { timeoutSec, label: `remove ${tmp}` }).catch(() => undefined);
+    await remote.run(`rm -f -- ${shellArg(tmp)}`, { timeoutSec, label: `remove ${tmp}` }).catch(() => undefined);
     throw e;
   }
   return { bundlePath: plan.file.bundlePath, path, status: 'changed', reasons: plan.reasons, backup: rec.backup, validate };
@@ -112,14 +113,14 @@ async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string
       try {
         if (rec.backup) {
           const tmp = `${posix.dirname(path)}/.${posix.basename(path)}.ctconnect-restore-${randomBytes(4).toString('hex')}`;
-          await remote.must(`cp -p -- ${shq(rec.backup)} ${shq(tmp)} && mv -f -- ${shq(tmp)} ${shq(path)} || { rm -f -- ${shq(tmp)}; exit 1; }`, {
+          await remote.must(`cp -p -- ${shellArg(rec.backup)} ${shellArg(tmp)} && mv -f -- ${shellArg(tmp)} ${shellArg(path)} || { rm -f -- ${shellArg(tmp)}; exit 1; }`, {
             timeoutSec,
             label: `restore ${path} from ${rec.backup}`,
           });
           result.restored.push(path);
           progress(`${path}: restored from ${rec.backup}`);
         } else {
-          await remote.must(`rm -f -- ${shq(path)}`, { timeoutSec, label: `remove new file ${path}` });
+          await remote.must(`rm -f -- ${shellArg(path)}`, { timeoutSec, label: `remove new file ${path}` });
           result.removed.push(path);
           progress(`${path}: new file removed`);
         }
@@ -132,7 +133,7 @@ async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string
     }
     for (const dir of rec.createdDirs) {
       // Only empty folders go; rmdir refuses the others, which is what we want.
-      await remote.run(`rmdir -- ${shq(dir)}`, { timeoutSec, label: `rmdir ${dir}` }).catch(() => undefined);
+      await remote.run(`rmdir -- ${shellArg(dir)}`, { timeoutSec, label: `rmdir ${dir}` }).catch(() => undefined);
     }
   }
   return result;

@@ -10,7 +10,8 @@ import type { Bundle } from '../bundle/build.js';
 import type { DeployTarget, Site } from '../config/site.js';
 import { InternalError, UserError } from '../core/errors.js';
 import { mergeBytes, MergeError } from './merge.js';
-import { shq, type RemoteHost } from './remote.js';
+import type { RemoteHost } from './remote.js';
+import { shellArg } from '../render/escape.js';
 import { DeployFailure } from './types.js';
 
 export interface HostFile {
@@ -124,7 +125,7 @@ export function selectWork(bundle: Bundle, site: Site, names: string[]): HostWor
 
 /** Looks at the file on the target: type, mode, owner, sha256, and which parent folders are missing. */
 export async function probeFile(remote: RemoteHost, path: string): Promise<RemoteFileState> {
-  const p = shq(path);
+  const p = shellArg(path);
   const script = [
     `p=${p}`,
     'if [ -L "$p" ]; then echo symlink',
@@ -148,7 +149,7 @@ export async function probeFile(remote: RemoteHost, path: string): Promise<Remot
 const MAX_READ_BYTES = 64 * 1024 * 1024;
 
 export async function readRemoteFile(remote: RemoteHost, path: string): Promise<Buffer> {
-  const r = await remote.run(`cat -- ${shq(path)}`, {
+  const r = await remote.run(`cat -- ${shellArg(path)}`, {
     timeoutSec: remote.target.command_timeout_sec,
     label: `read ${path}`,
     maxStdoutBytes: MAX_READ_BYTES,

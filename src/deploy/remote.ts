@@ -11,12 +11,7 @@ import type { Connection } from './connect.js';
 import { execRemote, outputLines, type ExecResult } from './exec.js';
 import type { TargetSecrets } from './secrets.js';
 import { DeployFailure } from './types.js';
-
-/** Always single-quoted, so nothing in a path is ever interpreted by the remote shell. */
-export function shq(value: string): string {
-  if (value.includes('\u0000')) throw new DeployFailure(`NUL character in ${JSON.stringify(value)}`);
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+import { shellArg } from '../render/escape.js';
 
 export interface RunOptions {
   timeoutSec: number;
@@ -53,10 +48,10 @@ export class RemoteHost {
 
   private wrap(script: string, opts: RunOptions): { line: string; stdin?: string } {
     const env = Object.entries({ LC_ALL: 'C', ...opts.env })
-      .map(([k, v]) => `${k}=${shq(v)}; export ${k}; `)
+      .map(([k, v]) => `${k}=${shellArg(v)}; export ${k}; `)
       .join('');
-    const inner = `exec 0<${opts.stdinFile ? shq(opts.stdinFile) : '/dev/null'}; ${env}${script}`;
-    const limited = `timeout -k 5 ${Math.max(1, Math.round(opts.timeoutSec))} sh -c ${shq(inner)}`;
+    const inner = `exec 0<${opts.stdinFile ? shellArg(opts.stdinFile) : '/dev/null'}; ${env}${script}`;
+    const limited = `timeout -k 5 ${Math.max(1, Math.round(opts.timeoutSec))} sh -c ${shellArg(inner)}`;
     if (opts.privileged === false || this.target.sudo === 'none') return { line: limited };
     if (this.target.sudo === 'nopasswd') return { line: `sudo -n -- ${limited}` };
     // -k: ignore cached credentials so sudo always reads (and so consumes) the password line.
@@ -131,7 +126,7 @@ export class RemoteHost {
     if (!this.stagingDir) return;
     const dir = this.stagingDir;
     this.stagingDir = undefined;
-    await this.run(`rm -rf -- ${shq(dir)}`, { timeoutSec: 30, label: 'remove staging folder', privileged: false }).catch(() => undefined);
+    await this.run(`rm -rf -- ${shellArg(dir)}`, { timeoutSec: 30, label: 'remove staging folder', privileged: false }).catch(() => undefined);
   }
 
   async sftp(): Promise<SFTPWrapper> {
@@ -169,7 +164,7 @@ export class RemoteHost {
       });
       if (ok) return 'posix-rename';
     }
-    await this.must(`mv -f -- ${shq(from)} ${shq(to)}`, { timeoutSec, label: `mv -f ${from} ${to}` });
+    await this.must(`mv -f -- ${shellArg(from)} ${shellArg(to)}`, { timeoutSec, label: `mv -f ${from} ${to}` });
     return 'mv -f';
   }
 }

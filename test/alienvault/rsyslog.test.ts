@@ -22,7 +22,8 @@ import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import type { Site } from '../../src/config/site.js';
 import type { BundleFile } from '../../connectors/types.js';
 import { runAgent } from './agent.js';
-import { freePort, rsyslogHeader, startRsyslog, waitFor, type RunningRsyslog } from '../helpers/rsyslog.js';
+import { rsyslogHeader, startRsyslog, waitFor, type RunningRsyslog } from '../helpers/rsyslog.js';
+import { freePort } from '../helpers/net.js';
 
 let dir: string;
 beforeAll(() => {

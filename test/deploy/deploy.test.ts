@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleFile, InstallStep } from '../../connectors/types.js';
 import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
-import { freePort, makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { freePort } from '../helpers/net.js';
 import { bundleOf, siteWith, snapshot, type TargetInput } from './fixtures.js';
 
 let work: string;
@@ -198,7 +199,7 @@ describe('deploy to one host', () => {
     const h = r.hosts[0]!;
     expect(r.exitCode).toBe(1);
     expect(h.status).toBe('failed');
-    expect(h.error!.message).toMatch(/bad\.conf: validation failed: "grep -q '\^valid=yes' '.*\.ctconnect-tmp-[0-9a-f]+'" exited with code 1; the target file was not touched/);
+    expect(h.error!.message).toMatch(/bad\.conf: validation failed: "grep -q '\^valid=yes' '?\S*\.ctconnect-tmp-[0-9a-f]+'?" exited with code 1; the target file was not touched/);
     expect(h.files[1]).toMatchObject({ status: 'failed', validate: { exitCode: 1 } });
     expect(readFileSync(join(stage, 'etc/ctc-test/bad.conf'), 'utf8')).toBe('original\n');
     // The merged file changed first in this run; it was restored from this run's backup.

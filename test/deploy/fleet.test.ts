@@ -13,7 +13,8 @@ import { register } from '../../src/cli/deploy.js';
 import { fortisiem } from '../../connectors/fortisiem/index.js';
 import { patchFeedServiceConfig } from '../../src/cybertrace/patch.js';
 import { deploy } from '../../src/deploy/deploy.js';
-import { freePort, makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { freePort } from '../helpers/net.js';
 import { siteWith } from './fixtures.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '../cybertrace/fixtures/kl_feed_service.conf');

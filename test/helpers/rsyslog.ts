@@ -1,17 +1,10 @@
 /** A real rsyslogd for tests: TCP input on a random loopback port, temporary work folder, stopped by stop(). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 /** Global part of a test configuration: a TCP input, as on an appliance receiving syslog. */
 export const rsyslogHeader = (work: string, port = 10514) => `global(workDirectory="${work}")\nmodule(load="imtcp")\ninput(type="imtcp" port="${port}" address="127.0.0.1")\n`;
-
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)));
-  await new Promise((r) => probe.close(r));
-  return port;
-}
 
 export interface RunningRsyslog {
   port: number;

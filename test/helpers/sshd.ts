@@ -5,9 +5,10 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as netConnect } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './net.js';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -26,18 +27,6 @@ export function makeKeyPair(dir: string, name: string, type: 'ed25519' | 'rsa' |
   execFileSync('ssh-keygen', args, { stdio: 'pipe' });
   const publicKeyLine = readFileSync(`${file}.pub`, 'utf8').trim();
   return { privateKeyFile: file, publicKeyLine, blob: Buffer.from(publicKeyLine.split(/\s+/)[1]!, 'base64') };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once the port answers with an SSH banner. */

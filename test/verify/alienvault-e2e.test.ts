@@ -16,7 +16,8 @@ import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
 import type { Site } from '../../src/config/site.js';
 import { exampleSite } from '../helpers/bundles.js';
 import { startCyberTraceServer, type CyberTraceServer } from '../helpers/cybertrace-server.js';
-import { freePort, startRsyslog, waitFor, type RunningRsyslog } from '../helpers/rsyslog.js';
+import { startRsyslog, waitFor, type RunningRsyslog } from '../helpers/rsyslog.js';
+import { freePort } from '../helpers/net.js';
 import { runAgent } from '../alienvault/agent.js';
 import { demoFeed, DEMO_CATEGORY } from '../helpers/demo-feed.js';
 
