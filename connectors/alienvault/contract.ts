@@ -42,7 +42,7 @@ export const alertEvent: EventContract = {
 /**
  * Record context as in seed 001's raw log (`context= first_seen=10.07.2015 23:53 id=… type=1`):
  * each pair is ` name=value`. Values may hold spaces; a pair starts at a space followed by a
- * name and `=`, so the context can be split back into pairs (wire.ts parseRecordContext).
+ * name and `=`, so the context can be split back into pairs (src/cybertrace/context-pairs.ts).
  */
 export const RECORD_FIELD_CONTEXT_FORMAT = ' %ParamName%=%ParamValue%';
 /** Not used by these formats (no %ActionableFields%), but the element is mandatory. */

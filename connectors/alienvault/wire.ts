@@ -10,6 +10,11 @@ import type { Indicator, ParsedEvent, WireContract } from '../types.js';
 import { pluginRules, translationLines, type PluginRule } from './plugin-cfg.js';
 import { GENERIC_DETECTION_SID } from './translations.js';
 import { cybertraceSourceIp } from './rsyslog.js';
+import { RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
+import { contextPairsParser } from '../../src/cybertrace/context-pairs.js';
+
+/** The record context ` name=value name=value` read back with the parser of its own format. */
+const parseRecordContext = contextPairsParser(RECORD_FIELD_CONTEXT_FORMAT);
 
 /** The agent's aliases used by the plugin (ossim-agent aliases.cfg). */
 export const AGENT_ALIASES: Record<string, string> = {
@@ -81,18 +86,6 @@ export function applyPluginRules(line: string, site: Site): AgentEvent | undefin
     return { rule, groups, attributes };
   }
   return undefined;
-}
-
-/** Splits the record context ` name=value name=value` (RecordFieldContextFormat) back into pairs. */
-export function parseRecordContext(text: string): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  const starts = [...text.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_.-]*)=/g)];
-  starts.forEach((m, i) => {
-    const valueStart = m.index! + m[0].length;
-    const valueEnd = i + 1 < starts.length ? starts[i + 1].index! : text.length;
-    pairs.push([m[1], text.slice(valueStart, valueEnd).trim()]);
-  });
-  return pairs;
 }
 
 function parseEvent(received: string, site: Site): ParsedEvent {

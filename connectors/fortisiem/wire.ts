@@ -5,7 +5,11 @@
 import type { Indicator, ParsedEvent, WireContract } from '../types.js';
 import type { FieldRole } from '../../src/cybertrace/event-contract.js';
 import { parseCef } from '../../src/formats/cef.js';
-import { alertEvent, CEF_PRODUCT, CEF_VENDOR, detectionEvent } from './contract.js';
+import { alertEvent, CEF_PRODUCT, CEF_VENDOR, detectionEvent, RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
+import { contextPairsParser } from '../../src/cybertrace/context-pairs.js';
+
+/** The record context `name:value name:value ` read back with the parser of its own format. */
+const parseRecordContext = contextPairsParser(RECORD_FIELD_CONTEXT_FORMAT);
 
 /** Key of the forwarded CEF event that carries each indicator type; the seed's regexps read these. */
 const FORWARDED_KEY: Record<Indicator['type'], string> = { url: 'request', ip: 'dst', md5: 'fileHash', sha1: 'fileHash', sha256: 'fileHash' };
@@ -16,18 +20,6 @@ function forwardedEvent(indicator: Indicator): string {
   const ext = [`src=10.20.30.40`, `dvc=10.20.30.1`, `suser=ctconnect-verify`, `eventId=1001`];
   ext.push(`${FORWARDED_KEY[indicator.type]}=${value}`);
   return `<134>Jan  1 00:00:00 fortisiem CEF:0|Fortinet|FortiGate|7.0|13|traffic|3|${ext.join(' ')}`;
-}
-
-/** Splits the record context `name:value name:value ` (RecordFieldContextFormat) back into pairs. */
-export function parseRecordContext(text: string): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  const keyStarts = [...text.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_.-]*):/g)];
-  keyStarts.forEach((m, i) => {
-    const valueStart = m.index! + m[0].length;
-    const valueEnd = i + 1 < keyStarts.length ? keyStarts[i + 1].index! : text.length;
-    pairs.push([m[1], text.slice(valueStart, valueEnd).trim()]);
-  });
-  return pairs;
 }
 
 function parseEvent(line: string): ParsedEvent {
