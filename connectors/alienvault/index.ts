@@ -9,10 +9,10 @@ import type { Renderer } from '../../src/render/engine.js';
 import { ALERT_USERDATA, DETECTION_USERDATA, EVENTS, REGEXPS } from './contract.js';
 import { alienvaultOptionsSchema, type AlienVaultOptions } from './options.js';
 import { pluginCfg, pluginRules, PLUGIN_FILE } from './plugin-cfg.js';
-import { eventNameProblem, pluginSidRows, pluginSql } from './sql.js';
+import { pluginSidRows, pluginSql } from './sql.js';
 import { cybertraceSourceIp, forwardBlock, forwardedAddresses, FORWARD_MARKER, inboundBlock, INBOUND_MARKER, RSYSLOG_AFTER, RSYSLOG_BEFORE, RSYSLOG_CONF } from './rsyslog.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
-import { EVENT_NAME_PREFIX, PLUGIN_ID, translationProblems } from './translations.js';
+import { EVENT_NAME_PREFIX, eventNameProblem, PLUGIN_ID, translationProblems } from './translations.js';
 import { alienvaultWire } from './wire.js';
 
 const options = (site: Site): AlienVaultOptions => site.siems.alienvault as unknown as AlienVaultOptions;
@@ -164,7 +164,7 @@ function check(raw: Record<string, unknown>, site: Site): Array<{ path: Array<st
   for (const p of translationProblems(o.translations ?? [])) problems.push({ path: ['translations', p.index, p.field], message: p.message });
   (o.translations ?? []).forEach((t, i) => {
     if (t.name === undefined) return;
-    const problem = eventNameProblem(EVENT_NAME_PREFIX + t.name);
+    const problem = eventNameProblem(t.name);
     if (problem) problems.push({ path: ['translations', i, 'name'], message: `event name ${problem}` });
   });
   const src = o.cybertrace_source_ip ?? (/^\d{1,3}(\.\d{1,3}){3}$/.test(site.cybertrace.address) ? site.cybertrace.address : undefined);

@@ -6,7 +6,7 @@
 import type { Site } from '../../src/config/site.js';
 import { UserError } from '../../src/core/errors.js';
 import { sqlString } from '../../src/render/escape.js';
-import { sidTable, pinnedTranslations, PLUGIN_ID, type TranslationRow } from './translations.js';
+import { sidTable, pinnedTranslations, PLUGIN_ID, storedNameProblem, type TranslationRow } from './translations.js';
 import type { AlienVaultOptions } from './options.js';
 
 export interface PluginRow {
@@ -33,8 +33,6 @@ export interface PluginSidRow {
   category: string;
 }
 
-/** plugin_sid.name is VARCHAR(512), plugin.name VARCHAR(100), in utf8 (3-byte) tables. */
-export const MAX_EVENT_NAME_CHARS = 512;
 export const PLUGIN_NAME = 'Kaspersky CyberTrace';
 export const PLUGIN_DESCRIPTION = 'Kaspersky CyberTrace: detection events (feed matches) and service events';
 export const PLUGIN_VENDOR = 'Kaspersky';
@@ -53,18 +51,6 @@ function nameSource(site: Site, row: TranslationRow): string {
   const c = site.categories.custom.findIndex((x) => x.name === row.category && x.title !== undefined);
   if (c >= 0) return `categories.custom[${c}].title`;
   return `the built-in title of ${row.category}`;
-}
-
-/** Problems of an event name for the plugin_sid.name column, or undefined when it can be stored exactly. */
-export function eventNameProblem(name: string): string | undefined {
-  const ctl = /[\u0000-\u001f\u007f]/.exec(name);
-  if (ctl) return `contains control character U+${ctl[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`;
-  // The ossim tables are utf8 (3 bytes per character): characters outside the BMP (emoji…) cannot be stored.
-  if (/[\u{10000}-\u{10FFFF}]/u.test(name)) return 'contains a character outside the Basic Multilingual Plane (e.g. an emoji), which the utf8 columns of the ossim database cannot store';
-  if (/[\uD800-\uDFFF]/u.test(name)) return 'contains an unpaired surrogate';
-  const chars = [...name].length;
-  if (chars > MAX_EVENT_NAME_CHARS) return `is ${chars} characters long; plugin_sid.name holds at most ${MAX_EVENT_NAME_CHARS}`;
-  return undefined;
 }
 
 /** One row per SID: service event, generic detection event, then every category by SID. */
@@ -89,7 +75,7 @@ export function pluginSidRows(site: Site): PluginSidRow[] {
   ];
   const seen = new Map<number, string>();
   for (const [i, r] of rows.entries()) {
-    const problem = eventNameProblem(r.name);
+    const problem = storedNameProblem(r.name);
     if (problem) {
       const src = i >= 2 ? nameSource(site, table.categories[i - 2]) : 'a built-in name';
       throw new UserError(`${site.source}: ${src}: event name ${JSON.stringify(r.name)} ${problem}`);

@@ -109,26 +109,34 @@ export function translationProblems(pinned: TranslationOption[]): Array<{ index:
 // Site-file schema pieces and checks shared by the connector options and `ctconnect categories`.
 // options.ts composes `retired_sids` into the `siems.alienvault` schema.
 
-/** plugin_sid.name is VARCHAR(512); the prefix takes part of it. */
-export const MAX_EVENT_NAME_LENGTH = 512 - EVENT_NAME_PREFIX.length;
+/** plugin_sid.name is VARCHAR(512) in utf8 (3-byte) tables; the prefix takes part of it. */
+export const MAX_EVENT_NAME_CHARS = 512;
+export const MAX_EVENT_NAME_LENGTH = MAX_EVENT_NAME_CHARS - EVENT_NAME_PREFIX.length;
 /** SIDs a category may get: 1 and 2 are the service and generic events, 0 is rewritten by the agent. */
 export const MIN_CATEGORY_SID = 3;
 
 /**
- * Why an event name cannot be stored exactly, or undefined. The ossim tables are utf8 (3 bytes a
- * character), so characters outside the Basic Multilingual Plane (emoji, …) would be mangled;
- * control characters would break the SIEM's event list.
+ * Why a full event name (as stored in plugin_sid.name) cannot be stored exactly, or undefined.
+ * The ossim tables are utf8 (3 bytes a character), so characters outside the Basic Multilingual
+ * Plane (emoji, …) would be mangled; control characters would break the SIEM's event list.
  */
-export function eventNameProblem(name: string): string | undefined {
-  if (name.length === 0) return 'must not be empty';
-  if (name.trim() !== name) return 'must not start or end with spaces';
-  // eslint-disable-next-line no-control-regex
+export function storedNameProblem(name: string): string | undefined {
   const control = /[\u0000-\u001f\u007f-\u009f]/u.exec(name);
   if (control) return `contains a control character (U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
   const astral = /[\u{10000}-\u{10FFFF}]/u.exec(name);
-  if (astral) return `contains "${astral[0]}" (U+${astral[0].codePointAt(0)!.toString(16).toUpperCase()}), which the utf8 columns of the ossim database cannot store`;
-  if (name.length > MAX_EVENT_NAME_LENGTH) return `is ${name.length} characters long; at most ${MAX_EVENT_NAME_LENGTH} fit in plugin_sid.name after "${EVENT_NAME_PREFIX}"`;
+  if (astral) return `contains "${astral[0]}" (U+${astral[0].codePointAt(0)!.toString(16).toUpperCase()}), a character outside the Basic Multilingual Plane, which the utf8 columns of the ossim database cannot store`;
+  if (/[\uD800-\uDFFF]/u.test(name)) return 'contains an unpaired surrogate';
+  const chars = [...name].length;
+  if (chars > MAX_EVENT_NAME_CHARS) return `is ${chars} characters long; plugin_sid.name holds at most ${MAX_EVENT_NAME_CHARS}`;
   return undefined;
+}
+
+/** Why an event name (the part after "Kaspersky CyberTrace - ") cannot be used, or undefined. */
+export function eventNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'must not be empty';
+  if (name.trim() !== name) return 'must not start or end with spaces';
+  if ([...name].length > MAX_EVENT_NAME_LENGTH) return `is ${[...name].length} characters long; at most ${MAX_EVENT_NAME_LENGTH} fit in plugin_sid.name after "${EVENT_NAME_PREFIX}"`;
+  return storedNameProblem(EVENT_NAME_PREFIX + name);
 }
 
 /** Why `sid` cannot be a category SID, or undefined. */

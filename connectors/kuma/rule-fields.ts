@@ -273,9 +273,3 @@ export function existsIn(since: string, family: KumaFamily): boolean {
 export function fieldsFor(family: KumaFamily): RuleField[] {
   return RULE_FIELDS.filter((f) => existsIn(f.since, family));
 }
-
-export function ruleField(jsonKey: string): RuleField {
-  const f = RULE_FIELDS.find((x) => x.jsonKey === jsonKey);
-  if (!f) throw new Error(`no enrichment-rule field "${jsonKey}"`);
-  return f;
-}

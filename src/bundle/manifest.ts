@@ -32,21 +32,3 @@ export function renderManifest(connector: Connector, files: BundleFile[]): strin
 export function manifestFile(connector: Connector, files: BundleFile[]): BundleFile {
   return { path: MANIFEST_PATH, content: renderManifest(connector, files), mode: 0o644 };
 }
-
-export interface ManifestEntry {
-  sha256: string;
-  mode: number;
-  size: number;
-  path: string;
-  install: string;
-}
-
-export function parseManifest(text: string): ManifestEntry[] {
-  return text
-    .split('\n')
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => {
-      const [sha, mode, size, path, install] = l.split('  ');
-      return { sha256: sha, mode: parseInt(mode, 8), size: Number(size), path, install };
-    });
-}

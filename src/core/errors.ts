@@ -18,7 +18,3 @@ export class InternalError extends Error {
     this.name = 'InternalError';
   }
 }
-
-export function isUserError(e: unknown): e is UserError {
-  return e instanceof UserError;
-}
