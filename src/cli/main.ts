@@ -15,7 +15,7 @@ program
   .name('ctconnect')
   .description('Generate, check and deploy Kaspersky CyberTrace integration bundles for FortiSIEM, AlienVault USM/OSSIM, Splunk and KUMA.')
   .version(version)
-  .showHelpAfterError('(run `ctconnect --help` for usage)')
+  .showHelpAfterError('(exit 1: user error — run `ctconnect --help` for usage)')
   .exitOverride();
 
 const commands: Array<[string, () => Promise<{ register(p: Command): void }>]> = [

@@ -15,7 +15,11 @@ describe('ctconnect CLI', () => {
   });
 
   it('exits 1 on usage errors and unknown SIEMs, saying it is a user error', () => {
-    expect(runCli(['frobnicate']).code).toBe(1);
+    const unknown = runCli(['frobnicate']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    expect(unknown.stderr).toContain('exit 1: user error');
+    expect(runCli(['generate', '--bogus']).stderr).toContain("unknown option '--bogus'");
     const r = runCli(['generate', 'qradar', '--out', mkdtempSync(join(tmpdir(), 'ctc-'))]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/unknown SIEM "qradar"; known: .*fortisiem/);
