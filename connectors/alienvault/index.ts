@@ -3,7 +3,7 @@ import type { BundleFile, Connector, InstallStep } from '../types.js';
 import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
 import { cybertraceSettings } from '../../src/cybertrace/settings.js';
-import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
+import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
 import type { Renderer } from '../../src/render/engine.js';
 import { ALERT_USERDATA, DETECTION_USERDATA, EVENTS, REGEXPS } from './contract.js';
@@ -47,9 +47,8 @@ function cybertrace(site: Site): CyberTraceSettings {
 function sampleEvents(site: Site, settings: CyberTraceSettings): string {
   const src = cybertraceSourceIp(site) ?? site.cybertrace.address;
   const head = (i: number) => `Jan  1 00:00:${String(i).padStart(2, '0')} ${src} `;
-  const detections = SAMPLE_DETECTIONS.map((s, i) => head(i) + renderCyberTraceFormat(settings.output.eventFormat, settings, s));
-  const alerts = SAMPLE_ALERTS.map((a, i) => head(i + detections.length) + renderCyberTraceFormat(settings.output.alertFormat ?? '', settings, a));
-  return [...detections, ...alerts, ''].join('\n');
+  const { detections, alerts } = renderSampleEvents(settings, SAMPLE_DETECTIONS, SAMPLE_ALERTS);
+  return [...detections, ...alerts].map((line, i) => head(i) + line).concat('').join('\n');
 }
 
 function logrotateFile(site: Site, render: Renderer): string {

@@ -4,7 +4,7 @@ import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
 import { cybertraceSettings } from '../../src/cybertrace/settings.js';
 import { contractFields } from '../../src/cybertrace/event-contract.js';
-import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
+import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
 import { CEF_PRODUCT, CEF_VENDOR, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
 import { fortisiemOptionsSchema, type FortiSiemOptions } from './options.js';
@@ -30,13 +30,8 @@ function cefFieldRows(): Array<{ key: string; source: string; role: string }> {
 
 function sampleEvents(site: Site, settings: CyberTraceSettings): string {
   const o = options(site);
-  const lines = SAMPLE_DETECTIONS.map((s) =>
-    renderCyberTraceFormat(settings.output.eventFormat, settings, {
-      ...s,
-      actionable: o.actionable_fields.length > 0 ? [[o.actionable_fields[0].cef_key, '75']] : [],
-    }),
-  );
-  const alerts = SAMPLE_ALERTS.map((a) => renderCyberTraceFormat(settings.output.alertFormat ?? '', settings, a));
+  const actionable: Array<[string, string]> = o.actionable_fields.length > 0 ? [[o.actionable_fields[0].cef_key, '75']] : [];
+  const { detections: lines, alerts } = renderSampleEvents(settings, SAMPLE_DETECTIONS.map((s) => ({ ...s, actionable })), SAMPLE_ALERTS);
   return [
     '# Events as CyberTrace sends them to FortiSIEM with these settings (one per line).',
     '# Detection events:',

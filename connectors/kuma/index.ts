@@ -4,7 +4,7 @@ import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
 import { cybertraceSettings } from '../../src/cybertrace/settings.js';
 import type { Renderer } from '../../src/render/engine.js';
-import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
+import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
 import { markdownText } from '../../src/render/escape.js';
 import { EVENTS, LISTEN_ADDRESS, OUTPUT_ADDRESS, REGEXPS } from './contract.js';
@@ -58,14 +58,15 @@ function consoleRows(site: Site): { rows: ConsoleRow[]; mapping: Array<{ field: 
 
 function sampleEvents(site: Site, settings: CyberTraceSettings): string {
   const url = resolveRule(site).values.url as string;
+  const samples = renderSampleEvents(settings, SAMPLE_DETECTIONS, SAMPLE_ALERTS);
   return [
     `# Requests as KUMA sends them to CyberTrace at ${url} (assumed format, see INSTALL.md), after the mode header:`,
     ASSUMED_SESSION_HEADER,
     ...SAMPLE_REQUESTS.map(kumaRequest),
     '# Detection events CyberTrace answers with; KUMA stores them in the TI field of the event:',
-    ...SAMPLE_DETECTIONS.map((s) => renderCyberTraceFormat(settings.output.eventFormat, settings, s)),
+    ...samples.detections,
     `# Service events, sent to ${settings.output.connectionString}:`,
-    ...SAMPLE_ALERTS.map((a) => renderCyberTraceFormat(settings.output.alertFormat ?? '', settings, a)),
+    ...samples.alerts,
     '',
   ].join('\n');
 }

@@ -6,7 +6,7 @@ import type { Site } from '../../src/config/site.js';
 import type { Renderer } from '../../src/render/engine.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
 import { cybertraceSettings } from '../../src/cybertrace/settings.js';
-import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
+import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
 import { createArchive } from '../../src/bundle/archive.js';
 import { packageRoot, templatesDir } from '../../src/core/paths.js';
@@ -37,12 +37,13 @@ function lookupScript(): string {
 }
 
 function sampleEvents(settings: CyberTraceSettings): string {
+  const samples = renderSampleEvents(settings, SAMPLE_DETECTIONS, SAMPLE_ALERTS);
   return [
     '# Events as CyberTrace sends them to Splunk with these settings (one per line).',
     '# Detection events:',
-    ...SAMPLE_DETECTIONS.map((s) => renderCyberTraceFormat(settings.output.eventFormat, settings, s)),
+    ...samples.detections,
     '# Service events:',
-    ...SAMPLE_ALERTS.map((a) => renderCyberTraceFormat(settings.output.alertFormat ?? '', settings, a)),
+    ...samples.alerts,
     '',
   ].join('\n');
 }

@@ -35,3 +35,16 @@ export function placeholdersOf(format: string): string[] {
   for (const m of format.matchAll(/%([A-Za-z0-9_]+)%/g)) if (!seen.includes(m[1])) seen.push(m[1]);
   return seen;
 }
+
+/** Sample detection and service events as the service would send them with these settings (no alerts without an AlertFormat). */
+export function renderSampleEvents(
+  settings: CyberTraceSettings,
+  detections: RenderedEventInput[],
+  alerts: RenderedEventInput[],
+): { detections: string[]; alerts: string[] } {
+  const alertFormat = settings.output.alertFormat;
+  return {
+    detections: detections.map((d) => renderCyberTraceFormat(settings.output.eventFormat, settings, d)),
+    alerts: alertFormat === undefined ? [] : alerts.map((a) => renderCyberTraceFormat(alertFormat, settings, a)),
+  };
+}
