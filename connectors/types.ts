@@ -14,6 +14,11 @@ export type MergeSpec =
       /** A block between `# BEGIN <marker>` / `# END <marker>` lines, replaced as a whole on every deploy. */
       kind: 'marked-block';
       marker: string;
+      /**
+       * Blocks whose marker starts with this text belong to this bundle in this file: a deploy removes
+       * such a block when the bundle no longer has it. Absent: only `marker` itself is managed.
+       */
+      family?: string;
       /** Insert a new block right after the first line equal to this text (trimmed)… */
       after?: string;
       /** …else right before the first line equal to one of these… */
@@ -39,7 +44,7 @@ export interface InstallSpec {
   validate?: string;
   /** Absent = the file replaces the target file whole. */
   merge?: MergeSpec;
-  /** Ids of steps to run when this file changed. */
+  /** Ids of steps of the same role to run when this file changed. */
   notify?: string[];
 }
 
@@ -53,6 +58,7 @@ export interface BundleFile {
 }
 
 export interface InstallStep {
+  /** The action, unique within its role; the deployer keys a step by `role/id`, so tiers may reuse an action name. */
   id: string;
   role: string;
   description: string;
@@ -117,4 +123,10 @@ export interface Connector {
   steps(site: Site): InstallStep[];
   /** Wire formats for verify/simulate and the round-trip tests. */
   wire: WireContract;
+  /**
+   * Option sets of `siems.<id>` (merged over the example site's section) that change what the bundle
+   * installs: schemes, optional files. The tests build and deploy every variant, so a new scheme is
+   * tested by being listed here. The example site's own section is always tested as "default".
+   */
+  variants?: Array<{ name: string; options: Record<string, unknown> }>;
 }

@@ -10,7 +10,7 @@ import { ALERT_USERDATA, DETECTION_USERDATA, EVENTS, REGEXPS } from './contract.
 import { alienvaultOptionsSchema, type AlienVaultOptions } from './options.js';
 import { pluginCfg, pluginRules, PLUGIN_FILE } from './plugin-cfg.js';
 import { pluginSidRows, pluginSql } from './sql.js';
-import { cybertraceSourceIp, forwardBlock, forwardedAddresses, FORWARD_MARKER, inboundBlock, INBOUND_MARKER, RSYSLOG_AFTER, RSYSLOG_BEFORE, RSYSLOG_CONF } from './rsyslog.js';
+import { cybertraceSourceIp, forwardBlock, forwardedAddresses, FORWARD_MARKER, inboundBlock, INBOUND_MARKER, MARKER_FAMILY, RSYSLOG_AFTER, RSYSLOG_BEFORE, RSYSLOG_CONF } from './rsyslog.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
 import { EVENT_NAME_PREFIX, eventNameProblem, PLUGIN_ID, translationProblems } from './translations.js';
 import { alienvaultWire } from './wire.js';
@@ -97,7 +97,7 @@ function installContext(site: Site, settings: CyberTraceSettings) {
 
 function files(site: Site, render: Renderer): BundleFile[] {
   const settings = cybertrace(site);
-  const rsyslogMerge = (marker: string) => ({ kind: 'marked-block' as const, marker, after: RSYSLOG_AFTER, before: RSYSLOG_BEFORE, commentPrefix: '#' });
+  const rsyslogMerge = (marker: string) => ({ kind: 'marked-block' as const, marker, family: MARKER_FAMILY, after: RSYSLOG_AFTER, before: RSYSLOG_BEFORE, commentPrefix: '#' });
   const rsyslogInstall = (marker: string) => ({
     role: 'alienvault',
     path: RSYSLOG_CONF,

@@ -17,6 +17,8 @@ export const RSYSLOG_BEFORE = [
   "if not ($fromhost-ip == '127.0.0.1') then -/var/log/ossim/asec_unk.log",
   "if not ($fromhost-ip == '127.0.0.1') then ~",
 ];
+/** Every rsyslog block of this bundle starts its marker with this; a deploy removes the ones the bundle no longer has. */
+export const MARKER_FAMILY = 'ctconnect kaspersky-cybertrace ';
 export const FORWARD_MARKER = 'ctconnect kaspersky-cybertrace forward';
 export const INBOUND_MARKER = 'ctconnect kaspersky-cybertrace inbound';
 

@@ -16,7 +16,7 @@ import { splunkOptionsSchema, type SplunkOptions } from './options.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
 import { splunkWire } from './wire.js';
 
-export const SPLUNK_RESTART_STEP = 'splunk-restart';
+export const SPLUNK_RESTART_STEP = 'restart';
 
 const options = (site: Site): SplunkOptions => site.siems.splunk as unknown as SplunkOptions;
 

@@ -2,14 +2,10 @@
  * MANIFEST: one line per bundle file with its sha256, mode, size, and where it is installed.
  * Plain text so it reads well and diffs well; `sha256sum -c` style checks work on the first two columns.
  */
-import { createHash } from 'node:crypto';
 import type { BundleFile, Connector } from '../../connectors/types.js';
+import { sha256 } from '../core/hash.js';
 
 export const MANIFEST_PATH = 'MANIFEST';
-
-export function sha256(content: string | Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
-}
 
 function installColumn(f: BundleFile): string {
   if (!f.install) return '-';

@@ -107,6 +107,8 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
             accept_new_host_key: { type: 'boolean', default: false },
             connect_timeout_sec: { type: 'integer', minimum: 1, maximum: 600, default: 15 },
             command_timeout_sec: { type: 'integer', minimum: 1, maximum: 3600, default: 120 },
+            lock_wait_sec: { type: 'integer', minimum: 0, maximum: 3600, default: 60 },
+            follow_symlinked_dirs: { type: 'boolean', default: false },
           },
         },
       },

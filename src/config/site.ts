@@ -40,6 +40,10 @@ export interface DeployTarget {
   accept_new_host_key: boolean;
   connect_timeout_sec: number;
   command_timeout_sec: number;
+  /** How long a deploy waits for another ctconnect run on the same host to finish. */
+  lock_wait_sec: number;
+  /** Install through folders that are symbolic links (e.g. /opt/splunk → /data/splunk); off by default. */
+  follow_symlinked_dirs: boolean;
 }
 
 export interface Site {

@@ -8,7 +8,7 @@ import type { Site } from '../config/site.js';
 import { settingsToSheet, settingsToXmlFragment } from './fragment.js';
 import type { CyberTraceSettings } from './types.js';
 
-export const CYBERTRACE_RESTART_STEP = 'cybertrace-restart';
+export const CYBERTRACE_RESTART_STEP = 'restart';
 
 /** kl_feed_service.conf on the CyberTrace host (FACTS §1). */
 export function feedServiceConfigPath(site: Site): string {

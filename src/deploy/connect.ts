@@ -20,7 +20,7 @@ import {
 } from './host-keys.js';
 import type { TargetSecrets } from './secrets.js';
 import { expandHome } from './secrets.js';
-import { DeployFailure } from './types.js';
+import { ConnectionLost, DeployFailure } from './types.js';
 
 export interface Connection {
   client: Client;
@@ -28,6 +28,13 @@ export interface Connection {
   hostKey: string;
   sftp(): Promise<SFTPWrapper>;
   close(): void;
+  /**
+   * Rejects with ConnectionLost once the connection is gone (dropped, reset, closed by the host);
+   * never resolves. Every remote operation races it, so none can wait forever on a dead link.
+   */
+  lost: Promise<never>;
+  /** Why the connection is gone; undefined while it is up. */
+  lostReason(): string | undefined;
 }
 
 export interface ConnectOptions {
@@ -109,20 +116,43 @@ export function connect(target: DeployTarget, secrets: TargetSecrets, opts: Conn
     let done = false;
     let sftpSession: Promise<SFTPWrapper> | undefined;
     const where = `${target.user}@${target.host}:${target.port}`;
+    let lostReason: string | undefined;
+    let closing = false;
+    let markLost: (reason: string) => void = () => undefined;
+    const lost = new Promise<never>((_, rej) => {
+      markLost = (reason) => {
+        if (lostReason !== undefined) return;
+        lostReason = reason;
+        rej(new ConnectionLost(`${where}: connection lost (${reason})`));
+      };
+    });
+    lost.catch(() => undefined);
     client.on('ready', () => {
       done = true;
       resolve({
         client,
         hostKey: hostKeyNote,
         sftp: () => {
-          sftpSession ??= new Promise((res, rej) => client.sftp((err, s) => (err ? rej(new DeployFailure(`${where}: cannot open SFTP: ${err.message}`)) : res(s))));
+          sftpSession ??= Promise.race([
+            new Promise<SFTPWrapper>((res, rej) => client.sftp((err, s) => (err ? rej(new DeployFailure(`${where}: cannot open SFTP: ${err.message}`)) : res(s)))),
+            lost,
+          ]);
           return sftpSession;
         },
-        close: () => client.end(),
+        close: () => {
+          closing = true;
+          markLost('closed by ctconnect');
+          client.end();
+        },
+        lost,
+        lostReason: () => lostReason,
       });
     });
     client.on('error', (err: Error & { level?: string; code?: string }) => {
-      if (done) return;
+      if (done) {
+        if (!closing) markLost(err.message);
+        return;
+      }
       done = true;
       client.end();
       if (refused) return reject(refused);
@@ -140,7 +170,10 @@ export function connect(target: DeployTarget, secrets: TargetSecrets, opts: Conn
       reject(new DeployFailure(`${where}: SSH connection failed: ${err.message}`));
     });
     client.on('close', () => {
-      if (done) return;
+      if (done) {
+        if (!closing) markLost('closed by the host or the network');
+        return;
+      }
       done = true;
       reject(refused ?? new DeployFailure(`${where}: the connection closed during the handshake`));
     });

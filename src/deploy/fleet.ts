@@ -33,7 +33,7 @@ function failedBeforeStart(work: HostWork, check: boolean, message: string, deta
     status: 'failed',
     check,
     files: work.files.map((f) => ({ bundlePath: f.bundlePath, path: f.path, status: 'not-reached', reasons: [] })),
-    steps: work.steps.map((s) => ({ id: s.id, description: s.description, status: 'not-reached', because: [] })),
+    steps: work.steps.map((s) => ({ id: s.key, description: s.step.description, status: 'not-reached', because: [] })),
     error: { message, details },
     durationMs: 0,
   };

@@ -5,7 +5,7 @@
  */
 import type { Connection } from './connect.js';
 import { connect } from './connect.js';
-import { applyHost, stepsToRun, type Progress } from './apply.js';
+import { applyHost, stepsToRun, type Progress, type Reconnect } from './apply.js';
 import { redactedDiff } from './diff.js';
 import { planFile, type FilePlan, type HostWork } from './plan.js';
 import { RemoteHost } from './remote.js';
@@ -31,18 +31,34 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
     status: 'ok',
     check: opts.check,
     files: work.files.map((f) => ({ bundlePath: f.bundlePath, path: f.path, status: 'not-reached', reasons: [] })),
-    steps: work.steps.map((s) => ({ id: s.id, description: s.description, status: 'not-reached', because: [] })),
+    steps: work.steps.map((s) => ({ id: s.key, description: s.step.description, status: 'not-reached', because: [] })),
     durationMs: 0,
   };
-  let conn: Connection | undefined;
+  // Every connection of this host, the reconnects for a rollback included; all closed at the end.
+  const conns: Connection[] = [];
   let remote: RemoteHost | undefined;
+  /** Connects, checks sudo and takes the host's deploy lock. */
+  const open = async (): Promise<RemoteHost> => {
+    const conn = await connect(t, secrets, { writeKnownHosts: !opts.check });
+    conns.push(conn);
+    const r = new RemoteHost(conn, t, secrets);
+    await r.checkSudo();
+    await r.lock();
+    return r;
+  };
+  const reconnect: Reconnect = async () => {
+    remote = await open();
+    return remote;
+  };
   try {
     progress('connecting');
-    conn = await connect(t, secrets, { writeKnownHosts: !opts.check });
-    result.hostKey = conn.hostKey;
-    progress(`connected, host key ${conn.hostKey}`);
-    remote = new RemoteHost(conn, t, secrets);
-    await remote.checkSudo();
+    remote = await open();
+    result.hostKey = conns[0]!.hostKey;
+    progress(`connected, host key ${result.hostKey}`);
+    if (!opts.check) {
+      const stale = await remote.removeStaleStaging();
+      if (stale.length > 0) result.notes = stale.map((d) => `removed the staging folder of an interrupted run: ${d}`);
+    }
 
     const plans: FilePlan[] = [];
     for (const f of work.files) plans.push(await planFile(remote, f, opts.diff));
@@ -57,10 +73,11 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
         status: p.changed ? 'would-change' : 'unchanged',
         reasons: p.reasons,
         diff: diffs[i] || undefined,
+        leftoversRemoved: p.current.leftovers.length > 0 ? p.current.leftovers : undefined,
       }));
       result.steps = stepsToRun(work.steps, plans.filter((p) => p.changed)).map(({ step, because }): StepResult => ({
-        id: step.id,
-        description: step.description,
+        id: step.key,
+        description: step.step.description,
         status: because.length > 0 ? 'would-run' : 'not-needed',
         because,
       }));
@@ -68,7 +85,7 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
       return result;
     }
 
-    const applied = await applyHost(remote, work, plans, opts.now ?? new Date(), progress);
+    const applied = await applyHost(remote, work, plans, opts.now ?? new Date(), progress, reconnect);
     result.files = applied.files.map((f, i) => (diffs[i] ? { ...f, diff: diffs[i] } : f));
     result.steps = applied.steps;
     result.rollback = applied.rollback;
@@ -85,8 +102,11 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
     result.error = { message: e.message, details: e.details };
     return result;
   } finally {
-    if (remote) await remote.cleanStaging();
-    conn?.close();
+    if (remote && remote.conn.lostReason() === undefined) {
+      await remote.cleanStaging().catch(() => undefined);
+      remote.unlock();
+    }
+    for (const c of conns) c.close();
     result.durationMs = Date.now() - started;
   }
 }

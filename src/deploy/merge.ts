@@ -100,6 +100,30 @@ export function mergeMarkedBlock(
 }
 
 /**
+ * Removes every `<prefix> BEGIN <m>` … `<prefix> END <m>` block whose marker starts with `family`
+ * and is not in `keep`: blocks a bundle wrote earlier and no longer has. Broken blocks are left to
+ * mergeMarkedBlock's checks.
+ */
+export function removeStaleBlocks(text: string, spec: { family: string; commentPrefix: string }, keep: string[]): string {
+  const beginPrefix = `${spec.commentPrefix} BEGIN ${spec.family}`;
+  let out = text;
+  for (;;) {
+    const lines = splitLines(out);
+    const stale = lines.find((l) => {
+      const t = l.text.trim();
+      return t.startsWith(beginPrefix) && !keep.includes(t.slice(`${spec.commentPrefix} BEGIN `.length));
+    });
+    if (!stale) return out;
+    const marker = stale.text.trim().slice(`${spec.commentPrefix} BEGIN `.length);
+    const endLine = `${spec.commentPrefix} END ${marker}`;
+    const from = lines.indexOf(stale);
+    const to = lines.findIndex((l, i) => i > from && l.text.trim() === endLine);
+    if (to < 0) throw new MergeError(`line ${from + 1} opens "${stale.text.trim()}" but no "${endLine}" follows; fix the block by hand`);
+    out = out.slice(0, lines[from]!.start) + out.slice(lines[to]!.end);
+  }
+}
+
+/**
  * The new text of a merged file. `old` is undefined when the target has no such file.
  * For 'cybertrace-settings' the file must exist: the service's own config is patched, never invented.
  */
@@ -117,6 +141,21 @@ export function applyMerge(spec: MergeSpec, old: string | undefined, bundleConte
       }
     }
   }
+}
+
+/**
+ * All of one bundle's edits of one target file, applied in order to the old bytes (undefined: no
+ * such file yet); then blocks of the bundle's families that it no longer has are removed.
+ */
+export function mergeParts(parts: Array<{ spec: MergeSpec; content: string | Buffer }>, old: Buffer | undefined): Buffer {
+  let current = old;
+  for (const p of parts) current = mergeBytes(p.spec, current, p.content);
+  const blocks = parts.map((p) => p.spec).filter((s): s is Extract<MergeSpec, { kind: 'marked-block' }> => s.kind === 'marked-block');
+  if (!blocks.some((b) => b.family !== undefined)) return current!;
+  const keep = blocks.map((b) => b.marker);
+  let text = current!.toString('latin1');
+  for (const b of blocks) if (b.family !== undefined) text = removeStaleBlocks(text, { family: b.family, commentPrefix: b.commentPrefix }, keep);
+  return Buffer.from(text, 'latin1');
 }
 
 /**

@@ -1,31 +1,59 @@
 /**
- * What a deploy would change: which files and steps each target gets (by role), and for each
- * file, what is on the target now (sha256, mode, owner) against what the bundle wants there.
+ * What a deploy would change. First, without connecting (`workOf`, also run by `validate`): which
+ * target files and steps each target gets by its roles — bundle files landing in one target file
+ * are grouped into one edit, steps are keyed `role/id` and a host runs a command once. Then, per
+ * file on a connected host (`planFile`): what is there now against what the bundle wants there.
  * Reads only; `--check` stops after this.
  */
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { BundleFile, InstallSpec, InstallStep } from '../../connectors/types.js';
+import type { BundleFile, InstallSpec, InstallStep, MergeSpec } from '../../connectors/types.js';
 import type { Bundle } from '../bundle/build.js';
 import type { DeployTarget, Site } from '../config/site.js';
+import { sha256 } from '../core/hash.js';
 import { InternalError, UserError } from '../core/errors.js';
-import { mergeBytes, MergeError } from './merge.js';
+import { mergeParts, MergeError } from './merge.js';
 import type { RemoteHost } from './remote.js';
 import { shellArg } from '../render/escape.js';
 import { DeployFailure } from './types.js';
 
-export interface HostFile {
+/** One bundle file's contribution to a target file: the whole file, or one merge edit of it. */
+export interface FilePart {
   bundlePath: string;
   spec: InstallSpec;
   content: Buffer;
-  /** The path on the target: spec.path below root_prefix when there is one. */
+}
+
+/** One file on one target, and everything this bundle puts into it. */
+export interface HostFile {
+  /** The path on the target: the install path below root_prefix when there is one. */
   path: string;
+  /** The bundle files that make it, in bundle order: one whole file, or one or more merge edits. */
+  parts: FilePart[];
+  /** Bundle paths, for reports. */
+  bundlePath: string;
+  /** Edits inside an existing file (marked blocks, CyberTrace settings) rather than a whole file. */
+  merged: boolean;
+  mode: number;
+  owner?: string;
+  /** Validator run on the complete new file (merged result included), `{file}` = the temp file. */
+  validate?: string;
+  /** Keys (`role/id`) of the steps this file calls for when it changes. */
+  notify: string[];
+}
+
+/** A step on one host. Steps of several roles with the same command and input run once. */
+export interface HostStep {
+  /** `role/id` of the first of them; what reports show. */
+  key: string;
+  /** Every `role/id` this entry stands for: a file notifying any of them runs it. */
+  keys: string[];
+  step: InstallStep;
 }
 
 export interface HostWork {
   target: DeployTarget;
   files: HostFile[];
-  steps: InstallStep[];
+  steps: HostStep[];
   /** Bundle files by bundle path, for steps that read one on stdin. */
   bundleFiles: Map<string, Buffer>;
 }
@@ -37,6 +65,8 @@ export interface RemoteFileState {
   sha256?: string;
   /** Folders above the file that do not exist yet, deepest first. */
   missingDirs: string[];
+  /** Temp files an interrupted earlier run left beside this file. */
+  leftovers: string[];
 }
 
 export interface FilePlan {
@@ -52,7 +82,7 @@ export interface FilePlan {
   owner: string | 'keep' | 'default';
 }
 
-export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+export const stepKey = (s: { role: string; id: string }): string => `${s.role}/${s.id}`;
 
 const asBuffer = (c: string | Buffer): Buffer => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c);
 
@@ -64,20 +94,115 @@ export function installPath(target: DeployTarget, path: string): string {
   return `${target.root_prefix.replace(/\/+$/, '')}${path}`;
 }
 
+type Installable = BundleFile & { install: InstallSpec };
+
+const installables = (bundle: Bundle): Installable[] => bundle.files.filter((f): f is Installable => f.install !== undefined);
+
+/** The same value from every part, or a plan error naming them. */
+function agreed<T>(id: string, path: string, parts: Installable[], what: string, get: (f: Installable) => T | undefined): T | undefined {
+  const values = [...new Set(parts.map(get).filter((v) => v !== undefined))];
+  if (values.length > 1) throw new InternalError(`${id}: ${parts.map((p) => p.path).join(', ')} install into ${path} with different ${what}: ${values.map(String).join(' / ')}`);
+  return values[0];
+}
+
+function mergeKey(m: MergeSpec | undefined): string {
+  if (!m) return 'whole';
+  return m.kind === 'marked-block' ? `marked-block ${m.marker}` : m.kind;
+}
+
+/** Groups the bundle files of one role by install path; a plan inconsistency is a bug of the connector. */
+function targetFiles(bundle: Bundle, role: string): Array<{ installPath: string; parts: Installable[] }> {
+  const id = bundle.connector.id;
+  const byPath = new Map<string, Installable[]>();
+  for (const f of installables(bundle).filter((f) => f.install.role === role)) {
+    const list = byPath.get(f.install.path) ?? [];
+    list.push(f);
+    byPath.set(f.install.path, list);
+  }
+  const out: Array<{ installPath: string; parts: Installable[] }> = [];
+  for (const [path, parts] of byPath) {
+    if (parts.length > 1) {
+      if (parts.some((p) => !p.install.merge)) {
+        throw new InternalError(`${id}: ${parts.map((p) => p.path).join(', ')} all install to ${path}, and not all of them are merge edits`);
+      }
+      const keys = parts.map((p) => mergeKey(p.install.merge));
+      const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+      if (twice) throw new InternalError(`${id}: two bundle files make the same edit (${twice}) of ${path}`);
+      if (parts.some((p) => p.install.merge!.kind !== parts[0]!.install.merge!.kind)) {
+        throw new InternalError(`${id}: ${path} gets edits of different kinds (${keys.join(', ')}); one kind per file`);
+      }
+      if (parts[0]!.install.merge!.kind === 'cybertrace-settings') throw new InternalError(`${id}: two CyberTrace settings patches of ${path}`);
+      agreed(id, path, parts, 'validate commands', (p) => p.install.validate);
+      agreed(id, path, parts, 'modes', (p) => p.install.mode & 0o7777);
+      agreed(id, path, parts, 'owners', (p) => p.install.owner);
+    }
+    out.push({ installPath: path, parts });
+  }
+  return out;
+}
+
+/** Inconsistencies between a bundle's files and steps; thrown as bugs, since a site cannot cause them. */
 function checkBundle(bundle: Bundle): void {
+  const id = bundle.connector.id;
   const paths = new Set(bundle.files.map((f) => f.path));
-  const stepIds = new Set(bundle.steps.map((s) => s.id));
-  if (stepIds.size !== bundle.steps.length) throw new InternalError(`${bundle.connector.id}: two install steps share an id`);
-  for (const f of bundle.files) {
-    for (const n of f.install?.notify ?? []) {
-      if (!stepIds.has(n)) throw new InternalError(`${bundle.connector.id}: ${f.path} notifies unknown step "${n}"`);
+  const keys = bundle.steps.map(stepKey);
+  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (twice) throw new InternalError(`${id}: two install steps are both ${twice}`);
+  for (const f of installables(bundle)) {
+    for (const n of f.install.notify ?? []) {
+      if (!keys.includes(`${f.install.role}/${n}`)) throw new InternalError(`${id}: ${f.path} notifies "${n}", which is no step of role ${f.install.role}`);
     }
   }
   for (const s of bundle.steps) {
     if (s.stdinFromFile !== undefined && !paths.has(s.stdinFromFile)) {
-      throw new InternalError(`${bundle.connector.id}: step ${s.id} reads ${s.stdinFromFile}, which is not in the bundle`);
+      throw new InternalError(`${id}: step ${stepKey(s)} reads ${s.stdinFromFile}, which is not in the bundle`);
     }
   }
+  const roles = new Set([...installables(bundle).map((f) => f.install.role), ...bundle.steps.map((s) => s.role)]);
+  for (const role of roles) targetFiles(bundle, role);
+}
+
+/** Steps of these roles in bundle order; one entry per distinct command and input on the host. */
+function hostSteps(bundle: Bundle, roles: string[]): HostStep[] {
+  const out: HostStep[] = [];
+  for (const step of bundle.steps.filter((s) => roles.includes(s.role))) {
+    const same = out.find((h) => h.step.command === step.command && h.step.stdinFromFile === step.stdinFromFile);
+    if (same) same.keys.push(stepKey(step));
+    else out.push({ key: stepKey(step), keys: [stepKey(step)], step });
+  }
+  return out;
+}
+
+/** The work one target gets from a bundle by its roles (possibly none). Pure: no connection. */
+export function workOf(bundle: Bundle, target: DeployTarget): HostWork {
+  checkBundle(bundle);
+  const bundleFiles = new Map(bundle.files.map((f) => [f.path, asBuffer(f.content)]));
+  const files: HostFile[] = [];
+  for (const role of target.roles) {
+    for (const { installPath: p, parts } of targetFiles(bundle, role)) {
+      const path = installPath(target, p);
+      if (files.some((f) => f.path === path)) {
+        throw new InternalError(`${bundle.connector.id}: roles ${target.roles.join(', ')} of ${target.name} both install ${p}`);
+      }
+      const first = parts[0]!.install;
+      files.push({
+        path,
+        parts: parts.map((f) => ({ bundlePath: f.path, spec: f.install, content: asBuffer(f.content) })),
+        bundlePath: parts.map((f) => f.path).join(' + '),
+        merged: first.merge !== undefined,
+        mode: first.mode & 0o7777,
+        owner: first.owner,
+        validate: parts.map((f) => f.install.validate).find((v) => v !== undefined),
+        notify: [...new Set(parts.flatMap((f) => (f.install.notify ?? []).map((n) => `${role}/${n}`)))],
+      });
+    }
+  }
+  return { target, files, steps: hostSteps(bundle, target.roles), bundleFiles };
+}
+
+/** Roles a bundle installs for (files or steps). */
+export function rolesOf(bundle: Bundle): string[] {
+  return [...new Set([...installables(bundle).map((f) => f.install.role), ...bundle.steps.map((s) => s.role)])];
 }
 
 /**
@@ -85,11 +210,9 @@ function checkBundle(bundle: Bundle): void {
  * every target that gets something; a named target that gets nothing is an error.
  */
 export function selectWork(bundle: Bundle, site: Site, names: string[]): HostWork[] {
-  checkBundle(bundle);
-  const installable = bundle.files.filter((f): f is BundleFile & { install: InstallSpec } => f.install !== undefined);
-  const roles = [...new Set([...installable.map((f) => f.install.role), ...bundle.steps.map((s) => s.role)])];
   const id = bundle.connector.id;
-  if (installable.length === 0 && bundle.steps.length === 0) throw new UserError(`the ${id} bundle installs nothing over SSH (see its INSTALL.md for the manual steps)`);
+  const roles = rolesOf(bundle);
+  if (roles.length === 0) throw new UserError(`the ${id} bundle installs nothing over SSH (see its INSTALL.md for the manual steps)`);
   if (site.targets.length === 0) throw new UserError(`${site.source}: no "targets" to deploy to; add one (see \`ctconnect init\`)`);
   for (const n of names) {
     if (!site.targets.some((t) => t.name === n)) {
@@ -97,25 +220,16 @@ export function selectWork(bundle: Bundle, site: Site, names: string[]): HostWor
     }
   }
   const chosen = names.length > 0 ? site.targets.filter((t) => names.includes(t.name)) : site.targets;
-  const bundleFiles = new Map(bundle.files.map((f) => [f.path, asBuffer(f.content)]));
   const work: HostWork[] = [];
   for (const target of chosen) {
-    const files = installable
-      .filter((f) => target.roles.includes(f.install.role))
-      .map((f) => ({ bundlePath: f.path, spec: f.install, content: asBuffer(f.content), path: installPath(target, f.install.path) }));
-    const steps = bundle.steps.filter((s) => target.roles.includes(s.role));
-    const seen = new Set<string>();
-    for (const f of files) {
-      if (seen.has(f.path)) throw new InternalError(`${id}: two bundle files install to ${f.path} on ${target.name}`);
-      seen.add(f.path);
-    }
-    if (files.length === 0 && steps.length === 0) {
+    const w = workOf(bundle, target);
+    if (w.files.length === 0 && w.steps.length === 0) {
       if (names.includes(target.name)) {
         throw new UserError(`target ${target.name} has roles ${target.roles.join(', ')}, but the ${id} bundle installs only for: ${roles.join(', ')}`);
       }
       continue;
     }
-    work.push({ target, files, steps, bundleFiles });
+    work.push(w);
   }
   if (work.length === 0) {
     throw new UserError(`no target in ${site.source} has a role the ${id} bundle installs for (${roles.join(', ')})`);
@@ -123,75 +237,123 @@ export function selectWork(bundle: Bundle, site: Site, names: string[]): HostWor
   return work;
 }
 
-/** Looks at the file on the target: type, mode, owner, sha256, and which parent folders are missing. */
-export async function probeFile(remote: RemoteHost, path: string): Promise<RemoteFileState> {
-  const p = shellArg(path);
+/** A target with every role of the bundle: `validate` plans against it so any plan inconsistency shows without targets. */
+export function allRolesTarget(bundle: Bundle): DeployTarget {
+  return {
+    name: 'plan-check',
+    host: '127.0.0.1',
+    port: 22,
+    user: 'root',
+    roles: rolesOf(bundle),
+    use_agent: false,
+    sudo: 'none',
+    accept_new_host_key: false,
+    connect_timeout_sec: 15,
+    command_timeout_sec: 120,
+    lock_wait_sec: 60,
+    follow_symlinked_dirs: false,
+  };
+}
+
+const MAX_READ_BYTES = 64 * 1024 * 1024;
+/** Separates the probe's header lines from the file bytes that may follow. */
+const CONTENT_MARK = '--- ctconnect content ---\n';
+
+/** Suffix of the temp files a deploy writes beside a target file; a later run finds leftovers by it. */
+export const TEMP_INFIX = '.ctconnect-tmp-';
+
+/**
+ * One round trip per file: type, mode, owner, sha256, missing parent folders, symlinked parent
+ * folders, leftover temp files, and (when asked) the bytes themselves.
+ */
+export async function probeFile(remote: RemoteHost, path: string, withContent: boolean): Promise<{ state: RemoteFileState; content?: Buffer }> {
+  const root = remote.target.root_prefix ? remote.target.root_prefix.replace(/\/+$/, '') || '/' : '/';
   const script = [
-    `p=${p}`,
+    `p=${shellArg(path)}; stop=${shellArg(root)}`,
     'if [ -L "$p" ]; then echo symlink',
     'elif [ -f "$p" ]; then printf "file %s %s " "$(stat -c %a "$p")" "$(stat -c %U:%G "$p")"; sha256sum < "$p" | cut -d" " -f1',
     'elif [ -e "$p" ]; then echo other',
     'else echo absent; fi',
-    'd=$(dirname "$p"); while [ ! -d "$d" ]; do echo "missing $d"; d=$(dirname "$d"); done',
+    'd=$(dirname "$p"); while [ ! -d "$d" ] && [ ! -L "$d" ]; do echo "missing $d"; d=$(dirname "$d"); done',
+    'd=$(dirname "$p"); while [ "$d" != "$stop" ] && [ "$d" != / ]; do [ -L "$d" ] && echo "linkdir $d"; d=$(dirname "$d"); done',
+    `for f in "$(dirname "$p")"/."$(basename "$p")"${TEMP_INFIX}*; do [ -e "$f" ] && echo "leftover $f"; done`,
+    `printf '%s' ${shellArg(CONTENT_MARK)}`,
+    withContent ? '[ -f "$p" ] && [ ! -L "$p" ] && cat -- "$p"' : '',
+    'exit 0',
   ].join('\n');
-  const r = await remote.must(script, { timeoutSec: remote.target.command_timeout_sec, label: `inspect ${path}` });
-  const lines = r.stdout.split('\n').filter((l) => l !== '');
-  const head = lines[0] ?? '';
-  const missingDirs = lines.slice(1).filter((l) => l.startsWith('missing ')).map((l) => l.slice(8));
-  if (head === 'symlink') throw new DeployFailure(`${path} is a symbolic link; refusing to replace it (point the install path at the real file)`);
-  if (head === 'other') throw new DeployFailure(`${path} exists but is not a regular file`);
-  if (head === 'absent') return { kind: 'absent', missingDirs };
-  const m = /^file (\d+) (\S+) ([0-9a-f]{64})$/.exec(head);
-  if (!m) throw new DeployFailure(`cannot inspect ${path}: unexpected answer ${JSON.stringify(head)}`, [r.stderr.trim()].filter(Boolean));
-  return { kind: 'file', mode: parseInt(m[1]!, 8), owner: m[2], sha256: m[3], missingDirs };
-}
-
-const MAX_READ_BYTES = 64 * 1024 * 1024;
-
-export async function readRemoteFile(remote: RemoteHost, path: string): Promise<Buffer> {
-  const r = await remote.run(`cat -- ${shellArg(path)}`, {
+  const r = await remote.run(script, {
     timeoutSec: remote.target.command_timeout_sec,
-    label: `read ${path}`,
-    maxStdoutBytes: MAX_READ_BYTES,
+    label: `inspect ${path}`,
+    maxStdoutBytes: MAX_READ_BYTES + 64 * 1024,
     stdoutMustFit: true,
   });
-  if (r.timedOut || r.exitCode !== 0) throw new DeployFailure(`cannot read ${path}`, [r.stderr.trim()].filter(Boolean));
-  if (r.stdoutTruncated) throw new DeployFailure(`${path} is larger than ${MAX_READ_BYTES} bytes; refusing to merge into it`);
-  return r.stdoutBytes;
+  if (r.timedOut || r.exitCode !== 0) throw new DeployFailure(`cannot inspect ${path}`, [r.stderr.trim()].filter(Boolean));
+  if (r.stdoutTruncated) throw new DeployFailure(`${path} is larger than ${MAX_READ_BYTES} bytes; refusing to read it`);
+  const at = r.stdoutBytes.indexOf(CONTENT_MARK);
+  if (at < 0) throw new DeployFailure(`cannot inspect ${path}: the answer was cut short`, [r.stderr.trim()].filter(Boolean));
+  const lines = r.stdoutBytes.subarray(0, at).toString('utf8').split('\n').filter((l) => l !== '');
+  const content = r.stdoutBytes.subarray(at + CONTENT_MARK.length);
+  const head = lines[0] ?? '';
+  const tagged = (tag: string) => lines.slice(1).filter((l) => l.startsWith(`${tag} `)).map((l) => l.slice(tag.length + 1));
+  const missingDirs = tagged('missing');
+  const leftovers = tagged('leftover');
+  const linkDirs = tagged('linkdir');
+  if (head === 'symlink') throw new DeployFailure(`${path} is a symbolic link; refusing to replace it (point the install path at the real file)`);
+  if (head === 'other') throw new DeployFailure(`${path} exists but is not a regular file`);
+  if (linkDirs.length > 0 && !remote.target.follow_symlinked_dirs) {
+    throw new DeployFailure(`${path}: the folder ${linkDirs[linkDirs.length - 1]} is a symbolic link; refusing to write through it`, [
+      `if the link is intended (e.g. an application folder moved to another disk), set follow_symlinked_dirs: true for target ${remote.target.name}`,
+    ]);
+  }
+  if (head === 'absent') return { state: { kind: 'absent', missingDirs, leftovers } };
+  const m = /^file (\d+) (\S+) ([0-9a-f]{64})$/.exec(head);
+  if (!m) throw new DeployFailure(`cannot inspect ${path}: unexpected answer ${JSON.stringify(head)}`, [r.stderr.trim()].filter(Boolean));
+  const state: RemoteFileState = { kind: 'file', mode: parseInt(m[1]!, 8), owner: m[2], sha256: m[3], missingDirs, leftovers };
+  if (!withContent) return { state };
+  // The file may change between hashing and reading; the hash of what we actually read is the one that counts.
+  state.sha256 = sha256(content);
+  return { state, content };
 }
 
 const octal = (m: number) => m.toString(8).padStart(4, '0');
 
 /** Compares the target with the bundle for one file. */
 export async function planFile(remote: RemoteHost, file: HostFile, wantDiff: boolean): Promise<FilePlan> {
-  const current = await probeFile(remote, file.path);
-  const spec = file.spec;
-  let oldContent: Buffer | undefined;
-  if (current.kind === 'file' && (spec.merge || (wantDiff && current.sha256 !== sha256(file.content)))) oldContent = await readRemoteFile(remote, file.path);
-  // The file may change between probe and read; the hash of what we actually read is the one that counts.
-  if (oldContent) current.sha256 = sha256(oldContent);
+  // Merges need the old bytes; a whole file only for --diff (read anyway: it saves a round trip when it differs).
+  const { state: current, content: oldContent } = await probeFile(remote, file.path, file.merged || wantDiff);
 
-  let newContent = file.content;
-  if (spec.merge) {
+  let newContent: Buffer;
+  if (file.merged) {
     try {
-      newContent = mergeBytes(spec.merge, oldContent, file.content);
+      newContent = mergeParts(file.parts.map((p) => ({ spec: p.spec.merge!, content: p.content })), current.kind === 'file' ? oldContent : undefined);
     } catch (e) {
       if (e instanceof MergeError) throw new DeployFailure(`${file.path}: ${e.message}`);
       throw e;
     }
+  } else {
+    newContent = file.parts[0]!.content;
   }
 
   const reasons: string[] = [];
   // A merge edits a shared file: it keeps that file's mode and owner, and sets them only on a new file.
-  const keepAttrs = spec.merge !== undefined && current.kind === 'file';
-  const mode = keepAttrs ? 'keep' : spec.mode & 0o7777;
-  const owner = keepAttrs ? 'keep' : spec.owner ?? (current.kind === 'file' ? 'keep' : 'default');
+  const keepAttrs = file.merged && current.kind === 'file';
+  const mode = keepAttrs ? 'keep' : file.mode;
+  const owner = keepAttrs ? 'keep' : file.owner ?? (current.kind === 'file' ? 'keep' : 'default');
   if (current.kind === 'absent') {
     reasons.push('new file');
   } else {
     if (current.sha256 !== sha256(newContent)) reasons.push('content');
     if (mode !== 'keep' && current.mode !== mode) reasons.push(`mode ${octal(current.mode!)} → ${octal(mode)}`);
-    if (spec.owner && owner !== 'keep' && current.owner !== spec.owner) reasons.push(`owner ${current.owner} → ${spec.owner}`);
+    if (file.owner && owner !== 'keep' && current.owner !== file.owner) reasons.push(`owner ${current.owner} → ${file.owner}`);
   }
-  return { file, current, oldContent, newContent, changed: reasons.length > 0, reasons, mode, owner };
+  return {
+    file,
+    current,
+    oldContent: current.kind === 'file' ? oldContent : undefined,
+    newContent,
+    changed: reasons.length > 0,
+    reasons,
+    mode,
+    owner,
+  };
 }

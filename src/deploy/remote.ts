@@ -5,12 +5,13 @@
  * password can never reach the command. Files move through SFTP.
  */
 import { randomBytes } from 'node:crypto';
-import type { SFTPWrapper } from 'ssh2';
+import type { ClientChannel, SFTPWrapper } from 'ssh2';
+import { sha256 } from '../core/hash.js';
 import type { DeployTarget } from '../config/site.js';
 import type { Connection } from './connect.js';
 import { execRemote, outputLines, type ExecResult } from './exec.js';
 import type { TargetSecrets } from './secrets.js';
-import { DeployFailure } from './types.js';
+import { ConnectionLost, DeployFailure } from './types.js';
 import { shellArg } from '../render/escape.js';
 
 export interface RunOptions {
@@ -33,14 +34,28 @@ const KILLED_EXIT = 137;
 /** Local backstop beyond the remote limit, for a host where `timeout` itself hangs. */
 const BACKSTOP_SEC = 10;
 
+/** Exit status the lock holder returns when another run kept the lock past the wait. */
+const LOCK_BUSY_EXIT = 75;
+
 export class RemoteHost {
   private stagingDir?: string;
+  private lockChannel?: ClientChannel;
+  /** Names this host's deploy lock and staging folders: one per host and root_prefix. */
+  readonly lockKey: string;
 
   constructor(
     readonly conn: Connection,
     readonly target: DeployTarget,
     private readonly secrets: TargetSecrets,
-  ) {}
+  ) {
+    this.lockKey = sha256(`${target.root_prefix ?? '/'}`).slice(0, 12);
+  }
+
+  /** Throws ConnectionLost when the connection is gone, so no caller mistakes that for a command failure. */
+  private checkAlive(): void {
+    const reason = this.conn.lostReason();
+    if (reason !== undefined) throw new ConnectionLost(`${this.target.user}@${this.target.host}:${this.target.port}: connection lost (${reason})`);
+  }
 
   get usesSudo(): boolean {
     return this.target.sudo !== 'none';
@@ -59,14 +74,20 @@ export class RemoteHost {
   }
 
   async run(script: string, opts: RunOptions): Promise<ExecResult> {
+    this.checkAlive();
     const { line, stdin } = this.wrap(script, opts);
-    const r = await execRemote(this.conn.client, line, {
-      timeoutSec: opts.timeoutSec + BACKSTOP_SEC,
-      label: opts.label,
-      stdin,
-      maxStdoutBytes: opts.maxStdoutBytes,
-      stdoutMustFit: opts.stdoutMustFit,
-    });
+    const r = await Promise.race([
+      execRemote(this.conn.client, line, {
+        timeoutSec: opts.timeoutSec + BACKSTOP_SEC,
+        label: opts.label,
+        stdin,
+        maxStdoutBytes: opts.maxStdoutBytes,
+        stdoutMustFit: opts.stdoutMustFit,
+      }),
+      this.conn.lost,
+    ]);
+    // A channel cut by a dropped connection ends without an exit status; that is no answer of the command.
+    if (r.exitCode === null) this.checkAlive();
     if (r.exitCode === TIMEOUT_EXIT || (r.exitCode === KILLED_EXIT && !r.timedOut)) r.timedOut = true;
     return r;
   }
@@ -110,10 +131,82 @@ export class RemoteHost {
     );
   }
 
+  /**
+   * Takes this host's deploy lock for the rest of the connection: a remote `flock` held by an open
+   * channel. It goes when the channel or the connection ends, so a killed run never leaves a stale
+   * lock. Waits up to lock_wait_sec for another run, then refuses.
+   */
+  async lock(): Promise<void> {
+    this.checkAlive();
+    const file = `/tmp/ctconnect-deploy-${this.lockKey}.lock`;
+    const wait = this.target.lock_wait_sec;
+    const inner = `umask 000; command -v flock >/dev/null || { echo 'flock (util-linux) is not installed' >&2; exit 127; }; exec flock -w ${wait} -E ${LOCK_BUSY_EXIT} ${shellArg(file)} sh -c 'echo locked; exec cat >/dev/null'`;
+    let line = `sh -c ${shellArg(inner)}`;
+    let stdin = '';
+    if (this.target.sudo === 'nopasswd') line = `sudo -n -- ${line}`;
+    else if (this.target.sudo === 'password') {
+      line = `sudo -k -S -p '' -- ${line}`;
+      stdin = `${this.secrets.sudoPassword ?? ''}\n`;
+    }
+    const channel = await Promise.race([
+      new Promise<ClientChannel>((resolve, reject) =>
+        this.conn.client.exec(line, (err, ch) => (err ? reject(new DeployFailure(`cannot start the deploy lock: ${err.message}`)) : resolve(ch))),
+      ),
+      this.conn.lost,
+    ]);
+    if (stdin) channel.write(stdin);
+    const taken = await Promise.race([
+      new Promise<{ ok: boolean; code: number | null; stderr: string }>((resolve) => {
+        let out = '';
+        let err = '';
+        let code: number | null = null;
+        channel.on('data', (d: Buffer) => {
+          out += d.toString('utf8');
+          if (out.includes('locked\n')) resolve({ ok: true, code: null, stderr: err });
+        });
+        channel.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+        channel.on('exit', (c: number | null) => (code = c));
+        channel.on('close', () => resolve({ ok: false, code, stderr: err }));
+      }),
+      this.conn.lost,
+    ]);
+    if (taken.ok) {
+      this.lockChannel = channel;
+      return;
+    }
+    if (taken.code === LOCK_BUSY_EXIT) {
+      throw new DeployFailure(`another ctconnect deploy to ${this.target.name} is running: it still held the lock ${file} after ${wait} s`, [
+        'wait for it to finish and run again, or raise lock_wait_sec for this target',
+      ]);
+    }
+    this.checkAlive();
+    throw new DeployFailure(`cannot take the deploy lock ${file} on ${this.target.name}`, taken.stderr.trim().split('\n').filter(Boolean));
+  }
+
+  /** Lets the lock go (ending its channel ends the remote flock). */
+  unlock(): void {
+    const ch = this.lockChannel;
+    this.lockChannel = undefined;
+    try {
+      ch?.end();
+    } catch {
+      /* the connection may already be gone; so is the lock then */
+    }
+  }
+
+  /** Staging folders of this host's earlier runs that died before cleaning up; call under the lock. */
+  async removeStaleStaging(): Promise<string[]> {
+    const r = await this.run(
+      `for d in "\${TMPDIR:-/tmp}"/ctconnect.${this.lockKey}.*; do [ -d "$d" ] && [ -O "$d" ] && rm -rf -- "$d" && echo "$d"; done; exit 0`,
+      { timeoutSec: 30, label: 'remove staging folders of interrupted runs', privileged: false },
+    );
+    return r.stdout.split('\n').filter((l) => l !== '');
+  }
+
   /** A private folder of the login user for staged uploads (sudo targets, stdin files); made once. */
   async staging(): Promise<string> {
     if (this.stagingDir) return this.stagingDir;
-    const r = await this.must('mktemp -d "${TMPDIR:-/tmp}/ctconnect.XXXXXXXX"', {
+    const r = await this.must(`mktemp -d "\${TMPDIR:-/tmp}/ctconnect.${this.lockKey}.XXXXXXXX"`, {
       timeoutSec: 30,
       label: 'mktemp -d',
       privileged: false,
@@ -135,10 +228,14 @@ export class RemoteHost {
 
   /** Writes `data` to a remote path as the login user, private (0600). */
   async writeAsLoginUser(path: string, data: Buffer): Promise<void> {
+    this.checkAlive();
     const sftp = await this.sftp();
-    await new Promise<void>((resolve, reject) => {
-      sftp.writeFile(path, data, { mode: 0o600 }, (err) => (err ? reject(new DeployFailure(`SFTP upload to ${path} failed: ${err.message}`)) : resolve()));
-    });
+    await Promise.race([
+      new Promise<void>((resolve, reject) => {
+        sftp.writeFile(path, data, { mode: 0o600 }, (err) => (err ? reject(new DeployFailure(`SFTP upload to ${path} failed: ${err.message}`)) : resolve()));
+      }),
+      this.conn.lost,
+    ]);
   }
 
   /** Uploads stdin data for a command into the staging folder; returns its path. */
@@ -155,13 +252,16 @@ export class RemoteHost {
   async renameOver(from: string, to: string, timeoutSec: number): Promise<string> {
     if (!this.usesSudo) {
       const sftp = await this.sftp();
-      const ok = await new Promise<boolean>((resolve) => {
-        try {
-          sftp.ext_openssh_rename(from, to, (err) => resolve(!err));
-        } catch {
-          resolve(false);
-        }
-      });
+      const ok = await Promise.race([
+        new Promise<boolean>((resolve) => {
+          try {
+            sftp.ext_openssh_rename(from, to, (err) => resolve(!err));
+          } catch {
+            resolve(false);
+          }
+        }),
+        this.conn.lost,
+      ]);
       if (ok) return 'posix-rename';
     }
     await this.must(`mv -f -- ${shellArg(from)} ${shellArg(to)}`, { timeoutSec, label: `mv -f ${from} ${to}` });

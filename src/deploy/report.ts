@@ -55,13 +55,16 @@ export function hostDetails(h: HostResult): string {
     out.push(`  FAILED: ${h.error.message}`);
     out.push(...indent(h.error.details));
   }
+  for (const n of h.notes ?? []) out.push(`  note: ${n}`);
   for (const f of h.files) {
+    const leftovers = (f.leftoversRemoved ?? []).map((l) => `            ${h.check ? 'would remove' : 'removed'} temp file of an interrupted run: ${l}`);
     if (f.status === 'unchanged' && !f.diff) {
-      out.push(`  ok        ${f.path}`);
+      out.push(`  ok        ${f.path}`, ...leftovers);
       continue;
     }
     const label = f.status.padEnd(9);
     out.push(`  ${label} ${f.path}${f.reasons.length ? ` (${f.reasons.join(', ')})` : ''}`);
+    out.push(...leftovers);
     if (f.backup) out.push(`            backup: ${f.backup}`);
     if (f.validate && (f.status === 'failed' || f.validate.exitCode !== 0)) out.push(...indent(outputBlock(f.validate), '            '));
     if (f.error && f.status !== 'failed') out.push(...indent(f.error.split('\n'), '            '));
@@ -80,6 +83,7 @@ export function hostDetails(h: HostResult): string {
     out.push('  rollback:');
     for (const p of rb.restored) out.push(`    restored from backup: ${p}`);
     for (const p of rb.removed) out.push(`    removed (was new): ${p}`);
+    for (const p of rb.tempRemoved) out.push(`    temp file removed: ${p}`);
     for (const n of rb.notRestored) out.push(`    NOT RESTORED: ${n.path}: ${n.error}`);
     if (rb.stepsAlreadyRun.length) out.push(`    these steps had already run with the new files; check the services: ${rb.stepsAlreadyRun.join(', ')}`);
     if (rb.restored.length + rb.removed.length + rb.notRestored.length === 0) out.push('    nothing had been replaced yet');

@@ -8,6 +8,14 @@ export class DeployFailure extends Error {
   }
 }
 
+/** The SSH connection went away in the middle of something; the host state must be found out again. */
+export class ConnectionLost extends DeployFailure {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConnectionLost';
+  }
+}
+
 export interface CommandOutput {
   command: string;
   exitCode: number | null;
@@ -32,6 +40,8 @@ export interface FileResult {
   diff?: string;
   validate?: CommandOutput;
   error?: string;
+  /** Temp files of interrupted earlier runs found beside this file and removed (under --check: found). */
+  leftoversRemoved?: string[];
 }
 
 export type StepStatus = 'ran' | 'would-run' | 'not-needed' | 'skipped' | 'failed' | 'not-reached';
@@ -49,6 +59,8 @@ export interface RollbackResult {
   restored: string[];
   removed: string[];
   notRestored: Array<{ path: string; error: string }>;
+  /** This run's temp files that were removed again. */
+  tempRemoved: string[];
   /** Steps that had already run with the new files; the report tells the user to look at them. */
   stepsAlreadyRun: string[];
 }
@@ -66,5 +78,7 @@ export interface HostResult {
   steps: StepResult[];
   rollback?: RollbackResult;
   error?: { message: string; details: string[] };
+  /** Housekeeping the report should mention (e.g. staging folders of interrupted runs removed). */
+  notes?: string[];
   durationMs: number;
 }

@@ -109,7 +109,7 @@ describe('deploy to one host', () => {
     expect(statSync(join(stage, 'etc/ctc-test/app.conf')).mode & 0o7777).toBe(0o640);
     // One restart although both files notify it.
     expect(restarts()).toBe(1);
-    expect(h.steps).toMatchObject([{ id: 'restart-app', status: 'ran' }]);
+    expect(h.steps).toMatchObject([{ id: 'cybertrace/restart-app', status: 'ran' }]);
     // The new file had nothing to back up; the merged one did.
     expect(backupsOf(join(stage, 'etc/ctc-test'), 'app.conf')).toEqual([]);
     const bak = backupsOf(join(stage, 'etc'), 'rsyslog.conf');
@@ -123,7 +123,7 @@ describe('deploy to one host', () => {
     const h2 = second.hosts[0]!;
     expect(h2.status).toBe('ok');
     expect(h2.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged']);
-    expect(h2.steps).toMatchObject([{ id: 'restart-app', status: 'not-needed' }]);
+    expect(h2.steps).toMatchObject([{ id: 'cybertrace/restart-app', status: 'not-needed' }]);
     expect(restarts()).toBe(1);
     expect(backupsOf(join(stage, 'etc'), 'rsyslog.conf')).toHaveLength(1);
   });
@@ -160,7 +160,7 @@ describe('deploy to one host', () => {
     expect(h.status).toBe('changed');
     expect(h.files.map((f) => f.status)).toEqual(['would-change', 'unchanged']);
     expect(h.files[0]!.reasons).toEqual(['content']);
-    expect(h.steps).toMatchObject([{ id: 'restart-app', status: 'would-run', because: [join(stage, 'etc/ctc-test/app.conf')] }]);
+    expect(h.steps).toMatchObject([{ id: 'cybertrace/restart-app', status: 'would-run', because: [join(stage, 'etc/ctc-test/app.conf')] }]);
     const diff = h.files[0]!.diff!;
     expect(diff).toContain('+port=1');
     expect(diff).toContain('-password=********');
@@ -238,14 +238,15 @@ describe('deploy to one host', () => {
     const h = r.hosts[0]!;
     expect(h.status).toBe('failed');
     expect(r.exitCode).toBe(1);
-    expect(h.error!.message).toBe('step import failed: "echo importing; echo "ERROR 1045: access denied" >&2; exit 3" exited with code 3');
+    expect(h.error!.message).toBe('step cybertrace/import failed: "echo importing; echo "ERROR 1045: access denied" >&2; exit 3" exited with code 3');
     expect(h.error!.details).toEqual(['stdout: importing', 'stderr: ERROR 1045: access denied']);
-    expect(h.steps.map((s) => [s.id, s.status])).toEqual([['restart-app', 'ran'], ['import', 'failed']]);
+    expect(h.steps.map((s) => [s.id, s.status])).toEqual([['cybertrace/restart-app', 'ran'], ['cybertrace/import', 'failed']]);
     expect(h.rollback).toEqual({
       restored: [join(stage, 'etc/rsyslog.conf')],
       removed: [join(stage, 'etc/ctc-test/app.conf')],
       notRestored: [],
-      stepsAlreadyRun: ['restart-app'],
+      tempRemoved: [],
+      stepsAlreadyRun: ['cybertrace/restart-app'],
     });
     expect(readFileSync(join(stage, 'etc/rsyslog.conf'))).toEqual(RSYSLOG_BYTES);
     expect(existsSync(join(stage, 'etc/ctc-test'))).toBe(false);
@@ -266,7 +267,7 @@ describe('deploy to one host', () => {
     const r = await run([file], [hang]);
     const h = r.hosts[0]!;
     expect(h.status).toBe('failed');
-    expect(h.error!.message).toBe(`step hang failed: "sleep ${marker}" was killed after 2 s (time limit)`);
+    expect(h.error!.message).toBe(`step cybertrace/hang failed: "sleep ${marker}" was killed after 2 s (time limit)`);
     expect(h.steps[0]!.output!.timedOut).toBe(true);
     expect(h.rollback!.removed).toEqual([join(stage, 'etc/ctc-test/app.conf')]);
     // The process is gone on the host (same machine here).

@@ -100,7 +100,7 @@ describe('fortisiem bundle to a fleet', () => {
     for (const c of configs) expect(readFileSync(c, 'utf8')).toBe(expected);
     expect(restarts().sort()).toEqual(stages.map((s) => `restart ${s}`).sort());
     // Summary table: one row per target.
-    expect(first.stdout).toMatch(/│ ct1\s+│ root@127\.0\.0\.1:\d+\s+│ changed\s+│ 1\/1\s+│ cybertrace-restart\s+│/);
+    expect(first.stdout).toMatch(/│ ct1\s+│ root@127\.0\.0\.1:\d+\s+│ changed\s+│ 1\/1\s+│ cybertrace\/restart\s+│/);
     expect(first.stdout).toMatch(new RegExp(`│ dead\\s+│ root@127\\.0\\.0\\.1:${deadPort}\\s+│ failed\\s+│ 0/1\\s+│ -\\s+│ root@127\\.0\\.0\\.1:${deadPort}: connection`));
     expect(first.stdout).toContain('0 ok, 3 changed, 1 failed');
     // Live progress, one line per event, prefixed with the target.

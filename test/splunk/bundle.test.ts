@@ -57,10 +57,10 @@ describe('Splunk bundle', () => {
     const app = b.files.filter((f) => f.path.startsWith(`${APP_ID}/`));
     expect(app.length).toBeGreaterThan(10);
     for (const f of app) {
-      expect(f.install).toMatchObject({ role: 'splunk', path: `/opt/splunk/etc/apps/${f.path}`, mode: f.mode, owner: 'splunk:splunk', notify: ['splunk-restart'] });
+      expect(f.install).toMatchObject({ role: 'splunk', path: `/opt/splunk/etc/apps/${f.path}`, mode: f.mode, owner: 'splunk:splunk', notify: ['restart'] });
     }
     expect(b.files.find((f) => f.path === `${APP_ID}/bin/kl_search.py`)!.mode).toBe(0o755);
-    expect(b.steps.find((s) => s.id === 'splunk-restart')).toMatchObject({ role: 'splunk', command: '/opt/splunk/bin/splunk restart', when: 'changed' });
+    expect(b.steps.find((s) => s.id === 'restart' && s.role !== 'cybertrace')).toMatchObject({ role: 'splunk', command: '/opt/splunk/bin/splunk restart', when: 'changed' });
     expect(b.files.find((f) => f.path === `${APP_ID}.spl`)!.install).toBeUndefined();
   });
 
@@ -74,7 +74,7 @@ describe('Splunk bundle', () => {
     expect(roleOf(`${APP_ID}/bin/kl_search.py`)).toBe('splunk-search-head');
     expect(roleOf(`${fwd}.spl`)).toBeUndefined();
     expect(b.files.find((f) => f.path === `${fwd}/default/outputs.conf`)!.install!.path).toBe(`/opt/splunk/etc/apps/${fwd}/default/outputs.conf`);
-    expect(b.steps.filter((s) => s.id === 'splunk-restart').map((s) => s.role)).toEqual(['splunk-forwarder', 'splunk-search-head']);
+    expect(b.steps.filter((s) => s.id === 'restart' && s.role !== 'cybertrace').map((s) => s.role)).toEqual(['splunk-forwarder', 'splunk-search-head']);
     expect(b.steps.some((s) => s.role === 'splunk')).toBe(false);
 
     const inputs = parseConf(fileText(b, `${fwd}/default/inputs.conf`)).stanzas;
