@@ -197,4 +197,5 @@ export const alienvault: Connector = {
   files,
   steps,
   wire: alienvaultWire,
+  variants: [{ name: 'with a copy of forwarded events', options: { forward_copy_file: '/var/log/kaspersky_cybertrace_forwarded.log' } }],
 };

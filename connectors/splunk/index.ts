@@ -136,6 +136,7 @@ export const splunk: Connector = {
   summary: 'CyberTrace app for Splunk (.spl): inputs, forwarding, extractions, klsearch lookup command, alerts, dashboards',
   siemVersions: 'Splunk Enterprise 8.x/9.x (Python 3); CyberTrace app layout of the vendor documentation',
   extraRoles: [FORWARDER_ROLE, SEARCH_HEAD_ROLE],
+  variants: [{ name: 'distributed', options: { scheme: 'distributed' } }],
   optionsSchema: splunkOptionsSchema as unknown as Record<string, unknown>,
   check(raw, site) {
     const o = raw as unknown as SplunkOptions;

@@ -5,15 +5,39 @@ import { allConnectors } from '../../connectors/registry.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { UserError } from '../core/errors.js';
+import { allRolesTarget, workOf } from '../deploy/plan.js';
 import { action } from './run.js';
 
-/** Loads the site and renders every configured bundle in memory; throws on the first problem. */
-async function check(config?: string): Promise<{ source: string; siems: string[]; targets: string[] }> {
+interface DeployPlanLine {
+  siem: string;
+  target: string;
+  files: number;
+  /** Bundle files that are edits merged into another file on the target. */
+  mergedEdits: number;
+  steps: string[];
+}
+
+/**
+ * Loads the site, renders every configured bundle in memory and plans its deploy without
+ * connecting: against a target with every role of the bundle (so a plan inconsistency shows even
+ * without targets) and against each target of the site. Throws on the first problem.
+ */
+async function check(config?: string): Promise<{ source: string; siems: string[]; targets: string[]; deploy: DeployPlanLine[] }> {
   const site = loadSite(config);
   const render = createRenderer();
   const configured = allConnectors().filter((c) => site.siems[c.id] !== undefined);
-  for (const c of configured) await buildBundle(c, site, render);
-  return { source: site.source, siems: configured.map((c) => c.id), targets: site.targets.map((t) => t.name) };
+  const deploy: DeployPlanLine[] = [];
+  for (const c of configured) {
+    const bundle = await buildBundle(c, site, render);
+    workOf(bundle, allRolesTarget(bundle));
+    for (const t of site.targets) {
+      const w = workOf(bundle, t);
+      if (w.files.length === 0 && w.steps.length === 0) continue;
+      const parts = w.files.reduce((n, f) => n + (f.merged ? f.parts.length : 0), 0);
+      deploy.push({ siem: c.id, target: t.name, files: w.files.length, mergedEdits: parts, steps: w.steps.map((s) => s.key) });
+    }
+  }
+  return { source: site.source, siems: configured.map((c) => c.id), targets: site.targets.map((t) => t.name), deploy };
 }
 
 export function register(program: Command): void {
@@ -26,6 +50,10 @@ export function register(program: Command): void {
       if (!opts.json) {
         const r = await check(opts.config);
         process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
+        for (const d of r.deploy) {
+          const merged = d.mergedEdits > 0 ? ` (${d.mergedEdits} edits merged into shared files)` : '';
+          process.stdout.write(`  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${d.steps.join(', ') || 'none'}\n`);
+        }
         return 0;
       }
       try {

@@ -129,6 +129,9 @@ export function connect(target: DeployTarget, secrets: TargetSecrets, opts: Conn
     lost.catch(() => undefined);
     client.on('ready', () => {
       done = true;
+      // Every exec and SFTP request is a small write waiting for its answer: Nagle's algorithm would
+      // hold each back for the peer's delayed ACK.
+      client.setNoDelay(true);
       resolve({
         client,
         hostKey: hostKeyNote,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyMerge, mergeBytes, mergeMarkedBlock, MergeError } from '../../src/deploy/merge.js';
+import { applyMerge, mergeBytes, mergeMarkedBlock, mergeParts, MergeError, removeStaleBlocks } from '../../src/deploy/merge.js';
 import { fortisiem } from '../../connectors/fortisiem/index.js';
 import { siteWith } from './fixtures.js';
 
@@ -67,5 +67,28 @@ describe('cybertrace-settings merge', () => {
   it('refuses a missing file and a broken one', () => {
     expect(() => applyMerge({ kind: 'cybertrace-settings', settings }, undefined, '')).toThrow('install CyberTrace first');
     expect(() => mergeBytes({ kind: 'cybertrace-settings', settings }, Buffer.from('<Configuration><InputSettings>'), '')).toThrow(/cannot patch the existing file: .*/);
+  });
+});
+
+describe('several blocks of one bundle in one file', () => {
+  const fam = { kind: 'marked-block' as const, commentPrefix: '#', after: '#### RULES ####', family: 'ctconnect kc ' };
+  const fwd = { ...fam, marker: 'ctconnect kc forward' };
+  const inb = { ...fam, marker: 'ctconnect kc inbound' };
+  const old = Buffer.from('head\n#### RULES ####\ntail\n');
+
+  it('are applied in order to one text, each between its own markers, and a second merge changes nothing', () => {
+    const once = mergeParts([{ spec: fwd, content: 'F\n' }, { spec: inb, content: 'I\n' }], old).toString();
+    expect(once).toBe('head\n#### RULES ####\n# BEGIN ctconnect kc inbound\nI\n# END ctconnect kc inbound\n# BEGIN ctconnect kc forward\nF\n# END ctconnect kc forward\ntail\n');
+    expect(mergeParts([{ spec: fwd, content: 'F\n' }, { spec: inb, content: 'I\n' }], Buffer.from(once)).toString()).toBe(once);
+    // Each block is found by its marker and replaced in place.
+    expect(mergeParts([{ spec: fwd, content: 'F2\n' }, { spec: inb, content: 'I\n' }], Buffer.from(once)).toString()).toBe(once.replace('F\n', 'F2\n'));
+  });
+
+  it('a block of the family that the bundle no longer has is removed; blocks of others stay', () => {
+    const foreign = '# BEGIN someone else\nX\n# END someone else\n';
+    const both = mergeParts([{ spec: fwd, content: 'F\n' }, { spec: inb, content: 'I\n' }], Buffer.from(`${foreign}head\n#### RULES ####\ntail\n`)).toString();
+    const onlyForward = mergeParts([{ spec: fwd, content: 'F\n' }], Buffer.from(both)).toString();
+    expect(onlyForward).toBe(`${foreign}head\n#### RULES ####\n# BEGIN ctconnect kc forward\nF\n# END ctconnect kc forward\ntail\n`);
+    expect(() => removeStaleBlocks('# BEGIN ctconnect kc old\nno end\n', fam, [])).toThrow(MergeError);
   });
 });

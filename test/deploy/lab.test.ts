@@ -1,0 +1,270 @@
+/**
+ * The deploy lab. Every registered connector, with the example site's section and every variant
+ * the connector declares, is deployed to real sshd targets on 127.0.0.1 — one target per role the
+ * bundle installs for, plus one with all of them — confined below a staging root per target, with
+ * service commands replaced by recorders (stdin kept; commands with a real consumer here, such as
+ * an ossim-db-like wrapper around a real MariaDB, are run by it). For each it checks:
+ * `--check` writes nothing; the first deploy installs every file with its mode, each shared file
+ * passes its real validator after the merge, every step runs once per host; a second deploy
+ * changes nothing and runs nothing. A new connector or variant is tested by being registered.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { allConnectors } from '../../connectors/registry.js';
+import type { Connector } from '../../connectors/types.js';
+import { buildBundle, type Bundle } from '../../src/bundle/build.js';
+import type { DeployTarget } from '../../src/config/site.js';
+import { deployBundle } from '../../src/deploy/deploy.js';
+import { rolesOf, workOf, type HostWork } from '../../src/deploy/plan.js';
+import { createRenderer } from '../../src/render/engine.js';
+import { startMariaDb, type MariaDb } from '../helpers/mariadb.js';
+import { OSSIM_PLUGIN_TABLES_SQL } from '../helpers/ossim-schema.js';
+import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { siteFromYaml } from '../helpers/bundles.js';
+import { xmllint } from '../cybertrace/fixtures/xml-read.js';
+import { snapshot } from './fixtures.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const EXAMPLE = join(here, '../../examples/site.yaml');
+const FEED_SERVICE_CONF = join(here, '../cybertrace/fixtures/kl_feed_service.conf');
+/** Host images: files a target already has before the deploy (besides CyberTrace's own config). */
+const HOST_IMAGES = join(here, 'lab-hosts');
+
+let work: string;
+let clientKey: KeyPair;
+let server: SshServer;
+let knownHosts: string;
+let mariadb: MariaDb | undefined;
+
+/**
+ * Real consumers of step input available here, by command name: everything else is only recorded.
+ * Each gets the step's stdin and must exit 0 for the deploy to succeed.
+ */
+const CONSUMERS: Record<string, () => Promise<string>> = {
+  // ossim-db reads SQL on stdin and runs it with the mysql client on the alienvault database (FACTS §2).
+  'ossim-db': async () => {
+    if (!mariadb) {
+      mariadb = await startMariaDb({ databases: ['alienvault'], sqlMode: 'NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION' });
+      await mariadb.query(`USE alienvault; ${OSSIM_PLUGIN_TABLES_SQL}`);
+    }
+    return `exec mysql --protocol=socket -S '${mariadb.socket}' -u root alienvault`;
+  },
+};
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ctc-lab-'));
+  chmodSync(work, 0o755);
+  clientKey = makeKeyPair(work, 'client');
+  server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
+  knownHosts = join(work, 'known_hosts');
+  writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+  mkdirSync(join(work, 'consumers'));
+  // The recorder every step command is replaced by: logs the command and its input's hash beside
+  // the target's root, then hands the input to a real consumer when there is one.
+  writeFileSync(
+    join(work, 'step.sh'),
+    [
+      '#!/bin/sh',
+      'log="${CTCONNECT_ROOT}.steps.log"',
+      'input=$(mktemp)',
+      'cat > "$input"',
+      'printf "%s\\t%s\\n" "$*" "$(sha256sum < "$input" | cut -d" " -f1)" >> "$log"',
+      `consumer=${join(work, 'consumers')}/$(basename "$1")`,
+      'rc=0',
+      'if [ -f "$consumer" ]; then sh "$consumer" < "$input" || rc=$?; fi',
+      'rm -f "$input"',
+      'exit $rc',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+});
+
+afterAll(async () => {
+  await mariadb?.stop();
+  await server?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** Deep merge of a variant's options over the example section (arrays and scalars replace). */
+function merged(base: unknown, over: unknown): unknown {
+  if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof over !== 'object' || over === null || Array.isArray(over)) return over;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? merged(out[k], v) : v;
+  return out;
+}
+
+interface LabTarget {
+  name: string;
+  roles: string[];
+  root: string;
+}
+
+/** The example site with only this connector's section (variant applied) and the lab's targets. */
+function labSite(c: Connector, options: Record<string, unknown>, targets: LabTarget[]) {
+  const doc = parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
+  const siems = doc.siems as Record<string, unknown>;
+  doc.siems = { [c.id]: merged(siems[c.id] ?? {}, options) };
+  doc.targets = targets.map((t) => ({
+    name: t.name,
+    host: '127.0.0.1',
+    port: server.port,
+    user: 'root',
+    roles: t.roles,
+    identity_file: clientKey.privateKeyFile,
+    known_hosts: knownHosts,
+    root_prefix: t.root,
+    connect_timeout_sec: 15,
+  }));
+  return siteFromYaml(stringify(doc));
+}
+
+/** Whether user:group exists here (the lab's targets are this machine). */
+function ownerExists(owner: string): boolean {
+  const [user, group] = owner.split(':');
+  const ok = (db: string, name: string | undefined) => name === undefined || spawnSync('getent', [db, name]).status === 0;
+  return ok('passwd', user) && ok('group', group);
+}
+
+/**
+ * The bundle as the lab runs it: every step runs the recorder with its original command line as
+ * arguments, and an owner this machine lacks (a SIEM's service account) becomes root:root.
+ */
+function confined(bundle: Bundle): Bundle {
+  return {
+    ...bundle,
+    files: bundle.files.map((f) => (f.install?.owner && !ownerExists(f.install.owner) ? { ...f, install: { ...f.install, owner: 'root:root' } } : f)),
+    steps: bundle.steps.map((s) => ({ ...s, command: `sh ${join(work, 'step.sh')} ${s.command}` })),
+  };
+}
+
+function stepLog(root: string): string[] {
+  const f = `${root}.steps.log`;
+  return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+function listImages(): string[] {
+  return readdirSync(HOST_IMAGES).sort();
+}
+
+function imageFiles(image: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const n of readdirSync(join(HOST_IMAGES, image, rel))) {
+      const r = join(rel, n);
+      if (statSync(join(HOST_IMAGES, image, r)).isDirectory()) walk(r);
+      else out.push(`/${r}`);
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** Host images worth deploying onto: "fresh" always, the others when they hold a file the bundle merges into. */
+function imagesFor(bundle: Bundle): string[] {
+  const merges = new Set(bundle.files.filter((f) => f.install?.merge?.kind === 'marked-block').map((f) => f.install!.path));
+  return ['fresh', ...listImages().filter((i) => imageFiles(i).some((p) => merges.has(p)))];
+}
+
+/** What a target has before the deploy: CyberTrace's config where the bundle patches it, and the image's files. */
+function prepareRoot(root: string, bundle: Bundle, image: string): void {
+  mkdirSync(root, { recursive: true });
+  for (const f of bundle.files) {
+    if (f.install?.merge?.kind !== 'cybertrace-settings') continue;
+    const p = join(root, f.install.path);
+    mkdirSync(dirname(p), { recursive: true });
+    cpSync(FEED_SERVICE_CONF, p);
+  }
+  if (image !== 'fresh') cpSync(join(HOST_IMAGES, image), root, { recursive: true });
+}
+
+const cases: Array<{ c: Connector; variant: string; options: Record<string, unknown> }> = allConnectors().flatMap((c) => [
+  { c, variant: 'default', options: {} },
+  ...(c.variants ?? []).map((v) => ({ c, variant: v.name, options: v.options })),
+]);
+
+describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) => {
+  it('plans, checks, deploys with real validators, and deploys again without change, on every host image', { timeout: 600_000 }, async () => {
+    const probeSite = labSite(c, options, []);
+    const probe = await buildBundle(c, probeSite, createRenderer());
+    const roles = rolesOf(probe);
+    expect(roles.length, `${c.id} installs nothing over SSH`).toBeGreaterThan(0);
+
+    for (const image of imagesFor(probe)) {
+      const base = join(work, `${c.id}-${variant}-${image}`.replace(/[^A-Za-z0-9_.-]+/g, '_'));
+      const targets: LabTarget[] = roles.map((r) => ({ name: `t-${r}`, roles: [r], root: join(base, r) }));
+      if (roles.length > 1) targets.push({ name: 't-all', roles, root: join(base, 'all') });
+      const site = labSite(c, options, targets);
+      const bundle = confined(await buildBundle(c, site, createRenderer()));
+      for (const t of targets) prepareRoot(t.root, bundle, image);
+      for (const name of Object.keys(CONSUMERS)) {
+        if (bundle.steps.some((s) => s.command.split(' ')[2] === name)) writeFileSync(join(work, 'consumers', name), `${await CONSUMERS[name]!()}\n`);
+      }
+      const at = `${c.id} (${variant}) on the "${image}" host image`;
+      const secrets = { env: {} };
+      const trees = () => Object.fromEntries(targets.map((t) => [t.name, snapshot(t.root)]));
+
+      // --check before the first deploy: reports changes, writes nothing.
+      const before = trees();
+      const check = await deployBundle(bundle, site, { check: true, secrets });
+      expect(check.hosts.map((h) => [h.target, h.status, h.error?.message]), at).toEqual(targets.map((t) => [t.name, 'changed', undefined]));
+      expect(trees(), `${at}: --check wrote something`).toEqual(before);
+      for (const t of targets) expect(stepLog(t.root), `${at}: --check ran a step`).toEqual([]);
+
+      // The first deploy.
+      const first = await deployBundle(bundle, site, { secrets });
+      expect(first.hosts.map((h) => [h.target, h.status, h.error?.message, h.error?.details]), at).toEqual(targets.map((t) => [t.name, 'changed', undefined, undefined]));
+      expect(first.exitCode).toBe(0);
+      for (const t of targets) {
+        const w: HostWork = workOf(bundle, site.targets.find((x) => x.name === t.name) as DeployTarget);
+        const existedBefore = new Set(Object.keys(before[t.name]!));
+        for (const f of w.files) {
+          const where = `${at}, ${t.name}: ${f.path}`;
+          expect(existsSync(f.path), `${where} missing`).toBe(true);
+          const bytes = readFileSync(f.path);
+          // A merge into an existing file keeps its mode; everything else gets the bundle's.
+          if (!(f.merged && existedBefore.has(f.path))) expect((statSync(f.path).mode & 0o7777).toString(8), where).toBe(f.mode.toString(8));
+          if (!f.merged) expect(bytes.equals(f.parts[0]!.content), `${where}: not the bundle's bytes`).toBe(true);
+          for (const p of f.parts) {
+            const m = p.spec.merge;
+            if (m?.kind === 'marked-block') {
+              const block = `${m.commentPrefix} BEGIN ${m.marker}\n${p.content.toString('utf8').replace(/\n?$/, '\n')}${m.commentPrefix} END ${m.marker}\n`;
+              expect(bytes.toString('utf8'), `${where}: block ${m.marker}`).toContain(block);
+            }
+            if (m?.kind === 'cybertrace-settings') expect(xmllint(bytes.toString('utf8')), `${where}: xmllint`).toBe('');
+          }
+          // The validator the deploy ran on the temp file accepts the installed file too.
+          if (f.validate) {
+            const r = spawnSync('sh', ['-c', f.validate.split('{file}').join(`'${f.path}'`)], { encoding: 'utf8' });
+            expect(r.status, `${where}: ${f.validate}: ${r.stdout}${r.stderr}`).toBe(0);
+          }
+        }
+        // Every step of the host ran once: all its files were new or changed.
+        const expected = w.steps.filter((s) => s.step.when === 'always' || w.files.some((f) => f.notify.some((k) => s.keys.includes(k))));
+        expect(stepLog(t.root).map((l) => l.split('\t')[0]).sort(), `${at}, ${t.name}: steps`).toEqual(
+          expected.map((s) => s.step.command.split(' ').slice(2).join(' ')).sort(),
+        );
+        expect(new Set(stepLog(t.root).map((l) => l.split('\t')[0])).size, `${at}, ${t.name}: a step ran twice`).toBe(stepLog(t.root).length);
+      }
+
+      // The second deploy: no change, no step.
+      const afterFirst = trees();
+      const logs = targets.map((t) => stepLog(t.root));
+      const second = await deployBundle(bundle, site, { secrets });
+      expect(second.exitCode).toBe(0);
+      for (const h of second.hosts) {
+        expect(h.status, `${at}, ${h.target}: second deploy`).toBe('ok');
+        expect(h.files.filter((f) => f.status !== 'unchanged').map((f) => f.path), `${at}, ${h.target}`).toEqual([]);
+        expect(h.steps.filter((s) => s.status !== 'not-needed').map((s) => s.id), `${at}, ${h.target}`).toEqual([]);
+      }
+      expect(trees(), `${at}: the second deploy wrote something`).toEqual(afterFirst);
+      expect(targets.map((t) => stepLog(t.root)), `${at}: the second deploy ran a step`).toEqual(logs);
+    }
+  });
+});
+
