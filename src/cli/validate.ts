@@ -51,7 +51,7 @@ export function register(program: Command): void {
         const r = await check(opts.config);
         process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
         for (const d of r.deploy) {
-          const merged = d.mergedEdits > 0 ? ` (${d.mergedEdits} edits merged into shared files)` : '';
+          const merged = d.mergedEdits > 0 ? ` (${d.mergedEdits} edit${d.mergedEdits === 1 ? '' : 's'} merged into shared files)` : '';
           process.stdout.write(`  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${d.steps.join(', ') || 'none'}\n`);
         }
         return 0;

@@ -149,7 +149,13 @@ export function applyMerge(spec: MergeSpec, old: string | undefined, bundleConte
  */
 export function mergeParts(parts: Array<{ spec: MergeSpec; content: string | Buffer }>, old: Buffer | undefined): Buffer {
   let current = old;
-  for (const p of parts) current = mergeBytes(p.spec, current, p.content);
+  let previous: MergeSpec | undefined;
+  for (const p of parts) {
+    // A new block goes right after the bundle's previous block, so blocks keep the bundle's order.
+    const spec = p.spec.kind === 'marked-block' && previous?.kind === 'marked-block' ? { ...p.spec, after: blockMarkers(previous).end } : p.spec;
+    current = mergeBytes(spec, current, p.content);
+    previous = p.spec;
+  }
   const blocks = parts.map((p) => p.spec).filter((s): s is Extract<MergeSpec, { kind: 'marked-block' }> => s.kind === 'marked-block');
   if (!blocks.some((b) => b.family !== undefined)) return current!;
   const keep = blocks.map((b) => b.marker);

@@ -266,7 +266,7 @@ export const TEMP_INFIX = '.ctconnect-tmp-';
  * One round trip per file: type, mode, owner, sha256, missing parent folders, symlinked parent
  * folders, leftover temp files, and (when asked) the bytes themselves.
  */
-export async function probeFile(remote: RemoteHost, path: string, withContent: boolean): Promise<{ state: RemoteFileState; content?: Buffer }> {
+export async function probeFile(remote: RemoteHost, path: string, withContent: boolean, owner?: string): Promise<{ state: RemoteFileState; content?: Buffer }> {
   const root = remote.target.root_prefix ? remote.target.root_prefix.replace(/\/+$/, '') || '/' : '/';
   const script = [
     `p=${shellArg(path)}; stop=${shellArg(root)}`,
@@ -277,6 +277,7 @@ export async function probeFile(remote: RemoteHost, path: string, withContent: b
     'd=$(dirname "$p"); while [ ! -d "$d" ] && [ ! -L "$d" ]; do echo "missing $d"; d=$(dirname "$d"); done',
     'd=$(dirname "$p"); while [ "$d" != "$stop" ] && [ "$d" != / ]; do [ -L "$d" ] && echo "linkdir $d"; d=$(dirname "$d"); done',
     `for f in "$(dirname "$p")"/."$(basename "$p")"${TEMP_INFIX}*; do [ -e "$f" ] && echo "leftover $f"; done`,
+    owner ? `u=${shellArg(owner.split(':')[0]!)}; g=${shellArg(owner.split(':')[1] ?? '')}; getent passwd "$u" >/dev/null || echo "nouser $u"; [ -z "$g" ] || getent group "$g" >/dev/null || echo "nogroup $g"` : '',
     `printf '%s' ${shellArg(CONTENT_MARK)}`,
     withContent ? '[ -f "$p" ] && [ ! -L "$p" ] && cat -- "$p"' : '',
     'exit 0',
@@ -298,6 +299,12 @@ export async function probeFile(remote: RemoteHost, path: string, withContent: b
   const missingDirs = tagged('missing');
   const leftovers = tagged('leftover');
   const linkDirs = tagged('linkdir');
+  const absent = [...tagged('nouser').map((u) => `user ${u}`), ...tagged('nogroup').map((g) => `group ${g}`)];
+  if (absent.length > 0) {
+    throw new DeployFailure(`${path}: the owner ${owner} is not there on ${remote.target.name}: no ${absent.join(', no ')}`, [
+      'install the application first (its service account comes with it), or set the owner option of this bundle in the site file',
+    ]);
+  }
   if (head === 'symlink') throw new DeployFailure(`${path} is a symbolic link; refusing to replace it (point the install path at the real file)`);
   if (head === 'other') throw new DeployFailure(`${path} exists but is not a regular file`);
   if (linkDirs.length > 0 && !remote.target.follow_symlinked_dirs) {
@@ -320,7 +327,7 @@ const octal = (m: number) => m.toString(8).padStart(4, '0');
 /** Compares the target with the bundle for one file. */
 export async function planFile(remote: RemoteHost, file: HostFile, wantDiff: boolean): Promise<FilePlan> {
   // Merges need the old bytes; a whole file only for --diff (read anyway: it saves a round trip when it differs).
-  const { state: current, content: oldContent } = await probeFile(remote, file.path, file.merged || wantDiff);
+  const { state: current, content: oldContent } = await probeFile(remote, file.path, file.merged || wantDiff, file.owner);
 
   let newContent: Buffer;
   if (file.merged) {

@@ -78,7 +78,7 @@ describe('several blocks of one bundle in one file', () => {
 
   it('are applied in order to one text, each between its own markers, and a second merge changes nothing', () => {
     const once = mergeParts([{ spec: fwd, content: 'F\n' }, { spec: inb, content: 'I\n' }], old).toString();
-    expect(once).toBe('head\n#### RULES ####\n# BEGIN ctconnect kc inbound\nI\n# END ctconnect kc inbound\n# BEGIN ctconnect kc forward\nF\n# END ctconnect kc forward\ntail\n');
+    expect(once).toBe('head\n#### RULES ####\n# BEGIN ctconnect kc forward\nF\n# END ctconnect kc forward\n# BEGIN ctconnect kc inbound\nI\n# END ctconnect kc inbound\ntail\n');
     expect(mergeParts([{ spec: fwd, content: 'F\n' }, { spec: inb, content: 'I\n' }], Buffer.from(once)).toString()).toBe(once);
     // Each block is found by its marker and replaced in place.
     expect(mergeParts([{ spec: fwd, content: 'F2\n' }, { spec: inb, content: 'I\n' }], Buffer.from(once)).toString()).toBe(once.replace('F\n', 'F2\n'));
