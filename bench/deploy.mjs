@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Deploy benchmark: the FortiSIEM bundle (CyberTrace settings patch + restart step) to 1 host and
-// to 8 hosts on loopback, each host its own real sshd. Wall times of a changing deploy and of a
-// no-change re-run, median of several rounds, and the ratio 8-host / 1-host.
+// Deploy benchmark: the FortiSIEM bundle (CyberTrace settings patch + restart step) and the
+// AlienVault bundle (4 target files, 2 blocks merged into rsyslog.conf, 4 steps) to 1 host and to
+// 8 hosts on loopback, each host its own real sshd. Wall times of a changing deploy and of a
+// no-change re-run, median of several rounds, and the ratio 8-host / 1-host. Steps run `true`
+// instead of restarting this machine's services.
 // Needs: npm run build, root (sshd), /usr/sbin/sshd and ssh-keygen. Usage: node bench/deploy.mjs [rounds]
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,10 +15,20 @@ import Table from 'cli-table3';
 import { stringify } from 'yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { deploy } = await import(join(root, 'dist/src/deploy/deploy.js'));
+const { deployBundle } = await import(join(root, 'dist/src/deploy/deploy.js'));
 const { parseSite } = await import(join(root, 'dist/src/config/load.js'));
+const { buildBundle } = await import(join(root, 'dist/src/bundle/build.js'));
+const { getConnector } = await import(join(root, 'dist/connectors/registry.js'));
+const { createRenderer } = await import(join(root, 'dist/src/render/engine.js'));
+const { parse } = await import('yaml');
 const rounds = Number(process.argv[2] ?? 5);
 const FIXTURE = join(root, 'test/cybertrace/fixtures/kl_feed_service.conf');
+const OSSIM_RSYSLOG = join(root, 'test/deploy/lab-hosts/ossim/etc/rsyslog.conf');
+const EXAMPLE = parse(readFileSync(join(root, 'examples/site.yaml'), 'utf8'));
+const CASES = [
+  { siem: 'fortisiem', role: 'cybertrace', what: 'fortisiem bundle: settings patch + backup + restart' },
+  { siem: 'alienvault', role: 'alienvault', what: 'alienvault bundle: 4 files (2 merged blocks), 4 steps' },
+];
 
 const work = mkdtempSync(join(tmpdir(), 'ctc-bench-'));
 chmodSync(work, 0o755);
@@ -70,23 +82,32 @@ writeFileSync(join(installDir, 'etc/init.d/kl_feed_service'), '#!/bin/sh\nexit 0
 chmodSync(join(installDir, 'etc/init.d/kl_feed_service'), 0o755);
 
 let stageNo = 0;
-function siteFor(n) {
+function siteFor(c, n) {
   const targets = servers.slice(0, n).map((s, i) => {
     const stage = join(work, `stage${stageNo++}`);
     const conf = join(stage, installDir, 'etc/kl_feed_service.conf');
     mkdirSync(dirname(conf), { recursive: true });
     writeFileSync(conf, readFileSync(FIXTURE));
+    mkdirSync(join(stage, 'etc'), { recursive: true });
+    writeFileSync(join(stage, 'etc/rsyslog.conf'), readFileSync(OSSIM_RSYSLOG));
     return {
-      name: `ct${i + 1}`, host: '127.0.0.1', port: s.port, user: 'root', roles: ['cybertrace'],
+      name: `h${i + 1}`, host: '127.0.0.1', port: s.port, user: 'root', roles: [c.role],
       identity_file: join(work, 'client'), known_hosts: join(work, 'known_hosts'), root_prefix: stage,
     };
   });
-  return parseSite(stringify({ cybertrace: { address: '192.0.2.10', install_dir: installDir }, siems: { fortisiem: { address: '192.0.2.30' } }, targets }), 'bench');
+  const doc = { ...EXAMPLE, cybertrace: { ...EXAMPLE.cybertrace, install_dir: installDir }, siems: { [c.siem]: EXAMPLE.siems[c.siem] }, targets };
+  return parseSite(stringify(doc), 'bench');
 }
 
-async function timed(site, n) {
+async function bundleFor(c, site) {
+  const b = await buildBundle(getConnector(c.siem), site, createRenderer());
+  return { ...b, steps: b.steps.map((st) => ({ ...st, command: 'true' })) };
+}
+
+async function timed(c, site, n) {
+  const bundle = await bundleFor(c, site);
   const t0 = process.hrtime.bigint();
-  const r = await deploy(site, 'fortisiem', { secrets: { env: {} }, concurrency: n });
+  const r = await deployBundle(bundle, site, { secrets: { env: {} }, concurrency: n });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.exitCode !== 0) throw new Error(`deploy failed: ${JSON.stringify(r.hosts.map((h) => h.error))}`);
   return { ms, statuses: r.hosts.map((h) => h.status) };
@@ -95,29 +116,35 @@ async function timed(site, n) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = {};
 try {
-  await timed(siteFor(1), 1); // warm-up: module loading, first handshakes
-  for (const n of [1, 8]) {
-    const first = [];
-    const again = [];
-    for (let r = 0; r < rounds; r++) {
-      const site = siteFor(n);
-      const a = await timed(site, n);
-      if (!a.statuses.every((s) => s === 'changed')) throw new Error('first deploy did not change every host');
-      const b = await timed(site, n);
-      if (!b.statuses.every((s) => s === 'ok')) throw new Error('second deploy was not a no-op');
-      first.push(a.ms);
-      again.push(b.ms);
+  await timed(CASES[0], siteFor(CASES[0], 1), 1); // warm-up: module loading, first handshakes
+  for (const c of CASES) {
+    results[c.siem] = {};
+    for (const n of [1, 8]) {
+      const first = [];
+      const again = [];
+      for (let r = 0; r < rounds; r++) {
+        const site = siteFor(c, n);
+        const a = await timed(c, site, n);
+        if (!a.statuses.every((s) => s === 'changed')) throw new Error('first deploy did not change every host');
+        const b = await timed(c, site, n);
+        if (!b.statuses.every((s) => s === 'ok')) throw new Error('second deploy was not a no-op');
+        first.push(a.ms);
+        again.push(b.ms);
+      }
+      results[c.siem][n] = { first: median(first), again: median(again) };
     }
-    results[n] = { first: median(first), again: median(again) };
   }
 } finally {
   for (const s of servers) s.proc.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
 }
 
-const table = new Table({ head: ['deploy (fortisiem bundle)', '1 host', '8 hosts (concurrency 8)', 'ratio 8/1'], style: { head: [], border: [] } });
-for (const [label, key] of [['first run (patch + backup + restart)', 'first'], ['second run (no change)', 'again']]) {
-  table.push([label, `${results[1][key].toFixed(0)} ms`, `${results[8][key].toFixed(0)} ms`, (results[8][key] / results[1][key]).toFixed(2)]);
+const table = new Table({ head: ['deploy', 'run', '1 host', '8 hosts (concurrency 8)', 'ratio 8/1'], style: { head: [], border: [] } });
+for (const c of CASES) {
+  for (const [label, key] of [['first (changes)', 'first'], ['second (no change)', 'again']]) {
+    const r = results[c.siem];
+    table.push([c.what, label, `${r[1][key].toFixed(0)} ms`, `${r[8][key].toFixed(0)} ms`, (r[8][key] / r[1][key]).toFixed(2)]);
+  }
 }
 console.log(`node ${process.version}, ${cpus().length} CPU(s), median of ${rounds} rounds, sshd on 127.0.0.1`);
 console.log(table.toString());
