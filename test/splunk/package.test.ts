@@ -7,24 +7,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { siteFromYaml } from '../helpers/bundles.js';
 import { parseConf } from '../../connectors/splunk/conf.js';
 import { createArchive } from '../../src/bundle/archive.js';
 import type { Bundle } from '../../src/bundle/build.js';
-import { splunkBundle } from './helpers/app.js';
+import { distributedBundle, splunkBundle } from './helpers/app.js';
 
 const single = (await splunkBundle());
-const distributed = (await splunkBundle(
-  siteFromYaml(`name: dist
-cybertrace:
-  address: 10.1.2.3
-siems:
-  splunk:
-    address: hf1.example.org
-    scheme: distributed
-    index: cybertrace
-`),
-));
+const distributed = await distributedBundle();
 
 function spl(b: Bundle, id: string): Buffer {
   const f = b.files.find((x) => x.path === `${id}.spl`);
@@ -109,6 +98,21 @@ describe('Splunk app packages (.spl)', () => {
 
   it.each(['Kaspersky_CyberTrace_App_for_Splunk', 'Kaspersky_CyberTrace_Forwarder_for_Splunk'])('distributed: %s passes the same checks', (id) => {
     expect(packagingProblems(extract(spl(distributed, id)), id)).toEqual([]);
+  });
+
+  it.each([
+    ['single', single],
+    ['distributed search head', distributed],
+  ] as const)('%s: the checks cover the KV-store collection and the settings and status dashboards', (_what, b) => {
+    const id = 'Kaspersky_CyberTrace_App_for_Splunk';
+    const root = extract(spl(b, id));
+    const paths = walk(join(root, id)).map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['default/collections.conf', 'default/data/ui/views/kl_cybertrace_settings.xml', 'default/data/ui/views/kl_cybertrace_status.xml']));
+    execFileSync('sh', ['-c', 'printf "[kl_cybertrace_settings]\\nfield.KTCHost = string\\nfield.KTCHost = number\\n" > default/collections.conf && printf "<form>" > default/data/ui/views/kl_cybertrace_settings.xml'], { cwd: join(root, id) });
+    expect(packagingProblems(root, id)).toEqual([
+      'default/collections.conf: line 3: key "field.KTCHost" appears twice in [kl_cybertrace_settings]',
+      expect.stringMatching(/^default\/data\/ui\/views\/kl_cybertrace_settings\.xml: not well-formed XML/),
+    ]);
   });
 
   it('the checks catch what they look for', () => {
