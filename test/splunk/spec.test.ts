@@ -95,6 +95,36 @@ describe('every .conf key is in the Splunk 9.2 spec of its file', () => {
   });
 });
 
+/**
+ * transforms.conf.spec (9.2): search-time FORMAT is `<field-name>::<field-value>( …)*`, each side a
+ * string or one `$<n>`; "You cannot create concatenated fields with FORMAT at search time".
+ */
+function searchTimeFormatProblems(transforms: string): string[] {
+  const side = /^(?:\$\d+|[^$\s:]+)$/;
+  const problems: string[] = [];
+  for (const [name, t] of parseConf(transforms).stanzas) {
+    const format = t.get('FORMAT');
+    if (format === undefined) continue;
+    for (const pair of format.split(/\s+/)) {
+      const [field, value, extra] = pair.split('::');
+      if (extra !== undefined || value === undefined || !side.test(field) || !side.test(value)) problems.push(`[${name}] FORMAT ${format}: "${pair}" is not name::value with each side a string or one $n`);
+    }
+  }
+  return problems;
+}
+
+describe('transforms.conf', () => {
+  it('search-time FORMAT never concatenates (the prefix of ctx_ fields is inside the captured name)', () => {
+    const text = fileText(single, `${APP_ID}/default/transforms.conf`);
+    expect(parseConf(text).stanzas.get('kl_cybertrace_context')!.get('FORMAT')).toBe('$1::$2');
+    expect(searchTimeFormatProblems(text)).toEqual([]);
+    expect(searchTimeFormatProblems('[a]\nFORMAT = ctx_$1::$2\n[b]\nFORMAT = x::$1.$2\n')).toEqual([
+      '[a] FORMAT ctx_$1::$2: "ctx_$1::$2" is not name::value with each side a string or one $n',
+      '[b] FORMAT x::$1.$2: "x::$1.$2" is not name::value with each side a string or one $n',
+    ]);
+  });
+});
+
 describe('searchbnf.conf', () => {
   it('defines every term its syntax uses', () => {
     const text = fileText(single, `${APP_ID}/default/searchbnf.conf`);
