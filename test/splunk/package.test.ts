@@ -2,9 +2,9 @@
  * FACTS.md §3 packaging rules (the AppInspect checks that matter for installing) run on the
  * generated .spl archives after extracting them with tar(1), for both schemes.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseConf } from '../../connectors/splunk/conf.js';
@@ -21,8 +21,19 @@ function spl(b: Bundle, id: string): Buffer {
   return f.content;
 }
 
+/** Temporary folders of this file, removed at the end. */
+const temps: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
 function extract(archive: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ctc-spl-'));
+  const dir = tempDir('ctc-spl-');
   const file = join(dir, 'app.spl');
   writeFileSync(file, archive);
   execFileSync('tar', ['-xzf', file, '-C', dir, '--no-same-owner']);
@@ -148,7 +159,7 @@ describe('Splunk app packages (.spl)', () => {
     const id = 'Kaspersky_CyberTrace_App_for_Splunk';
     const appFiles = single.files.filter((f) => f.path.startsWith(`${id}/`)).map((f) => ({ ...f, path: f.path.slice(id.length + 1) }));
     const listing = (buf: Buffer) => {
-      const dir = mkdtempSync(join(tmpdir(), 'ctc-list-'));
+      const dir = tempDir('ctc-list-');
       writeFileSync(join(dir, 'a.tgz'), buf);
       return execFileSync('tar', ['-tvzf', join(dir, 'a.tgz'), '--utc', '--numeric-owner'], { encoding: 'utf8' })
         .trim()
