@@ -11,7 +11,8 @@ import { categoryTitle } from '../../src/cybertrace/categories.js';
 import { UserError } from '../../src/core/errors.js';
 import { confValue, renderConf, type ConfStanza } from './conf.js';
 import { CONTEXT_FORMAT, CONTEXT_REGEX, CONTEXT_TRANSFORM, ALL_EXTRACTIONS, DETECTION_EXTRACTIONS } from './extractions.js';
-import { FINISHED_EVENT_MARKER, LOOKUP_PATTERN, TIME_FORMAT, TIME_LOOKAHEAD, VERIFICATION_INDICATORS } from './contract.js';
+import { FINISHED_EVENT_TEXT, LOOKUP_PATTERN, MODE_HEADER, TIME_FORMAT, TIME_LOOKAHEAD } from './contract.js';
+import { FEED_CHECK_INDICATORS } from '../../src/verify/indicators.js';
 import type { SplunkOptions } from './options.js';
 
 export type AppKind = 'single' | 'search-head' | 'forwarder';
@@ -22,6 +23,22 @@ export const OUTPUT_GROUP = 'kaspersky_cybertrace';
 export const EVENTS_MACRO = 'kl_cybertrace_events';
 export const COMMAND = 'klsearch';
 export const LOOKUP_SCRIPT = 'kl_search.py';
+
+/** Where an admin stores the CyberTrace address the lookup uses (names as in the vendor's app). */
+export const SETTINGS_COLLECTION = 'kl_cybertrace_settings';
+export const SETTINGS_LOOKUP = 'kl_cybertrace_settings_lookup';
+export const SETTINGS_HOST_FIELD = 'KTCHost';
+export const SETTINGS_PORT_FIELD = 'KTCPort';
+const SETTINGS_VIEW = 'kl_cybertrace_settings';
+const STATUS_VIEW = 'kl_cybertrace_status';
+/** Roles that may change the CyberTrace address (admin on Splunk Enterprise, sc_admin on Splunk Cloud). */
+const ADMIN_ROLES = 'admin, sc_admin';
+
+/** Kaspersky's documentation of the CyberTrace integration schemes with Splunk (linked from the app's menu). */
+export const VENDOR_DOCS = {
+  single: 'https://support.kaspersky.com/cyber-trace/4.4/166027',
+  distributed: 'https://support.kaspersky.com/cyber-trace/4.4/166123',
+};
 
 export interface AppFile {
   /** Path inside the app folder. */
@@ -62,15 +79,35 @@ function appConf(ctx: AppContext, id: string, kind: AppKind): string {
   ]);
 }
 
-function defaultMeta(ctx: AppContext): string {
+function defaultMeta(ctx: AppContext, kind: AppKind): string {
   const shared = ['props', 'transforms', 'macros', 'commands', 'searchbnf'];
-  return renderConf(
-    [`metadata/default.meta of the Kaspersky CyberTrace app (site "${ctx.site.name}").`, 'Extractions, the events macro and the klsearch command are shared with every app; views and alerts stay in this one.'],
-    [
-      { name: '', entries: [['access', 'read : [ * ], write : [ admin, sc_admin ]'], ['export', 'none']] },
-      ...shared.map((s): ConfStanza => ({ name: s, entries: [['export', 'system']] })),
-    ],
-  );
+  const adminOnly = `read : [ ${ADMIN_ROLES} ], write : [ ${ADMIN_ROLES} ]`;
+  const stanzas: ConfStanza[] = [
+    { name: '', entries: [['access', `read : [ * ], write : [ ${ADMIN_ROLES} ]`], ['export', 'none']] },
+    ...shared.map((s): ConfStanza => ({ name: s, entries: [['export', 'system']] })),
+  ];
+  if (kind !== 'forwarder') {
+    stanzas.push(
+      {
+        name: `collections/${SETTINGS_COLLECTION}`,
+        comment: ['The CyberTrace address of the klsearch command: every user reads it (the command runs as the user), only admins change it.'],
+        entries: [['access', `read : [ * ], write : [ ${ADMIN_ROLES} ]`], ['export', 'none']],
+      },
+      { name: `transforms/${SETTINGS_LOOKUP}`, entries: [['access', `read : [ * ], write : [ ${ADMIN_ROLES} ]`], ['export', 'none']] },
+      { name: `views/${SETTINGS_VIEW}`, comment: ['Only admins see the settings dashboard.'], entries: [['access', adminOnly]] },
+    );
+  }
+  return renderConf([`metadata/default.meta of the Kaspersky CyberTrace app (site "${ctx.site.name}").`, 'Extractions, the events macro and the klsearch command are shared with every app; views and alerts stay in this one.'], stanzas);
+}
+
+function collectionsConf(ctx: AppContext): string {
+  return renderConf(header(ctx, 'default/collections.conf'), [
+    {
+      name: SETTINGS_COLLECTION,
+      comment: ['The CyberTrace address klsearch connects to, set by an admin on the CyberTrace settings dashboard (empty: bin/config.json).'],
+      entries: [['enforceTypes', 'true'], [`field.${SETTINGS_HOST_FIELD}`, 'string'], [`field.${SETTINGS_PORT_FIELD}`, 'number']],
+    },
+  ]);
 }
 
 function inputsConf(ctx: AppContext): string {
@@ -132,7 +169,7 @@ function propsConf(ctx: AppContext): string {
   ]);
 }
 
-function transformsConf(ctx: AppContext): string {
+function transformsConf(ctx: AppContext, kind: AppKind): string {
   const stanzas: ConfStanza[] = ALL_EXTRACTIONS.map((x) => ({
     name: x.transform,
     entries: [['REGEX', x.regex], ['FORMAT', `${x.field}::$1`]],
@@ -142,6 +179,13 @@ function transformsConf(ctx: AppContext): string {
     comment: ['Feed record context: every ctx_name="value" pair becomes the field ctx_name.'],
     entries: [['REGEX', CONTEXT_REGEX], ['FORMAT', CONTEXT_FORMAT], ['MV_ADD', 'true']],
   });
+  if (kind !== 'forwarder') {
+    stanzas.push({
+      name: SETTINGS_LOOKUP,
+      comment: ['The settings dashboard reads and writes the CyberTrace address through this lookup.'],
+      entries: [['external_type', 'kvstore'], ['collection', SETTINGS_COLLECTION], ['fields_list', `_key, ${SETTINGS_HOST_FIELD}, ${SETTINGS_PORT_FIELD}`]],
+    });
+  }
   return renderConf(header(ctx, 'default/transforms.conf'), stanzas);
 }
 
@@ -162,13 +206,17 @@ function commandsConf(ctx: AppContext): string {
 }
 
 function searchbnfConf(ctx: AppContext): string {
+  // <string> and <int> are Splunk's own datatypes; every other term is an options stanza of this file.
   return renderConf(header(ctx, 'default/searchbnf.conf'), [
     {
       name: `${COMMAND}-command`,
       entries: [
-        ['syntax', `${COMMAND} (verification)? (<indicator-type>=<value>)* (host=<string>)? (port=<int>)? (timeout=<int>)?`],
+        ['syntax', `${COMMAND} (verification)? (${COMMAND}-indicator)* (timeout=<int>)?`],
         ['shortdesc', 'Looks indicators up in Kaspersky CyberTrace.'],
-        ['description', 'Sends each indicator (url, ip, md5, sha1, sha256; several values separated by "|") to the CyberTrace service and returns one row per detection, or a row saying nothing was found. "verification" sends the documented test indicators and marks each OK or FALSE.'],
+        [
+          'description',
+          'Sends each indicator (url, ip, md5, sha1, sha256; several values separated by "|") to the CyberTrace service set by an admin on the CyberTrace settings dashboard and returns one row per detection, or a row saying nothing was found. "verification" sends one test indicator per CyberTrace feed and marks each feed OK or FALSE. timeout is the wait for each answer, in seconds.',
+        ],
         ['usage', 'public'],
         ['example1', `| ${COMMAND} url=http://fakess123.nu`],
         ['comment1', 'Look up one URL.'],
@@ -178,6 +226,7 @@ function searchbnfConf(ctx: AppContext): string {
         ['comment3', 'Check that every feed answers.'],
       ],
     },
+    { name: `${COMMAND}-indicator`, entries: [['syntax', '(url|ip|md5|sha1|sha256)=<string>'], ['description', 'An indicator type and its value; several values separated by "|" in quotes.']] },
   ]);
 }
 
@@ -228,16 +277,19 @@ function savedSearchesConf(ctx: AppContext): string {
   return renderConf(header(ctx, 'default/savedsearches.conf'), stanzas);
 }
 
-function configJson(ctx: AppContext): string {
+function configJson(ctx: AppContext, id: string): string {
   const config = {
+    // Deploy-time default address; an admin's setting in the KV-store collection takes precedence.
     service_addr: ctx.site.cybertrace.address,
     service_port: ctx.site.cybertrace.input_port,
+    settings: { app: id, collection: SETTINGS_COLLECTION, host_field: SETTINGS_HOST_FIELD, port_field: SETTINGS_PORT_FIELD },
     timeout_sec: ctx.o.lookup_timeout_sec,
+    mode_header: MODE_HEADER,
     pattern: LOOKUP_PATTERN,
-    finished_marker: FINISHED_EVENT_MARKER,
+    finished_marker: FINISHED_EVENT_TEXT,
     reply_fields: DETECTION_EXTRACTIONS.map((x) => [x.field, x.regex]),
     reply_context: CONTEXT_REGEX,
-    verification: VERIFICATION_INDICATORS.map((v) => ({ type: v.type, value: v.value, feed: v.feed })),
+    verification: FEED_CHECK_INDICATORS.map((v) => ({ type: v.type, value: v.value, feed: v.feed })),
   };
   return JSON.stringify(config, null, 2) + '\n';
 }
@@ -250,6 +302,14 @@ function viewContext(ctx: AppContext, id: string) {
     command: COMMAND,
     detectionFields: DETECTION_EXTRACTIONS.map((x) => x.field).join(' '),
     cybertrace: `${ctx.site.cybertrace.address}:${ctx.site.cybertrace.input_port}`,
+    settingsLookup: SETTINGS_LOOKUP,
+    hostField: SETTINGS_HOST_FIELD,
+    portField: SETTINGS_PORT_FIELD,
+    settingsView: SETTINGS_VIEW,
+    statusView: STATUS_VIEW,
+    docs: ctx.o.scheme === 'single' ? VENDOR_DOCS.single : VENDOR_DOCS.distributed,
+    feedCount: FEED_CHECK_INDICATORS.length,
+    settingsCollection: SETTINGS_COLLECTION,
   };
 }
 
@@ -258,9 +318,9 @@ export function appFiles(ctx: AppContext, id: string, kind: AppKind): AppFile[] 
   const conf = (path: string, content: string): AppFile => ({ path, content, mode: 0o644 });
   const files: AppFile[] = [
     conf('default/app.conf', appConf(ctx, id, kind)),
-    conf('metadata/default.meta', defaultMeta(ctx)),
+    conf('metadata/default.meta', defaultMeta(ctx, kind)),
     conf('default/props.conf', propsConf(ctx)),
-    conf('default/transforms.conf', transformsConf(ctx)),
+    conf('default/transforms.conf', transformsConf(ctx, kind)),
     conf('README.md', ctx.render('splunk/README.md.hbs', { ...viewContext(ctx, id), kind, o: ctx.o, ct: ctx.site.cybertrace, single: kind === 'single', forwarder: kind === 'forwarder', searchHead: kind === 'search-head' })),
   ];
   if (kind !== 'search-head') {
@@ -270,13 +330,16 @@ export function appFiles(ctx: AppContext, id: string, kind: AppKind): AppFile[] 
     const v = viewContext(ctx, id);
     files.push(
       conf('default/macros.conf', macrosConf(ctx)),
+      conf('default/collections.conf', collectionsConf(ctx)),
       conf('default/commands.conf', commandsConf(ctx)),
       conf('default/searchbnf.conf', searchbnfConf(ctx)),
       conf('default/savedsearches.conf', savedSearchesConf(ctx)),
       conf('default/data/ui/nav/default.xml', ctx.render('splunk/nav.xml.hbs', v)),
       conf('default/data/ui/views/kl_cybertrace_overview.xml', ctx.render('splunk/kl_cybertrace_overview.xml.hbs', v)),
       conf('default/data/ui/views/kl_cybertrace_lookup.xml', ctx.render('splunk/kl_cybertrace_lookup.xml.hbs', v)),
-      conf('bin/config.json', configJson(ctx)),
+      conf(`default/data/ui/views/${STATUS_VIEW}.xml`, ctx.render('splunk/kl_cybertrace_status.xml.hbs', v)),
+      conf(`default/data/ui/views/${SETTINGS_VIEW}.xml`, ctx.render('splunk/kl_cybertrace_settings.xml.hbs', v)),
+      conf('bin/config.json', configJson(ctx, id)),
       { path: `bin/${LOOKUP_SCRIPT}`, content: ctx.script, mode: 0o755 },
     );
   }

@@ -108,20 +108,15 @@ export function lookupRequest(indicator: Indicator): string {
   return `${f.lookupKey}=${indicator.value} `;
 }
 
-/** The documented test indicators (FACTS §1) the lookup script's `verification` mode sends. */
-export const VERIFICATION_INDICATORS: Array<Indicator & { feed: string }> = [
-  { type: 'url', value: 'http://fakess123.nu', feed: 'Malicious URL Data Feed' },
-  { type: 'url', value: 'http://fakess123bn.nu/', feed: 'Botnet CnC URL Data Feed' },
-  { type: 'url', value: 'test.phishing.example.com/psh/test?p=1&p=2', feed: 'Phishing URL Data Feed' },
-  { type: 'url', value: 'test.mav.example.com?bad_url=1', feed: 'Malicious URL Data Feed (test URL)' },
-  { type: 'ip', value: '192.0.2.0', feed: 'IP Reputation Data Feed' },
-  { type: 'md5', value: 'C912705B4BBB14EC7E78FA8B370532C9', feed: 'Malicious Hash Data Feed' },
-  { type: 'md5', value: 'A72C5B99F2706B00718279C9533A3648', feed: 'Hash Data Feed (test hash)' },
-  { type: 'sha1', value: '6AA0321FA9D82D652AB53882D7CF9E592B4439B8', feed: 'Hash Data Feed (test hash)' },
-];
+/**
+ * Text of the finished event CyberTrace sends after each lookup. The service's default text is not
+ * documented, so the bundle pins it in FinishedEventFormat and the lookup script waits for a line
+ * starting with this same text (bin/config.json).
+ */
+export const FINISHED_EVENT_TEXT = 'CyberTraceLookupFinished';
 
-/** Text of the finished event CyberTrace sends after each lookup (FinishedEventFormat default). */
-export const FINISHED_EVENT_MARKER = 'LookupFinished';
+/** The mode header the lookup script sends, directly followed by its first request line (as the vendor's script does). */
+export const MODE_HEADER = 'X-KF-SendFinishedEventX-KF-ReplyBack';
 
 /** This connector's event definitions in one place: its CyberTrace settings and its SIEM-side parser both come from these. */
 export const EVENTS: EventDefinitions = {
@@ -130,4 +125,5 @@ export const EVENTS: EventDefinitions = {
   recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
   actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
   regexps: REGEXPS,
+  finishedEventText: FINISHED_EVENT_TEXT,
 };

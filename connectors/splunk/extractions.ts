@@ -36,10 +36,14 @@ export const DETECTION_EXTRACTIONS = fieldExtractions(detectionEvent);
 export const ALERT_EXTRACTIONS = fieldExtractions(alertEvent);
 export const ALL_EXTRACTIONS = [...DETECTION_EXTRACTIONS, ...ALERT_EXTRACTIONS];
 
-/** Context pairs ` ctx_name="value"` (RecordFieldContextFormat): group 1 = name, group 2 = value. */
+/**
+ * Context pairs ` ctx_name="value"` (RecordFieldContextFormat): group 1 = the field name with its
+ * prefix, group 2 = value. The prefix is inside the group because search-time FORMAT cannot
+ * concatenate (transforms.conf.spec: `ctx_$1::$2` is not allowed), while `$1::$2` is.
+ */
 export const CONTEXT_TRANSFORM = 'kl_cybertrace_context';
-export const CONTEXT_REGEX = `\\s${CONTEXT_KEY_PREFIX}([A-Za-z0-9_.-]+)="([^"]*)"`;
-export const CONTEXT_FORMAT = `${CONTEXT_KEY_PREFIX}$1::$2`;
+export const CONTEXT_REGEX = `\\s(${CONTEXT_KEY_PREFIX}[A-Za-z0-9_.-]+)="([^"]*)"`;
+export const CONTEXT_FORMAT = '$1::$2';
 
 /** Applies the extractions the way Splunk does (first match of each REGEX, every match of the context REGEX). */
 export function applyExtractions(line: string): { fields: Record<string, string>; roles: Partial<Record<FieldRole, string>>; context: Array<[string, string]> } {
@@ -53,7 +57,7 @@ export function applyExtractions(line: string): { fields: Record<string, string>
     }
   }
   const context: Array<[string, string]> = [];
-  for (const m of line.matchAll(new RegExp(CONTEXT_REGEX, 'g'))) context.push([m[1], m[2]]);
+  for (const m of line.matchAll(new RegExp(CONTEXT_REGEX, 'g'))) context.push([m[1].slice(CONTEXT_KEY_PREFIX.length), m[2]]);
   return { fields, roles, context };
 }
 

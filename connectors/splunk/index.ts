@@ -11,7 +11,8 @@ import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybe
 import { createArchive } from '../../src/bundle/archive.js';
 import { packageRoot, templatesDir } from '../../src/core/paths.js';
 import { EVENTS, INPUT_FIELDS } from './contract.js';
-import { appFiles, LOOKUP_SCRIPT, type AppContext, type AppKind } from './app.js';
+import { appFiles, LOOKUP_SCRIPT, SETTINGS_COLLECTION, VENDOR_DOCS, type AppContext, type AppKind } from './app.js';
+import { FEED_CHECK_INDICATORS } from '../../src/verify/indicators.js';
 import { splunkOptionsSchema, type SplunkOptions } from './options.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
 import { splunkWire } from './wire.js';
@@ -53,7 +54,7 @@ export function splunkApps(site: Site): Array<{ id: string; kind: AppKind; what:
   const o = options(site);
   if (o.scheme === 'single') return [{ id: o.app_id, kind: 'single', what: 'the CyberTrace app for a single Splunk instance', role: 'splunk' }];
   return [
-    { id: o.forwarder_app_id, kind: 'forwarder', what: 'forwarder app: heavy forwarders that send events to CyberTrace and receive its events', role: FORWARDER_ROLE },
+    { id: o.forwarder_app_id, kind: 'forwarder', what: 'forwarder app: heavy or universal forwarders that send events to CyberTrace and receive its events', role: FORWARDER_ROLE },
     { id: o.app_id, kind: 'search-head', what: 'search-head app: extractions, dashboards, alert templates, lookup command', role: SEARCH_HEAD_ROLE },
   ];
 }
@@ -109,6 +110,10 @@ async function files(site: Site, render: Renderer): Promise<BundleFile[]> {
     appDir: `${o.splunk_home}/etc/apps/${o.app_id}`,
     configPath: feedServiceConfigPath(site),
     restartCommand: feedServiceRestartCommand(site),
+    finishedText: settings.output.finishedEventText,
+    docs: VENDOR_DOCS,
+    settingsCollection: SETTINGS_COLLECTION,
+    feedCount: FEED_CHECK_INDICATORS.length,
   };
   out.push(
     { path: 'INSTALL.md', content: render('splunk/INSTALL.md.hbs', installCtx), mode: 0o644 },

@@ -101,7 +101,11 @@ export function settingsToXmlFragment(s: CyberTraceSettings): string {
   else L.push(`${u}${u}${xmlComment('AlertFormat: not set by this connector (no service alerts); an existing one is kept')}`);
   L.push(`${u}${u}${el('RecordFieldContextFormat', o.recordFieldContextFormat)}`);
   L.push(`${u}${u}${el('ActionableFieldContextFormat', o.actionableFieldContextFormat)}`);
-  L.push(`${u}${u}<FinishedEventFormat enabled="${o.finishedEventEnabled}"/> ${xmlComment('only the enabled attribute is set; keep the element text')}`);
+  if (o.finishedEventText !== undefined) {
+    L.push(`${u}${u}<FinishedEventFormat enabled="${o.finishedEventEnabled}">${xmlContent(o.finishedEventText)}</FinishedEventFormat> ${xmlComment('the text is pinned: the lookup client waits for a line starting with it')}`);
+  } else {
+    L.push(`${u}${u}<FinishedEventFormat enabled="${o.finishedEventEnabled}"/> ${xmlComment('only the enabled attribute is set; keep the element text')}`);
+  }
   L.push(`${u}</OutputSettings>`);
   L.push(`${u}<Feeds>`);
   const renames = Object.entries(s.feedFieldRenames);
@@ -195,7 +199,8 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
   valueRow('OutputSettings > AlertFormat', 'AlertFormat', o.alertFormat, 'keep the existing one; without it the service sends no alerts');
   valueRow('OutputSettings > RecordFieldContextFormat', 'RecordFieldContextFormat', o.recordFieldContextFormat);
   valueRow('OutputSettings > ActionableFieldContextFormat', 'ActionableFieldContextFormat', o.actionableFieldContextFormat);
-  out.push(`| \`OutputSettings > FinishedEventFormat\`, attribute \`enabled\` | ${codeSpan(String(o.finishedEventEnabled), true)} | keep the element text |`);
+  out.push(`| \`OutputSettings > FinishedEventFormat\`, attribute \`enabled\` | ${codeSpan(String(o.finishedEventEnabled), true)} | ${o.finishedEventText === undefined ? 'keep the element text' : 'clients ask for finished events by mode header'} |`);
+  if (o.finishedEventText !== undefined) valueRow('OutputSettings > FinishedEventFormat', 'FinishedEventFormat', o.finishedEventText);
   out.push(`| \`Feeds\` | ${Object.keys(s.feedFieldRenames).length} field renames | see [Feed field renames](#feed-field-renames) |`);
   out.push('');
 

@@ -186,7 +186,7 @@ function detectIndentUnit(text: string, root: El): string {
 /** What the file should contain under one parent element. */
 type Want =
   | { kind: 'text'; name: string; value: string }
-  | { kind: 'enabled'; name: string; value: boolean }
+  | { kind: 'enabled'; name: string; value: boolean; text?: string }
   | { kind: 'source' }
   | { kind: 'section'; name: string; children: Want[] };
 
@@ -238,7 +238,12 @@ class Patcher {
           this.setText(el, w.value, childPath);
           break;
         case 'enabled':
+          if (w.text !== undefined && el.selfClosing) {
+            this.setEnabledAndText(el, w.value, w.text, childPath);
+            break;
+          }
           this.setAttr(el, 'enabled', String(w.value), childPath);
+          if (w.text !== undefined) this.setText(el, w.text, childPath);
           break;
         case 'source':
           this.setSource(el, childPath);
@@ -278,6 +283,16 @@ class Patcher {
       this.edits.push({ start: at, end: at, text: ` ${name}="${xmlAttr(value)}"` });
     }
     this.changes.push(`${path}: ${name} set to ${value}`);
+  }
+
+  /** A self-closing element that gets text: one edit for the attribute and the text (two would overlap). */
+  private setEnabledAndText(el: El, enabled: boolean, text: string, path: string): void {
+    let open = this.openTag(el);
+    const a = attr(el, 'enabled');
+    if (a) open = open.slice(0, a.start - el.start) + xmlAttr(String(enabled)) + open.slice(a.end - el.start);
+    else open = `<${el.name} enabled="${enabled}"${open.slice(1 + el.name.length)}`;
+    this.edits.push({ start: el.start, end: el.end, text: `${open}${xmlContent(text)}</${el.name}>` });
+    this.changes.push(`${path}: enabled set to ${enabled}, text replaced`);
   }
 
   private setSource(el: El, path: string): void {
@@ -347,7 +362,7 @@ class Patcher {
       case 'text':
         return `<${w.name}>${xmlContent(w.value)}</${w.name}>`;
       case 'enabled':
-        return `<${w.name} enabled="${w.value}">${DEFAULT_FINISHED_EVENT_TEXT}</${w.name}>`;
+        return `<${w.name} enabled="${w.value}">${xmlContent(w.text ?? DEFAULT_FINISHED_EVENT_TEXT)}</${w.name}>`;
       case 'source':
         return renderDefaultSource(this.s.input.regexps, indent, layout);
       case 'section': {
@@ -421,7 +436,7 @@ export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSetting
   output.push(
     { kind: 'text', name: 'RecordFieldContextFormat', value: o.recordFieldContextFormat },
     { kind: 'text', name: 'ActionableFieldContextFormat', value: o.actionableFieldContextFormat },
-    { kind: 'enabled', name: 'FinishedEventFormat', value: o.finishedEventEnabled },
+    { kind: 'enabled', name: 'FinishedEventFormat', value: o.finishedEventEnabled, ...(o.finishedEventText !== undefined ? { text: o.finishedEventText } : {}) },
   );
 
   p.reconcile(root, [

@@ -15,6 +15,8 @@ export interface EventDefinitions {
   regexps: RegExpDef[];
   eventDelimiter?: string;
   feedFieldRenames?: Record<string, string>;
+  /** FinishedEventFormat text a lookup client of this connector waits for (absent = the element's text is kept). */
+  finishedEventText?: string;
 }
 
 export const SUPPORTED_CYBERTRACE_VERSIONS = ['3.x', '4.x'];
@@ -32,6 +34,7 @@ export function cybertraceSettings(def: EventDefinitions, input: string, output:
       actionableFieldContextFormat: def.actionableFieldContextFormat,
       // Events forwarded by a SIEM must not each produce a finished event; clients that want one ask by mode header.
       finishedEventEnabled: false,
+      ...(def.finishedEventText !== undefined ? { finishedEventText: def.finishedEventText } : {}),
     },
     feedFieldRenames: def.feedFieldRenames ?? {},
   };

@@ -30,6 +30,8 @@ export interface CyberTraceSettings {
     recordFieldContextFormat: string;
     actionableFieldContextFormat: string;
     finishedEventEnabled: boolean;
+    /** Text of FinishedEventFormat, pinned for clients that wait for it; absent = keep the element's text. */
+    finishedEventText?: string;
   };
   /** Feed field renames applied to every <Field input_regexp_to_match="…">, e.g. RE_MD5 → RE_HASH. */
   feedFieldRenames: Record<string, string>;

@@ -34,6 +34,8 @@ export async function verifyConnector(connector: Connector, site: Site, opts: Ve
     host: opts.host ?? site.cybertrace.address,
     port: opts.port ?? site.cybertrace.input_port,
     timeoutMs: opts.timeoutMs,
+    // A connector whose settings pin the FinishedEventFormat text gets finished events with that text.
+    finishedMarker: connector.cybertrace(site).output.finishedEventText,
   });
   const rows: VerifyRow[] = [];
   try {

@@ -7,6 +7,9 @@
  * ReplyBack mode the detections go back on the same socket, followed by the finished event
  * when SendFinishedEvent was asked for.
  *
+ * Whether the service reads the mode header as a message of its own or as the prefix of the
+ * first event is not documented (FACTS §10), so both readings can be chosen (`headerMode`).
+ *
  * Misbehaving modes for client tests: 'refuse' (nothing listens on the port), 'hang' (accepts,
  * reads, never answers), 'garbage' (answers every event with bytes that are no event),
  * 'close' (closes the connection after the first event).
@@ -34,6 +37,13 @@ export interface CyberTraceServerOptions {
   /** Value of %Date% in rendered events. */
   date?: string;
   behaviour?: 'normal' | 'refuse' | 'hang' | 'garbage' | 'close';
+  /**
+   * How the mode header at the start of a connection is read. 'message' (default): the header is a
+   * message of its own; text after it on the same line is the first event, a line holding only the
+   * header is no event. 'prefix': the header is the prefix of the first event; the rest of that line
+   * is processed as an event even when empty (and answered, finished event included).
+   */
+  headerMode?: 'message' | 'prefix';
   /** OutputSettings > ConnectionString: without ReplyBack, detections go here over TCP (from `localAddress` if given). */
   output?: { host: string; port: number; localAddress?: string };
 }
@@ -62,7 +72,7 @@ function normalise(regexps: CyberTraceServerOptions['regexps']): Rx[] {
   return Object.entries(regexps).map(([name, pattern]) => ({ name, pattern, extract: 'all' as const, lookup: true }));
 }
 
-const HEADER = /^(X-KF-(ReplyBack|SendFinishedEvent|SaveStatistic))+$/;
+const HEADER = /^(?:X-KF-(?:ReplyBack|SendFinishedEvent|SaveStatistic))+/;
 
 export async function startCyberTraceServer(opts: CyberTraceServerOptions): Promise<CyberTraceServer> {
   const rxs = normalise(opts.regexps);
@@ -113,17 +123,19 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
       buffer += chunk;
       let nl: number;
       while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).replace(/\r/g, '');
+        let line = buffer.slice(0, nl).replace(/\r/g, '');
         buffer = buffer.slice(nl + 1);
-        if (first && HEADER.test(line.trim())) {
-          first = false;
-          state.headers.push(line.trim());
-          replyBack = line.includes('X-KF-ReplyBack');
-          sendFinished = line.includes('X-KF-SendFinishedEvent');
-          continue;
-        }
+        let emptyIsEvent = false;
+        const header = first ? HEADER.exec(line) : null;
         first = false;
-        if (line.trim() === '') continue;
+        if (header) {
+          state.headers.push(header[0]);
+          replyBack = header[0].includes('X-KF-ReplyBack');
+          sendFinished = header[0].includes('X-KF-SendFinishedEvent');
+          line = line.slice(header[0].length);
+          emptyIsEvent = (opts.headerMode ?? 'message') === 'prefix';
+        }
+        if (line.trim() === '' && !emptyIsEvent) continue;
         state.events.push(line);
         if (behaviour === 'hang') continue;
         if (behaviour === 'close') {

@@ -90,7 +90,7 @@ describe('Splunk bundle', () => {
     expect(parseConf(fileText(b, `${APP_ID}/default/macros.conf`)).stanzas.get('kl_cybertrace_events')!.get('definition')).toBe('index="cybertrace" sourcetype="kaspersky:cybertrace"');
     expect(b.settings.output.connectionString).toBe('hf1.example.org:10998');
     expect(b.settings.input.connectionString).toBe('10.1.2.3:10999');
-    expect(fileText(b, 'INSTALL.md')).toContain(`\`${fwd}.spl\` on the heavy forwarder(s)`);
+    expect(fileText(b, 'INSTALL.md')).toContain(`\`${fwd}.spl\` on the forwarder(s) that send events to CyberTrace, heavy or universal`);
   });
 
   it('one alert template per category of the site, plus the service alerts', async () => {

@@ -2,29 +2,18 @@
  * FACTS.md §3 packaging rules (the AppInspect checks that matter for installing) run on the
  * generated .spl archives after extracting them with tar(1), for both schemes.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { siteFromYaml } from '../helpers/bundles.js';
 import { parseConf } from '../../connectors/splunk/conf.js';
 import { createArchive } from '../../src/bundle/archive.js';
 import type { Bundle } from '../../src/bundle/build.js';
-import { splunkBundle } from './helpers/app.js';
+import { distributedBundle, splunkBundle } from './helpers/app.js';
 
 const single = (await splunkBundle());
-const distributed = (await splunkBundle(
-  siteFromYaml(`name: dist
-cybertrace:
-  address: 10.1.2.3
-siems:
-  splunk:
-    address: hf1.example.org
-    scheme: distributed
-    index: cybertrace
-`),
-));
+const distributed = await distributedBundle();
 
 function spl(b: Bundle, id: string): Buffer {
   const f = b.files.find((x) => x.path === `${id}.spl`);
@@ -32,8 +21,19 @@ function spl(b: Bundle, id: string): Buffer {
   return f.content;
 }
 
+/** Temporary folders of this file, removed at the end. */
+const temps: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
 function extract(archive: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ctc-spl-'));
+  const dir = tempDir('ctc-spl-');
   const file = join(dir, 'app.spl');
   writeFileSync(file, archive);
   execFileSync('tar', ['-xzf', file, '-C', dir, '--no-same-owner']);
@@ -111,6 +111,21 @@ describe('Splunk app packages (.spl)', () => {
     expect(packagingProblems(extract(spl(distributed, id)), id)).toEqual([]);
   });
 
+  it.each([
+    ['single', single],
+    ['distributed search head', distributed],
+  ] as const)('%s: the checks cover the KV-store collection and the settings and status dashboards', (_what, b) => {
+    const id = 'Kaspersky_CyberTrace_App_for_Splunk';
+    const root = extract(spl(b, id));
+    const paths = walk(join(root, id)).map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['default/collections.conf', 'default/data/ui/views/kl_cybertrace_settings.xml', 'default/data/ui/views/kl_cybertrace_status.xml']));
+    execFileSync('sh', ['-c', 'printf "[kl_cybertrace_settings]\\nfield.KTCHost = string\\nfield.KTCHost = number\\n" > default/collections.conf && printf "<form>" > default/data/ui/views/kl_cybertrace_settings.xml'], { cwd: join(root, id) });
+    expect(packagingProblems(root, id)).toEqual([
+      'default/collections.conf: line 3: key "field.KTCHost" appears twice in [kl_cybertrace_settings]',
+      expect.stringMatching(/^default\/data\/ui\/views\/kl_cybertrace_settings\.xml: not well-formed XML/),
+    ]);
+  });
+
   it('the checks catch what they look for', () => {
     const root = extract(spl(single, 'Kaspersky_CyberTrace_App_for_Splunk'));
     const app = join(root, 'Kaspersky_CyberTrace_App_for_Splunk');
@@ -144,7 +159,7 @@ describe('Splunk app packages (.spl)', () => {
     const id = 'Kaspersky_CyberTrace_App_for_Splunk';
     const appFiles = single.files.filter((f) => f.path.startsWith(`${id}/`)).map((f) => ({ ...f, path: f.path.slice(id.length + 1) }));
     const listing = (buf: Buffer) => {
-      const dir = mkdtempSync(join(tmpdir(), 'ctc-list-'));
+      const dir = tempDir('ctc-list-');
       writeFileSync(join(dir, 'a.tgz'), buf);
       return execFileSync('tar', ['-tvzf', join(dir, 'a.tgz'), '--utc', '--numeric-owner'], { encoding: 'utf8' })
         .trim()

@@ -29,6 +29,8 @@ async function serverFor(c: Connector, eventFormatOf: Connector = c, behaviour: 
     eventFormat: out.output.eventFormat,
     recordFieldContextFormat: out.output.recordFieldContextFormat,
     actionableFieldContextFormat: out.output.actionableFieldContextFormat,
+    // Like a service configured with the bundle: a pinned FinishedEventFormat text is what it sends.
+    ...(settings.output.finishedEventText !== undefined ? { finishedEvent: () => settings.output.finishedEventText! } : {}),
     behaviour,
   });
 }

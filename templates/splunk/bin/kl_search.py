@@ -9,12 +9,17 @@ needs no splunklib). From a shell it runs without Splunk:
     python3 kl_search.py verification
 
 TYPE is url, ip, md5, sha1 or sha256; one VALUE may hold several values separated by "|".
-Each indicator is sent on one TCP connection to the CyberTrace service as a line of the
-request pattern in config.json (the pattern the service's regexps of this bundle read), after
-the mode header X-KF-SendFinishedEventX-KF-ReplyBack; the service answers with its detection
-events for that line and then the finished event. One line is printed per indicator.
-Exit status: 0 = every lookup ran (found or not), 1 = an error or a failed verification,
-2 = bad arguments.
+All indicators go over one TCP connection to the CyberTrace service, each as a line of the
+request pattern in config.json (the pattern the service's regexps of this bundle read). The
+mode header X-KF-SendFinishedEventX-KF-ReplyBack is sent as the vendor's script sends it: no
+line feed, directly followed by the first request line, so the lookup is right whether the
+service reads the header as a message of its own or as the prefix of the first event. The
+service answers each line with its detection events, then with the finished event, whose text
+the bundle pins in FinishedEventFormat (config.json "finished_marker").
+In Splunk the CyberTrace address comes from the KV-store collection an admin sets on the
+"CyberTrace settings" dashboard (config.json is the default); users cannot pick another one.
+One line is printed per indicator. Exit status: 0 = every lookup ran (found or not),
+1 = an error or a failed verification, 2 = bad arguments.
 """
 import csv
 import io
@@ -22,13 +27,16 @@ import json
 import os
 import re
 import socket
+import ssl
 import sys
 import time
+import urllib.parse
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TYPES = ("url", "ip", "md5", "sha1", "sha256")
-MODE_HEADER = b"X-KF-SendFinishedEventX-KF-ReplyBack"
 MAX_LINE = 1024 * 1024
+MAX_TIMEOUT = 300
 
 
 class UsageError(Exception):
@@ -48,7 +56,7 @@ def load_config(path=None):
         raise UsageError("cannot read %s: %s" % (path, e.strerror or e))
     except ValueError as e:
         raise UsageError("%s is not valid JSON: %s" % (path, e))
-    for key in ("service_addr", "service_port", "pattern", "finished_marker", "reply_fields", "reply_context"):
+    for key in ("service_addr", "service_port", "mode_header", "pattern", "finished_marker", "reply_fields", "reply_context"):
         if key not in cfg:
             raise UsageError("%s: missing key %r" % (path, key))
     return cfg
@@ -68,8 +76,8 @@ def request_line(pattern, itype, value):
     return parts[0].replace(token, value) + " "
 
 
-def parse_terms(terms):
-    """'type=value|value', 'verification', host=, port=, timeout= -> (indicators, options)."""
+def parse_terms(terms, allow_target):
+    """'type=value|value', 'verification', timeout= (and host=, port= from a shell) -> (indicators, options, verification)."""
     indicators = []
     options = {}
     verification = False
@@ -85,6 +93,8 @@ def parse_terms(terms):
         key, value = term.split("=", 1)
         key = key.strip().lower()
         value = value.strip().strip('"').strip("'")
+        if key in ("host", "port") and not allow_target:
+            raise UsageError("%s= is not a search option: an admin sets the CyberTrace address on the CyberTrace settings dashboard" % key)
         if key in ("host", "port", "timeout"):
             options[key] = value
             continue
@@ -99,28 +109,70 @@ def parse_terms(terms):
     return indicators, options, verification
 
 
-def service_target(cfg, options):
-    host = options.get("host") or cfg["service_addr"]
+def service_target(cfg, options, stored=None):
+    """Address and timeout: shell options, else the admin's stored setting, else config.json."""
+    stored = stored or {}
+    host = options.get("host") or stored.get("host") or cfg["service_addr"]
     try:
-        port = int(options.get("port") or cfg["service_port"])
+        port = int(options.get("port") or stored.get("port") or cfg["service_port"])
         timeout = float(options.get("timeout") or cfg.get("timeout_sec", 10))
     except ValueError:
         raise UsageError("port and timeout must be numbers")
     if not 0 < port < 65536:
         raise UsageError("port must be 1-65535, got %d" % port)
-    if timeout <= 0:
-        raise UsageError("timeout must be positive")
+    if not 0 < timeout <= MAX_TIMEOUT:
+        raise UsageError("timeout must be more than 0 and at most %d seconds" % MAX_TIMEOUT)
+    if not re.match(r"^[A-Za-z0-9._:-]+$", host):
+        raise UsageError("CyberTrace address %r is not a host name or IP address" % host)
     return host, port, timeout
+
+
+class SettingsError(Exception):
+    """The admin's stored CyberTrace address could not be read."""
+
+
+def stored_settings(cfg, searchinfo):
+    """The CyberTrace address an admin stored in the app's KV-store collection, or None when none is stored.
+
+    Read through splunkd's REST API with the search's own session, as the user who runs the search
+    (the collection is readable by everyone and writable by admins only, metadata/default.meta).
+    """
+    uri = (searchinfo.get("splunkd_uri") or "").rstrip("/")
+    key = searchinfo.get("session_key")
+    kv = cfg.get("settings")
+    if not uri or not key or not kv:
+        return None
+    url = "%s/servicesNS/nobody/%s/storage/collections/data/%s?output_mode=json" % (
+        uri, urllib.parse.quote(kv["app"], safe=""), urllib.parse.quote(kv["collection"], safe=""))
+    request = urllib.request.Request(url, headers={"Authorization": "Splunk " + key})
+    context = None
+    if url.startswith("https://") and urllib.parse.urlparse(url).hostname in ("127.0.0.1", "localhost", "::1"):
+        # The local splunkd serves its own self-signed certificate by default.
+        context = ssl._create_unverified_context()
+    try:
+        with urllib.request.urlopen(request, timeout=10, context=context) as reply:
+            records = json.loads(reply.read().decode("utf-8"))
+    except Exception as e:  # HTTP, TLS, network and JSON errors alike: say which, never the session key
+        raise SettingsError("cannot read the CyberTrace settings (KV-store collection %s): %s" % (kv["collection"], getattr(e, "reason", None) or e))
+    for record in records if isinstance(records, list) else []:
+        host = str(record.get(kv["host_field"]) or "").strip()
+        port = str(record.get(kv["port_field"]) or "").strip()
+        if host or port:
+            # KV store numbers come back as floats ("9999.0").
+            return {"host": host, "port": port[:-2] if port.endswith(".0") else port}
+    return None
 
 
 class Connection(object):
     """One TCP connection in ReplyBack mode: send a line, read replies up to the finished event."""
 
-    def __init__(self, host, port, timeout, finished_marker):
+    def __init__(self, host, port, timeout, mode_header, finished_marker):
         self.where = "%s:%d" % (host, port)
         self.timeout = timeout
         self.marker = finished_marker
         self.buffer = b""
+        # No line feed after the header: it goes out together with the first request line.
+        self.header = mode_header.encode("ascii")
         try:
             self.sock = socket.create_connection((host, port), timeout=timeout)
         except socket.timeout:
@@ -129,7 +181,6 @@ class Connection(object):
             raise ServiceError("CyberTrace at %s refused the connection (is the service running and listening on that port?)" % self.where)
         except OSError as e:
             raise ServiceError("cannot connect to CyberTrace at %s: %s" % (self.where, e.strerror or e))
-        self.send(MODE_HEADER + b"\n")
 
     def send(self, data):
         try:
@@ -143,12 +194,12 @@ class Connection(object):
                 raise ServiceError("unreadable reply from CyberTrace at %s: a line longer than %d bytes" % (self.where, MAX_LINE))
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ServiceError("no finished event from CyberTrace at %s within %gs (timed out)" % (self.where, self.timeout))
+                raise ServiceError("no finished event from CyberTrace at %s within %gs (timed out; is FinishedEventFormat set as in the bundle?)" % (self.where, self.timeout))
             self.sock.settimeout(left)
             try:
                 chunk = self.sock.recv(65536)
             except socket.timeout:
-                raise ServiceError("no finished event from CyberTrace at %s within %gs (timed out)" % (self.where, self.timeout))
+                raise ServiceError("no finished event from CyberTrace at %s within %gs (timed out; is FinishedEventFormat set as in the bundle?)" % (self.where, self.timeout))
             except OSError as e:
                 raise ServiceError("reading from CyberTrace at %s failed: %s" % (self.where, e.strerror or e))
             if not chunk:
@@ -162,7 +213,8 @@ class Connection(object):
 
     def lookup(self, line):
         """Detection lines the service sent for one request line."""
-        self.send(line.encode("utf-8") + b"\n")
+        self.send(self.header + line.encode("utf-8") + b"\n")
+        self.header = b""
         deadline = time.monotonic() + self.timeout
         replies = []
         while True:
@@ -209,7 +261,7 @@ def run_lookups(indicators, cfg, host, port, timeout):
     results = []
     conn = None
     try:
-        conn = Connection(host, port, timeout, cfg["finished_marker"])
+        conn = Connection(host, port, timeout, cfg["mode_header"], cfg["finished_marker"])
         for itype, value, line in lines:
             try:
                 replies = conn.lookup(line)
@@ -263,12 +315,12 @@ def result_lines(results, cfg, verification):
     return lines
 
 
-def lookup_terms(terms, cfg):
+def lookup_terms(terms, cfg, allow_target, stored=None):
     """Shared by the CLI and Splunk: terms -> (results, verification)."""
-    indicators, options, verification = parse_terms(terms)
+    indicators, options, verification = parse_terms(terms, allow_target)
     if verification:
         indicators = verification_indicators(cfg) + indicators
-    host, port, timeout = service_target(cfg, options)
+    host, port, timeout = service_target(cfg, options, stored)
     return run_lookups(indicators, cfg, host, port, timeout), verification
 
 
@@ -300,7 +352,7 @@ def cli(argv):
             terms.append(a)
     try:
         cfg = load_config(cfg_path)
-        results, verification = lookup_terms(terms + overrides, cfg)
+        results, verification = lookup_terms(terms + overrides, cfg, allow_target=True)
     except UsageError as e:
         sys.stderr.write("kl_search: %s\n" % e)
         return 2
@@ -332,6 +384,16 @@ def write_chunk(stream, meta, body=""):
     stream.flush()
 
 
+def add_field(row, name, value):
+    """Sets a field; a name seen again in the same event becomes a multivalue field."""
+    if name in row:
+        if not isinstance(row[name], list):
+            row[name] = [row[name]]
+        row[name].append(value)
+    else:
+        row[name] = value
+
+
 def result_rows(results, cfg, verification, now):
     rows = []
     for r in results:
@@ -350,50 +412,103 @@ def result_rows(results, cfg, verification, now):
                 if k != "context":
                     row[k] = v
             for k, v in d["context"]:
-                row["ctx_" + k] = v
+                add_field(row, k, v)
             rows.append(row)
     return rows
 
 
 def rows_csv(rows):
+    """Protocol v2 results: CSV; a multivalue field holds its values one per line, and its
+    __mv_<field> column the encoded list ($value$;$value$, with $ doubled inside values)."""
     columns = []
+    out_rows = []
     for row in rows:
-        for k in row:
+        flat = {}
+        for k, v in row.items():
+            if isinstance(v, list):
+                flat[k] = "\n".join(v)
+                flat["__mv_" + k] = ";".join("$%s$" % x.replace("$", "$$") for x in v)
+            else:
+                flat[k] = v
+        for k in flat:
             if k not in columns:
                 columns.append(k)
+        out_rows.append(flat)
+    # Every multivalue field gets its __mv_ column, empty in rows where it has one value.
+    for k in list(columns):
+        if not k.startswith("__mv_") and "__mv_" + k not in columns and any("__mv_" + k in r for r in out_rows):
+            columns.append("__mv_" + k)
     out = io.StringIO()
     w = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     w.writeheader()
-    for row in rows:
+    for row in out_rows:
         w.writerow(row)
     return out.getvalue()
 
 
+def error_messages(results):
+    """Failed lookups as inspector messages: an ERROR is what makes Splunk show a banner."""
+    return [["ERROR", "klsearch: %s" % r["error"]] for r in results if r["status"] == "error"]
+
+
 def splunk(stdin, stdout):
+    """Search command protocol v2 for a generating command: getinfo, then execute requests until
+    a reply says finished. Each reply carries at most maxresultrows rows."""
     meta, _ = read_chunk(stdin)
     if meta is None:
         return 0
-    args = (meta.get("searchinfo") or {}).get("args") or []
-    # A generating command: Splunk asks for its results with "execute" chunks.
-    write_chunk(stdout, {"type": "events", "generating": True})
-    messages = []
+    searchinfo = meta.get("searchinfo") or {}
+    args = searchinfo.get("args") or []
     try:
-        cfg = load_config()
-        results, verification = lookup_terms(args, cfg)
-        rows = result_rows(results, cfg, verification, time.time())
-    except UsageError as e:
-        messages.append(["ERROR", "klsearch: %s" % e])
-        rows = [{"_time": "%.3f" % time.time(), "_raw": "Error: klsearch: %s" % e, "LookupStatus": "error"}]
+        max_rows = max(1, int(searchinfo.get("maxresultrows") or 50000))
+    except (TypeError, ValueError):
+        max_rows = 50000
+    write_chunk(stdout, {"type": "events", "generating": True})
+    rows = None
+    messages = []
     while True:
         meta, _ = read_chunk(stdin)
         if meta is None:
             return 0
-        if meta.get("action") == "execute":
-            reply = {"finished": True}
-            if messages:
-                reply["inspector"] = {"messages": messages}
-            write_chunk(stdout, reply, rows_csv(rows))
+        if meta.get("action") != "execute":
+            continue
+        try:
+            if rows is None:
+                rows, messages = search_rows(args, searchinfo)
+        except Exception as e:  # a bug must still end the search with a valid reply Splunk can show
+            rows = []
+            messages = [["ERROR", "klsearch: internal error: %s: %s" % (type(e).__name__, e)]]
+        batch, rows = rows[:max_rows], rows[max_rows:]
+        reply = {"finished": not rows}
+        if messages:
+            reply["inspector"] = {"messages": messages}
+            messages = []
+        write_chunk(stdout, reply, rows_csv(batch) if batch else "")
+        if not rows:
             return 0
+
+
+def search_rows(args, searchinfo):
+    """Rows and inspector messages of one search."""
+    now = time.time()
+    messages = []
+    try:
+        cfg = load_config()
+        try:
+            stored = stored_settings(cfg, searchinfo)
+        except SettingsError as e:
+            messages.append(["WARN", "klsearch: %s; using the address in config.json" % e])
+            stored = None
+        results, verification = lookup_terms(args, cfg, allow_target=False, stored=stored)
+    except UsageError as e:
+        messages.append(["ERROR", "klsearch: %s" % e])
+        return [{"_time": "%.3f" % now, "_raw": "Error: klsearch: %s" % e, "LookupStatus": "error"}], messages
+    messages.extend(error_messages(results))
+    if verification and not failed(results, False):
+        missed = [r for r in results if not r["detections"]]
+        if missed:
+            messages.append(["WARN", "klsearch verification: %d of %d feeds did not detect their test indicator" % (len(missed), len(results))])
+    return result_rows(results, cfg, verification, now), messages
 
 
 def main(argv):

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Bundle } from '../../../src/bundle/build.js';
-import { bundleFor, exampleSite } from '../../helpers/bundles.js';
+import { bundleFor, exampleSite, siteFromYaml } from '../../helpers/bundles.js';
 import type { Site } from '../../../src/config/site.js';
 import { startCyberTraceServer, type CyberTraceServerOptions } from '../../helpers/cybertrace-server.js';
 
@@ -41,18 +41,36 @@ export function run(cmd: string, args: string[], input?: Buffer | string): Promi
   });
 }
 
-/** A test CyberTrace server configured exactly like this bundle's CyberTrace side. */
+/** A test CyberTrace server configured exactly like this bundle's CyberTrace side (its pinned FinishedEventFormat text included). */
 export function serverFor(b: Bundle, feed: CyberTraceServerOptions['feed'], extra: Partial<CyberTraceServerOptions> = {}) {
+  const finishedText = b.settings.output.finishedEventText;
+  if (finishedText === undefined) throw new Error('the Splunk bundle must pin the FinishedEventFormat text');
   return startCyberTraceServer({
     regexps: b.settings.input.regexps,
     feed,
     eventFormat: b.settings.output.eventFormat,
     recordFieldContextFormat: b.settings.output.recordFieldContextFormat,
     actionableFieldContextFormat: b.settings.output.actionableFieldContextFormat,
+    finishedEvent: () => finishedText,
     ...extra,
   });
 }
 
 export async function splunkBundle(site: Site = exampleSite()): Promise<Bundle> {
   return (await bundleFor('splunk', site));
+}
+
+/** The distributed scheme: CyberTrace on another host, a heavy forwarder receiving its events. */
+export function distributedBundle(): Promise<Bundle> {
+  return splunkBundle(
+    siteFromYaml(`name: dist
+cybertrace:
+  address: 10.1.2.3
+siems:
+  splunk:
+    address: hf1.example.org
+    scheme: distributed
+    index: cybertrace
+`),
+  );
 }
