@@ -21,7 +21,7 @@ export const PLUGIN_DIR = '/etc/ossim/agent/plugins';
 /** The name the sensor UI and `detectors=` give the plugin: its file name without `.cfg`. */
 export const SENSOR_PLUGIN_NAME = PLUGIN_FILE.replace(/\.cfg$/, '');
 export const PLUGIN_ENCODING = 'utf-8';
-export const AGENT_CONFIG_MARKER = 'ctconnect kaspersky-cybertrace agent plugin entry';
+const AGENT_CONFIG_MARKER = 'ctconnect kaspersky-cybertrace agent plugin entry';
 
 /** No anchor: a new block goes at the end of config.cfg, after whatever [plugins] holds. */
 export const AGENT_CONFIG_MERGE: MergeSpec = { kind: 'marked-block', marker: AGENT_CONFIG_MARKER, commentPrefix: '#' };

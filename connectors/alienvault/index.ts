@@ -15,7 +15,7 @@ import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
 import { EVENT_NAME_PREFIX, eventNameProblem, GENERIC_DETECTION_SID, PLUGIN_ID, translationProblems } from './translations.js';
 import { alienvaultWire } from './wire.js';
 import { productTypeName, productTypeProblem } from './product-types.js';
-import { AGENT_CONFIG, AGENT_CONFIG_MARKER, AGENT_CONFIG_MERGE, agentPluginsBlock, PLUGIN_DIR, PLUGIN_ENCODING, PLUGIN_ENTRY, SENSOR_PLUGIN_NAME } from './agent-config.js';
+import { AGENT_CONFIG, AGENT_CONFIG_MERGE, agentPluginsBlock, PLUGIN_DIR, PLUGIN_ENCODING, PLUGIN_ENTRY, SENSOR_PLUGIN_NAME } from './agent-config.js';
 
 export { PLUGIN_DIR };
 
@@ -97,7 +97,6 @@ function installContext(site: Site, settings: CyberTraceSettings) {
     regexps: REGEXPS,
     seedTaxonomy: o.category_id === 15 && o.subcategory_id === 71,
     agentConfig: AGENT_CONFIG,
-    agentConfigMarker: AGENT_CONFIG_MARKER,
     sensorPluginName: SENSOR_PLUGIN_NAME,
     pluginEntry: PLUGIN_ENTRY,
     pluginEncoding: PLUGIN_ENCODING,
