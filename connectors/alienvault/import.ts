@@ -10,7 +10,7 @@
  * comments) and every INSERT/REPLACE into plugin_sid with a column list is read.
  */
 import { KASPERSKY_CATEGORIES } from '../../src/cybertrace/categories.js';
-import { EVENT_NAME_PREFIX, GENERIC_DETECTION_SID, PLUGIN_ID, SERVICE_EVENT_SID, sidRangeProblem } from './translations.js';
+import { DEFAULT_TRANSLATION_KEY, DEFAULT_TRANSLATION_WHY, EVENT_NAME_PREFIX, GENERIC_DETECTION_SID, PLUGIN_ID, SERVICE_EVENT_SID, sidRangeProblem } from './translations.js';
 
 export interface CfgTranslation {
   /** The key as written in the file. */
@@ -302,6 +302,11 @@ export function readInstallation(cfgText: string, cfgName: string, sqlText: stri
     }
   }
 
+  if (section.found && !section.entries.some((e) => e.key.toLowerCase() === DEFAULT_TRANSLATION_KEY.toLowerCase())) {
+    conflicts.push(
+      `${cfgName}: [translation] has no ${DEFAULT_TRANSLATION_KEY} line; ${DEFAULT_TRANSLATION_WHY}. Add the line ${DEFAULT_TRANSLATION_KEY}=${GENERIC_DETECTION_SID} (the generic detection event) to [translation] of ${cfgName} and import again; the plugin ctconnect generates always has it`,
+    );
+  }
   const categories: ImportedCategory[] = [];
   const bySid = new Map<number, string>();
   for (const e of section.entries) {

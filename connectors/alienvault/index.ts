@@ -12,12 +12,15 @@ import { pluginCfg, pluginRules, PLUGIN_FILE } from './plugin-cfg.js';
 import { pluginSidRows, pluginSql } from './sql.js';
 import { cybertraceSourceIp, forwardBlock, forwardedAddresses, FORWARD_MARKER, inboundBlock, INBOUND_MARKER, MARKER_FAMILY, RSYSLOG_AFTER, RSYSLOG_BEFORE, RSYSLOG_CONF } from './rsyslog.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
-import { EVENT_NAME_PREFIX, eventNameProblem, PLUGIN_ID, translationProblems } from './translations.js';
+import { EVENT_NAME_PREFIX, eventNameProblem, GENERIC_DETECTION_SID, PLUGIN_ID, translationProblems } from './translations.js';
 import { alienvaultWire } from './wire.js';
+import { productTypeName, productTypeProblem } from './product-types.js';
+import { AGENT_CONFIG, AGENT_CONFIG_MERGE, agentPluginsBlock, PLUGIN_DIR, PLUGIN_ENCODING, PLUGIN_ENTRY, SENSOR_PLUGIN_NAME } from './agent-config.js';
+
+export { PLUGIN_DIR };
 
 const options = (site: Site): AlienVaultOptions => site.siems.alienvault as unknown as AlienVaultOptions;
 
-export const PLUGIN_DIR = '/etc/ossim/agent/plugins';
 export const SQL_DIR = '/usr/share/doc/ossim-mysql/contrib/plugins';
 export const SQL_FILE = 'kaspersky_cyberTrace.sql';
 export const LOGROTATE_PATH = '/etc/logrotate.d/kaspersky_cybertrace';
@@ -36,6 +39,7 @@ export const BUNDLE_PATH = {
   inbound: 'alienvault/rsyslog-inbound.conf',
   logrotate: 'alienvault/logrotate-kaspersky_cybertrace',
   samples: 'alienvault/sample-events.log',
+  agentConfig: 'alienvault/agent-config-plugins.cfg',
 } as const;
 
 function cybertrace(site: Site): CyberTraceSettings {
@@ -92,6 +96,12 @@ function installContext(site: Site, settings: CyberTraceSettings) {
     ruleSections: rules.map((r) => r.section),
     regexps: REGEXPS,
     seedTaxonomy: o.category_id === 15 && o.subcategory_id === 71,
+    agentConfig: AGENT_CONFIG,
+    sensorPluginName: SENSOR_PLUGIN_NAME,
+    pluginEntry: PLUGIN_ENTRY,
+    pluginEncoding: PLUGIN_ENCODING,
+    productType: { id: o.product_type, name: productTypeName(o.product_type) },
+    genericSid: GENERIC_DETECTION_SID,
   };
 }
 
@@ -122,6 +132,13 @@ function files(site: Site, render: Renderer): BundleFile[] {
     },
     { path: BUNDLE_PATH.forward, content: forwardBlock(site), mode: 0o644, install: rsyslogInstall(FORWARD_MARKER) },
     { path: BUNDLE_PATH.inbound, content: inboundBlock(site), mode: 0o644, install: rsyslogInstall(INBOUND_MARKER) },
+    {
+      path: BUNDLE_PATH.agentConfig,
+      content: agentPluginsBlock(),
+      mode: 0o644,
+      // At the end of config.cfg, so it wins over an entry the sensor UI wrote (agent-config.ts).
+      install: { role: 'alienvault', path: AGENT_CONFIG, mode: 0o644, merge: AGENT_CONFIG_MERGE, notify: [STEP.agentRestart] },
+    },
     {
       path: BUNDLE_PATH.logrotate,
       content: logrotateFile(site, render),
@@ -166,6 +183,10 @@ function check(raw: Record<string, unknown>, site: Site): Array<{ path: Array<st
     const problem = eventNameProblem(t.name);
     if (problem) problems.push({ path: ['translations', i, 'name'], message: `event name ${problem}` });
   });
+  if (o.product_type !== undefined) {
+    const problem = productTypeProblem(o.product_type);
+    if (problem) problems.push({ path: ['product_type'], message: problem });
+  }
   const src = o.cybertrace_source_ip ?? (/^\d{1,3}(\.\d{1,3}){3}$/.test(site.cybertrace.address) ? site.cybertrace.address : undefined);
   if (!src) {
     problems.push({ path: ['cybertrace_source_ip'], message: `cybertrace.address is a host name (${site.cybertrace.address}); set the IPv4 address CyberTrace's events arrive from, for the inbound rsyslog rule` });

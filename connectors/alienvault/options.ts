@@ -1,6 +1,7 @@
 /** Site-file options of the AlienVault USM / OSSIM connector (`siems.alienvault`). */
 import { absolutePath, categoryName, hostAddress, ipv4Address, portNumber } from '../../src/config/schema.js';
 import { retiredSidsSchema, type TranslationOption } from './translations.js';
+import { DEFAULT_PRODUCT_TYPE } from './product-types.js';
 
 export interface AlienVaultDevice {
   /** Address the device's syslog arrives from ($fromhost-ip). */
@@ -32,7 +33,7 @@ export interface AlienVaultOptions {
   /** Priority / reliability of the service-event row; default: priority / reliability. */
   service_priority?: number;
   service_reliability?: number;
-  /** plugin.product_type. */
+  /** plugin.product_type: an id of OSSIM's product_type table (product-types.ts); default 21, "Other Devices". */
   product_type: number;
   translations: TranslationOption[];
   /** SIDs of removed categories, never handed out again by `ctconnect categories add`. */
@@ -91,7 +92,7 @@ export const alienvaultOptionsSchema = {
     reliability: { type: 'integer', minimum: 0, maximum: 10, default: 8 },
     service_priority: { type: 'integer', minimum: 0, maximum: 5 },
     service_reliability: { type: 'integer', minimum: 0, maximum: 10 },
-    product_type: { type: 'integer', minimum: 0, maximum: 2147483647, default: 0 },
+    product_type: { type: 'integer', minimum: 0, maximum: 2147483647, default: DEFAULT_PRODUCT_TYPE, description: "an id of OSSIM's product_type table, e.g. 21 (Other Devices)" },
     translations: {
       type: 'array',
       default: [],

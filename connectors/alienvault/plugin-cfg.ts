@@ -11,7 +11,7 @@ import type { EventContract, FieldRole } from '../../src/cybertrace/event-contra
 import { EscapeError, iniKey, iniValue } from '../../src/render/escape.js';
 import { alertEvent, ALERT_USERDATA, detectionEvent, DETECTION_USERDATA } from './contract.js';
 import type { AlienVaultOptions } from './options.js';
-import { GENERIC_DETECTION_SID, PLUGIN_ID, SERVICE_EVENT_SID, sidTable } from './translations.js';
+import { DEFAULT_TRANSLATION_KEY, DEFAULT_TRANSLATION_WHY, PLUGIN_ID, SERVICE_EVENT_SID, sidTable, tableSids, type SidTable } from './translations.js';
 
 export const PLUGIN_FILE = 'kaspersky_cyberTrace.cfg';
 
@@ -30,10 +30,14 @@ export interface PluginRule {
 
 /**
  * The line rsyslog writes to the log file starts with `Mmm dd hh:mm:ss host ` (the inbound rule
- * pins RSYSLOG_TraditionalFileFormat); the event follows. rsyslog writes a CR that CyberTrace
- * sends as `#015` (seed 001's raw log); it is kept out of the last field.
+ * pins RSYSLOG_TraditionalFileFormat). What follows depends on what CyberTrace sent, so both are
+ * optional before the event: a syslog tag (`kl_feed_service:`, `kl_feed_service[42]:`, or an
+ * RFC 5424 app name, which rsyslog writes without a colon), and a `<PRI>` that rsyslog could not
+ * parse and kept (`<134><134>…`, ` <134>…`). Neither can hold `=`, so neither eats the event's
+ * first key. rsyslog writes a CR that CyberTrace sends as `#015` (seed 001's raw log); it is
+ * kept out of the last field.
  */
-const LINE_HEAD = '^(?P<date>\\SYSLOG_DATE)\\s+\\S+\\s+';
+const LINE_HEAD = '^(?P<date>\\SYSLOG_DATE)\\s+\\S+\\s+(?:[^\\s=]+\\s+)?(?:<\\d+>)?';
 const LINE_TAIL = '(?:#015)?$';
 
 /** The regexp reading one event of `contract`; `patterns` overrides the value pattern per role. */
@@ -94,7 +98,7 @@ export function pluginRules(): PluginRule[] {
 export function translationLines(site: Site): Array<[string, number]> {
   const table = sidTable(site);
   const seen = new Map<string, string>();
-  const lines: Array<[string, number]> = [['_DEFAULT_', GENERIC_DETECTION_SID]];
+  const lines: Array<[string, number]> = [[DEFAULT_TRANSLATION_KEY, table.generic.sid]];
   for (const r of table.categories) {
     try {
       iniKey(r.category);
@@ -108,11 +112,28 @@ export function translationLines(site: Site): Array<[string, number]> {
     const key = r.category.toLowerCase();
     const other = seen.get(key);
     if (other !== undefined) throw new UserError(`${site.source}: categories "${other}" and "${r.category}" differ only in case; the agent reads them as one [translation] key`);
-    if (key === '_default_') throw new UserError(`${site.source}: a category cannot be named _DEFAULT_`);
+    if (key === DEFAULT_TRANSLATION_KEY.toLowerCase()) {
+      throw new UserError(`${site.source}: a category cannot be named ${DEFAULT_TRANSLATION_KEY}: it would replace the fallback of the [translation] section, and ${DEFAULT_TRANSLATION_WHY}`);
+    }
     seen.set(key, r.category);
     lines.push([r.category, r.sid]);
   }
+  const problem = missingDefaultProblem(lines, table);
+  if (problem) throw new UserError(`${site.source}: ${problem}`);
   return lines;
+}
+
+/**
+ * Why a [translation] section cannot be used, or undefined: it must map _DEFAULT_ (once) to a
+ * SID the plugin_sid rows name. Checked on every table the generator or an edit produces.
+ */
+export function missingDefaultProblem(lines: ReadonlyArray<readonly [string, number]>, table: SidTable): string | undefined {
+  const defaults = lines.filter(([k]) => k.toLowerCase() === DEFAULT_TRANSLATION_KEY.toLowerCase());
+  if (defaults.length === 0) return `the [translation] section would have no ${DEFAULT_TRANSLATION_KEY} line; ${DEFAULT_TRANSLATION_WHY}`;
+  if (defaults.length > 1) return `the [translation] section would have ${defaults.length} ${DEFAULT_TRANSLATION_KEY} lines`;
+  const sid = defaults[0]![1];
+  if (!tableSids(table).has(sid)) return `${DEFAULT_TRANSLATION_KEY} would map to SID ${sid}, which has no plugin_sid row (ossim-server drops events with an unknown SID)`;
+  return undefined;
 }
 
 function value(v: string, where: string): string {

@@ -13,8 +13,10 @@ import type { AlienVaultOptions } from './options.js';
 
 export const RSYSLOG_CONF = '/etc/rsyslog.conf';
 export const RSYSLOG_AFTER = '# rsyslog zasec.conf';
+/** OSSIM's catch-all for remote messages: current appliances end it with `stop`, older ones with `~`. */
 export const RSYSLOG_BEFORE = [
   "if not ($fromhost-ip == '127.0.0.1') then -/var/log/ossim/asec_unk.log",
+  "if not ($fromhost-ip == '127.0.0.1') then stop",
   "if not ($fromhost-ip == '127.0.0.1') then ~",
 ];
 /** Every rsyslog block of this bundle starts its marker with this; a deploy removes the ones the bundle no longer has. */

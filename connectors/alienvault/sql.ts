@@ -3,6 +3,7 @@
  * SID table (translations.ts), so the .sql and the .cfg [translation] section cannot disagree.
  * pluginSidRows() is also used to write the same rows into a live ossim database.
  */
+import { productTypeName } from './product-types.js';
 import type { Site } from '../../src/config/site.js';
 import { UserError } from '../../src/core/errors.js';
 import { sqlString } from '../../src/render/escape.js';
@@ -120,6 +121,7 @@ export function pluginSql(site: Site): string {
     '-- then:     restart ossim-server (it loads plugin_sid rows only at start-up).',
     '-- Running it again is safe: it replaces every row of this plugin, in one transaction.',
     ...taxonomyNote,
+    `-- product_type ${p.product_type} is "${productTypeName(p.product_type) ?? '?'}" in OSSIM's product_type table (siems.alienvault.product_type).`,
     '',
     // Names are UTF-8; the session must say so whatever the client default is.
     'SET NAMES utf8;',

@@ -17,6 +17,8 @@ import { UserError } from '../../src/core/errors.js';
 import { KASPERSKY_CATEGORIES, categoryTitle } from '../../src/cybertrace/categories.js';
 import type { InstallationTable } from './import.js';
 import {
+  DEFAULT_TRANSLATION_KEY,
+  DEFAULT_TRANSLATION_WHY,
   EVENT_NAME_PREFIX,
   PLUGIN_ID,
   allocateSid,
@@ -107,7 +109,9 @@ function unknownCategory(table: SidTable, category: string, source: string): Use
     const best = closest(category, names);
     if (distance(category, best) <= Math.max(2, Math.floor(best.length / 3))) hint = ` (did you mean "${best}"?)`;
   }
-  if (category === '_DEFAULT_') hint = ' (_DEFAULT_ is the generic detection event, SID 2; it is not a category that can be renamed or removed)';
+  if (category.toLowerCase() === DEFAULT_TRANSLATION_KEY.toLowerCase()) {
+    hint = ` (${DEFAULT_TRANSLATION_KEY} is the generic detection event, SID 2, not a category: it cannot be renamed or removed, because ${DEFAULT_TRANSLATION_WHY})`;
+  }
   return new UserError(`${source}: category "${category}" is not in the translation table${hint}`, ['see `ctconnect categories list`']);
 }
 
@@ -146,6 +150,9 @@ export interface AddRequest {
 
 export function addCategory(site: Site, state0: TranslationState, req: AddRequest, external: ExternalSids = new Map()): EditOutcome {
   const { category } = req;
+  if (category.toLowerCase() === DEFAULT_TRANSLATION_KEY.toLowerCase()) {
+    throw new UserError(`category ${JSON.stringify(category)}: ${DEFAULT_TRANSLATION_KEY} is the fallback of the [translation] section (the generic detection event, SID 2), not a category; it is always there, because ${DEFAULT_TRANSLATION_WHY}`);
+  }
   if (!CATEGORY_NAME.test(category)) {
     throw new UserError(`category ${JSON.stringify(category)}: must be the feed's category attribute: letters, digits, "_", "-", ".", starting with a letter (at most 128 characters)`);
   }

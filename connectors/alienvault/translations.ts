@@ -20,6 +20,11 @@ export const FIRST_CUSTOM_SID = 1000;
 /** plugin_sid.sid is INT; the agent rewrites 0 to 20000000, so 0 is never used. */
 export const MAX_SID = 2147483647;
 export const EVENT_NAME_PREFIX = 'Kaspersky CyberTrace - ';
+/** The [translation] key the agent falls back to for a category that is not listed. */
+export const DEFAULT_TRANSLATION_KEY = '_DEFAULT_';
+/** Why every table needs _DEFAULT_ (FACTS.md §10), for error messages. */
+export const DEFAULT_TRANSLATION_WHY =
+  'without _DEFAULT_ the ossim-agent cannot give a SID to a category that is not listed: its parser loop dies on the first such event and the plugin reads nothing more until ossim-agent restarts';
 
 /** One pinned row of `siems.alienvault.translations`. */
 export interface TranslationOption {

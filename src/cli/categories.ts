@@ -23,6 +23,7 @@ import { parseDbUrl, type DbTarget } from '../db/url.js';
 import { PLUGIN_ID, pinnedTranslations, retiredSids, sidTable, translationProblems } from '../../connectors/alienvault/translations.js';
 import { readInstallation } from '../../connectors/alienvault/import.js';
 import { pluginSidRows } from '../../connectors/alienvault/sql.js';
+import { translationLines } from '../../connectors/alienvault/plugin-cfg.js';
 import {
   addCategory,
   removeCategory,
@@ -176,6 +177,13 @@ async function runEdit(
     const problems = translationProblems(pinnedTranslations(newSite));
     if (problems.length > 0) {
       throw new UserError(`categories ${command}: the change would give a table with problems; nothing was changed`, problems.map((p) => `siems.alienvault.translations[${p.index}].${p.field}: ${p.message}`));
+    }
+    // The [translation] section the bundle would get: _DEFAULT_ must be in it (plugin-cfg.ts), whatever the edit was.
+    try {
+      translationLines(newSite);
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`categories ${command}: the change would give a translation table the ossim-agent cannot use; nothing was changed`, [e.message]);
+      throw e;
     }
     let plan: SidPlan | undefined;
     if (db) {

@@ -128,7 +128,9 @@ describe('categories add / rename / remove on the site file', () => {
     ['category that cannot be written in the .cfg', ['add', 'Bad Feed;x'], /must be the feed's category attribute/],
     ['unknown category on rename', ['rename', 'KL_Phising_URL', 'x'], /category "KL_Phising_URL" is not in the translation table \(did you mean "KL_Phishing_URL"\?\)/],
     ['unknown category on remove', ['remove', 'Nope_Feed'], /category "Nope_Feed" is not in the translation table/],
-    ['_DEFAULT_', ['remove', '_DEFAULT_'], /generic detection event, SID 2/],
+    ['removing _DEFAULT_', ['remove', '_DEFAULT_'], /_DEFAULT_ is the generic detection event, SID 2, not a category: it cannot be renamed or removed, because without _DEFAULT_ .*parser loop dies/],
+    ['renaming _DEFAULT_', ['rename', '_default_', 'Other name'], /cannot be renamed or removed, because without _DEFAULT_ .*reads nothing more until ossim-agent restarts/],
+    ['adding _DEFAULT_', ['add', '_DEFAULT_'], /_DEFAULT_ is the fallback of the \[translation\] section .*always there, because without _DEFAULT_ .*parser loop dies/],
     ['name with a line break', ['rename', 'Custom_Feed', 'two\nlines'], /contains a control character \(U\+000A\)/],
     ['name the utf8 columns cannot store', ['rename', 'Custom_Feed', 'Threat 🔥'], /outside|cannot store/],
     ['name too long', ['rename', 'Custom_Feed', 'x'.repeat(600)], /characters long/],
@@ -261,6 +263,7 @@ describe('reading an installation (import)', () => {
 
   const conflicts: Array<[string, string, RegExp]> = [
     ['a different _DEFAULT_', '[translation]\n_DEFAULT_=9\nX_Feed=40\n', /_DEFAULT_ is 9; ctconnect keeps the generic detection event at SID 2/],
+    ['no _DEFAULT_', '[translation]\nX_Feed=40\n', /k\.cfg: \[translation\] has no _DEFAULT_ line; without _DEFAULT_ the ossim-agent .*parser loop dies .*Add the line _DEFAULT_=2/],
     ['two categories on one SID', '[translation]\nA_Feed=40\nB_Feed=40\n', /"B_Feed" and "A_Feed" share SID 40/],
     ['a SID that is not a number', '[translation]\nA_Feed=forty\n', /k\.cfg:2: "A_Feed" maps to "forty", not a numeric SID/],
     ['a duplicate key', '[translation]\nA_Feed=40\na_feed=41\n', /k\.cfg:3: "a_feed" is already set on line 2/],

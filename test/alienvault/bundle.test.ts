@@ -11,6 +11,8 @@ import { pcreCompiles, pcreExtract } from '../helpers/pcre.js';
 import { REGEXPS } from '../../connectors/alienvault/contract.js';
 import { alienvault } from '../../connectors/alienvault/index.js';
 import type { Indicator } from '../../connectors/types.js';
+import { applyMerge } from '../../src/deploy/merge.js';
+import { runAgent, SENSOR_CONFIG_UI_ONLY } from './agent.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 
@@ -68,6 +70,51 @@ ${devices}
     expect(fwd).toContain('Device="eth1"');
     expect(fwd).toContain('action(type="omfile" name="kaspersky_cybertrace_forward_copy" File="/var/log/ct-forwarded.log")');
     expect(fileText((await bundleFor('alienvault')), 'alienvault/rsyslog-forward.conf')).not.toContain('Device=');
+  });
+});
+
+describe("the plugin's entry in the agent's config.cfg (read as UTF-8)", () => {
+  const file = bundle.files.find((f) => f.path === 'alienvault/agent-config-plugins.cfg')!;
+  const cfg = fileText(bundle, 'alienvault/kaspersky_cyberTrace.cfg');
+  /** A log line whose context would be cut twice and garbled when read as latin1. */
+  const line = 'Jun 27 08:50:19 192.0.2.10 category=KL_IP_Reputation detected=192.0.2.0 url=- src=- ip=192.0.2.0 hash=- context= owner=Ålesund Å-hus';
+  const readsUtf8 = (agentConfig: string) => {
+    const r = runAgent(cfg, [line], { agentConfig });
+    expect(r.code, r.stderr).toBe(0);
+    return r.results.length === 1 && r.results[0].attributes?.userdata3 === 'owner=Ålesund Å-hus';
+  };
+  const merge = (old: string) => applyMerge(file.install!.merge!, old, file.content as string);
+
+  it('is merged at the end of config.cfg as a marked block, restarting the agent', () => {
+    expect(file.install).toMatchObject({ role: 'alienvault', path: '/etc/ossim/agent/config.cfg', merge: { kind: 'marked-block', commentPrefix: '#' }, notify: ['ossim-agent-restart'] });
+    expect(file.install!.merge).not.toHaveProperty('after');
+    expect(file.content).toContain('\n[plugins]\nkaspersky_cyberTrace=/etc/ossim/agent/plugins/kaspersky_cyberTrace.cfg|utf-8\n');
+    const merged = merge(SENSOR_CONFIG_UI_ONLY);
+    expect(merged.startsWith(SENSOR_CONFIG_UI_ONLY)).toBe(true);
+    expect(merge(merged)).toBe(merged);
+  });
+
+  it('wins over the entry the web interface wrote, wherever [plugins] is; without it the log is read as latin1', () => {
+    expect(readsUtf8(SENSOR_CONFIG_UI_ONLY)).toBe(false);
+    expect(readsUtf8(merge(SENSOR_CONFIG_UI_ONLY))).toBe(true);
+    // [plugins] last in the file, and a config.cfg without [plugins] at all.
+    const pluginsLast = SENSOR_CONFIG_UI_ONLY.replace(/\[watchdog\]\nenable = True\ninterval = 180\n/, '');
+    expect(readsUtf8(merge(pluginsLast))).toBe(true);
+    expect(readsUtf8(merge('[daemon]\ndaemon = True\n'))).toBe(true);
+  });
+
+  it("keeps working after alienvault-reconfig's rewrite (one [plugins], comments gone) and the next deploy", () => {
+    // Config::Tiny as alienvault-reconfig uses it: sections merged, last value wins, comments dropped, keys sorted.
+    const rewritten = [
+      '[daemon]', 'daemon=True', 'pid=/var/run/ossim-agent.pid', '',
+      '[plugin-defaults]', 'date_format=%Y-%m-%d %H:%M:%S', 'interface=any', 'sensor=192.0.2.20', '',
+      '[plugins]', 'kaspersky_cyberTrace=/etc/ossim/agent/plugins/kaspersky_cyberTrace.cfg|utf-8', 'ssh=/etc/ossim/agent/plugins/ssh.cfg', 'sudo=/etc/ossim/agent/plugins/sudo.cfg', '',
+      '[watchdog]', 'enable=True', 'interval=180', '',
+    ].join('\n');
+    expect(readsUtf8(rewritten)).toBe(true);
+    const redeployed = merge(rewritten);
+    expect(redeployed).not.toBe(rewritten);
+    expect(readsUtf8(redeployed)).toBe(true);
   });
 });
 

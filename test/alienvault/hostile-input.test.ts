@@ -108,4 +108,13 @@ describe('devices and addresses', () => {
     expect(problems(site(`${devices}    priority: 6\n`))).toMatch(/siems\.alienvault\.priority: must be <= 5/);
     expect(problems(site(`${devices}    reliability: 11\n`))).toMatch(/siems\.alienvault\.reliability: must be <= 10/);
   });
+
+  it("refuses a product type that is not a row of OSSIM's product_type table, naming the choices", () => {
+    for (const bad of [0, 31, 1000]) {
+      const text = problems(site(`${devices}    product_type: ${bad}\n`));
+      expect(text).toMatch(new RegExp(`:9:19: siems\\.alienvault\\.product_type: ${bad} is not a row of OSSIM's product_type table`));
+      expect(text).toContain('21 (Other Devices)');
+    }
+    expect(() => siteFromYaml(site(`${devices}    product_type: 13\n`))).not.toThrow();
+  });
 });

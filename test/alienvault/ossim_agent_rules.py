@@ -1,20 +1,35 @@
 #!/usr/bin/env python3
-"""Reads an ossim-agent plugin .cfg the way the agent does and applies its rules to log lines.
+"""Reads an ossim-agent plugin .cfg and its log file the way the agent does and applies its rules.
 
-Usage: ossim_agent_rules.py PLUGIN.cfg < lines
-Prints one JSON object per input line: {"section", "attributes"} of the first matching rule, or
-{"section": null}. Exit 2 with a message on stderr when the agent could not load the plugin.
+Usage: ossim_agent_rules.py AGENT_CONFIG INSTALLED_PATH PLUGIN.cfg LOG
+AGENT_CONFIG is the sensor's /etc/ossim/agent/config.cfg; its [plugins] entry whose path is
+INSTALLED_PATH names the encoding (`path|utf-8`; latin1 without one or with an unknown one).
+PLUGIN.cfg is read in that encoding, and so is LOG. Prints one JSON object per line the agent
+reads: {"line", "section", "attributes"} of the first matching rule, or {"line", "section": null};
+{"fatal": ...} and nothing after it when the agent's parser loop would die. Exit 2 with a message
+on stderr when the agent would not load the plugin.
 
-What is emulated (FACTS.md section 2): ConfigParser with %-interpolation and ";" inline comments,
-latin1, lowercased keys, DEFAULT keys inherited by every section; outer quotes stripped from every
-value; aliases such as \\IPV4 expanded; regexps compiled with IGNORECASE|UNICODE and applied with
-search(); a plain-substring precheck; rules tried in sorted section-name order, first match wins;
-{$name}, $N, {translate($name)} with the _DEFAULT_ fallback; plugin_sid must be a number.
+What is emulated (FACTS.md sections 2 and 10, AlienVault's agent 5.8.x): config.cfg read by
+Python 2's ConfigParser (a repeated section continues the first one, the last value of a key
+wins, option names lower-cased, outer quotes stripped); the plugin read by ConfigParser with
+%-interpolation and ";" inline comments, DEFAULT keys inherited by every section; aliases such
+as \\IPV4 expanded; regexps compiled with IGNORECASE|UNICODE and applied with search(); a
+plain-substring precheck; rules tried in sorted section-name order, first match wins; {$name},
+$N, {translate($name)} with the _DEFAULT_ fallback (without it the category itself becomes the
+SID); the log read through a codecs reader, whose readline() also ends a line at U+0085 (byte
+0x85 in latin1), \\v, \\f, \\x1c-\\x1e, U+2028 and U+2029, and a line without its newline joined
+once with the next read (the agent waits a second first; the file here is complete);
+plugin_sid 0 and SIDs above 2147483647 become 20000000, a SID that is not a number makes
+int() raise, which ends the parser loop.
 """
+import codecs
 import configparser
 import json
 import re
 import sys
+
+DEFAULT_PLUGIN_SID = "20000000"
+MAX_PLUGIN_SID = 2147483647
 
 # Values of the agent's aliases.cfg.
 ALIASES = {
@@ -56,12 +71,37 @@ def expand_aliases(regexp):
     return re.sub(r"\\([A-Z][A-Z0-9_]+)", sub, regexp)
 
 
-def load(path):
+def plugin_encoding(agent_config, installed_path):
+    """The encoding of the [plugins] entry for installed_path, as the agent's Agent.py reads it."""
+    conf = configparser.RawConfigParser(inline_comment_prefixes=(";",), strict=False)
+    try:
+        with codecs.open(agent_config, "r", encoding="latin1") as f:
+            conf.read_file(f)
+    except configparser.Error as e:
+        fail("config.cfg: %s" % e)
+    if not conf.has_section("plugins"):
+        fail("config.cfg: no [plugins] section")
+    for name, value in conf.items("plugins"):
+        data = strip_value(value).split("|")
+        if data[0] != installed_path:
+            continue
+        encoding = "latin1"
+        if len(data) > 1:
+            try:
+                codecs.lookup(data[1])
+                encoding = data[1]
+            except LookupError:
+                pass
+        return encoding
+    fail("config.cfg: no [plugins] entry loads %s" % installed_path)
+
+
+def load(path, encoding):
     cfg = configparser.ConfigParser(inline_comment_prefixes=(";",), strict=True)
     try:
-        with open(path, encoding="latin1") as f:
+        with codecs.open(path, "r", encoding=encoding) as f:
             cfg.read_file(f)
-    except configparser.Error as e:
+    except (configparser.Error, UnicodeDecodeError) as e:
         fail("ConfigParser: %s" % e)
     for s in ("config", "translation"):
         if not cfg.has_section(s):
@@ -123,6 +163,22 @@ def substitute(template, m, translation):
     return out
 
 
+class ParserLoopDied(Exception):
+    pass
+
+
+def plugin_sid_defaults(sid):
+    """Detector._plugin_defaults: 0 and too large SIDs become the generic 20000000; int() raises on text."""
+    if sid == "0":
+        return DEFAULT_PLUGIN_SID
+    try:
+        if int(sid) > MAX_PLUGIN_SID:
+            return DEFAULT_PLUGIN_SID
+    except ValueError:
+        raise ParserLoopDied("int() of plugin_sid %r raised ValueError: the parser loop ends, the plugin reads nothing more" % sid)
+    return sid
+
+
 def apply(rules, translation, line):
     for section, compiled, precheck, items in rules:
         if precheck and precheck not in line:
@@ -135,24 +191,41 @@ def apply(rules, translation, line):
             if key in RULE_ONLY_KEYS:
                 continue
             attrs[key] = substitute(template, m, translation)
-        sid = attrs.get("plugin_sid", "")
-        try:
-            int(sid)
-        except ValueError:
-            # The agent drops such an event ("Plugin sid not a number").
-            return {"section": section, "dropped": "Plugin sid not a number: %r" % sid}
+        attrs["plugin_sid"] = plugin_sid_defaults(attrs.get("plugin_sid", ""))
         return {"section": section, "attributes": attrs}
     return {"section": None}
 
 
+def agent_lines(path, encoding):
+    """TailFollowBookmark.next(): codecs readline(), a line without its newline joined once with the next."""
+    with codecs.open(path, "r", encoding=encoding) as f:
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            if line[-1] != "\n":
+                line += f.readline()
+            yield line
+
+
+def emit(obj):
+    sys.stdout.buffer.write((json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
 def main():
-    if len(sys.argv) != 2:
-        fail("usage: ossim_agent_rules.py PLUGIN.cfg < lines")
-    rules, translation = load(sys.argv[1])
-    for raw in sys.stdin.read().split("\n"):
-        if raw == "":
-            continue
-        print(json.dumps(apply(rules, translation, raw), ensure_ascii=False))
+    if len(sys.argv) != 5:
+        fail("usage: ossim_agent_rules.py AGENT_CONFIG INSTALLED_PATH PLUGIN.cfg LOG")
+    agent_config, installed_path, plugin, log = sys.argv[1:]
+    encoding = plugin_encoding(agent_config, installed_path)
+    rules, translation = load(plugin, encoding)
+    for line in agent_lines(log, encoding):
+        try:
+            result = apply(rules, translation, line)
+        except ParserLoopDied as e:
+            emit({"line": line.rstrip("\n"), "fatal": str(e)})
+            break
+        result["line"] = line.rstrip("\n")
+        emit(result)
 
 
 if __name__ == "__main__":

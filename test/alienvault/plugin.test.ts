@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { bundleFor, exampleSite, fileText } from '../helpers/bundles.js';
 import { runAgent, type AgentResult } from './agent.js';
 import { SAMPLE_DETECTIONS, SEED_RAW_LOG_LINE } from '../../connectors/alienvault/samples.js';
-import { pluginCfg, pluginCfgProblems } from '../../connectors/alienvault/plugin-cfg.js';
+import { missingDefaultProblem, pluginCfg, pluginCfgProblems, translationLines } from '../../connectors/alienvault/plugin-cfg.js';
+import { sidTable } from '../../connectors/alienvault/translations.js';
 import { pluginSidRows } from '../../connectors/alienvault/sql.js';
 import { alienvault } from '../../connectors/alienvault/index.js';
 import { renderCyberTraceFormat, type RenderedEventInput } from '../../src/cybertrace/render-event.js';
@@ -87,6 +88,51 @@ describe('kaspersky_cyberTrace.cfg read by the agent (Python configparser + re)'
     expect(without.section).toMatch(/^0003 /);
     expect(without.attributes!.src_ip).toBeUndefined();
     expect(without.attributes!.userdata5).toBe('192.0.2.0');
+  });
+
+  it('reads events after a syslog tag or a <PRI> that rsyslog kept; TS port agrees', () => {
+    const event = 'category=KL_Phishing_URL detected=phish.example url=phish.example src=10.1.2.3 ip=- hash=- context= popularity=1';
+    const heads = [
+      'Jun 27 08:50:19 192.0.2.10 ',
+      'Jun 27 08:50:19 cthost kl_feed_service: ',
+      'Jun 27 08:50:19 cthost kl_feed_service[4242]: ',
+      'Jun 27 08:50:19 cthost kl_feed_service ',
+      'Jun 27 08:50:19 192.0.2.10 <134>',
+      'Jun 27 08:50:19 192.0.2.10  <134>',
+      'Jun 27 08:50:19 192.0.2.10 <134>kl_feed_service: ',
+    ];
+    const results = agent(heads.map((h) => h + event));
+    results.forEach((r, i) => {
+      expect(r.attributes, heads[i]).toMatchObject({ plugin_sid: '11', src_ip: '10.1.2.3', userdata1: 'KL_Phishing_URL', userdata2: 'phish.example', userdata3: 'popularity=1' });
+      expect(alienvault.wire.parseEvent(heads[i] + event, site).fields).toMatchObject({ category: 'KL_Phishing_URL', indicator: 'phish.example' });
+    });
+    const [alert] = agent(['Jun 27 08:50:19 cthost kl_feed_service: alert=KL_ALERT_UpdatedFeed context= feed=x.json']);
+    expect(alert.attributes).toMatchObject({ plugin_sid: '1', userdata1: 'KL_ALERT_UpdatedFeed', userdata2: 'feed=x.json' });
+    // Two words, or a key=value word, between the host and the event are not a tag.
+    expect(agent(['Jun 27 08:50:19 cthost two words ' + event, 'Jun 27 08:50:19 cthost a=b ' + event]).map((r) => r.section)).toEqual([null, null]);
+  });
+
+  it('without _DEFAULT_ an unknown category ends the parser loop: nothing after it is read', () => {
+    const noDefault = cfg.replace(/^_DEFAULT_=2\n/m, '');
+    expect(noDefault).not.toBe(cfg);
+    const r = runAgent(noDefault, [
+      logLine('category=KL_Phishing_URL detected=a.example url=- src=- ip=- hash=- context='),
+      logLine('category=OSINT_Some_Feed detected=b.example url=- src=- ip=- hash=- context='),
+      logLine('category=KL_Phishing_URL detected=c.example url=- src=- ip=- hash=- context='),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.results).toHaveLength(2);
+    expect(r.results[0].attributes?.userdata2).toBe('a.example');
+    expect(r.results[1].fatal).toMatch(/int\(\) of plugin_sid 'OSINT_Some_Feed'.*reads nothing more/);
+  });
+
+  it('the generator refuses a [translation] section without one usable _DEFAULT_', () => {
+    const table = sidTable(site);
+    const lines = translationLines(site);
+    expect(missingDefaultProblem(lines, table)).toBeUndefined();
+    expect(missingDefaultProblem(lines.filter(([k]) => k !== '_DEFAULT_'), table)).toMatch(/no _DEFAULT_ line; without _DEFAULT_ .*parser loop dies/);
+    expect(missingDefaultProblem([...lines, ['_default_', 2]], table)).toMatch(/2 _DEFAULT_ lines/);
+    expect(missingDefaultProblem([['_DEFAULT_', 99999], ...lines.slice(1)], table)).toMatch(/SID 99999, which has no plugin_sid row/);
   });
 
   it('ignores lines that are not CyberTrace events', () => {

@@ -12,6 +12,7 @@ import { startMariaDb, type MariaDb } from '../helpers/mariadb.js';
 import { createOssimSchema } from '../helpers/ossim-schema.js';
 import { siteFromYaml, exampleSite } from '../helpers/bundles.js';
 import { pluginSidRows, pluginSql } from '../../connectors/alienvault/sql.js';
+import { PRODUCT_TYPES } from '../../connectors/alienvault/product-types.js';
 import { readFileSync } from 'node:fs';
 import { exampleSitePath } from '../../src/core/paths.js';
 
@@ -119,6 +120,32 @@ describe.each([
     const rows = await readRows();
     expect(rows[0]).toMatchObject({ sid: 1, priority: 1, reliability: 2, category_id: 10 });
     expect(rows.slice(1).every((r) => r.priority === 3 && r.reliability === 8 && r.category_id === 10 && r.subcategory_id === 71)).toBe(true);
+  });
+});
+
+describe("the plugin's product type, joined as the web interface joins it", () => {
+  beforeAll(async () => {
+    await db.query('SET GLOBAL sql_mode = DEFAULT');
+    await db.query('DROP DATABASE IF EXISTS alienvault');
+    await createOssimSchema(db);
+  });
+  const productType = async () =>
+    db.query<{ name: string | null }>('SELECT product_type.name FROM alienvault.plugin LEFT JOIN alienvault.product_type ON product_type.id = plugin.product_type WHERE plugin.id = 23021992');
+
+  it('is "Other Devices" by default, as in seed 001\'s screenshot', async () => {
+    apply(pluginSql(exampleSite()));
+    expect(await productType()).toEqual([{ name: 'Other Devices' }]);
+  });
+
+  it('follows siems.alienvault.product_type', async () => {
+    const text = readFileSync(exampleSitePath(), 'utf8').replace('  alienvault:\n', '  alienvault:\n    product_type: 13\n');
+    apply(pluginSql(siteFromYaml(text)));
+    expect(await productType()).toEqual([{ name: 'Intrusion Detection' }]);
+  });
+
+  it("the connector's product types are exactly OSSIM's rows", async () => {
+    const rows = await db.query<{ id: number; name: string }>('SELECT id, name FROM alienvault.product_type ORDER BY id');
+    expect(PRODUCT_TYPES.map(([id, name]) => ({ id, name }))).toEqual(rows);
   });
 });
 

@@ -6,13 +6,14 @@
 -- category_id 15 / subcategory_id 71 are the values of the vendor's file. In OSSIM's own taxonomy
 -- 15 is "Alert" (subcategories 171-173) and 71 ("Misc") belongs to category 10 ("Info"), so the pair
 -- is inconsistent; set siems.alienvault.category_id / subcategory_id to change it.
+-- product_type 21 is "Other Devices" in OSSIM's product_type table (siems.alienvault.product_type).
 
 SET NAMES utf8;
 SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','));
 START TRANSACTION;
 DELETE FROM plugin WHERE id = 23021992;
 DELETE FROM plugin_sid WHERE plugin_id = 23021992;
-INSERT IGNORE INTO plugin (id, type, name, description, vendor, product_type) VALUES (23021992, 1, 'Kaspersky CyberTrace', 'Kaspersky CyberTrace: detection events (feed matches) and service events', 'Kaspersky', 0);
+INSERT IGNORE INTO plugin (id, type, name, description, vendor, product_type) VALUES (23021992, 1, 'Kaspersky CyberTrace', 'Kaspersky CyberTrace: detection events (feed matches) and service events', 'Kaspersky', 21);
 INSERT IGNORE INTO plugin_sid (plugin_id, sid, category_id, subcategory_id, class_id, name, priority, reliability) VALUES
 (23021992, 1, 15, 71, NULL, 'Kaspersky CyberTrace - Service event', 5, 8), -- (service event)
 (23021992, 2, 15, 71, NULL, 'Kaspersky CyberTrace - Detection event', 5, 8), -- _DEFAULT_
