@@ -117,4 +117,6 @@ export interface Connector {
   steps(site: Site): InstallStep[];
   /** Wire formats for verify/simulate and the round-trip tests. */
   wire: WireContract;
+  /** Optional: true when this SIEM, as the site configures it, asks CyberTrace through its HTTP lookup API; `verify` then uses --http by default. */
+  lookupOverHttp?(site: Site): boolean;
 }

@@ -130,4 +130,5 @@ export const kuma: Connector = {
   files,
   steps: () => [],
   wire: kumaWire,
+  lookupOverHttp: (site) => resolveRule(site).values.sourceKind === 'cybertrace-http',
 };

@@ -1,8 +1,14 @@
 /**
  * `verify` against a CyberTrace-compatible test server (real PCRE regexps, the bundle's own
  * formats) for every connector; a deliberately mismatched output format must be caught.
+ * `verify --http` against the test server of CyberTrace's HTTP lookup API, over plain HTTP and
+ * over HTTPS with a self-signed certificate made by openssl.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
 import type { Connector } from '../../connectors/types.js';
 import { exampleSite } from '../helpers/bundles.js';
@@ -11,6 +17,7 @@ import { demoFeed } from '../helpers/demo-feed.js';
 import { verifyConnector } from '../../src/verify/verify.js';
 import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
 import { runCliAsync } from '../helpers/cli-async.js';
+import { startCyberTraceHttpServer, type CyberTraceHttpServer, type CyberTraceHttpServerOptions } from '../helpers/cybertrace-http-server.js';
 
 const site = exampleSite();
 
@@ -81,5 +88,160 @@ describe('ctconnect verify', () => {
     const bad = await runCliAsync(['verify', 'fortisiem', '--to', `127.0.0.1:${server.port}`, '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout).ok).toBe(false);
+  });
+});
+
+describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
+  let dir: string;
+  let http: CyberTraceHttpServer | undefined;
+  let tls: { key: string; cert: string; fingerprint: string };
+  const USERS = { kuma: 'pässword:with colon' };
+  const CREDS = { CT_API_USER: 'kuma', CT_API_PASSWORD: USERS.kuma };
+
+  /** The example site with the API credentials named; optionally KUMA 4.x, whose rule uses cybertrace-http. */
+  function writeSite(name: string, opts: { kuma4?: boolean; namedCredentials?: boolean } = {}): string {
+    let text = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'site.yaml'), 'utf8');
+    if (opts.namedCredentials !== false) {
+      text = text.replace(/^(  version: "4\.x".*)$/m, '$1\n  http_api:\n    user_env: CT_API_USER\n    password_env: CT_API_PASSWORD');
+    }
+    if (opts.kuma4) text = text.replace('version: "3.x"             # KUMA', 'version: "4.x"             # KUMA').replace('source_kind: cybertrace  #', 'source_kind: cybertrace-http  #');
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  }
+
+  async function start(opts: Partial<CyberTraceHttpServerOptions> = {}): Promise<CyberTraceHttpServer> {
+    http = await startCyberTraceHttpServer({ feed: demoFeed(), users: USERS, ...opts });
+    return http;
+  }
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ctconnect-verify-http-'));
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=cybertrace.test', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+    const fp = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' });
+    tls = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), fingerprint: `SHA256:${fp.split('=')[1].trim()}` };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await http?.close();
+    http = undefined;
+  });
+
+  it('sends every documented indicator with Basic authentication from the named variables and checks each category', async () => {
+    const server = await start();
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml'), '--json'], CREDS);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ via: 'http', ok: true });
+    expect(out.rows.map((x: { category: string }) => x.category)).toEqual(VERIFICATION_INDICATORS.map((i) => i.category));
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/api/1.0/lookup', body: VERIFICATION_INDICATORS.map((i) => ({ object: i.value })) });
+    expect(server.requests[0].authorization).toBe(`Basic ${Buffer.from(`kuma:${USERS.kuma}`).toString('base64')}`);
+    // The password is never printed.
+    expect(r.stdout + r.stderr).not.toContain(USERS.kuma);
+  });
+
+  it('a detection with another category than the documented one is not OK', async () => {
+    const feed = demoFeed();
+    feed['http://fakess123bn.nu/'] = { category: 'KL_Malicious_URL', context: [['mask', 'fakess123bn.nu']] };
+    const server = await start({ feed, users: undefined });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--json']);
+    expect(r.code).toBe(1);
+    const bad = JSON.parse(r.stdout).rows.filter((x: { ok: boolean }) => !x.ok);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatchObject({ indicator: 'http://fakess123bn.nu/', detected: true, category: 'KL_Malicious_URL' });
+    expect(bad[0].problem).toMatch(/expected KL_BotnetCnC_URL/);
+  });
+
+  it('with no credentials named and no terminal, sends no Authorization header', async () => {
+    const server = await start({ users: undefined });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests[0].authorization).toBeUndefined();
+  });
+
+  it('401: says which setting to fix, exit 1', async () => {
+    const server = await start();
+    const none = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/401 Unauthorized .*needs a user and password.*cybertrace\.http_api\.user_env/);
+    const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml')], { ...CREDS, CT_API_PASSWORD: 'wrong' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/401 Unauthorized .*password is wrong/);
+    expect(wrong.stderr).not.toContain('wrong\n');
+  });
+
+  it('named variables that are not set, without a terminal: a clear error before anything is sent', async () => {
+    const server = await start();
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml')], { CT_API_USER: 'kuma', CT_API_PASSWORD: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/CT_API_PASSWORD \(named by cybertrace\.http_api\.password_env\) is not set/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['refuse', /connection refused .*HTTPServer > ConnectionString/],
+    ['hang', /no answer within 1s/],
+    ['html', /the answer is not JSON \(it starts with "<!DOCTYPE html>/],
+  ] as const)('%s: clear error, exit 1', async (behaviour, message) => {
+    const server = await start({ behaviour, users: undefined });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--timeout', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('HTTPS: a self-signed certificate is refused by default and nothing is sent', async () => {
+    const server = await start({ tls, users: undefined });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/certificate not trusted .*--ca FILE.*--fingerprint SHA256/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('HTTPS: --ca with the certificate accepts it', async () => {
+    const server = await start({ tls });
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, tls.cert);
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--ca', ca, '-c', writeSite('site.yaml')], CREDS);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('HTTPS: --fingerprint accepts exactly that certificate; another fingerprint is refused before anything is sent', async () => {
+    const server = await start({ tls, users: undefined });
+    const ok = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--fingerprint', tls.fingerprint]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    const other = `SHA256:${'AB:'.repeat(31)}AB`;
+    const bad = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--fingerprint', other]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not the --fingerprint given/);
+    expect(bad.stderr).toContain(tls.fingerprint.replace(/^SHA256:/, ''));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('KUMA with cybertrace-http: the HTTP API is the default; --tcp asks the input port instead', async () => {
+    const server = await start();
+    const site4 = writeSite('kuma4.yaml', { kuma4: true });
+    const r = await runCliAsync(['verify', 'kuma', '--to', server.url, '-c', site4, '--json'], CREDS);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ siem: 'kuma', via: 'http', ok: true });
+    expect(server.requests).toHaveLength(1);
+    // With --tcp the same --to is read as HOST:PORT of the input port.
+    const tcp = await runCliAsync(['verify', 'kuma', '--tcp', '--to', server.url, '-c', site4]);
+    expect(tcp.code).toBe(1);
+    expect(tcp.stderr).toMatch(/--to: must be HOST:PORT/);
+  });
+
+  it('refuses a URL with a path or credentials, and --ca/--fingerprint without HTTPS', async () => {
+    const withPath = await runCliAsync(['verify', 'fortisiem', '--http', '--to', 'https://127.0.0.1:9/api/1.0/lookup']);
+    expect(withPath.stderr).toMatch(/only scheme, host and port/);
+    const withUser = await runCliAsync(['verify', 'fortisiem', '--http', '--to', 'https://u:p@127.0.0.1:9']);
+    expect(withUser.stderr).toMatch(/no user or password in the URL/);
+    const plain = await runCliAsync(['verify', 'fortisiem', '--http', '--to', 'http://127.0.0.1:9', '--fingerprint', tls.fingerprint]);
+    expect(plain.stderr).toMatch(/apply to https:\/\/ only/);
+    for (const r of [withPath, withUser, plain]) expect(r.code).toBe(1);
   });
 });
