@@ -34,7 +34,8 @@ export async function httpCredentials(site: Site, env: NodeJS.ProcessEnv, prompt
   const missing = (['user_env', 'password_env'] as const).filter((k) => api[k] !== undefined && named(k) === undefined);
   if (missing.length > 0) {
     const which = missing.map((k) => `${api[k]} (named by cybertrace.http_api.${k})`).join(' and ');
-    throw new UserError(`no CyberTrace API credentials: environment variable ${which} is not set, and stdin is not a terminal to ask`);
+    const variables = missing.length > 1 ? `environment variables ${which} are` : `environment variable ${which} is`;
+    throw new UserError(`no CyberTrace API credentials: ${variables} not set, and stdin is not a terminal to ask`);
   }
   if (user !== undefined || password !== undefined) {
     throw new UserError('cybertrace.http_api names a variable for the user or the password but not both: name both (user_env and password_env)');

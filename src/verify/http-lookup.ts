@@ -10,7 +10,7 @@
  * `fingerprint` (the SHA-256 of exactly that certificate). The TLS connection is made and checked
  * before a single byte of the request (and its Authorization header) is sent.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -136,9 +136,7 @@ async function openConnection(opts: HttpLookupOptions, deadline: number): Promis
     }
     socket.once('error', (e: NodeJS.ErrnoException) => {
       if (/CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS_CERT_ALTNAME/.test(e.code ?? '')) {
-        const cert = (socket as TLSSocket).getPeerX509Certificate?.();
-        const seen = cert instanceof X509Certificate ? ` The certificate it presented: SHA256:${cert.fingerprint256} (subject ${cert.subject.replace(/\n/g, ', ')}).` : '';
-        fail(new UserError(`CyberTrace HTTP API at ${where}: certificate not trusted (${e.code}: ${e.message}); ${TLS_HINT}.${seen} Nothing was sent.`));
+        fail(new UserError(`CyberTrace HTTP API at ${where}: certificate not trusted (${e.code}: ${e.message}); ${TLS_HINT}. Nothing was sent.`));
         return;
       }
       fail(connectionError(where, e, opts.timeoutMs));
