@@ -17,6 +17,7 @@ import { demoFeed } from '../helpers/demo-feed.js';
 import { verifyConnector } from '../../src/verify/verify.js';
 import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
 import { runCliAsync } from '../helpers/cli-async.js';
+import { httpCredentials } from '../../src/verify/http-credentials.js';
 import { startCyberTraceHttpServer, type CyberTraceHttpServer, type CyberTraceHttpServerOptions } from '../helpers/cybertrace-http-server.js';
 
 const site = exampleSite();
@@ -229,10 +230,36 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ siem: 'kuma', via: 'http', ok: true });
     expect(server.requests).toHaveLength(1);
-    // With --tcp the same --to is read as HOST:PORT of the input port.
-    const tcp = await runCliAsync(['verify', 'kuma', '--tcp', '--to', server.url, '-c', site4]);
-    expect(tcp.code).toBe(1);
-    expect(tcp.stderr).toMatch(/--to: must be HOST:PORT/);
+    // --tcp asks the input port, as the cybertrace source kind does.
+    const kuma = getConnector('kuma');
+    const tcpServer = await serverFor(kuma);
+    try {
+      const tcp = await runCliAsync(['verify', 'kuma', '--tcp', '--to', `127.0.0.1:${tcpServer.port}`, '-c', site4, '--json']);
+      expect(tcp.code, tcp.stderr).toBe(0);
+      expect(JSON.parse(tcp.stdout)).toMatchObject({ via: 'tcp', ok: true });
+      expect(tcpServer.events).toHaveLength(VERIFICATION_INDICATORS.length);
+    } finally {
+      await tcpServer.close();
+    }
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('credentials: the named variables first, else the terminal prompt (an empty user sends none), never half a pair', async () => {
+    const api = (http_api: Record<string, string>) => ({ ...site, cybertrace: { ...site.cybertrace, http_api } });
+    const named = api({ user_env: 'U', password_env: 'P' });
+    const asked: string[] = [];
+    const prompt = async (q: string) => {
+      asked.push(q);
+      return q.startsWith('CyberTrace API user') ? 'analyst' : 'typed';
+    };
+    expect(await httpCredentials(named, { U: 'kuma', P: 'pw' }, prompt)).toEqual({ user: 'kuma', password: 'pw' });
+    expect(asked).toEqual([]);
+    expect(await httpCredentials(named, { U: 'kuma' }, prompt)).toEqual({ user: 'kuma', password: 'typed' });
+    expect(asked).toEqual(['password of CyberTrace API user kuma: ']);
+    expect(await httpCredentials(site, {}, prompt)).toEqual({ user: 'analyst', password: 'typed' });
+    expect(await httpCredentials(site, {}, async () => '')).toBeUndefined();
+    expect(await httpCredentials(site, {}, undefined)).toBeUndefined();
+    await expect(httpCredentials(api({ user_env: 'U' }), { U: 'kuma' }, undefined)).rejects.toThrow(/name both/);
   });
 
   it('refuses a URL with a path or credentials, and --ca/--fingerprint without HTTPS', async () => {
