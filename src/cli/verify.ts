@@ -26,7 +26,7 @@ interface VerifyCliOptions {
 export function register(program: Command): void {
   program
     .command('verify')
-    .description('send the documented test indicators to CyberTrace as this SIEM forwards them and check the detections with the SIEM-side parser')
+    .description('send the documented test indicators to CyberTrace as this SIEM forwards them and check the detections with the SIEM-side parser, or ask them through the CyberTrace HTTP lookup API (--http)')
     .argument('<siem>', 'connector id')
     .option('-c, --config <file>', 'site file (default: the built-in example site)')
     .option('--to <address>', 'CyberTrace input HOST:PORT (default: cybertrace.address:input_port); with --http https://HOST:PORT or http://HOST:PORT (default: cybertrace.http_api.url)')
