@@ -64,6 +64,19 @@ describe('ctconnect verify', () => {
     expect(rows[0].problem).toMatch(/FortiSIEM parser cannot read the reply/);
   });
 
+  it('a detection with another category than the documented one is not OK', async () => {
+    const fsm = getConnector('fortisiem');
+    const out = fsm.cybertrace(site);
+    const feed = demoFeed();
+    for (const k of Object.keys(feed)) if (k.includes('fakess123bn.nu')) feed[k] = { ...feed[k], category: 'KL_Malicious_URL' };
+    server = await startCyberTraceServer({ regexps: out.input.regexps, feed, eventFormat: out.output.eventFormat, recordFieldContextFormat: out.output.recordFieldContextFormat });
+    const rows = await verifyConnector(fsm, site, { host: server.host, port: server.port, timeoutMs: 5000 });
+    const bad = rows.filter((r) => !r.ok);
+    expect(bad.map((r) => r.indicator)).toEqual(['http://fakess123bn.nu/']);
+    expect(bad[0]).toMatchObject({ detected: true, category: 'KL_Malicious_URL' });
+    expect(bad[0].problem).toMatch(/detected as KL_Malicious_URL, expected KL_BotnetCnC_URL/);
+  });
+
   it('says when nothing answers before the timeout', async () => {
     const fsm = getConnector('fortisiem');
     server = await serverFor(fsm, fsm, 'hang');
