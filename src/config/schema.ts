@@ -48,7 +48,7 @@ export const cybertraceHttpApi = {
   properties: {
     url: {
       type: 'string',
-      pattern: '^https?://([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:[0-9]{1,5})?/?$',
+      pattern: '^https?://([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?/?$',
       description: 'https://HOST:PORT (or http://HOST:PORT) where CyberTrace Web listens (HTTPServer > ConnectionString)',
     },
     user_env: envName,

@@ -275,6 +275,16 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
     await expect(httpCredentials(api({ user_env: 'U' }), { U: 'kuma' }, undefined)).rejects.toThrow(/name both/);
   });
 
+  it('a site whose http_api.url or variable name is not usable is refused with the field and its position', async () => {
+    const file = join(dir, 'bad.yaml');
+    const text = readFileSync(writeSite('ok.yaml'), 'utf8').replace('    user_env: CT_API_USER', '    url: https://192.0.2.10:70000\n    user_env: "CT API USER"');
+    writeFileSync(file, text);
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '-c', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: cybertrace\.http_api\.url: must be https:\/\/HOST:PORT/);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: cybertrace\.http_api\.user_env: must be the name of an environment variable/);
+  });
+
   it('refuses a URL with a path or credentials, and --ca/--fingerprint without HTTPS', async () => {
     const withPath = await runCliAsync(['verify', 'fortisiem', '--http', '--to', 'https://127.0.0.1:9/api/1.0/lookup']);
     expect(withPath.stderr).toMatch(/only scheme, host and port/);
