@@ -129,4 +129,6 @@ export interface Connector {
    * tested by being listed here. The example site's own section is always tested as "default".
    */
   variants?: Array<{ name: string; options: Record<string, unknown> }>;
+  /** Optional: true when this SIEM, as the site configures it, asks CyberTrace through its HTTP lookup API; `verify` then uses --http by default. */
+  lookupOverHttp?(site: Site): boolean;
 }

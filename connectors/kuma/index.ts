@@ -11,7 +11,9 @@ import { EVENTS, LISTEN_ADDRESS, OUTPUT_ADDRESS, REGEXPS } from './contract.js';
 import { kumaOptions, resolveRule, RULE_FILE, RULE_SCHEMA_FILE, ruleJson, ruleSchema } from './enrichment-rule.js';
 import { kumaOptionsSchema } from './options.js';
 import { checkKumaOptions } from './check.js';
-import { fieldsFor, type RuleField } from './rule-fields.js';
+import { chosenPath, fieldsFor, type RuleField } from './rule-fields.js';
+import { RULE_ENDPOINTS, ruleEndpoint } from './endpoints.js';
+import { httpApiUrl } from '../../src/verify/http-credentials.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS, SAMPLE_REQUESTS } from './samples.js';
 import { ASSUMED_SESSION_HEADER, kumaRequest, kumaWire } from './wire.js';
 
@@ -22,7 +24,7 @@ function cybertrace(site: Site): CyberTraceSettings {
 /** A value as the user enters it in the console, as Markdown (escaped). */
 function consoleValue(f: RuleField, v: unknown): string {
   if (v === null) {
-    if (f.jsonKey === 'secret') return 'select or create the secret that holds the CyberTrace user and password';
+    if (f.jsonKey === 'secret') return 'leave empty (the cybertrace source kind sends no credentials)';
     return `leave empty (${markdownText(f.defaultText.replace(/^left empty: /, '').replace(/^none \((.*)\)$/, '$1'))})`;
   }
   if (typeof v === 'boolean') return v ? 'on' : 'off';
@@ -54,6 +56,23 @@ function consoleRows(site: Site): { rows: ConsoleRow[]; mapping: Array<{ field: 
     rows.push({ field: f.consoleField, value: consoleValue(f, v), jsonKey: f.jsonKey });
   }
   return { rows, mapping };
+}
+
+/** The endpoint table of INSTALL.md with this site's values; the row the rule uses is marked. */
+function endpointRows(site: Site) {
+  const { sourceKind, major } = chosenPath(site, kumaOptions(site).version);
+  const chosen = ruleEndpoint(sourceKind, major);
+  return {
+    chosen: { major: major === '>=5' ? '≥ 5' : '<5', open: chosen.open ?? '', viaHttpServer: chosen.target === 'http-server' },
+    rows: RULE_ENDPOINTS.map((e) => ({
+      sourceKind: e.sourceKind,
+      major: e.major === '>=5' ? '≥ 5' : '<5',
+      setting: e.setting,
+      hostPort: markdownText(e.hostPort(site)),
+      basis: e.open ? `**open**: ${e.open}` : 'documented (KUMA help, seed procedure)',
+      thisSite: e === chosen,
+    })),
+  };
 }
 
 function sampleEvents(site: Site, settings: CyberTraceSettings): string {
@@ -110,6 +129,10 @@ function files(site: Site, render: Renderer): BundleFile[] {
     sessionHeader: ASSUMED_SESSION_HEADER,
     ruleFile: RULE_FILE,
     schemaFile: RULE_SCHEMA_FILE,
+    endpoints: endpointRows(site),
+    httpApiUrl: httpApiUrl(site),
+    secret: typeof rule.values.secret === 'string' ? markdownText(rule.values.secret) : undefined,
+    tenant: markdownText(String(rule.values.tenant)),
   };
   return [
     { path: 'INSTALL.md', content: render('kuma/INSTALL.md.hbs', ctx), mode: 0o644 },
@@ -130,4 +153,5 @@ export const kuma: Connector = {
   files,
   steps: () => [],
   wire: kumaWire,
+  lookupOverHttp: (site) => resolveRule(site).values.sourceKind === 'cybertrace-http',
 };

@@ -7,6 +7,7 @@
  */
 import type { Site } from '../../src/config/site.js';
 import { EXTENDED_STRING_FIELD_PATTERN, KNOWN_NORMALIZED_FIELDS } from './normalized-fields.js';
+import { ruleEndpoint, type SourceKind } from './endpoints.js';
 
 /** KUMA version families the site file chooses between; each selects the fields that exist. */
 export const KUMA_FAMILIES = ['3.x', '4.x'] as const;
@@ -80,6 +81,20 @@ export function cybertraceMajorOf(site: Site): CyberTraceMajor {
   return Number.parseInt(site.cybertrace.version, 10) >= 5 ? '>=5' : '<5';
 }
 
+/** KUMA 4.x defaults to the kind KUMA recommends from 3.2 on; 3.x to the kind every 1.5–3.x console has. */
+function defaultSourceKind(family: KumaFamily): SourceKind {
+  return family === '4.x' ? 'cybertrace-http' : 'cybertrace';
+}
+
+/** The secret name the rule uses when the site names none and the source kind sends credentials. */
+export const DEFAULT_SECRET = 'Kaspersky CyberTrace API';
+
+/** Source kind and CyberTrace major version as the site sets them, or their defaults. */
+export function chosenPath(site: Site, family: KumaFamily): { sourceKind: SourceKind; major: CyberTraceMajor } {
+  const rule = ((site.siems.kuma as { rule?: { source_kind?: SourceKind; cybertrace_major?: CyberTraceMajor } } | undefined)?.rule ?? {});
+  return { sourceKind: rule.source_kind ?? defaultSourceKind(family), major: rule.cybertrace_major ?? cybertraceMajorOf(site) };
+}
+
 export const RULE_FIELDS: readonly RuleField[] = [
   {
     jsonKey: 'name',
@@ -111,7 +126,7 @@ export const RULE_FIELDS: readonly RuleField[] = [
     consoleField: 'Source kind',
     type: 'choice',
     schema: { type: 'string', enum: ['cybertrace', 'cybertrace-http'] },
-    default: ({ family }) => (family === '4.x' ? 'cybertrace-http' : 'cybertrace'),
+    default: ({ family }) => defaultSourceKind(family),
     defaultText: '"cybertrace" for KUMA 3.x, "cybertrace-http" for KUMA 4.x',
     since: '1.5',
     valueSince: { 'cybertrace-http': '3.2' },
@@ -123,8 +138,11 @@ export const RULE_FIELDS: readonly RuleField[] = [
     consoleField: 'URL',
     type: 'text',
     schema: { type: 'string', pattern: `^${HOST}:${PORT}$`, description: 'host:port of the CyberTrace server, e.g. cybertrace.example.com:9999' },
-    default: ({ site }) => `${site.cybertrace.address}:${site.cybertrace.input_port}`,
-    defaultText: 'cybertrace.address:cybertrace.input_port of the site file',
+    default: ({ site, family }) => {
+      const { sourceKind, major } = chosenPath(site, family);
+      return ruleEndpoint(sourceKind, major).hostPort(site);
+    },
+    defaultText: 'cybertrace.address:cybertrace.input_port of the site file; for cybertrace-http with CyberTrace ≥ 5, host:port of cybertrace.http_api.url (default port 443)',
     since: '1.5',
     help: 'host:port of the CyberTrace server',
   },
@@ -135,8 +153,11 @@ export const RULE_FIELDS: readonly RuleField[] = [
     type: 'choice',
     schema: { anyOf: [resourceName, { type: 'null' }] },
     length: { min: 1, max: 128 },
-    default: () => null,
-    defaultText: 'none (select or create the secret in the console)',
+    default: ({ site, family }) => {
+      const { sourceKind, major } = chosenPath(site, family);
+      return ruleEndpoint(sourceKind, major).needsSecret ? DEFAULT_SECRET : null;
+    },
+    defaultText: `"${DEFAULT_SECRET}" for cybertrace-http (KUMA asks for a secret with that kind), none for cybertrace`,
     since: '4.0',
     help: 'the name of the KUMA secret that holds the CyberTrace credentials (Resources → Secrets)',
   },

@@ -1,39 +1,87 @@
-/** `ctconnect verify <siem>`: end-to-end check of CyberTrace with this SIEM's event format and parser. */
+/** `ctconnect verify <siem>`: end-to-end check of CyberTrace with this SIEM's event format and parser, or through CyberTrace's HTTP lookup API. */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { loadSite } from '../config/load.js';
 import { getConnector } from '../../connectors/registry.js';
 import { UserError } from '../core/errors.js';
-import { verifyConnector } from '../verify/verify.js';
+import { terminalPrompt } from '../deploy/secrets.js';
+import { verifyConnector, verifyOverHttp, type VerifyRow } from '../verify/verify.js';
+import { parseFingerprint, parseLookupUrl } from '../verify/http-lookup.js';
+import { httpApiUrl, httpCredentials } from '../verify/http-credentials.js';
 import { action } from './run.js';
 import { parseHostPort } from './host-port.js';
+
+interface VerifyCliOptions {
+  config?: string;
+  to?: string;
+  timeout: string;
+  json?: boolean;
+  http?: boolean;
+  tcp?: boolean;
+  ca?: string;
+  fingerprint?: string;
+}
 
 export function register(program: Command): void {
   program
     .command('verify')
-    .description('send the documented test indicators to CyberTrace as this SIEM forwards them and check the detections with the SIEM-side parser')
+    .description('send the documented test indicators to CyberTrace as this SIEM forwards them and check the detections with the SIEM-side parser, or ask them through the CyberTrace HTTP lookup API (--http)')
     .argument('<siem>', 'connector id')
     .option('-c, --config <file>', 'site file (default: the built-in example site)')
-    .option('--to <host:port>', 'CyberTrace input (default: cybertrace.address:input_port of the site)')
+    .option('--to <address>', 'CyberTrace input HOST:PORT (default: cybertrace.address:input_port); with --http https://HOST:PORT or http://HOST:PORT (default: cybertrace.http_api.url)')
+    .option('--http', 'ask through the CyberTrace HTTP lookup API (the default when the site\'s SIEM uses it, e.g. KUMA with cybertrace-http)')
+    .option('--tcp', 'ask through the CyberTrace input port even when the SIEM uses the HTTP API')
+    .option('--ca <file>', 'with --http over HTTPS: PEM file of the CyberTrace certificate or its CA (for a self-signed certificate)')
+    .option('--fingerprint <SHA256:…>', 'with --http over HTTPS: accept exactly the certificate with this SHA-256 fingerprint')
     .option('--timeout <seconds>', 'how long to wait for each answer', '10')
     .option('--json', 'print the result as JSON')
-    .action(action(async (siem: string, opts: { config?: string; to?: string; timeout: string; json?: boolean }) => {
+    .action(action(async (siem: string, opts: VerifyCliOptions) => {
       const connector = getConnector(siem);
       const site = loadSite(opts.config);
       if (!site.siems[connector.id]) throw new UserError(`${site.source}: no "siems.${connector.id}" section to verify`);
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UserError(`--timeout: must be a positive number of seconds (got "${opts.timeout}")`);
-      const to = opts.to ? parseHostPort(opts.to, '--to') : undefined;
-      const rows = await verifyConnector(connector, site, { host: to?.host, port: to?.port, timeoutMs: timeout * 1000 });
+      if (opts.http && opts.tcp) throw new UserError('--http and --tcp: choose one');
+      const http = opts.http || (!opts.tcp && (connector.lookupOverHttp?.(site) ?? false));
+      if (!http && (opts.ca || opts.fingerprint)) throw new UserError('--ca and --fingerprint apply to the HTTP lookup API only (--http)');
+      let rows: VerifyRow[];
+      let via: string;
+      if (http) {
+        const url = opts.to ? parseLookupUrl(opts.to, '--to') : parseLookupUrl(httpApiUrl(site), 'cybertrace.http_api.url');
+        if (url.protocol === 'http:' && (opts.ca || opts.fingerprint)) throw new UserError('--ca and --fingerprint apply to https:// only');
+        if (opts.ca && opts.fingerprint) throw new UserError('--ca and --fingerprint: choose one');
+        if (opts.fingerprint) parseFingerprint(opts.fingerprint);
+        const ca = opts.ca ? readCa(opts.ca) : undefined;
+        const credentials = await httpCredentials(site, process.env, terminalPrompt());
+        rows = await verifyOverHttp({ url, timeoutMs: timeout * 1000, credentials, ca, fingerprint: opts.fingerprint });
+        via = `CyberTrace HTTP lookup API ${url.protocol}//${url.host}`;
+      } else {
+        const to = opts.to ? parseHostPort(opts.to, '--to') : undefined;
+        rows = await verifyConnector(connector, site, { host: to?.host, port: to?.port, timeoutMs: timeout * 1000 });
+        via = `CyberTrace input port ${to ? `${to.host}:${to.port}` : `${site.cybertrace.address}:${site.cybertrace.input_port}`}`;
+      }
       const failed = rows.filter((r) => !r.ok).length;
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ siem: connector.id, ok: failed === 0, rows }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ siem: connector.id, via: http ? 'http' : 'tcp', ok: failed === 0, rows }, null, 2) + '\n');
       } else {
-        const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', 'parsed by ' + connector.title], style: { head: [], border: [] }, wordWrap: true, colWidths: [34, 18, 10, 24, 40] });
+        const last = http ? 'answer of the HTTP API' : 'parsed by ' + connector.title;
+        const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', last], style: { head: [], border: [] }, wordWrap: true, colWidths: [34, 18, 10, 24, 40] });
         for (const r of rows) table.push([r.indicator, r.feed, r.detected ? 'yes' : 'no', r.category ?? '-', r.ok ? `OK (${r.contextPairs ?? 0} context fields)` : r.problem ?? 'failed']);
         process.stdout.write(`${table.toString()}\n`);
-        process.stdout.write(failed === 0 ? `verify ${connector.id}: all ${rows.length} indicators detected and parsed\n` : `verify ${connector.id}: ${failed} of ${rows.length} indicators not OK\n`);
+        process.stdout.write(failed === 0 ? `verify ${connector.id}: all ${rows.length} indicators detected and ${http ? 'answered' : 'parsed'}, each with its expected category (${via})\n` : `verify ${connector.id}: ${failed} of ${rows.length} indicators not OK (${via})\n`);
       }
       return failed === 0 ? 0 : 1;
     }));
+}
+
+function readCa(file: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(file);
+  } catch (e) {
+    throw new UserError(`--ca: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!pem.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) throw new UserError(`--ca: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return pem;
 }

@@ -34,6 +34,28 @@ export const absolutePath = {
 
 export const portNumber = port;
 
+/** The name of an environment variable (never its value). */
+const envName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the name of an environment variable' } as const;
+
+/**
+ * `cybertrace.http_api`: CyberTrace's HTTP lookup API, used by `verify --http` (and by KUMA's
+ * `cybertrace-http` source kind). Self-contained so it can move with the CyberTrace instance it
+ * belongs to. Credentials are named, never given: the variables hold the user and the password.
+ */
+export const cybertraceHttpApi = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    url: {
+      type: 'string',
+      pattern: '^https?://([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?/?$',
+      description: 'https://HOST:PORT (or http://HOST:PORT) where CyberTrace Web listens (HTTPServer > ConnectionString)',
+    },
+    user_env: envName,
+    password_env: envName,
+  },
+} as const;
+
 export function siteSchema(connectors: readonly Connector[]): Record<string, unknown> {
   const siemProps: Record<string, unknown> = {};
   for (const c of connectors) siemProps[c.id] = c.optionsSchema;
@@ -59,6 +81,7 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
             description: 'an absolute Linux path or a Windows path such as C:\\CyberTrace',
           },
           version: { enum: ['3.x', '4.x'], default: '4.x' },
+          http_api: cybertraceHttpApi,
         },
       },
       categories: {

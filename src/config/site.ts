@@ -11,6 +11,16 @@ export interface CyberTraceSite {
   platform: 'linux' | 'windows';
   install_dir: string;
   version: '3.x' | '4.x';
+  /** CyberTrace's HTTP lookup API; absent = https://<address>:443 without credentials. */
+  http_api?: CyberTraceHttpApi;
+}
+
+export interface CyberTraceHttpApi {
+  /** https://host:port (or http://) of CyberTrace Web, where the API is served. */
+  url?: string;
+  /** Names of the environment variables holding the API user and password. */
+  user_env?: string;
+  password_env?: string;
 }
 
 export interface CustomCategory {

@@ -1,7 +1,10 @@
 /**
  * A client of the CyberTrace input port (FACTS §1): TCP, UTF-8, LF-separated events. It opens
  * the connection with the `X-KF-SendFinishedEventX-KF-ReplyBack` mode header, so detections come
- * back on the same socket followed by the finished event, and sends one event at a time.
+ * back on the same socket followed by the finished event, and sends one event at a time. The header
+ * goes directly in front of the first event, with no line feed, as the vendor's own client sends
+ * it: whether CyberTrace reads a header line on its own or as the prefix of the first event is not
+ * documented, and this form is right under both readings.
  */
 import { Socket, connect } from 'node:net';
 import { UserError } from '../core/errors.js';
@@ -23,6 +26,7 @@ export class LookupClient {
   private waiter: (() => void) | undefined;
   private closed = false;
   private failure: Error | undefined;
+  private headerSent = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -72,15 +76,16 @@ export class LookupClient {
         reject(new UserError(`CyberTrace at ${where}: ${why}`));
       });
     });
-    const client = new LookupClient(socket, opts);
-    socket.write(`${REPLY_BACK_HEADER}\n`);
-    return client;
+    // Each lookup is one small write waiting for its answer: no Nagle delay.
+    socket.setNoDelay(true);
+    return new LookupClient(socket, opts);
   }
 
   /** Sends one event and returns every line received until the finished event (excluded). */
   async lookup(event: string): Promise<{ replies: string[]; finished: boolean }> {
     if (event.includes('\n')) throw new UserError('an event sent to CyberTrace must be a single line');
-    this.socket.write(`${event}\n`);
+    this.socket.write(`${this.headerSent ? '' : REPLY_BACK_HEADER}${event}\n`);
+    this.headerSent = true;
     const marker = this.opts.finishedMarker ?? FINISHED_MARKER;
     const replies: string[] = [];
     const deadline = Date.now() + this.opts.timeoutMs;

@@ -1,12 +1,16 @@
 /**
  * `verify`: sends the verification indicators to CyberTrace in the exact form this connector's
  * SIEM forwards them, and reads every detection that comes back with the connector's own
- * SIEM-side parser. A row is OK only when the indicator was detected and the SIEM would show
- * the category and the indicator.
+ * SIEM-side parser. A row is OK only when the indicator was detected with its expected category
+ * and the SIEM would show the category and the indicator.
+ *
+ * `verifyOverHttp` asks the same indicators through CyberTrace's HTTP lookup API instead (the
+ * path of KUMA's `cybertrace-http` source kind) and checks each answer the same way.
  */
 import type { Connector } from '../../connectors/types.js';
 import type { Site } from '../config/site.js';
 import { LookupClient } from './lookup-client.js';
+import { httpLookup, type HttpLookupOptions, type LookupAnswer } from './http-lookup.js';
 import { indicatorKey, VERIFICATION_INDICATORS, type VerificationIndicator } from './indicators.js';
 
 export interface VerifyRow {
@@ -73,13 +77,52 @@ function judge(connector: Connector, site: Site, ind: VerificationIndicator, sen
       problems.push(`detection for another indicator (${got ?? 'none'}) — the CyberTrace regexps may pick the wrong field`);
       continue;
     }
-    row.detected = true;
-    row.category = parsed.fields.category;
-    row.contextPairs = parsed.context.length;
     if (!parsed.fields.category) problems.push('the SIEM parser finds no category');
+    // Several feeds may detect one indicator: the row shows the expected category when one of them has it.
+    if (!row.detected || parsed.fields.category === ind.category) {
+      row.category = parsed.fields.category;
+      row.contextPairs = parsed.context.length;
+    }
+    row.detected = true;
   }
   if (!row.detected && problems.length === 0) {
     problems.push(finished ? 'not detected (is the feed enabled and up to date? do the CyberTrace regexps match this event?)' : 'no answer before the timeout');
+  }
+  if (row.detected && row.category && row.category !== ind.category) problems.push(wrongCategory(row.category, ind));
+  row.ok = row.detected && problems.length === 0;
+  if (problems.length > 0) row.problem = problems.join('; ');
+  return row;
+}
+
+function wrongCategory(got: string, ind: VerificationIndicator): string {
+  return `detected as ${got}, expected ${ind.category} (is the ${ind.feed} feed enabled, or does a custom feed hold this indicator?)`;
+}
+
+export interface HttpVerifyOptions extends HttpLookupOptions {
+  indicators?: readonly VerificationIndicator[];
+}
+
+/** All indicators in one lookup request; each answer is judged like a detection event. */
+export async function verifyOverHttp(opts: HttpVerifyOptions): Promise<VerifyRow[]> {
+  const indicators = opts.indicators ?? VERIFICATION_INDICATORS;
+  const answers = await httpLookup(opts, indicators.map((i) => i.value));
+  return indicators.map((ind, i) => judgeAnswer(ind, answers.find((a) => a.object === ind.value) ?? answers[i]));
+}
+
+function judgeAnswer(ind: VerificationIndicator, answer: LookupAnswer): VerifyRow {
+  const sent = JSON.stringify({ object: ind.value });
+  const row: VerifyRow = { indicator: ind.value, type: ind.type, feed: ind.feed, sent, detected: false, ok: false, replies: [JSON.stringify(answer)] };
+  const problems: string[] = [];
+  // The answer belongs to the object by construction; detected_indicator may be a URL mask, so it is not compared.
+  const hits = answer.categories;
+  if (hits.length === 0) {
+    problems.push('not detected (is the feed enabled and up to date?)');
+  } else {
+    row.detected = true;
+    const hit = hits.find((c) => c.category === ind.category) ?? hits[0];
+    row.category = hit.category;
+    row.contextPairs = Object.keys(hit.context).length;
+    if (hit.category !== ind.category) problems.push(wrongCategory(hit.category, ind));
   }
   row.ok = row.detected && problems.length === 0;
   if (problems.length > 0) row.problem = problems.join('; ');

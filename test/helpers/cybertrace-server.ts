@@ -74,10 +74,17 @@ function normalise(regexps: CyberTraceServerOptions['regexps']): Rx[] {
 
 const HEADER = /^(?:X-KF-(?:ReplyBack|SendFinishedEvent|SaveStatistic))+/;
 
+/** The feed as the service looks indicators up in it (hashes case-insensitively); shared with the HTTP API server. */
+export function feedLookup(entries: Record<string, FeedEntry>): (indicator: string) => FeedEntry | undefined {
+  const isHash = (v: string) => /^[0-9a-f]{32,64}$/i.test(v);
+  const feed = new Map<string, FeedEntry>();
+  for (const [k, v] of Object.entries(entries)) feed.set(isHash(k) ? k.toLowerCase() : k, v);
+  return (indicator) => feed.get(isHash(indicator) ? indicator.toLowerCase() : indicator);
+}
+
 export async function startCyberTraceServer(opts: CyberTraceServerOptions): Promise<CyberTraceServer> {
   const rxs = normalise(opts.regexps);
-  const feed = new Map<string, FeedEntry>();
-  for (const [k, v] of Object.entries(opts.feed)) feed.set(/^[0-9a-f]{32,64}$/i.test(k) ? k.toLowerCase() : k, v);
+  const lookup = feedLookup(opts.feed);
   const settings = {
     output: { recordFieldContextFormat: opts.recordFieldContextFormat, actionableFieldContextFormat: opts.actionableFieldContextFormat ?? '' },
   } as CyberTraceSettings;
@@ -97,7 +104,7 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
     const lines: string[] = [];
     const categories: string[] = [];
     for (const indicator of found) {
-      const hit = feed.get(/^[0-9a-f]{32,64}$/i.test(indicator) ? indicator.toLowerCase() : indicator);
+      const hit = lookup(indicator);
       if (!hit) continue;
       categories.push(hit.category);
       lines.push(

@@ -2,13 +2,11 @@
 import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
 import type { FeedEntry } from './cybertrace-server.js';
 
-export const DEMO_CATEGORY: Record<string, string> = { url: 'KL_Malicious_URL', ip: 'KL_IP_Reputation', md5: 'KL_Malicious_Hash_MD5', sha1: 'KL_APT_Hash_SHA1', sha256: 'KL_APT_Hash_SHA256' };
-
-/** Every test indicator, in each form a regexp may extract it (URL masks also match the bare host, as URL records do). */
+/** Every test indicator with its expected category, in each form a regexp may extract it (URL masks also match the bare host, as URL records do). */
 export function demoFeed(): Record<string, FeedEntry> {
   const feed: Record<string, FeedEntry> = {};
   for (const ind of VERIFICATION_INDICATORS) {
-    const entry: FeedEntry = { category: DEMO_CATEGORY[ind.type], context: [['first_seen', '10.07.2015 23:53'], ['popularity', '5'], ['mask', ind.value]] };
+    const entry: FeedEntry = { category: ind.category, context: [['first_seen', '10.07.2015 23:53'], ['popularity', '5'], ['mask', ind.value]] };
     const bare = ind.value.replace(/^https?:\/\//, '');
     const host = bare.replace(/[/?#].*$/, '');
     for (const v of new Set([ind.value, bare, bare.replace(/\/$/, ''), `${bare.replace(/\/$/, '')}/`, ...(ind.type === 'url' ? [host] : [])])) feed[v] = entry;

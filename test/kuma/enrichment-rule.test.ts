@@ -65,7 +65,8 @@ describe('enrichment-rule.json', () => {
     expect(rule.sourceKind).toBe('cybertrace-http');
     expect(rule.queueLimit).toBe(1_000_000);
     expect(rule.cybertraceMajorVersion).toBe('<5');
-    expect(rule.secret).toBeNull();
+    // cybertrace-http sends credentials: the rule names a secret (the console asks for one with this kind).
+    expect(rule.secret).toBe('Kaspersky CyberTrace API');
     expect(schemaErrors('4.x', doc)).toBe('');
   });
 

@@ -48,8 +48,8 @@ describe('hostile values', () => {
   it('do not break the Markdown tables of INSTALL.md', () => {
     const tableLines = install.split('\n').filter((l) => l.startsWith('|'));
     expect(tableLines.length).toBeGreaterThan(10);
-    // Every table of INSTALL.md has two or three columns: 3 or 4 cell bars per line.
-    for (const l of tableLines) expect([3, 4], l).toContain(cellBars(l));
+    // The tables of INSTALL.md have two, three or (the rule's endpoints) five columns: 3, 4 or 6 cell bars per line.
+    for (const l of tableLines) expect([3, 4, 6], l).toContain(cellBars(l));
     expect(install).toContain('| Name | CT \\| \\`lookup\\` <script>alert(1)</script> "q" \\\\ *x* ёж 😀 | `name` |');
     expect(install).toContain('| Tenant | Main \\| SOC | `tenant` |');
   });
@@ -60,6 +60,11 @@ describe('hostile values', () => {
 
   it('escape the console secret name', () => {
     expect(install).toContain('**Secret**: ct\\|console \\`s\\`');
+  });
+
+  it('escape the rule\'s secret and tenant in the secret step', () => {
+    expect(install).toContain('The **Secret** "ct\\|console \\`s\\`" must exist');
+    expect(install).toContain('**Name** ct\\|console \\`s\\`, **Tenant** Main \\| SOC,');
   });
 });
 

@@ -23,7 +23,7 @@ import { startCyberTraceServer, type CyberTraceServer } from '../helpers/cybertr
 import { startRsyslog, waitFor, type RunningRsyslog } from '../helpers/rsyslog.js';
 import { freePort } from '../helpers/net.js';
 import { runAgent, SENSOR_CONFIG_UI_ONLY } from '../alienvault/agent.js';
-import { demoFeed, DEMO_CATEGORY } from '../helpers/demo-feed.js';
+import { demoFeed } from '../helpers/demo-feed.js';
 
 const DEVICE = '127.0.0.2';
 const CYBERTRACE = '127.0.0.3';
@@ -108,7 +108,7 @@ describe('AlienVault through a real rsyslog and the CyberTrace test server', () 
     for (const ind of indicators) {
       const hit = seen.find((a) => a.userdata3?.includes(`mask=${ind.value}`));
       expect(hit, `no plugin event for ${ind.value}`).toBeDefined();
-      expect(hit!.userdata1).toBe(DEMO_CATEGORY[ind.type]);
+      expect(hit!.userdata1).toBe(ind.category);
       expect(ind.value.toLowerCase()).toContain(hit!.userdata2.toLowerCase().replace(/\/$/, ''));
       expect(sids.has(hit!.plugin_sid)).toBe(true);
       expect(hit!.src_ip).toBe('10.20.30.40');

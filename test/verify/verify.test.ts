@@ -1,8 +1,14 @@
 /**
  * `verify` against a CyberTrace-compatible test server (real PCRE regexps, the bundle's own
  * formats) for every connector; a deliberately mismatched output format must be caught.
+ * `verify --http` against the test server of CyberTrace's HTTP lookup API, over plain HTTP and
+ * over HTTPS with a self-signed certificate made by openssl.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
 import type { Connector } from '../../connectors/types.js';
 import { exampleSite } from '../helpers/bundles.js';
@@ -11,6 +17,8 @@ import { demoFeed } from '../helpers/demo-feed.js';
 import { verifyConnector } from '../../src/verify/verify.js';
 import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
 import { runCliAsync } from '../helpers/cli-async.js';
+import { httpCredentials } from '../../src/verify/http-credentials.js';
+import { startCyberTraceHttpServer, type CyberTraceHttpServer, type CyberTraceHttpServerOptions } from '../helpers/cybertrace-http-server.js';
 
 const site = exampleSite();
 
@@ -20,7 +28,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serverFor(c: Connector, eventFormatOf: Connector = c, behaviour: 'normal' | 'hang' | 'refuse' = 'normal'): Promise<CyberTraceServer> {
+async function serverFor(c: Connector, eventFormatOf: Connector = c, behaviour: 'normal' | 'hang' | 'refuse' = 'normal', headerMode: 'message' | 'prefix' = 'message'): Promise<CyberTraceServer> {
   const settings = c.cybertrace(site);
   const out = eventFormatOf.cybertrace(site);
   return startCyberTraceServer({
@@ -32,13 +40,15 @@ async function serverFor(c: Connector, eventFormatOf: Connector = c, behaviour: 
     // Like a service configured with the bundle: a pinned FinishedEventFormat text is what it sends.
     ...(settings.output.finishedEventText !== undefined ? { finishedEvent: () => settings.output.finishedEventText! } : {}),
     behaviour,
+    headerMode,
   });
 }
 
 describe('ctconnect verify', () => {
-  it.each(allConnectors().map((c) => c.id))('%s: every test indicator is detected and parsed by the SIEM side', async (id) => {
+  // Whether CyberTrace reads the mode header as a line of its own or as the prefix of the first event is not documented: both.
+  it.each(allConnectors().flatMap((c) => (['message', 'prefix'] as const).map((mode) => [c.id, mode] as const)))('%s (header read as %s): every test indicator is detected and parsed by the SIEM side', async (id, mode) => {
     const c = getConnector(id);
-    server = await serverFor(c);
+    server = await serverFor(c, c, 'normal', mode);
     const rows = await verifyConnector(c, site, { host: server.host, port: server.port, timeoutMs: 5000 });
     expect(server.headers).toEqual(['X-KF-SendFinishedEventX-KF-ReplyBack']);
     expect(rows.filter((r) => !r.ok)).toEqual([]);
@@ -56,6 +66,19 @@ describe('ctconnect verify', () => {
     const rows = await verifyConnector(fsm, site, { host: server.host, port: server.port, timeoutMs: 5000 });
     expect(rows.every((r) => !r.ok)).toBe(true);
     expect(rows[0].problem).toMatch(/FortiSIEM parser cannot read the reply/);
+  });
+
+  it('a detection with another category than the documented one is not OK', async () => {
+    const fsm = getConnector('fortisiem');
+    const out = fsm.cybertrace(site);
+    const feed = demoFeed();
+    for (const k of Object.keys(feed)) if (k.includes('fakess123bn.nu')) feed[k] = { ...feed[k], category: 'KL_Malicious_URL' };
+    server = await startCyberTraceServer({ regexps: out.input.regexps, feed, eventFormat: out.output.eventFormat, recordFieldContextFormat: out.output.recordFieldContextFormat });
+    const rows = await verifyConnector(fsm, site, { host: server.host, port: server.port, timeoutMs: 5000 });
+    const bad = rows.filter((r) => !r.ok);
+    expect(bad.map((r) => r.indicator)).toEqual(['http://fakess123bn.nu/']);
+    expect(bad[0]).toMatchObject({ detected: true, category: 'KL_Malicious_URL' });
+    expect(bad[0].problem).toMatch(/detected as KL_Malicious_URL, expected KL_BotnetCnC_URL/);
   });
 
   it('says when nothing answers before the timeout', async () => {
@@ -83,5 +106,196 @@ describe('ctconnect verify', () => {
     const bad = await runCliAsync(['verify', 'fortisiem', '--to', `127.0.0.1:${server.port}`, '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout).ok).toBe(false);
+  });
+});
+
+describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
+  let dir: string;
+  let http: CyberTraceHttpServer | undefined;
+  let tls: { key: string; cert: string; fingerprint: string };
+  const USERS = { kuma: 'pässword:with colon' };
+  const CREDS = { CT_API_USER: 'kuma', CT_API_PASSWORD: USERS.kuma };
+
+  /** The example site with the API credentials named; optionally KUMA 4.x, whose rule uses cybertrace-http. */
+  function writeSite(name: string, opts: { kuma4?: boolean; namedCredentials?: boolean } = {}): string {
+    let text = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'site.yaml'), 'utf8');
+    if (opts.namedCredentials !== false) {
+      text = text.replace(/^(  version: "4\.x".*)$/m, '$1\n  http_api:\n    user_env: CT_API_USER\n    password_env: CT_API_PASSWORD');
+    }
+    if (opts.kuma4) text = text.replace('version: "3.x"             # KUMA', 'version: "4.x"             # KUMA').replace('source_kind: cybertrace  #', 'source_kind: cybertrace-http  #');
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  }
+
+  async function start(opts: Partial<CyberTraceHttpServerOptions> = {}): Promise<CyberTraceHttpServer> {
+    http = await startCyberTraceHttpServer({ feed: demoFeed(), users: USERS, ...opts });
+    return http;
+  }
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ctconnect-verify-http-'));
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=cybertrace.test', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+    const fp = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' });
+    tls = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), fingerprint: `SHA256:${fp.split('=')[1].trim()}` };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await http?.close();
+    http = undefined;
+  });
+
+  it('sends every documented indicator with Basic authentication from the named variables and checks each category', async () => {
+    const server = await start();
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml'), '--json'], CREDS);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ via: 'http', ok: true });
+    expect(out.rows.map((x: { category: string }) => x.category)).toEqual(VERIFICATION_INDICATORS.map((i) => i.category));
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/api/1.0/lookup', body: VERIFICATION_INDICATORS.map((i) => ({ object: i.value })) });
+    expect(server.requests[0].authorization).toBe(`Basic ${Buffer.from(`kuma:${USERS.kuma}`).toString('base64')}`);
+    // The password is never printed.
+    expect(r.stdout + r.stderr).not.toContain(USERS.kuma);
+  });
+
+  it('a detection with another category than the documented one is not OK', async () => {
+    const feed = demoFeed();
+    feed['http://fakess123bn.nu/'] = { category: 'KL_Malicious_URL', context: [['mask', 'fakess123bn.nu']] };
+    const server = await start({ feed, users: undefined });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--json']);
+    expect(r.code).toBe(1);
+    const bad = JSON.parse(r.stdout).rows.filter((x: { ok: boolean }) => !x.ok);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatchObject({ indicator: 'http://fakess123bn.nu/', detected: true, category: 'KL_Malicious_URL' });
+    expect(bad[0].problem).toMatch(/expected KL_BotnetCnC_URL/);
+  });
+
+  it('with no credentials named and no terminal, sends no Authorization header', async () => {
+    const server = await start({ users: undefined });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests[0].authorization).toBeUndefined();
+  });
+
+  it('401: says which setting to fix, exit 1', async () => {
+    const server = await start();
+    const none = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/401 Unauthorized .*needs a user and password.*cybertrace\.http_api\.user_env/);
+    const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml')], { ...CREDS, CT_API_PASSWORD: 'wrong' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/401 Unauthorized .*password is wrong/);
+    expect(wrong.stderr).not.toContain('wrong\n');
+  });
+
+  it('named variables that are not set, without a terminal: a clear error before anything is sent', async () => {
+    const server = await start();
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml')], { CT_API_USER: 'kuma', CT_API_PASSWORD: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/CT_API_PASSWORD \(named by cybertrace\.http_api\.password_env\) is not set/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['refuse', /connection refused .*HTTPServer > ConnectionString/],
+    ['hang', /no answer within 1s/],
+    ['html', /the answer is not JSON \(it starts with "<!DOCTYPE html>/],
+  ] as const)('%s: clear error, exit 1', async (behaviour, message) => {
+    const server = await start({ behaviour, users: undefined });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--timeout', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('HTTPS: a self-signed certificate is refused by default and nothing is sent', async () => {
+    const server = await start({ tls, users: undefined });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/certificate not trusted .*--ca FILE.*--fingerprint SHA256/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('HTTPS: --ca with the certificate accepts it', async () => {
+    const server = await start({ tls });
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, tls.cert);
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--ca', ca, '-c', writeSite('site.yaml')], CREDS);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('HTTPS: --fingerprint accepts exactly that certificate; another fingerprint is refused before anything is sent', async () => {
+    const server = await start({ tls, users: undefined });
+    const ok = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--fingerprint', tls.fingerprint]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    const other = `SHA256:${'AB:'.repeat(31)}AB`;
+    const bad = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--fingerprint', other]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not the --fingerprint given/);
+    expect(bad.stderr).toContain(tls.fingerprint.replace(/^SHA256:/, ''));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('KUMA with cybertrace-http: the HTTP API is the default; --tcp asks the input port instead', async () => {
+    const server = await start();
+    const site4 = writeSite('kuma4.yaml', { kuma4: true });
+    const r = await runCliAsync(['verify', 'kuma', '--to', server.url, '-c', site4, '--json'], CREDS);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ siem: 'kuma', via: 'http', ok: true });
+    expect(server.requests).toHaveLength(1);
+    // --tcp asks the input port, as the cybertrace source kind does.
+    const kuma = getConnector('kuma');
+    const tcpServer = await serverFor(kuma);
+    try {
+      const tcp = await runCliAsync(['verify', 'kuma', '--tcp', '--to', `127.0.0.1:${tcpServer.port}`, '-c', site4, '--json']);
+      expect(tcp.code, tcp.stderr).toBe(0);
+      expect(JSON.parse(tcp.stdout)).toMatchObject({ via: 'tcp', ok: true });
+      expect(tcpServer.events).toHaveLength(VERIFICATION_INDICATORS.length);
+    } finally {
+      await tcpServer.close();
+    }
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('credentials: the named variables first, else the terminal prompt (an empty user sends none), never half a pair', async () => {
+    const api = (http_api: Record<string, string>) => ({ ...site, cybertrace: { ...site.cybertrace, http_api } });
+    const named = api({ user_env: 'U', password_env: 'P' });
+    const asked: string[] = [];
+    const prompt = async (q: string) => {
+      asked.push(q);
+      return q.startsWith('CyberTrace API user') ? 'analyst' : 'typed';
+    };
+    expect(await httpCredentials(named, { U: 'kuma', P: 'pw' }, prompt)).toEqual({ user: 'kuma', password: 'pw' });
+    expect(asked).toEqual([]);
+    expect(await httpCredentials(named, { U: 'kuma' }, prompt)).toEqual({ user: 'kuma', password: 'typed' });
+    expect(asked).toEqual(['password of CyberTrace API user kuma: ']);
+    expect(await httpCredentials(site, {}, prompt)).toEqual({ user: 'analyst', password: 'typed' });
+    expect(await httpCredentials(site, {}, async () => '')).toBeUndefined();
+    expect(await httpCredentials(site, {}, undefined)).toBeUndefined();
+    await expect(httpCredentials(api({ user_env: 'U' }), { U: 'kuma' }, undefined)).rejects.toThrow(/name both/);
+  });
+
+  it('a site whose http_api.url or variable name is not usable is refused with the field and its position', async () => {
+    const file = join(dir, 'bad.yaml');
+    const text = readFileSync(writeSite('ok.yaml'), 'utf8').replace('    user_env: CT_API_USER', '    url: https://192.0.2.10:70000\n    user_env: "CT API USER"');
+    writeFileSync(file, text);
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '-c', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: cybertrace\.http_api\.url: must be https:\/\/HOST:PORT/);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: cybertrace\.http_api\.user_env: must be the name of an environment variable/);
+  });
+
+  it('refuses a URL with a path or credentials, and --ca/--fingerprint without HTTPS', async () => {
+    const withPath = await runCliAsync(['verify', 'fortisiem', '--http', '--to', 'https://127.0.0.1:9/api/1.0/lookup']);
+    expect(withPath.stderr).toMatch(/only scheme, host and port/);
+    const withUser = await runCliAsync(['verify', 'fortisiem', '--http', '--to', 'https://u:p@127.0.0.1:9']);
+    expect(withUser.stderr).toMatch(/no user or password in the URL/);
+    const plain = await runCliAsync(['verify', 'fortisiem', '--http', '--to', 'http://127.0.0.1:9', '--fingerprint', tls.fingerprint]);
+    expect(plain.stderr).toMatch(/apply to https:\/\/ only/);
+    for (const r of [withPath, withUser, plain]) expect(r.code).toBe(1);
   });
 });

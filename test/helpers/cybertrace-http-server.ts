@@ -1,0 +1,119 @@
+/**
+ * A test server speaking CyberTrace's HTTP lookup API in its documented shapes (FACTS §10, the
+ * CyberTrace help "POST lookup" and "Response statuses"): `POST /api/<1.0|1.1|1.2>/lookup` and
+ * `POST /api/1.3/<tenant>/lookup`, Basic authentication (401 without a valid Authorization
+ * header), body `[{"object":"…"}]`, answer `[{object, result, categories:[{category,
+ * detected_indicator, context}]}]`; another method on the lookup path gets 405, another path 404.
+ * Indicators are looked up with the feed logic of the TCP test server (feedLookup).
+ *
+ * The value of `result` is not documented beyond its name; this server says "detected" or
+ * "not detected", and the client under test must not depend on it.
+ *
+ * Misbehaving modes for client tests: 'refuse' (nothing listens), 'hang' (reads the request,
+ * never answers), 'html' (answers 200 with an HTML page, as a proxy or another web server would).
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { feedLookup, type FeedEntry } from './cybertrace-server.js';
+
+export interface CyberTraceHttpServerOptions {
+  feed: Record<string, FeedEntry>;
+  /** Accounts; absent = no authentication asked (a lookup without Authorization is answered). */
+  users?: Record<string, string>;
+  /** PEM key and certificate: HTTPS; absent = plain HTTP. */
+  tls?: { key: string; cert: string };
+  behaviour?: 'normal' | 'refuse' | 'hang' | 'html';
+}
+
+export interface CyberTraceHttpServer {
+  url: string;
+  port: number;
+  /** Every request received: method, path, the Authorization header (undefined when absent) and the parsed body. */
+  requests: Array<{ method: string; path: string; authorization?: string; body: unknown }>;
+  close(): Promise<void>;
+}
+
+const LOOKUP_PATH = /^\/api\/(?:1\.[012]|1\.3\/[^/]+)\/lookup$/;
+
+export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOptions): Promise<CyberTraceHttpServer> {
+  const lookup = feedLookup(opts.feed);
+  const behaviour = opts.behaviour ?? 'normal';
+  const requests: CyberTraceHttpServer['requests'] = [];
+
+  function authorised(header: string | undefined): boolean {
+    if (!opts.users) return true;
+    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
+    if (!m) return false;
+    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon > 0 && opts.users[decoded.slice(0, colon)] === decoded.slice(colon + 1);
+  }
+
+  function send(res: ServerResponse, status: number, body: unknown): void {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/html' : 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      body = raw;
+    }
+    const path = (req.url ?? '').split('?')[0];
+    requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body });
+    if (behaviour === 'hang') return;
+    if (behaviour === 'html') return send(res, 200, '<!DOCTYPE html><html><head><title>Sign in</title></head><body></body></html>');
+    if (!LOOKUP_PATH.test(path)) return send(res, 404, { error: 'Request not supported' });
+    if (req.method !== 'POST') return send(res, 405, { error: 'Method Not Allowed' });
+    if (!authorised(req.headers.authorization)) return send(res, 401, { error: 'Unauthorized user' });
+    if (!Array.isArray(body) || body.length === 0 || !body.every((o) => typeof o?.object === 'string')) return send(res, 400, { error: 'Bad Request' });
+    send(
+      res,
+      200,
+      body.map(({ object }: { object: string }) => {
+        const hit = lookup(object);
+        return {
+          object,
+          result: hit ? 'detected' : 'not detected',
+          categories: hit ? [{ category: hit.category, detected_indicator: object, context: Object.fromEntries(hit.context ?? []) }] : [],
+        };
+      }),
+    );
+  }
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (raw += d));
+    req.on('end', () => handle(req, res, raw));
+  };
+  const server: Server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : createHttpServer(onRequest);
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  // A TLS client that refuses the certificate drops the connection; that is not a server fault.
+  server.on('tlsClientError', () => {});
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  const state: CyberTraceHttpServer = { url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, requests, close: stop };
+  if (behaviour === 'refuse') {
+    // The port was free a moment ago and nothing listens on it now: connections are refused.
+    await stop();
+    state.close = async () => {};
+  }
+  return state;
+}
