@@ -28,6 +28,7 @@ const commands: Array<[string, () => Promise<{ register(p: Command): void }>]> =
   ['simulate', () => import('./simulate.js')],
   ['categories', () => import('./categories.js')],
   ['deploy', () => import('./deploy.js')],
+  ['export', () => import('./export.js')],
 ];
 
 async function main(): Promise<void> {

@@ -6,7 +6,10 @@
  * an ossim-db-like wrapper around a real MariaDB, are run by it). For each it checks:
  * `--check` writes nothing; the first deploy installs every file with its mode, each shared file
  * passes its real validator after the merge, every step runs once per host; a second deploy
- * changes nothing and runs nothing. A new connector or variant is tested by being registered.
+ * changes nothing and runs nothing. Then the same plan exported as an Ansible role is run by the
+ * real ansible-playbook on twin targets: `--check` writes nothing, the trees it leaves are the ones
+ * `ctconnect deploy` left (backups aside), and a second run reports changed=0. A new connector or
+ * variant is tested by being registered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -20,6 +23,7 @@ import type { Connector } from '../../connectors/types.js';
 import { buildBundle, type Bundle } from '../../src/bundle/build.js';
 import type { DeployTarget } from '../../src/config/site.js';
 import { deployBundle } from '../../src/deploy/deploy.js';
+import { ansibleExport } from '../../src/deploy/ansible.js';
 import { rolesOf, workOf, type HostWork } from '../../src/deploy/plan.js';
 import { createRenderer } from '../../src/render/engine.js';
 import { startMariaDb, type MariaDb } from '../helpers/mariadb.js';
@@ -91,6 +95,42 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+const CTCONNECT = [process.execPath, join(here, '../../bin/ctconnect.js')];
+
+/** Writes an Ansible export of these bundles for this site and runs ansible-playbook on it; returns the recap counts per host. */
+function runAnsible(dir: string, files: Array<{ path: string; content: string | Buffer; mode: number }>, args: string[] = []) {
+  if (!existsSync(join(dir, 'site.yml'))) {
+    for (const f of files) {
+      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+      writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
+    }
+  }
+  const tmp = join(work, 'ansible-tmp');
+  const r = spawnSync('ansible-playbook', ['site.yml', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, ANSIBLE_LOCAL_TEMP: join(tmp, 'local'), ANSIBLE_REMOTE_TEMP: join(tmp, 'remote'), ANSIBLE_SSH_CONTROL_PATH_DIR: join(tmp, 'cp'), ANSIBLE_NOCOLOR: '1' },
+  });
+  const recap: Record<string, { changed: number; failed: number; unreachable: number }> = {};
+  for (const m of r.stdout.matchAll(/^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
+    recap[m[1]!] = { changed: Number(m[2]), unreachable: Number(m[3]), failed: Number(m[4]) };
+  }
+  return { code: r.status, output: `${r.stdout}${r.stderr}`, recap };
+}
+
+/** A tree as both tools must leave it: paths, types, modes and bytes; backups (named differently by each tool) left out. */
+function contentTree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [p, v] of Object.entries(snapshot(root))) {
+    const rel = p.slice(root.length);
+    if (/\.ctconnect-bak-|\.\d+\.\d{4}-\d{2}-\d{2}@\d{2}:\d{2}:\d{2}~$/.test(rel)) continue;
+    // snapshot() keeps mtimes; the two tools write at different times.
+    out[rel] = v.replace(/^(file \d+) [\d.]+ /, '$1 ');
+  }
+  return out;
+}
+
 /** Deep merge of a variant's options over the example section (arrays and scalars replace). */
 function merged(base: unknown, over: unknown): unknown {
   if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof over !== 'object' || over === null || Array.isArray(over)) return over;
@@ -106,7 +146,7 @@ interface LabTarget {
 }
 
 /** The example site with only this connector's section (variant applied) and the lab's targets. */
-function labSite(c: Connector, options: Record<string, unknown>, targets: LabTarget[]) {
+function labSiteYaml(c: Connector, options: Record<string, unknown>, targets: LabTarget[]): string {
   const doc = parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
   const siems = doc.siems as Record<string, unknown>;
   doc.siems = { [c.id]: merged(siems[c.id] ?? {}, options) };
@@ -121,8 +161,10 @@ function labSite(c: Connector, options: Record<string, unknown>, targets: LabTar
     root_prefix: t.root,
     connect_timeout_sec: 15,
   }));
-  return siteFromYaml(stringify(doc));
+  return stringify(doc);
 }
+
+const labSite = (c: Connector, options: Record<string, unknown>, targets: LabTarget[]) => siteFromYaml(labSiteYaml(c, options, targets));
 
 /** Whether user:group exists here (the lab's targets are this machine). */
 function ownerExists(owner: string): boolean {
@@ -264,6 +306,32 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
       }
       expect(trees(), `${at}: the second deploy wrote something`).toEqual(afterFirst);
       expect(targets.map((t) => stepLog(t.root)), `${at}: the second deploy ran a step`).toEqual(logs);
+
+      if (variant !== 'default') continue;
+      // The same plan through Ansible, on twin targets prepared the same way.
+      const twins: LabTarget[] = targets.map((t) => ({ ...t, root: `${t.root}-ansible` }));
+      const sitePath = `${base}-site.yaml`;
+      writeFileSync(sitePath, labSiteYaml(c, options, twins));
+      const twinSite = siteFromYaml(readFileSync(sitePath, 'utf8'));
+      const twinBundle = confined(await buildBundle(c, twinSite, createRenderer()));
+      for (const t of twins) prepareRoot(t.root, twinBundle, image);
+      const exportDir = `${base}-ansible`;
+      const files = ansibleExport([twinBundle], twinSite, { sitePath, ctconnectCommand: CTCONNECT });
+      const twinTrees = () => Object.fromEntries(twins.map((t) => [t.name, snapshot(t.root)]));
+      const beforeAnsible = twinTrees();
+      const dry = runAnsible(exportDir, files, ['--check', '--diff']);
+      expect(dry.code, `${at}: ansible-playbook --check\n${dry.output}`).toBe(0);
+      expect(twinTrees(), `${at}: ansible --check wrote something`).toEqual(beforeAnsible);
+      const run1 = runAnsible(exportDir, files);
+      expect(run1.code, `${at}: ansible-playbook\n${run1.output}`).toBe(0);
+      for (const t of targets) {
+        expect(contentTree(`${t.root}-ansible`), `${at}, ${t.name}: Ansible left another tree than ctconnect deploy`).toEqual(contentTree(t.root));
+        expect(stepLog(`${t.root}-ansible`).map((l) => l.split('\t')[0]).sort(), `${at}, ${t.name}: Ansible handlers`).toEqual(stepLog(t.root).map((l) => l.split('\t')[0]).sort());
+      }
+      const run2 = runAnsible(exportDir, files);
+      expect(run2.code).toBe(0);
+      expect(Object.keys(run2.recap).sort()).toEqual(twins.map((t) => t.name).sort());
+      for (const [host, r] of Object.entries(run2.recap)) expect(r.changed, `${at}, ${host}: second ansible run\n${run2.output}`).toBe(0);
     }
   });
 });

@@ -1,0 +1,240 @@
+/**
+ * The deploy plan as Ansible content: a role per connector, a playbook and an inventory made from
+ * the site's targets. Everything comes from the same plan `ctconnect deploy` runs (`workOf`):
+ * which file goes where with which mode, owner and validator, which blocks go into which shared
+ * file under which markers, which step runs when which file changed.
+ *
+ * - whole files: `ansible.builtin.copy` with `backup` and the same `validate` command;
+ * - marked blocks: `ansible.builtin.blockinfile` with the same markers, so hosts deployed by either
+ *   tool can be updated by the other; placed as `deploy` places them (after the anchor line if the
+ *   file has it, else before the first `before` line, else at the end; a bundle's later blocks
+ *   after its earlier ones);
+ * - the CyberTrace settings: the file is fetched, patched on the controller by
+ *   `ctconnect cybertrace patch` (the very code `deploy` runs, so both give the same bytes) and
+ *   copied back with `backup`;
+ * - steps: handlers, notified only by the files they depend on, run once per host.
+ * No secret values: passwords are `lookup('env', …)` of the variables the site names.
+ */
+import { posix } from 'node:path';
+import { stringify } from 'yaml';
+import type { MergeSpec } from '../../connectors/types.js';
+import type { Bundle } from '../bundle/build.js';
+import type { DeployTarget, Site } from '../config/site.js';
+import { allRolesTarget, rolesOf, workOf, type HostFile, type HostStep } from './plan.js';
+
+export interface ExportedFile {
+  /** Path below the export folder. */
+  path: string;
+  content: string | Buffer;
+  mode: number;
+}
+
+export interface AnsibleExportOptions {
+  /** Absolute path of the site file, for `ctconnect cybertrace patch` on the controller. */
+  sitePath: string;
+  /** How the controller runs ctconnect (argv). */
+  ctconnectCommand: string[];
+}
+
+/** Group of a deploy role: Ansible group names are identifiers. */
+export const groupOf = (role: string): string => `ctconnect_${role.replace(/[^A-Za-z0-9_]/g, '_')}`;
+const roleName = (bundle: Bundle): string => `ctconnect_${bundle.connector.id.replace(/[^A-Za-z0-9_]/g, '_')}`;
+const ROOT = '{{ ctconnect_root }}';
+const octal = (m: number): string => m.toString(8).padStart(4, '0');
+const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A line equal to `text` once trimmed, as `deploy` matches anchors; multiline mode makes blockinfile take the first match. */
+const lineRe = (texts: string[]): string => `(?m)^[ \\t]*(?:${texts.map((t) => reEscape(t.trim())).join('|')})[ \\t\\r]*$`;
+
+function handlerName(s: HostStep): string {
+  return `ctconnect ${s.key}: ${s.step.description}`;
+}
+
+/** Which handlers a changed file notifies on a host with these steps. */
+function notified(f: HostFile, steps: HostStep[]): { notify?: string[] } {
+  const names = steps.filter((s) => s.step.when === 'always' || f.notify.some((k) => s.keys.includes(k))).map(handlerName);
+  return names.length > 0 ? { notify: names } : {};
+}
+
+function ownerArgs(owner: string | undefined): Record<string, string> {
+  if (!owner) return {};
+  const [user, group] = owner.split(':');
+  return { owner: user!, ...(group ? { group } : {}) };
+}
+
+function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
+  const dest = `${ROOT}${f.path}`;
+  const tasks: unknown[] = [];
+  const first = f.parts[0]!.spec.merge as Extract<MergeSpec, { kind: 'marked-block' }>;
+  const anchors = first.after !== undefined || (first.before?.length ?? 0) > 0;
+  const seen = `ctconnect_seen_${slug}`;
+  if (anchors) {
+    tasks.push({
+      name: `read ${f.path} to place new blocks as ctconnect deploy does`,
+      'ansible.builtin.slurp': { src: dest },
+      register: seen,
+      failed_when: false,
+    });
+  }
+  const text = `(${seen}.content | default('') | b64decode)`;
+  let previous: Extract<MergeSpec, { kind: 'marked-block' }> | undefined;
+  for (const p of f.parts) {
+    const m = p.spec.merge as Extract<MergeSpec, { kind: 'marked-block' }>;
+    const args: Record<string, unknown> = {
+      path: dest,
+      marker: `${m.commentPrefix} {mark} ${m.marker}`,
+      marker_begin: 'BEGIN',
+      marker_end: 'END',
+      block: p.content.toString('utf8').replace(/\n$/, ''),
+      create: true,
+      backup: true,
+    };
+    if (f.validate) args.validate = f.validate.split('{file}').join('%s');
+    if (previous) {
+      args.insertafter = lineRe([`${previous.commentPrefix} END ${previous.marker}`]);
+    } else if (anchors) {
+      const after = m.after !== undefined ? lineRe([m.after]) : undefined;
+      const before = m.before && m.before.length > 0 ? lineRe(m.before) : undefined;
+      if (after) args.insertafter = `{{ ${JSON.stringify(after)} if (${text} is regex(${JSON.stringify(after)})) else omit }}`;
+      if (before) {
+        const cond = after ? `(not (${text} is regex(${JSON.stringify(after)}))) and (${text} is regex(${JSON.stringify(before)}))` : `${text} is regex(${JSON.stringify(before)})`;
+        args.insertbefore = `{{ ${JSON.stringify(before)} if (${cond}) else omit }}`;
+      }
+    }
+    tasks.push({ name: `block "${m.marker}" in ${f.path}`, 'ansible.builtin.blockinfile': args, ...notified(f, steps) });
+    previous = m;
+  }
+  return tasks;
+}
+
+function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: AnsibleExportOptions): unknown[] {
+  const dest = `${ROOT}${f.path}`;
+  const work = `{{ ctconnect_workdir }}/{{ inventory_hostname }}/${bundle.connector.id}`;
+  const fetched = `${work}/${posix.basename(f.path)}`;
+  const patched = `${fetched}.patched`;
+  return [
+    // Fetching changes nothing on the host (so it runs under --check too); the copy back below says whether the host changed.
+    { name: `fetch ${f.path}`, 'ansible.builtin.fetch': { src: dest, dest: fetched, flat: true, fail_on_missing: true }, check_mode: false, changed_when: false },
+    {
+      name: `apply the ${bundle.connector.title} CyberTrace settings (ctconnect cybertrace patch on the controller)`,
+      'ansible.builtin.command': {
+        argv: [...opts.ctconnectCommand, 'cybertrace', 'patch', '--siem', bundle.connector.id, '--config', '{{ ctconnect_site }}', '--in', fetched, '--out', patched, '--no-backup'],
+      },
+      delegate_to: 'localhost',
+      become: false,
+      check_mode: false,
+      changed_when: false,
+    },
+    {
+      name: `${f.path}`,
+      'ansible.builtin.copy': { src: patched, dest, backup: true, ...(f.validate ? { validate: f.validate.split('{file}').join('%s') } : {}) },
+      ...notified(f, steps),
+    },
+  ];
+}
+
+/** Tasks of one deploy role, in plan order. */
+function roleTasks(bundle: Bundle, role: string, steps: HostStep[], opts: AnsibleExportOptions): unknown[] {
+  const w = workOf(bundle, { ...allRolesTarget(bundle), roles: [role] });
+  const tasks: unknown[] = [];
+  const dirs = [...new Set(w.files.filter((f) => !f.merged).map((f) => posix.dirname(f.path)))];
+  for (const d of dirs) tasks.push({ name: `folder ${d}`, 'ansible.builtin.file': { path: `${ROOT}${d}`, state: 'directory' } });
+  w.files.forEach((f, i) => {
+    const kind = f.parts[0]!.spec.merge?.kind;
+    if (kind === 'marked-block') tasks.push(...blockTasks(f, steps, `${role.replace(/\W/g, '_')}_${i}`));
+    else if (kind === 'cybertrace-settings') tasks.push(...settingsTasks(f, steps, bundle, opts));
+    else {
+      tasks.push({
+        name: f.path,
+        'ansible.builtin.copy': {
+          src: f.parts[0]!.bundlePath,
+          dest: `${ROOT}${f.path}`,
+          mode: octal(f.mode),
+          ...ownerArgs(f.owner),
+          backup: true,
+          ...(f.validate ? { validate: f.validate.split('{file}').join('%s') } : {}),
+        },
+        ...notified(f, steps),
+      });
+    }
+  });
+  return tasks;
+}
+
+function handlers(steps: HostStep[]): unknown[] {
+  return steps.map((s) => ({
+    name: handlerName(s),
+    // As `deploy` runs steps: stdin is the step's input file or nothing at all (never a pipe left open).
+    'ansible.builtin.shell': s.step.stdinFromFile !== undefined
+      ? { cmd: s.step.command, stdin: `{{ lookup('ansible.builtin.file', ${JSON.stringify(s.step.stdinFromFile)}, rstrip=false) }}`, stdin_add_newline: false }
+      : { cmd: `exec 0</dev/null; ${s.step.command}` },
+    environment: { CTCONNECT_ROOT: ROOT },
+    timeout: s.step.timeoutSec,
+  }));
+}
+
+function hostVars(t: DeployTarget): Record<string, unknown> {
+  const v: Record<string, unknown> = { ansible_host: t.host, ansible_port: t.port, ansible_user: t.user };
+  if (t.identity_file) v.ansible_ssh_private_key_file = t.identity_file;
+  const known = t.known_hosts ?? '~/.ssh/known_hosts';
+  v.ansible_ssh_common_args = `-o UserKnownHostsFile=${known} -o StrictHostKeyChecking=${t.accept_new_host_key ? 'accept-new' : 'yes'}`;
+  if (t.password_env) v.ansible_password = `{{ lookup('ansible.builtin.env', '${t.password_env}') }}`;
+  if (t.sudo !== 'none') {
+    v.ansible_become = true;
+    v.ansible_become_method = 'sudo';
+    if (t.sudo === 'password' && t.sudo_password_env) v.ansible_become_password = `{{ lookup('ansible.builtin.env', '${t.sudo_password_env}') }}`;
+  }
+  if (t.root_prefix) v.ctconnect_root = t.root_prefix.replace(/\/+$/, '');
+  return v;
+}
+
+const yaml = (doc: unknown): string => `---\n${stringify(doc, { lineWidth: 0 })}`;
+
+/** The whole export, in memory: roles, playbook, inventory, ansible.cfg and a README. */
+export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExportOptions): ExportedFile[] {
+  const files: ExportedFile[] = [];
+  const add = (path: string, content: string | Buffer, mode = 0o644) => files.push({ path, content, mode });
+  const plays: unknown[] = [];
+  for (const bundle of bundles) {
+    const role = roleName(bundle);
+    const roles = rolesOf(bundle);
+    const steps = workOf(bundle, allRolesTarget(bundle)).steps;
+    const main: unknown[] = [];
+    for (const r of roles) {
+      const tasks = roleTasks(bundle, r, steps, opts);
+      if (tasks.length === 0) continue;
+      add(`roles/${role}/tasks/${r}.yml`, yaml(tasks));
+      main.push({ name: `what ${bundle.connector.id} installs on hosts with role ${r}`, 'ansible.builtin.import_tasks': `${r}.yml`, when: `'${groupOf(r)}' in group_names` });
+    }
+    add(`roles/${role}/tasks/main.yml`, yaml(main));
+    add(`roles/${role}/handlers/main.yml`, yaml(handlers(steps)));
+    add(
+      `roles/${role}/defaults/main.yml`,
+      yaml({ ctconnect_root: '', ctconnect_site: opts.sitePath, ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work' }),
+    );
+    const used = new Set([
+      ...bundle.files.filter((f) => f.install && f.install.merge === undefined).map((f) => f.path),
+      ...bundle.steps.flatMap((s) => (s.stdinFromFile ? [s.stdinFromFile] : [])),
+    ]);
+    for (const f of bundle.files) if (used.has(f.path)) add(`roles/${role}/files/${f.path}`, f.content, f.mode);
+    plays.push({ name: `ctconnect: ${bundle.connector.title}`, hosts: roles.map(groupOf).join(':'), roles: [role] });
+  }
+  add('site.yml', yaml(plays));
+  const groups: Record<string, { hosts: Record<string, unknown> }> = {};
+  for (const t of site.targets) {
+    for (const r of t.roles) (groups[groupOf(r)] ??= { hosts: {} }).hosts[t.name] = hostVars(t);
+  }
+  add('inventory.yml', yaml({ all: { children: groups } }));
+  add(
+    'ansible.cfg',
+    [
+      '[defaults]',
+      'inventory = inventory.yml',
+      'roles_path = roles',
+      'interpreter_python = auto_silent',
+      'host_key_checking = True',
+      'retry_files_enabled = False',
+      '',
+    ].join('\n'),
+  );
+  return files;
+}
