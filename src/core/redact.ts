@@ -5,14 +5,15 @@
  *   YAML block scalars and nested blocks under such a key, JSON objects/arrays as values);
  * - whole bodies of XML elements with such a name, across lines (`<Password>`, `<ApiKey>`,
  *   `<Credentials>…</Credentials>`), and attributes with such a name;
- * - URL userinfo passwords (`scheme://user:PASS@host`), PEM block bodies, SQL
- *   `IDENTIFIED BY '…'` / `PASSWORD('…')`;
+ * - URL userinfo passwords (`scheme://user:PASS@host`), `--user name:PASS`, PEM block bodies,
+ *   SQL `IDENTIFIED BY '…'` / `PASSWORD('…')`;
  * - every occurrence of a known secret value (the environment variables the site names).
  *
  * A name denotes a secret when one of its words (split at `_ - .`, digits and camelCase) is a
  * secret word (password, passwd, pass, pwd, pw, passphrase, secret, token, apikey, credential(s),
- * auth, authorization …) or `key` not qualified as a public one (host key, public key, source /
- * dest key of Splunk transforms, primary key …). Redaction keeps every line break, so a redacted
+ * auth, authorization …) or `key` in a longer name not qualified as a public one (host key,
+ * public key, Splunk's SOURCE_KEY / DEST_KEY, primary key …). An XML attribute `token` is Splunk
+ * Simple XML's input name and is kept. Redaction keeps every line break, so a redacted
  * text has the same lines as the original (diffs are computed on the original and shown
  * redacted line by line).
  */
@@ -22,7 +23,7 @@ export const REDACTED = '********';
 
 const SECRET_WORDS = new Set([
   'password', 'passwords', 'passwd', 'pass', 'pwd', 'pw', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'apikey', 'apikeys',
-  'credential', 'credentials', 'creds', 'auth', 'authorization', 'privatekey', 'cookie', 'session',
+  'credential', 'credentials', 'creds', 'auth', 'authorization', 'privatekey', 'cookie',
 ]);
 /** `key` after one of these words names something public (Splunk SOURCE_KEY/DEST_KEY, SSH host keys, SQL keys). */
 const PUBLIC_KEY_QUALIFIERS = new Set(['host', 'public', 'pub', 'source', 'dest', 'primary', 'foreign', 'unique', 'sort', 'partition', 'lookup', 'group', 'index', 'field', 'cef', 'hot', 'known']);
@@ -31,10 +32,14 @@ function nameWords(name: string): string[] {
   return (name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? []).map((w) => w.toLowerCase());
 }
 
-/** Whether a key, option, attribute or element name denotes a secret. */
+/**
+ * Whether a key, option, attribute or element name denotes a secret. `key` counts only as part of
+ * a longer name (api_key, privateKey, sslKey): alone it is the generic "key" of key=value text and
+ * code far more often than a secret.
+ */
 export function isSecretName(name: string): boolean {
   const words = nameWords(name);
-  return words.some((w, i) => SECRET_WORDS.has(w) || ((w === 'key' || w === 'keys') && !PUBLIC_KEY_QUALIFIERS.has(words[i - 1] ?? '')));
+  return words.some((w, i) => SECRET_WORDS.has(w) || ((w === 'key' || w === 'keys') && words.length > 1 && !PUBLIC_KEY_QUALIFIERS.has(words[i - 1] ?? '')));
 }
 
 type Span = [start: number, end: number];
@@ -90,14 +95,17 @@ function blockEnd(text: string, lineStart: number): number {
   return end;
 }
 
-const KEY_VALUE = /(^|[^\w.\-$])(["']?)([A-Za-z_][\w.\-]*)\2[ \t]*(=|:(?!\/\/|:))[ \t]*/gm;
+// The character before the name is looked at, not consumed, so `stdout: db_password=x` finds both names.
+const KEY_VALUE = /(?<=^|[^\w.\-$])(["']?)([A-Za-z_][\w.\-]*)\1[ \t]*(=|:(?!\/\/|:))[ \t]*/gm;
 
 function keyValueSpans(text: string, spans: Span[]): void {
   for (const m of text.matchAll(KEY_VALUE)) {
-    const name = m[3]!;
+    const name = m[2]!;
     if (!isSecretName(name)) continue;
+    // Splunk Simple XML names form inputs with a token attribute (<input token="time">): a name, not a secret.
+    if (name === 'token' && insideXmlTag(text, m.index!)) continue;
     const start = m.index! + m[0].length;
-    const lineStart = text.lastIndexOf('\n', m.index! + m[1]!.length) + 1;
+    const lineStart = text.lastIndexOf('\n', m.index! - 1) + 1;
     const eol = lineEnd(text, start);
     const c = text[start];
     if (c === '"' || c === "'") {
@@ -106,12 +114,12 @@ function keyValueSpans(text: string, spans: Span[]): void {
       spans.push([start + 1, bracketEnd(text, start)]);
     } else if (start === eol || /^[|>][-+0-9]*[ \t]*$/.test(text.slice(start, eol))) {
       // YAML: a block scalar or a nested block under the key. (An ini "key =" with nothing after it has no block.)
-      if (m[4] === ':') spans.push([eol, blockEnd(text, lineStart)]);
+      if (m[3] === ':') spans.push([eol, blockEnd(text, lineStart)]);
     } else {
       // Unquoted: to the end of the line; a quote before the name (`-H "Authorization: Bearer x"`) ends it there.
-      const opener = m[1];
+      const opener = text[m.index! - 1];
       let end = eol;
-      if ((opener === '"' || opener === "'") && m[2] === '') {
+      if ((opener === '"' || opener === "'") && m[1] === '') {
         const close = text.indexOf(opener, start);
         if (close >= 0 && close < eol) end = close;
       }
@@ -121,6 +129,11 @@ function keyValueSpans(text: string, spans: Span[]): void {
   }
 }
 
+function insideXmlTag(text: string, at: number): boolean {
+  const open = text.lastIndexOf('<', at);
+  return open >= 0 && text.lastIndexOf('>', at) < open && /^<[A-Za-z]/.test(text.slice(open, open + 2));
+}
+
 const XML_OPEN = /<([A-Za-z_][\w:.\-]*)((?:\s[^<>]*?)?)(\/?)>/g;
 const XML_ATTR = /([A-Za-z_][\w:.\-]*)\s*=\s*(["'])/g;
 
@@ -128,7 +141,7 @@ function xmlSpans(text: string, spans: Span[]): void {
   for (const m of text.matchAll(XML_OPEN)) {
     const name = m[1]!;
     for (const a of (m[2] ?? '').matchAll(XML_ATTR)) {
-      if (!isSecretName(a[1]!)) continue;
+      if (!isSecretName(a[1]!) || a[1] === 'token') continue;
       const q = m.index! + 1 + name.length + a.index! + a[0].length - 1;
       spans.push([q + 1, quotedEnd(text, q)]);
     }
@@ -143,6 +156,8 @@ function xmlSpans(text: string, spans: Span[]): void {
 
 const PEM = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 const URL_PASSWORD = /\b[a-z][a-z0-9+.\-]*:\/\/[^\s/:@"'<>]*:([^\s/@"'<>]+)@/gi;
+/** `curl --user name:PASS`, `-u name:PASS`. */
+const USER_OPTION = /(?:^|\s)(?:--user|-u)[ =]+[^\s:'"]+:([^\s'"]+)/g;
 const SQL_SECRET = /\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?(?:BY|AS)\s+(?:PASSWORD\s+)?'((?:[^'\\]|\\.|'')*)'|\bPASSWORD\s*\(\s*'((?:[^'\\]|\\.|'')*)'\s*\)/gi;
 
 function patternSpans(text: string, spans: Span[]): void {
@@ -152,6 +167,10 @@ function patternSpans(text: string, spans: Span[]): void {
   }
   for (const m of text.matchAll(URL_PASSWORD)) {
     const end = m.index! + m[0].length - 1;
+    spans.push([end - m[1]!.length, end]);
+  }
+  for (const m of text.matchAll(USER_OPTION)) {
+    const end = m.index! + m[0].length;
     spans.push([end - m[1]!.length, end]);
   }
   for (const m of text.matchAll(SQL_SECRET)) {
