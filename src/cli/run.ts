@@ -4,7 +4,7 @@ import { redactText, secretEnvValues } from '../core/redact.js';
 
 export function reportError(e: unknown): number {
   // Messages may quote a config line or a server's answer: secrets in them are hidden.
-  const hide = (text: string) => redactText(text, secretEnvValues(process.env));
+  const hide = (text: string) => redactText(text, secretEnvValues(process.env), { prose: true });
   if (e instanceof UserError) {
     process.stderr.write(`ctconnect: error: ${hide(e.message)}\n`);
     for (const d of e.details) process.stderr.write(`  ${hide(d)}\n`);

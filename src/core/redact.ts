@@ -98,10 +98,12 @@ function blockEnd(text: string, lineStart: number): number {
 // The character before the name is looked at, not consumed, so `stdout: db_password=x` finds both names.
 const KEY_VALUE = /(?<=^|[^\w.\-$])(["']?)([A-Za-z_][\w.\-]*)\1[ \t]*(=|:(?!\/\/|:))[ \t]*/gm;
 
-function keyValueSpans(text: string, spans: Span[]): void {
+function keyValueSpans(text: string, spans: Span[], prose: boolean): void {
   for (const m of text.matchAll(KEY_VALUE)) {
     const name = m[2]!;
     if (!isSecretName(name)) continue;
+    // In sentences "password: set VARIABLE" is wording, not a value; only `name=value` and HTTP authorization headers count there.
+    if (prose && m[3] === ':' && !/^(proxy-)?authorization$/i.test(name)) continue;
     // Splunk Simple XML names form inputs with a token attribute (<input token="time">): a name, not a secret.
     if (name === 'token' && insideXmlTag(text, m.index!)) continue;
     const start = m.index! + m[0].length;
@@ -196,13 +198,17 @@ function mask(part: string): string {
     .join('\n');
 }
 
-/** `text` with every secret hidden; same line breaks as the input. `secrets`: values to hide wherever they appear. */
-export function redactText(text: string, secrets: readonly string[] = []): string {
+/**
+ * `text` with every secret hidden; same line breaks as the input. `secrets`: values to hide
+ * wherever they appear. `prose`: the text is a message, where "name: text" is wording (only
+ * `name=value`, Authorization headers and the other structures are redacted).
+ */
+export function redactText(text: string, secrets: readonly string[] = [], opts: { prose?: boolean } = {}): string {
   const spans: Span[] = [];
   knownValueSpans(text, secrets, spans);
   patternSpans(text, spans);
   xmlSpans(text, spans);
-  keyValueSpans(text, spans);
+  keyValueSpans(text, spans, opts.prose ?? false);
   if (spans.length === 0) return text;
   spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   let out = '';

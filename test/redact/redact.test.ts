@@ -181,6 +181,11 @@ describe('commands print no secret', () => {
     expect(r.stdout + r.stderr).not.toContain('p&amp;ss');
   });
 
+  it('messages keep their wording ("password: set …") but hide name=value secrets and headers', () => {
+    const m = 'no database password: set CTCONNECT_DB_PASSWORD\nstderr| db_password=Leak-3\nstderr| Authorization: Basic Leak-4';
+    expect(redactText(m, [], { prose: true })).toBe(`no database password: set CTCONNECT_DB_PASSWORD\nstderr| db_password=${REDACTED}\nstderr| Authorization: ${REDACTED}`);
+  });
+
   it('error messages hide the values of secret environment variables', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ctc-redact-'));
     const r = runCli(['validate', '-c', join(dir, 'TopS3cret-value.yaml')], { env: { CTCONNECT_DB_PASSWORD: 'TopS3cret-value' } });
