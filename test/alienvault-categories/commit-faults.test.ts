@@ -1,5 +1,5 @@
 /**
- * `categories add --db` when the connection breaks at COMMIT, with a real MariaDB server behind a
+ * `categories add/sync --db` when the connection breaks at COMMIT, with a real MariaDB server behind a
  * proxy that cuts at one protocol point: before COMMIT reaches the server, after the server
  * answered it (answer lost), and with the server killed either side of the commit. ctconnect must
  * connect again and find out; when it cannot, it must say what each side holds, keep every
@@ -47,7 +47,7 @@ beforeEach(async () => {
   expect(r.code, r.stderr).toBe(0);
 });
 
-describe('categories add --db: the connection breaks at COMMIT', () => {
+describe('categories --db: the connection breaks at COMMIT', () => {
   it('COMMIT never reaches the server: connects again, finds the change not there, exits 1, leaves no file behind', async () => {
     const before = { rows: await sids(), files: snapshot(site.dir) };
     proxy.arm({ packet: COMMIT, when: 'before-server' });
@@ -56,6 +56,18 @@ describe('categories add --db: the connection breaks at COMMIT', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('connected again: the change is NOT in the database; nothing was changed');
     expect(r.stderr).not.toMatch(/internal error/);
+    expect(await sids()).toEqual(before.rows);
+    expect(snapshot(site.dir)).toEqual(before.files);
+  });
+
+  it('the connection breaks while the change is being written (before COMMIT): exit 1, nothing changed, no file left', async () => {
+    const before = { rows: await sids(), files: snapshot(site.dir) };
+    proxy.arm({ packet: Buffer.from('INSERT INTO plugin_sid'), when: 'before-server' });
+    const r = await add();
+    await proxy.cut();
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('lost the connection before the change was committed');
+    expect(r.stderr).toContain('nothing was changed');
     expect(await sids()).toEqual(before.rows);
     expect(snapshot(site.dir)).toEqual(before.files);
   });
@@ -72,6 +84,28 @@ describe('categories add --db: the connection breaks at COMMIT', () => {
     // The restore script and the site backup are kept, as after any committed change.
     expect(readdirSync(site.dir).filter((f) => /\.plugin_sid-.*\.sql$|\.bak-/.test(f))).toHaveLength(2);
   });
+
+  it('sync: the answer to COMMIT is lost after the server committed: found out, exit 0; killed server: exit 1, restore script kept', async () => {
+    const sync = () => runCliAsync(['categories', 'sync', '--config', site.file, '--db', `mysql://root@127.0.0.1:${proxy.port}/alienvault`]);
+    await db.query(`DELETE FROM alienvault.plugin_sid WHERE plugin_id = ${PLUGIN_ID} AND sid = 1000`);
+    proxy.arm({ packet: COMMIT, when: 'after-answer' });
+    const ok = await sync();
+    await proxy.cut();
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('the change is in the database (committed)');
+    expect(await sids()).toContain(1000);
+
+    await db.query(`DELETE FROM alienvault.plugin_sid WHERE plugin_id = ${PLUGIN_ID} AND sid = 1000`);
+    proxy.arm({ packet: COMMIT, when: 'after-answer', atCut: () => db.crash() });
+    const lost = await sync();
+    await proxy.cut();
+    expect(lost.code, lost.stderr).toBe(1);
+    expect(lost.stderr).toContain('UNKNOWN');
+    const script = /restore script \(puts the rows back as they were before\): (\S+)/.exec(lost.stderr)?.[1];
+    expect(script && existsSync(script), lost.stderr).toBe(true);
+    await db.restart();
+    expect(await sids()).toContain(1000);
+  }, 120_000);
 
   it.each([
     ['after the server committed', 'after-answer' as const, true],

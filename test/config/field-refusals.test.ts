@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { runCli, REPO } from '../helpers/cli.js';
 import { parseSite } from '../../src/config/load.js';
+import { bundleFor } from '../helpers/bundles.js';
 import { formatPath } from '../../src/config/positions.js';
 import { UserError } from '../../src/core/errors.js';
 import { siteSchema } from '../../src/config/schema.js';
@@ -168,4 +169,34 @@ describe('refusals the issue names', () => {
     expect(line).toBeDefined();
     expect(line).not.toContain('must be must');
   });
+});
+
+describe('what the loader accepts, every template can write', () => {
+  it('characters that mean something in some format, planted at either end of every string field: refused by the loader or built into every bundle', async () => {
+    const plants = ['%(x)s', ' ;c', ' #c', '"', "'", '\\', '|', '`', ']', '$x', '{{x}}', '<b>&', 'a=b', '  ', '😀', 'ж', 'х'];
+    const refusedByTemplates: string[] = [];
+    let accepted = 0;
+    for (const path of PATHS) {
+      for (const plant of plants) {
+        for (const atEnd of [true, false]) {
+          const doc = parseDocument(EXAMPLE);
+          const v = String(doc.getIn(path));
+          doc.setIn(path, atEnd ? v + plant : plant + v);
+          let site;
+          try {
+            site = parseSite(doc.toString({ lineWidth: 0 }), 'site.yaml');
+          } catch (e) {
+            expect(e).toBeInstanceOf(UserError);
+            continue;
+          }
+          accepted++;
+          for (const id of allConnectors().map((c) => c.id)) {
+            await bundleFor(id, site).catch((e: Error) => refusedByTemplates.push(`${formatPath(path)} ${JSON.stringify(plant)} ${id}: ${e.message.slice(0, 160)}`));
+          }
+        }
+      }
+    }
+    expect(refusedByTemplates).toEqual([]);
+    expect(accepted).toBeGreaterThan(100);
+  }, 120_000);
 });
