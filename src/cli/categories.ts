@@ -7,6 +7,8 @@
  * computed and shown first, the files are prepared next to the site, the database change is
  * committed in one transaction, and only then is the new site file renamed into place. If
  * anything fails before the commit, the database is rolled back and the site file is untouched.
+ * If the answer to COMMIT is lost, the database is asked again (commitOrFindOut); while its state
+ * is unknown no backup, restore script or prepared site file is deleted.
  */
 import type { Command } from 'commander';
 import { copyFileSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
