@@ -5,8 +5,8 @@
  * connect again and find out; when it cannot, it must say what each side holds, keep every
  * backup, and exit 1.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCliAsync } from '../helpers/cli-async.js';
 import { startMariaDb, type MariaDb } from '../helpers/mariadb.js';
@@ -39,6 +39,8 @@ afterAll(async () => {
   await proxy?.close();
   await db?.stop();
 });
+
+afterEach(() => rmSync(site.dir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   site = tempSite();

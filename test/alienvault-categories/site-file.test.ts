@@ -3,7 +3,7 @@
  * its owner and mode), the link stays a link, and backups go beside the real file.
  */
 import { describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { loadSite } from '../../src/config/load.js';
@@ -36,5 +36,6 @@ describe('categories edits and the site file', () => {
     expect(readFileSync(join(realDir, backups[0]!), 'utf8')).toBe(before);
     expect(readdirSync(realDir).filter((f) => f.includes('ctconnect'))).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['real', 'site.yaml']);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -3,8 +3,8 @@
  * a template never has to refuse. Table-driven over every string field of the example site, with
  * the control characters no generated format can carry planted in each.
  */
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
@@ -106,6 +106,7 @@ function lineCol(text: string, offset: number): string {
 
 describe('refusals the issue names', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ctc-refusals-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const write = (name: string, text: string) => {
     const f = join(dir, name);
     writeFileSync(f, text);

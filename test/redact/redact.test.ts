@@ -5,8 +5,8 @@
  * generated output, no secrets) passes through unchanged; and the commands that print files or
  * diffs (`cybertrace patch`, error messages) print no secret.
  */
-import { describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, runCli } from '../helpers/cli.js';
@@ -170,8 +170,10 @@ describe('no false alarms on what the project generates', () => {
 });
 
 describe('commands print no secret', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ctc-redact-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('cybertrace patch: the diff hides the <Password> of the file it patches', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ctc-redact-'));
     const file = join(dir, 'kl_feed_service.conf');
     copyFileSync(join(REPO, 'test', 'cybertrace', 'fixtures', 'kl_feed_service.conf'), file);
     expect(readFileSync(file, 'utf8')).toContain('<Password>p&amp;ss&lt;w0rd&gt;</Password>');
@@ -187,7 +189,6 @@ describe('commands print no secret', () => {
   });
 
   it('error messages hide the values of secret environment variables', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ctc-redact-'));
     const r = runCli(['validate', '-c', join(dir, 'TopS3cret-value.yaml')], { env: { CTCONNECT_DB_PASSWORD: 'TopS3cret-value' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('cannot read the site file');
