@@ -259,9 +259,19 @@ export function redactedUnifiedDiff(oldName: string, newName: string, before: st
   return out.join('\n') + '\n';
 }
 
-/** Values of environment variables that hold secrets: the names given, and any whose name denotes a secret. */
+/**
+ * Values of environment variables that hold secrets: the names given, and any whose name ENDS in
+ * a secret word (DB_PASSWORD, GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY) — not SSH_AUTH_SOCK or
+ * KEY_TYPE, whose values are ordinary words that would then be masked everywhere.
+ */
 export function secretEnvValues(env: NodeJS.ProcessEnv, names: readonly string[] = []): string[] {
   const values = new Set<string>();
-  for (const [k, v] of Object.entries(env)) if (v && (names.includes(k) || isSecretName(k))) values.add(v);
+  for (const [k, v] of Object.entries(env)) if (v && (names.includes(k) || endsSecret(nameWords(k)))) values.add(v);
   return [...values];
+}
+
+function endsSecret(words: string[]): boolean {
+  const last = words[words.length - 1];
+  if (last === undefined) return false;
+  return SECRET_WORDS.has(last) || ((last === 'key' || last === 'keys') && words.length > 1 && !PUBLIC_KEY_QUALIFIERS.has(words[words.length - 2]!));
 }
