@@ -11,7 +11,7 @@
  * is unknown no backup, restore script or prepared site file is deleted.
  */
 import type { Command } from 'commander';
-import { copyFileSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
@@ -264,7 +264,16 @@ async function runEdit(
         ({ tmp, real } = prepared);
         created.push(tmp);
         const src = real;
-        siteBackup = writeExclusive(`${real}.bak-${stamp}`, '', (p) => copyFileSync(src, p, constants.COPYFILE_EXCL));
+        // The copy keeps the mode (copyFile) and, like the file itself, its owner.
+        siteBackup = writeExclusive(`${real}.bak-${stamp}`, '', (p) => {
+          copyFileSync(src, p, constants.COPYFILE_EXCL);
+          try {
+            chownSync(p, prepared.uid, prepared.gid);
+          } catch (e) {
+            rmSync(p, { force: true });
+            throw e;
+          }
+        });
         created.push(siteBackup);
       }
       if (db && plan && target && dbChanges) {

@@ -230,7 +230,7 @@ export function editYaml(text: string, changes: YamlChange[]): EditResult {
  * the temp file and the real path. Fails before anything is replaced when owner or mode cannot be
  * kept (e.g. someone else's file, edited without root).
  */
-export function prepareSiteReplacement(file: string, text: string): { tmp: string; real: string } {
+export function prepareSiteReplacement(file: string, text: string): { tmp: string; real: string; uid: number; gid: number } {
   const real = realpathSync(file);
   const st = statSync(real);
   const tmp = join(dirname(real), `.${basename(real)}.ctconnect-${process.pid}.tmp`);
@@ -243,5 +243,5 @@ export function prepareSiteReplacement(file: string, text: string): { tmp: strin
     rmSync(tmp, { force: true });
     throw e;
   }
-  return { tmp, real };
+  return { tmp, real, uid: st.uid, gid: st.gid };
 }

@@ -224,13 +224,14 @@ export function redactText(text: string, secrets: readonly string[] = [], opts: 
 
 /** A parsed JSON value with every string redacted, and every value under a secret-named key replaced. */
 export function redactJson<T>(value: T, secrets: readonly string[] = []): T {
-  const walk = (v: unknown, key?: string): unknown => {
-    if (typeof v === 'string') return key !== undefined && isSecretName(key) && v !== '' ? REDACTED : redactText(v, secrets);
-    if (Array.isArray(v)) return v.map((x) => walk(x));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, key !== undefined && isSecretName(key) ? REDACTED : walk(x, k)]));
+  const walk = (v: unknown, underSecret: boolean): unknown => {
+    if (underSecret && ((typeof v === 'string' && v !== '') || typeof v === 'number')) return REDACTED;
+    if (typeof v === 'string') return redactText(v, secrets);
+    if (Array.isArray(v)) return v.map((x) => walk(x, underSecret));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, underSecret || isSecretName(k))]));
     return v;
   };
-  return walk(value) as T;
+  return walk(value, false) as T;
 }
 
 /**

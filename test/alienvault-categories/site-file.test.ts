@@ -34,6 +34,8 @@ describe('categories edits and the site file', () => {
     const backups = readdirSync(realDir).filter((f) => f.startsWith('site.yaml.bak-'));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(realDir, backups[0]!), 'utf8')).toBe(before);
+    const bst = statSync(join(realDir, backups[0]!));
+    expect([bst.mode & 0o7777, bst.uid, bst.gid]).toEqual([0o640, 4242, 4343]);
     expect(readdirSync(realDir).filter((f) => f.includes('ctconnect'))).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['real', 'site.yaml']);
     rmSync(dir, { recursive: true, force: true });

@@ -127,9 +127,9 @@ describe('redaction by structure', () => {
   });
 
   it('--json documents: string values redacted, values under secret keys replaced, structure kept', () => {
-    const doc = { hosts: [{ hostKey: 'SHA256:abc', error: { message: 'x', details: ['stderr| password=Leak-1', 'ok'] }, auth: { user: 'u', pw: 'Leak-2' } }] };
+    const doc = { hosts: [{ hostKey: 'SHA256:abc', error: { message: 'x', details: ['stderr| password=Leak-1', 'ok'] }, auth: { user: 'u', pw: 'Leak-2' }, tokens: ['Leak-3', { v: 'Leak-4' }], pin_secret: 98765 }] };
     const out = redactJson(doc, []);
-    expect(JSON.stringify(out)).not.toMatch(/Leak-1|Leak-2/);
+    expect(JSON.stringify(out)).not.toMatch(/Leak-\d|98765/);
     expect(out.hosts[0]!.hostKey).toBe('SHA256:abc');
     expect(out.hosts[0]!.error.details).toEqual([`stderr| password=${REDACTED}`, 'ok']);
   });
