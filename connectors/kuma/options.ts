@@ -68,7 +68,10 @@ function ruleOptionsSchema(): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   for (const f of RULE_FIELDS) {
     // A value's own description wins: the loader words pattern errors as "must be <description>".
-    properties[f.siteKey] = { description: `${f.consoleField} (KUMA ${f.since} and later): ${f.help}`, ...siteValueSchema(f) };
+    const schema = siteValueSchema(f);
+    // A field whose own pattern admits line breaks (Description) tells the loader so; others get no control characters at all.
+    const multiline = typeof schema.pattern === 'string' && new RegExp(schema.pattern, 'u').test('line one\nline two');
+    properties[f.siteKey] = { description: `${f.consoleField} (KUMA ${f.since} and later): ${f.help}`, ...schema, ...(multiline ? { multiline: true } : {}) };
   }
   return { type: 'object', additionalProperties: false, default: {}, properties };
 }

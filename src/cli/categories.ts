@@ -7,17 +7,19 @@
  * computed and shown first, the files are prepared next to the site, the database change is
  * committed in one transaction, and only then is the new site file renamed into place. If
  * anything fails before the commit, the database is rolled back and the site file is untouched.
+ * If the answer to COMMIT is lost, the database is asked again (commitOrFindOut); while its state
+ * is unknown no backup, restore script or prepared site file is deleted.
  */
 import type { Command } from 'commander';
-import { copyFileSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { UserError } from '../core/errors.js';
 import { loadSite, parseSite } from '../config/load.js';
 import type { Site } from '../config/site.js';
-import { editYaml, type YamlChange } from '../config/site-edit.js';
-import { OssimDb, describePlan, planIsEmpty, planSidChanges, restoreScript, type DbSidRow, type SidPlan } from '../db/plugin-sids.js';
+import { editYaml, prepareSiteReplacement, type YamlChange } from '../config/site-edit.js';
+import { CommitUnknown, OssimDb, checkCommit, describePlan, planIsEmpty, planSidChanges, restoreScript, type DbSidRow, type SidPlan } from '../db/plugin-sids.js';
 import { dbPassword } from '../db/password.js';
 import { parseDbUrl, type DbTarget } from '../db/url.js';
 import { PLUGIN_ID, pinnedTranslations, retiredSids, sidTable, translationProblems } from '../../connectors/alienvault/translations.js';
@@ -95,11 +97,47 @@ function writeExclusive(base: string, suffix: string, write: (path: string) => v
   }
 }
 
-async function openDb(url: string): Promise<{ db: OssimDb; target: DbTarget }> {
+async function openDb(url: string): Promise<{ db: OssimDb; target: DbTarget; password: string }> {
   const target = parseDbUrl(url);
   const password = await dbPassword(target);
   const db = await OssimDb.connect(target, password);
-  return { db, target };
+  return { db, target, password };
+}
+
+/** A query that shows the rows a plan touches, to check by hand which state the database is in. */
+function checkSql(plan: SidPlan, target: DbTarget): string {
+  const sids = [...plan.insert.map((r) => r.sid), ...plan.update.map((u) => u.after.sid), ...plan.delete.map((r) => r.sid)].sort((a, b) => a - b);
+  return `mysql -h ${target.host} -P ${target.port} -u ${target.user} -p ${target.database} -e "SELECT sid, name FROM plugin_sid WHERE plugin_id = ${PLUGIN_ID} AND sid IN (${sids.join(', ')})"`;
+}
+
+/**
+ * COMMIT; when its answer is lost, connect again and find out. Returns when the change is in the
+ * database. Throws a UserError when it is not (nothing changed), or when that cannot be found
+ * out: then `unknownState` gives the lines that say what each side holds and how to repair it
+ * (and the caller keeps every backup).
+ */
+async function commitOrFindOut(db: OssimDb, target: DbTarget, password: string, plan: SidPlan, unknownState: () => string[]): Promise<void> {
+  const threadId = db.threadId;
+  try {
+    await db.commit();
+    return;
+  } catch (e) {
+    if (!(e instanceof CommitUnknown)) throw e;
+    out('');
+    out(`database: ${e.message}; connecting again to find out whether the change is in`);
+    const check = await checkCommit(target, password, PLUGIN_ID, plan, threadId);
+    if (check.state === 'applied') {
+      out('database: the change is in the database (committed)');
+      return;
+    }
+    if (check.state === 'not-applied') {
+      throw new UserError(`${target.display}: the connection was lost during COMMIT (${e.reason}); connected again: the change is NOT in the database; nothing was changed`);
+    }
+    throw new UserError(`${target.display}: the connection was lost during COMMIT (${e.reason}) and whether the change is in the database is UNKNOWN: ${check.reason}`, [
+      `database ${target.display}: unknown — the plan was: ${describePlan(PLUGIN_ID, plan).join('; ')}`,
+      ...unknownState(),
+    ]);
+  }
 }
 
 async function lockPluginRows(db: OssimDb, target: DbTarget): Promise<DbSidRow[]> {
@@ -149,11 +187,12 @@ async function runEdit(
 
   let db: OssimDb | undefined;
   let target: DbTarget | undefined;
+  let password = '';
   const created: string[] = [];
   try {
     let current: DbSidRow[] = [];
     if (opts.db) {
-      ({ db, target } = await openDb(opts.db));
+      ({ db, target, password } = await openDb(opts.db));
       current = await lockPluginRows(db, target);
     }
     const external: ExternalSids = new Map(current.map((r) => [r.sid, r.name]));
@@ -220,32 +259,55 @@ async function runEdit(
     }
 
     // Prepare every file before the commit: a full disk or a read-only folder shows up while the database can still roll back.
+    // Through a symlinked site file, everything goes beside the real file (the link stays a link).
     const now = new Date();
     const stamp = utcStamp(now);
-    const abs = resolve(file);
+    let real = resolve(file);
     let siteBackup: string | undefined;
     let tmp: string | undefined;
     let dbBackup: string | undefined;
     try {
       if (siteChanged) {
-        siteBackup = writeExclusive(`${abs}.bak-${stamp}`, '', (p) => copyFileSync(abs, p, constants.COPYFILE_EXCL));
-        created.push(siteBackup);
-        tmp = join(dirname(abs), `.${basename(abs)}.ctconnect-${process.pid}.tmp`);
-        writeFileSync(tmp, edited.text, { mode: statSync(abs).mode & 0o7777, flag: 'wx' });
+        const prepared = prepareSiteReplacement(file, edited.text);
+        ({ tmp, real } = prepared);
         created.push(tmp);
+        const src = real;
+        // The copy keeps the mode (copyFile) and, like the file itself, its owner.
+        siteBackup = writeExclusive(`${real}.bak-${stamp}`, '', (p) => {
+          copyFileSync(src, p, constants.COPYFILE_EXCL);
+          try {
+            chownSync(p, prepared.uid, prepared.gid);
+          } catch (e) {
+            rmSync(p, { force: true });
+            throw e;
+          }
+        });
+        created.push(siteBackup);
       }
       if (db && plan && target && dbChanges) {
         const script = restoreScript(PLUGIN_ID, plan, target, now, `ctconnect categories ${command}`);
-        dbBackup = writeExclusive(join(dirname(abs), `${basename(abs)}.plugin_sid-${stamp}`), '.sql', (p) => writeFileSync(p, script, { flag: 'wx', mode: 0o600 }));
+        dbBackup = writeExclusive(join(dirname(real), `${basename(real)}.plugin_sid-${stamp}`), '.sql', (p) => writeFileSync(p, script, { flag: 'wx', mode: 0o600 }));
         created.push(dbBackup);
       }
     } catch (e) {
       throw new UserError(`cannot write next to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing was changed`);
     }
 
-    if (db && plan && dbChanges) {
+    if (db && plan && target && dbChanges) {
+      const where = target;
       await db.apply(PLUGIN_ID, plan);
-      await db.commit();
+      await commitOrFindOut(db, where, password, plan, () => {
+        // The database state is unknown: every file stays, and the message says what each one is.
+        created.length = 0;
+        return [
+          tmp ? `site file ${file}: NOT changed; the new version is ready in ${tmp}` : `site file ${file}: needs no change`,
+          `restore script (puts the rows back as they were before): ${dbBackup}`,
+          ...(siteBackup ? [`copy of the site file before the change: ${siteBackup}`] : []),
+          `to find out, run: ${checkSql(plan, where)}`,
+          `if the rows are as planned (the change is in): ${tmp ? `mv ${tmp} ${real} so the site file agrees, then ` : ''}restart ossim-server`,
+          `if the rows are as before: nothing changed; remove ${[tmp, siteBackup, dbBackup].filter(Boolean).join(' ')}`,
+        ];
+      });
       out('');
       out(`database: committed (${plan.insert.length} inserted, ${plan.update.length} updated, ${plan.delete.length} deleted)`);
       out(`  the replaced rows are saved in ${dbBackup} (a script that restores them)`);
@@ -256,11 +318,11 @@ async function runEdit(
 
     if (tmp) {
       try {
-        renameSync(tmp, abs);
+        renameSync(tmp, real);
       } catch (e) {
         const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
         throw new UserError(`${file}: could not be replaced (${why})${dbChanges ? ' AFTER the database change was committed' : ''}`, [
-          `the new site file is in ${tmp}: move it over ${file} (mv ${tmp} ${file}) so the site and the database agree`,
+          `the new site file is in ${tmp}: move it over ${real} (mv ${tmp} ${real}) so the site and the database agree`,
           ...(dbChanges && dbBackup ? [`or undo the database change with the restore script ${dbBackup}`] : []),
         ]);
       }
@@ -319,8 +381,9 @@ async function syncCommand(opts: CommonOptions & { db: string }): Promise<number
   const site = loadSite(file);
   requireAlienvault(site);
   const wanted = pluginSidRows(site);
-  const { db, target } = await openDb(opts.db);
+  const { db, target, password } = await openDb(opts.db);
   let dbBackup: string | undefined;
+  let keepBackup = false;
   try {
     const current = await lockPluginRows(db, target);
     const plan = planSidChanges(current, wanted);
@@ -341,7 +404,15 @@ async function syncCommand(opts: CommonOptions & { db: string }): Promise<number
       throw new UserError(`cannot write the backup next to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing was changed`);
     }
     await db.apply(PLUGIN_ID, plan);
-    await db.commit();
+    await commitOrFindOut(db, target, password, plan, () => {
+      keepBackup = true;
+      return [
+        `restore script (puts the rows back as they were before): ${dbBackup}`,
+        `to find out, run: ${checkSql(plan, target)}`,
+        'if the rows are as planned (the change is in): restart ossim-server',
+        `if the rows are as before: nothing changed; remove ${dbBackup}`,
+      ];
+    });
     out('');
     out(`database: committed (${plan.insert.length} inserted, ${plan.update.length} updated, ${plan.delete.length} deleted)`);
     out(`  the replaced rows are saved in ${dbBackup} (a script that restores them)`);
@@ -349,7 +420,7 @@ async function syncCommand(opts: CommonOptions & { db: string }): Promise<number
     return 0;
   } catch (e) {
     await db.rollback().catch(() => undefined);
-    if (dbBackup) rmSync(dbBackup, { force: true });
+    if (dbBackup && !keepBackup) rmSync(dbBackup, { force: true });
     throw e;
   } finally {
     await db.close();

@@ -4,10 +4,10 @@ import { constants } from 'node:fs';
 import { chmod, copyFile, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createTwoFilesPatch } from 'diff';
 import { getConnector } from '../../connectors/registry.js';
 import { loadSite } from '../config/load.js';
 import { UserError } from '../core/errors.js';
+import { redactedUnifiedDiff, secretEnvValues } from '../core/redact.js';
 import { ConfigPatchError, decodeConfigBytes, encodeConfigText, patchFeedServiceConfig } from '../cybertrace/patch.js';
 import type { CyberTraceSettings } from '../cybertrace/types.js';
 import { action } from './run.js';
@@ -20,13 +20,15 @@ export interface PatchFileOptions {
   settings: CyberTraceSettings;
   /** Clock for the backup name (tests pin it). */
   now?: Date;
+  /** Values to hide in the diff wherever they appear (besides what redaction finds by structure). */
+  secrets?: readonly string[];
 }
 
 export interface PatchFileResult {
   /** False when the settings were already in the file. */
   changed: boolean;
   changes: string[];
-  /** Unified diff input → output, empty when nothing changed. */
+  /** Unified diff input → output with secrets redacted (passwords, keys, tokens …), empty when nothing changed. */
   diff: string;
   /** The file written, if any (nothing is written when the target already holds the result). */
   written?: string;
@@ -99,7 +101,7 @@ export async function patchConfigFile(o: PatchFileOptions): Promise<PatchFileRes
 
   const target = o.outPath ?? o.inPath;
   const diff = result.changed
-    ? createTwoFilesPatch(o.inPath, target, decoded.text.replace(/\r\n/g, '\n'), result.text.replace(/\r\n/g, '\n'))
+    ? redactedUnifiedDiff(o.inPath, target, decoded.text.replace(/\r\n/g, '\n'), result.text.replace(/\r\n/g, '\n'), o.secrets)
     : '';
   const existing = o.outPath === undefined ? inBytes : await readIfExists(target);
   if (existing && existing.equals(outBytes)) return { changed: result.changed, changes: result.changes, diff };
@@ -121,7 +123,7 @@ export function registerCybertraceCommand(program: Command): void {
     .action(action(async (opts: { in: string; siem: string; config?: string; out?: string; backup: boolean }) => {
       const connector = getConnector(opts.siem);
       const site = loadSite(opts.config);
-      const r = await patchConfigFile({ inPath: opts.in, outPath: opts.out, backup: opts.backup, settings: connector.cybertrace(site) });
+      const r = await patchConfigFile({ inPath: opts.in, outPath: opts.out, backup: opts.backup, settings: connector.cybertrace(site), secrets: secretEnvValues(process.env) });
       process.stdout.write(r.changed ? r.diff : 'no change\n');
       for (const c of r.changes) process.stderr.write(`  ${c}\n`);
       if (r.backupPath) process.stderr.write(`backup: ${r.backupPath}\n`);

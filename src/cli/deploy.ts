@@ -4,6 +4,7 @@ import { loadSite } from '../config/load.js';
 import { deploy, DEFAULT_CONCURRENCY } from '../deploy/deploy.js';
 import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
 import { terminalPrompt } from '../deploy/secrets.js';
+import { redactJson, redactText, secretEnvValues } from '../core/redact.js';
 import { action } from './run.js';
 
 interface DeployCliOptions {
@@ -46,18 +47,20 @@ error; 3 a target failed and some file could not be restored (the report names i
     .action(
       action(async (siem: string, opts: DeployCliOptions) => {
         const site = loadSite(opts.config);
+        // Command output and messages may quote secrets: the values of the variables the site names, and anything that looks like one.
+        const secrets = secretEnvValues(process.env, site.targets.flatMap((t) => [t.password_env, t.sudo_password_env].filter((n): n is string => !!n)));
         const outcome = await deploy(site, siem, {
           targets: opts.target,
           check: opts.check,
           diff: opts.diff,
           concurrency: opts.concurrency,
           secrets: { env: process.env, prompt: terminalPrompt() },
-          progress: (target, message) => process.stderr.write(`[${target}] ${message}\n`),
+          progress: (target, message) => process.stderr.write(`[${target}] ${redactText(message, secrets, { prose: true })}\n`),
         });
         if (opts.json) {
-          process.stdout.write(toJson(outcome.siem, outcome.check, outcome.hosts));
+          process.stdout.write(JSON.stringify(redactJson(JSON.parse(toJson(outcome.siem, outcome.check, outcome.hosts)), secrets), null, 2) + '\n');
         } else {
-          for (const h of outcome.hosts) process.stdout.write(hostDetails(h));
+          for (const h of outcome.hosts) process.stdout.write(redactText(hostDetails(h), secrets));
           process.stdout.write(summaryTable(outcome.hosts, outcome.check));
         }
         return outcome.exitCode;

@@ -4,7 +4,7 @@
  * (so nothing can be written) unless the whole file is valid.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { Ajv, type ErrorObject } from 'ajv';
 import * as addFormatsModule from 'ajv-formats';
 import type { FormatsPlugin } from 'ajv-formats';
@@ -31,13 +31,55 @@ export interface SiteProblem {
 export const BUILT_IN_EXAMPLE = 'built-in example site';
 
 let validator: ReturnType<Ajv['compile']> | undefined;
+let schemaTree: SchemaNode;
 function getValidator(): ReturnType<Ajv['compile']> {
   if (!validator) {
     const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
     addFormats(ajv, ['ipv4', 'hostname']);
-    validator = ajv.compile(siteSchema(allConnectors()));
+    schemaTree = siteSchema(allConnectors()) as SchemaNode;
+    validator = ajv.compile(schemaTree as object);
   }
   return validator;
+}
+
+/**
+ * A refused value as it is echoed in a message: JSON-quoted (so control characters show as
+ * escapes), cut to a readable length — a refused 100 KB value is not printed whole.
+ */
+export function shown(value: unknown, max = 80): string {
+  const text = JSON.stringify(value) ?? String(value);
+  if (text.length <= max) return text;
+  const size = typeof value === 'string' ? `${value.length} characters` : `${text.length} characters of JSON`;
+  return `${text.slice(0, max - 1)}… (${size})`;
+}
+
+/** What a character is, for messages: U+0009 (TAB). */
+function charName(ch: string): string {
+  const names: Record<string, string> = { '\u0000': 'NUL', '\t': 'TAB', '\n': 'LF, a line break', '\r': 'CR, a line break', '\u001b': 'ESC', '\u007f': 'DEL' };
+  return `U+${ch.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}${names[ch] ? ` (${names[ch]})` : ''}`;
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** For string fields marked `multiline: true` in the schema: line feeds and tabs are allowed. */
+const CONTROL_MULTILINE = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode; multiline?: boolean } | undefined;
+
+/**
+ * Every string of the site lands in some config, script or guide, and none of those formats can
+ * carry a control character as the user meant it (a TAB or line break splits a .conf or ini
+ * line, NUL ends a C string, XML forbids most of them). So they are refused here, once, with
+ * the field and its position — no template ever has to refuse one.
+ */
+function controlCharacterProblems(value: unknown, schema: SchemaNode, path: PathSegment[], out: Array<{ path: PathSegment[]; message: string }>): void {
+  if (typeof value === 'string') {
+    const m = (schema?.multiline ? CONTROL_MULTILINE : CONTROL).exec(value);
+    if (m) out.push({ path, message: `contains the control character ${charName(m[0])} at character ${m.index + 1}, which no file this value is written to can carry (got ${shown(value)})` });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => controlCharacterProblems(v, schema?.items, [...path, i], out));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) controlCharacterProblems(v, schema?.properties?.[k], [...path, k], out);
+  }
 }
 
 function pointerToPath(pointer: string): PathSegment[] {
@@ -78,20 +120,21 @@ function schemaProblems(errors: ErrorObject[]): Array<{ path: PathSegment[]; mes
         message = `missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
         break;
       case 'enum':
-        message = `must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')} (got ${JSON.stringify(e.data)})`;
+        message = `must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')} (got ${shown(e.data)})`;
         break;
       case 'anyOf':
       case 'pattern':
       case 'format': {
+        // Ajv's own wording already starts with "must" ("must match pattern …").
         const desc = (e.parentSchema as { description?: string }).description;
-        message = `must be ${desc ?? e.message} (got ${JSON.stringify(e.data)})`;
+        message = `${desc ? `must be ${desc}` : e.message} (got ${shown(e.data)})`;
         break;
       }
       case 'type':
-        message = `must be ${(e.params as { type: string }).type} (got ${JSON.stringify(e.data)})`;
+        message = `must be ${(e.params as { type: string }).type} (got ${shown(e.data)})`;
         break;
       default:
-        message = `${e.message ?? 'is invalid'} (got ${JSON.stringify(e.data)})`;
+        message = `${e.message ?? 'is invalid'} (got ${shown(e.data)})`;
     }
     const id = `${formatPath(path)}|${message}`;
     if (seen.has(id)) continue;
@@ -110,19 +153,39 @@ export function parseSite(text: string, source: string): Site {
     const lines = doc.errors.map((e) => `${where(e.linePos?.[0].line, e.linePos?.[0].col)}: YAML: ${e.message.split('\n')[0]}`);
     throw new UserError(`${source}: the site file is not valid YAML`, lines);
   }
-  const data = (doc.toJS() ?? {}) as Record<string, unknown>;
+  let data: Record<string, unknown>;
+  try {
+    // The yaml library stops a document whose aliases expand too far (a "billion laughs" file).
+    data = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    let first: Node | undefined;
+    visit(doc, { Alias: (_k, n) => ((first = n), visit.BREAK) });
+    const pos = first?.range ? lc.linePos(first.range[0]) : undefined;
+    throw new UserError(`${source}: the site file cannot be read`, [`${where(pos?.line, pos?.col)}: YAML: ${(e as Error).message}`]);
+  }
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new UserError(`${source}: the site file must be a YAML mapping (key: value), got ${Array.isArray(data) ? 'a list' : typeof data}`);
   }
   const validate = getValidator();
   const problems: SiteProblem[] = [];
-  if (!validate(data)) {
+  const schemaOk = validate(data);
+  if (!schemaOk) {
     for (const p of schemaProblems(validate.errors ?? [])) {
       const keyOf = p.keyOf;
       const pos = keyOf ? positionOf(doc, lc, p.path.slice(0, -1), keyOf) : positionOf(doc, lc, p.path);
       problems.push({ path: p.path, message: p.message, line: pos?.line, col: pos?.col });
     }
-  } else {
+  }
+  // Where the field's own pattern already refused the value, its message (which names the format) is enough.
+  const reported = new Set(problems.map((p) => formatPath(p.path)));
+  const control: Array<{ path: PathSegment[]; message: string }> = [];
+  controlCharacterProblems(data, schemaTree, [], control);
+  for (const p of control) {
+    if (reported.has(formatPath(p.path))) continue;
+    const pos = positionOf(doc, lc, p.path);
+    problems.push({ ...p, line: pos?.line, col: pos?.col });
+  }
+  if (schemaOk && problems.length === 0) {
     for (const p of checkSite(data as unknown as Site)) {
       const pos = positionOf(doc, lc, p.path);
       problems.push({ ...p, line: pos?.line, col: pos?.col });

@@ -2,6 +2,9 @@
  * JSON Schema of the site file. The `siems` section is assembled from each connector's
  * optionsSchema, so a connector's options are declared once, next to the code that uses them.
  * Defaults here are filled in by the loader (Ajv useDefaults).
+ *
+ * Control characters (TAB, line breaks, NUL …) are refused by the loader in every string field,
+ * whatever its pattern says; a string schema with `multiline: true` admits line feeds and tabs.
  */
 import type { Connector } from '../../connectors/types.js';
 import { DEFAULT_CATEGORY_NAMES } from '../cybertrace/categories.js';
@@ -64,7 +67,7 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
     additionalProperties: false,
     required: ['cybertrace'],
     properties: {
-      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$', default: 'site' },
+      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$', description: 'a site name (a letter or digit, then letters, digits, spaces, "_", "-", "."; at most 64)', default: 'site' },
       cybertrace: {
         type: 'object',
         additionalProperties: false,
@@ -99,7 +102,14 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
               required: ['name'],
               properties: {
                 name: categoryName,
-                title: { type: 'string', minLength: 1, maxLength: 200 },
+                title: {
+                  type: 'string',
+                  minLength: 1,
+                  maxLength: 200,
+                  // Lands in Splunk .conf values (a trailing "\" continues the line; outer spaces are dropped), SQL, Markdown.
+                  pattern: '^(?!\\s)[^\\u0000-\\u001f\\u007f]*[^\\s\\\\]$',
+                  description: 'one line of text without leading or trailing spaces, not ending in "\\" (a Splunk .conf value would continue on the next line)',
+                },
               },
             },
           },
@@ -114,19 +124,19 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
           additionalProperties: false,
           required: ['name', 'host', 'user', 'roles'],
           properties: {
-            name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+            name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'a target name (a letter or digit, then letters, digits, "_", "-", "."; at most 64)' },
             host: hostAddress,
             port: { ...port, default: 22 },
-            user: { type: 'string', pattern: '^[a-z_][a-z0-9_.-]{0,31}$' },
-            roles: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9_-]*$' } },
+            user: { type: 'string', pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a Linux user name (lower-case letters, digits, "_", "-", "."; at most 32)' },
+            roles: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9_-]*$', description: 'a role: cybertrace or a SIEM id' } },
             identity_file: { type: 'string', minLength: 1 },
             use_agent: { type: 'boolean', default: false },
-            password_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+            password_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the NAME of an environment variable (letters, digits, "_"), not the password itself' },
             sudo: { enum: ['none', 'nopasswd', 'password'], default: 'none' },
-            sudo_password_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+            sudo_password_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the NAME of an environment variable (letters, digits, "_"), not the password itself' },
             root_prefix: absolutePath,
             known_hosts: { type: 'string', minLength: 1 },
-            host_key_sha256: { type: 'string', pattern: '^(SHA256:)?[A-Za-z0-9+/]{43}=?$' },
+            host_key_sha256: { type: 'string', pattern: '^(SHA256:)?[A-Za-z0-9+/]{43}=?$', description: 'a SHA256 host-key fingerprint as ssh-keygen -lf prints it (SHA256: and 43 base64 characters)' },
             accept_new_host_key: { type: 'boolean', default: false },
             connect_timeout_sec: { type: 'integer', minimum: 1, maximum: 600, default: 15 },
             command_timeout_sec: { type: 'integer', minimum: 1, maximum: 3600, default: 120 },

