@@ -46,7 +46,7 @@ const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const lineRe = (texts: string[]): string => `(?m)^[ \\t]*(?:${texts.map((t) => reEscape(t.trim())).join('|')})[ \\t\\r]*$`;
 
 function handlerName(s: HostStep): string {
-  return `ctconnect ${s.key}: ${s.step.description}`;
+  return `Run ${s.key}: ${s.step.description}`;
 }
 
 /** Which handlers a changed file notifies on a host with these steps. */
@@ -69,7 +69,7 @@ function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
   const seen = `ctconnect_seen_${slug}`;
   if (anchors) {
     tasks.push({
-      name: `read ${f.path} to place new blocks as ctconnect deploy does`,
+      name: `Read ${f.path} to place new blocks as ctconnect deploy does`,
       'ansible.builtin.slurp': { src: dest },
       register: seen,
       failed_when: false,
@@ -89,18 +89,22 @@ function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
       backup: true,
     };
     if (f.validate) args.validate = f.validate.split('{file}').join('%s');
+    const name = `Block "${m.marker}" in ${f.path}`;
     if (previous) {
-      args.insertafter = lineRe([`${previous.commentPrefix} END ${previous.marker}`]);
-    } else if (anchors) {
+      tasks.push({ name, 'ansible.builtin.blockinfile': { ...args, insertafter: lineRe([`${previous.commentPrefix} END ${previous.marker}`]) }, ...notified(f, steps) });
+    } else if (!anchors) {
+      tasks.push({ name, 'ansible.builtin.blockinfile': args, ...notified(f, steps) });
+    } else {
+      // One task per placement rule, exactly one of which runs: blockinfile takes one anchor only.
       const after = m.after !== undefined ? lineRe([m.after]) : undefined;
       const before = m.before && m.before.length > 0 ? lineRe(m.before) : undefined;
-      if (after) args.insertafter = `{{ ${JSON.stringify(after)} if (${text} is regex(${JSON.stringify(after)})) else omit }}`;
-      if (before) {
-        const cond = after ? `(not (${text} is regex(${JSON.stringify(after)}))) and (${text} is regex(${JSON.stringify(before)}))` : `${text} is regex(${JSON.stringify(before)})`;
-        args.insertbefore = `{{ ${JSON.stringify(before)} if (${cond}) else omit }}`;
-      }
+      const has = (re: string) => `${text} is regex(${JSON.stringify(re)})`;
+      const hasAfter = after ? has(after) : 'false';
+      const hasBefore = before ? has(before) : 'false';
+      if (after) tasks.push({ name: `${name} (after its anchor line)`, 'ansible.builtin.blockinfile': { ...args, insertafter: after }, when: hasAfter, ...notified(f, steps) });
+      if (before) tasks.push({ name: `${name} (before the first fallback line)`, 'ansible.builtin.blockinfile': { ...args, insertbefore: before }, when: `not (${hasAfter}) and (${hasBefore})`, ...notified(f, steps) });
+      tasks.push({ name: `${name} (at the end)`, 'ansible.builtin.blockinfile': args, when: `not (${hasAfter}) and not (${hasBefore})`, ...notified(f, steps) });
     }
-    tasks.push({ name: `block "${m.marker}" in ${f.path}`, 'ansible.builtin.blockinfile': args, ...notified(f, steps) });
     previous = m;
   }
   return tasks;
@@ -113,9 +117,9 @@ function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: Ans
   const patched = `${fetched}.patched`;
   return [
     // Fetching changes nothing on the host (so it runs under --check too); the copy back below says whether the host changed.
-    { name: `fetch ${f.path}`, 'ansible.builtin.fetch': { src: dest, dest: fetched, flat: true, fail_on_missing: true }, check_mode: false, changed_when: false },
+    { name: `Fetch ${f.path}`, 'ansible.builtin.fetch': { src: dest, dest: fetched, flat: true, fail_on_missing: true }, check_mode: false, changed_when: false },
     {
-      name: `apply the ${bundle.connector.title} CyberTrace settings (ctconnect cybertrace patch on the controller)`,
+      name: `Apply the ${bundle.connector.title} CyberTrace settings (ctconnect cybertrace patch on the controller)`,
       'ansible.builtin.command': {
         argv: [...opts.ctconnectCommand, 'cybertrace', 'patch', '--siem', bundle.connector.id, '--config', '{{ ctconnect_site }}', '--in', fetched, '--out', patched, '--no-backup'],
       },
@@ -125,7 +129,7 @@ function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: Ans
       changed_when: false,
     },
     {
-      name: `${f.path}`,
+      name: `Install the patched ${f.path}`,
       'ansible.builtin.copy': { src: patched, dest, backup: true, ...(f.validate ? { validate: f.validate.split('{file}').join('%s') } : {}) },
       ...notified(f, steps),
     },
@@ -137,14 +141,14 @@ function roleTasks(bundle: Bundle, role: string, steps: HostStep[], opts: Ansibl
   const w = workOf(bundle, { ...allRolesTarget(bundle), roles: [role] });
   const tasks: unknown[] = [];
   const dirs = [...new Set(w.files.filter((f) => !f.merged).map((f) => posix.dirname(f.path)))];
-  for (const d of dirs) tasks.push({ name: `folder ${d}`, 'ansible.builtin.file': { path: `${ROOT}${d}`, state: 'directory' } });
+  for (const d of dirs) tasks.push({ name: `Folder ${d}`, 'ansible.builtin.file': { path: `${ROOT}${d}`, state: 'directory' } });
   w.files.forEach((f, i) => {
     const kind = f.parts[0]!.spec.merge?.kind;
     if (kind === 'marked-block') tasks.push(...blockTasks(f, steps, `${role.replace(/\W/g, '_')}_${i}`));
     else if (kind === 'cybertrace-settings') tasks.push(...settingsTasks(f, steps, bundle, opts));
     else {
       tasks.push({
-        name: f.path,
+        name: `Install ${f.path}`,
         'ansible.builtin.copy': {
           src: f.parts[0]!.bundlePath,
           dest: `${ROOT}${f.path}`,
@@ -203,7 +207,7 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
       const tasks = roleTasks(bundle, r, steps, opts);
       if (tasks.length === 0) continue;
       add(`roles/${role}/tasks/${r}.yml`, yaml(tasks));
-      main.push({ name: `what ${bundle.connector.id} installs on hosts with role ${r}`, 'ansible.builtin.import_tasks': `${r}.yml`, when: `'${groupOf(r)}' in group_names` });
+      main.push({ name: `Install what ${bundle.connector.id} puts on hosts with role ${r}`, 'ansible.builtin.import_tasks': `${r}.yml`, when: `'${groupOf(r)}' in group_names` });
     }
     add(`roles/${role}/tasks/main.yml`, yaml(main));
     add(`roles/${role}/handlers/main.yml`, yaml(handlers(steps)));
@@ -216,7 +220,7 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
       ...bundle.steps.flatMap((s) => (s.stdinFromFile ? [s.stdinFromFile] : [])),
     ]);
     for (const f of bundle.files) if (used.has(f.path)) add(`roles/${role}/files/${f.path}`, f.content, f.mode);
-    plays.push({ name: `ctconnect: ${bundle.connector.title}`, hosts: roles.map(groupOf).join(':'), roles: [role] });
+    plays.push({ name: `Install the ${bundle.connector.title} bundle (ctconnect)`, hosts: roles.map(groupOf).join(':'), roles: [role] });
   }
   add('site.yml', yaml(plays));
   const groups: Record<string, { hosts: Record<string, unknown> }> = {};
@@ -224,6 +228,22 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     for (const r of t.roles) (groups[groupOf(r)] ??= { hosts: {} }).hosts[t.name] = hostVars(t);
   }
   add('inventory.yml', yaml({ all: { children: groups } }));
+  add(
+    '.ansible-lint',
+    [
+      '# The export does what `ctconnect deploy` does: shared files and folders keep the modes the host gives',
+      '# them unless the bundle sets one (an explicit mode would change them), and install steps are shell',
+      '# commands by the connector contract.',
+      'skip_list:',
+      '  - risky-file-permissions',
+      '  - command-instead-of-shell',
+      '',
+    ].join('\n'),
+  );
+  add(
+    '.yamllint',
+    ['---', 'extends: default', 'rules:', '  # Lines of the bundle files themselves (rsyslog rules, regexps) are kept whole.', '  line-length: disable', ''].join('\n'),
+  );
   add(
     'ansible.cfg',
     [

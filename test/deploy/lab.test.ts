@@ -31,7 +31,7 @@ import { OSSIM_PLUGIN_TABLES_SQL } from '../helpers/ossim-schema.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 import { siteFromYaml } from '../helpers/bundles.js';
 import { xmllint } from '../cybertrace/fixtures/xml-read.js';
-import { snapshot } from './fixtures.js';
+import { bundleOf, snapshot } from './fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const EXAMPLE = join(here, '../../examples/site.yaml');
@@ -336,3 +336,38 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
   });
 });
 
+
+describe('the Ansible export on its own', () => {
+  it('of every connector of the example site passes ansible-playbook --syntax-check and ansible-lint', async () => {
+    const site = siteFromYaml(readFileSync(EXAMPLE, 'utf8').replace('targets: []', `targets:\n  - { name: t1, host: 127.0.0.1, user: root, roles: [cybertrace, alienvault, splunk], sudo: password, sudo_password_env: T1_SUDO }`));
+    const bundles = await Promise.all(allConnectors().map((c) => buildBundle(c, site, createRenderer())));
+    const dir = join(work, 'lint');
+    const files = ansibleExport(bundles, site, { sitePath: EXAMPLE, ctconnectCommand: CTCONNECT });
+    // No secret values, only references to the variables the site names.
+    expect(files.find((f) => f.path === 'inventory.yml')!.content).toContain(`ansible_become_password: "{{ lookup('ansible.builtin.env', 'T1_SUDO') }}"`);
+    const syntax = runAnsible(dir, files, ['--syntax-check']);
+    expect(syntax.code, syntax.output).toBe(0);
+    const lint = spawnSync('ansible-lint', ['--nocolor', '--offline'], { cwd: dir, encoding: 'utf8', timeout: 300_000, env: { ...process.env, HOME: work } });
+    expect(lint.status, `${lint.stdout}${lint.stderr}`).toBe(0);
+  });
+
+  it('a failing validator leaves the target file untouched', async () => {
+    const root = join(work, 'validator-root');
+    mkdirSync(join(root, 'etc/ctc-test'), { recursive: true });
+    writeFileSync(join(root, 'etc/ctc-test/app.conf'), 'original\n', { mode: 0o640 });
+    const site = siteFromYaml(stringify({
+      name: 'ansible-validate',
+      cybertrace: { address: '192.0.2.10' },
+      siems: { fortisiem: { address: '192.0.2.30' } },
+      targets: [{ name: 't1', host: '127.0.0.1', port: server.port, user: 'root', roles: ['cybertrace'], identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, root_prefix: root }],
+    }));
+    const bad = bundleOf([{ path: 'testsiem/app.conf', content: 'valid=no\n', mode: 0o644, install: { role: 'cybertrace', path: '/etc/ctc-test/app.conf', mode: 0o640, validate: "grep -q '^valid=yes' {file}" } }]);
+    const before = snapshot(root);
+    const r = runAnsible(join(work, 'validator-export'), ansibleExport([bad], site, { sitePath: EXAMPLE, ctconnectCommand: CTCONNECT }));
+    expect(r.code).not.toBe(0);
+    expect(r.recap.t1!.failed).toBe(1);
+    // The file itself is untouched (bytes, mode and mtime); Ansible's copy keeps a backup even then.
+    const withoutBackups = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.endsWith('~')));
+    expect(withoutBackups(snapshot(root))).toEqual(before);
+  });
+});
