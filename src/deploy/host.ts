@@ -48,6 +48,9 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
   };
   const reconnect: Reconnect = async () => {
     remote = await open();
+    // The lost connection's staging folder (sudo uploads) is one of these now.
+    const stale = await remote.removeStaleStaging();
+    if (stale.length > 0) result.notes = [...(result.notes ?? []), ...stale.map((d) => `removed the staging folder of the lost connection: ${d}`)];
     return remote;
   };
   try {

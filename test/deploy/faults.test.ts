@@ -5,13 +5,15 @@
  * before. Also: the per-host lock, and folders that are symbolic links.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { BundleFile, InstallStep } from '../../connectors/types.js';
 import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
 import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { createSudoUser, removeLeftoverTestUsers, type TestUser } from '../helpers/test-users.js';
 import { bundleOf, siteWith, type TargetInput } from './fixtures.js';
 
 let work: string;
@@ -20,9 +22,14 @@ let server: SshServer;
 let proxy: CutProxy;
 let knownHosts: string;
 let stage: string;
+let sudoer: TestUser;
 
 beforeAll(async () => {
+  removeLeftoverTestUsers();
+  sudoer = createSudoUser('nopasswd');
   work = mkdtempSync(join(tmpdir(), 'ctc-faults-'));
+  // The login user must reach the staging roots through sudo only, as on a real host.
+  chmodSync(work, 0o755);
   clientKey = makeKeyPair(work, 'client');
   server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
   proxy = await startCutProxy(server.port);
@@ -31,6 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  sudoer?.remove();
   await proxy?.close();
   await server?.stop();
   rmSync(work, { recursive: true, force: true });
@@ -112,6 +120,25 @@ describe('connection lost', () => {
     expect(h.steps.map((s) => s.status)).toEqual(['not-reached']);
     expect(proxy.accepted - accepted).toBe(2);
     expect(tree()).toEqual(before);
+  });
+
+  it('with sudo, during the staged upload: put back over a new connection, the staging folder removed', async () => {
+    seed();
+    const before = tree();
+    const user = { user: sudoer.name, sudo: 'nopasswd' as const };
+    const r = await run([file('a.conf', 'new a\n'), file('big.bin', BIG)], [restart], {
+      progress: (_t, m) => {
+        if (m.includes('big.bin: backed up')) proxy.cutAfter(512 * 1024);
+      },
+    }, target(user));
+    const h = r.hosts[0]!;
+    expect(r.exitCode).toBe(1);
+    expect(h.error!.message).toMatch(/connection lost/);
+    expect(h.rollback!.restored).toEqual([join(stage, 'etc/ctc-test/a.conf')]);
+    expect(h.notes?.join('\n')).toMatch(/removed the staging folder of the lost connection: \/tmp\/ctconnect\./);
+    expect(tree()).toEqual(before);
+    const uid = Number(execFileSync('id', ['-u', sudoer.name], { encoding: 'utf8' }));
+    expect(readdirSync('/tmp').filter((n) => n.startsWith('ctconnect.') && lstatSync(join('/tmp', n)).uid === uid)).toEqual([]);
   });
 
   it('during a remote command: reported as a lost connection, not as a failed validation; target as before', async () => {
