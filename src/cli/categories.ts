@@ -15,6 +15,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { UserError } from '../core/errors.js';
 import { loadSite, parseSite } from '../config/load.js';
+import { CONFIG_ENV, DEFAULT_SITE_FILE, findSiteFile } from '../config/discover.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import type { Site } from '../config/site.js';
 import { editYaml, type YamlChange } from '../config/site-edit.js';
 import { OssimDb, describePlan, planIsEmpty, planSidChanges, restoreScript, type DbSidRow, type SidPlan } from '../db/plugin-sids.js';
@@ -39,21 +41,24 @@ import { action } from './run.js';
 
 interface CommonOptions {
   config?: string;
+  /** false with --no-backup: no site.yaml.bak-… copy. */
+  backup?: boolean;
   db?: string;
   dryRun?: boolean;
 }
 
 const out = (line = '') => process.stdout.write(line + '\n');
 
-/** The site file an edit may change; the built-in example is read-only. */
+/** The site file an edit may change (--config, $CTCONNECT_CONFIG or ./site.yaml); the built-in example is read-only. */
 function siteFileFor(command: string, config?: string): string {
-  if (!config) {
+  const choice = findSiteFile(config);
+  if (choice.path === undefined) {
     throw new UserError(`categories ${command} changes a site file: give --config FILE`, [
-      'without --config ctconnect uses its built-in example site, which is read-only',
-      'write a copy to edit with `ctconnect init site.yaml`',
+      `there is no --config, no $${CONFIG_ENV} and no ./${DEFAULT_SITE_FILE}, and the built-in example site is read-only`,
+      `write a copy to edit with \`ctconnect init\` (it writes ./${DEFAULT_SITE_FILE})`,
     ]);
   }
-  return config;
+  return choice.path;
 }
 
 function requireAlienvault(site: Site): void {
@@ -219,9 +224,11 @@ async function runEdit(
     let tmp: string | undefined;
     let dbBackup: string | undefined;
     try {
-      if (siteChanged) {
+      if (siteChanged && opts.backup !== false) {
         siteBackup = writeExclusive(`${abs}.bak-${stamp}`, '', (p) => copyFileSync(abs, p, constants.COPYFILE_EXCL));
         created.push(siteBackup);
+      }
+      if (siteChanged) {
         tmp = join(dirname(abs), `.${basename(abs)}.ctconnect-${process.pid}.tmp`);
         writeFileSync(tmp, edited.text, { mode: statSync(abs).mode & 0o7777, flag: 'wx' });
         created.push(tmp);
@@ -256,7 +263,7 @@ async function runEdit(
           ...(dbChanges && dbBackup ? [`or undo the database change with the restore script ${dbBackup}`] : []),
         ]);
       }
-      out(`site file updated; the previous version is in ${siteBackup}`);
+      out(`site file updated${siteBackup ? `; the previous version is in ${siteBackup}` : ' (no backup: --no-backup)'}`);
     }
     printReminders(file, dbChanges, siteChanged);
     return 0;
@@ -270,7 +277,7 @@ async function runEdit(
 }
 
 function listCommand(opts: { config?: string; json?: boolean }): void {
-  const site = loadSite(opts.config);
+  const site = loadCliSite(opts.config);
   const table = sidTable(site);
   const pins = new Set(pinnedTranslations(site).map((p) => p.category));
   const custom = new Set(site.categories.custom.map((c) => c.name));
@@ -352,7 +359,8 @@ const DB_HELP = 'also change the live ossim database, e.g. mysql://root@192.0.2.
 
 function common(c: Command): Command {
   return c
-    .option('-c, --config <file>', 'site file to change (required: the built-in example is read-only)')
+    .option('-c, --config <file>', `site file to change (default: $${CONFIG_ENV}, else ./${DEFAULT_SITE_FILE}; the built-in example is read-only)`)
+    .option('--no-backup', 'do not keep a copy of the site file as it was (site.yaml.bak-<UTC time>)')
     .option('--db <url>', DB_HELP)
     .option('--dry-run', 'show what would change and change nothing');
 }
@@ -365,7 +373,7 @@ export function register(program: Command): void {
   cmd
     .command('list')
     .description('show the table: SID, category, where it comes from (built-in / default / pinned / custom), event name')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print JSON')
     .action(action((opts: { config?: string; json?: boolean }) => listCommand(opts)));
 
@@ -418,7 +426,7 @@ export function register(program: Command): void {
   cmd
     .command('sync')
     .description("make the database's plugin_sid rows of plugin 23021992 equal to the site's table (shown first; one transaction)")
-    .option('-c, --config <file>', 'site file (required)')
+    .option('-c, --config <file>', `site file (default: $${CONFIG_ENV}, else ./${DEFAULT_SITE_FILE})`)
     .requiredOption('--db <url>', DB_HELP)
     .option('--dry-run', 'show what would change and change nothing')
     .action(action((opts: CommonOptions & { db: string }) => syncCommand(opts)));

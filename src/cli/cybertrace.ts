@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import { getConnector } from '../../connectors/registry.js';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { UserError } from '../core/errors.js';
 import { ConfigPatchError, decodeConfigBytes, encodeConfigText, patchFeedServiceConfig } from '../cybertrace/patch.js';
 import type { CyberTraceSettings } from '../cybertrace/types.js';
@@ -115,12 +115,12 @@ export function registerCybertraceCommand(program: Command): void {
     .description("apply a connector's CyberTrace settings to an existing kl_feed_service.conf, keeping everything else as it is")
     .requiredOption('--in <file>', 'kl_feed_service.conf to read')
     .requiredOption('--siem <id>', 'connector whose settings to apply (see `ctconnect list`)')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--out <file>', 'write the result here instead of replacing --in')
     .option('--no-backup', 'do not keep a copy of the replaced file')
     .action(action(async (opts: { in: string; siem: string; config?: string; out?: string; backup: boolean }) => {
       const connector = getConnector(opts.siem);
-      const site = loadSite(opts.config);
+      const site = loadCliSite(opts.config);
       const r = await patchConfigFile({ inPath: opts.in, outPath: opts.out, backup: opts.backup, settings: connector.cybertrace(site) });
       process.stdout.write(r.changed ? r.diff : 'no change\n');
       for (const c of r.changes) process.stderr.write(`  ${c}\n`);

@@ -1,6 +1,6 @@
 /** `ctconnect deploy <siem>`: install a bundle on the site's targets over SSH. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { deploy, DEFAULT_CONCURRENCY } from '../deploy/deploy.js';
 import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
 import { terminalPrompt } from '../deploy/secrets.js';
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .command('deploy')
     .description('install a SIEM bundle on the targets of the site file over SSH (backup, validate, atomic replace, restart on change, rollback on failure)')
     .argument('<siem>', 'connector id, see `ctconnect list`')
-    .option('-c, --config <file>', 'site file with the targets (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('-t, --target <name...>', 'only these targets (default: every target with a role the bundle installs for)')
     .option('--check', 'write nothing: connect, compare and report what would change')
     .option('--diff', 'show unified diffs of the changes (secrets redacted)')
@@ -45,7 +45,7 @@ error; 3 a target failed and some file could not be restored (the report names i
     )
     .action(
       action(async (siem: string, opts: DeployCliOptions) => {
-        const site = loadSite(opts.config);
+        const site = loadCliSite(opts.config);
         const outcome = await deploy(site, siem, {
           targets: opts.target,
           check: opts.check,

@@ -1,7 +1,7 @@
 /** `ctconnect list`: the connectors and what each bundle contains (for the built-in example site). */
 import type { Command } from 'commander';
 import { allConnectors } from '../../connectors/registry.js';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
@@ -10,10 +10,10 @@ export function register(program: Command): void {
   program
     .command('list')
     .description('list the connectors and the files of their bundles')
-    .option('-c, --config <file>', 'site file used to list the bundle files (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print the result as JSON')
     .action(action(async (opts: { config?: string; json?: boolean }) => {
-      const site = loadSite(opts.config);
+      const site = loadCliSite(opts.config);
       const render = createRenderer();
       const rows = [];
       for (const c of allConnectors()) {

@@ -1,7 +1,7 @@
 /** `ctconnect simulate <siem>`: play CyberTrace and send events in this connector's output format to the SIEM. */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { getConnector } from '../../connectors/registry.js';
 import { UserError } from '../core/errors.js';
 import { sampleEvent, eventsFromText } from '../simulate/events.js';
@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .command('simulate')
     .description("play CyberTrace: send service alerts and detection events in this connector's output format to the SIEM")
     .argument('<siem>', 'connector id')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--to <host:port>', 'receiver (default: OutputSettings > ConnectionString of this bundle)')
     .option('--count <n>', 'number of events', '10')
     .option('--rate <per-second>', 'events per second, 0 = as fast as possible', '10')
@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: SimulateOptions) => {
       const connector = getConnector(siem);
-      const site = loadSite(opts.config);
+      const site = loadCliSite(opts.config);
       if (!site.siems[connector.id]) throw new UserError(`${site.source}: no "siems.${connector.id}" section`);
       const settings = connector.cybertrace(site);
       const count = positiveInt(opts.count, '--count');

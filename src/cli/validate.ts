@@ -1,6 +1,6 @@
 /** `ctconnect validate`: check a site file and every configured bundle without writing anything. */
 import type { Command } from 'commander';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { allConnectors } from '../../connectors/registry.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
@@ -9,7 +9,7 @@ import { action } from './run.js';
 
 /** Loads the site and renders every configured bundle in memory; throws on the first problem. */
 async function check(config?: string): Promise<{ source: string; siems: string[]; targets: string[] }> {
-  const site = loadSite(config);
+  const site = loadCliSite(config);
   const render = createRenderer();
   const configured = allConnectors().filter((c) => site.siems[c.id] !== undefined);
   for (const c of configured) await buildBundle(c, site, render);
@@ -20,7 +20,7 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('check the site file and render every configured bundle in memory; writes nothing')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print the result as JSON (problems included; the exit code still tells)')
     .action(action(async (opts: { config?: string; json?: boolean }) => {
       if (!opts.json) {

@@ -1,7 +1,7 @@
 /** `ctconnect verify <siem>`: end-to-end check of CyberTrace with this SIEM's event format and parser. */
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { getConnector } from '../../connectors/registry.js';
 import { UserError } from '../core/errors.js';
 import { verifyConnector } from '../verify/verify.js';
@@ -13,13 +13,13 @@ export function register(program: Command): void {
     .command('verify')
     .description('send the documented test indicators to CyberTrace as this SIEM forwards them and check the detections with the SIEM-side parser')
     .argument('<siem>', 'connector id')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--to <host:port>', 'CyberTrace input (default: cybertrace.address:input_port of the site)')
     .option('--timeout <seconds>', 'how long to wait for each answer', '10')
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: { config?: string; to?: string; timeout: string; json?: boolean }) => {
       const connector = getConnector(siem);
-      const site = loadSite(opts.config);
+      const site = loadCliSite(opts.config);
       if (!site.siems[connector.id]) throw new UserError(`${site.source}: no "siems.${connector.id}" section to verify`);
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UserError(`--timeout: must be a positive number of seconds (got "${opts.timeout}")`);
