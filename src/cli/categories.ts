@@ -38,6 +38,7 @@ import {
   type TranslationState,
 } from '../../connectors/alienvault/translation-edits.js';
 import { action } from './run.js';
+import { printJson } from './json.js';
 
 interface CommonOptions {
   config?: string;
@@ -293,7 +294,7 @@ function listCommand(opts: { config?: string; json?: boolean }): void {
     })),
   ];
   if (opts.json) {
-    out(JSON.stringify({ site: site.source, plugin_id: PLUGIN_ID, rows, retired_sids: retiredSids(site) }, null, 2));
+    printJson('categories-list', { site: site.source, pluginId: PLUGIN_ID, rows, retiredSids: retiredSids(site) });
     return;
   }
   const w = (k: 'sid' | 'category' | 'source') => Math.max(k.length, ...rows.map((r) => String(r[k]).length));

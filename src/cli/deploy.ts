@@ -1,10 +1,19 @@
 /** `ctconnect deploy <siem>`: install a bundle on the site's targets over SSH. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { CONFIG_HELP, loadCliSite } from './site.js';
-import { deploy, DEFAULT_CONCURRENCY } from '../deploy/deploy.js';
+import { deployBundle, DEFAULT_CONCURRENCY } from '../deploy/deploy.js';
+import { selectWork } from '../deploy/plan.js';
+import { buildBundle } from '../bundle/build.js';
+import { getConnector } from '../../connectors/registry.js';
+import { createRenderer } from '../render/engine.js';
+import { createProgress } from './progress.js';
+import { colorDiff } from './output.js';
 import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
 import { terminalPrompt } from '../deploy/secrets.js';
 import { action } from './run.js';
+
+/** How deeply the deploy report (src/deploy/report.ts) indents each file's diff. */
+const DIFF_INDENT = ' '.repeat(12);
 
 interface DeployCliOptions {
   config?: string;
@@ -13,6 +22,7 @@ interface DeployCliOptions {
   diff?: boolean;
   json?: boolean;
   concurrency: number;
+  switchSiem?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -31,6 +41,7 @@ export function register(program: Command): void {
     .option('--check', 'write nothing: connect, compare and report what would change')
     .option('--diff', 'show unified diffs of the changes (secrets redacted)')
     .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')
+    .option('--switch-siem', 'patch a CyberTrace that serves another SIEM for this one (that SIEM\'s detections stop)')
     .option('--concurrency <n>', 'targets deployed at the same time', positiveInt, DEFAULT_CONCURRENCY)
     .addHelpText(
       'after',
@@ -46,18 +57,22 @@ error; 3 a target failed and some file could not be restored (the report names i
     .action(
       action(async (siem: string, opts: DeployCliOptions) => {
         const site = loadCliSite(opts.config);
-        const outcome = await deploy(site, siem, {
+        const bundle = await buildBundle(getConnector(siem), site, createRenderer(), { allowSiemSwitch: opts.switchSiem });
+        const progress = createProgress(selectWork(bundle, site, opts.target ?? []).map((w) => w.target.name));
+        const outcome = await deployBundle(bundle, site, {
           targets: opts.target,
           check: opts.check,
           diff: opts.diff,
           concurrency: opts.concurrency,
           secrets: { env: process.env, prompt: terminalPrompt() },
-          progress: (target, message) => process.stderr.write(`[${target}] ${message}\n`),
+          progress: (target, message) => progress.step(target, message),
         });
+        for (const h of outcome.hosts) progress.done(h.target, h.status !== 'failed', outcome.check && h.status === 'changed' ? 'would change' : h.status);
+        await progress.finish();
         if (opts.json) {
           process.stdout.write(toJson(outcome.siem, outcome.check, outcome.hosts));
         } else {
-          for (const h of outcome.hosts) process.stdout.write(hostDetails(h));
+          for (const h of outcome.hosts) process.stdout.write(opts.diff ? colorDiff(hostDetails(h), process.stdout, DIFF_INDENT) : hostDetails(h));
           process.stdout.write(summaryTable(outcome.hosts, outcome.check));
         }
         return outcome.exitCode;

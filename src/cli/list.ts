@@ -5,6 +5,7 @@ import { CONFIG_HELP, loadCliSite } from './site.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
+import { printJson } from './json.js';
 
 export function register(program: Command): void {
   program
@@ -24,7 +25,7 @@ export function register(program: Command): void {
         rows.push({ id: c.id, title: c.title, summary: c.summary, siemVersions: c.siemVersions, configured, files });
       }
       if (opts.json) {
-        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        printJson('list', { site: site.source, connectors: rows });
         return;
       }
       for (const r of rows) {

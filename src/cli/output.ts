@@ -40,18 +40,39 @@ export function warn(message: string): void {
   process.stderr.write(`${colors(process.stderr).yellow('ctconnect: warning:')} ${message}\n`);
 }
 
-/** A unified diff, coloured like git's when colour is on. */
-export function colorDiff(diff: string, stream: { isTTY?: boolean } = process.stdout): string {
+/**
+ * A unified diff, coloured like git's when colour is on. `indent` is the prefix diff lines carry
+ * inside a larger report (deploy shows each file's diff indented under it).
+ */
+export function colorDiff(text: string, stream: { isTTY?: boolean } = process.stdout, indent = ''): string {
   const c = colors(stream);
-  if (!c.isColorSupported) return diff;
-  return diff
+  if (!c.isColorSupported) return text;
+  return text
     .split('\n')
-    .map((l) =>
-      l.startsWith('+++') || l.startsWith('---') ? c.bold(l)
-      : l.startsWith('@@') ? c.cyan(l)
-      : l.startsWith('+') ? c.green(l)
-      : l.startsWith('-') ? c.red(l)
-      : l,
-    )
+    .map((line) => {
+      if (!line.startsWith(indent)) return line;
+      const l = line.slice(indent.length);
+      const styled =
+        l.startsWith('+++') || l.startsWith('---') ? c.bold(l)
+        : l.startsWith('@@') ? c.cyan(l)
+        : l.startsWith('+') ? c.green(l)
+        : l.startsWith('-') ? c.red(l)
+        : l;
+      return indent + styled;
+    })
     .join('\n');
+}
+
+/**
+ * Column widths for a cli-table3 table that fits the terminal: `widths` are the preferred widths,
+ * shrunk in proportion (never below `min`) when the terminal is narrower. Not a terminal: as preferred.
+ */
+export function fitColumns(widths: number[], min = 8, columns = process.stdout.isTTY ? process.stdout.columns : undefined): number[] {
+  if (!columns) return widths;
+  // cli-table3 draws a border before each column and one at the end.
+  const room = columns - (widths.length + 1);
+  const total = widths.reduce((a, b) => a + b, 0);
+  if (total <= room) return widths;
+  const scaled = widths.map((w) => Math.max(min, Math.floor((w * room) / total)));
+  return scaled;
 }

@@ -7,6 +7,8 @@ import { UserError } from '../core/errors.js';
 import { sampleEvent, eventsFromText } from '../simulate/events.js';
 import { sendLines } from '../simulate/send.js';
 import { action } from './run.js';
+import { connectorSite, settingsFor } from '../bundle/build.js';
+import { printJson } from './json.js';
 import { parseHostPort } from './host-port.js';
 
 interface SimulateOptions {
@@ -41,9 +43,11 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: SimulateOptions) => {
       const connector = getConnector(siem);
-      const site = loadCliSite(opts.config);
-      if (!site.siems[connector.id]) throw new UserError(`${site.source}: no "siems.${connector.id}" section`);
-      const settings = connector.cybertrace(site);
+      const fullSite = loadCliSite(opts.config);
+      if (!fullSite.siems[connector.id]) throw new UserError(`${fullSite.source}: no "siems.${connector.id}" section`);
+      // The CyberTrace instance that serves this SIEM is the one being played.
+      const site = connectorSite(fullSite, connector.id);
+      const settings = settingsFor(connector, fullSite);
       const count = positiveInt(opts.count, '--count');
       const rate = positiveInt(opts.rate, '--rate', true);
       let custom: string[] | undefined;
@@ -65,7 +69,7 @@ export function register(program: Command): void {
         return;
       }
       const result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, line });
-      if (opts.json) process.stdout.write(JSON.stringify({ siem: connector.id, to: `${target.host}:${target.port}`, protocol: opts.udp ? 'udp' : 'tcp', ...result }, null, 2) + '\n');
+      if (opts.json) printJson('simulate', { siem: connector.id, to: `${target.host}:${target.port}`, protocol: opts.udp ? 'udp' : 'tcp', ...result });
       else process.stdout.write(`sent ${result.sent} events (${result.bytes} bytes) to ${target.host}:${target.port}/${opts.udp ? 'udp' : 'tcp'} in ${result.seconds.toFixed(2)}s (${Math.round(result.perSecond)}/s)\n`);
     }));
 }

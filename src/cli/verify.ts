@@ -6,6 +6,11 @@ import { getConnector } from '../../connectors/registry.js';
 import { UserError } from '../core/errors.js';
 import { verifyConnector } from '../verify/verify.js';
 import { action } from './run.js';
+import { createProgress } from './progress.js';
+import { fitColumns } from './output.js';
+import { VERIFICATION_INDICATORS } from '../verify/indicators.js';
+import { printJson } from './json.js';
+import { connectorSite } from '../bundle/build.js';
 import { parseHostPort } from './host-port.js';
 
 export function register(program: Command): void {
@@ -24,12 +29,19 @@ export function register(program: Command): void {
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UserError(`--timeout: must be a positive number of seconds (got "${opts.timeout}")`);
       const to = opts.to ? parseHostPort(opts.to, '--to') : undefined;
-      const rows = await verifyConnector(connector, site, { host: to?.host, port: to?.port, timeoutMs: timeout * 1000 });
+      const progress = createProgress(VERIFICATION_INDICATORS.map((i) => i.value));
+      const rows = await verifyConnector(connector, connectorSite(site, connector.id), {
+        host: to?.host,
+        port: to?.port,
+        timeoutMs: timeout * 1000,
+        onRow: (r) => progress.done(r.indicator, r.ok, r.ok ? `OK (${r.category ?? 'detected'})` : r.problem ?? 'failed'),
+      });
+      await progress.finish();
       const failed = rows.filter((r) => !r.ok).length;
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ siem: connector.id, ok: failed === 0, rows }, null, 2) + '\n');
+        printJson('verify', { siem: connector.id, ok: failed === 0, rows });
       } else {
-        const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', 'parsed by ' + connector.title], style: { head: [], border: [] }, wordWrap: true, colWidths: [34, 18, 10, 24, 40] });
+        const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', 'parsed by ' + connector.title], style: { head: [], border: [] }, wordWrap: true, colWidths: fitColumns([34, 18, 10, 24, 40]) });
         for (const r of rows) table.push([r.indicator, r.feed, r.detected ? 'yes' : 'no', r.category ?? '-', r.ok ? `OK (${r.contextPairs ?? 0} context fields)` : r.problem ?? 'failed']);
         process.stdout.write(`${table.toString()}\n`);
         process.stdout.write(failed === 0 ? `verify ${connector.id}: all ${rows.length} indicators detected and parsed\n` : `verify ${connector.id}: ${failed} of ${rows.length} indicators not OK\n`);
