@@ -396,7 +396,7 @@ export function servesRecord(text: string): { siem: string; site: string; line: 
 function servesComment(serves: { siem: string; site: string }): string {
   // "--" cannot occur inside an XML comment; names here are letters, digits, " _.-".
   const clean = (v: string) => v.replace(/-{2,}/g, '-').replace(/"/g, '');
-  return `<!-- ctconnect: serves siem="${clean(serves.siem)}" site="${clean(serves.site)}" (one OutputSettings serves one SIEM; ctconnect refuses to switch it to another SIEM without --switch-siem) -->`;
+  return `<!-- ctconnect: serves siem="${clean(serves.siem)}" site="${clean(serves.site)}" (one OutputSettings serves one SIEM: ctconnect switches it to another SIEM only when told to) -->`;
 }
 
 /**
