@@ -32,6 +32,9 @@ export interface SiteProblem {
 
 export const BUILT_IN_EXAMPLE = 'built-in example site';
 
+/** Top-level sections that may be empty in the file (then they get their default: none). */
+const SECTIONS_WITH_DEFAULTS = { categories: true, siems: true, targets: true };
+
 let validator: ReturnType<Ajv['compile']> | undefined;
 function getValidator(): ReturnType<Ajv['compile']> {
   if (!validator) {
@@ -116,6 +119,8 @@ export function parseSite(text: string, source: string): Site {
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new UserError(`${source}: the site file must be a YAML mapping (key: value), got ${Array.isArray(data) ? 'a list' : typeof data}`);
   }
+  // A section with only comments under it (`targets:` and a commented example) is left out, so its default applies.
+  for (const [key, value] of Object.entries(data)) if (value === null && key in SECTIONS_WITH_DEFAULTS) delete data[key];
   const validate = getValidator();
   const problems: SiteProblem[] = [];
   const warnings: SiteProblem[] = [];
