@@ -81,6 +81,8 @@ describe('--json output', () => {
     const v = await runCliAsync(['verify', 'fortisiem', '--to', `127.0.0.1:${cybertrace.port}`, '--json']);
     expect(v.code, v.stderr).toBe(0);
     expectValid('verify', v.stdout);
+    // Not a terminal: progress is one plain line per indicator on stderr, stdout holds only the JSON.
+    expect(v.stderr).toMatch(/^\[http:\/\/fakess123\.nu\] OK \(KL_Malicious_URL\)$/m);
     const s = await runCliAsync(['simulate', 'fortisiem', '--to', `127.0.0.1:${receiverPort}`, '--count', '3', '--rate', '0', '--json']);
     expect(s.code, s.stderr).toBe(0);
     expectValid('simulate', s.stdout);
