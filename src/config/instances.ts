@@ -66,7 +66,7 @@ export function instanceProblems(site: Site): InstanceProblem[] {
     if (served.length > 1) {
       const where = formatPath([...ref.path, 'serves']);
       const message =
-        `${listing(served)} would all write the one OutputSettings of this CyberTrace ${ref.instance.version} (${ref.instance.address}): ` +
+        `${listing(served)} would ${served.length === 2 ? 'both' : 'all'} write the one OutputSettings of this CyberTrace ${ref.instance.version} (${ref.instance.address}): ` +
         `each patch replaces the previous SIEM's output format, and that SIEM's detections stop. ` +
         (ref.instance.serves
           ? `Keep one SIEM in ${where}, and describe the CyberTrace of each other SIEM as its own item of cybertraces: (name, address, serves)`

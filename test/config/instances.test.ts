@@ -49,7 +49,7 @@ ${SIEMS}`, 'site.yaml');
     serves: [fortisiem, alienvault]
 ${SIEMS}`);
     expect(p).toEqual([
-      expect.stringMatching(/^site\.yaml:4:13: cybertraces\[0\]\.serves: fortisiem and alienvault would all write the one OutputSettings of this CyberTrace 4\.x \(192\.0\.2\.10\).*Keep one SIEM in cybertraces\[0\]\.serves, and describe the CyberTrace of each other SIEM as its own item of cybertraces:/),
+      expect.stringMatching(/^site\.yaml:4:13: cybertraces\[0\]\.serves: fortisiem and alienvault would both write the one OutputSettings of this CyberTrace 4\.x \(192\.0\.2\.10\).*Keep one SIEM in cybertraces\[0\]\.serves, and describe the CyberTrace of each other SIEM as its own item of cybertraces:/),
     ]);
   });
 
@@ -67,6 +67,6 @@ ${SIEMS}`);
 
   it('warns, without refusing, when the single cybertrace: form serves several SIEMs', () => {
     const site = parseSite(`cybertrace:\n  address: 192.0.2.10\n${SIEMS}`, 'site.yaml');
-    expect(site.warnings).toEqual([expect.stringMatching(/^site\.yaml:2:3: cybertrace: fortisiem and alienvault would all write the one OutputSettings .* or set cybertrace\.serves: \[fortisiem\]/)]);
+    expect(site.warnings).toEqual([expect.stringMatching(/^site\.yaml:2:3: cybertrace: fortisiem and alienvault would both write the one OutputSettings .* or set cybertrace\.serves: \[fortisiem\]/)]);
   });
 });
