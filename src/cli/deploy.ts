@@ -59,16 +59,20 @@ error; 3 a target failed and some file could not be restored (the report names i
         const site = loadCliSite(opts.config);
         const bundle = await buildBundle(getConnector(siem), site, createRenderer(), { allowSiemSwitch: opts.switchSiem });
         const progress = createProgress(selectWork(bundle, site, opts.target ?? []).map((w) => w.target.name));
-        const outcome = await deployBundle(bundle, site, {
-          targets: opts.target,
-          check: opts.check,
-          diff: opts.diff,
-          concurrency: opts.concurrency,
-          secrets: { env: process.env, prompt: terminalPrompt() },
-          progress: (target, message) => progress.step(target, message),
-        });
-        for (const h of outcome.hosts) progress.done(h.target, h.status !== 'failed', outcome.check && h.status === 'changed' ? 'would change' : h.status);
-        await progress.finish();
+        let outcome;
+        try {
+          outcome = await deployBundle(bundle, site, {
+            targets: opts.target,
+            check: opts.check,
+            diff: opts.diff,
+            concurrency: opts.concurrency,
+            secrets: { env: process.env, prompt: terminalPrompt() },
+            progress: (target, message) => progress.step(target, message),
+          });
+          for (const h of outcome.hosts) progress.done(h.target, h.status !== 'failed', outcome.check && h.status === 'changed' ? 'would change' : h.status);
+        } finally {
+          await progress.finish();
+        }
         if (opts.json) {
           process.stdout.write(toJson(outcome.siem, outcome.check, outcome.hosts));
         } else {

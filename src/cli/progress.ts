@@ -4,7 +4,12 @@
  * (a pipe, a log file, CI) each step is one plain line on stderr. --quiet shows nothing.
  * Progress always goes to stderr, so stdout keeps only the result (table or JSON).
  */
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import { DefaultRenderer, Listr, ListrLogger, ProcessOutput } from 'listr2';
+
+/** listr2's spinner display, allowed whatever stdout is: we draw on stderr, and checked that it is a terminal. */
+class StderrRenderer extends DefaultRenderer {
+  static override nonTTY = true;
+}
 import { info, isQuiet } from './output.js';
 
 export interface Progress {
@@ -12,7 +17,7 @@ export interface Progress {
   step(item: string, message: string): void;
   /** `item` is finished; `ok` false marks it failed. */
   done(item: string, ok: boolean, message: string): void;
-  /** Waits until the display is finished (every item done). */
+  /** Ends the display (items never reported show as stopped) and gives the terminal back; call it on errors too. */
   finish(): Promise<void>;
 }
 
@@ -49,6 +54,8 @@ export function createProgress(items: string[], stream: NodeJS.WriteStream = pro
         concurrent: true,
         exitOnError: false,
         registerSignalListeners: false,
+        // listr2 decides by stdout; here stdout may be a pipe (--json > file) while stderr is the terminal.
+        renderer: StderrRenderer,
         rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(stream, stream) }), collapseErrors: false },
       },
     );
@@ -68,8 +75,8 @@ export function createProgress(items: string[], stream: NodeJS.WriteStream = pro
     done,
     finish: async () => {
       if (!running) return;
-      // Nothing may keep the display waiting: an item never reported counts as done.
-      for (const item of items) if (!results.has(item)) done(item, true, 'done');
+      // Nothing may keep the display waiting: an item never reported was stopped by an error.
+      for (const item of items) if (!results.has(item)) done(item, false, 'stopped');
       await running;
     },
   };

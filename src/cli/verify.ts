@@ -30,13 +30,17 @@ export function register(program: Command): void {
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UserError(`--timeout: must be a positive number of seconds (got "${opts.timeout}")`);
       const to = opts.to ? parseHostPort(opts.to, '--to') : undefined;
       const progress = createProgress(VERIFICATION_INDICATORS.map((i) => i.value));
-      const rows = await verifyConnector(connector, connectorSite(site, connector.id), {
-        host: to?.host,
-        port: to?.port,
-        timeoutMs: timeout * 1000,
-        onRow: (r) => progress.done(r.indicator, r.ok, r.ok ? `OK (${r.category ?? 'detected'})` : r.problem ?? 'failed'),
-      });
-      await progress.finish();
+      let rows;
+      try {
+        rows = await verifyConnector(connector, connectorSite(site, connector.id), {
+          host: to?.host,
+          port: to?.port,
+          timeoutMs: timeout * 1000,
+          onRow: (r) => progress.done(r.indicator, r.ok, r.ok ? `OK (${r.category ?? 'detected'})` : r.problem ?? 'failed'),
+        });
+      } finally {
+        await progress.finish();
+      }
       const failed = rows.filter((r) => !r.ok).length;
       if (opts.json) {
         printJson('verify', { siem: connector.id, ok: failed === 0, rows });
