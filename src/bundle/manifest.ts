@@ -59,7 +59,7 @@ export function parseManifest(text: string): ParsedManifest | undefined {
   const id = lines[0]?.startsWith(HEADER) ? lines[0].slice(HEADER.length).split(' ')[0] : undefined;
   if (!id) return undefined;
   const site = lines.find((l) => l.startsWith(SITE));
-  const m = site ? /^# site: (.*) \((.*)\)$/.exec(site) : null;
+  const m = site ? /^# site: (.*?) \((.*)\)$/.exec(site) : null;
   const paths = lines.filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split('  ')[3] ?? '');
   return { id, origin: m ? { name: m[1]!, file: m[2]! } : undefined, paths: [MANIFEST_PATH, ...paths.filter(Boolean)] };
 }

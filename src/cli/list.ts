@@ -1,4 +1,4 @@
-/** `ctconnect list`: the connectors and what each bundle contains (for the built-in example site). */
+/** `ctconnect list`: the connectors and what each bundle of the site contains. */
 import type { Command } from 'commander';
 import { allConnectors } from '../../connectors/registry.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
