@@ -1,6 +1,6 @@
 /** Daily use: which site file a command finds, and output into a pipe the reader closed. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -46,6 +46,20 @@ describe('site discovery', () => {
     const missing = runCli(['validate'], { cwd: dir, env: { CTCONNECT_CONFIG: join(dir, 'nope.yaml') } });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`${join(dir, 'nope.yaml')}: cannot read the site file (no such file)`);
+  });
+
+  it('categories edits the site file it finds, and --no-backup leaves no copy', () => {
+    const dir = tmp();
+    expect(runCli(['init'], { cwd: dir }).code).toBe(0);
+    const r = runCli(['categories', 'add', 'My_Feed', '--name', 'My feed detection', '--no-backup'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('site file updated (no backup: --no-backup)');
+    expect(readFileSync(join(dir, 'site.yaml'), 'utf8')).toContain('My_Feed');
+    expect(readdirSync(dir)).toEqual(['site.yaml']);
+    // Without any site file, the built-in example is read-only.
+    const none = runCli(['categories', 'add', 'My_Feed'], { cwd: tmp() });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('categories add changes a site file: give --config FILE');
   });
 
   it('prints commands in INSTALL.md with the --config of the site file the bundle came from', () => {
