@@ -51,7 +51,16 @@ async function main(): Promise<void> {
     // Shell completion generated from the command definitions above: `ctconnect completion bash|zsh|fish`
     // prints the script; the shell then asks `ctconnect complete -- <words>` for candidates.
     const { default: tab } = await import('@bomb.sh/tab/commander');
-    tab(program, { completionCommandName: 'completion' });
+    const completion = tab(program, { completionCommandName: 'completion' });
+    // SIEM names come from the connector registry, not from the command definitions.
+    const { allConnectors } = await import('../../connectors/registry.js');
+    const siems = (complete: (value: string, description: string) => void) => allConnectors().forEach((c) => complete(c.id, c.title));
+    for (const command of completion.commands.values()) {
+      const argument = command.arguments.get('siem');
+      if (argument) argument.handler = siems;
+      const option = command.options.get('siem');
+      if (option) option.handler = siems;
+    }
   }
   try {
     await program.parseAsync(process.argv);

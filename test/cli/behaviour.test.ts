@@ -47,6 +47,9 @@ describe('shell completion', () => {
     const options = runCli(['complete', '--', 'generate', '--']).stdout;
     for (const o of ['--config', '--force', '--archive', '--out']) expect(options).toMatch(new RegExp(`^${o}\\t`, 'm'));
     expect(runCli(['complete', '--', 'cybertrace', 'patch', '--']).stdout).toMatch(/^--switch-siem\t/m);
+    // SIEM names, from the connector registry.
+    expect(runCli(['complete', '--', 'verify', '']).stdout).toMatch(/^fortisiem\tFortiSIEM\nalienvault\t/m);
+    expect(runCli(['complete', '--', 'cybertrace', 'patch', '--siem', 'sp']).stdout).toMatch(/^splunk\tSplunk$/m);
   });
 });
 
