@@ -25,7 +25,7 @@ program
   .description('Generate, check and deploy Kaspersky CyberTrace integration bundles for FortiSIEM, AlienVault USM/OSSIM, Splunk and KUMA.')
   .version(version, '-V, --version', 'print the version of ctconnect')
   .option('-q, --quiet', 'print only results and errors (no notices or progress on stderr)')
-  .option('-v, --verbose', 'print more about what is done (which site file, each step)')
+  .option('-v, --verbose', 'print more: which site file was used and why, the CyberTrace instances, patch details')
   .showHelpAfterError('(exit 1: user error — run `ctconnect --help` for usage)')
   .exitOverride()
   .hook('preAction', (_root, command) => setVerbosity(command.optsWithGlobals()));
