@@ -4,12 +4,14 @@
  */
 import type { BundleFile, Connector, InstallStep } from '../../connectors/types.js';
 import type { Site } from '../config/site.js';
+import { siteViewFor } from '../config/instances.js';
 import type { Renderer } from '../render/engine.js';
+import { configOptionFor } from '../config/load.js';
 import { InternalError, UserError } from '../core/errors.js';
 import { cybertraceFiles, cybertraceSteps } from '../cybertrace/bundle-files.js';
 import { settingsProblems } from '../cybertrace/check.js';
 import type { CyberTraceSettings } from '../cybertrace/types.js';
-import { manifestFile } from './manifest.js';
+import { manifestFile, type BundleOrigin } from './manifest.js';
 
 export interface Bundle {
   connector: Connector;
@@ -19,11 +21,37 @@ export interface Bundle {
   steps: InstallStep[];
 }
 
-export async function buildBundle(connector: Connector, site: Site, render: Renderer): Promise<Bundle> {
-  if (!site.siems[connector.id]) {
-    throw new UserError(`${site.source}: no "siems.${connector.id}" section: add one to generate the ${connector.title} bundle (see \`ctconnect init\` for an example)`);
+export interface BuildOptions {
+  /** Let `cybertrace patch`/deploy switch a CyberTrace that serves another SIEM to this one. */
+  allowSiemSwitch?: boolean;
+}
+
+/** Where a site came from, as the MANIFEST records it. */
+export function originOf(site: Site): BundleOrigin {
+  return { name: site.name, file: site.file ?? site.source };
+}
+
+/**
+ * The site as a connector sees it: `cybertrace` is the instance serving this SIEM, and
+ * `configOption` is what commands printed in INSTALL.md add so they use the same site file.
+ */
+export function connectorSite(site: Site, siemId: string): Site {
+  const view = siteViewFor(site, siemId);
+  return { ...view, configOption: configOptionFor(site.file) };
+}
+
+/** The CyberTrace settings of one connector for this site, saying which SIEM and site they serve. */
+export function settingsFor(connector: Connector, site: Site, opts: BuildOptions = {}): CyberTraceSettings {
+  const settings = connector.cybertrace(connectorSite(site, connector.id));
+  return { ...settings, serves: { siem: connector.id, site: site.name, ...(opts.allowSiemSwitch ? { allowSwitch: true } : {}) } };
+}
+
+export async function buildBundle(connector: Connector, fullSite: Site, render: Renderer, opts: BuildOptions = {}): Promise<Bundle> {
+  if (!fullSite.siems[connector.id]) {
+    throw new UserError(`${fullSite.source}: no "siems.${connector.id}" section: add one to generate the ${connector.title} bundle (see \`ctconnect init\` for an example)`);
   }
-  const settings = connector.cybertrace(site);
+  const site = connectorSite(fullSite, connector.id);
+  const settings = settingsFor(connector, fullSite, opts);
   const problems = settingsProblems(settings);
   if (problems.length > 0) throw new InternalError(`connector ${connector.id} produced inconsistent CyberTrace settings: ${problems.join('; ')}`);
 
@@ -37,7 +65,7 @@ export async function buildBundle(connector: Connector, site: Site, render: Rend
     seen.add(f.path);
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  files.push(manifestFile(connector, files));
+  files.push(manifestFile(connector, files, originOf(fullSite)));
   const steps = [...cybertraceSteps(site), ...connector.steps(site)];
   return { connector, settings, files, steps };
 }

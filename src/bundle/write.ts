@@ -1,12 +1,17 @@
 /**
- * Writes bundles to disk all-or-nothing: everything is first written under a temporary folder
- * inside OUT, then each bundle folder and archive is moved into place by rename. A failure
- * before the moves leaves OUT as it was.
+ * Writes bundles to disk all-or-nothing across the whole run:
+ * 1. check what is in the way: an existing bundle folder must be a ctconnect bundle of the same
+ *    site (else --force) holding only the files its MANIFEST lists (generate never deletes files
+ *    it did not write, --force or not); an existing archive must be a plain file;
+ * 2. write everything under a temporary folder inside OUT;
+ * 3. move each old folder and archive aside and the new ones into place by rename; if a move
+ *    fails, every move done so far is undone, so OUT is as it was before the run.
  */
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { Bundle } from './build.js';
 import { createArchive, type ArchiveFormat } from './archive.js';
+import { MANIFEST_PATH, parseManifest } from './manifest.js';
 import { UserError } from '../core/errors.js';
 
 export interface WrittenBundle {
@@ -16,7 +21,86 @@ export interface WrittenBundle {
   files: number;
 }
 
-export async function writeBundles(bundles: Bundle[], outDir: string, archive: ArchiveFormat | 'none'): Promise<WrittenBundle[]> {
+export interface WriteOptions {
+  /** Replace bundle folders generated from another site file. */
+  force?: boolean;
+  /** The rename used for the moves; fault tests replace it. */
+  rename?: (from: string, to: string) => void;
+}
+
+const errCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+function kindOf(path: string): 'none' | 'file' | 'dir' | 'other' {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
+    throw e;
+  }
+}
+
+/** Files (and links) under `dir`, relative, with POSIX separators. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else out.push(relative(dir, p).split('\\').join('/'));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** Why the old bundle folder may not be replaced, or undefined when it may. */
+function folderObstacle(b: Bundle, folder: string, force: boolean): string[] | undefined {
+  const kind = kindOf(folder);
+  if (kind === 'none') return undefined;
+  const notOurs = [`${folder} is not a ctconnect bundle folder (no MANIFEST of a ${b.connector.id} bundle); generate never deletes files it did not write: move it away or choose another --out`];
+  if (kind !== 'dir') return notOurs;
+  let text: string;
+  try {
+    text = readFileSync(join(folder, MANIFEST_PATH), 'utf8');
+  } catch {
+    return notOurs;
+  }
+  const old = parseManifest(text);
+  if (!old || old.id !== b.connector.id) return notOurs;
+  const listed = new Set(old.paths);
+  const extra = filesUnder(folder).filter((f) => !listed.has(f));
+  if (extra.length > 0) {
+    const shown = extra.slice(0, 5).map((f) => join(folder, f)).join(', ');
+    return [`${folder} holds files its MANIFEST does not list (${shown}${extra.length > 5 ? `, and ${extra.length - 5} more` : ''}); generate never deletes files it did not write: move them away first`];
+  }
+  const now = parseManifest(b.files.find((f) => f.path === MANIFEST_PATH)!.content.toString())!.origin!;
+  if (force) return undefined;
+  if (!old.origin) return [`${folder} does not say which site file it was generated from; --force replaces it with the bundle of ${now.file}`];
+  if (old.origin.file !== now.file) {
+    return [`${folder} was generated from another site: ${old.origin.name} (${old.origin.file}); this run uses ${now.name} (${now.file}). Give --config for that site, choose another --out, or --force to replace it`];
+  }
+  return undefined;
+}
+
+export async function writeBundles(bundles: Bundle[], outDir: string, archive: ArchiveFormat | 'none', opts: WriteOptions = {}): Promise<WrittenBundle[]> {
+  const rename = opts.rename ?? renameSync;
+  const archiveOf = (id: string) => join(outDir, `${id}.${archive}`);
+
+  // 1. Everything that would stop the run, before anything is written.
+  const obstacles: string[] = [];
+  for (const b of bundles) {
+    const folder = join(outDir, b.connector.id);
+    obstacles.push(...(folderObstacle(b, folder, !!opts.force) ?? []));
+    if (archive === 'none') continue;
+    const kind = kindOf(archiveOf(b.connector.id));
+    if (kind === 'dir' || kind === 'other') obstacles.push(`${archiveOf(b.connector.id)} exists and is not a file; move it away`);
+    else if (kind === 'file' && kindOf(folder) === 'none' && !opts.force) {
+      obstacles.push(`${archiveOf(b.connector.id)} exists without its bundle folder, so it may not be ctconnect's; move it away or --force to replace it`);
+    }
+  }
+  if (obstacles.length > 0) throw new UserError(`--out ${outDir}: nothing was written`, obstacles);
+
   // Archives first, in memory: archiving can fail, and then nothing has been written yet.
   const archives = new Map<string, Buffer>();
   if (archive !== 'none') {
@@ -25,8 +109,10 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (e) {
-    throw new UserError(`--out ${outDir}: cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UserError(`--out ${outDir}: cannot create the output folder (${errCode(e)})`);
   }
+
+  // 2. The new bundles, complete, beside their destination.
   const staging = mkdtempSync(join(outDir, '.ctconnect-staging-'));
   try {
     for (const b of bundles) {
@@ -40,22 +126,47 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
       const buf = archives.get(b.connector.id);
       if (buf) writeFileSync(join(staging, `${b.connector.id}.${archive}`), buf);
     }
+
+    // 3. The moves, each with its undo.
+    const undo: Array<{ from: string; to: string }> = [];
+    const move = (from: string, to: string): void => {
+      rename(from, to);
+      undo.push({ from: to, to: from });
+    };
     const written: WrittenBundle[] = [];
-    for (const b of bundles) {
-      const id = b.connector.id;
-      const folder = join(outDir, id);
-      const old = join(staging, `${id}.previous`);
-      if (existsSync(folder)) renameSync(folder, old);
-      renameSync(join(staging, id), folder);
-      let archivePath: string | undefined;
-      if (archives.has(id)) {
-        archivePath = join(outDir, `${id}.${archive}`);
-        renameSync(join(staging, `${id}.${archive}`), archivePath);
+    try {
+      for (const b of bundles) {
+        const id = b.connector.id;
+        const folder = join(outDir, id);
+        if (kindOf(folder) !== 'none') move(folder, join(staging, `${id}.previous`));
+        move(join(staging, id), folder);
+        let archivePath: string | undefined;
+        if (archives.has(id)) {
+          archivePath = archiveOf(id);
+          if (kindOf(archivePath) !== 'none') move(archivePath, join(staging, `${id}.${archive}.previous`));
+          move(join(staging, `${id}.${archive}`), archivePath);
+        }
+        written.push({ id, folder, archive: archivePath, files: b.files.length });
       }
-      written.push({ id, folder, archive: archivePath, files: b.files.length });
+    } catch (e) {
+      const notRestored: string[] = [];
+      for (const u of undo.reverse()) {
+        try {
+          rename(u.from, u.to);
+        } catch (e2) {
+          notRestored.push(`${u.to}: NOT RESTORED (${errCode(e2)}); its previous content is in ${u.from}`);
+        }
+      }
+      if (notRestored.length > 0) {
+        // Keep the staging folder: it holds what could not be put back.
+        throw new UserError(`--out ${outDir}: a move failed (${errCode(e)}) and some earlier content could not be put back`, notRestored);
+      }
+      throw new UserError(`--out ${outDir}: could not put the bundles in place (${errCode(e)}); every bundle folder and archive is as it was`);
     }
-    return written;
-  } finally {
     rmSync(staging, { recursive: true, force: true });
+    return written;
+  } catch (e) {
+    if (!(e instanceof UserError && e.details.some((d) => d.includes('NOT RESTORED')))) rmSync(staging, { recursive: true, force: true });
+    throw e;
   }
 }

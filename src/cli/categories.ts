@@ -17,6 +17,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { UserError } from '../core/errors.js';
 import { loadSite, parseSite } from '../config/load.js';
+import { CONFIG_ENV, DEFAULT_SITE_FILE, findSiteFile } from '../config/discover.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import type { Site } from '../config/site.js';
 import { editYaml, prepareSiteReplacement, type YamlChange } from '../config/site-edit.js';
 import { CommitUnknown, OssimDb, checkCommit, describePlan, planIsEmpty, planSidChanges, restoreScript, type DbSidRow, type SidPlan } from '../db/plugin-sids.js';
@@ -39,24 +41,28 @@ import {
   type TranslationState,
 } from '../../connectors/alienvault/translation-edits.js';
 import { action } from './run.js';
+import { printJson } from './json.js';
 
 interface CommonOptions {
   config?: string;
+  /** false with --no-backup: no site.yaml.bak-… copy. */
+  backup?: boolean;
   db?: string;
   dryRun?: boolean;
 }
 
 const out = (line = '') => process.stdout.write(line + '\n');
 
-/** The site file an edit may change; the built-in example is read-only. */
+/** The site file an edit may change (--config, $CTCONNECT_CONFIG or ./site.yaml); the built-in example is read-only. */
 function siteFileFor(command: string, config?: string): string {
-  if (!config) {
+  const choice = findSiteFile(config);
+  if (choice.path === undefined) {
     throw new UserError(`categories ${command} changes a site file: give --config FILE`, [
-      'without --config ctconnect uses its built-in example site, which is read-only',
-      'write a copy to edit with `ctconnect init site.yaml`',
+      `there is no --config, no $${CONFIG_ENV} and no ./${DEFAULT_SITE_FILE}, and the built-in example site is read-only`,
+      `write a copy to edit with \`ctconnect init\` (it writes ./${DEFAULT_SITE_FILE})`,
     ]);
   }
-  return config;
+  return choice.path;
 }
 
 function requireAlienvault(site: Site): void {
@@ -272,17 +278,19 @@ async function runEdit(
         ({ tmp, real } = prepared);
         created.push(tmp);
         const src = real;
-        // The copy keeps the mode (copyFile) and, like the file itself, its owner.
-        siteBackup = writeExclusive(`${real}.bak-${stamp}`, '', (p) => {
-          copyFileSync(src, p, constants.COPYFILE_EXCL);
-          try {
-            chownSync(p, prepared.uid, prepared.gid);
-          } catch (e) {
-            rmSync(p, { force: true });
-            throw e;
-          }
-        });
-        created.push(siteBackup);
+        // The copy keeps the mode (copyFile) and, like the file itself, its owner; --no-backup skips it.
+        if (opts.backup !== false) {
+          siteBackup = writeExclusive(`${real}.bak-${stamp}`, '', (p) => {
+            copyFileSync(src, p, constants.COPYFILE_EXCL);
+            try {
+              chownSync(p, prepared.uid, prepared.gid);
+            } catch (e) {
+              rmSync(p, { force: true });
+              throw e;
+            }
+          });
+          created.push(siteBackup);
+        }
       }
       if (db && plan && target && dbChanges) {
         const script = restoreScript(PLUGIN_ID, plan, target, now, `ctconnect categories ${command}`);
@@ -326,7 +334,7 @@ async function runEdit(
           ...(dbChanges && dbBackup ? [`or undo the database change with the restore script ${dbBackup}`] : []),
         ]);
       }
-      out(`site file updated; the previous version is in ${siteBackup}`);
+      out(`site file updated${siteBackup ? `; the previous version is in ${siteBackup}` : ' (no backup: --no-backup)'}`);
     }
     printReminders(file, dbChanges, siteChanged);
     return 0;
@@ -340,7 +348,7 @@ async function runEdit(
 }
 
 function listCommand(opts: { config?: string; json?: boolean }): void {
-  const site = loadSite(opts.config);
+  const site = loadCliSite(opts.config);
   const table = sidTable(site);
   const pins = new Set(pinnedTranslations(site).map((p) => p.category));
   const custom = new Set(site.categories.custom.map((c) => c.name));
@@ -356,7 +364,7 @@ function listCommand(opts: { config?: string; json?: boolean }): void {
     })),
   ];
   if (opts.json) {
-    out(JSON.stringify({ site: site.source, plugin_id: PLUGIN_ID, rows, retired_sids: retiredSids(site) }, null, 2));
+    printJson('categories-list', { site: site.source, pluginId: PLUGIN_ID, rows, retiredSids: retiredSids(site) });
     return;
   }
   const w = (k: 'sid' | 'category' | 'source') => Math.max(k.length, ...rows.map((r) => String(r[k]).length));
@@ -431,7 +439,8 @@ const DB_HELP = 'also change the live ossim database, e.g. mysql://root@192.0.2.
 
 function common(c: Command): Command {
   return c
-    .option('-c, --config <file>', 'site file to change (required: the built-in example is read-only)')
+    .option('-c, --config <file>', `site file to change (default: $${CONFIG_ENV}, else ./${DEFAULT_SITE_FILE}; the built-in example is read-only)`)
+    .option('--no-backup', 'do not keep a copy of the site file as it was (site.yaml.bak-<UTC time>)')
     .option('--db <url>', DB_HELP)
     .option('--dry-run', 'show what would change and change nothing');
 }
@@ -444,7 +453,7 @@ export function register(program: Command): void {
   cmd
     .command('list')
     .description('show the table: SID, category, where it comes from (built-in / default / pinned / custom), event name')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print JSON')
     .action(action((opts: { config?: string; json?: boolean }) => listCommand(opts)));
 
@@ -497,7 +506,7 @@ export function register(program: Command): void {
   cmd
     .command('sync')
     .description("make the database's plugin_sid rows of plugin 23021992 equal to the site's table (shown first; one transaction)")
-    .option('-c, --config <file>', 'site file (required)')
+    .option('-c, --config <file>', `site file (default: $${CONFIG_ENV}, else ./${DEFAULT_SITE_FILE})`)
     .requiredOption('--db <url>', DB_HELP)
     .option('--dry-run', 'show what would change and change nothing')
     .action(action((opts: CommonOptions & { db: string }) => syncCommand(opts)));

@@ -5,12 +5,14 @@ import { chmod, copyFile, readFile, rename, stat, unlink, writeFile } from 'node
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { getConnector } from '../../connectors/registry.js';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { UserError } from '../core/errors.js';
 import { redactedUnifiedDiff, secretEnvValues } from '../core/redact.js';
 import { ConfigPatchError, decodeConfigBytes, encodeConfigText, patchFeedServiceConfig } from '../cybertrace/patch.js';
 import type { CyberTraceSettings } from '../cybertrace/types.js';
 import { action } from './run.js';
+import { colorDiff, colors, detail, info } from './output.js';
+import { settingsFor } from '../bundle/build.js';
 
 export interface PatchFileOptions {
   inPath: string;
@@ -22,6 +24,8 @@ export interface PatchFileOptions {
   now?: Date;
   /** Values to hide in the diff wherever they appear (besides what redaction finds by structure). */
   secrets?: readonly string[];
+  /** Write nothing: only say what would change. */
+  check?: boolean;
 }
 
 export interface PatchFileResult {
@@ -33,6 +37,8 @@ export interface PatchFileResult {
   /** The file written, if any (nothing is written when the target already holds the result). */
   written?: string;
   backupPath?: string;
+  /** The patched file, byte for byte (what is or would be written). */
+  bytes: Buffer;
 }
 
 function asUserError(e: unknown, file: string): unknown {
@@ -103,12 +109,25 @@ export async function patchConfigFile(o: PatchFileOptions): Promise<PatchFileRes
   const diff = result.changed
     ? redactedUnifiedDiff(o.inPath, target, decoded.text.replace(/\r\n/g, '\n'), result.text.replace(/\r\n/g, '\n'), o.secrets)
     : '';
+  const unchanged = { changed: result.changed, changes: result.changes, diff, bytes: outBytes };
+  if (o.check) return unchanged;
   const existing = o.outPath === undefined ? inBytes : await readIfExists(target);
-  if (existing && existing.equals(outBytes)) return { changed: result.changed, changes: result.changes, diff };
+  if (existing && existing.equals(outBytes)) return unchanged;
 
   const backupPath = existing && o.backup ? await backupFile(target, o.now ?? new Date()) : undefined;
   await writeAtomic(target, outBytes);
-  return { changed: result.changed, changes: result.changes, diff, written: target, backupPath };
+  return { ...unchanged, written: target, backupPath };
+}
+
+interface PatchCliOptions {
+  in: string;
+  siem: string;
+  config?: string;
+  out?: string;
+  backup: boolean;
+  check?: boolean;
+  diff?: boolean;
+  switchSiem?: boolean;
 }
 
 export function registerCybertraceCommand(program: Command): void {
@@ -117,17 +136,41 @@ export function registerCybertraceCommand(program: Command): void {
     .description("apply a connector's CyberTrace settings to an existing kl_feed_service.conf, keeping everything else as it is")
     .requiredOption('--in <file>', 'kl_feed_service.conf to read')
     .requiredOption('--siem <id>', 'connector whose settings to apply (see `ctconnect list`)')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
-    .option('--out <file>', 'write the result here instead of replacing --in')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('--out <file>', 'write the result here instead of replacing --in ("-" = standard output)')
+    .option('--check', 'write nothing: say what would change')
+    .option('--diff', 'with --check: show the unified diff too (a run that writes always shows it)')
+    .option('--switch-siem', 'patch a CyberTrace that serves another SIEM (its detections for that SIEM stop)')
     .option('--no-backup', 'do not keep a copy of the replaced file')
-    .action(action(async (opts: { in: string; siem: string; config?: string; out?: string; backup: boolean }) => {
+    .action(action(async (opts: PatchCliOptions) => {
       const connector = getConnector(opts.siem);
-      const site = loadSite(opts.config);
-      const r = await patchConfigFile({ inPath: opts.in, outPath: opts.out, backup: opts.backup, settings: connector.cybertrace(site), secrets: secretEnvValues(process.env) });
-      process.stdout.write(r.changed ? r.diff : 'no change\n');
-      for (const c of r.changes) process.stderr.write(`  ${c}\n`);
-      if (r.backupPath) process.stderr.write(`backup: ${r.backupPath}\n`);
-      if (r.written) process.stderr.write(`wrote ${r.written}\n`);
-      else if (opts.out !== undefined) process.stderr.write(`${opts.out} already holds the result; nothing written\n`);
+      const site = loadCliSite(opts.config);
+      const toStdout = opts.out === '-';
+      const r = await patchConfigFile({
+        inPath: opts.in,
+        outPath: toStdout ? undefined : opts.out,
+        backup: opts.backup,
+        check: opts.check || toStdout,
+        settings: settingsFor(connector, site, { allowSiemSwitch: opts.switchSiem }),
+        secrets: secretEnvValues(process.env),
+      });
+      if (toStdout) {
+        // The file goes to stdout; everything said about it goes to stderr.
+        process.stdout.write(r.bytes);
+        for (const c of r.changes) detail(`  ${c}`);
+        return;
+      }
+      const report = colors(process.stdout);
+      if (opts.check) {
+        process.stdout.write(r.changed ? `${report.yellow('would change')} ${opts.out ?? opts.in}:\n` : `no change: ${opts.in} already holds these settings\n`);
+        for (const c of r.changes) process.stdout.write(`  ${c}\n`);
+        if (opts.diff && r.changed) process.stdout.write(colorDiff(r.diff));
+        return;
+      }
+      process.stdout.write(r.changed ? colorDiff(r.diff) : 'no change\n');
+      for (const c of r.changes) info(`  ${c}`);
+      if (r.backupPath) info(`backup: ${r.backupPath}`);
+      if (r.written) info(`wrote ${r.written}`);
+      else if (opts.out !== undefined) info(`${opts.out} already holds the result; nothing written`);
     }));
 }

@@ -1,11 +1,20 @@
 /** `ctconnect deploy <siem>`: install a bundle on the site's targets over SSH. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadSite } from '../config/load.js';
-import { deploy, DEFAULT_CONCURRENCY } from '../deploy/deploy.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
+import { deployBundle, DEFAULT_CONCURRENCY } from '../deploy/deploy.js';
+import { selectWork } from '../deploy/plan.js';
+import { buildBundle } from '../bundle/build.js';
+import { getConnector } from '../../connectors/registry.js';
+import { createRenderer } from '../render/engine.js';
+import { createProgress } from './progress.js';
+import { colorDiff } from './output.js';
 import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
 import { terminalPrompt } from '../deploy/secrets.js';
 import { redactJson, redactText, secretEnvValues } from '../core/redact.js';
 import { action } from './run.js';
+
+/** How deeply the deploy report (src/deploy/report.ts) indents each file's diff. */
+const DIFF_INDENT = ' '.repeat(12);
 
 interface DeployCliOptions {
   config?: string;
@@ -14,6 +23,7 @@ interface DeployCliOptions {
   diff?: boolean;
   json?: boolean;
   concurrency: number;
+  switchSiem?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -27,11 +37,12 @@ export function register(program: Command): void {
     .command('deploy')
     .description('install a SIEM bundle on the targets of the site file over SSH (backup, validate, atomic replace, restart on change, rollback on failure)')
     .argument('<siem>', 'connector id, see `ctconnect list`')
-    .option('-c, --config <file>', 'site file with the targets (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('-t, --target <name...>', 'only these targets (default: every target with a role the bundle installs for)')
     .option('--check', 'write nothing: connect, compare and report what would change')
     .option('--diff', 'show unified diffs of the changes (secrets redacted)')
     .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')
+    .option('--switch-siem', 'patch a CyberTrace that serves another SIEM for this one (that SIEM\'s detections stop)')
     .option('--concurrency <n>', 'targets deployed at the same time', positiveInt, DEFAULT_CONCURRENCY)
     .addHelpText(
       'after',
@@ -46,21 +57,32 @@ error; 3 a target failed and some file could not be restored (the report names i
     )
     .action(
       action(async (siem: string, opts: DeployCliOptions) => {
-        const site = loadSite(opts.config);
+        const site = loadCliSite(opts.config);
         // Command output and messages may quote secrets: the values of the variables the site names, and anything that looks like one.
         const secrets = secretEnvValues(process.env, site.targets.flatMap((t) => [t.password_env, t.sudo_password_env].filter((n): n is string => !!n)));
-        const outcome = await deploy(site, siem, {
-          targets: opts.target,
-          check: opts.check,
-          diff: opts.diff,
-          concurrency: opts.concurrency,
-          secrets: { env: process.env, prompt: terminalPrompt() },
-          progress: (target, message) => process.stderr.write(`[${target}] ${redactText(message, secrets, { prose: true })}\n`),
-        });
+        const bundle = await buildBundle(getConnector(siem), site, createRenderer(), { allowSiemSwitch: opts.switchSiem });
+        const progress = createProgress(selectWork(bundle, site, opts.target ?? []).map((w) => w.target.name));
+        let outcome;
+        try {
+          outcome = await deployBundle(bundle, site, {
+            targets: opts.target,
+            check: opts.check,
+            diff: opts.diff,
+            concurrency: opts.concurrency,
+            secrets: { env: process.env, prompt: terminalPrompt() },
+            progress: (target, message) => progress.step(target, redactText(message, secrets, { prose: true })),
+          });
+          for (const h of outcome.hosts) progress.done(h.target, h.status !== 'failed', outcome.check && h.status === 'changed' ? 'would change' : h.status);
+        } finally {
+          await progress.finish();
+        }
         if (opts.json) {
           process.stdout.write(JSON.stringify(redactJson(JSON.parse(toJson(outcome.siem, outcome.check, outcome.hosts)), secrets), null, 2) + '\n');
         } else {
-          for (const h of outcome.hosts) process.stdout.write(redactText(hostDetails(h), secrets));
+          for (const h of outcome.hosts) {
+            const text = redactText(hostDetails(h), secrets);
+            process.stdout.write(opts.diff ? colorDiff(text, process.stdout, DIFF_INDENT) : text);
+          }
           process.stdout.write(summaryTable(outcome.hosts, outcome.check));
         }
         return outcome.exitCode;

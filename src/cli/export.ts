@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
 import { buildBundle, type Bundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { UserError } from '../core/errors.js';
-import { packageRoot } from '../core/paths.js';
+import { exampleSitePath, packageRoot } from '../core/paths.js';
 import { ansibleExport, type ExportedFile } from '../deploy/ansible.js';
 import { action } from './run.js';
 
@@ -44,18 +44,18 @@ export function register(program: Command): void {
     .description('write an Ansible role per connector, a playbook and an inventory from the same plan `deploy` runs')
     .argument('[siem...]', 'connector ids, see `ctconnect list`')
     .option('--all', 'every SIEM configured under `siems:` in the site file')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('-o, --out <dir>', 'output folder', 'out/ansible')
     .action(action(async (siems: string[], opts: { all?: boolean; config?: string; out: string }) => {
       if (opts.all && siems.length > 0) throw new UserError('give either SIEM names or --all, not both');
       if (!opts.all && siems.length === 0) throw new UserError('name at least one SIEM (see `ctconnect list`) or use --all');
-      const site = loadSite(opts.config);
+      const site = loadCliSite(opts.config);
       const connectors = opts.all ? allConnectors().filter((c) => site.siems[c.id] !== undefined) : [...new Set(siems)].map(getConnector);
       const render = createRenderer();
       const bundles: Bundle[] = [];
       for (const c of connectors) bundles.push(await buildBundle(c, site, render));
       const files = ansibleExport(bundles, site, {
-        sitePath: resolve(site.source),
+        sitePath: site.file ?? exampleSitePath(),
         ctconnectCommand: [process.execPath, join(packageRoot(), 'bin', 'ctconnect.js')],
       });
       await writeExport(files, resolve(opts.out));

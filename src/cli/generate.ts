@@ -1,12 +1,14 @@
 /** `ctconnect generate <siem…> | --all`: site file → bundle folders and archives. */
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
 import { buildBundle, type Bundle } from '../bundle/build.js';
 import { writeBundles } from '../bundle/write.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
+import { warn } from './output.js';
+import { printJson } from './json.js';
 
 interface GenerateOptions {
   all?: boolean;
@@ -14,6 +16,7 @@ interface GenerateOptions {
   out: string;
   archive: string;
   json?: boolean;
+  force?: boolean;
 }
 
 export function register(program: Command): void {
@@ -22,14 +25,15 @@ export function register(program: Command): void {
     .description('generate the bundles of the named SIEMs (or --all configured in the site file)')
     .argument('[siem...]', 'connector ids, see `ctconnect list`')
     .option('--all', 'every SIEM configured under `siems:` in the site file')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--archive <format>', 'archive next to each folder: tar.gz, zip or none', 'tar.gz')
+    .option('--force', 'replace bundle folders generated from another site file (never files generate did not write)')
     .option('--json', 'print the result as JSON')
     .action(action(async (siems: string[], opts: GenerateOptions) => {
       if (!['tar.gz', 'zip', 'none'].includes(opts.archive)) throw new UserError(`--archive: must be tar.gz, zip or none (got "${opts.archive}")`);
       if (opts.all && siems.length > 0) throw new UserError('give either SIEM names or --all, not both');
-      const site = loadSite(opts.config);
+      const site = loadCliSite(opts.config);
       let connectors;
       if (opts.all) {
         connectors = allConnectors().filter((c) => site.siems[c.id] !== undefined);
@@ -42,9 +46,10 @@ export function register(program: Command): void {
       // Build every bundle before writing any, so one bad connector leaves nothing half-written.
       const bundles: Bundle[] = [];
       for (const c of connectors) bundles.push(await buildBundle(c, site, render));
-      const written = await writeBundles(bundles, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none');
+      for (const w of site.warnings ?? []) warn(w);
+      const written = await writeBundles(bundles, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none', { force: opts.force });
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ site: site.source, bundles: written }, null, 2) + '\n');
+        printJson('generate', { site: site.source, bundles: written.map((w) => ({ id: w.id, folder: w.folder, archive: w.archive ?? null, files: w.files })) });
       } else {
         process.stdout.write(`site: ${site.source}\n`);
         for (const w of written) process.stdout.write(`${w.id}: ${w.files} files in ${w.folder}${w.archive ? `, archive ${w.archive}` : ''}\n`);

@@ -4,12 +4,13 @@ import { copyFileSync, constants } from 'node:fs';
 import { exampleSitePath } from '../core/paths.js';
 import { UserError } from '../core/errors.js';
 import { action } from './run.js';
+import { DEFAULT_SITE_FILE } from '../config/discover.js';
 
 export function register(program: Command): void {
   program
     .command('init')
-    .description('write the commented example site file (default: site.yaml); never overwrites')
-    .argument('[file]', 'where to write it', 'site.yaml')
+    .description(`write the commented example site file (default: ./${DEFAULT_SITE_FILE}, which commands in this folder then use without --config); never overwrites`)
+    .argument('[file]', 'where to write it', DEFAULT_SITE_FILE)
     .action(action((file: string) => {
       try {
         copyFileSync(exampleSitePath(), file, constants.COPYFILE_EXCL);
@@ -18,6 +19,7 @@ export function register(program: Command): void {
         if (code === 'EEXIST') throw new UserError(`${file}: already exists; not overwritten (choose another name or remove it)`);
         throw new UserError(`${file}: cannot write (${code ?? (e as Error).message})`);
       }
-      process.stdout.write(`wrote ${file}: edit the addresses, then run \`ctconnect validate --config ${file}\`\n`);
+      const found = file === DEFAULT_SITE_FILE ? 'commands run in this folder use it without --config' : `use it with --config ${file} or CTCONNECT_CONFIG=${file}`;
+      process.stdout.write(`wrote ${file}: edit the addresses, then run \`ctconnect validate ${file}\` (${found})\n`);
     }));
 }

@@ -1,19 +1,20 @@
-/** `ctconnect list`: the connectors and what each bundle contains (for the built-in example site). */
+/** `ctconnect list`: the connectors and what each bundle of the site contains. */
 import type { Command } from 'commander';
 import { allConnectors } from '../../connectors/registry.js';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
+import { printJson } from './json.js';
 
 export function register(program: Command): void {
   program
     .command('list')
     .description('list the connectors and the files of their bundles')
-    .option('-c, --config <file>', 'site file used to list the bundle files (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print the result as JSON')
     .action(action(async (opts: { config?: string; json?: boolean }) => {
-      const site = loadSite(opts.config);
+      const site = loadCliSite(opts.config);
       const render = createRenderer();
       const rows = [];
       for (const c of allConnectors()) {
@@ -24,7 +25,7 @@ export function register(program: Command): void {
         rows.push({ id: c.id, title: c.title, summary: c.summary, siemVersions: c.siemVersions, configured, files });
       }
       if (opts.json) {
-        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        printJson('list', { site: site.source, connectors: rows });
         return;
       }
       for (const r of rows) {

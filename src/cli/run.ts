@@ -1,18 +1,19 @@
 /** Runs a command action and turns errors into the documented exit codes (1 user error, 2 internal error). */
 import { UserError } from '../core/errors.js';
 import { redactText, secretEnvValues } from '../core/redact.js';
+import { colors } from './output.js';
 
 export function reportError(e: unknown): number {
   // Messages may quote a config line or a server's answer: secrets in them are hidden.
   const hide = (text: string) => redactText(text, secretEnvValues(process.env), { prose: true });
   if (e instanceof UserError) {
-    process.stderr.write(`ctconnect: error: ${hide(e.message)}\n`);
+    process.stderr.write(`ctconnect: ${colors(process.stderr).red('error:')} ${hide(e.message)}\n`);
     for (const d of e.details) process.stderr.write(`  ${hide(d)}\n`);
     process.stderr.write('(exit 1: user error — fix the input above and run again)\n');
     return 1;
   }
   const err = e as Error;
-  process.stderr.write(`ctconnect: internal error: ${hide(err?.message ?? String(e))}\n`);
+  process.stderr.write(`ctconnect: ${colors(process.stderr).red('internal error:')} ${hide(err?.message ?? String(e))}\n`);
   if (process.env.CTCONNECT_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
   else process.stderr.write('(set CTCONNECT_DEBUG=1 for the stack trace)\n');
   process.stderr.write('(exit 2: internal error — this is a bug in ctconnect or a fault of this machine, not of your input)\n');

@@ -1,12 +1,14 @@
 /** `ctconnect simulate <siem>`: play CyberTrace and send events in this connector's output format to the SIEM. */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { getConnector } from '../../connectors/registry.js';
 import { UserError } from '../core/errors.js';
 import { sampleEvent, eventsFromText } from '../simulate/events.js';
 import { sendLines } from '../simulate/send.js';
 import { action } from './run.js';
+import { connectorSite, settingsFor } from '../bundle/build.js';
+import { printJson } from './json.js';
 import { parseHostPort } from './host-port.js';
 
 interface SimulateOptions {
@@ -31,7 +33,7 @@ export function register(program: Command): void {
     .command('simulate')
     .description("play CyberTrace: send service alerts and detection events in this connector's output format to the SIEM")
     .argument('<siem>', 'connector id')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--to <host:port>', 'receiver (default: OutputSettings > ConnectionString of this bundle)')
     .option('--count <n>', 'number of events', '10')
     .option('--rate <per-second>', 'events per second, 0 = as fast as possible', '10')
@@ -41,9 +43,11 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: SimulateOptions) => {
       const connector = getConnector(siem);
-      const site = loadSite(opts.config);
-      if (!site.siems[connector.id]) throw new UserError(`${site.source}: no "siems.${connector.id}" section`);
-      const settings = connector.cybertrace(site);
+      const fullSite = loadCliSite(opts.config);
+      if (!fullSite.siems[connector.id]) throw new UserError(`${fullSite.source}: no "siems.${connector.id}" section`);
+      // The CyberTrace instance that serves this SIEM is the one being played.
+      const site = connectorSite(fullSite, connector.id);
+      const settings = settingsFor(connector, fullSite);
       const count = positiveInt(opts.count, '--count');
       const rate = positiveInt(opts.rate, '--rate', true);
       let custom: string[] | undefined;
@@ -65,7 +69,7 @@ export function register(program: Command): void {
         return;
       }
       const result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, line });
-      if (opts.json) process.stdout.write(JSON.stringify({ siem: connector.id, to: `${target.host}:${target.port}`, protocol: opts.udp ? 'udp' : 'tcp', ...result }, null, 2) + '\n');
+      if (opts.json) printJson('simulate', { siem: connector.id, to: `${target.host}:${target.port}`, protocol: opts.udp ? 'udp' : 'tcp', ...result });
       else process.stdout.write(`sent ${result.sent} events (${result.bytes} bytes) to ${target.host}:${target.port}/${opts.udp ? 'udp' : 'tcp'} in ${result.seconds.toFixed(2)}s (${Math.round(result.perSecond)}/s)\n`);
     }));
 }

@@ -1,12 +1,15 @@
 /** `ctconnect validate`: check a site file and every configured bundle without writing anything. */
 import type { Command } from 'commander';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { allConnectors } from '../../connectors/registry.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { UserError } from '../core/errors.js';
 import { allRolesTarget, workOf } from '../deploy/plan.js';
 import { action } from './run.js';
+import { detail, warn } from './output.js';
+import { printJson } from './json.js';
+import { instancesOf, servedBy } from '../config/instances.js';
 
 interface DeployPlanLine {
   siem: string;
@@ -22,8 +25,8 @@ interface DeployPlanLine {
  * connecting: against a target with every role of the bundle (so a plan inconsistency shows even
  * without targets) and against each target of the site. Throws on the first problem.
  */
-async function check(config?: string): Promise<{ source: string; siems: string[]; targets: string[]; deploy: DeployPlanLine[] }> {
-  const site = loadSite(config);
+async function check(config?: string) {
+  const site = loadCliSite(config);
   const render = createRenderer();
   const configured = allConnectors().filter((c) => site.siems[c.id] !== undefined);
   const deploy: DeployPlanLine[] = [];
@@ -37,19 +40,34 @@ async function check(config?: string): Promise<{ source: string; siems: string[]
       deploy.push({ siem: c.id, target: t.name, files: w.files.length, mergedEdits: parts, steps: w.steps.map((s) => s.key) });
     }
   }
-  return { source: site.source, siems: configured.map((c) => c.id), targets: site.targets.map((t) => t.name), deploy };
+  return {
+    source: site.source,
+    siems: configured.map((c) => c.id),
+    targets: site.targets.map((t) => t.name),
+    cybertraces: instancesOf(site).map(({ instance: ct }) => ({ name: ct.name ?? null, address: ct.address, version: ct.version, serves: servedBy(site, ct) })),
+    deploy,
+    warnings: site.warnings ?? [],
+  };
 }
 
 export function register(program: Command): void {
   program
     .command('validate')
     .description('check the site file and render every configured bundle in memory; writes nothing')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .argument('[file]', 'site file (the same as --config)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print the result as JSON (problems included; the exit code still tells)')
-    .action(action(async (opts: { config?: string; json?: boolean }) => {
+    .action(action(async (file: string | undefined, opts: { config?: string; json?: boolean }) => {
+      if (file !== undefined && opts.config !== undefined && file !== opts.config) {
+        throw new UserError(`two site files given: ${file} and --config ${opts.config}; give one`);
+      }
+      const config = file ?? opts.config;
       if (!opts.json) {
-        const r = await check(opts.config);
+        const r = await check(config);
+        for (const w of r.warnings) warn(w);
+        const instances = r.cybertraces.map((c) => `${c.name ?? 'cybertrace'} (${c.address}) serves ${c.serves.join(', ') || 'no SIEM'}`).join('; ');
         process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
+        detail(`CyberTrace: ${instances}`);
         for (const d of r.deploy) {
           const merged = d.mergedEdits > 0 ? ` (${d.mergedEdits} edit${d.mergedEdits === 1 ? '' : 's'} merged into shared files)` : '';
           process.stdout.write(`  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${d.steps.join(', ') || 'none'}\n`);
@@ -57,11 +75,11 @@ export function register(program: Command): void {
         return 0;
       }
       try {
-        process.stdout.write(JSON.stringify({ valid: true, ...(await check(opts.config)) }, null, 2) + '\n');
+        printJson('validate', { valid: true, ...(await check(config)) });
         return 0;
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
-        process.stdout.write(JSON.stringify({ valid: false, error: e.message, problems: e.details }, null, 2) + '\n');
+        printJson('validate', { valid: false, error: e.message, problems: e.details });
         return 1;
       }
     }));

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { loadSite } from '../config/load.js';
+import { CONFIG_HELP, loadCliSite } from './site.js';
 import { getConnector } from '../../connectors/registry.js';
 import { UserError } from '../core/errors.js';
 import { terminalPrompt } from '../deploy/secrets.js';
@@ -10,6 +10,11 @@ import { verifyConnector, verifyOverHttp, type VerifyRow } from '../verify/verif
 import { parseFingerprint, parseLookupUrl } from '../verify/http-lookup.js';
 import { httpApiUrl, httpCredentials } from '../verify/http-credentials.js';
 import { action } from './run.js';
+import { createProgress } from './progress.js';
+import { fitColumns } from './output.js';
+import { VERIFICATION_INDICATORS } from '../verify/indicators.js';
+import { printJson } from './json.js';
+import { connectorSite } from '../bundle/build.js';
 import { parseHostPort } from './host-port.js';
 
 interface VerifyCliOptions {
@@ -28,7 +33,7 @@ export function register(program: Command): void {
     .command('verify')
     .description('send the documented test indicators to CyberTrace as this SIEM forwards them and check the detections with the SIEM-side parser, or ask them through the CyberTrace HTTP lookup API (--http)')
     .argument('<siem>', 'connector id')
-    .option('-c, --config <file>', 'site file (default: the built-in example site)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--to <address>', 'CyberTrace input HOST:PORT (default: cybertrace.address:input_port); with --http https://HOST:PORT or http://HOST:PORT (default: cybertrace.http_api.url)')
     .option('--http', 'ask through the CyberTrace HTTP lookup API (the default when the site\'s SIEM uses it, e.g. KUMA with cybertrace-http)')
     .option('--tcp', 'ask through the CyberTrace input port even when the SIEM uses the HTTP API')
@@ -38,7 +43,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: VerifyCliOptions) => {
       const connector = getConnector(siem);
-      const site = loadSite(opts.config);
+      const site = loadCliSite(opts.config);
       if (!site.siems[connector.id]) throw new UserError(`${site.source}: no "siems.${connector.id}" section to verify`);
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UserError(`--timeout: must be a positive number of seconds (got "${opts.timeout}")`);
@@ -58,15 +63,25 @@ export function register(program: Command): void {
         via = `CyberTrace HTTP lookup API ${url.protocol}//${url.host}`;
       } else {
         const to = opts.to ? parseHostPort(opts.to, '--to') : undefined;
-        rows = await verifyConnector(connector, site, { host: to?.host, port: to?.port, timeoutMs: timeout * 1000 });
+        const progress = createProgress(VERIFICATION_INDICATORS.map((i) => i.value));
+        try {
+          rows = await verifyConnector(connector, connectorSite(site, connector.id), {
+            host: to?.host,
+            port: to?.port,
+            timeoutMs: timeout * 1000,
+            onRow: (r) => progress.done(r.indicator, r.ok, r.ok ? `OK (${r.category ?? 'detected'})` : r.problem ?? 'failed'),
+          });
+        } finally {
+          await progress.finish();
+        }
         via = `CyberTrace input port ${to ? `${to.host}:${to.port}` : `${site.cybertrace.address}:${site.cybertrace.input_port}`}`;
       }
       const failed = rows.filter((r) => !r.ok).length;
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ siem: connector.id, via: http ? 'http' : 'tcp', ok: failed === 0, rows }, null, 2) + '\n');
+        printJson('verify', { siem: connector.id, via: http ? 'http' : 'tcp', ok: failed === 0, rows });
       } else {
         const last = http ? 'answer of the HTTP API' : 'parsed by ' + connector.title;
-        const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', last], style: { head: [], border: [] }, wordWrap: true, colWidths: [34, 18, 10, 24, 40] });
+        const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', last], style: { head: [], border: [] }, wordWrap: true, colWidths: fitColumns([34, 18, 10, 24, 40]) });
         for (const r of rows) table.push([r.indicator, r.feed, r.detected ? 'yes' : 'no', r.category ?? '-', r.ok ? `OK (${r.contextPairs ?? 0} context fields)` : r.problem ?? 'failed']);
         process.stdout.write(`${table.toString()}\n`);
         process.stdout.write(failed === 0 ? `verify ${connector.id}: all ${rows.length} indicators detected and ${http ? 'answered' : 'parsed'}, each with its expected category (${via})\n` : `verify ${connector.id}: ${failed} of ${rows.length} indicators not OK (${via})\n`);

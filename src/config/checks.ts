@@ -3,26 +3,39 @@
  * the path of the field to fix. Also fills in defaults that depend on other fields.
  */
 import { allConnectors } from '../../connectors/registry.js';
-import type { PathSegment } from './positions.js';
+import { formatPath, type PathSegment } from './positions.js';
+import { instanceProblems, instancesOf, siteViewFor } from './instances.js';
 import type { Site } from './site.js';
 
-export function checkSite(site: Site): Array<{ path: PathSegment[]; message: string }> {
-  const problems: Array<{ path: PathSegment[]; message: string }> = [];
-  const ct = site.cybertrace;
-  if (ct.listen_address === undefined) {
-    ct.listen_address = /^\d+\.\d+\.\d+\.\d+$/.test(ct.address) ? ct.address : '0.0.0.0';
+export function checkSite(site: Site): Array<{ path: PathSegment[]; message: string; warning?: boolean }> {
+  const problems: Array<{ path: PathSegment[]; message: string; warning?: boolean }> = [];
+  if (site.cybertrace && site.cybertraces) {
+    problems.push({ path: ['cybertraces'], message: 'give either cybertrace: (one instance) or cybertraces: (a list), not both' });
+    return problems;
   }
-  if (ct.install_dir === undefined) {
-    if (ct.platform === 'windows') problems.push({ path: ['cybertrace', 'platform'], message: 'platform "windows" needs cybertrace.install_dir (the CyberTrace installation folder, e.g. C:\\CyberTrace)' });
-    else ct.install_dir = '/opt/kaspersky/ktfs';
-  } else if (ct.platform === 'linux' && !ct.install_dir.startsWith('/')) {
-    problems.push({ path: ['cybertrace', 'install_dir'], message: `must be an absolute Linux path for platform "linux" (got ${JSON.stringify(ct.install_dir)})` });
-  } else if (ct.platform === 'windows' && ct.install_dir.startsWith('/')) {
-    problems.push({ path: ['cybertrace', 'install_dir'], message: `must be a Windows path such as C:\\CyberTrace for platform "windows" (got ${JSON.stringify(ct.install_dir)})` });
+  if (!site.cybertrace && !site.cybertraces) {
+    problems.push({ path: [], message: 'missing required key "cybertrace" (the CyberTrace instance; or "cybertraces", a list of them)' });
+    return problems;
   }
-  if (ct.input_port === ct.return_port) {
-    problems.push({ path: ['cybertrace', 'return_port'], message: `must differ from cybertrace.input_port (${ct.input_port})` });
+  // Code that does not care about instances reads site.cybertrace: the first one.
+  if (site.cybertraces) site.cybertrace = site.cybertraces[0]!;
+  for (const { instance: ct, path } of instancesOf(site)) {
+    if (ct.listen_address === undefined) {
+      ct.listen_address = /^\d+\.\d+\.\d+\.\d+$/.test(ct.address) ? ct.address : '0.0.0.0';
+    }
+    if (ct.install_dir === undefined) {
+      if (ct.platform === 'windows') problems.push({ path: [...path, 'platform'], message: `platform "windows" needs ${formatPath([...path, 'install_dir'])} (the CyberTrace installation folder, e.g. C:\\CyberTrace)` });
+      else ct.install_dir = '/opt/kaspersky/ktfs';
+    } else if (ct.platform === 'linux' && !ct.install_dir.startsWith('/')) {
+      problems.push({ path: [...path, 'install_dir'], message: `must be an absolute Linux path for platform "linux" (got ${JSON.stringify(ct.install_dir)})` });
+    } else if (ct.platform === 'windows' && ct.install_dir.startsWith('/')) {
+      problems.push({ path: [...path, 'install_dir'], message: `must be a Windows path such as C:\\CyberTrace for platform "windows" (got ${JSON.stringify(ct.install_dir)})` });
+    }
+    if (ct.input_port === ct.return_port) {
+      problems.push({ path: [...path, 'return_port'], message: `must differ from ${formatPath([...path, 'input_port'])} (${ct.input_port})` });
+    }
   }
+  problems.push(...instanceProblems(site));
 
   const kaspersky = new Set(site.categories.kaspersky);
   const customSeen = new Set<string>();
@@ -48,7 +61,7 @@ export function checkSite(site: Site): Array<{ path: PathSegment[]; message: str
   for (const c of allConnectors()) {
     const opts = site.siems[c.id];
     if (opts && c.check) {
-      for (const p of c.check(opts, site)) problems.push({ path: ['siems', c.id, ...p.path], message: p.message });
+      for (const p of c.check(opts, siteViewFor(site, c.id))) problems.push({ path: ['siems', c.id, ...p.path], message: p.message });
     }
   }
   return problems;

@@ -4,6 +4,7 @@
  * (so nothing can be written) unless the whole file is valid.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { Ajv, type ErrorObject } from 'ajv';
 import * as addFormatsModule from 'ajv-formats';
@@ -11,6 +12,7 @@ import type { FormatsPlugin } from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
 import { UserError } from '../core/errors.js';
 import { exampleSitePath } from '../core/paths.js';
+import { escapers } from '../render/escape.js';
 import { allConnectors } from '../../connectors/registry.js';
 import { siteSchema } from './schema.js';
 import { formatPath, positionOf, type PathSegment } from './positions.js';
@@ -29,6 +31,9 @@ export interface SiteProblem {
 }
 
 export const BUILT_IN_EXAMPLE = 'built-in example site';
+
+/** Top-level sections that may be empty in the file (then they get their default: none). */
+const SECTIONS_WITH_DEFAULTS = { categories: true, siems: true, targets: true };
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 let schemaTree: SchemaNode;
@@ -166,8 +171,11 @@ export function parseSite(text: string, source: string): Site {
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new UserError(`${source}: the site file must be a YAML mapping (key: value), got ${Array.isArray(data) ? 'a list' : typeof data}`);
   }
+  // A section with only comments under it (`targets:` and a commented example) is left out, so its default applies.
+  for (const [key, value] of Object.entries(data)) if (value === null && key in SECTIONS_WITH_DEFAULTS) delete data[key];
   const validate = getValidator();
   const problems: SiteProblem[] = [];
+  const warnings: SiteProblem[] = [];
   const schemaOk = validate(data);
   if (!schemaOk) {
     for (const p of schemaProblems(validate.errors ?? [])) {
@@ -186,18 +194,22 @@ export function parseSite(text: string, source: string): Site {
     problems.push({ ...p, line: pos?.line, col: pos?.col });
   }
   if (schemaOk && problems.length === 0) {
-    for (const p of checkSite(data as unknown as Site)) {
+    for (const { warning, ...p } of checkSite(data as unknown as Site)) {
       const pos = positionOf(doc, lc, p.path);
-      problems.push({ ...p, line: pos?.line, col: pos?.col });
+      (warning ? warnings : problems).push({ ...p, line: pos?.line, col: pos?.col });
     }
   }
+  const describe = (list: SiteProblem[]) =>
+    list
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
+      .map((p) => `${where(p.line, p.col)}: ${formatPath(p.path)}: ${p.message}`);
   if (problems.length > 0) {
-    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
-    const lines = problems.map((p) => `${where(p.line, p.col)}: ${formatPath(p.path)}: ${p.message}`);
-    throw new UserError(`${source}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the site file`, lines);
+    throw new UserError(`${source}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the site file`, describe(problems));
   }
   const site = data as unknown as Site;
   site.source = source;
+  site.warnings = describe(warnings);
+  site.configOption = configOptionFor(undefined);
   return site;
 }
 
@@ -211,5 +223,13 @@ export function loadSite(path?: string): Site {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${file}: cannot read the site file (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
   }
-  return parseSite(text, path ?? BUILT_IN_EXAMPLE);
+  const site = parseSite(text, path ?? BUILT_IN_EXAMPLE);
+  if (path !== undefined) site.file = resolve(path);
+  site.configOption = configOptionFor(site.file);
+  return site;
+}
+
+/** ` --config '<file>'` for commands printed in bundles (so they use the same site file), '' for the built-in example. */
+export function configOptionFor(file: string | undefined): string {
+  return file ? ` --config ${escapers.sh(file)}` : '';
 }

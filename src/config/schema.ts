@@ -59,33 +59,45 @@ export const cybertraceHttpApi = {
   },
 } as const;
 
+/** One CyberTrace instance: `cybertrace:` (one) or an item of `cybertraces:` (then name and serves are required). */
+function cybertraceInstance(connectors: readonly Connector[], inList: boolean): Record<string, unknown> {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: inList ? ['name', 'address', 'serves'] : ['address'],
+    properties: {
+      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'a name (letters, digits, "_", "-", "."; at most 64)' },
+      address: hostAddress,
+      listen_address: ipv4Address,
+      input_port: { ...port, default: 9999 },
+      return_port: { ...port, default: 9998 },
+      platform: { enum: ['linux', 'windows'], default: 'linux' },
+      install_dir: {
+        type: 'string',
+        pattern: '^(/[A-Za-z0-9_./+-]*|[A-Za-z]:\\\\[^"\'%;|<>\\r\\n]*)$',
+        description: 'an absolute Linux path or a Windows path such as C:\\CyberTrace',
+      },
+      version: { enum: ['3.x', '4.x'], default: '4.x' },
+      http_api: cybertraceHttpApi,
+      serves: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: connectors.map((c) => c.id) } },
+    },
+  };
+}
+
 export function siteSchema(connectors: readonly Connector[]): Record<string, unknown> {
   const siemProps: Record<string, unknown> = {};
   for (const c of connectors) siemProps[c.id] = c.optionsSchema;
   return {
     type: 'object',
     additionalProperties: false,
-    required: ['cybertrace'],
     properties: {
       name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$', description: 'a site name (a letter or digit, then letters, digits, spaces, "_", "-", "."; at most 64)', default: 'site' },
-      cybertrace: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['address'],
-        properties: {
-          address: hostAddress,
-          listen_address: ipv4Address,
-          input_port: { ...port, default: 9999 },
-          return_port: { ...port, default: 9998 },
-          platform: { enum: ['linux', 'windows'], default: 'linux' },
-          install_dir: {
-            type: 'string',
-            pattern: '^(/[A-Za-z0-9_./+-]*|[A-Za-z]:\\\\[^"\'%;|<>\\r\\n]*)$',
-            description: 'an absolute Linux path or a Windows path such as C:\\CyberTrace',
-          },
-          version: { enum: ['3.x', '4.x'], default: '4.x' },
-          http_api: cybertraceHttpApi,
-        },
+      cybertrace: cybertraceInstance(connectors, false),
+      cybertraces: {
+        type: 'array',
+        minItems: 1,
+        items: cybertraceInstance(connectors, true),
+        description: 'a list of CyberTrace instances (use either cybertrace: or cybertraces:)',
       },
       categories: {
         type: 'object',

@@ -13,6 +13,13 @@ export interface CyberTraceSite {
   version: '3.x' | '4.x';
   /** CyberTrace's HTTP lookup API; absent = https://<address>:443 without credentials. */
   http_api?: CyberTraceHttpApi;
+  /** Instance name, for messages and the record left in kl_feed_service.conf (required in the `cybertraces:` list). */
+  name?: string;
+  /**
+   * SIEM ids whose settings this instance carries. A 3.x/4.x instance has one OutputSettings, so it
+   * serves one SIEM. Absent in the single `cybertrace:` form = every SIEM of the site.
+   */
+  serves?: string[];
 }
 
 export interface CyberTraceHttpApi {
@@ -59,7 +66,10 @@ export interface DeployTarget {
 export interface Site {
   /** Short site name used in bundle texts. */
   name: string;
+  /** The CyberTrace instance; with a `cybertraces:` list, the first one (bundles get the one serving their SIEM, see instances.ts). */
   cybertrace: CyberTraceSite;
+  /** Present when the site describes several CyberTrace instances (`cybertraces:`). */
+  cybertraces?: CyberTraceSite[];
   categories: {
     /** Kaspersky feed categories in use (e.g. KL_Malicious_URL). */
     kaspersky: string[];
@@ -68,6 +78,15 @@ export interface Site {
   /** Per-connector options, keyed by connector id; each connector validates its own section. */
   siems: Record<string, Record<string, unknown>>;
   targets: DeployTarget[];
-  /** Where the site came from (file path or "built-in example"), for messages. */
+  /** Where the site came from (file path as given, or "built-in example site"), for messages. */
   source: string;
+  /** Absolute path of the site file; absent for the built-in example and for sites parsed from text. */
+  file?: string;
+  /**
+   * ` --config '<file>'` for commands a bundle prints (shell-quoted, with a leading space), or ''
+   * for the built-in example. Set by the bundle builder, so every template can rely on it.
+   */
+  configOption?: string;
+  /** Things that are valid but probably not meant (e.g. several SIEMs on one CyberTrace), with positions. */
+  warnings?: string[];
 }

@@ -397,6 +397,50 @@ class Patcher {
   }
 }
 
+// ---- which SIEM the file serves ----
+
+/** `<!-- ctconnect: serves siem="…" site="…" … -->`, written once right inside <Configuration>. */
+const SERVES_MARK = /<!-- ctconnect: serves siem="([^"]*)" site="([^"]*)"[^]*?-->/;
+
+/** What kl_feed_service.conf says it serves, if ctconnect patched it before. */
+export function servesRecord(text: string): { siem: string; site: string; line: number; column: number } | undefined {
+  const m = SERVES_MARK.exec(text);
+  return m ? { siem: m[1]!, site: m[2]!, ...lineColumn(text, m.index) } : undefined;
+}
+
+function servesComment(serves: { siem: string; site: string }): string {
+  // "--" cannot occur inside an XML comment; names here are letters, digits, " _.-".
+  const clean = (v: string) => v.replace(/-{2,}/g, '-').replace(/"/g, '');
+  return `<!-- ctconnect: serves siem="${clean(serves.siem)}" site="${clean(serves.site)}" (one OutputSettings serves one SIEM: ctconnect switches it to another SIEM only when told to) -->`;
+}
+
+/**
+ * Records which SIEM and site the file now serves, and refuses to switch it from another SIEM
+ * unless asked: a 3.x/4.x CyberTrace has one OutputSettings, so the other SIEM's detections would stop.
+ */
+function recordServes(text: string, root: El, serves: NonNullable<CyberTraceSettings['serves']>, p: Patcher): void {
+  const old = servesRecord(text);
+  if (old && old.siem !== serves.siem && !serves.allowSwitch) {
+    throw new ConfigPatchError(
+      `this CyberTrace serves ${old.siem} (site "${old.site}", recorded here by ctconnect); patching it for ${serves.siem} would replace ${old.siem}'s OutputSettings and ${old.siem}'s detections would stop. ` +
+        `To switch this CyberTrace from ${old.siem} to ${serves.siem} on purpose, run again with --switch-siem`,
+      old.line,
+      old.column,
+    );
+  }
+  const comment = servesComment(serves);
+  const m = SERVES_MARK.exec(text);
+  if (m) {
+    if (m[0] === comment) return;
+    p.edits.push({ start: m.index, end: m.index + m[0].length, text: comment });
+  } else {
+    const child = root.children[0];
+    const indent = child ? indentBefore(text, child.start) : null;
+    p.edits.push({ start: root.openEnd, end: root.openEnd, text: indent === null ? comment : `${p.eol}${indent}${comment}` });
+  }
+  p.changes.push(`recorded: serves ${serves.siem} of site "${serves.site}"${old && old.siem !== serves.siem ? ` (switched from ${old.siem})` : ''}`);
+}
+
 function attr(el: El, name: string): Attr | undefined {
   return el.attrs.find((a) => a.name === name);
 }
@@ -450,6 +494,7 @@ export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSetting
     }
   }
   p.renameFeedFields(root);
+  if (s.serves) recordServes(originalXml, root, s.serves, p);
 
   const text = applyEdits(originalXml, p.edits);
   // The splice must never produce a file the service cannot read.

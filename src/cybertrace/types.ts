@@ -35,4 +35,9 @@ export interface CyberTraceSettings {
   };
   /** Feed field renames applied to every <Field input_regexp_to_match="…">, e.g. RE_MD5 → RE_HASH. */
   feedFieldRenames: Record<string, string>;
+  /**
+   * Which SIEM and site these settings serve. Set by the bundle builder; patching records it in
+   * kl_feed_service.conf and refuses to switch a CyberTrace to another SIEM unless allowSwitch.
+   */
+  serves?: { siem: string; site: string; allowSwitch?: boolean };
 }

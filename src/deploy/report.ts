@@ -33,7 +33,8 @@ export function exitCodeOf(hosts: HostResult[]): number {
 }
 
 export function toJson(siem: string, check: boolean, hosts: HostResult[]): string {
-  return JSON.stringify({ siem, check, summary: summarize(hosts), exitCode: exitCodeOf(hosts), hosts }, null, 2) + '\n';
+  // Machine output format, like every --json of the CLI (schema: schemas/deploy.schema.json).
+  return JSON.stringify({ format: 'ctconnect.deploy/1', siem, check, summary: summarize(hosts), exitCode: exitCodeOf(hosts), hosts }, null, 2) + '\n';
 }
 
 const indent = (lines: string[], by = '    '): string[] => lines.map((l) => by + l);

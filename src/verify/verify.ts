@@ -31,6 +31,8 @@ export interface VerifyOptions {
   port?: number;
   timeoutMs: number;
   indicators?: readonly VerificationIndicator[];
+  /** Called after each indicator, for progress displays. */
+  onRow?: (row: VerifyRow, index: number, total: number) => void;
 }
 
 export async function verifyConnector(connector: Connector, site: Site, opts: VerifyOptions): Promise<VerifyRow[]> {
@@ -43,10 +45,12 @@ export async function verifyConnector(connector: Connector, site: Site, opts: Ve
   });
   const rows: VerifyRow[] = [];
   try {
-    for (const ind of opts.indicators ?? VERIFICATION_INDICATORS) {
+    const indicators = opts.indicators ?? VERIFICATION_INDICATORS;
+    for (const ind of indicators) {
       const sent = connector.wire.forwardedEvent(ind, site);
       const { replies, finished } = await client.lookup(sent);
       rows.push(judge(connector, site, ind, sent, replies, finished));
+      opts.onRow?.(rows.at(-1)!, rows.length - 1, indicators.length);
     }
   } finally {
     client.close();

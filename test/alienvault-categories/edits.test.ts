@@ -19,7 +19,7 @@ import { snapshot, tempSite } from './fixture.js';
 const listJson = (file: string) => {
   const r = runCli(['categories', 'list', '--config', file, '--json']);
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { rows: Array<{ sid: number; category: string; name: string; source: string }>; retired_sids: number[] };
+  return JSON.parse(r.stdout) as { rows: Array<{ sid: number; category: string; name: string; source: string }>; retiredSids: number[] };
 };
 
 async function bundleFile(site: ReturnType<typeof loadSite>, name: string): Promise<string> {
@@ -92,13 +92,13 @@ describe('categories add / rename / remove on the site file', () => {
     const rm = runCli(['categories', 'remove', 'Feed_A', '--config', file]);
     expect(rm.code, rm.stderr).toBe(0);
     expect(rm.stdout).toContain('SID 1001 is retired');
-    expect(listJson(file).retired_sids).toEqual([1001]);
+    expect(listJson(file).retiredSids).toEqual([1001]);
     expect(runCli(['categories', 'add', 'Feed_B', '--config', file]).stdout).toContain('SID 1002');
     // A Kaspersky category in use leaves categories.kaspersky.
     expect(runCli(['categories', 'remove', 'KL_Phishing_URL', '--config', file]).code).toBe(0);
     const site = loadSite(file);
     expect(site.categories.kaspersky).not.toContain('KL_Phishing_URL');
-    expect(listJson(file).retired_sids).toEqual([1001, 11]);
+    expect(listJson(file).retiredSids).toEqual([1001, 11]);
     const sid = runCli(['categories', 'add', 'Feed_C', '--sid', '11', '--config', file]);
     expect(sid.code).toBe(1);
     expect(sid.stderr).toContain('--sid 11: already used by a removed category');

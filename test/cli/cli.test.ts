@@ -56,7 +56,7 @@ describe('ctconnect CLI', () => {
   it('lists connectors and bundle contents, also as JSON', () => {
     const r = runCli(['list', '--json']);
     expect(r.code).toBe(0);
-    const rows = JSON.parse(r.stdout) as Array<{ id: string; files: Array<{ path: string }> }>;
+    const rows = (JSON.parse(r.stdout) as { connectors: Array<{ id: string; files: Array<{ path: string }> }> }).connectors;
     const fsm = rows.find((x) => x.id === 'fortisiem')!;
     expect(fsm.files.map((f) => f.path)).toContain('fortisiem/forwarding-rule.md');
     expect(runCli(['list']).stdout).toContain('fortisiem — FortiSIEM');

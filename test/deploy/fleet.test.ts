@@ -95,7 +95,9 @@ describe('fortisiem bundle to a fleet', () => {
 
     const first = await runCli(['fortisiem', '--config', siteFile, '--concurrency', '2']);
     expect(first.code).toBe(1);
-    const expected = patchFeedServiceConfig(readFileSync(FIXTURE, 'utf8'), fortisiem.cybertrace(siteWith([], { install_dir: installDir }))).text;
+    // Deploy records in the file which SIEM and site it now serves.
+    const settings = { ...fortisiem.cybertrace(siteWith([], { install_dir: installDir })), serves: { siem: 'fortisiem', site: 'fleet-test' } };
+    const expected = patchFeedServiceConfig(readFileSync(FIXTURE, 'utf8'), settings).text;
     expect(expected).not.toBe(readFileSync(FIXTURE, 'utf8'));
     for (const c of configs) expect(readFileSync(c, 'utf8')).toBe(expected);
     expect(restarts().sort()).toEqual(stages.map((s) => `restart ${s}`).sort());

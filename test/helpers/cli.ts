@@ -14,7 +14,8 @@ export interface CliResult {
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; cli?: string } = {}): CliResult {
   const r = spawnSync(process.execPath, [options.cli ?? CLI, ...args], {
     cwd: options.cwd ?? REPO,
-    env: { ...process.env, ...options.env },
+    // A CTCONNECT_CONFIG of the developer's shell must not change what the tests see.
+    env: { ...process.env, CTCONNECT_CONFIG: undefined, ...options.env },
     input: options.input ?? '',
     encoding: 'utf8',
     timeout: 120_000,

@@ -1,0 +1,105 @@
+/**
+ * generate never deletes what it did not write, refuses to replace another site's bundles without
+ * --force, and is all-or-nothing across every bundle of the run (a failed move puts everything back).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { snapshot } from '../helpers/tree.js';
+import { bundleFor, exampleSite } from '../helpers/bundles.js';
+import { writeBundles } from '../../src/bundle/write.js';
+import { parseManifest } from '../../src/bundle/manifest.js';
+
+const made: string[] = [];
+const tmp = (prefix: string) => {
+  made.push(mkdtempSync(join(tmpdir(), prefix)));
+  return made.at(-1)!;
+};
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('generate writes bundles safely', () => {
+  it('records the site file in the MANIFEST and replaces its own earlier bundle whole', () => {
+    const out = tmp('ctc-w-');
+    expect(runCli(['generate', 'fortisiem', '--out', out]).code).toBe(0);
+    const manifest = readFileSync(join(out, 'fortisiem', 'MANIFEST'), 'utf8');
+    expect(parseManifest(manifest)?.origin).toEqual({ name: 'example-site', file: 'built-in example site' });
+    // A file an earlier version of the bundle had (listed in its MANIFEST) goes away with it.
+    writeFileSync(join(out, 'fortisiem', 'old.txt'), 'old');
+    appendFileSync(join(out, 'fortisiem', 'MANIFEST'), `${'0'.repeat(64)}  0644  3  old.txt  -\n`);
+    expect(runCli(['generate', 'fortisiem', '--out', out]).code).toBe(0);
+    expect(existsSync(join(out, 'fortisiem', 'old.txt'))).toBe(false);
+    expect(readdirSync(out).sort()).toEqual(['fortisiem', 'fortisiem.tar.gz']);
+  });
+
+  it('never deletes files it did not write, --force or not', () => {
+    const out = tmp('ctc-w-');
+    expect(runCli(['generate', 'fortisiem', '--out', out]).code).toBe(0);
+    writeFileSync(join(out, 'fortisiem', 'my-notes.txt'), 'mine');
+    const before = snapshot(out);
+    for (const extra of [[], ['--force']]) {
+      const r = runCli(['generate', 'fortisiem', '--out', out, ...extra]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${join(out, 'fortisiem')} holds files its MANIFEST does not list (${join(out, 'fortisiem', 'my-notes.txt')})`);
+      expect(snapshot(out)).toEqual(before);
+    }
+    // `generate -o .` in a folder that has a folder of the user's own with a bundle's name.
+    const work = tmp('ctc-w-dot-');
+    mkdirSync(join(work, 'kuma'));
+    writeFileSync(join(work, 'kuma', 'notes.md'), 'mine');
+    const r = runCli(['generate', '--all', '--out', '.'], { cwd: work });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('kuma is not a ctconnect bundle folder');
+    expect(readdirSync(work)).toEqual(['kuma']);
+    expect(readFileSync(join(work, 'kuma', 'notes.md'), 'utf8')).toBe('mine');
+  });
+
+  it('refuses to replace bundles generated from another site file unless --force', () => {
+    const work = tmp('ctc-w-site-');
+    expect(runCli(['generate', '--all', '--out', 'out'], { cwd: work }).code).toBe(0);
+    expect(runCli(['init'], { cwd: work }).code).toBe(0);
+    const before = snapshot(join(work, 'out'));
+    // ./site.yaml is found without --config; the bundles in out/ came from the built-in example.
+    const r = runCli(['generate', '--all', '--out', 'out'], { cwd: work });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`out/fortisiem was generated from another site: example-site (built-in example site); this run uses example-site (${join(work, 'site.yaml')})`);
+    expect(snapshot(join(work, 'out'))).toEqual(before);
+    expect(runCli(['generate', '--all', '--out', 'out', '--force'], { cwd: work }).code).toBe(0);
+    expect(parseManifest(readFileSync(join(work, 'out', 'kuma', 'MANIFEST'), 'utf8'))?.origin?.file).toBe(join(work, 'site.yaml'));
+  });
+
+  it('changes nothing when one archive is in the way (a folder named like it)', () => {
+    const out = tmp('ctc-w-arch-');
+    expect(runCli(['generate', '--all', '--out', out]).code).toBe(0);
+    renameSync(join(out, 'kuma.tar.gz'), join(out, 'kuma-old.tar.gz'));
+    mkdirSync(join(out, 'kuma.tar.gz'));
+    const before = snapshot(out);
+    const r = runCli(['generate', '--all', '--out', out, '--force']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${join(out, 'kuma.tar.gz')} exists and is not a file`);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('puts every earlier bundle back when a move fails half-way', async () => {
+    const out = tmp('ctc-w-fault-');
+    const site = exampleSite();
+    const bundles = [await bundleFor('fortisiem', site), await bundleFor('kuma', site), await bundleFor('splunk', site)];
+    await writeBundles(bundles, out, 'tar.gz');
+    writeFileSync(join(out, 'unrelated.txt'), 'mine');
+    const before = snapshot(out);
+    // Changed content, so a bundle that stayed replaced would show in the snapshot.
+    const kuma = bundles[1]!;
+    kuma.files = kuma.files.map((f) => (f.path === 'INSTALL.md' ? { ...f, content: `${f.content}\nchanged\n` } : f));
+    for (const failAt of [2, 5, 9]) {
+      let calls = 0;
+      const rename = (from: string, to: string) => {
+        if (++calls === failAt) throw Object.assign(new Error('injected'), { code: 'EIO' });
+        renameSync(from, to);
+      };
+      await expect(writeBundles(bundles, out, 'tar.gz', { rename })).rejects.toThrow(/could not put the bundles in place \(EIO\); every bundle folder and archive is as it was/);
+      expect(snapshot(out)).toEqual(before);
+      expect(readdirSync(out).some((n) => n.startsWith('.ctconnect-staging-'))).toBe(false);
+    }
+  });
+});
