@@ -20,6 +20,7 @@ import { stringify } from 'yaml';
 import type { MergeSpec } from '../../connectors/types.js';
 import type { Bundle } from '../bundle/build.js';
 import type { DeployTarget, Site } from '../config/site.js';
+import { shellArg } from '../render/escape.js';
 import { allRolesTarget, rolesOf, workOf, type HostFile, type HostStep } from './plan.js';
 
 export interface ExportedFile {
@@ -43,7 +44,14 @@ const ROOT = '{{ ctconnect_root }}';
 const octal = (m: number): string => m.toString(8).padStart(4, '0');
 const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A line equal to `text` once trimmed, as `deploy` matches anchors; multiline mode makes blockinfile take the first match. */
-const lineRe = (texts: string[]): string => `(?m)^[ \\t]*(?:${texts.map((t) => reEscape(t.trim())).join('|')})[ \\t\\r]*$`;
+const lineRe = (texts: string[]): string => `(?m)${oneLineRe(texts)}`;
+/** The same matched line by line (blockinfile then takes the last match): for a marker line, which is unique. */
+const oneLineRe = (texts: string[]): string => `^[ \\t]*(?:${texts.map((t) => reEscape(t.trim())).join('|')})[ \\t\\r]*$`;
+/**
+ * Ansible runs `validate` without a shell, `deploy` with one (`rsyslogd -N1 -f {file}`, `… >/dev/null`):
+ * run it through sh so both read it alike.
+ */
+const validateArg = (command: string): string => `sh -c ${shellArg(command.split('{file}').join('%s'))}`;
 
 function handlerName(s: HostStep): string {
   return `Run ${s.key}: ${s.step.description}`;
@@ -88,10 +96,11 @@ function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
       create: true,
       backup: true,
     };
-    if (f.validate) args.validate = f.validate.split('{file}').join('%s');
+    if (f.validate) args.validate = validateArg(f.validate);
     const name = `Block "${m.marker}" in ${f.path}`;
     if (previous) {
-      tasks.push({ name, 'ansible.builtin.blockinfile': { ...args, insertafter: lineRe([`${previous.commentPrefix} END ${previous.marker}`]) }, ...notified(f, steps) });
+      // Not multiline: blockinfile's multiline search fails on a file that does not exist yet (--check of a new file).
+      tasks.push({ name, 'ansible.builtin.blockinfile': { ...args, insertafter: oneLineRe([`${previous.commentPrefix} END ${previous.marker}`]) }, ...notified(f, steps) });
     } else if (!anchors) {
       tasks.push({ name, 'ansible.builtin.blockinfile': args, ...notified(f, steps) });
     } else {
@@ -130,7 +139,7 @@ function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: Ans
     },
     {
       name: `Install the patched ${f.path}`,
-      'ansible.builtin.copy': { src: patched, dest, backup: true, ...(f.validate ? { validate: f.validate.split('{file}').join('%s') } : {}) },
+      'ansible.builtin.copy': { src: patched, dest, backup: true, ...(f.validate ? { validate: validateArg(f.validate) } : {}) },
       ...notified(f, steps),
     },
   ];
@@ -155,7 +164,7 @@ function roleTasks(bundle: Bundle, role: string, steps: HostStep[], opts: Ansibl
           mode: octal(f.mode),
           ...ownerArgs(f.owner),
           backup: true,
-          ...(f.validate ? { validate: f.validate.split('{file}').join('%s') } : {}),
+          ...(f.validate ? { validate: validateArg(f.validate) } : {}),
         },
         ...notified(f, steps),
       });

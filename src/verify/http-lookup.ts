@@ -150,7 +150,7 @@ function statusError(where: string, status: number, body: string, withCredential
     case 401:
       return new UserError(
         withCredentials
-          ? `CyberTrace HTTP API at ${where}: 401 Unauthorized — the user does not exist or the password is wrong; check the variables named by cybertrace.http_api.user_env / password_env.${said}`
+          ? `CyberTrace HTTP API at ${where}: 401 Unauthorized — the user does not exist or its password does not match; check the variables named by cybertrace.http_api.user_env / password_env.${said}`
           : `CyberTrace HTTP API at ${where}: 401 Unauthorized — it needs a user and password: set cybertrace.http_api.user_env and password_env in the site file to the names of environment variables that hold them, or run on a terminal to be asked.${said}`,
       );
     case 403:

@@ -153,6 +153,11 @@ function goldenFiles(): string[] {
 const ACCEPTED_MASKS: Record<string, string> = {
   // Python code assigning to a variable called "token": a --diff of the script hides the right-hand side.
   '    token = "%" + itype.upper() + "%"': 'kl_search.py',
+  // Python code building an Authorization header from the search's session key.
+  '    request = urllib.request.Request(url, headers={"Authorization": "Splunk " + key})': 'kl_search.py',
+  // SPL assigning the KV-store record key `_key` (no secret, but named like one).
+  '          <query>| makeresults | eval KTCHost=$host|s$, KTCPort=tonumber($port|s$) | where match(KTCHost, "^[A-Za-z0-9._:-]+$") AND KTCPort&gt;=1 AND KTCPort&lt;=65535 AND KTCPort=floor(KTCPort) | eval _key="cybertrace" | outputlookup append=true key_field=_key kl_cybertrace_settings_lookup | eval result="saved: the next searches use ".KTCHost.":".KTCPort | appendpipe [ stats count | where count=0 | eval result="not saved: the address must be a host name or IP address and the port 1-65535" ] | table result</query>':
+    'kl_cybertrace_settings.xml',
 };
 
 describe('no false alarms on what the project generates', () => {

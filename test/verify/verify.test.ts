@@ -187,7 +187,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
     expect(none.stderr).toMatch(/401 Unauthorized .*needs a user and password.*cybertrace\.http_api\.user_env/);
     const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml')], { ...CREDS, CT_API_PASSWORD: 'wrong' });
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/401 Unauthorized .*password is wrong/);
+    expect(wrong.stderr).toMatch(/401 Unauthorized .*password does not match/);
     expect(wrong.stderr).not.toContain('wrong\n');
   });
 
