@@ -19,6 +19,8 @@ export interface Bundle {
   /** Sorted by path, MANIFEST included. */
   files: BundleFile[];
   steps: InstallStep[];
+  /** The name of the CyberTrace instance this bundle's settings are for (sites with `cybertraces:`). */
+  cybertraceInstance?: string;
 }
 
 export interface BuildOptions {
@@ -67,5 +69,5 @@ export async function buildBundle(connector: Connector, fullSite: Site, render: 
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   files.push(manifestFile(connector, files, originOf(fullSite)));
   const steps = [...cybertraceSteps(site), ...connector.steps(site)];
-  return { connector, settings, files, steps };
+  return { connector, settings, files, steps, cybertraceInstance: site.cybertrace.name };
 }

@@ -53,6 +53,19 @@ export function checkSite(site: Site): Array<{ path: PathSegment[]; message: str
     t.roles.forEach((r, j) => {
       if (!roles.has(r)) problems.push({ path: ['targets', i, 'roles', j], message: `unknown role "${r}"; roles are: ${[...roles].join(', ')}` });
     });
+    // Which CyberTrace a host is decides which bundles' settings it gets: with several, a host must say.
+    const instances = site.cybertraces?.map((c) => c.name) ?? [];
+    if (t.cybertrace !== undefined && !t.roles.includes('cybertrace')) {
+      problems.push({ path: ['targets', i, 'cybertrace'], message: 'names a CyberTrace instance, but the target has no role cybertrace' });
+    } else if (t.roles.includes('cybertrace') && site.cybertraces) {
+      if (t.cybertrace === undefined) {
+        problems.push({ path: ['targets', i, 'roles'], message: `with several CyberTrace instances, a target with role cybertrace names the one it is: add cybertrace: <${instances.join(' | ')}>` });
+      } else if (!instances.includes(t.cybertrace)) {
+        problems.push({ path: ['targets', i, 'cybertrace'], message: `no CyberTrace instance "${t.cybertrace}" under cybertraces: (instances: ${instances.join(', ')})` });
+      }
+    } else if (t.cybertrace !== undefined && !site.cybertraces && t.cybertrace !== site.cybertrace?.name) {
+      problems.push({ path: ['targets', i, 'cybertrace'], message: `the site has one CyberTrace${site.cybertrace?.name ? ` ("${site.cybertrace.name}")` : ' (no name)'}: leave this out or name it` });
+    }
     if (t.sudo === 'password' && !t.sudo_password_env) {
       problems.push({ path: ['targets', i, 'sudo'], message: 'sudo "password" needs sudo_password_env: the name of the environment variable that holds the sudo password' });
     }

@@ -61,6 +61,8 @@ export interface DeployTarget {
   lock_wait_sec: number;
   /** Install through folders that are symbolic links (e.g. /opt/splunk → /data/splunk); off by default. */
   follow_symlinked_dirs: boolean;
+  /** With role cybertrace and a `cybertraces:` list: the name of the instance this host is. */
+  cybertrace?: string;
 }
 
 export interface Site {

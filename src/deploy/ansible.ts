@@ -39,6 +39,11 @@ export interface AnsibleExportOptions {
 
 /** Group of a deploy role: Ansible group names are identifiers. */
 export const groupOf = (role: string): string => `ctconnect_${role.replace(/[^A-Za-z0-9_]/g, '_')}`;
+/**
+ * Hosts of role cybertrace that name their instance (sites with `cybertraces:`) are grouped by it, so a
+ * bundle's settings go only to the CyberTrace that serves its SIEM, as with `deploy`.
+ */
+const roleGroup = (role: string, instance: string | undefined): string => (role === 'cybertrace' && instance !== undefined ? groupOf(`cybertrace_${instance}`) : groupOf(role));
 const roleName = (bundle: Bundle): string => `ctconnect_${bundle.connector.id.replace(/[^A-Za-z0-9_]/g, '_')}`;
 const ROOT = '{{ ctconnect_root }}';
 const octal = (m: number): string => m.toString(8).padStart(4, '0');
@@ -216,7 +221,7 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
       const tasks = roleTasks(bundle, r, steps, opts);
       if (tasks.length === 0) continue;
       add(`roles/${role}/tasks/${r}.yml`, yaml(tasks));
-      main.push({ name: `Install what ${bundle.connector.id} puts on hosts with role ${r}`, 'ansible.builtin.import_tasks': `${r}.yml`, when: `'${groupOf(r)}' in group_names` });
+      main.push({ name: `Install what ${bundle.connector.id} puts on hosts with role ${r}`, 'ansible.builtin.import_tasks': `${r}.yml`, when: `'${roleGroup(r, bundle.cybertraceInstance)}' in group_names` });
     }
     add(`roles/${role}/tasks/main.yml`, yaml(main));
     add(`roles/${role}/handlers/main.yml`, yaml(handlers(steps)));
@@ -229,12 +234,12 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
       ...bundle.steps.flatMap((s) => (s.stdinFromFile ? [s.stdinFromFile] : [])),
     ]);
     for (const f of bundle.files) if (used.has(f.path)) add(`roles/${role}/files/${f.path}`, f.content, f.mode);
-    plays.push({ name: `Install the ${bundle.connector.title} bundle (ctconnect)`, hosts: roles.map(groupOf).join(':'), roles: [role] });
+    plays.push({ name: `Install the ${bundle.connector.title} bundle (ctconnect)`, hosts: roles.map((r) => roleGroup(r, bundle.cybertraceInstance)).join(':'), roles: [role] });
   }
   add('site.yml', yaml(plays));
   const groups: Record<string, { hosts: Record<string, unknown> }> = {};
   for (const t of site.targets) {
-    for (const r of t.roles) (groups[groupOf(r)] ??= { hosts: {} }).hosts[t.name] = hostVars(t);
+    for (const r of t.roles) (groups[roleGroup(r, t.cybertrace)] ??= { hosts: {} }).hosts[t.name] = hostVars(t);
   }
   add('inventory.yml', yaml({ all: { children: groups } }));
   add(

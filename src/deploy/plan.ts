@@ -173,12 +173,21 @@ function hostSteps(bundle: Bundle, roles: string[]): HostStep[] {
   return out;
 }
 
+/**
+ * The roles by which a target takes part in this bundle: a host that is another CyberTrace
+ * instance (target `cybertrace:` naming one that does not serve this SIEM) does not get its settings.
+ */
+function rolesFor(bundle: Bundle, target: DeployTarget): string[] {
+  return target.roles.filter((r) => r !== 'cybertrace' || target.cybertrace === undefined || target.cybertrace === bundle.cybertraceInstance);
+}
+
 /** The work one target gets from a bundle by its roles (possibly none). Pure: no connection. */
 export function workOf(bundle: Bundle, target: DeployTarget): HostWork {
   checkBundle(bundle);
   const bundleFiles = new Map(bundle.files.map((f) => [f.path, asBuffer(f.content)]));
   const files: HostFile[] = [];
-  for (const role of target.roles) {
+  const roles = rolesFor(bundle, target);
+  for (const role of roles) {
     for (const { installPath: p, parts } of targetFiles(bundle, role)) {
       const path = installPath(target, p);
       if (files.some((f) => f.path === path)) {
@@ -197,7 +206,7 @@ export function workOf(bundle: Bundle, target: DeployTarget): HostWork {
       });
     }
   }
-  return { target, files, steps: hostSteps(bundle, target.roles), bundleFiles };
+  return { target, files, steps: hostSteps(bundle, roles), bundleFiles };
 }
 
 /** Roles a bundle installs for (files or steps). */
@@ -232,7 +241,8 @@ export function selectWork(bundle: Bundle, site: Site, names: string[]): HostWor
     work.push(w);
   }
   if (work.length === 0) {
-    throw new UserError(`no target in ${site.source} has a role the ${id} bundle installs for (${roles.join(', ')})`);
+    const instance = roles.includes('cybertrace') && bundle.cybertraceInstance ? `; a host with role cybertrace gets these settings when it is CyberTrace "${bundle.cybertraceInstance}" (cybertrace: ${bundle.cybertraceInstance})` : '';
+    throw new UserError(`no target in ${site.source} has a role the ${id} bundle installs for (${roles.join(', ')})${instance}`);
   }
   return work;
 }

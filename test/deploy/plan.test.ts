@@ -77,3 +77,37 @@ describe('plan consistency', () => {
     expect(w.steps[0]).toMatchObject({ key: 'cybertrace/restart', keys: ['cybertrace/restart', 'fortisiem/restart'] });
   });
 });
+
+describe('several CyberTrace instances', () => {
+  const yaml = (ctTargets: string) => `
+name: two-cybertraces
+cybertraces:
+  - { name: ct-fsm, address: 192.0.2.10, serves: [fortisiem] }
+  - { name: ct-av, address: 192.0.2.11, serves: [alienvault] }
+siems:
+  fortisiem: { address: 192.0.2.30 }
+  alienvault: { address: 192.0.2.20, devices: [{ ip: 198.51.100.11 }] }
+targets:
+${ctTargets}`;
+
+  it("a bundle's CyberTrace settings go only to the host that is the instance serving its SIEM", async () => {
+    const site = siteFromYaml(yaml(`  - { name: h-fsm, host: 127.0.0.1, user: root, roles: [cybertrace], cybertrace: ct-fsm }
+  - { name: h-av, host: 127.0.0.2, user: root, roles: [cybertrace, alienvault], cybertrace: ct-av }`));
+    const fsm = await buildBundle(allConnectors().find((c) => c.id === 'fortisiem')!, site, createRenderer());
+    const av = await buildBundle(allConnectors().find((c) => c.id === 'alienvault')!, site, createRenderer());
+    const [hFsm, hAv] = site.targets;
+    expect(workOf(fsm, hFsm!).files.map((f) => f.path)).toEqual(['/opt/kaspersky/ktfs/etc/kl_feed_service.conf']);
+    expect(workOf(fsm, hAv!).files).toEqual([]);
+    expect(workOf(av, hFsm!).files).toEqual([]);
+    expect(workOf(av, hAv!).files.map((f) => f.path)).toContain('/opt/kaspersky/ktfs/etc/kl_feed_service.conf');
+  });
+
+  it('a host with role cybertrace must name its instance, with the field and its position', () => {
+    expect(() => siteFromYaml(yaml('  - { name: h1, host: 127.0.0.1, user: root, roles: [cybertrace] }'))).toThrow(
+      expect.objectContaining({ details: [expect.stringMatching(/^test-site\.yaml:10:\d+: targets\[0\]\.roles: with several CyberTrace instances, a target with role cybertrace names the one it is: add cybertrace: <ct-fsm \| ct-av>/)] }),
+    );
+    expect(() => siteFromYaml(yaml('  - { name: h1, host: 127.0.0.1, user: root, roles: [cybertrace], cybertrace: ct-x }'))).toThrow(
+      expect.objectContaining({ details: [expect.stringMatching(/targets\[0\]\.cybertrace: no CyberTrace instance "ct-x"/)] }),
+    );
+  });
+});
