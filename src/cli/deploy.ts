@@ -7,7 +7,7 @@ import { buildBundle } from '../bundle/build.js';
 import { getConnector } from '../../connectors/registry.js';
 import { createRenderer } from '../render/engine.js';
 import { createProgress } from './progress.js';
-import { colorDiff } from './output.js';
+import { colorDiff, fitColumns } from './output.js';
 import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
 import { terminalPrompt } from '../deploy/secrets.js';
 import { redactJson, redactText, secretEnvValues } from '../core/redact.js';
@@ -83,7 +83,7 @@ error; 3 a target failed and some file could not be restored (the report names i
             const text = redactText(hostDetails(h), secrets);
             process.stdout.write(opts.diff ? colorDiff(text, process.stdout, DIFF_INDENT) : text);
           }
-          process.stdout.write(summaryTable(outcome.hosts, outcome.check));
+          process.stdout.write(summaryTable(outcome.hosts, outcome.check, (w) => fitColumns(w)));
         }
         return outcome.exitCode;
       }),

@@ -92,12 +92,15 @@ export function hostDetails(h: HostResult): string {
   return out.join('\n') + '\n';
 }
 
-export function summaryTable(hosts: HostResult[], check: boolean): string {
+/** Column widths of the summary table; `fit` may narrow them to the terminal (the CLI passes one). */
+const SUMMARY_WIDTHS = [16, 26, 14, 9, 34, 44];
+
+export function summaryTable(hosts: HostResult[], check: boolean, fit: (widths: number[]) => number[] = (w) => w): string {
   const table = new Table({
     head: ['target', 'address', 'result', 'files changed', 'steps run', 'note'],
     style: { head: [], border: [] },
     wordWrap: true,
-    colWidths: [null, null, null, null, null, 50] as unknown as number[],
+    colWidths: fit(SUMMARY_WIDTHS),
   });
   for (const h of hosts) {
     const changedFiles = h.files.filter((f) => ['changed', 'would-change', 'rolled-back'].includes(f.status)).length;

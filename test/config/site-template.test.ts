@@ -38,8 +38,9 @@ describe('the site file template', () => {
   it('validates as it is, and with the example target and the optional settings uncommented', () => {
     expect(parseSite(TEMPLATE, 'site.yaml').targets).toEqual([]);
     // Optional one-line settings: "# key: value" indented under a section. Keys that only fit another
-    // setup are left out (a KUMA 4.x key on this 3.x example; serves, which would leave the other SIEMs unserved).
-    const otherSetup = /^\s+# (serves|secret|queue_limit|cybertrace_major):/;
+    // setup are left out (a KUMA 4.x key on this 3.x example; serves, which would leave the other SIEMs unserved;
+    // a target's cybertrace, which names an item of a cybertraces: list).
+    const otherSetup = /^\s+#\s+(serves|secret|queue_limit|cybertrace_major|cybertrace):/;
     const uncommented = TEMPLATE.split('\n')
       .map((l) => (otherSetup.test(l) ? l : l.replace(/^(\s+)# ([a-z_]+: )/, '$1$2').replace(/^  # (- name: ct1)$/, '  $1').replace(/^  #   /, '    ')))
       .join('\n');

@@ -339,7 +339,9 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
 
 describe('the Ansible export on its own', () => {
   it('of every connector of the example site passes ansible-playbook --syntax-check and ansible-lint', async () => {
-    const site = siteFromYaml(readFileSync(EXAMPLE, 'utf8').replace('targets: []', `targets:\n  - { name: t1, host: 127.0.0.1, user: root, roles: [cybertrace, alienvault, splunk], sudo: password, sudo_password_env: T1_SUDO }`));
+    const doc = parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
+    doc.targets = [{ name: 't1', host: '127.0.0.1', user: 'root', roles: ['cybertrace', 'alienvault', 'splunk'], sudo: 'password', sudo_password_env: 'T1_SUDO' }];
+    const site = siteFromYaml(stringify(doc));
     const bundles = await Promise.all(allConnectors().map((c) => buildBundle(c, site, createRenderer())));
     const dir = join(work, 'lint');
     const files = ansibleExport(bundles, site, { sitePath: EXAMPLE, ctconnectCommand: CTCONNECT });
