@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Deploy benchmark: the FortiSIEM bundle (CyberTrace settings patch + restart step) and the
-// AlienVault bundle (4 target files, 2 blocks merged into rsyslog.conf, 4 steps) to 1 host and to
+// AlienVault bundle (5 target files, 3 blocks merged into rsyslog.conf and the agent's config.cfg, 4 steps) to 1 host and to
 // 8 hosts on loopback, each host its own real sshd. Wall times of a changing deploy and of a
 // no-change re-run, median of several rounds, and the ratio 8-host / 1-host. Steps run `true`
 // instead of restarting this machine's services.
@@ -27,7 +27,7 @@ const OSSIM_RSYSLOG = join(root, 'test/deploy/lab-hosts/ossim/etc/rsyslog.conf')
 const EXAMPLE = parse(readFileSync(join(root, 'examples/site.yaml'), 'utf8'));
 const CASES = [
   { siem: 'fortisiem', role: 'cybertrace', what: 'fortisiem bundle: settings patch + backup + restart' },
-  { siem: 'alienvault', role: 'alienvault', what: 'alienvault bundle: 4 files (2 merged blocks), 4 steps' },
+  { siem: 'alienvault', role: 'alienvault', what: 'alienvault bundle: 5 files (3 merged blocks), 4 steps' },
 ];
 
 const work = mkdtempSync(join(tmpdir(), 'ctc-bench-'));
@@ -54,6 +54,8 @@ const banner = (port) =>
     tryOnce();
   });
 
+mkdirSync(join(work, 'home'), { recursive: true });
+
 async function startSshd(i, clientPub) {
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
   const hostPub = keygen(`host${i}`);
@@ -63,7 +65,9 @@ async function startSshd(i, clientPub) {
   writeFileSync(cfg, [
     `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(work, `host${i}`)}`, `PidFile ${join(work, `sshd${i}.pid`)}`,
     `AuthorizedKeysFile ${join(work, 'authorized_keys')}`, 'StrictModes no', 'UsePAM no', 'PermitRootLogin yes',
-    'PasswordAuthentication no', 'Subsystem sftp internal-sftp', 'LogLevel ERROR', '',
+    'PasswordAuthentication no', 'Subsystem sftp internal-sftp', 'LogLevel ERROR',
+    // An empty HOME: the login shell then reads no rc file of this machine's user, which would be timed too.
+    `SetEnv HOME=${join(work, 'home')}`, '',
   ].join('\n'));
   const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: 'ignore' });
   await banner(port);
