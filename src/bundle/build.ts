@@ -69,5 +69,6 @@ export async function buildBundle(connector: Connector, fullSite: Site, render: 
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   files.push(manifestFile(connector, files, originOf(fullSite)));
   const steps = [...cybertraceSteps(site), ...connector.steps(site)];
-  return { connector, settings, files, steps, cybertraceInstance: site.cybertrace.name };
+  // Only a site with several instances routes settings by instance; a single one serves every target.
+  return { connector, settings, files, steps, cybertraceInstance: fullSite.cybertraces ? site.cybertrace.name : undefined };
 }

@@ -1,7 +1,7 @@
 /** `ctconnect export ansible <siem…> | --all`: the deploy plan as an Ansible role per connector, a playbook and an inventory. */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile, chmod } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
@@ -12,24 +12,51 @@ import { exampleSitePath, packageRoot } from '../core/paths.js';
 import { ansibleExport, type ExportedFile } from '../deploy/ansible.js';
 import { action } from './run.js';
 
-/** Marks a folder as written by this command, so a later export may replace it and nothing else. */
+/** Marks a folder as written by this command and lists what it wrote, so a later export replaces that and nothing else. */
 const MARK = '.ctconnect-ansible';
 
-/** Writes the export under a staging folder beside `out`, then swaps it in: all or nothing. */
+/** Files below `dir`, relative, POSIX separators. */
+async function filesBelow(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await filesBelow(dir, r)));
+    else out.push(r);
+  }
+  return out;
+}
+
+/**
+ * Writes the export under a staging folder beside `out`, then swaps it in: all or nothing. Files the
+ * user added to an earlier export (group_vars, a vault file) are carried over; files the earlier export
+ * wrote and this one does not are dropped.
+ */
 async function writeExport(files: ExportedFile[], out: string): Promise<void> {
-  if (existsSync(out) && !existsSync(join(out, MARK))) {
-    throw new UserError(`${out} exists and was not written by \`ctconnect export ansible\`; choose another --out or remove it`);
+  let previous: string[] | undefined;
+  if (existsSync(out)) {
+    if (!existsSync(join(out, MARK))) throw new UserError(`${out} exists and was not written by \`ctconnect export ansible\`; choose another --out or remove it`);
+    previous = (await readFile(join(out, MARK), 'utf8')).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
   }
   await mkdir(dirname(out), { recursive: true });
   const stage = await mkdtemp(join(dirname(out), '.ctconnect-export-'));
   try {
-    for (const f of [...files, { path: MARK, content: 'written by ctconnect export ansible\n', mode: 0o644 }]) {
+    const written = new Set(files.map((f) => f.path));
+    const mark = ['# written by ctconnect export ansible; the next export replaces these files and keeps any other', ...[...written].sort(), ''].join('\n');
+    for (const f of [...files, { path: MARK, content: mark, mode: 0o644 }]) {
       const p = join(stage, f.path);
       await mkdir(dirname(p), { recursive: true });
       await writeFile(p, f.content);
       await chmod(p, f.mode);
     }
-    if (existsSync(out)) await rm(out, { recursive: true });
+    if (previous) {
+      const ours = new Set([...previous, MARK]);
+      for (const rel of await filesBelow(out)) {
+        if (ours.has(rel) || written.has(rel)) continue;
+        await mkdir(dirname(join(stage, rel)), { recursive: true });
+        await cp(join(out, rel), join(stage, rel), { preserveTimestamps: true });
+      }
+      await rm(out, { recursive: true });
+    }
     await rename(stage, out);
   } catch (e) {
     await rm(stage, { recursive: true, force: true });

@@ -14,7 +14,6 @@ export function setVerbosity(opts: { quiet?: boolean; verbose?: boolean }): void
 }
 
 export const isQuiet = (): boolean => level === 'quiet';
-export const isVerbose = (): boolean => level === 'verbose';
 
 /** Colour for one stream: https://no-color.org first, then FORCE_COLOR, then whether it is a terminal. */
 export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {

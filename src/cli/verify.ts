@@ -43,8 +43,10 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: VerifyCliOptions) => {
       const connector = getConnector(siem);
-      const site = loadCliSite(opts.config);
-      if (!site.siems[connector.id]) throw new UserError(`${site.source}: no "siems.${connector.id}" section to verify`);
+      const fullSite = loadCliSite(opts.config);
+      if (!fullSite.siems[connector.id]) throw new UserError(`${fullSite.source}: no "siems.${connector.id}" section to verify`);
+      // The site as this SIEM sees it: `cybertrace` is the instance that serves it (sites with several).
+      const site = connectorSite(fullSite, connector.id);
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UserError(`--timeout: must be a positive number of seconds (got "${opts.timeout}")`);
       if (opts.http && opts.tcp) throw new UserError('--http and --tcp: choose one');
@@ -65,7 +67,7 @@ export function register(program: Command): void {
         const to = opts.to ? parseHostPort(opts.to, '--to') : undefined;
         const progress = createProgress(VERIFICATION_INDICATORS.map((i) => i.value));
         try {
-          rows = await verifyConnector(connector, connectorSite(site, connector.id), {
+          rows = await verifyConnector(connector, site, {
             host: to?.host,
             port: to?.port,
             timeoutMs: timeout * 1000,

@@ -203,12 +203,15 @@ function mask(part: string): string {
  * wherever they appear. `prose`: the text is a message, where "name: text" is wording (only
  * `name=value`, Authorization headers and the other structures are redacted).
  */
-export function redactText(text: string, secrets: readonly string[] = [], opts: { prose?: boolean } = {}): string {
+export function redactText(text: string, secrets: readonly string[] = [], opts: { prose?: boolean; knownOnly?: boolean } = {}): string {
   const spans: Span[] = [];
   knownValueSpans(text, secrets, spans);
-  patternSpans(text, spans);
-  xmlSpans(text, spans);
-  keyValueSpans(text, spans, opts.prose ?? false);
+  // knownOnly: only the given values (a deploy hides the passwords it was handed in everything it reports).
+  if (!opts.knownOnly) {
+    patternSpans(text, spans);
+    xmlSpans(text, spans);
+    keyValueSpans(text, spans, opts.prose ?? false);
+  }
   if (spans.length === 0) return text;
   spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   let out = '';

@@ -195,7 +195,8 @@ function hostVars(t: DeployTarget): Record<string, unknown> {
   if (t.identity_file) v.ansible_ssh_private_key_file = t.identity_file;
   const known = t.known_hosts ?? '~/.ssh/known_hosts';
   v.ansible_ssh_common_args = `-o UserKnownHostsFile=${known} -o StrictHostKeyChecking=${t.accept_new_host_key ? 'accept-new' : 'yes'}`;
-  if (t.password_env) v.ansible_password = `{{ lookup('ansible.builtin.env', '${t.password_env}') }}`;
+  // With a key, password_env holds its passphrase: Ansible's ssh reads keys from an agent then, never a password prompt.
+  if (t.password_env && !t.identity_file) v.ansible_password = `{{ lookup('ansible.builtin.env', '${t.password_env}') }}`;
   if (t.sudo !== 'none') {
     v.ansible_become = true;
     v.ansible_become_method = 'sudo';
@@ -239,7 +240,7 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
   add('site.yml', yaml(plays));
   const groups: Record<string, { hosts: Record<string, unknown> }> = {};
   for (const t of site.targets) {
-    for (const r of t.roles) (groups[roleGroup(r, t.cybertrace)] ??= { hosts: {} }).hosts[t.name] = hostVars(t);
+    for (const r of t.roles) (groups[roleGroup(r, site.cybertraces ? t.cybertrace : undefined)] ??= { hosts: {} }).hosts[t.name] = hostVars(t);
   }
   add('inventory.yml', yaml({ all: { children: groups } }));
   add(

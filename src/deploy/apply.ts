@@ -98,8 +98,10 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, stamp: string, appl
       throw new FileStepFailure(`${path}: validation failed: ${describeFailure(r, timeoutSec)}; the target file was not touched`, outputLines(r), validate);
     }
   }
-  const how = await remote.renameOver(tmp, path, timeoutSec);
+  // Marked before the request: a connection lost after it went out may have replaced the file, so the
+  // rollback puts the backup back either way (harmless when the rename never happened).
   rec.renamed = true;
+  const how = await remote.renameOver(tmp, path, timeoutSec);
   rec.tmp = undefined;
   progress(`${path}: replaced (${how})`);
   return { bundlePath: plan.file.bundlePath, path, status: 'changed', reasons: plan.reasons, backup: rec.backup, validate };

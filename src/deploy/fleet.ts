@@ -4,7 +4,8 @@
  * on one host changes nothing on the others.
  */
 import type { Progress } from './apply.js';
-import { deployHost } from './host.js';
+import { deployHost, secretValues } from './host.js';
+import { redactText } from '../core/redact.js';
 import type { HostWork } from './plan.js';
 import { resolveSecrets, type SecretSources, type TargetSecrets } from './secrets.js';
 import { DeployFailure, type HostResult } from './types.js';
@@ -53,6 +54,12 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, in
   return out;
 }
 
+/** The result with every occurrence of the given values masked. */
+function hideIn(result: HostResult, values: string[]): HostResult {
+  if (values.length === 0) return result;
+  return JSON.parse(JSON.stringify(result), (_k, v: unknown) => (typeof v === 'string' ? redactText(v, values, { knownOnly: true }) : v)) as HostResult;
+}
+
 export async function deployFleet(works: HostWork[], opts: FleetOptions): Promise<FleetResult> {
   const secrets: Array<TargetSecrets | DeployFailure> = [];
   for (const w of works) {
@@ -67,13 +74,16 @@ export async function deployFleet(works: HostWork[], opts: FleetOptions): Promis
   const hosts = await mapLimit(works, opts.concurrency, async (work, i) => {
     const s = secrets[i]!;
     const name = work.target.name;
-    const progress: Progress = (m) => opts.progress(name, m);
+    // Passwords typed at a prompt are no environment variable the CLI could hide: the fleet hides every
+    // secret of the target in what it reports.
+    const hide = s instanceof DeployFailure ? [] : secretValues(s);
+    const progress: Progress = (m) => opts.progress(name, redactText(m, hide, { knownOnly: true }));
     if (s instanceof DeployFailure) {
       progress(`failed: ${s.message}`);
       return failedBeforeStart(work, opts.check, s.message, s.details);
     }
     try {
-      const r = await deployHost(work, s, { check: opts.check, diff: opts.diff, now: opts.now }, progress);
+      const r = hideIn(await deployHost(work, s, { check: opts.check, diff: opts.diff, now: opts.now }, progress), hide);
       progress(r.status === 'failed' ? `failed: ${r.error?.message ?? ''}` : r.status === 'changed' ? (opts.check ? 'would change' : 'changed') : 'ok, no change');
       return r;
     } catch (e) {

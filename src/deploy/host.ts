@@ -38,16 +38,16 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
   const conns: Connection[] = [];
   let remote: RemoteHost | undefined;
   /** Connects, checks sudo and takes the host's deploy lock. */
-  const open = async (): Promise<RemoteHost> => {
+  const open = async (takeOverPid?: number): Promise<RemoteHost> => {
     const conn = await connect(t, secrets, { writeKnownHosts: !opts.check });
     conns.push(conn);
     const r = new RemoteHost(conn, t, secrets);
     await r.checkSudo();
-    await r.lock();
+    await r.lock(takeOverPid);
     return r;
   };
   const reconnect: Reconnect = async () => {
-    remote = await open();
+    remote = await open(remote?.lockHolderPid);
     // The lost connection's staging folder (sudo uploads) is one of these now.
     const stale = await remote.removeStaleStaging();
     if (stale.length > 0) result.notes = [...(result.notes ?? []), ...stale.map((d) => `removed the staging folder of the lost connection: ${d}`)];

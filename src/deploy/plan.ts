@@ -178,7 +178,7 @@ function hostSteps(bundle: Bundle, roles: string[]): HostStep[] {
  * instance (target `cybertrace:` naming one that does not serve this SIEM) does not get its settings.
  */
 function rolesFor(bundle: Bundle, target: DeployTarget): string[] {
-  return target.roles.filter((r) => r !== 'cybertrace' || target.cybertrace === undefined || target.cybertrace === bundle.cybertraceInstance);
+  return target.roles.filter((r) => r !== 'cybertrace' || target.cybertrace === undefined || bundle.cybertraceInstance === undefined || target.cybertrace === bundle.cybertraceInstance);
 }
 
 /** The work one target gets from a bundle by its roles (possibly none). Pure: no connection. */
@@ -361,7 +361,9 @@ export async function planFile(remote: RemoteHost, file: HostFile, wantDiff: boo
   } else {
     if (current.sha256 !== sha256(newContent)) reasons.push('content');
     if (mode !== 'keep' && current.mode !== mode) reasons.push(`mode ${octal(current.mode!)} → ${octal(mode)}`);
-    if (file.owner && owner !== 'keep' && current.owner !== file.owner) reasons.push(`owner ${current.owner} → ${file.owner}`);
+    // An owner given as a user only (`splunk`) leaves the group as it is.
+    const currentOwner = file.owner?.includes(':') ? current.owner : current.owner?.split(':')[0];
+    if (file.owner && owner !== 'keep' && currentOwner !== file.owner) reasons.push(`owner ${current.owner} → ${file.owner}`);
   }
   return {
     file,

@@ -40,6 +40,8 @@ const LOCK_BUSY_EXIT = 75;
 export class RemoteHost {
   private stagingDir?: string;
   private lockChannel?: ClientChannel;
+  /** The remote process that holds this host's lock for this connection. */
+  lockHolderPid?: number;
   /** Names this host's deploy lock and staging folders: one per host and root_prefix. */
   readonly lockKey: string;
 
@@ -136,11 +138,14 @@ export class RemoteHost {
    * channel. It goes when the channel or the connection ends, so a killed run never leaves a stale
    * lock. Waits up to lock_wait_sec for another run, then refuses.
    */
-  async lock(): Promise<void> {
+  async lock(takeOverPid?: number): Promise<void> {
     this.checkAlive();
     const file = `/tmp/ctconnect-deploy-${this.lockKey}.lock`;
     const wait = this.target.lock_wait_sec;
-    const inner = `umask 000; command -v flock >/dev/null || { echo 'flock (util-linux) is not installed' >&2; exit 127; }; exec flock -w ${wait} -E ${LOCK_BUSY_EXIT} ${shellArg(file)} sh -c 'echo locked; exec cat >/dev/null'`;
+    // After a silent drop the host may not know yet that our old session is gone, and its holder keeps the
+    // lock: the reconnect that rolls back ends that holder (it is ours: a `cat` with the pid it reported).
+    const takeOver = takeOverPid ? `[ "$(cat /proc/${takeOverPid}/comm 2>/dev/null)" = cat ] && kill ${takeOverPid} 2>/dev/null; ` : '';
+    const inner = `umask 000; ${takeOver}command -v flock >/dev/null || { echo 'flock (util-linux) is not installed' >&2; exit 127; }; exec flock -w ${wait} -E ${LOCK_BUSY_EXIT} ${shellArg(file)} sh -c 'echo "locked $$"; exec cat >/dev/null'`;
     let line = `sh -c ${shellArg(inner)}`;
     let stdin = '';
     if (this.target.sudo === 'nopasswd') line = `sudo -n -- ${line}`;
@@ -162,7 +167,11 @@ export class RemoteHost {
         let code: number | null = null;
         channel.on('data', (d: Buffer) => {
           out += d.toString('utf8');
-          if (out.includes('locked\n')) resolve({ ok: true, code: null, stderr: err });
+          const m = /locked (\d+)\n/.exec(out);
+          if (m) {
+            this.lockHolderPid = Number(m[1]);
+            resolve({ ok: true, code: null, stderr: err });
+          }
         });
         channel.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
         channel.on('exit', (c: number | null) => (code = c));

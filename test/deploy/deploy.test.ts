@@ -168,7 +168,15 @@ describe('deploy to one host', () => {
     expect(diff).not.toMatch(/oldsecret|newsecret/);
   });
 
-  it('a changed target file is backed up and replaced; mode drift alone is also fixed', async () => {
+  it('an owner given as a user only leaves the group alone and a second deploy changes nothing', async () => {
+    const userOnly: BundleFile = { ...appFile(), install: { ...appFile().install!, owner: 'root' } };
+    expect((await run([userOnly], [restartStep])).hosts[0]!.status).toBe('changed');
+    const again = await run([userOnly], [restartStep]);
+    expect(again.hosts[0]!.files.map((f) => [f.status, f.reasons])).toEqual([['unchanged', []]]);
+    expect(restarts()).toBe(1);
+  });
+
+    it('a changed target file is backed up and replaced; mode drift alone is also fixed', async () => {
     await run([appFile()], [restartStep]);
     const path = join(stage, 'etc/ctc-test/app.conf');
     writeFileSync(path, 'valid=yes\nedited by hand\n');

@@ -140,6 +140,21 @@ describe('connection lost', () => {
     expect(tree()).toEqual(before);
   });
 
+  it('silently (the host does not notice): the reconnect ends our own dead session\'s lock holder and rolls back', async () => {
+    seed();
+    const before = tree();
+    const r = await run([file('a.conf', 'new a\n'), file('big.bin', BIG)], [restart], {
+      progress: (_t, m) => {
+        if (m.includes('big.bin: backed up')) proxy.cutAfter(512 * 1024, { silent: true });
+      },
+    }, target({ lock_wait_sec: 3 }));
+    const h = r.hosts[0]!;
+    expect(r.exitCode).toBe(1);
+    expect(h.rollback!.restored).toEqual([join(stage, 'etc/ctc-test/a.conf')]);
+    expect(h.rollback!.notRestored).toEqual([]);
+    expect(tree()).toEqual(before);
+  });
+
   it('during a remote command: reported as a lost connection, not as a failed validation; target as before', async () => {
     seed();
     const before = tree();
@@ -187,7 +202,8 @@ describe('connection lost', () => {
 
 describe('the deploy lock', () => {
   it('a second deploy to the same host waits for the first, or refuses clearly after lock_wait_sec', async () => {
-    const slow: InstallStep = { ...restart, command: 'sleep 3' };
+    const slow: InstallStep = { ...restart, command: 'sleep 3; echo first >> "$CTCONNECT_ROOT/order.log"' };
+    const second: InstallStep = { ...restart, command: 'echo second >> "$CTCONNECT_ROOT/order.log"' };
     let stepStarted!: () => void;
     const started = new Promise<void>((res) => (stepStarted = res));
     const first = run([file('a.conf', 'one\n')], [slow], { progress: (_t, m) => m.startsWith('step ') && stepStarted() });
@@ -196,9 +212,11 @@ describe('the deploy lock', () => {
     expect(refused.exitCode).toBe(1);
     expect(refused.hosts[0]!.error!.message).toMatch(/another ctconnect deploy to ct1 is running/);
     expect(refused.hosts[0]!.error!.details.join('\n')).toMatch(/lock_wait_sec/);
-    const waited = await run([file('b.conf', 'two\n')], [restart], {}, target({ lock_wait_sec: 30 }));
+    const waited = await run([file('b.conf', 'two\n')], [second], {}, target({ lock_wait_sec: 30 }));
     expect(waited.exitCode).toBe(0);
     expect((await first).exitCode).toBe(0);
+    // The waiting run's step came after the first run's step had finished.
+    expect(readFileSync(join(stage, 'order.log'), 'utf8')).toBe('first\nsecond\n');
   });
 });
 

@@ -32,6 +32,7 @@ import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers
 import { siteFromYaml } from '../helpers/bundles.js';
 import { xmllint } from '../cybertrace/fixtures/xml-read.js';
 import { bundleOf, snapshot } from './fixtures.js';
+import { runCli } from '../helpers/cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const EXAMPLE = join(here, '../../examples/site.yaml');
@@ -371,5 +372,28 @@ describe('the Ansible export on its own', () => {
     // The file itself is untouched (bytes, mode and mtime); Ansible's copy keeps a backup even then.
     const withoutBackups = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.endsWith('~')));
     expect(withoutBackups(snapshot(root))).toEqual(before);
+  });
+});
+
+describe('export ansible (the command)', () => {
+  it('writes the export, refuses a folder it did not write, and on a re-export keeps what the user added', () => {
+    const out = join(work, 'cli-export');
+    const first = runCli(['export', 'ansible', 'fortisiem', 'kuma', '-o', out]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(existsSync(join(out, 'roles/ctconnect_kuma/tasks/main.yml'))).toBe(true);
+    mkdirSync(join(out, 'group_vars'));
+    writeFileSync(join(out, 'group_vars/all.yml'), 'ctconnect_root: ""\n');
+    const again = runCli(['export', 'ansible', 'fortisiem', '-o', out]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(join(out, 'group_vars/all.yml'), 'utf8')).toBe('ctconnect_root: ""\n');
+    // What the earlier export wrote and this one does not is gone.
+    expect(existsSync(join(out, 'roles/ctconnect_kuma'))).toBe(false);
+    const foreign = join(work, 'not-an-export');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine\n');
+    const refused = runCli(['export', 'ansible', 'fortisiem', '-o', foreign]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/was not written by `ctconnect export ansible`/);
+    expect(readFileSync(join(foreign, 'notes.txt'), 'utf8')).toBe('mine\n');
   });
 });

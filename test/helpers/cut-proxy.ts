@@ -9,15 +9,22 @@ export interface CutProxy {
   port: number;
   /** Connections accepted so far. */
   accepted: number;
-  /** Cuts every open connection once the client has sent `afterBytes` more bytes on it (0: now). */
-  cutAfter(afterBytes: number): void;
+  /**
+   * Cuts every open connection once the client has sent `afterBytes` more bytes on it (0: now).
+   * `silent`: only the client's side goes; the server's stays open and idle, as after a network drop the
+   * server has not noticed yet.
+   */
+  cutAfter(afterBytes: number, opts?: { silent?: boolean }): void;
   /** true: new connections are closed at once. */
   refuse(on: boolean): void;
   close(): Promise<void>;
 }
 
 export function startCutProxy(targetPort: number): Promise<CutProxy> {
-  const pairs = new Set<{ client: Socket; upstream: Socket; budget?: number }>();
+  type Pair = { client: Socket; upstream: Socket; budget?: number; silent?: boolean };
+  const pairs = new Set<Pair>();
+  /** Server sides left open by silent cuts, closed with the proxy. */
+  const orphans = new Set<Socket>();
   let refusing = false;
   let accepted = 0;
   const server: Server = createServer((client) => {
@@ -27,12 +34,16 @@ export function startCutProxy(targetPort: number): Promise<CutProxy> {
     }
     accepted++;
     const upstream = connect(targetPort, '127.0.0.1');
-    const pair: { client: Socket; upstream: Socket; budget?: number } = { client, upstream };
+    const pair: Pair = { client, upstream };
     pairs.add(pair);
     const cut = () => {
-      client.destroy();
-      upstream.destroy();
+      if (!pairs.has(pair)) return;
       pairs.delete(pair);
+      client.destroy();
+      if (pair.silent) {
+        upstream.removeAllListeners('data');
+        orphans.add(upstream);
+      } else upstream.destroy();
     };
     client.on('data', (d: Buffer) => {
       if (pair.budget !== undefined) {
@@ -55,13 +66,11 @@ export function startCutProxy(targetPort: number): Promise<CutProxy> {
         get accepted() {
           return accepted;
         },
-        cutAfter(afterBytes) {
+        cutAfter(afterBytes, opts = {}) {
           for (const p of [...pairs]) {
-            if (afterBytes <= 0) {
-              p.client.destroy();
-              p.upstream.destroy();
-              pairs.delete(p);
-            } else p.budget = afterBytes;
+            p.silent = opts.silent;
+            if (afterBytes <= 0) p.client.destroy();
+            else p.budget = afterBytes;
           }
         },
         refuse(on) {
@@ -73,6 +82,7 @@ export function startCutProxy(targetPort: number): Promise<CutProxy> {
               p.client.destroy();
               p.upstream.destroy();
             }
+            for (const o of orphans) o.destroy();
             server.close(() => res());
           }),
       });
