@@ -3,14 +3,7 @@
  * made on the real contents and shown redacted line by line, so a changed secret still shows as a
  * changed line.
  */
-import { REDACTED, redactText, redactedUnifiedDiff } from '../core/redact.js';
-
-export { REDACTED };
-
-/** One line, redacted (`secrets`: values to hide wherever they appear). */
-export function redactLine(line: string, secrets: readonly string[] = []): string {
-  return redactText(line, secrets);
-}
+import { redactedUnifiedDiff } from '../core/redact.js';
 
 const isBinary = (b: Buffer): boolean => b.subarray(0, 8000).includes(0);
 
