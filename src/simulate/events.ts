@@ -32,16 +32,40 @@ function dateOf(now: Date): string {
   return `${m} ${String(now.getUTCDate()).padStart(2, ' ')} ${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}`;
 }
 
-/** The i-th sample event (alerts and detections interleaved, one alert per 10 events). */
-export function sampleEvent(i: number, settings: CyberTraceSettings, site: Site, now = new Date()): { kind: 'alert' | 'detection'; line: string } {
-  if (i % 10 === 0 && settings.output.alertFormat) {
-    const [alert, context] = ALERTS[(i / 10) % ALERTS.length];
-    return { kind: 'alert', line: renderCyberTraceFormat(settings.output.alertFormat, settings, { values: { Alert: alert, Date: dateOf(now) }, context }) };
-  }
-  const categories = [...site.categories.kaspersky, ...site.categories.custom.map((c) => c.name)];
-  const category = categories.length > 0 ? categories[i % categories.length] : 'KL_Malicious_URL';
+/**
+ * The events of one run, rendered once: alerts whole, detections (one per category) with a gap
+ * where the per-event id goes. `simulate` asks for hundreds of thousands of events, and rendering
+ * each from the format string costs most of the time; filling the gap gives the same text.
+ */
+interface RunTemplates {
+  settings: CyberTraceSettings;
+  site: Site;
+  date: string;
+  alerts: string[];
+  /** Per category, the detection's text split at the id. */
+  detections: string[][];
+}
+
+/** Stands for the id while rendering; XML cannot hold U+0000, so no format or setting contains it. */
+const ID_GAP = '\u0000';
+
+let lastRun: RunTemplates | undefined;
+
+function templatesFor(settings: CyberTraceSettings, site: Site, now: Date): RunTemplates {
+  const date = dateOf(now);
+  if (lastRun && lastRun.settings === settings && lastRun.site === site && lastRun.date === date) return lastRun;
+  const alertFormat = settings.output.alertFormat;
+  const alerts = alertFormat ? ALERTS.map(([alert, context]) => renderCyberTraceFormat(alertFormat, settings, { values: { Alert: alert, Date: date }, context })) : [];
+  const names = [...site.categories.kaspersky, ...site.categories.custom.map((c) => c.name)];
+  const categories = names.length > 0 ? names : ['KL_Malicious_URL'];
+  const detections = categories.map((category) => detectionOf(category, settings, date, ID_GAP).split(ID_GAP));
+  lastRun = { settings, site, date, alerts, detections };
+  return lastRun;
+}
+
+function detectionOf(category: string, settings: CyberTraceSettings, date: string, id: string): string {
   const ind = pickIndicator(category);
-  const values: Record<string, string> = { Category: category, MatchedIndicator: ind.value, Date: dateOf(now), SRC_IP: '10.20.30.40', Confidence: '100' };
+  const values: Record<string, string> = { Category: category, MatchedIndicator: ind.value, Date: date, SRC_IP: '10.20.30.40', Confidence: '100' };
   // Fill the regexps of this format that extract the indicator's type, as the service would.
   for (const r of settings.input.regexps) {
     if (r.type === ind.type && (ind.type !== 'HASH' || !/SHA|MD5/.test(r.name) || r.name.includes(ind.hashKind ?? ''))) values[r.name] ??= ind.value;
@@ -49,9 +73,16 @@ export function sampleEvent(i: number, settings: CyberTraceSettings, site: Site,
   values.SRC_IP = '10.20.30.40';
   const input: RenderedEventInput = {
     values,
-    context: [['first_seen', '10.07.2015 23:53'], ['last_seen', '04.10.2019 06:25'], ['popularity', '1'], ['id', String(1000 + i)]],
+    context: [['first_seen', '10.07.2015 23:53'], ['last_seen', '04.10.2019 06:25'], ['popularity', '1'], ['id', id]],
   };
-  return { kind: 'detection', line: renderCyberTraceFormat(settings.output.eventFormat, settings, input) };
+  return renderCyberTraceFormat(settings.output.eventFormat, settings, input);
+}
+
+/** The i-th sample event (alerts and detections interleaved, one alert per 10 events). */
+export function sampleEvent(i: number, settings: CyberTraceSettings, site: Site, now = new Date()): { kind: 'alert' | 'detection'; line: string } {
+  const run = templatesFor(settings, site, now);
+  if (i % 10 === 0 && run.alerts.length > 0) return { kind: 'alert', line: run.alerts[(i / 10) % run.alerts.length] };
+  return { kind: 'detection', line: run.detections[i % run.detections.length].join(String(1000 + i)) };
 }
 
 /** Lines of a user file of events: one per line, blank lines and # comments skipped. */
