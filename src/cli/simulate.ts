@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { getConnector } from '../../connectors/registry.js';
 import { UserError } from '../core/errors.js';
-import { sampleEvent, eventsFromText } from '../simulate/events.js';
+import { sampleEvents, eventsFromText, cyclingEvents } from '../simulate/events.js';
 import { sendLines } from '../simulate/send.js';
 import { action } from './run.js';
 import { connectorSite, settingsFor } from '../bundle/build.js';
@@ -64,12 +64,12 @@ export function register(program: Command): void {
       }
       const target = parseHostPort(opts.to ?? settings.output.connectionString, opts.to ? '--to' : 'OutputSettings > ConnectionString');
       const now = new Date();
-      const line = (i: number) => (custom ? custom[i % custom.length] : sampleEvent(i, settings, site, now).line);
+      const events = custom ? cyclingEvents(custom) : sampleEvents(settings, site, now);
       if (opts.print) {
-        for (let i = 0; i < count; i++) process.stdout.write(`${line(i)}\n`);
+        for (let i = 0; i < count; i++) process.stdout.write(`${events.line(i)}\n`);
         return;
       }
-      const result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, line });
+      const result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, events });
       if (opts.json) printJson('simulate', { siem: connector.id, to: `${target.host}:${target.port}`, protocol: opts.udp ? 'udp' : 'tcp', ...result });
       else process.stdout.write(`sent ${result.sent} events (${result.bytes} bytes) to ${target.host}:${target.port}/${opts.udp ? 'udp' : 'tcp'} in ${result.seconds.toFixed(2)}s (${Math.round(result.perSecond)}/s)\n`);
     }));

@@ -5,6 +5,7 @@
 import type { CyberTraceSettings } from '../cybertrace/types.js';
 import type { Site } from '../config/site.js';
 import { renderCyberTraceFormat, type RenderedEventInput } from '../cybertrace/render-event.js';
+import type { EventSource } from './send.js';
 
 /** Values for every regexp-type a format may use, keyed by what the regexp extracts. */
 const INDICATORS: Record<string, { type: 'HASH' | 'IP' | 'URL'; value: string; hashKind?: 'MD5' | 'SHA1' | 'SHA256' }> = {
@@ -33,35 +34,56 @@ function dateOf(now: Date): string {
 }
 
 /**
- * The events of one run, rendered once: alerts whole, detections (one per category) with a gap
- * where the per-event id goes. `simulate` asks for hundreds of thousands of events, and rendering
- * each from the format string costs most of the time; filling the gap gives the same text.
+ * The sample events of one run (alerts and detections interleaved, one alert per 10 events).
+ * They are rendered once: alerts whole, detections (one per category) with a gap where the
+ * per-event id goes, and kept as UTF-8 bytes too. `simulate` sends hundreds of thousands of
+ * events, and rendering or encoding each one from its format string is what limited the rate;
+ * filling the gap gives the same text.
  */
-interface RunTemplates {
-  settings: CyberTraceSettings;
-  site: Site;
-  date: string;
-  alerts: string[];
-  /** Per category, the detection's text split at the id. */
-  detections: string[][];
-}
-
-/** Stands for the id while rendering; XML cannot hold U+0000, so no format or setting contains it. */
-const ID_GAP = '\u0000';
-
-let lastRun: RunTemplates | undefined;
-
-function templatesFor(settings: CyberTraceSettings, site: Site, now: Date): RunTemplates {
+export function sampleEvents(settings: CyberTraceSettings, site: Site, now = new Date()): EventSource {
   const date = dateOf(now);
-  if (lastRun && lastRun.settings === settings && lastRun.site === site && lastRun.date === date) return lastRun;
   const alertFormat = settings.output.alertFormat;
   const alerts = alertFormat ? ALERTS.map(([alert, context]) => renderCyberTraceFormat(alertFormat, settings, { values: { Alert: alert, Date: date }, context })) : [];
   const names = [...site.categories.kaspersky, ...site.categories.custom.map((c) => c.name)];
   const categories = names.length > 0 ? names : ['KL_Malicious_URL'];
   const detections = categories.map((category) => detectionOf(category, settings, date, ID_GAP).split(ID_GAP));
-  lastRun = { settings, site, date, alerts, detections };
-  return lastRun;
+  const alertBytes = alerts.map((a) => Buffer.from(`${a}\n`));
+  const detectionBytes = detections.map((parts) => parts.map((p, k) => Buffer.from(k === parts.length - 1 ? `${p}\n` : p)));
+  const isAlert = (i: number) => i % 10 === 0 && alerts.length > 0;
+  return {
+    line: (i) => (isAlert(i) ? alerts[(i / 10) % alerts.length] : detections[i % detections.length].join(String(1000 + i))),
+    maxBytes: Math.max(...alertBytes.map((b) => b.length), ...detectionBytes.map((parts) => parts.reduce((n, p) => n + p.length, 0) + (parts.length - 1) * 16)),
+    encode(i, out, at) {
+      if (isAlert(i)) {
+        out.set(alertBytes[(i / 10) % alertBytes.length], at);
+        return at + alertBytes[(i / 10) % alertBytes.length].length;
+      }
+      const parts = detectionBytes[i % detectionBytes.length];
+      out.set(parts[0], at);
+      at += parts[0].length;
+      for (let k = 1; k < parts.length; k++) {
+        at = writeDigits(1000 + i, out, at);
+        out.set(parts[k], at);
+        at += parts[k].length;
+      }
+      return at;
+    },
+  };
 }
+
+/** Writes the decimal digits of a whole number n ≥ 0 at `at`; returns the end. (Buffer.write of String(n) costs several times more.) */
+function writeDigits(n: number, out: Buffer, at: number): number {
+  let len = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) len++;
+  for (let k = at + len - 1; k >= at; k--) {
+    out[k] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + len;
+}
+
+/** Stands for the id while rendering; XML cannot hold U+0000, so no format or setting contains it. */
+const ID_GAP = '\u0000';
 
 function detectionOf(category: string, settings: CyberTraceSettings, date: string, id: string): string {
   const ind = pickIndicator(category);
@@ -78,11 +100,18 @@ function detectionOf(category: string, settings: CyberTraceSettings, date: strin
   return renderCyberTraceFormat(settings.output.eventFormat, settings, input);
 }
 
-/** The i-th sample event (alerts and detections interleaved, one alert per 10 events). */
-export function sampleEvent(i: number, settings: CyberTraceSettings, site: Site, now = new Date()): { kind: 'alert' | 'detection'; line: string } {
-  const run = templatesFor(settings, site, now);
-  if (i % 10 === 0 && run.alerts.length > 0) return { kind: 'alert', line: run.alerts[(i / 10) % run.alerts.length] };
-  return { kind: 'detection', line: run.detections[i % run.detections.length].join(String(1000 + i)) };
+/** The given lines, in order and cycling (a user's file of events). */
+export function cyclingEvents(lines: readonly string[]): EventSource {
+  const bytes = lines.map((l) => Buffer.from(`${l}\n`));
+  return {
+    line: (i) => lines[i % lines.length],
+    maxBytes: Math.max(...bytes.map((b) => b.length)),
+    encode(i, out, at) {
+      const b = bytes[i % bytes.length];
+      out.set(b, at);
+      return at + b.length;
+    },
+  };
 }
 
 /** Lines of a user file of events: one per line, blank lines and # comments skipped. */

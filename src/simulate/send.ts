@@ -15,10 +15,19 @@ export interface SendOptions {
   /** Events per second; 0 = as fast as the receiver takes them. */
   rate: number;
   timeoutMs: number;
-  /** Produces line i (no trailing LF). */
-  line(i: number): string;
+  events: EventSource;
   /** Time source for pacing (tests inject their own). */
   clock?: Clock;
+}
+
+/** The events of a run, by number: event i is `line(i)`, which `encode` writes as UTF-8. */
+export interface EventSource {
+  /** Event i's text, without LF. */
+  line(i: number): string;
+  /** The most bytes `encode` writes for one event. */
+  maxBytes: number;
+  /** Writes event i's UTF-8 bytes and an LF into `out` at `at` (which has room for maxBytes); returns the end. */
+  encode(i: number, out: Buffer, at: number): number;
 }
 
 export interface SendResult {
@@ -39,8 +48,10 @@ export const realClock: Clock = {
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
 
-/** One TCP write gathers lines up to about this many characters: one system call per line is what limits the rate. */
+/** One TCP write gathers events up to about this many bytes: one write per event is what limited the rate. */
 const WRITE_SIZE = 64 * 1024;
+/** How much may wait in the socket's queue before the sender waits for it to drain. */
+const QUEUE_LIMIT = 16 * WRITE_SIZE;
 
 /**
  * Hands out events [from, to) to `send` so that event i goes no earlier than i/rate seconds after
@@ -92,34 +103,45 @@ async function sendTcp(opts: SendOptions, clock: Clock): Promise<number> {
   let bytes = 0;
   let written = 0;
   const lost = () => new UserError(`${opts.host}:${opts.port}: connection lost after ${written} events: ${failure?.message ?? 'closed by the receiver'}`);
-  const write = async (data: string, events: number) => {
-    bytes += Buffer.byteLength(data);
-    if (!s.write(data)) {
-      // Back-pressure: wait until the receiver has taken it, or the connection is gone.
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          s.off('drain', done).off('close', done);
-          resolve();
-        };
-        s.on('drain', done).on('close', done);
-      });
+  // Events are encoded straight into a buffer and written about WRITE_SIZE bytes at a time. When
+  // the socket took a write whole (nothing left queued), the buffer is free again; otherwise the
+  // socket keeps it and the next events go into a new one.
+  const size = WRITE_SIZE + opts.events.maxBytes;
+  let buf = Buffer.allocUnsafe(size);
+  let end = 0;
+  let inBuffer = 0;
+  const flush = async () => {
+    if (end === 0) return;
+    bytes += end;
+    s.write(buf.subarray(0, end));
+    if (s.writableLength === 0) end = 0;
+    else {
+      buf = Buffer.allocUnsafe(size);
+      end = 0;
+      // Back-pressure: with more than a few writes queued, wait until the receiver has taken them
+      // (or the connection is gone). Waiting at every write would cost an event-loop turn per write.
+      if (s.writableLength > QUEUE_LIMIT) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            s.off('drain', done).off('close', done);
+            resolve();
+          };
+          s.on('drain', done).on('close', done);
+        });
+      }
     }
     if (failure || s.destroyed) throw lost();
-    written += events;
+    written += inBuffer;
+    inBuffer = 0;
   };
   try {
     await pace(opts.count, opts.rate, clock, async (from, to) => {
-      let chunk = '';
-      let first = from;
       for (let i = from; i < to; i++) {
-        chunk += `${opts.line(i)}\n`;
-        if (chunk.length >= WRITE_SIZE) {
-          await write(chunk, i + 1 - first);
-          chunk = '';
-          first = i + 1;
-        }
+        end = opts.events.encode(i, buf, end);
+        inBuffer++;
+        if (end >= WRITE_SIZE) await flush();
       }
-      if (chunk !== '') await write(chunk, to - first);
+      await flush();
     });
     await new Promise<void>((resolve) => s.end(resolve));
   } catch (e) {
@@ -132,10 +154,12 @@ async function sendTcp(opts: SendOptions, clock: Clock): Promise<number> {
 async function sendUdp(opts: SendOptions, clock: Clock): Promise<number> {
   const s = createSocket(opts.host.includes(':') ? 'udp6' : 'udp4');
   let bytes = 0;
+  const scratch = Buffer.allocUnsafe(opts.events.maxBytes);
   try {
     await pace(opts.count, opts.rate, clock, async (from, to) => {
       for (let i = from; i < to; i++) {
-        const data = Buffer.from(opts.line(i));
+        // One datagram per event, without the LF.
+        const data = scratch.subarray(0, opts.events.encode(i, scratch, 0) - 1);
         bytes += data.length;
         await new Promise<void>((resolve, reject) => s.send(data, opts.port, opts.host, (e) => (e ? reject(new UserError(`${opts.host}:${opts.port}: ${e.message}`)) : resolve())));
       }
