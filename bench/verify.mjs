@@ -3,6 +3,7 @@
 // test server (test/helpers/cybertrace-server.ts: real PCRE regexps, the bundle's own formats; it
 // writes each detection and the finished event separately), as a whole process, against
 // `ctconnect validate` of the same site as the baseline. Alternating runs, medians, the ratio.
+// Then a service that never sends the finished event: how long verify takes to give up.
 // The server runs in a process of its own (through vite-node, which comes with vitest, as it is
 // TypeScript), so its work is not counted in the client's process but its answers are waited for.
 // Usage: npm run bench:verify   (or: npm run build && node bench/verify.mjs [runs] [siem])
@@ -25,16 +26,19 @@ import { startCyberTraceServer } from ${JSON.stringify(join(root, 'test/helpers/
 import { demoFeed } from ${JSON.stringify(join(root, 'test/helpers/demo-feed.ts'))};
 const site = exampleSite();
 const s = getConnector(${JSON.stringify(siem)}).cybertrace(site);
-const server = await startCyberTraceServer({
+const start = (behaviour) => startCyberTraceServer({
   regexps: s.input.regexps,
   feed: demoFeed(),
   eventFormat: s.output.eventFormat,
   recordFieldContextFormat: s.output.recordFieldContextFormat,
   actionableFieldContextFormat: s.output.actionableFieldContextFormat,
   ...(s.output.finishedEventText !== undefined ? { finishedEvent: () => s.output.finishedEventText } : {}),
+  behaviour,
 });
-process.stdout.write('port ' + server.port + '\\n');
-process.stdin.on('end', () => server.close().then(() => process.exit(0)));
+// A second one reads every event and never answers: the case of no finished event.
+const [server, hang] = [await start('normal'), await start('hang')];
+process.stdout.write('port ' + server.port + ' hang ' + hang.port + '\\n');
+process.stdin.on('end', () => Promise.all([server.close(), hang.close()]).then(() => process.exit(0)));
 process.stdin.resume();
 `;
 
@@ -46,13 +50,13 @@ try {
   let out = '';
   server.stdout.on('data', (d) => (out += d));
   const started = Date.now();
-  while (!/port \d+/.test(out)) {
+  while (!/port \d+ hang \d+/.test(out)) {
     if (server.exitCode !== null || Date.now() - started > 60_000) throw new Error('the CyberTrace test server did not start');
     await new Promise((r) => setTimeout(r, 20));
   }
-  const port = /port (\d+)/.exec(out)[1];
+  const [, port, hangPort] = /port (\d+) hang (\d+)/.exec(out);
 
-  const time = async (args) => {
+  const time = async (args, exitCode = 0) => {
     const t0 = process.hrtime.bigint();
     // Asynchronous, so this process stays free while the child runs.
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -61,7 +65,7 @@ try {
     child.stdout.resume();
     const code = await new Promise((r) => child.on('close', r));
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (code !== 0) throw new Error(`ctconnect ${args.join(' ')} exited ${code}: ${stderr}`);
+    if (code !== exitCode) throw new Error(`ctconnect ${args.join(' ')} exited ${code}: ${stderr}`);
     return ms;
   };
   const validateArgs = ['validate', '-c', site];
@@ -102,6 +106,10 @@ try {
   console.log(row(`ctconnect verify ${siem} (8 indicators)`, verify));
   console.log(row(`of which the 8 lookups (in-process)`, lookups));
   console.log(`ratio verify / validate: ${(median(verify) / median(validate)).toFixed(2)}`);
+  // No finished event: every lookup runs into the one deadline (--timeout 2), once, not once per indicator.
+  const hung = [];
+  for (let i = 0; i < 3; i++) hung.push(await time(['verify', siem, '-c', site, '--to', `127.0.0.1:${hangPort}`, '--timeout', '2'], 1));
+  console.log(`a service that never sends the finished event, --timeout 2: verify exits 1 after ${median(hung).toFixed(0)} ms (median of 3)`);
 } finally {
   server.stdin.end();
   await new Promise((r) => (server.exitCode !== null ? r() : server.on('close', r)));
