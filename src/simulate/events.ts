@@ -52,11 +52,12 @@ export function sampleEvents(settings: CyberTraceSettings, site: Site, now = new
   const isAlert = (i: number) => i % 10 === 0 && alerts.length > 0;
   return {
     line: (i) => (isAlert(i) ? alerts[(i / 10) % alerts.length] : detections[i % detections.length].join(String(1000 + i))),
-    maxBytes: Math.max(...alertBytes.map((b) => b.length), ...detectionBytes.map((parts) => parts.reduce((n, p) => n + p.length, 0) + (parts.length - 1) * 16)),
+    maxBytes: Math.max(...alertBytes.map((b) => b.length), ...detectionBytes.map((parts) => parts.reduce((n, p) => n + p.length, 0) + (parts.length - 1) * MAX_ID_DIGITS)),
     encode(i, out, at) {
       if (isAlert(i)) {
-        out.set(alertBytes[(i / 10) % alertBytes.length], at);
-        return at + alertBytes[(i / 10) % alertBytes.length].length;
+        const alert = alertBytes[(i / 10) % alertBytes.length];
+        out.set(alert, at);
+        return at + alert.length;
       }
       const parts = detectionBytes[i % detectionBytes.length];
       out.set(parts[0], at);
@@ -81,6 +82,9 @@ function writeDigits(n: number, out: Buffer, at: number): number {
   }
   return at + len;
 }
+
+/** Event numbers are safe integers, so an id (1000 + i) has at most 16 digits. */
+const MAX_ID_DIGITS = 16;
 
 /** Stands for the id while rendering; XML cannot hold U+0000, so no format or setting contains it. */
 const ID_GAP = '\u0000';

@@ -144,6 +144,7 @@ async function sendTcp(opts: SendOptions, clock: Clock): Promise<number> {
       await flush();
     });
     await new Promise<void>((resolve) => s.end(resolve));
+    if (failure) throw lost();
   } catch (e) {
     s.destroy();
     throw e;
