@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { getConnector } from '../../connectors/registry.js';
 import { UserError } from '../core/errors.js';
-import { sampleEvent, eventsFromText } from '../simulate/events.js';
+import { sampleEvents, eventsFromText, cyclingEvents } from '../simulate/events.js';
 import { sendLines } from '../simulate/send.js';
 import { action } from './run.js';
 import { connectorSite, settingsFor } from '../bundle/build.js';
@@ -15,7 +15,7 @@ interface SimulateOptions {
   config?: string;
   to?: string;
   count: string;
-  rate: string;
+  rate?: string;
   udp?: boolean;
   file?: string;
   print?: boolean;
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--to <host:port>', 'receiver (default: OutputSettings > ConnectionString of this bundle)')
     .option('--count <n>', 'number of events', '10')
-    .option('--rate <per-second>', 'events per second, 0 = as fast as possible', '10')
+    .option('--rate <per-second>', 'events per second (default: no limit, over TCP as fast as the receiver reads; with --udp set one the SIEM can take; 0 = no limit)')
     .option('--udp', 'send UDP datagrams instead of TCP')
     .option('--file <events.txt>', 'send these lines (one event per line) instead of generated samples')
     .option('--print', 'print the events instead of sending them')
@@ -49,7 +49,8 @@ export function register(program: Command): void {
       const site = connectorSite(fullSite, connector.id);
       const settings = settingsFor(connector, fullSite);
       const count = positiveInt(opts.count, '--count');
-      const rate = positiveInt(opts.rate, '--rate', true);
+      // No rate asked for: as fast as possible, so `--count 200000` alone does not take hours.
+      const rate = opts.rate === undefined ? 0 : positiveInt(opts.rate, '--rate', true);
       let custom: string[] | undefined;
       if (opts.file) {
         let text: string;
@@ -63,12 +64,12 @@ export function register(program: Command): void {
       }
       const target = parseHostPort(opts.to ?? settings.output.connectionString, opts.to ? '--to' : 'OutputSettings > ConnectionString');
       const now = new Date();
-      const line = (i: number) => (custom ? custom[i % custom.length] : sampleEvent(i, settings, site, now).line);
+      const events = custom ? cyclingEvents(custom) : sampleEvents(settings, site, now);
       if (opts.print) {
-        for (let i = 0; i < count; i++) process.stdout.write(`${line(i)}\n`);
+        for (let i = 0; i < count; i++) process.stdout.write(`${events.line(i)}\n`);
         return;
       }
-      const result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, line });
+      const result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, events });
       if (opts.json) printJson('simulate', { siem: connector.id, to: `${target.host}:${target.port}`, protocol: opts.udp ? 'udp' : 'tcp', ...result });
       else process.stdout.write(`sent ${result.sent} events (${result.bytes} bytes) to ${target.host}:${target.port}/${opts.udp ? 'udp' : 'tcp'} in ${result.seconds.toFixed(2)}s (${Math.round(result.perSecond)}/s)\n`);
     }));

@@ -1,10 +1,17 @@
 /**
- * A client of the CyberTrace input port (FACTS §1): TCP, UTF-8, LF-separated events. It opens
- * the connection with the `X-KF-SendFinishedEventX-KF-ReplyBack` mode header, so detections come
- * back on the same socket followed by the finished event, and sends one event at a time. The header
- * goes directly in front of the first event, with no line feed, as the vendor's own client sends
- * it: whether CyberTrace reads a header line on its own or as the prefix of the first event is not
- * documented, and this form is right under both readings.
+ * A client of the CyberTrace input port (FACTS §1): TCP, UTF-8, LF-separated events. Each lookup
+ * has a connection of its own, opened with the `X-KF-SendFinishedEventX-KF-ReplyBack` mode header,
+ * so its detections come back on that socket followed by the finished event. The header goes
+ * directly in front of the event, with no line feed, as the vendor's own client sends it: whether
+ * CyberTrace reads a header line on its own or as the prefix of the first event is not documented,
+ * and this form is right under both readings.
+ *
+ * Why one connection per lookup rather than several events pipelined on one: the finished event
+ * names no event (only the high-availability `%REQ%` form does), so on a shared connection replies
+ * could only be matched to events by their order — and one missing finished event, or a service
+ * that answers events out of order, would hand every later detection to the wrong indicator. A
+ * connection of its own makes each reply belong to its event by construction, and lookups on
+ * separate connections run at the same time.
  */
 import { Socket, connect } from 'node:net';
 import { UserError } from '../core/errors.js';
@@ -13,104 +20,82 @@ export const REPLY_BACK_HEADER = 'X-KF-SendFinishedEventX-KF-ReplyBack';
 /** Default text of FinishedEventFormat; the finished event starts with it. */
 export const FINISHED_MARKER = 'LookupFinished';
 
-export interface LookupClientOptions {
+export interface LookupOptions {
   host: string;
   port: number;
+  /** Time (Date.now() scale) by which the lookup must be finished, connecting included. */
+  deadline: number;
+  /** How long the whole lookup was given, for messages. */
   timeoutMs: number;
   finishedMarker?: string;
 }
 
-export class LookupClient {
-  private buffer = '';
-  private lines: string[] = [];
-  private waiter: (() => void) | undefined;
-  private closed = false;
-  private failure: Error | undefined;
-  private headerSent = false;
+export interface LookupResult {
+  replies: string[];
+  finished: boolean;
+}
 
-  private constructor(
-    private readonly socket: Socket,
-    private readonly opts: LookupClientOptions,
-  ) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk;
+/**
+ * Looks up one event: connects, sends the header and the event, and returns every line received
+ * until the finished event (excluded). Without a finished event by the deadline (or before the
+ * service closes), `finished` is false. Connection failures are thrown as UserError.
+ */
+export async function lookupEvent(event: string, opts: LookupOptions): Promise<LookupResult> {
+  if (event.includes('\n')) throw new UserError('an event sent to CyberTrace must be a single line');
+  const socket = await openSocket(opts);
+  try {
+    return await exchange(socket, event, opts);
+  } finally {
+    socket.destroy();
+  }
+}
+
+function exchange(s: Socket, event: string, opts: LookupOptions): Promise<LookupResult> {
+  const marker = opts.finishedMarker ?? FINISHED_MARKER;
+  const replies: string[] = [];
+  let buffer = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve({ replies, finished: false }), Math.max(0, opts.deadline - Date.now()));
+    const settle = (f: () => void) => {
+      clearTimeout(timer);
+      s.removeAllListeners('data');
+      f();
+    };
+    s.setEncoding('utf8');
+    s.on('data', (chunk: string) => {
+      buffer += chunk;
       let i: number;
-      while ((i = this.buffer.indexOf('\n')) >= 0) {
-        this.lines.push(this.buffer.slice(0, i).replace(/\r$/, ''));
-        this.buffer = this.buffer.slice(i + 1);
-      }
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', (e) => {
-      this.failure = e;
-      this.wake();
-    });
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
-  }
-
-  static async open(opts: LookupClientOptions): Promise<LookupClient> {
-    const where = `${opts.host}:${opts.port}`;
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: opts.host, port: opts.port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new UserError(`CyberTrace at ${where}: no connection within ${opts.timeoutMs / 1000}s (is the service running, is the port open in the firewall?)`));
-      }, opts.timeoutMs);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      s.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        const why = e.code === 'ECONNREFUSED' ? 'connection refused (nothing listens there: check InputSettings > ConnectionString and that the service runs)' : e.code === 'ENOTFOUND' ? 'host name not found' : e.message;
-        reject(new UserError(`CyberTrace at ${where}: ${why}`));
-      });
-    });
-    // Each lookup is one small write waiting for its answer: no Nagle delay.
-    socket.setNoDelay(true);
-    return new LookupClient(socket, opts);
-  }
-
-  /** Sends one event and returns every line received until the finished event (excluded). */
-  async lookup(event: string): Promise<{ replies: string[]; finished: boolean }> {
-    if (event.includes('\n')) throw new UserError('an event sent to CyberTrace must be a single line');
-    this.socket.write(`${this.headerSent ? '' : REPLY_BACK_HEADER}${event}\n`);
-    this.headerSent = true;
-    const marker = this.opts.finishedMarker ?? FINISHED_MARKER;
-    const replies: string[] = [];
-    const deadline = Date.now() + this.opts.timeoutMs;
-    for (;;) {
-      while (this.lines.length > 0) {
-        const line = this.lines.shift()!;
-        if (line.startsWith(marker)) return { replies, finished: true };
+      while ((i = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, i).replace(/\r$/, '');
+        buffer = buffer.slice(i + 1);
+        if (line.startsWith(marker)) return settle(() => resolve({ replies, finished: true }));
         if (line.trim() !== '') replies.push(line);
       }
-      if (this.failure) throw new UserError(`CyberTrace connection failed: ${this.failure.message}`);
-      if (this.closed) return { replies, finished: false };
-      const left = deadline - Date.now();
-      if (left <= 0) return { replies, finished: false };
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-    }
-  }
+    });
+    s.on('close', () => settle(() => resolve({ replies, finished: false })));
+    s.on('error', (e) => settle(() => reject(new UserError(`CyberTrace connection failed: ${e.message}`))));
+    s.write(`${REPLY_BACK_HEADER}${event}\n`);
+  });
+}
 
-  close(): void {
-    this.socket.end();
-    this.socket.destroy();
-  }
+function openSocket(opts: LookupOptions): Promise<Socket> {
+  const where = `${opts.host}:${opts.port}`;
+  return new Promise<Socket>((resolve, reject) => {
+    const s = connect({ host: opts.host, port: opts.port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new UserError(`CyberTrace at ${where}: no connection within ${opts.timeoutMs / 1000}s (is the service running, is the port open in the firewall?)`));
+    }, Math.max(0, opts.deadline - Date.now()));
+    s.once('connect', () => {
+      clearTimeout(timer);
+      // Each lookup is one small write waiting for its answer: no Nagle delay.
+      s.setNoDelay(true);
+      resolve(s);
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const why = e.code === 'ECONNREFUSED' ? 'connection refused (nothing listens there: check InputSettings > ConnectionString and that the service runs)' : e.code === 'ENOTFOUND' ? 'host name not found' : e.message;
+      reject(new UserError(`CyberTrace at ${where}: ${why}`));
+    });
+  });
 }

@@ -9,7 +9,7 @@
  */
 import type { Connector } from '../../connectors/types.js';
 import type { Site } from '../config/site.js';
-import { LookupClient } from './lookup-client.js';
+import { lookupEvent, type LookupOptions } from './lookup-client.js';
 import { httpLookup, type HttpLookupOptions, type LookupAnswer } from './http-lookup.js';
 import { indicatorKey, VERIFICATION_INDICATORS, type VerificationIndicator } from './indicators.js';
 
@@ -35,26 +35,41 @@ export interface VerifyOptions {
   onRow?: (row: VerifyRow, index: number, total: number) => void;
 }
 
+/**
+ * All indicators are looked up at the same time, each on a connection of its own, under one
+ * deadline (`timeoutMs` from the start): a service that never sends a finished event costs one
+ * timeout, not one per indicator. Rows come back, and `onRow` is called, in indicator order.
+ */
 export async function verifyConnector(connector: Connector, site: Site, opts: VerifyOptions): Promise<VerifyRow[]> {
-  const client = await LookupClient.open({
+  const indicators = opts.indicators ?? VERIFICATION_INDICATORS;
+  const lookup: LookupOptions = {
     host: opts.host ?? site.cybertrace.address,
     port: opts.port ?? site.cybertrace.input_port,
+    deadline: Date.now() + opts.timeoutMs,
     timeoutMs: opts.timeoutMs,
     // A connector whose settings pin the FinishedEventFormat text gets finished events with that text.
     finishedMarker: connector.cybertrace(site).output.finishedEventText,
-  });
+  };
   const rows: VerifyRow[] = [];
-  try {
-    const indicators = opts.indicators ?? VERIFICATION_INDICATORS;
-    for (const ind of indicators) {
-      const sent = connector.wire.forwardedEvent(ind, site);
-      const { replies, finished } = await client.lookup(sent);
-      rows.push(judge(connector, site, ind, sent, replies, finished));
+  const ready = new Map<number, VerifyRow>();
+  // Progress follows indicator order: a row is reported once every row before it is.
+  const report = (index: number, row: VerifyRow) => {
+    ready.set(index, row);
+    while (ready.has(rows.length)) {
+      rows.push(ready.get(rows.length)!);
       opts.onRow?.(rows.at(-1)!, rows.length - 1, indicators.length);
     }
-  } finally {
-    client.close();
-  }
+  };
+  const settled = await Promise.allSettled(
+    indicators.map(async (ind, i) => {
+      const sent = connector.wire.forwardedEvent(ind, site);
+      const { replies, finished } = await lookupEvent(sent, lookup);
+      report(i, judge(connector, site, ind, sent, replies, finished));
+    }),
+  );
+  // Every lookup has ended (its socket closed) before a failure is reported.
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
   return rows;
 }
 

@@ -103,3 +103,26 @@ describe('ctconnect simulate', () => {
     expect(runCli(['simulate', 'fortisiem', '--file', 'missing.txt', '--print']).stderr).toContain('--file missing.txt: cannot read (ENOENT)');
   });
 });
+
+describe('ctconnect simulate: what goes on the wire', () => {
+  it('without --rate, --count alone sends as fast as possible; the bytes are those --print shows', async () => {
+    // 50,000 events (15 MB) span many 64 KiB writes and fill the socket buffers, so the sender also
+    // waits for the receiver; at the old default of 10/s this would take 83 minutes.
+    const rx = await tcpReceiver();
+    const r = await runCliAsync(['simulate', 'fortisiem', '--to', `127.0.0.1:${rx.port}`, '--count', '50000']);
+    expect(r.code, r.stderr).toBe(0);
+    await rx.closed;
+    // FortiSIEM's events carry no date, so two runs give the same text.
+    const printed = await runCliAsync(['simulate', 'fortisiem', '--print', '--count', '50000']);
+    expect(rx.lines).toEqual(printed.stdout.split('\n').slice(0, -1));
+    expect(Number(/\((\d+) bytes\)/.exec(r.stdout)![1])).toBe(Buffer.byteLength(printed.stdout));
+  });
+
+  it('a receiver that drops the connection ends the run with a clear error, not a hang', async () => {
+    tcp = createServer((s) => s.once('data', () => s.destroy()));
+    const port = await new Promise<number>((r) => tcp!.listen(0, '127.0.0.1', () => r((tcp!.address() as { port: number }).port)));
+    const r = await runCliAsync(['simulate', 'fortisiem', '--to', `127.0.0.1:${port}`, '--count', '500000']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}: connection lost after \\d+ events`));
+  });
+});

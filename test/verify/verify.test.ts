@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
 import type { Connector } from '../../connectors/types.js';
 import { exampleSite } from '../helpers/bundles.js';
@@ -23,10 +24,36 @@ import { startCyberTraceHttpServer, type CyberTraceHttpServer, type CyberTraceHt
 const site = exampleSite();
 
 let server: CyberTraceServer | undefined;
+/** A TCP server a test puts in front of the CyberTrace test server (or in its place), and its sockets. */
+let gate: Server | undefined;
+const gateSockets = new Set<Socket>();
 afterEach(async () => {
   await server?.close();
   server = undefined;
+  for (const s of gateSockets) s.destroy();
+  gateSockets.clear();
+  if (gate) await new Promise((r) => gate!.close(r));
+  gate = undefined;
 });
+
+/** Starts the gate on a free loopback port; `handle` gets each client connection. */
+async function startGate(handle: (client: Socket) => void): Promise<number> {
+  gate = createServer((client) => {
+    gateSockets.add(client);
+    client.on('error', () => {});
+    handle(client);
+  });
+  return new Promise<number>((r) => gate!.listen(0, '127.0.0.1', () => r((gate!.address() as { port: number }).port)));
+}
+
+/** A connection from the gate to the CyberTrace test server, closed with the gate. */
+function upstreamOf(srv: CyberTraceServer, client: Socket, onConnect?: () => void): Socket {
+  const up = connect({ host: srv.host, port: srv.port }, onConnect);
+  gateSockets.add(up);
+  up.on('error', () => client.destroy());
+  client.on('close', () => up.destroy());
+  return up;
+}
 
 async function serverFor(c: Connector, eventFormatOf: Connector = c, behaviour: 'normal' | 'hang' | 'refuse' = 'normal', headerMode: 'message' | 'prefix' = 'message'): Promise<CyberTraceServer> {
   const settings = c.cybertrace(site);
@@ -50,7 +77,9 @@ describe('ctconnect verify', () => {
     const c = getConnector(id);
     server = await serverFor(c, c, 'normal', mode);
     const rows = await verifyConnector(c, site, { host: server.host, port: server.port, timeoutMs: 5000 });
-    expect(server.headers).toEqual(['X-KF-SendFinishedEventX-KF-ReplyBack']);
+    // One connection per indicator, each opened with the mode header; each event sent once.
+    expect(server.headers).toEqual(VERIFICATION_INDICATORS.map(() => 'X-KF-SendFinishedEventX-KF-ReplyBack'));
+    expect([...server.events].sort()).toEqual(VERIFICATION_INDICATORS.map((i) => c.wire.forwardedEvent(i, site)).sort());
     expect(rows.filter((r) => !r.ok)).toEqual([]);
     expect(rows).toHaveLength(VERIFICATION_INDICATORS.length);
     for (const r of rows) {
@@ -86,6 +115,80 @@ describe('ctconnect verify', () => {
     server = await serverFor(fsm, fsm, 'hang');
     const rows = await verifyConnector(fsm, site, { host: server.host, port: server.port, timeoutMs: 300, indicators: VERIFICATION_INDICATORS.slice(0, 1) });
     expect(rows[0]).toMatchObject({ ok: false, detected: false, problem: 'no answer before the timeout' });
+  });
+
+  it('looks the indicators up at the same time and reports rows in indicator order', async () => {
+    // A gate in front of the server passes nothing on until every lookup has sent its event:
+    // lookups made one after another would never get past it.
+    const fsm = getConnector('fortisiem');
+    server = await serverFor(fsm);
+    const upstream = server;
+    const n = VERIFICATION_INDICATORS.length;
+    const waiting: Array<() => void> = [];
+    const port = await startGate((client) => {
+      client.once('data', (first) => {
+        client.pause();
+        waiting.push(() => {
+          const up = upstreamOf(upstream, client, () => {
+            up.write(first);
+            client.pipe(up);
+            up.pipe(client);
+            client.resume();
+          });
+        });
+        if (waiting.length === n) for (const go of waiting) go();
+      });
+    });
+    const progress: Array<[string, number, number]> = [];
+    const rows = await verifyConnector(fsm, site, { host: '127.0.0.1', port, timeoutMs: 20_000, onRow: (r, i, total) => progress.push([r.indicator, i, total]) });
+    expect(rows.filter((r) => !r.ok)).toEqual([]);
+    expect(rows.map((r) => r.indicator)).toEqual(VERIFICATION_INDICATORS.map((i) => i.value));
+    expect(progress).toEqual(VERIFICATION_INDICATORS.map((ind, i) => [ind.value, i, n]));
+  });
+
+  it('whatever pieces the service writes its answer in, each row gets its own detection', async () => {
+    // Detections and the finished event arrive split mid-line, byte by byte, and together.
+    const fsm = getConnector('fortisiem');
+    server = await serverFor(fsm);
+    const upstream = server;
+    const port = await startGate((client) => {
+      const up = upstreamOf(upstream, client);
+      client.pipe(up);
+      let pieces = 0;
+      up.on('data', (d: Buffer) => {
+        // Alternate: one byte at a time, then the next chunk in one write.
+        if (pieces++ % 2 === 0) for (const b of d) client.write(Buffer.from([b]));
+        else client.write(d);
+      });
+    });
+    const rows = await verifyConnector(fsm, site, { host: '127.0.0.1', port, timeoutMs: 20_000 });
+    expect(rows.filter((r) => !r.ok)).toEqual([]);
+    for (const r of rows) expect(r.replies.length).toBeGreaterThan(0);
+  });
+
+  it('lookups without a finished event all fail at one deadline, not one per indicator', async () => {
+    // A service that reads every event and never answers. The clock is fake: once every event is
+    // in, advancing it by the timeout once must end every lookup.
+    const n = VERIFICATION_INDICATORS.length;
+    let lines = 0;
+    let allIn!: () => void;
+    const everyEventIn = new Promise<void>((r) => (allIn = r));
+    const port = await startGate((c) => {
+      c.on('data', (d: Buffer) => {
+        for (const b of d) if (b === 10 && ++lines === n) allIn();
+      });
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const verifying = verifyConnector(getConnector('fortisiem'), site, { host: '127.0.0.1', port, timeoutMs: 60_000 });
+      await everyEventIn;
+      vi.advanceTimersByTime(60_000);
+      const rows = await verifying;
+      expect(rows).toHaveLength(n);
+      for (const r of rows) expect(r).toMatchObject({ ok: false, detected: false, problem: 'no answer before the timeout' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reports a refused connection clearly', async () => {
