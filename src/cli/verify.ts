@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .option('--tcp', 'ask through the CyberTrace input port even when the SIEM uses the HTTP API')
     .option('--ca <file>', 'with --http over HTTPS: PEM file of the CyberTrace certificate or its CA (for a self-signed certificate)')
     .option('--fingerprint <SHA256:…>', 'with --http over HTTPS: accept exactly the certificate with this SHA-256 fingerprint')
-    .option('--timeout <seconds>', 'how long to wait for each answer', '10')
+    .option('--timeout <seconds>', 'how long to wait for the answers (one deadline for all lookups)', '10')
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: VerifyCliOptions) => {
       const connector = getConnector(siem);
