@@ -10,11 +10,12 @@
  * - The answer is one detection event per match in the format of contract.ts, which KUMA puts
  *   into the event's TI field.
  */
+import { REPLY_BACK_HEADER } from '../../src/verify/lookup-client.js';
 import type { Indicator, WireContract } from '../types.js';
 import { parseKumaEvent } from './parse.js';
 
 /** The ReplyBack mode header, with finished events so a lookup that matched nothing ends too (assumed). */
-export const ASSUMED_SESSION_HEADER = 'X-KF-SendFinishedEventX-KF-ReplyBack';
+export const ASSUMED_SESSION_HEADER = REPLY_BACK_HEADER;
 
 /** The key of a request line per indicator type; the names the default regexps of contract.ts read. */
 export const REQUEST_KEY: Record<Indicator['type'], string> = { ip: 'ip', url: 'url', md5: 'md5', sha1: 'sha1', sha256: 'sha256' };

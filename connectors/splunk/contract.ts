@@ -4,6 +4,7 @@
  * (transforms.conf REGEX/FORMAT), the regexps the lookup script reads replies with, the lookup
  * script's request pattern (bin/config.json) and the CyberTrace input regexps that read it.
  */
+import { REPLY_BACK_HEADER } from '../../src/verify/lookup-client.js';
 import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
 import type { RegExpDef } from '../../src/cybertrace/types.js';
 import type { Indicator } from '../types.js';
@@ -116,7 +117,7 @@ export function lookupRequest(indicator: Indicator): string {
 export const FINISHED_EVENT_TEXT = 'CyberTraceLookupFinished';
 
 /** The mode header the lookup script sends, directly followed by its first request line (as the vendor's script does). */
-export const MODE_HEADER = 'X-KF-SendFinishedEventX-KF-ReplyBack';
+export const MODE_HEADER = REPLY_BACK_HEADER;
 
 /** This connector's event definitions in one place: its CyberTrace settings and its SIEM-side parser both come from these. */
 export const EVENTS: EventDefinitions = {

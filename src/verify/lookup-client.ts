@@ -13,12 +13,13 @@
  * connection of its own makes each reply belong to its event by construction, and lookups on
  * separate connections run at the same time.
  */
+import { DEFAULT_FINISHED_EVENT_TEXT } from '../cybertrace/fragment.js';
 import { Socket, connect } from 'node:net';
 import { UserError } from '../core/errors.js';
 
 export const REPLY_BACK_HEADER = 'X-KF-SendFinishedEventX-KF-ReplyBack';
 /** Default text of FinishedEventFormat; the finished event starts with it. */
-export const FINISHED_MARKER = 'LookupFinished';
+export const FINISHED_MARKER = DEFAULT_FINISHED_EVENT_TEXT;
 
 export interface LookupOptions {
   host: string;
