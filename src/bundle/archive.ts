@@ -2,7 +2,7 @@
  * Reproducible archives: entries sorted, fixed timestamp and modes, no owner names; the same
  * bundle always gives the same bytes. The timestamp is SOURCE_DATE_EPOCH when set.
  */
-import archiver from 'archiver';
+import type archiver from 'archiver';
 import { PassThrough } from 'node:stream';
 import type { BundleFile } from '../../connectors/types.js';
 
@@ -15,6 +15,8 @@ export function fixedDate(): Date {
 
 /** Archive of `files` under the top-level folder `topDir`. */
 export async function createArchive(files: BundleFile[], topDir: string, format: ArchiveFormat): Promise<Buffer> {
+  // Loaded here, not at the top: archiver and its dependencies take about 40 ms to load, and most commands write no archive.
+  const { default: archiver } = await import('archiver');
   const archive =
     format === 'zip'
       ? archiver('zip', { zlib: { level: 9 }, forceLocalTime: false } as archiver.ArchiverOptions)
