@@ -2,8 +2,9 @@
 // Run by `npm run build` after tsc: writes what a run would otherwise compile on every start,
 // from the same sources and with the same options the run-time code uses.
 //  - dist/src/config/site-validator.generated.cjs: the site schema as Ajv standalone code;
-//  - dist/src/render/templates.generated.cjs: every template under templates/, precompiled.
-// Both modules fall back to compiling at run time when these files are missing.
+//  - dist/src/render/templates.generated.cjs: every template under templates/, precompiled;
+//  - dist/src/cli/commands.generated.json: each command's line in the top-level help.
+// The modules that read them fall back to doing the work at run time when these files are missing.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -39,4 +40,11 @@ entries.sort();
 const templatesFile = join(dist, 'src', 'render', engine.PRECOMPILED_TEMPLATES);
 writeFileSync(templatesFile, `'use strict';\nmodule.exports = {\n${entries.join(',\n')}\n};\n`);
 
-console.log(`precompiled: ${relative(root, validatorFile)}, ${entries.length} templates in ${relative(root, dirname(templatesFile))}/${engine.PRECOMPILED_TEMPLATES}`);
+// Every command registered once, as `ctconnect help` would, for the lines of the top-level help.
+const { Command } = await import('commander');
+const cli = await import(join(dist, 'src', 'cli', 'commands.js'));
+const program = new Command('ctconnect');
+await cli.registerCommands(program, undefined);
+writeFileSync(join(dist, 'src', 'cli', cli.COMMAND_SUMMARY), `${JSON.stringify(cli.commandSummaries(program), null, 1)}\n`);
+
+console.log(`precompiled: ${relative(root, validatorFile)}, ${entries.length} templates in ${relative(root, dirname(templatesFile))}/${engine.PRECOMPILED_TEMPLATES}, the top-level help`);
