@@ -8,7 +8,6 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import type { Ajv, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import type { FormatsPlugin } from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
@@ -34,7 +33,7 @@ export const BUILT_IN_EXAMPLE = 'built-in example site';
 /** Top-level sections that may be empty in the file (then they get their default: none). */
 const SECTIONS_WITH_DEFAULTS = { categories: true, siems: true, targets: true };
 
-// Ajv and its compiler are CommonJS and loaded only when the schema is compiled here (see below).
+// Loaded only when needed: Ajv and its compiler when the schema is compiled here (see below), js-yaml for large files.
 const require = createRequire(import.meta.url);
 
 /**
@@ -173,16 +172,20 @@ function schemaProblems(errors: ErrorObject[]): Array<{ path: PathSegment[]; mes
  */
 const NEEDS_FULL_PARSE = /[&*!]|<<|^\s*[%?]|\s\?\s/m;
 
+/** Below this size the full parse costs a few milliseconds, less than loading a second parser. */
+const FAST_PARSE_MIN_CHARS = 64 * 1024;
+
 /**
  * The site as data, fast: js-yaml reads plain YAML several times faster and in a fraction of the
  * memory of the `yaml` library's document (a site with 100,000 devices: seconds and hundreds of
- * MB). Its CORE_SCHEMA resolves scalars as the library's core schema does. Anything unusual, and
- * any file it refuses, is left to the full parse, which also reports the errors.
+ * MB). Its CORE_SCHEMA resolves scalars as the library's core schema does. Small files, anything
+ * unusual, and any file it refuses are left to the full parse, which also reports the errors.
  */
 function fastParse(text: string): Record<string, unknown> | undefined {
-  if (NEEDS_FULL_PARSE.test(text)) return undefined;
+  if (text.length < FAST_PARSE_MIN_CHARS || NEEDS_FULL_PARSE.test(text)) return undefined;
   try {
-    return (loadYaml(text, { schema: CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
+    const { load, CORE_SCHEMA } = require('js-yaml') as typeof import('js-yaml');
+    return (load(text, { schema: CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
   } catch {
     return undefined;
   }
