@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../core/paths.js';
-import { reportError } from './run.js';
 import { setVerbosity } from './output.js';
 import { COMMAND_SUMMARY, registerCommands, registerSummaries, type CommandSummary } from './commands.js';
 
@@ -53,6 +52,8 @@ async function main(): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 1;
       return;
     }
+    // Loaded only here: its redaction pulls in a diff library that help and --version never need.
+    const { reportError } = await import('./run.js');
     process.exitCode = reportError(e);
   }
 }
