@@ -1,13 +1,14 @@
 /**
- * ctconnect entry point. Each command lives in its own file and is imported only when it runs,
- * so `ctconnect --help` and quick commands stay fast.
+ * ctconnect entry point. Each command lives in its own file and is imported only when it runs
+ * (commands.ts), so `ctconnect --help` and quick commands stay fast.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../core/paths.js';
-import { reportError } from './run.js';
 import { setVerbosity } from './output.js';
+import { COMMAND_SUMMARY, registerCommands, registerSummaries, type CommandSummary } from './commands.js';
 
 const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -30,39 +31,19 @@ program
   .exitOverride()
   .hook('preAction', (_root, command) => setVerbosity(command.optsWithGlobals()));
 
-const commands: Array<[string, () => Promise<{ register(p: Command): void }>]> = [
-  ['generate', () => import('./generate.js')],
-  ['validate', () => import('./validate.js')],
-  ['list', () => import('./list.js')],
-  ['init', () => import('./init.js')],
-  ['cybertrace', () => import('./cybertrace.js').then((m) => ({ register: m.registerCybertraceCommand }))],
-  ['verify', () => import('./verify.js')],
-  ['simulate', () => import('./simulate.js')],
-  ['categories', () => import('./categories.js')],
-  ['deploy', () => import('./deploy.js')],
-  ['export', () => import('./export.js')],
-];
+/** What the build recorded for the top-level help (see commands.ts); none when not built. */
+function builtSummaries(): CommandSummary[] | undefined {
+  const file = fileURLToPath(new URL(`./${COMMAND_SUMMARY}`, import.meta.url));
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CommandSummary[]) : undefined;
+}
 
 async function main(): Promise<void> {
-  // Register only the command being run (plus all for --help and completion), so a command's imports load lazily.
+  // Register only the command being run, so a command's imports load lazily. When none is named
+  // (--help, --version), the help lines the build recorded stand in for the commands themselves.
   const wanted = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  const selected = commands.filter(([name]) => name === wanted);
-  for (const [, load] of selected.length > 0 ? selected : commands) (await load()).register(program);
-  if (wanted === 'completion' || wanted === 'complete' || selected.length === 0) {
-    // Shell completion generated from the command definitions above: `ctconnect completion bash|zsh|fish`
-    // prints the script; the shell then asks `ctconnect complete -- <words>` for candidates.
-    const { default: tab } = await import('@bomb.sh/tab/commander');
-    const completion = tab(program, { completionCommandName: 'completion' });
-    // SIEM names come from the connector registry, not from the command definitions.
-    const { allConnectors } = await import('../../connectors/registry.js');
-    const siems = (complete: (value: string, description: string) => void) => allConnectors().forEach((c) => complete(c.id, c.title));
-    for (const command of completion.commands.values()) {
-      const argument = command.arguments.get('siem');
-      if (argument) argument.handler = siems;
-      const option = command.options.get('siem');
-      if (option) option.handler = siems;
-    }
-  }
+  const summaries = wanted === undefined ? builtSummaries() : undefined;
+  if (summaries) registerSummaries(program, summaries);
+  else await registerCommands(program, wanted);
   try {
     await program.parseAsync(process.argv);
   } catch (e) {
@@ -71,6 +52,8 @@ async function main(): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 1;
       return;
     }
+    // Loaded only here: its redaction pulls in a diff library that help and --version never need.
+    const { reportError } = await import('./run.js');
     process.exitCode = reportError(e);
   }
 }

@@ -3,11 +3,12 @@
  * reported as `file:line:col: field.path: what is wrong`, all at once, and nothing is returned
  * (so nothing can be written) unless the whole file is valid.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { LineCounter, parseDocument, visit, type Node } from 'yaml';
-import { Ajv, type ErrorObject } from 'ajv';
-import * as addFormatsModule from 'ajv-formats';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import type { Ajv, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import type { FormatsPlugin } from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
 import { UserError } from '../core/errors.js';
@@ -19,9 +20,6 @@ import { formatPath, positionOf, type PathSegment } from './positions.js';
 import { checkSite } from './checks.js';
 import type { Site } from './site.js';
 
-// ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default: { default?: FormatsPlugin } & FormatsPlugin }).default.default ??
-  (addFormatsModule as unknown as { default: FormatsPlugin }).default) as FormatsPlugin;
 
 export interface SiteProblem {
   path: PathSegment[];
@@ -35,14 +33,33 @@ export const BUILT_IN_EXAMPLE = 'built-in example site';
 /** Top-level sections that may be empty in the file (then they get their default: none). */
 const SECTIONS_WITH_DEFAULTS = { categories: true, siems: true, targets: true };
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+// Loaded only when needed: Ajv and its compiler when the schema is compiled here (see below), js-yaml for large files.
+const require = createRequire(import.meta.url);
+
+/**
+ * The Ajv instance the site schema is compiled with. `npm run build` (scripts/precompile.mjs) calls
+ * this with `code: { source: true }` and writes the validator as standalone code next to this
+ * module, so a run loads that instead of compiling the schema (about 60 ms); both come from here.
+ */
+export function siteSchemaAjv(extra: AjvOptions = {}): Ajv {
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  const addFormats = require('ajv-formats') as FormatsPlugin;
+  const ajv = new AjvClass({ allErrors: true, useDefaults: true, strict: false, verbose: true, ...extra });
+  addFormats(ajv, ['ipv4', 'hostname']);
+  return ajv;
+}
+
+/** File name of the precompiled validator, next to the compiled form of this module. */
+export const PRECOMPILED_VALIDATOR = 'site-validator.generated.cjs';
+
+let validator: ValidateFunction | undefined;
 let schemaTree: SchemaNode;
-function getValidator(): ReturnType<Ajv['compile']> {
+function getValidator(): ValidateFunction {
   if (!validator) {
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-    addFormats(ajv, ['ipv4', 'hostname']);
     schemaTree = siteSchema(allConnectors()) as SchemaNode;
-    validator = ajv.compile(schemaTree as object);
+    const built = fileURLToPath(new URL(`./${PRECOMPILED_VALIDATOR}`, import.meta.url));
+    // Not built when the TypeScript sources run directly (the unit tests): then it is compiled now.
+    validator = existsSync(built) ? (require(built) as ValidateFunction) : siteSchemaAjv().compile(schemaTree as object);
   }
   return validator;
 }
@@ -149,24 +166,67 @@ function schemaProblems(errors: ErrorObject[]): Array<{ path: PathSegment[]; mes
   return out;
 }
 
-/** Parses and validates site text; throws UserError listing every problem. */
-export function parseSite(text: string, source: string): Site {
+/**
+ * Constructs the fast parser cannot be trusted to read exactly as the `yaml` library does (anchors
+ * and aliases — whose expansion the library limits —, tags, merge keys, directives, explicit keys).
+ */
+const NEEDS_FULL_PARSE = /[&*!]|<<|^\s*[%?]|\s\?\s/m;
+
+/** Below this size the full parse costs a few milliseconds, less than loading a second parser. */
+const FAST_PARSE_MIN_CHARS = 64 * 1024;
+
+/**
+ * The site as data, fast: js-yaml reads plain YAML several times faster and in a fraction of the
+ * memory of the `yaml` library's document (a site with 100,000 devices: seconds and hundreds of
+ * MB). Its CORE_SCHEMA resolves scalars as the library's core schema does. Small files, anything
+ * unusual, and any file it refuses are left to the full parse, which also reports the errors.
+ */
+function fastParse(text: string): Record<string, unknown> | undefined {
+  if (text.length < FAST_PARSE_MIN_CHARS || NEEDS_FULL_PARSE.test(text)) return undefined;
+  try {
+    const { load, CORE_SCHEMA } = require('js-yaml') as typeof import('js-yaml');
+    return (load(text, { schema: CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `file:line:col`, or the file alone when the position is not known. */
+function whereIn(source: string, line?: number, col?: number): string {
+  return line ? `${source}:${line}:${col ?? 1}` : source;
+}
+
+/** The document with positions, for messages; `source` names the file in them. */
+function locatedDocument(text: string, source: string): { doc: Document; lc: LineCounter } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
-  const where = (line?: number, col?: number) => (line ? `${source}:${line}:${col ?? 1}` : source);
   if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => `${where(e.linePos?.[0].line, e.linePos?.[0].col)}: YAML: ${e.message.split('\n')[0]}`);
+    const lines = doc.errors.map((e) => `${whereIn(source, e.linePos?.[0].line, e.linePos?.[0].col)}: YAML: ${e.message.split('\n')[0]}`);
     throw new UserError(`${source}: the site file is not valid YAML`, lines);
   }
-  let data: Record<string, unknown>;
-  try {
-    // The yaml library stops a document whose aliases expand too far (a "billion laughs" file).
-    data = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
-  } catch (e) {
-    let first: Node | undefined;
-    visit(doc, { Alias: (_k, n) => ((first = n), visit.BREAK) });
-    const pos = first?.range ? lc.linePos(first.range[0]) : undefined;
-    throw new UserError(`${source}: the site file cannot be read`, [`${where(pos?.line, pos?.col)}: YAML: ${(e as Error).message}`]);
+  return { doc, lc };
+}
+
+/** Parses and validates site text; throws UserError listing every problem. */
+export function parseSite(text: string, source: string): Site {
+  // The position-keeping document is built only when a message needs a position.
+  let located: { doc: Document; lc: LineCounter } | undefined;
+  const positionAt = (path: PathSegment[], keyOf?: string) => {
+    located ??= locatedDocument(text, source);
+    return positionOf(located.doc, located.lc, path, keyOf);
+  };
+  let data = fastParse(text);
+  if (data === undefined) {
+    const { doc, lc } = (located = locatedDocument(text, source));
+    try {
+      // The yaml library stops a document whose aliases expand too far (a "billion laughs" file).
+      data = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+    } catch (e) {
+      let first: Node | undefined;
+      visit(doc, { Alias: (_k, n) => ((first = n), visit.BREAK) });
+      const pos = first?.range ? lc.linePos(first.range[0]) : undefined;
+      throw new UserError(`${source}: the site file cannot be read`, [`${whereIn(source, pos?.line, pos?.col)}: YAML: ${(e as Error).message}`]);
+    }
   }
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new UserError(`${source}: the site file must be a YAML mapping (key: value), got ${Array.isArray(data) ? 'a list' : typeof data}`);
@@ -180,7 +240,7 @@ export function parseSite(text: string, source: string): Site {
   if (!schemaOk) {
     for (const p of schemaProblems(validate.errors ?? [])) {
       const keyOf = p.keyOf;
-      const pos = keyOf ? positionOf(doc, lc, p.path.slice(0, -1), keyOf) : positionOf(doc, lc, p.path);
+      const pos = keyOf ? positionAt(p.path.slice(0, -1), keyOf) : positionAt(p.path);
       problems.push({ path: p.path, message: p.message, line: pos?.line, col: pos?.col });
     }
   }
@@ -190,19 +250,19 @@ export function parseSite(text: string, source: string): Site {
   controlCharacterProblems(data, schemaTree, [], control);
   for (const p of control) {
     if (reported.has(formatPath(p.path))) continue;
-    const pos = positionOf(doc, lc, p.path);
+    const pos = positionAt(p.path);
     problems.push({ ...p, line: pos?.line, col: pos?.col });
   }
   if (schemaOk && problems.length === 0) {
     for (const { warning, ...p } of checkSite(data as unknown as Site)) {
-      const pos = positionOf(doc, lc, p.path);
+      const pos = positionAt(p.path);
       (warning ? warnings : problems).push({ ...p, line: pos?.line, col: pos?.col });
     }
   }
   const describe = (list: SiteProblem[]) =>
     list
       .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
-      .map((p) => `${where(p.line, p.col)}: ${formatPath(p.path)}: ${p.message}`);
+      .map((p) => `${whereIn(source, p.line, p.col)}: ${formatPath(p.path)}: ${p.message}`);
   if (problems.length > 0) {
     throw new UserError(`${source}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the site file`, describe(problems));
   }

@@ -2,18 +2,38 @@
  * Template rendering: one isolated Handlebars instance (no global helpers leak in or out),
  * strict mode (a missing value is an error, not an empty string) and no HTML escaping —
  * every value is escaped by the helper named for the format it lands in (src/render/escape.ts).
+ *
+ * `npm run build` precompiles the files under templates/ (scripts/precompile.mjs, with
+ * TEMPLATE_OPTIONS below); a run then loads only the small Handlebars runtime. A template whose
+ * file differs from what was precompiled, or any other source, is compiled when first used.
  */
-import Handlebars from 'handlebars';
-import { readFileSync } from 'node:fs';
+import type Handlebars from 'handlebars';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { escapers, EscapeError } from './escape.js';
 import { InternalError, UserError } from '../core/errors.js';
 import { templatesDir } from '../core/paths.js';
 
 export type Renderer = (templatePath: string, context: object) => string;
 
-function createInstance(): typeof Handlebars {
-  const hb = Handlebars.create();
+/** How every template is compiled, at build time and at run time alike. */
+export const TEMPLATE_OPTIONS = { strict: true, noEscape: true } as const;
+
+/** File name of the precompiled templates, next to the compiled form of this module. */
+export const PRECOMPILED_TEMPLATES = 'templates.generated.cjs';
+
+/** One precompiled template: the source it was built from and Handlebars' template spec. */
+export type PrecompiledTemplate = { source: string; spec: TemplateSpecification };
+
+// Handlebars is CommonJS; the full compiler (about 30 ms to load) only when a template must be compiled.
+const require = createRequire(import.meta.url);
+const runtime = (): typeof Handlebars => require('handlebars/runtime') as typeof Handlebars;
+const compiler = (): typeof Handlebars => require('handlebars') as typeof Handlebars;
+
+function createInstance(lib: typeof Handlebars): typeof Handlebars {
+  const hb = lib.create();
   for (const [name, fn] of Object.entries(escapers)) {
     // Strict mode does not check helper arguments, so a missing value is caught here.
     hb.registerHelper(name, (value: unknown, options: Handlebars.HelperOptions & { loc?: { start: { line: number } } }) => {
@@ -34,36 +54,57 @@ function createInstance(): typeof Handlebars {
   return hb;
 }
 
+/** Runs a template, turning its failures into the errors the CLI reports. */
+function run(tpl: HandlebarsTemplateDelegate, context: object, name: string): string {
+  try {
+    return tpl(context);
+  } catch (e) {
+    if (e instanceof EscapeError) throw new UserError(`${name}: ${e.message}`);
+    if (e instanceof UserError) throw e;
+    throw new InternalError(`template ${name}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 /** Renders template strings; used directly by tests and by the file renderer below. */
 export function createStringRenderer(): (source: string, context: object, name?: string) => string {
-  const hb = createInstance();
+  let hb: typeof Handlebars | undefined;
   const cache = new Map<string, HandlebarsTemplateDelegate>();
   return (source, context, name = '<inline>') => {
     let tpl = cache.get(source);
     if (!tpl) {
-      tpl = hb.compile(source, { strict: true, noEscape: true });
+      hb ??= createInstance(compiler());
+      tpl = hb.compile(source, TEMPLATE_OPTIONS);
       cache.set(source, tpl);
     }
-    try {
-      return tpl(context);
-    } catch (e) {
-      if (e instanceof EscapeError) throw new UserError(`${name}: ${e.message}`);
-      if (e instanceof UserError) throw e;
-      throw new InternalError(`template ${name}: ${(e as Error).message}`, { cause: e });
-    }
+    return run(tpl, context, name);
   };
+}
+
+/** The templates `npm run build` precompiled, keyed by their path under templates/ (none when not built). */
+function precompiled(): Record<string, PrecompiledTemplate> {
+  const built = fileURLToPath(new URL(`./${PRECOMPILED_TEMPLATES}`, import.meta.url));
+  return existsSync(built) ? (require(built) as Record<string, PrecompiledTemplate>) : {};
 }
 
 /** Renders files under templates/ (e.g. 'fortisiem/INSTALL.md.hbs'). */
 export function createRenderer(root = templatesDir()): Renderer {
   const renderString = createStringRenderer();
-  const sources = new Map<string, string>();
+  const built = root === templatesDir() ? precompiled() : {};
+  let hb: typeof Handlebars | undefined;
+  const templates = new Map<string, HandlebarsTemplateDelegate | string>();
   return (templatePath, context) => {
-    let source = sources.get(templatePath);
-    if (source === undefined) {
-      source = readFileSync(join(root, templatePath), 'utf8');
-      sources.set(templatePath, source);
+    const name = `templates/${templatePath}`;
+    let tpl = templates.get(templatePath);
+    if (tpl === undefined) {
+      const source = readFileSync(join(root, templatePath), 'utf8');
+      const pre = Object.hasOwn(built, templatePath) ? built[templatePath] : undefined;
+      // The file as it is now decides: a template edited after the build is compiled afresh.
+      if (pre && pre.source === source) {
+        hb ??= createInstance(runtime());
+        tpl = hb.template(pre.spec);
+      } else tpl = source;
+      templates.set(templatePath, tpl);
     }
-    return renderString(source, context, `templates/${templatePath}`);
+    return typeof tpl === 'string' ? renderString(tpl, context, name) : run(tpl, context, name);
   };
 }

@@ -1,0 +1,74 @@
+/**
+ * The table of commands and how they are registered. Each command lives in its own file and is
+ * imported only when it runs. `npm run build` (scripts/precompile.mjs) registers them all once
+ * and records, for the top-level help, each command's help line (COMMAND_SUMMARY): a run that
+ * names no command then shows the same help without importing any command.
+ */
+import type { Command } from 'commander';
+
+export const COMMAND_SUMMARY = 'commands.generated.json';
+
+/** A command as the top-level help lists it: `term` left, `description` right. */
+export interface CommandSummary {
+  name: string;
+  term: string;
+  description: string;
+}
+
+const commands: Array<[string, () => Promise<{ register(p: Command): void }>]> = [
+  ['generate', () => import('./generate.js')],
+  ['validate', () => import('./validate.js')],
+  ['list', () => import('./list.js')],
+  ['init', () => import('./init.js')],
+  ['cybertrace', () => import('./cybertrace.js').then((m) => ({ register: m.registerCybertraceCommand }))],
+  ['verify', () => import('./verify.js')],
+  ['simulate', () => import('./simulate.js')],
+  ['categories', () => import('./categories.js')],
+  ['deploy', () => import('./deploy.js')],
+  ['export', () => import('./export.js')],
+];
+
+export function isCommandName(word: string | undefined): boolean {
+  return commands.some(([name]) => name === word);
+}
+
+/** Registers the command named `wanted`, or every command and shell completion when it names none. */
+export async function registerCommands(program: Command, wanted: string | undefined): Promise<void> {
+  const selected = commands.filter(([name]) => name === wanted);
+  for (const [, load] of selected.length > 0 ? selected : commands) (await load()).register(program);
+  if (wanted === 'completion' || wanted === 'complete' || selected.length === 0) {
+    // Shell completion generated from the command definitions above: `ctconnect completion bash|zsh|fish`
+    // prints the script; the shell then asks `ctconnect complete -- <words>` for candidates.
+    const { default: tab } = await import('@bomb.sh/tab/commander');
+    const completion = tab(program, { completionCommandName: 'completion' });
+    // SIEM names come from the connector registry, not from the command definitions.
+    const { allConnectors } = await import('../../connectors/registry.js');
+    const siems = (complete: (value: string, description: string) => void) => allConnectors().forEach((c) => complete(c.id, c.title));
+    for (const command of completion.commands.values()) {
+      const argument = command.arguments.get('siem');
+      if (argument) argument.handler = siems;
+      const option = command.options.get('siem');
+      if (option) option.handler = siems;
+    }
+  }
+}
+
+/** Every command's help line, as `npm run build` records it (the program must have all commands registered). */
+export function commandSummaries(program: Command): CommandSummary[] {
+  const help = program.createHelp();
+  return help
+    .visibleCommands(program)
+    .filter((c) => c.name() !== 'help') // commander adds its own help command to any program with commands
+    .map((c) => ({ name: c.name(), term: help.subcommandTerm(c), description: help.subcommandDescription(c) }));
+}
+
+/**
+ * Registers stand-ins that show in the top-level help exactly as the real commands do; used
+ * when no command is named (`ctconnect --help`, `--version`, a root option error), so none is imported.
+ */
+export function registerSummaries(program: Command, summaries: CommandSummary[]): void {
+  const terms = new Map(summaries.map((s) => [s.name, s.term]));
+  for (const s of summaries) program.command(s.name).description(s.description);
+  const { subcommandTerm } = program.createHelp();
+  program.configureHelp({ subcommandTerm: (c) => terms.get(c.name()) ?? subcommandTerm.call(program.createHelp(), c) });
+}

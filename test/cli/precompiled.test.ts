@@ -1,0 +1,41 @@
+/**
+ * The CLI runs the forms `npm run build` precompiled (site validator, templates, the lines of the
+ * top-level help); what they produce must be what compiling the same sources at run time gives.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO, runCli } from '../helpers/cli.js';
+import { bundleFor } from '../helpers/bundles.js';
+import { allConnectors } from '../../connectors/registry.js';
+
+const out = mkdtempSync(join(tmpdir(), 'ctc-pre-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('precompiled at build', () => {
+  it('is what the CLI runs', () => {
+    for (const file of ['dist/src/config/site-validator.generated.cjs', 'dist/src/render/templates.generated.cjs', 'dist/src/cli/commands.generated.json']) {
+      expect(existsSync(join(REPO, file)), file).toBe(true);
+    }
+  });
+
+  it('generate writes the bytes the sources compiled at run time give', async () => {
+    const r = runCli(['-q', 'generate', '--all', '--archive', 'none', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const c of allConnectors()) {
+      for (const f of (await bundleFor(c.id)).files) {
+        const expected = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
+        expect(readFileSync(join(out, c.id, f.path)).equals(expected), `${c.id}/${f.path}`).toBe(true);
+      }
+    }
+  });
+
+  it('the top-level help lists every command as when all are loaded', () => {
+    const quick = runCli(['--help']);
+    const loaded = runCli(['help']);
+    expect(quick.code).toBe(0);
+    expect(quick.stdout).toBe(loaded.stdout);
+    for (const c of ['generate', 'validate', 'deploy', 'completion']) expect(quick.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+  });
+});
