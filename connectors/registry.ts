@@ -1,26 +1,16 @@
 /**
- * The one table of connectors. Adding a SIEM means adding its folder and one line here;
- * nothing else in the CLI, bundle writer or deployer names a SIEM.
+ * The one table of connectors. Adding a SIEM means adding its folder and one line here; the
+ * core never imports this file: the CLI entry hands the set to it.
  */
-import { UserError } from '../src/core/errors.js';
-import type { Connector } from './types.js';
+import { connectorSet } from '../src/core/connector-set.js';
 import { fortisiem } from './fortisiem/index.js';
 import { alienvault } from './alienvault/index.js';
 import { kuma } from './kuma/index.js';
 import { splunk } from './splunk/index.js';
 
-const CONNECTORS: readonly Connector[] = [fortisiem, alienvault, kuma, splunk];
+export const registry = connectorSet([fortisiem, alienvault, kuma, splunk]);
 
-export function allConnectors(): readonly Connector[] {
-  return CONNECTORS;
-}
-
-export function connectorIds(): string[] {
-  return CONNECTORS.map((c) => c.id);
-}
-
-export function getConnector(id: string): Connector {
-  const c = CONNECTORS.find((x) => x.id === id);
-  if (!c) throw new UserError(`unknown SIEM "${id}"; known: ${connectorIds().join(', ')} (see \`ctconnect list\`)`);
-  return c;
-}
+// Shorthands for tests and benches.
+export const allConnectors = registry.all;
+export const getConnector = registry.get;
+export const connectorIds = registry.ids;

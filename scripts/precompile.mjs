@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
 
 const load = await import(join(dist, 'src', 'config', 'load.js'));
 const { siteSchema } = await import(join(dist, 'src', 'config', 'schema.js'));
-const { allConnectors } = await import(join(dist, 'connectors', 'registry.js'));
+const { registry } = await import(join(dist, 'connectors', 'registry.js'));
 const engine = await import(join(dist, 'src', 'render', 'engine.js'));
 const { templatesDir } = await import(join(dist, 'src', 'core', 'paths.js'));
 
@@ -23,7 +23,9 @@ const { templatesDir } = await import(join(dist, 'src', 'core', 'paths.js'));
 const ajv = load.siteSchemaAjv({ code: { source: true } });
 const standaloneCode = require('ajv/dist/standalone').default;
 const validatorFile = join(dist, 'src', 'config', load.PRECOMPILED_VALIDATOR);
-writeFileSync(validatorFile, standaloneCode(ajv, ajv.compile(siteSchema(allConnectors()))));
+// The ids it was built for: a run with another connector set compiles its own (src/config/load.ts).
+const forIds = `module.exports.connectorIds = ${JSON.stringify(registry.ids())};\n`;
+writeFileSync(validatorFile, standaloneCode(ajv, ajv.compile(siteSchema(registry.all()))) + forIds);
 
 // Templates → { 'siem/file.hbs': { source, spec } }; the source lets a run notice a template edited since.
 const Handlebars = require('handlebars');

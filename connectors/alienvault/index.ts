@@ -1,5 +1,5 @@
 /** AlienVault USM / OSSIM connector (seed 001): CyberTrace ↔ rsyslog + ossim-agent plugin. */
-import type { BundleFile, Connector, InstallStep } from '../types.js';
+import type { BundleFile, Connector, InstallStep } from '../../src/core/contract.js';
 import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
 import { cybertraceSettings } from '../../src/cybertrace/settings.js';

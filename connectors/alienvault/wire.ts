@@ -6,7 +6,7 @@
  */
 import type { Site } from '../../src/config/site.js';
 import type { FieldRole } from '../../src/cybertrace/event-contract.js';
-import type { Indicator, ParsedEvent, WireContract } from '../types.js';
+import type { Indicator, ParsedEvent, WireContract } from '../../src/core/contract.js';
 import { pluginRules, translationLines, type PluginRule } from './plugin-cfg.js';
 import { GENERIC_DETECTION_SID } from './translations.js';
 import { cybertraceSourceIp } from './rsyslog.js';

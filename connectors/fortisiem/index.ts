@@ -1,5 +1,5 @@
 /** FortiSIEM connector (seed 000): CyberTrace ↔ FortiSIEM over syslog/CEF. */
-import type { Connector, BundleFile } from '../types.js';
+import type { Connector, BundleFile } from '../../src/core/contract.js';
 import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
 import { cybertraceSettings } from '../../src/cybertrace/settings.js';

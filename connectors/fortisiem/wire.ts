@@ -2,7 +2,7 @@
  * FortiSIEM on the wire: the syslog/CEF events FortiSIEM forwards to CyberTrace, and the CEF
  * events CyberTrace sends back read the way FortiSIEM reads CEF (header + key=value extension).
  */
-import type { Indicator, ParsedEvent, WireContract } from '../types.js';
+import type { Indicator, ParsedEvent, WireContract } from '../../src/core/contract.js';
 import type { FieldRole } from '../../src/cybertrace/event-contract.js';
 import { parseCef } from '../../src/formats/cef.js';
 import { alertEvent, CEF_PRODUCT, CEF_VENDOR, detectionEvent, RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';

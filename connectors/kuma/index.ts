@@ -1,5 +1,5 @@
 /** KUMA connector (seed 002): CyberTrace settings for KUMA, the enrichment rule, console integration. */
-import type { BundleFile, Connector } from '../types.js';
+import type { BundleFile, Connector } from '../../src/core/contract.js';
 import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
 import { cybertraceSettings } from '../../src/cybertrace/settings.js';

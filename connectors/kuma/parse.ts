@@ -11,7 +11,7 @@
  * - a line break ends the event (CyberTrace separates events with LF), so values are single-line;
  * - `-` (what CyberTrace writes for an empty placeholder) reads as "missing" for fields, not for context.
  */
-import type { ParsedEvent } from '../types.js';
+import type { ParsedEvent } from '../../src/core/contract.js';
 import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
 import { alertEvent, detectionEvent } from './contract.js';
 

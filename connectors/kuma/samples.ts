@@ -1,5 +1,5 @@
 /** Sample values for the rendered example events (documented CyberTrace test indicators, FACTS §1). */
-import type { Indicator } from '../types.js';
+import type { Indicator } from '../../src/core/contract.js';
 import type { RenderedEventInput } from '../../src/cybertrace/render-event.js';
 
 export const SAMPLE_REQUESTS: Indicator[] = [

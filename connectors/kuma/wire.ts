@@ -11,7 +11,7 @@
  *   into the event's TI field.
  */
 import { REPLY_BACK_HEADER } from '../../src/verify/lookup-client.js';
-import type { Indicator, WireContract } from '../types.js';
+import type { Indicator, WireContract } from '../../src/core/contract.js';
 import { parseKumaEvent } from './parse.js';
 
 /** The ReplyBack mode header, with finished events so a lookup that matched nothing ends too (assumed). */

@@ -7,7 +7,7 @@
 import { REPLY_BACK_HEADER } from '../../src/verify/lookup-client.js';
 import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
 import type { RegExpDef } from '../../src/cybertrace/types.js';
-import type { Indicator } from '../types.js';
+import type { Indicator } from '../../src/core/contract.js';
 import type { EventDefinitions } from '../../src/cybertrace/settings.js';
 
 /** Context pairs: a prefix keeps feed field names (e.g. a context field "category") apart from the event's own keys. */

@@ -5,7 +5,7 @@
  * the subset PCRE, Python `re` and JavaScript read alike.
  */
 import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
-import type { ParsedEvent } from '../types.js';
+import type { ParsedEvent } from '../../src/core/contract.js';
 import { alertEvent, CONTEXT_KEY_PREFIX, detectionEvent } from './contract.js';
 
 export interface FieldExtraction {

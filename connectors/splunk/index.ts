@@ -1,7 +1,7 @@
 /** Splunk connector (seed 004): the Kaspersky CyberTrace app for Splunk, as folders and .spl archives. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BundleFile, Connector, InstallStep } from '../types.js';
+import type { BundleFile, Connector, InstallStep } from '../../src/core/contract.js';
 import type { Site } from '../../src/config/site.js';
 import type { Renderer } from '../../src/render/engine.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';

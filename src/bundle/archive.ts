@@ -5,7 +5,7 @@
 import type archiver from 'archiver';
 import { PassThrough } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import type { BundleFile } from '../../connectors/types.js';
+import type { BundleFile } from '../core/contract.js';
 
 export type ArchiveFormat = 'tar.gz' | 'zip';
 

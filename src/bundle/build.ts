@@ -2,7 +2,7 @@
  * Builds a bundle in memory: the connector's files, the CyberTrace half, and the MANIFEST.
  * Nothing touches the disk here, so a failure in any connector leaves nothing half-written.
  */
-import type { BundleFile, Connector, InstallStep } from '../../connectors/types.js';
+import type { BundleFile, Connector, InstallStep } from '../core/contract.js';
 import type { Site } from '../config/site.js';
 import { siteViewFor } from '../config/instances.js';
 import type { Renderer } from '../render/engine.js';

@@ -3,7 +3,7 @@
  * after a header naming the connector and the site file the bundle was generated from.
  * Plain text so it reads well and diffs well; `sha256sum -c` style checks work on the first two columns.
  */
-import type { BundleFile, Connector } from '../../connectors/types.js';
+import type { BundleFile, Connector } from '../core/contract.js';
 import { sha256 } from '../core/hash.js';
 
 export const MANIFEST_PATH = 'MANIFEST';

@@ -42,6 +42,7 @@ import {
 } from '../../connectors/alienvault/translation-edits.js';
 import { action } from './run.js';
 import { printJson } from './json.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 
 interface CommonOptions {
   config?: string;
@@ -175,6 +176,7 @@ function printReminders(file: string, dbChanged: boolean, siteChanged: boolean):
  * database, put the site file in place.
  */
 async function runEdit(
+  registry: ConnectorSet,
   command: string,
   opts: CommonOptions,
   edit: (site: Site, state: TranslationState, external: ExternalSids) => EditOutcome | ImportOutcome,
@@ -186,7 +188,7 @@ async function runEdit(
   } catch (e) {
     throw new UserError(`${file}: cannot read the site file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const site = parseSite(text, file);
+  const site = parseSite(text, file, registry);
   requireAlienvault(site);
   // Parse the URL before anything else so a bad --db fails fast.
   if (opts.db) parseDbUrl(opts.db);
@@ -214,7 +216,7 @@ async function runEdit(
     const edited = changes.length > 0 ? editYaml(text, changes) : { text, layoutKept: true };
     let newSite: Site;
     try {
-      newSite = parseSite(edited.text, file);
+      newSite = parseSite(edited.text, file, registry);
     } catch (e) {
       if (e instanceof UserError) throw new UserError(`categories ${command}: the change would make the site file invalid; nothing was changed`, e.details);
       throw e;
@@ -347,8 +349,8 @@ async function runEdit(
   }
 }
 
-function listCommand(opts: { config?: string; json?: boolean }): void {
-  const site = loadCliSite(opts.config);
+function listCommand(registry: ConnectorSet, opts: { config?: string; json?: boolean }): void {
+  const site = loadCliSite(opts.config, registry);
   const table = sidTable(site);
   const pins = new Set(pinnedTranslations(site).map((p) => p.category));
   const custom = new Set(site.categories.custom.map((c) => c.name));
@@ -384,9 +386,9 @@ function readInput(path: string, what: string): string {
   }
 }
 
-async function syncCommand(opts: CommonOptions & { db: string }): Promise<number> {
+async function syncCommand(registry: ConnectorSet, opts: CommonOptions & { db: string }): Promise<number> {
   const file = siteFileFor('sync', opts.config);
-  const site = loadSite(file);
+  const site = loadSite(file, registry);
   requireAlienvault(site);
   const wanted = pluginSidRows(site);
   const { db, target, password } = await openDb(opts.db);
@@ -445,7 +447,7 @@ function common(c: Command): Command {
     .option('--dry-run', 'show what would change and change nothing');
 }
 
-export function register(program: Command): void {
+export function register(program: Command, registry: ConnectorSet): void {
   const cmd = program
     .command('categories')
     .description('manage the AlienVault category → SID table (translation IDs): list, add, rename, remove, import, sync');
@@ -455,7 +457,7 @@ export function register(program: Command): void {
     .description('show the table: SID, category, where it comes from (built-in / default / pinned / custom), event name')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print JSON')
-    .action(action((opts: { config?: string; json?: boolean }) => listCommand(opts)));
+    .action(action((opts: { config?: string; json?: boolean }) => listCommand(registry, opts)));
 
   common(
     cmd
@@ -467,7 +469,7 @@ export function register(program: Command): void {
   ).action(
     action((category: string, opts: CommonOptions & { name?: string; sid?: string }) => {
       const sid = opts.sid === undefined ? undefined : parseSid(opts.sid);
-      return runEdit('add', opts, (site, state, external) => addCategory(site, state, { category, name: opts.name, sid }, external));
+      return runEdit(registry, 'add', opts, (site, state, external) => addCategory(site, state, { category, name: opts.name, sid }, external));
     }),
   );
 
@@ -477,14 +479,14 @@ export function register(program: Command): void {
       .description('give a category a new event name (its SID stays)')
       .argument('<category>', 'category in the table')
       .argument('<name>', 'new event name after "Kaspersky CyberTrace - "'),
-  ).action(action((category: string, name: string, opts: CommonOptions) => runEdit('rename', opts, (site, state) => renameCategory(site, state, category, name))));
+  ).action(action((category: string, name: string, opts: CommonOptions) => runEdit(registry, 'rename', opts, (site, state) => renameCategory(site, state, category, name))));
 
   common(
     cmd
       .command('remove')
       .description('remove a category from the table; its SID is retired (never handed out again)')
       .argument('<category>', 'category in the table'),
-  ).action(action((category: string, opts: CommonOptions) => runEdit('remove', opts, (site, state) => removeCategory(site, state, category))));
+  ).action(action((category: string, opts: CommonOptions) => runEdit(registry, 'remove', opts, (site, state) => removeCategory(site, state, category))));
 
   common(
     cmd
@@ -496,7 +498,7 @@ export function register(program: Command): void {
     action((opts: CommonOptions & { cfg: string; sql?: string }) => {
       const cfgText = readInput(opts.cfg, '--cfg');
       const sqlText = opts.sql === undefined ? undefined : readInput(opts.sql, '--sql');
-      return runEdit('import', opts, (site, state) => {
+      return runEdit(registry, 'import', opts, (site, state) => {
         const known = [...sidTable(site).categories.map((r) => r.category), ...site.categories.custom.map((c) => c.name)];
         return importInstallation(site, state, readInstallation(cfgText, opts.cfg, sqlText, opts.sql ?? '', known));
       });
@@ -509,5 +511,5 @@ export function register(program: Command): void {
     .option('-c, --config <file>', `site file (default: $${CONFIG_ENV}, else ./${DEFAULT_SITE_FILE})`)
     .requiredOption('--db <url>', DB_HELP)
     .option('--dry-run', 'show what would change and change nothing')
-    .action(action((opts: CommonOptions & { db: string }) => syncCommand(opts)));
+    .action(action((opts: CommonOptions & { db: string }) => syncCommand(registry, opts)));
 }

@@ -5,6 +5,7 @@
  * names no command then shows the same help without importing any command.
  */
 import type { Command } from 'commander';
+import type { ConnectorSet } from '../core/connector-set.js';
 
 export const COMMAND_SUMMARY = 'commands.generated.json';
 
@@ -15,7 +16,7 @@ export interface CommandSummary {
   description: string;
 }
 
-const commands: Array<[string, () => Promise<{ register(p: Command): void }>]> = [
+const commands: Array<[string, () => Promise<{ register(p: Command, connectors: ConnectorSet): void }>]> = [
   ['generate', () => import('./generate.js')],
   ['validate', () => import('./validate.js')],
   ['list', () => import('./list.js')],
@@ -35,15 +36,16 @@ export function isCommandName(word: string | undefined): boolean {
 /** Registers the command named `wanted`, or every command and shell completion when it names none. */
 export async function registerCommands(program: Command, wanted: string | undefined): Promise<void> {
   const selected = commands.filter(([name]) => name === wanted);
-  for (const [, load] of selected.length > 0 ? selected : commands) (await load()).register(program);
+  // The composition root: the one place the connector table is imported and handed to the core.
+  const { registry } = await import('../../connectors/registry.js');
+  for (const [, load] of selected.length > 0 ? selected : commands) (await load()).register(program, registry);
   if (wanted === 'completion' || wanted === 'complete' || selected.length === 0) {
     // Shell completion generated from the command definitions above: `ctconnect completion bash|zsh|fish`
     // prints the script; the shell then asks `ctconnect complete -- <words>` for candidates.
     const { default: tab } = await import('@bomb.sh/tab/commander');
     const completion = tab(program, { completionCommandName: 'completion' });
     // SIEM names come from the connector registry, not from the command definitions.
-    const { allConnectors } = await import('../../connectors/registry.js');
-    const siems = (complete: (value: string, description: string) => void) => allConnectors().forEach((c) => complete(c.id, c.title));
+    const siems = (complete: (value: string, description: string) => void) => registry.all().forEach((c) => complete(c.id, c.title));
     for (const command of completion.commands.values()) {
       const argument = command.arguments.get('siem');
       if (argument) argument.handler = siems;

@@ -4,7 +4,6 @@ import { constants } from 'node:fs';
 import { chmod, copyFile, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { getConnector } from '../../connectors/registry.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { UserError } from '../core/errors.js';
 import { redactedUnifiedDiff, secretEnvValues } from '../core/redact.js';
@@ -13,6 +12,7 @@ import type { CyberTraceSettings } from '../cybertrace/types.js';
 import { action } from './run.js';
 import { colorDiff, colors, detail, info } from './output.js';
 import { settingsFor } from '../bundle/build.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 
 export interface PatchFileOptions {
   inPath: string;
@@ -130,7 +130,7 @@ interface PatchCliOptions {
   switchSiem?: boolean;
 }
 
-export function registerCybertraceCommand(program: Command): void {
+export function registerCybertraceCommand(program: Command, registry: ConnectorSet): void {
   const ct = program.command('cybertrace').description('work on the CyberTrace side (kl_feed_service.conf)');
   ct.command('patch')
     .description("apply a connector's CyberTrace settings to an existing kl_feed_service.conf, keeping everything else as it is")
@@ -143,8 +143,8 @@ export function registerCybertraceCommand(program: Command): void {
     .option('--switch-siem', 'patch a CyberTrace that serves another SIEM (its detections for that SIEM stop)')
     .option('--no-backup', 'do not keep a copy of the replaced file')
     .action(action(async (opts: PatchCliOptions) => {
-      const connector = getConnector(opts.siem);
-      const site = loadCliSite(opts.config);
+      const connector = registry.get(opts.siem);
+      const site = loadCliSite(opts.config, registry);
       const toStdout = opts.out === '-';
       const r = await patchConfigFile({
         inPath: opts.in,

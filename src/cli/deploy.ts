@@ -4,7 +4,6 @@ import { CONFIG_HELP, loadCliSite } from './site.js';
 import { deployBundle, DEFAULT_CONCURRENCY } from '../deploy/deploy.js';
 import { selectWork } from '../deploy/plan.js';
 import { buildBundle } from '../bundle/build.js';
-import { getConnector } from '../../connectors/registry.js';
 import { createRenderer } from '../render/engine.js';
 import { createProgress } from './progress.js';
 import { colorDiff, fitColumns } from './output.js';
@@ -12,6 +11,7 @@ import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
 import { terminalPrompt } from '../deploy/secrets.js';
 import { redactJson, redactText, secretEnvValues } from '../core/redact.js';
 import { action } from './run.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 
 /** How deeply the deploy report (src/deploy/report.ts) indents each file's diff. */
 const DIFF_INDENT = ' '.repeat(12);
@@ -32,7 +32,7 @@ function positiveInt(value: string): number {
   return n;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, registry: ConnectorSet): void {
   program
     .command('deploy')
     .description('install a SIEM bundle on the targets of the site file over SSH (backup, validate, atomic replace, restart on change, rollback on failure)')
@@ -57,10 +57,10 @@ error; 3 a target failed and some file could not be restored (the report names i
     )
     .action(
       action(async (siem: string, opts: DeployCliOptions) => {
-        const site = loadCliSite(opts.config);
+        const site = loadCliSite(opts.config, registry);
         // Command output and messages may quote secrets: the values of the variables the site names, and anything that looks like one.
         const secrets = secretEnvValues(process.env, site.targets.flatMap((t) => [t.password_env, t.sudo_password_env].filter((n): n is string => !!n)));
-        const bundle = await buildBundle(getConnector(siem), site, createRenderer(), { allowSiemSwitch: opts.switchSiem });
+        const bundle = await buildBundle(registry.get(siem), site, createRenderer(), { allowSiemSwitch: opts.switchSiem });
         const progress = createProgress(selectWork(bundle, site, opts.target ?? []).map((w) => w.target.name));
         let outcome;
         try {

@@ -4,13 +4,13 @@ import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CONFIG_HELP, loadCliSite } from './site.js';
-import { allConnectors, getConnector } from '../../connectors/registry.js';
 import { buildBundle, type Bundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { UserError } from '../core/errors.js';
 import { exampleSitePath, packageRoot } from '../core/paths.js';
 import { ansibleExport, type ExportedFile } from '../deploy/ansible.js';
 import { action } from './run.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 
 /** Marks a folder as written by this command and lists what it wrote, so a later export replaces that and nothing else. */
 const MARK = '.ctconnect-ansible';
@@ -64,7 +64,7 @@ async function writeExport(files: ExportedFile[], out: string): Promise<void> {
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, registry: ConnectorSet): void {
   const exp = program.command('export').description('export the deploy plan for another deployment engine');
   exp
     .command('ansible')
@@ -76,8 +76,8 @@ export function register(program: Command): void {
     .action(action(async (siems: string[], opts: { all?: boolean; config?: string; out: string }) => {
       if (opts.all && siems.length > 0) throw new UserError('give either SIEM names or --all, not both');
       if (!opts.all && siems.length === 0) throw new UserError('name at least one SIEM (see `ctconnect list`) or use --all');
-      const site = loadCliSite(opts.config);
-      const connectors = opts.all ? allConnectors().filter((c) => site.siems[c.id] !== undefined) : [...new Set(siems)].map(getConnector);
+      const site = loadCliSite(opts.config, registry);
+      const connectors = opts.all ? registry.all().filter((c) => site.siems[c.id] !== undefined) : [...new Set(siems)].map(registry.get);
       const render = createRenderer();
       const bundles: Bundle[] = [];
       for (const c of connectors) bundles.push(await buildBundle(c, site, render));

@@ -2,13 +2,13 @@
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
-import { allConnectors, getConnector } from '../../connectors/registry.js';
 import { buildBundle, type Bundle } from '../bundle/build.js';
 import { writeBundles } from '../bundle/write.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
 import { warn } from './output.js';
 import { printJson } from './json.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 
 interface GenerateOptions {
   all?: boolean;
@@ -19,7 +19,7 @@ interface GenerateOptions {
   force?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, registry: ConnectorSet): void {
   program
     .command('generate')
     .description('generate the bundles of the named SIEMs (or --all configured in the site file)')
@@ -33,14 +33,14 @@ export function register(program: Command): void {
     .action(action(async (siems: string[], opts: GenerateOptions) => {
       if (!['tar.gz', 'zip', 'none'].includes(opts.archive)) throw new UserError(`--archive: must be tar.gz, zip or none (got "${opts.archive}")`);
       if (opts.all && siems.length > 0) throw new UserError('give either SIEM names or --all, not both');
-      const site = loadCliSite(opts.config);
+      const site = loadCliSite(opts.config, registry);
       let connectors;
       if (opts.all) {
-        connectors = allConnectors().filter((c) => site.siems[c.id] !== undefined);
+        connectors = registry.all().filter((c) => site.siems[c.id] !== undefined);
         if (connectors.length === 0) throw new UserError(`${site.source}: no SIEM is configured under "siems:"`);
       } else {
         if (siems.length === 0) throw new UserError('name at least one SIEM (see `ctconnect list`) or use --all');
-        connectors = [...new Set(siems)].map(getConnector);
+        connectors = [...new Set(siems)].map(registry.get);
       }
       const render = createRenderer();
       // Build every bundle before writing any, so one bad connector leaves nothing half-written.

@@ -5,8 +5,9 @@ import { exampleSitePath } from '../core/paths.js';
 import { UserError } from '../core/errors.js';
 import { action } from './run.js';
 import { DEFAULT_SITE_FILE } from '../config/discover.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 
-export function register(program: Command): void {
+export function register(program: Command, registry: ConnectorSet): void {
   program
     .command('init')
     .description(`write the commented example site file (default: ./${DEFAULT_SITE_FILE}, which commands in this folder then use without --config); never overwrites`)

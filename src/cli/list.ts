@@ -1,23 +1,23 @@
 /** `ctconnect list`: the connectors and what each bundle of the site contains. */
 import type { Command } from 'commander';
-import { allConnectors } from '../../connectors/registry.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
 import { printJson } from './json.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 
-export function register(program: Command): void {
+export function register(program: Command, registry: ConnectorSet): void {
   program
     .command('list')
     .description('list the connectors and the files of their bundles')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print the result as JSON')
     .action(action(async (opts: { config?: string; json?: boolean }) => {
-      const site = loadCliSite(opts.config);
+      const site = loadCliSite(opts.config, registry);
       const render = createRenderer();
       const rows = [];
-      for (const c of allConnectors()) {
+      for (const c of registry.all()) {
         const configured = site.siems[c.id] !== undefined;
         const files = configured
           ? (await buildBundle(c, site, render)).files.map((f) => ({ path: f.path, install: f.install ? `${f.install.role}:${f.install.path}` : null }))

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CONFIG_HELP, loadCliSite } from './site.js';
-import { getConnector } from '../../connectors/registry.js';
 import { UserError } from '../core/errors.js';
 import { sampleEvents, eventsFromText, cyclingEvents } from '../simulate/events.js';
 import { sendLines } from '../simulate/send.js';
@@ -10,6 +9,7 @@ import { action } from './run.js';
 import { connectorSite, settingsFor } from '../bundle/build.js';
 import { printJson } from './json.js';
 import { parseHostPort } from './host-port.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 
 interface SimulateOptions {
   config?: string;
@@ -28,7 +28,7 @@ function positiveInt(value: string, option: string, allowZero = false): number {
   return n;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, registry: ConnectorSet): void {
   program
     .command('simulate')
     .description("play CyberTrace: send service alerts and detection events in this connector's output format to the SIEM")
@@ -42,8 +42,8 @@ export function register(program: Command): void {
     .option('--print', 'print the events instead of sending them')
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: SimulateOptions) => {
-      const connector = getConnector(siem);
-      const fullSite = loadCliSite(opts.config);
+      const connector = registry.get(siem);
+      const fullSite = loadCliSite(opts.config, registry);
       if (!fullSite.siems[connector.id]) throw new UserError(`${fullSite.source}: no "siems.${connector.id}" section`);
       // The CyberTrace instance that serves this SIEM is the one being played.
       const site = connectorSite(fullSite, connector.id);

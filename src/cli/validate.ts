@@ -1,7 +1,6 @@
 /** `ctconnect validate`: check a site file and every configured bundle without writing anything. */
 import type { Command } from 'commander';
 import { CONFIG_HELP, loadCliSite } from './site.js';
-import { allConnectors } from '../../connectors/registry.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { UserError } from '../core/errors.js';
@@ -10,6 +9,7 @@ import { action } from './run.js';
 import { detail, warn } from './output.js';
 import { printJson } from './json.js';
 import { instancesOf, servedBy } from '../config/instances.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 
 interface DeployPlanLine {
   siem: string;
@@ -25,10 +25,10 @@ interface DeployPlanLine {
  * connecting: against a target with every role of the bundle (so a plan inconsistency shows even
  * without targets) and against each target of the site. Throws on the first problem.
  */
-async function check(config?: string) {
-  const site = loadCliSite(config);
+async function check(registry: ConnectorSet, config?: string) {
+  const site = loadCliSite(config, registry);
   const render = createRenderer();
-  const configured = allConnectors().filter((c) => site.siems[c.id] !== undefined);
+  const configured = registry.all().filter((c) => site.siems[c.id] !== undefined);
   const deploy: DeployPlanLine[] = [];
   for (const c of configured) {
     const bundle = await buildBundle(c, site, render);
@@ -50,7 +50,7 @@ async function check(config?: string) {
   };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, registry: ConnectorSet): void {
   program
     .command('validate')
     .description('check the site file and render every configured bundle in memory; writes nothing')
@@ -63,7 +63,7 @@ export function register(program: Command): void {
       }
       const config = file ?? opts.config;
       if (!opts.json) {
-        const r = await check(config);
+        const r = await check(registry, config);
         for (const w of r.warnings) warn(w);
         const instances = r.cybertraces.map((c) => `${c.name ?? 'cybertrace'} (${c.address}) serves ${c.serves.join(', ') || 'no SIEM'}`).join('; ');
         process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
@@ -75,7 +75,7 @@ export function register(program: Command): void {
         return 0;
       }
       try {
-        printJson('validate', { valid: true, ...(await check(config)) });
+        printJson('validate', { valid: true, ...(await check(registry, config)) });
         return 0;
       } catch (e) {
         if (!(e instanceof UserError)) throw e;

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { CONFIG_HELP, loadCliSite } from './site.js';
-import { getConnector } from '../../connectors/registry.js';
 import { UserError } from '../core/errors.js';
 import { terminalPrompt } from '../deploy/secrets.js';
 import { verifyConnector, verifyOverHttp, type VerifyRow } from '../verify/verify.js';
@@ -16,6 +15,7 @@ import { VERIFICATION_INDICATORS } from '../verify/indicators.js';
 import { printJson } from './json.js';
 import { connectorSite } from '../bundle/build.js';
 import { parseHostPort } from './host-port.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 
 interface VerifyCliOptions {
   config?: string;
@@ -28,7 +28,7 @@ interface VerifyCliOptions {
   fingerprint?: string;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, registry: ConnectorSet): void {
   program
     .command('verify')
     .description('send the documented test indicators to CyberTrace as this SIEM forwards them and check the detections with the SIEM-side parser, or ask them through the CyberTrace HTTP lookup API (--http)')
@@ -42,8 +42,8 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the answers (one deadline for all lookups)', '10')
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: VerifyCliOptions) => {
-      const connector = getConnector(siem);
-      const fullSite = loadCliSite(opts.config);
+      const connector = registry.get(siem);
+      const fullSite = loadCliSite(opts.config, registry);
       if (!fullSite.siems[connector.id]) throw new UserError(`${fullSite.source}: no "siems.${connector.id}" section to verify`);
       // The site as this SIEM sees it: `cybertrace` is the instance that serves it (sites with several).
       const site = connectorSite(fullSite, connector.id);

@@ -2,12 +2,12 @@
  * Checks that span several fields (the schema checks one field at a time). Returns problems with
  * the path of the field to fix. Also fills in defaults that depend on other fields.
  */
-import { allConnectors } from '../../connectors/registry.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 import { formatPath, type PathSegment } from './positions.js';
 import { instanceProblems, instancesOf, siteViewFor } from './instances.js';
 import type { Site } from './site.js';
 
-export function checkSite(site: Site): Array<{ path: PathSegment[]; message: string; warning?: boolean }> {
+export function checkSite(site: Site, connectors: ConnectorSet): Array<{ path: PathSegment[]; message: string; warning?: boolean }> {
   const problems: Array<{ path: PathSegment[]; message: string; warning?: boolean }> = [];
   if (site.cybertrace && site.cybertraces) {
     problems.push({ path: ['cybertraces'], message: 'give either cybertrace: (one instance) or cybertraces: (a list), not both' });
@@ -45,7 +45,7 @@ export function checkSite(site: Site): Array<{ path: PathSegment[]; message: str
     customSeen.add(c.name.toLowerCase());
   });
 
-  const roles = new Set(['cybertrace', ...allConnectors().flatMap((c) => [c.id, ...(c.extraRoles ?? [])])]);
+  const roles = new Set(connectors.roles());
   const names = new Set<string>();
   site.targets.forEach((t, i) => {
     if (names.has(t.name)) problems.push({ path: ['targets', i, 'name'], message: `target name "${t.name}" is used twice` });
@@ -71,7 +71,7 @@ export function checkSite(site: Site): Array<{ path: PathSegment[]; message: str
     }
   });
 
-  for (const c of allConnectors()) {
+  for (const c of connectors.all()) {
     const opts = site.siems[c.id];
     if (opts && c.check) {
       for (const p of c.check(opts, siteViewFor(site, c.id))) problems.push({ path: ['siems', c.id, ...p.path], message: p.message });

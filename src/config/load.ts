@@ -14,7 +14,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { UserError } from '../core/errors.js';
 import { exampleSitePath } from '../core/paths.js';
 import { escapers } from '../render/escape.js';
-import { allConnectors } from '../../connectors/registry.js';
+import type { ConnectorSet } from '../core/connector-set.js';
 import { siteSchema } from './schema.js';
 import { formatPath, positionOf, type PathSegment } from './positions.js';
 import { checkSite } from './checks.js';
@@ -52,16 +52,20 @@ export function siteSchemaAjv(extra: AjvOptions = {}): Ajv {
 /** File name of the precompiled validator, next to the compiled form of this module. */
 export const PRECOMPILED_VALIDATOR = 'site-validator.generated.cjs';
 
-let validator: ValidateFunction | undefined;
-let schemaTree: SchemaNode;
-function getValidator(): ValidateFunction {
-  if (!validator) {
-    schemaTree = siteSchema(allConnectors()) as SchemaNode;
-    const built = fileURLToPath(new URL(`./${PRECOMPILED_VALIDATOR}`, import.meta.url));
-    // Not built when the TypeScript sources run directly (the unit tests): then it is compiled now.
-    validator = existsSync(built) ? (require(built) as ValidateFunction) : siteSchemaAjv().compile(schemaTree as object);
+/** The schema of a connector set and its validator, made once per set. */
+const validators = new WeakMap<ConnectorSet, { validate: ValidateFunction; tree: SchemaNode }>();
+function validatorFor(connectors: ConnectorSet): { validate: ValidateFunction; tree: SchemaNode } {
+  let v = validators.get(connectors);
+  if (!v) {
+    const tree = siteSchema(connectors.all()) as SchemaNode;
+    const file = fileURLToPath(new URL(`./${PRECOMPILED_VALIDATOR}`, import.meta.url));
+    // The build precompiles the validator for the registry's connectors (it records their ids); any
+    // other set, or the TypeScript sources run directly (the unit tests), compiles it now.
+    const built = existsSync(file) ? (require(file) as ValidateFunction & { connectorIds?: string[] }) : undefined;
+    const validate = built && built.connectorIds?.join() === connectors.ids().join() ? built : siteSchemaAjv().compile(tree as object);
+    validators.set(connectors, (v = { validate, tree }));
   }
-  return validator;
+  return v;
 }
 
 /**
@@ -208,7 +212,7 @@ function locatedDocument(text: string, source: string): { doc: Document; lc: Lin
 }
 
 /** Parses and validates site text; throws UserError listing every problem. */
-export function parseSite(text: string, source: string): Site {
+export function parseSite(text: string, source: string, connectors: ConnectorSet): Site {
   // The position-keeping document is built only when a message needs a position.
   let located: { doc: Document; lc: LineCounter } | undefined;
   const positionAt = (path: PathSegment[], keyOf?: string) => {
@@ -233,7 +237,7 @@ export function parseSite(text: string, source: string): Site {
   }
   // A section with only comments under it (`targets:` and a commented example) is left out, so its default applies.
   for (const [key, value] of Object.entries(data)) if (value === null && key in SECTIONS_WITH_DEFAULTS) delete data[key];
-  const validate = getValidator();
+  const { validate, tree: schemaTree } = validatorFor(connectors);
   const problems: SiteProblem[] = [];
   const warnings: SiteProblem[] = [];
   const schemaOk = validate(data);
@@ -254,7 +258,7 @@ export function parseSite(text: string, source: string): Site {
     problems.push({ ...p, line: pos?.line, col: pos?.col });
   }
   if (schemaOk && problems.length === 0) {
-    for (const { warning, ...p } of checkSite(data as unknown as Site)) {
+    for (const { warning, ...p } of checkSite(data as unknown as Site, connectors)) {
       const pos = positionAt(p.path);
       (warning ? warnings : problems).push({ ...p, line: pos?.line, col: pos?.col });
     }
@@ -274,7 +278,7 @@ export function parseSite(text: string, source: string): Site {
 }
 
 /** Loads the site file at `path`, or the built-in example site when no path is given. */
-export function loadSite(path?: string): Site {
+export function loadSite(path: string | undefined, connectors: ConnectorSet): Site {
   const file = path ?? exampleSitePath();
   let text: string;
   try {
@@ -283,7 +287,7 @@ export function loadSite(path?: string): Site {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${file}: cannot read the site file (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
   }
-  const site = parseSite(text, path ?? BUILT_IN_EXAMPLE);
+  const site = parseSite(text, path ?? BUILT_IN_EXAMPLE, connectors);
   if (path !== undefined) site.file = resolve(path);
   site.configOption = configOptionFor(site.file);
   return site;

@@ -6,7 +6,7 @@
  * Control characters (TAB, line breaks, NUL …) are refused by the loader in every string field,
  * whatever its pattern says; a string schema with `multiline: true` admits line feeds and tabs.
  */
-import type { Connector } from '../../connectors/types.js';
+import type { Connector } from '../core/contract.js';
 import { DEFAULT_CATEGORY_NAMES } from '../cybertrace/categories.js';
 
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;

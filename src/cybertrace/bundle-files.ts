@@ -3,7 +3,7 @@
  * how kl_feed_service.conf is patched on the CyberTrace host and the service restarted.
  * The same for every connector, so it lives here and not in connectors/.
  */
-import type { BundleFile, InstallStep } from '../../connectors/types.js';
+import type { BundleFile, InstallStep } from '../core/contract.js';
 import type { Site } from '../config/site.js';
 import { settingsToSheet, settingsToXmlFragment } from './fragment.js';
 import type { CyberTraceSettings } from './types.js';

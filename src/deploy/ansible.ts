@@ -17,7 +17,7 @@
  */
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
-import type { MergeSpec } from '../../connectors/types.js';
+import type { MergeSpec } from '../core/contract.js';
 import type { Bundle } from '../bundle/build.js';
 import type { DeployTarget, Site } from '../config/site.js';
 import { shellArg } from '../render/escape.js';

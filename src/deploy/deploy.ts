@@ -1,8 +1,6 @@
 /** Deploys one connector's bundle to the site's targets: build → select work by role → fleet. */
-import { getConnector } from '../../connectors/registry.js';
-import { buildBundle, type Bundle } from '../bundle/build.js';
+import type { Bundle } from '../bundle/build.js';
 import type { Site } from '../config/site.js';
-import { createRenderer } from '../render/engine.js';
 import { deployFleet } from './fleet.js';
 import { selectWork } from './plan.js';
 import { exitCodeOf } from './report.js';
@@ -28,10 +26,6 @@ export interface DeployOutcome {
 }
 
 export const DEFAULT_CONCURRENCY = 4;
-
-export async function deploy(site: Site, siem: string, opts: DeployOptions): Promise<DeployOutcome> {
-  return deployBundle(await buildBundle(getConnector(siem), site, createRenderer()), site, opts);
-}
 
 /** Deploys a built bundle (any connector, registered or not) to the site's targets. */
 export async function deployBundle(bundle: Bundle, site: Site, opts: DeployOptions): Promise<DeployOutcome> {

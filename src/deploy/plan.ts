@@ -6,7 +6,7 @@
  * Reads only; `--check` stops after this.
  */
 import { posix } from 'node:path';
-import type { BundleFile, InstallSpec, InstallStep, MergeSpec } from '../../connectors/types.js';
+import type { BundleFile, InstallSpec, InstallStep, MergeSpec } from '../core/contract.js';
 import type { Bundle } from '../bundle/build.js';
 import type { DeployTarget, Site } from '../config/site.js';
 import { sha256 } from '../core/hash.js';

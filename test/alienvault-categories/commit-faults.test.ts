@@ -16,6 +16,7 @@ import { loadSite } from '../../src/config/load.js';
 import { pluginSql } from '../../connectors/alienvault/sql.js';
 import { PLUGIN_ID } from '../../connectors/alienvault/translations.js';
 import { snapshot, tempSite, type TempSite } from './fixture.js';
+import { registry } from '../../connectors/registry.js';
 
 // Inherited by the CLI processes: root has no password on the test server.
 process.env.CTCONNECT_DB_PASSWORD = '';
@@ -26,7 +27,7 @@ let site: TempSite;
 const COMMIT = comQuery('COMMIT');
 
 const sids = async () => (await db.query<{ sid: number }>(`SELECT sid FROM alienvault.plugin_sid WHERE plugin_id = ${PLUGIN_ID} ORDER BY sid`)).map((r) => r.sid);
-const pinned = (file: string) => ((loadSite(file).siems.alienvault as { translations?: Array<{ sid: number }> }).translations ?? []).map((t) => t.sid);
+const pinned = (file: string) => ((loadSite(file, registry).siems.alienvault as { translations?: Array<{ sid: number }> }).translations ?? []).map((t) => t.sid);
 const add = () => runCliAsync(['categories', 'add', 'Custom_Two', '--config', site.file, '--db', `mysql://root@127.0.0.1:${proxy.port}/alienvault`]);
 
 beforeAll(async () => {
@@ -45,7 +46,7 @@ afterEach(() => rmSync(site.dir, { recursive: true, force: true }));
 beforeEach(async () => {
   site = tempSite();
   await db.query('DELETE FROM alienvault.plugin_sid; DELETE FROM alienvault.plugin');
-  const r = db.mysqlCli(pluginSql(loadSite(site.file)), ['alienvault']);
+  const r = db.mysqlCli(pluginSql(loadSite(site.file, registry)), ['alienvault']);
   expect(r.code, r.stderr).toBe(0);
 });
 

@@ -14,6 +14,7 @@ import { loadSite } from '../../src/config/load.js';
 import { pluginSql } from '../../connectors/alienvault/sql.js';
 import { EVENT_NAME_PREFIX, PLUGIN_ID } from '../../connectors/alienvault/translations.js';
 import { snapshot, tempSite, type TempSite } from './fixture.js';
+import { registry } from '../../connectors/registry.js';
 
 let db: MariaDb;
 let url: string;
@@ -51,7 +52,7 @@ beforeEach(async () => {
   await db.query('DROP TRIGGER IF EXISTS alienvault.fail_insert');
   await db.query('DELETE FROM alienvault.plugin_sid; DELETE FROM alienvault.plugin');
   // As on the appliance: the bundle's .sql through the mysql client (ossim-db).
-  const r = db.mysqlCli(pluginSql(loadSite(site.file)), ['alienvault']);
+  const r = db.mysqlCli(pluginSql(loadSite(site.file, registry)), ['alienvault']);
   expect(r.code, r.stderr).toBe(0);
 });
 
@@ -72,7 +73,7 @@ describe('categories --db on a live ossim database', () => {
     expect(row.hex).toBe(Buffer.from(EVENT_NAME_PREFIX + name, 'utf8').toString('hex').toUpperCase());
     expect(row.ctx).toBe(ZERO);
     expect(row.priority).toBe(5);
-    const s = loadSite(site.file);
+    const s = loadSite(site.file, registry);
     expect((s.siems.alienvault as { translations: unknown[] }).translations).toContainEqual({ category: 'Custom_Two', sid: 1001, name });
     // The restore script of an add deletes the new row again.
     const backup = readdirSync(site.dir).find((f) => /^site\.yaml\.plugin_sid-\d{8}T\d{6}Z\.sql$/.test(f));
@@ -144,7 +145,7 @@ describe('categories --db on a live ossim database', () => {
     const afterSync = await rows();
     expect(cli(site, ['sync', '--db', url]).stdout).toContain('no change');
     // The same rows as the regenerated .sql gives.
-    const viaSql = db.mysqlCli(pluginSql(loadSite(site.file)), ['alienvault']);
+    const viaSql = db.mysqlCli(pluginSql(loadSite(site.file, registry)), ['alienvault']);
     expect(viaSql.code, viaSql.stderr).toBe(0);
     expect(await rows()).toEqual(afterSync);
   });

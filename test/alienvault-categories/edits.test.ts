@@ -15,6 +15,7 @@ import { parsePluginSidRows, parseTranslationSection, readInstallation } from '.
 import { sidTable } from '../../connectors/alienvault/translations.js';
 import { addCategory, removeCategory, stateOf, tableOf } from '../../connectors/alienvault/translation-edits.js';
 import { snapshot, tempSite } from './fixture.js';
+import { registry } from '../../connectors/registry.js';
 
 const listJson = (file: string) => {
   const r = runCli(['categories', 'list', '--config', file, '--json']);
@@ -65,7 +66,7 @@ describe('categories add / rename / remove on the site file', () => {
     const backups = Object.keys(snapshot(dir)).filter((f) => /^site\.yaml\.bak-\d{8}T\d{6}Z$/.test(f));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(dir, backups[0]), 'utf8')).toBe(before);
-    const site = loadSite(file);
+    const site = loadSite(file, registry);
     expect(site.categories.custom.map((c) => c.name)).toEqual(['Custom_Feed', 'Custom_Two']);
     expect(listJson(file).rows.find((x) => x.category === 'Custom_Two')).toMatchObject({ sid: 1001, name: 'Kaspersky CyberTrace - Zwei "quoted" — Ünï' });
     // The regenerated bundle agrees: translation line and plugin_sid row from the same table.
@@ -78,7 +79,7 @@ describe('categories add / rename / remove on the site file', () => {
   it('adds a Kaspersky category to categories.kaspersky with its default SID', () => {
     const { file } = tempSite();
     expect(runCli(['categories', 'add', 'KL_IoT_URL', '--config', file]).code).toBe(0);
-    const site = loadSite(file);
+    const site = loadSite(file, registry);
     expect(site.categories.kaspersky).toContain('KL_IoT_URL');
     expect(site.categories.custom.map((c) => c.name)).not.toContain('KL_IoT_URL');
     expect(listJson(file).rows.find((x) => x.category === 'KL_IoT_URL')?.sid).toBe(27);
@@ -96,7 +97,7 @@ describe('categories add / rename / remove on the site file', () => {
     expect(runCli(['categories', 'add', 'Feed_B', '--config', file]).stdout).toContain('SID 1002');
     // A Kaspersky category in use leaves categories.kaspersky.
     expect(runCli(['categories', 'remove', 'KL_Phishing_URL', '--config', file]).code).toBe(0);
-    const site = loadSite(file);
+    const site = loadSite(file, registry);
     expect(site.categories.kaspersky).not.toContain('KL_Phishing_URL');
     expect(listJson(file).retiredSids).toEqual([1001, 11]);
     const sid = runCli(['categories', 'add', 'Feed_C', '--sid', '11', '--config', file]);
@@ -108,6 +109,7 @@ describe('categories add / rename / remove on the site file', () => {
     const site = parseSite(
       readFileSync(tempSite().file, 'utf8').replace(/    translations:.*\n(      .*\n)*/, '').replace('    - name: Custom_Feed\n', '    - name: Feed_X\n    - name: Custom_Feed\n'),
       'site.yaml',
+      registry,
     );
     expect(sidTable(site).categories.filter((r) => r.sid >= 1000).map((r) => [r.category, r.sid])).toEqual([
       ['Feed_X', 1000],
@@ -236,7 +238,7 @@ describe('reading an installation (import)', () => {
     expect(rows.find((x) => x.category === 'KL_Phishing_URL')).toMatchObject({ sid: 50, name: "Kaspersky CyberTrace - Phishing (l'URL) \\ ok", source: 'pinned' });
     expect(rows.find((x) => x.category === 'Old_Feed')).toMatchObject({ sid: 77, name: 'Kaspersky CyberTrace - Old feed — alt' });
     expect(rows.find((x) => x.category === 'KL_Malicious_URL')?.sid).toBe(10);
-    expect(loadSite(file).categories.custom.map((c) => c.name)).toContain('Old_Feed');
+    expect(loadSite(file, registry).categories.custom.map((c) => c.name)).toContain('Old_Feed');
     // Importing again changes nothing.
     const before = snapshot(dir);
     const again = runCli(['categories', 'import', '--cfg', join(dir, 'k.cfg'), '--sql', join(dir, 'k.sql'), '--config', file]);
@@ -249,7 +251,7 @@ describe('reading an installation (import)', () => {
     const { file } = tempSite();
     expect(runCli(['categories', 'add', 'Feed_G', '--name', 'Gee "G" ü', '--config', file]).code).toBe(0);
     expect(runCli(['categories', 'rename', 'KL_APT_IP', 'APT address', '--config', file]).code).toBe(0);
-    const source = loadSite(file);
+    const source = loadSite(file, registry);
     const bare = tempSite();
     const text = readFileSync(bare.file, 'utf8').replace(/    translations:.*\n(      .*\n)*/, '');
     writeFileSync(bare.file, text);

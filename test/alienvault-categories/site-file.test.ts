@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { loadSite } from '../../src/config/load.js';
 import { tempSite } from './fixture.js';
+import { registry } from '../../connectors/registry.js';
 
 describe('categories edits and the site file', () => {
   it('change the target of a symlinked site file, keeping the link, the owner and the mode', () => {
@@ -29,7 +30,7 @@ describe('categories edits and the site file', () => {
     const st = statSync(real);
     expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o640, 4242, 4343]);
     expect(readFileSync(real, 'utf8')).not.toBe(before);
-    expect(loadSite(file).categories.custom.map((c) => c.name)).toContain('Custom_Two');
+    expect(loadSite(file, registry).categories.custom.map((c) => c.name)).toContain('Custom_Two');
     // The backup sits beside the real file and holds the old text; no temp file is left.
     const backups = readdirSync(realDir).filter((f) => f.startsWith('site.yaml.bak-'));
     expect(backups).toHaveLength(1);

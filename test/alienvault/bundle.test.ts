@@ -10,7 +10,7 @@ import { expectGolden } from '../helpers/golden.js';
 import { pcreCompiles, pcreExtract } from '../helpers/pcre.js';
 import { REGEXPS } from '../../connectors/alienvault/contract.js';
 import { alienvault } from '../../connectors/alienvault/index.js';
-import type { Indicator } from '../../connectors/types.js';
+import type { Indicator } from '../../src/core/contract.js';
 import { applyMerge } from '../../src/deploy/merge.js';
 import { runAgent, SENSOR_CONFIG_UI_ONLY } from './agent.js';
 

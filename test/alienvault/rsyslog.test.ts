@@ -20,7 +20,7 @@ import { REGEXPS } from '../../connectors/alienvault/contract.js';
 import { pluginCfg } from '../../connectors/alienvault/plugin-cfg.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import type { Site } from '../../src/config/site.js';
-import type { BundleFile } from '../../connectors/types.js';
+import type { BundleFile } from '../../src/core/contract.js';
 import { runAgent } from './agent.js';
 import { rsyslogHeader, startRsyslog, waitFor, type RunningRsyslog } from '../helpers/rsyslog.js';
 import { freePort } from '../helpers/net.js';

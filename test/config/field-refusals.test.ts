@@ -15,6 +15,7 @@ import { formatPath } from '../../src/config/positions.js';
 import { UserError } from '../../src/core/errors.js';
 import { siteSchema } from '../../src/config/schema.js';
 import { allConnectors } from '../../connectors/registry.js';
+import { registry } from '../../connectors/registry.js';
 
 /** The example site plus one target with every string field set (the example's targets are commented out). */
 const EXAMPLE = (() => {
@@ -56,7 +57,7 @@ function planted(path: Array<string | number>, plant: string): string {
 
 function problems(text: string): string[] {
   try {
-    parseSite(text, 'site.yaml');
+    parseSite(text, 'site.yaml', registry);
   } catch (e) {
     expect(e).toBeInstanceOf(UserError);
     return (e as UserError).details;
@@ -79,7 +80,7 @@ describe('control characters in any string field', () => {
       const pos = lineCol(text, node.range![0]);
       if (MULTILINE.has(shownPath) && (ch === '\t' || ch === '\n')) {
         // The one kind of field that may hold line breaks and tabs (KUMA's rule description).
-        expect(() => parseSite(text, 'site.yaml')).not.toThrow();
+        expect(() => parseSite(text, 'site.yaml', registry)).not.toThrow();
         return;
       }
       // The field's own pattern may word it (e.g. "must be text on one line"); otherwise the general control-character refusal.
@@ -185,7 +186,7 @@ describe('what the loader accepts, every template can write', () => {
           doc.setIn(path, atEnd ? v + plant : plant + v);
           let site;
           try {
-            site = parseSite(doc.toString({ lineWidth: 0 }), 'site.yaml');
+            site = parseSite(doc.toString({ lineWidth: 0 }), 'site.yaml', registry);
           } catch (e) {
             expect(e).toBeInstanceOf(UserError);
             continue;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSite } from '../../src/config/load.js';
 import { UserError } from '../../src/core/errors.js';
 import { bundleFor, fileText } from '../helpers/bundles.js';
+import { registry } from '../../connectors/registry.js';
 
 const SIEMS = `siems:
   fortisiem:
@@ -14,7 +15,7 @@ const SIEMS = `siems:
 
 function problems(text: string): string[] {
   try {
-    parseSite(text, 'site.yaml');
+    parseSite(text, 'site.yaml', registry);
   } catch (e) {
     if (e instanceof UserError) return e.details;
     throw e;
@@ -33,7 +34,7 @@ describe('CyberTrace instances', () => {
     input_port: 9997
     version: "3.x"
     serves: [alienvault]
-${SIEMS}`, 'site.yaml');
+${SIEMS}`, 'site.yaml', registry);
     expect(site.warnings).toEqual([]);
     expect(site.cybertrace.name).toBe('ct-fsm');
     expect(fileText(await bundleFor('fortisiem', site), 'cybertrace/kl_feed_service.fragment.xml')).toContain('<ConnectionString>192.0.2.10:9999</ConnectionString>');
@@ -66,7 +67,7 @@ ${SIEMS}`);
   });
 
   it('warns, without refusing, when the single cybertrace: form serves several SIEMs', () => {
-    const site = parseSite(`cybertrace:\n  address: 192.0.2.10\n${SIEMS}`, 'site.yaml');
+    const site = parseSite(`cybertrace:\n  address: 192.0.2.10\n${SIEMS}`, 'site.yaml', registry);
     expect(site.warnings).toEqual([expect.stringMatching(/^site\.yaml:2:3: cybertrace: fortisiem and alienvault would both write the one OutputSettings .* or set cybertrace\.serves: \[fortisiem\]/)]);
   });
 });

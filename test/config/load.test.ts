@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseSite, loadSite } from '../../src/config/load.js';
 import { UserError } from '../../src/core/errors.js';
+import { registry } from '../../connectors/registry.js';
 
 function problemsOf(yaml: string, source = 'site.yaml'): string[] {
   try {
-    parseSite(yaml, source);
+    parseSite(yaml, source, registry);
   } catch (e) {
     expect(e).toBeInstanceOf(UserError);
     return (e as UserError).details;
@@ -16,7 +17,7 @@ const minimal = `cybertrace:\n  address: 10.0.0.5\n`;
 
 describe('site file loading', () => {
   it('fills in documented defaults', () => {
-    const site = parseSite(minimal, 'site.yaml');
+    const site = parseSite(minimal, 'site.yaml', registry);
     expect(site.cybertrace).toMatchObject({ input_port: 9999, return_port: 9998, platform: 'linux', install_dir: '/opt/kaspersky/ktfs', version: '4.x', listen_address: '10.0.0.5' });
     expect(site.categories.kaspersky).toContain('KL_Malicious_URL');
     expect(site.categories.custom).toEqual([]);
@@ -24,14 +25,14 @@ describe('site file loading', () => {
   });
 
   it('does not share default arrays between loads', () => {
-    const a = parseSite(minimal, 'a.yaml');
+    const a = parseSite(minimal, 'a.yaml', registry);
     a.categories.kaspersky.push('Mutated');
-    const b = parseSite(minimal, 'b.yaml');
+    const b = parseSite(minimal, 'b.yaml', registry);
     expect(b.categories.kaspersky).not.toContain('Mutated');
   });
 
   it('listens on 0.0.0.0 when the address is a host name', () => {
-    expect(parseSite(`cybertrace:\n  address: ct.example.com\n`, 's').cybertrace.listen_address).toBe('0.0.0.0');
+    expect(parseSite(`cybertrace:\n  address: ct.example.com\n`, 's', registry).cybertrace.listen_address).toBe('0.0.0.0');
   });
 
   it('rejects a misspelt key with its position and a suggestion', () => {
@@ -72,7 +73,7 @@ describe('site file loading', () => {
 
   it('needs an install_dir for Windows and keeps it', () => {
     expect(problemsOf(`cybertrace:\n  address: 10.0.0.5\n  platform: windows\n`)[0]).toMatch(/cybertrace\.platform: platform "windows" needs cybertrace\.install_dir/);
-    const site = parseSite(`cybertrace:\n  address: 10.0.0.5\n  platform: windows\n  install_dir: 'C:\\CyberTrace'\n`, 's');
+    const site = parseSite(`cybertrace:\n  address: 10.0.0.5\n  platform: windows\n  install_dir: 'C:\\CyberTrace'\n`, 's', registry);
     expect(site.cybertrace.install_dir).toBe('C:\\CyberTrace');
   });
 
@@ -83,8 +84,8 @@ describe('site file loading', () => {
   });
 
   it('loads the built-in example when no path is given, and names a missing file', () => {
-    expect(loadSite().source).toBe('built-in example site');
-    expect(() => loadSite('does-not-exist.yaml')).toThrow(/does-not-exist\.yaml: cannot read the site file \(no such file\)/);
+    expect(loadSite(undefined, registry).source).toBe('built-in example site');
+    expect(() => loadSite('does-not-exist.yaml', registry)).toThrow(/does-not-exist\.yaml: cannot read the site file \(no such file\)/);
   });
 });
 
@@ -112,9 +113,9 @@ describe('large site files', () => {
   it('read fast give the same site as the full parse', () => {
     const text = bigSite(5000);
     expect(text.length).toBeGreaterThan(64 * 1024);
-    const fast = parseSite(text, 'big.yaml');
+    const fast = parseSite(text, 'big.yaml', registry);
     // An anchor sign, even in a comment, sends the file to the full parse.
-    const full = parseSite(`${text}# & *\n`, 'big.yaml');
+    const full = parseSite(`${text}# & *\n`, 'big.yaml', registry);
     expect(fast).toEqual(full);
     expect(fast.cybertrace?.input_port).toBe(9999);
     expect(fast.name).toBe('big site');

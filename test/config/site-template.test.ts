@@ -6,6 +6,7 @@ import { parseSite } from '../../src/config/load.js';
 import { siteSchema } from '../../src/config/schema.js';
 import { allConnectors } from '../../connectors/registry.js';
 import { REPO } from '../helpers/cli.js';
+import { registry } from '../../connectors/registry.js';
 
 const TEMPLATE = readFileSync(join(REPO, 'examples', 'site.yaml'), 'utf8');
 const README = readFileSync(join(REPO, 'README.md'), 'utf8');
@@ -36,7 +37,7 @@ describe('the site file template', () => {
   });
 
   it('validates as it is, and with the example target and the optional settings uncommented', () => {
-    expect(parseSite(TEMPLATE, 'site.yaml').targets).toEqual([]);
+    expect(parseSite(TEMPLATE, 'site.yaml', registry).targets).toEqual([]);
     // Optional one-line settings: "# key: value" indented under a section. Keys that only fit another
     // setup are left out (a KUMA 4.x key on this 3.x example; serves, which would leave the other SIEMs unserved;
     // a target's cybertrace, which names an item of a cybertraces: list).
@@ -45,7 +46,7 @@ describe('the site file template', () => {
       .map((l) => (otherSetup.test(l) ? l : l.replace(/^(\s+)# ([a-z_]+: )/, '$1$2').replace(/^  # (- name: ct1)$/, '  $1').replace(/^  #   /, '    ')))
       .join('\n');
     expect(uncommented).not.toBe(TEMPLATE);
-    const site = parseSite(uncommented, 'site.yaml');
+    const site = parseSite(uncommented, 'site.yaml', registry);
     expect(site.targets).toMatchObject([{ name: 'ct1', host: '192.0.2.10', roles: ['cybertrace'], root_prefix: '/srv/staging', sudo: 'nopasswd' }]);
     expect(site.siems.fortisiem).toMatchObject({ severity: 'High', organization: 'Super' });
   });

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, statSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { BundleFile, Connector, InstallStep } from '../../connectors/types.js';
+import type { BundleFile, Connector, InstallStep } from '../../src/core/contract.js';
 import { fortisiem } from '../../connectors/fortisiem/index.js';
 import type { Bundle } from '../../src/bundle/build.js';
 import type { Site } from '../../src/config/site.js';

@@ -12,7 +12,11 @@ import { stringify } from 'yaml';
 import { register } from '../../src/cli/deploy.js';
 import { fortisiem } from '../../connectors/fortisiem/index.js';
 import { patchFeedServiceConfig } from '../../src/cybertrace/patch.js';
-import { deploy } from '../../src/deploy/deploy.js';
+import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
+import { buildBundle } from '../../src/bundle/build.js';
+import { createRenderer } from '../../src/render/engine.js';
+import { registry } from '../../connectors/registry.js';
+import type { Site } from '../../src/config/site.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 import { freePort } from '../helpers/net.js';
 import { siteWith } from './fixtures.js';
@@ -55,9 +59,13 @@ function seedConfig(root: string): string {
   return path;
 }
 
+async function deploy(site: Site, siem: string, opts: DeployOptions) {
+  return deployBundle(await buildBundle(registry.get(siem), site, createRenderer()), site, opts);
+}
+
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = new Command().exitOverride();
-  register(program);
+  register(program, registry);
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { allConnectors } from '../../connectors/registry.js';
-import type { Connector } from '../../connectors/types.js';
+import type { Connector } from '../../src/core/contract.js';
 import { buildBundle, type Bundle } from '../../src/bundle/build.js';
 import type { DeployTarget } from '../../src/config/site.js';
 import { deployBundle } from '../../src/deploy/deploy.js';

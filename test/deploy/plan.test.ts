@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { allConnectors } from '../../connectors/registry.js';
-import type { BundleFile, InstallStep } from '../../connectors/types.js';
+import type { BundleFile, InstallStep } from '../../src/core/contract.js';
 import { buildBundle } from '../../src/bundle/build.js';
 import { InternalError } from '../../src/core/errors.js';
 import { allRolesTarget, workOf } from '../../src/deploy/plan.js';

@@ -4,13 +4,14 @@ import { getConnector } from '../../connectors/registry.js';
 import { buildBundle, type Bundle } from '../../src/bundle/build.js';
 import { createRenderer } from '../../src/render/engine.js';
 import type { Site } from '../../src/config/site.js';
+import { registry } from '../../connectors/registry.js';
 
 export function exampleSite(): Site {
-  return loadSite();
+  return loadSite(undefined, registry);
 }
 
 export function siteFromYaml(text: string): Site {
-  return parseSite(text, 'test-site.yaml');
+  return parseSite(text, 'test-site.yaml', registry);
 }
 
 export async function bundleFor(id: string, site: Site = exampleSite()): Promise<Bundle> {

@@ -10,7 +10,7 @@ import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { parseKumaEvent, splitPairs } from '../../connectors/kuma/parse.js';
 import { detectionEvent } from '../../connectors/kuma/contract.js';
 import { exampleSite } from '../helpers/bundles.js';
-import type { Indicator } from '../../connectors/types.js';
+import type { Indicator } from '../../src/core/contract.js';
 
 const site = exampleSite();
 const kuma = getConnector('kuma');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
-import type { Connector } from '../../connectors/types.js';
+import type { Connector } from '../../src/core/contract.js';
 import { exampleSite } from '../helpers/bundles.js';
 import { startCyberTraceServer, type CyberTraceServer } from '../helpers/cybertrace-server.js';
 import { demoFeed } from '../helpers/demo-feed.js';

@@ -3,10 +3,10 @@
  * given a validated site it returns the files of its bundle (with where each is installed)
  * and the install steps. The CLI, the bundle writer and the deployer only walk these lists.
  */
-import type { CyberTraceSettings } from '../src/cybertrace/types.js';
-import type { Site } from '../src/config/site.js';
-import type { Renderer } from '../src/render/engine.js';
-import type { FieldRole } from '../src/cybertrace/event-contract.js';
+import type { CyberTraceSettings } from '../cybertrace/types.js';
+import type { Site } from '../config/site.js';
+import type { Renderer } from '../render/engine.js';
+import type { FieldRole } from '../cybertrace/event-contract.js';
 
 /** How a file lands inside an existing file instead of replacing it. */
 export type MergeSpec =

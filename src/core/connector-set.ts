@@ -1,0 +1,32 @@
+/**
+ * The connectors a run knows. The composition root (the CLI entry, from connectors/registry.ts)
+ * builds the set and hands it to the core: config, bundle, deploy and verify take it as a
+ * parameter and never import a connector.
+ */
+import { UserError } from './errors.js';
+import type { Connector } from './contract.js';
+
+export interface ConnectorSet {
+  all(): readonly Connector[];
+  ids(): string[];
+  /** The connector with this id; a UserError naming the known ones otherwise. */
+  get(id: string): Connector;
+  /** Every deploy role: `cybertrace`, each connector id and the connectors' extra roles. */
+  roles(): string[];
+}
+
+export function connectorSet(list: readonly Connector[]): ConnectorSet {
+  const ids = list.map((c) => c.id);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) throw new Error(`connector id "${twice}" is registered twice`);
+  return {
+    all: () => list,
+    ids: () => [...ids],
+    get(id) {
+      const c = list.find((x) => x.id === id);
+      if (!c) throw new UserError(`unknown SIEM "${id}"; known: ${ids.join(', ')} (see \`ctconnect list\`)`);
+      return c;
+    },
+    roles: () => ['cybertrace', ...list.flatMap((c) => [c.id, ...(c.extraRoles ?? [])])],
+  };
+}
