@@ -1,10 +1,9 @@
 /** AlienVault USM / OSSIM connector (seed 001): CyberTrace ↔ rsyslog + ossim-agent plugin. */
-import type { BundleFile, Connector, InstallStep } from '../../src/core/contract.js';
+import type { BundleFile, InstallStep, OptionProblem } from '../../src/core/contract.js';
 import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { cybertraceSettings } from '../../src/cybertrace/settings.js';
 import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
-import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
+import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
 import type { Renderer } from '../../src/render/engine.js';
 import { ALERT_USERDATA, DETECTION_USERDATA, EVENTS, REGEXPS } from './contract.js';
 import { alienvaultOptionsSchema, type AlienVaultOptions } from './options.js';
@@ -19,7 +18,6 @@ import { AGENT_CONFIG, AGENT_CONFIG_MERGE, agentPluginsBlock, PLUGIN_DIR, PLUGIN
 
 export { PLUGIN_DIR };
 
-const options = (site: Site): AlienVaultOptions => site.siems.alienvault as unknown as AlienVaultOptions;
 
 export const SQL_DIR = '/usr/share/doc/ossim-mysql/contrib/plugins';
 export const SQL_FILE = 'kaspersky_cyberTrace.sql';
@@ -42,11 +40,6 @@ export const BUNDLE_PATH = {
   agentConfig: 'alienvault/agent-config-plugins.cfg',
 } as const;
 
-function cybertrace(site: Site): CyberTraceSettings {
-  const o = options(site);
-  return cybertraceSettings(EVENTS, `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`, `${o.address}:${o.syslog_port}`);
-}
-
 /** Sample lines as rsyslog writes them to the log file: append them to it to see the plugin at work. */
 function sampleEvents(site: Site, settings: CyberTraceSettings): string {
   const src = cybertraceSourceIp(site) ?? site.cybertrace.address;
@@ -55,20 +48,17 @@ function sampleEvents(site: Site, settings: CyberTraceSettings): string {
   return [...detections, ...alerts].map((line, i) => head(i) + line).concat('').join('\n');
 }
 
-function logrotateFile(site: Site, render: Renderer): string {
-  const o = options(site);
+function logrotateFile(o: AlienVaultOptions, render: Renderer): string {
   return render('alienvault/logrotate.hbs', { logFile: o.log_file, period: o.logrotate.period, rotate: o.logrotate.rotate });
 }
 
-function installContext(site: Site, settings: CyberTraceSettings) {
-  const o = options(site);
+function installContext(base: BuildContext<AlienVaultOptions>) {
+  const { site, options: o } = base;
   const rows = pluginSidRows(site);
   const rules = pluginRules();
   return {
-    site,
-    ct: site.cybertrace,
+    ...base,
     av: o,
-    settings,
     pluginId: PLUGIN_ID,
     pluginFile: PLUGIN_FILE,
     pluginDir: PLUGIN_DIR,
@@ -81,9 +71,6 @@ function installContext(site: Site, settings: CyberTraceSettings) {
     forwardMarker: FORWARD_MARKER,
     inboundMarker: INBOUND_MARKER,
     paths: BUNDLE_PATH,
-    configPath: feedServiceConfigPath(site),
-    restartCommand: feedServiceRestartCommand(site),
-    linux: site.cybertrace.platform === 'linux',
     sourceIp: cybertraceSourceIp(site),
     deviceCount: forwardedAddresses(site).length,
     devices: o.devices.slice(0, 20).map((d) => ({ ip: d.ip, name: d.name ?? '' })),
@@ -105,8 +92,8 @@ function installContext(site: Site, settings: CyberTraceSettings) {
   };
 }
 
-function files(site: Site, render: Renderer): BundleFile[] {
-  const settings = cybertrace(site);
+function files(base: BuildContext<AlienVaultOptions>): BundleFile[] {
+  const { site, options: o, settings, render } = base;
   const rsyslogMerge = (marker: string) => ({ kind: 'marked-block' as const, marker, family: MARKER_FAMILY, after: RSYSLOG_AFTER, before: RSYSLOG_BEFORE, commentPrefix: '#' });
   const rsyslogInstall = (marker: string) => ({
     role: 'alienvault',
@@ -117,7 +104,7 @@ function files(site: Site, render: Renderer): BundleFile[] {
     notify: [STEP.rsyslogRestart],
   });
   return [
-    { path: 'INSTALL.md', content: render('alienvault/INSTALL.md.hbs', installContext(site, settings)), mode: 0o644 },
+    { path: 'INSTALL.md', content: render('alienvault/INSTALL.md.hbs', installContext(base)), mode: 0o644 },
     {
       path: BUNDLE_PATH.cfg,
       content: pluginCfg(site),
@@ -141,7 +128,7 @@ function files(site: Site, render: Renderer): BundleFile[] {
     },
     {
       path: BUNDLE_PATH.logrotate,
-      content: logrotateFile(site, render),
+      content: logrotateFile(o, render),
       mode: 0o644,
       // logrotate refuses group/world-writable files and ones not owned by root.
       install: { role: 'alienvault', path: LOGROTATE_PATH, mode: 0o644, owner: 'root:root', validate: 'logrotate -d {file}' },
@@ -174,9 +161,8 @@ function steps(): InstallStep[] {
   ];
 }
 
-function check(raw: Record<string, unknown>, site: Site): Array<{ path: Array<string | number>; message: string }> {
-  const o = raw as unknown as AlienVaultOptions;
-  const problems: Array<{ path: Array<string | number>; message: string }> = [];
+function check(o: AlienVaultOptions, site: Site): OptionProblem[] {
+  const problems: OptionProblem[] = [];
   for (const p of translationProblems(o.translations ?? [])) problems.push({ path: ['translations', p.index, p.field], message: p.message });
   (o.translations ?? []).forEach((t, i) => {
     if (t.name === undefined) return;
@@ -207,16 +193,16 @@ function check(raw: Record<string, unknown>, site: Site): Array<{ path: Array<st
   return problems;
 }
 
-export const alienvault: Connector = {
+export const alienvault = defineConnector(alienvaultOptionsSchema, {
   id: 'alienvault',
   title: 'AlienVault USM / OSSIM',
   summary: 'ossim-agent plugin (.cfg + .sql with category → SID table), rsyslog forwarding and inbound rules, logrotate',
   siemVersions: 'AlienVault USM Appliance 5.x / OSSIM 5.x (ossim-agent plugins, rsyslog 8)',
-  optionsSchema: alienvaultOptionsSchema as unknown as Record<string, unknown>,
   check,
-  cybertrace,
+  events: EVENTS,
+  output: (o) => `${o.address}:${o.syslog_port}`,
   files,
   steps,
   wire: alienvaultWire,
   variants: [{ name: 'with a copy of forwarded events', options: { forward_copy_file: '/var/log/kaspersky_cybertrace_forwarded.log' } }],
-};
+});

@@ -1,44 +1,8 @@
 /** Site-file options of the AlienVault USM / OSSIM connector (`siems.alienvault`). */
 import { absolutePath, categoryName, hostAddress, ipv4Address, portNumber } from '../../src/config/schema.js';
-import { retiredSidsSchema, type TranslationOption } from './translations.js';
+import { retiredSidsSchema } from './translations.js';
+import { siteOptions, type OptionsOf } from '../../src/core/define-connector.js';
 import { DEFAULT_PRODUCT_TYPE } from './product-types.js';
-
-export interface AlienVaultDevice {
-  /** Address the device's syslog arrives from ($fromhost-ip). */
-  ip: string;
-  /** For the comments of the rsyslog rule and INSTALL.md. */
-  name?: string;
-}
-
-export interface AlienVaultOptions {
-  /** Where CyberTrace sends its events (the AlienVault rsyslog). */
-  address: string;
-  syslog_port: number;
-  /** Address CyberTrace's events arrive from, as rsyslog sees it; default: cybertrace.address when that is an IPv4 address. */
-  cybertrace_source_ip?: string;
-  devices: AlienVaultDevice[];
-  /** Network interface omfwd sends from (Device=), e.g. eth0. */
-  interface?: string;
-  /** Optional omfile copy of every forwarded event (seed 001: useful while testing, remove afterwards). */
-  forward_copy_file?: string;
-  /** Size of the forwarding action's own queue: events beyond it are dropped instead of stalling rsyslog. */
-  forward_queue_size: number;
-  log_file: string;
-  logrotate: { period: 'daily' | 'weekly' | 'monthly'; rotate: number };
-  /** plugin_sid columns of every row (seed 001: 15, 71, 5, 8). */
-  category_id: number;
-  subcategory_id: number;
-  priority: number;
-  reliability: number;
-  /** Priority / reliability of the service-event row; default: priority / reliability. */
-  service_priority?: number;
-  service_reliability?: number;
-  /** plugin.product_type: an id of OSSIM's product_type table (product-types.ts); default 21, "Other Devices". */
-  product_type: number;
-  translations: TranslationOption[];
-  /** SIDs of removed categories, never handed out again by `ctconnect categories add`. */
-  retired_sids: number[];
-}
 
 /** An event name (after "Kaspersky CyberTrace - "): any text on one line; quotes and non-ASCII are stored exactly. */
 export const eventName = {
@@ -111,3 +75,6 @@ export const alienvaultOptionsSchema = {
     retired_sids: retiredSidsSchema,
   },
 } as const;
+
+export type AlienVaultOptions = OptionsOf<typeof alienvaultOptionsSchema>;
+export const alienvaultOptions = siteOptions('alienvault', alienvaultOptionsSchema);

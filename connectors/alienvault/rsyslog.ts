@@ -9,7 +9,7 @@
  */
 import type { Site } from '../../src/config/site.js';
 import { rsyslogString } from '../../src/render/escape.js';
-import type { AlienVaultOptions } from './options.js';
+import { alienvaultOptions } from './options.js';
 
 export const RSYSLOG_CONF = '/etc/rsyslog.conf';
 export const RSYSLOG_AFTER = '# rsyslog zasec.conf';
@@ -24,7 +24,7 @@ export const MARKER_FAMILY = 'ctconnect kaspersky-cybertrace ';
 export const FORWARD_MARKER = 'ctconnect kaspersky-cybertrace forward';
 export const INBOUND_MARKER = 'ctconnect kaspersky-cybertrace inbound';
 
-const options = (site: Site): AlienVaultOptions => site.siems.alienvault as unknown as AlienVaultOptions;
+const options = alienvaultOptions;
 const q = (v: string | number) => `"${rsyslogString(String(v))}"`;
 
 /** Where rsyslog sees CyberTrace's events come from. */

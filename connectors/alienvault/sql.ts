@@ -8,7 +8,7 @@ import type { Site } from '../../src/config/site.js';
 import { UserError } from '../../src/core/errors.js';
 import { sqlString } from '../../src/render/escape.js';
 import { sidTable, pinnedTranslations, PLUGIN_ID, storedNameProblem, type TranslationRow } from './translations.js';
-import type { AlienVaultOptions } from './options.js';
+import { alienvaultOptions } from './options.js';
 
 export interface PluginRow {
   id: number;
@@ -38,7 +38,7 @@ export const PLUGIN_NAME = 'Kaspersky CyberTrace';
 export const PLUGIN_DESCRIPTION = 'Kaspersky CyberTrace: detection events (feed matches) and service events';
 export const PLUGIN_VENDOR = 'Kaspersky';
 
-const options = (site: Site): AlienVaultOptions => site.siems.alienvault as unknown as AlienVaultOptions;
+const options = alienvaultOptions;
 
 export function pluginRow(site: Site): PluginRow {
   return { id: PLUGIN_ID, type: 1, name: PLUGIN_NAME, description: PLUGIN_DESCRIPTION, vendor: PLUGIN_VENDOR, product_type: options(site).product_type };

@@ -1,22 +1,13 @@
 /** FortiSIEM connector (seed 000): CyberTrace ↔ FortiSIEM over syslog/CEF. */
-import type { Connector, BundleFile } from '../../src/core/contract.js';
-import type { Site } from '../../src/config/site.js';
+import type { BundleFile, OptionProblem } from '../../src/core/contract.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { cybertraceSettings } from '../../src/cybertrace/settings.js';
 import { contractFields } from '../../src/cybertrace/event-contract.js';
 import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
-import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
+import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
 import { CEF_PRODUCT, CEF_VENDOR, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
 import { fortisiemOptionsSchema, type FortiSiemOptions } from './options.js';
 import { SAMPLE_DETECTIONS, SAMPLE_ALERTS } from './samples.js';
 import { fortisiemWire } from './wire.js';
-
-const options = (site: Site): FortiSiemOptions => site.siems.fortisiem as unknown as FortiSiemOptions;
-
-function cybertrace(site: Site): CyberTraceSettings {
-  const o = options(site);
-  return cybertraceSettings(EVENTS, `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`, `${o.address}:${o.syslog_port}`);
-}
 
 /** What each CEF key of the detection event carries, for the field reference. */
 function cefFieldRows(): Array<{ key: string; source: string; role: string }> {
@@ -28,8 +19,7 @@ function cefFieldRows(): Array<{ key: string; source: string; role: string }> {
   return rows;
 }
 
-function sampleEvents(site: Site, settings: CyberTraceSettings): string {
-  const o = options(site);
+function sampleEvents(o: FortiSiemOptions, settings: CyberTraceSettings): string {
   const actionable: Array<[string, string]> = o.actionable_fields.length > 0 ? [[o.actionable_fields[0].cef_key, '75']] : [];
   const { detections: lines, alerts } = renderSampleEvents(settings, SAMPLE_DETECTIONS.map((s) => ({ ...s, actionable })), SAMPLE_ALERTS);
   return [
@@ -42,19 +32,13 @@ function sampleEvents(site: Site, settings: CyberTraceSettings): string {
   ].join('\n');
 }
 
-function files(site: Site, render: (t: string, c: object) => string): BundleFile[] {
-  const o = options(site);
-  const settings = cybertrace(site);
+function files(base: BuildContext<FortiSiemOptions>): BundleFile[] {
+  const { options: o, render, settings } = base;
   const ctx = {
-    site,
-    ct: site.cybertrace,
+    ...base,
     fsm: o,
-    settings,
     cefVendor: CEF_VENDOR,
     cefProduct: CEF_PRODUCT,
-    configPath: feedServiceConfigPath(site),
-    restartCommand: feedServiceRestartCommand(site),
-    linux: site.cybertrace.platform === 'linux',
     cefFields: cefFieldRows(),
     hasOrganization: o.organization !== undefined,
     hasFilters: [o.source_ip, o.destination_ip, o.severity, o.regex_filter].some((v) => v !== undefined),
@@ -73,19 +57,17 @@ function files(site: Site, render: (t: string, c: object) => string): BundleFile
     { path: 'fortisiem/forwarding-rule.md', content: render('fortisiem/forwarding-rule.md.hbs', ctx), mode: 0o644 },
     { path: 'fortisiem/cef-fields.md', content: render('fortisiem/cef-fields.md.hbs', ctx), mode: 0o644 },
     { path: 'fortisiem/actionable-fields.md', content: render('fortisiem/actionable-fields.md.hbs', ctx), mode: 0o644 },
-    { path: 'fortisiem/sample-events.cef', content: sampleEvents(site, settings), mode: 0o644 },
+    { path: 'fortisiem/sample-events.cef', content: sampleEvents(o, settings), mode: 0o644 },
   ];
 }
 
-export const fortisiem: Connector = {
+export const fortisiem = defineConnector(fortisiemOptionsSchema, {
   id: 'fortisiem',
   title: 'FortiSIEM',
   summary: 'CyberTrace CEF settings, event-forwarding-rule guide, CEF field reference, actionable fields',
   siemVersions: 'FortiSIEM 5.2 procedure (Admin > Settings > Event Handling > Forwarding); 6.x/7.x use the same fields',
-  optionsSchema: fortisiemOptionsSchema as unknown as Record<string, unknown>,
-  check(raw) {
-    const o = raw as unknown as FortiSiemOptions;
-    const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  check(o) {
+    const problems: OptionProblem[] = [];
     const used = new Set(usedCefKeys());
     const seen = new Set<string>();
     o.actionable_fields.forEach((a, i) => {
@@ -95,11 +77,11 @@ export const fortisiem: Connector = {
     });
     return problems;
   },
-  cybertrace,
+  events: EVENTS,
+  output: (o) => `${o.address}:${o.syslog_port}`,
   files,
-  steps: () => [],
   wire: fortisiemWire,
-};
+});
 
 /** Exposed for tests: the placeholders of the detection event with their roles. */
 export const fortisiemDetectionFields = contractFields(detectionEvent);

@@ -1,27 +1,6 @@
 /** Site-file options of the FortiSIEM connector (`siems.fortisiem`). */
 import { hostAddress, portNumber } from '../../src/config/schema.js';
-
-export interface ActionableFieldOption {
-  /** Feed as shown in CyberTrace Web > Settings > Feeds. */
-  feed: string;
-  /** Field name in the feed records, e.g. threat_score. */
-  field: string;
-  /** Unused CEF key that carries it, e.g. cs3. */
-  cef_key: string;
-}
-
-export interface FortiSiemOptions {
-  address: string;
-  syslog_port: number;
-  organization?: string;
-  reporting_devices: string[];
-  event_types: string[];
-  source_ip?: string;
-  destination_ip?: string;
-  severity?: string;
-  regex_filter?: string;
-  actionable_fields: ActionableFieldOption[];
-}
+import type { OptionsOf } from '../../src/core/define-connector.js';
 
 const label = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\r\\n|`]+$', description: 'text without line breaks, "|" or backticks' } as const;
 
@@ -59,3 +38,5 @@ export const fortisiemOptionsSchema = {
     },
   },
 } as const;
+
+export type FortiSiemOptions = OptionsOf<typeof fortisiemOptionsSchema>;

@@ -5,18 +5,14 @@
  */
 import type { Site } from '../../src/config/site.js';
 import type { KumaOptions } from './options.js';
+import type { OptionProblem } from '../../src/core/contract.js';
 import { normalizedFieldProblem } from './normalized-fields.js';
 import { cybertraceMajorOf, existsIn, RULE_FIELDS } from './rule-fields.js';
 
-export interface OptionProblem {
-  path: Array<string | number>;
-  message: string;
-}
 
 const unicodeLength = (s: string): number => [...s].length;
 
-export function checkKumaOptions(raw: Record<string, unknown>, site: Site): OptionProblem[] {
-  const o = raw as unknown as KumaOptions;
+export function checkKumaOptions(o: KumaOptions, site: Site): OptionProblem[] {
   const rule = (o.rule ?? {}) as Record<string, unknown>;
   const family = o.version;
   const problems: OptionProblem[] = [];

@@ -3,7 +3,9 @@
  * rule-fields.ts for the KUMA version family of the site.
  */
 import type { Site } from '../../src/config/site.js';
-import type { KumaOptions } from './options.js';
+import { kumaOptions } from './options.js';
+
+export { kumaOptions };
 import { fieldsFor, RULE_FIELDS, type KumaFamily, type RuleField } from './rule-fields.js';
 
 /** Identifies this project's format, so a future change of keys can be told apart. */
@@ -11,7 +13,6 @@ export const RULE_FORMAT = 'ctconnect.kuma-enrichment-rule/1';
 export const RULE_FILE = 'kuma/enrichment-rule.json';
 export const RULE_SCHEMA_FILE = 'kuma/enrichment-rule.schema.json';
 
-export const kumaOptions = (site: Site): KumaOptions => site.siems.kuma as unknown as KumaOptions;
 
 export interface ResolvedRule {
   family: KumaFamily;

@@ -1,25 +1,19 @@
 /** KUMA connector (seed 002): CyberTrace settings for KUMA, the enrichment rule, console integration. */
-import type { BundleFile, Connector } from '../../src/core/contract.js';
+import type { BundleFile } from '../../src/core/contract.js';
 import type { Site } from '../../src/config/site.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { cybertraceSettings } from '../../src/cybertrace/settings.js';
-import type { Renderer } from '../../src/render/engine.js';
 import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
-import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
+import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
 import { markdownText } from '../../src/render/escape.js';
 import { EVENTS, LISTEN_ADDRESS, OUTPUT_ADDRESS, REGEXPS } from './contract.js';
-import { kumaOptions, resolveRule, RULE_FILE, RULE_SCHEMA_FILE, ruleJson, ruleSchema } from './enrichment-rule.js';
-import { kumaOptionsSchema } from './options.js';
+import { resolveRule, RULE_FILE, RULE_SCHEMA_FILE, ruleJson, ruleSchema } from './enrichment-rule.js';
+import { kumaOptions, kumaOptionsSchema, type KumaOptions } from './options.js';
 import { checkKumaOptions } from './check.js';
 import { chosenPath, fieldsFor, type RuleField } from './rule-fields.js';
 import { RULE_ENDPOINTS, ruleEndpoint } from './endpoints.js';
 import { httpApiUrl } from '../../src/verify/http-credentials.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS, SAMPLE_REQUESTS } from './samples.js';
 import { ASSUMED_SESSION_HEADER, kumaRequest, kumaWire } from './wire.js';
-
-function cybertrace(site: Site): CyberTraceSettings {
-  return cybertraceSettings(EVENTS, `${LISTEN_ADDRESS}:${site.cybertrace.input_port}`, `${OUTPUT_ADDRESS}:${site.cybertrace.return_port}`);
-}
 
 /** A value as the user enters it in the console, as Markdown (escaped). */
 function consoleValue(f: RuleField, v: unknown): string {
@@ -90,9 +84,8 @@ function sampleEvents(site: Site, settings: CyberTraceSettings): string {
   ].join('\n');
 }
 
-function files(site: Site, render: Renderer): BundleFile[] {
-  const o = kumaOptions(site);
-  const settings = cybertrace(site);
+function files(base: BuildContext<KumaOptions>): BundleFile[] {
+  const { site, options: o, settings, render } = base;
   const rule = resolveRule(site);
   const { rows, mapping } = consoleRows(site);
   const consoleSection = o.console
@@ -106,19 +99,14 @@ function files(site: Site, render: Renderer): BundleFile[] {
       }
     : { configured: false };
   const ctx = {
-    site,
+    ...base,
     siteName: markdownText(site.name),
-    ct: site.cybertrace,
     family: rule.family,
     is4x: rule.family === '4.x',
     sourceKind: rule.values.sourceKind,
     httpKind: rule.values.sourceKind === 'cybertrace-http',
     url: rule.values.url,
     ruleName: markdownText(String(rule.values.name)),
-    settings,
-    configPath: feedServiceConfigPath(site),
-    restartCommand: feedServiceRestartCommand(site),
-    linux: site.cybertrace.platform === 'linux',
     builtInSite: site.source === 'built-in example site',
     rows,
     mapping,
@@ -142,16 +130,16 @@ function files(site: Site, render: Renderer): BundleFile[] {
   ];
 }
 
-export const kuma: Connector = {
+export const kuma = defineConnector<typeof kumaOptionsSchema, KumaOptions>(kumaOptionsSchema, {
   id: 'kuma',
   title: 'Kaspersky KUMA',
   summary: 'CyberTrace settings for KUMA, enrichment-rule JSON + JSON Schema, collector and web-console integration guide',
   siemVersions: 'KUMA 1.5–3.x ("3.x") and 4.0 ("4.x") enrichment-rule fields; CyberTrace 3.x/4.x settings',
-  optionsSchema: kumaOptionsSchema as unknown as Record<string, unknown>,
-  check: (options, site) => checkKumaOptions(options, site),
-  cybertrace,
+  check: checkKumaOptions,
+  events: EVENTS,
+  input: (_o, site) => `${LISTEN_ADDRESS}:${site.cybertrace.input_port}`,
+  output: (_o, site) => `${OUTPUT_ADDRESS}:${site.cybertrace.return_port}`,
   files,
-  steps: () => [],
   wire: kumaWire,
-  lookupOverHttp: (site) => resolveRule(site).values.sourceKind === 'cybertrace-http',
-};
+  lookupOverHttp: (_o, site) => resolveRule(site).values.sourceKind === 'cybertrace-http',
+});

@@ -5,14 +5,15 @@
  * description is reported by its length rather than by repeating 4000 characters.
  */
 import { hostAddress, portNumber } from '../../src/config/schema.js';
-import { KUMA_FAMILIES, RULE_FIELDS, type CyberTraceMajor, type IndicatorType, type KumaFamily, type RuleField } from './rule-fields.js';
+import { siteOptions, type OptionsOf } from '../../src/core/define-connector.js';
+import { KUMA_FAMILIES, RULE_FIELDS, type CyberTraceMajor, type IndicatorType, type RuleField } from './rule-fields.js';
 
 export interface MappingRowOption {
   field: string;
   indicator: IndicatorType;
 }
 
-/** `siems.kuma.rule`: every key optional, the table gives the defaults. */
+/** `siems.kuma.rule`: every key optional, the table gives the defaults. Its schema is generated from that table (rule-fields.ts), so its type is written here. */
 export interface RuleOptions {
   name?: string;
   tenant?: string;
@@ -28,19 +29,6 @@ export interface RuleOptions {
   debug?: boolean;
   description?: string;
   filter?: string;
-}
-
-export interface ConsoleOptions {
-  host?: string;
-  port: number;
-  allowed_hosts: string[];
-  secret: string;
-}
-
-export interface KumaOptions {
-  version: KumaFamily;
-  rule: RuleOptions;
-  console?: ConsoleOptions;
 }
 
 /** The site-file schema of one value: the JSON schema without length limits, null or the JSON key names. */
@@ -99,3 +87,9 @@ export const kumaOptionsSchema = {
     },
   },
 } as const;
+
+/** `siems.kuma`: typed by its schema, except `rule`, whose schema is built from the field table. */
+export type KumaOptions = Omit<OptionsOf<typeof kumaOptionsSchema>, 'rule'> & { rule: RuleOptions };
+export type ConsoleOptions = NonNullable<KumaOptions['console']>;
+
+export const kumaOptions = siteOptions<typeof kumaOptionsSchema, KumaOptions>('kuma', kumaOptionsSchema);

@@ -1,30 +1,21 @@
 /** Splunk connector (seed 004): the Kaspersky CyberTrace app for Splunk, as folders and .spl archives. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BundleFile, Connector, InstallStep } from '../../src/core/contract.js';
+import type { BundleFile, InstallStep, OptionProblem } from '../../src/core/contract.js';
 import type { Site } from '../../src/config/site.js';
-import type { Renderer } from '../../src/render/engine.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { cybertraceSettings } from '../../src/cybertrace/settings.js';
 import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
-import { feedServiceConfigPath, feedServiceRestartCommand } from '../../src/cybertrace/bundle-files.js';
+import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
 import { createArchive } from '../../src/bundle/archive.js';
 import { packageRoot, templatesDir } from '../../src/core/paths.js';
 import { EVENTS, INPUT_FIELDS } from './contract.js';
 import { appFiles, LOOKUP_SCRIPT, SETTINGS_COLLECTION, VENDOR_DOCS, type AppContext, type AppKind } from './app.js';
 import { FEED_CHECK_INDICATORS } from '../../src/verify/indicators.js';
-import { splunkOptionsSchema, type SplunkOptions } from './options.js';
+import { splunkOptions, splunkOptionsSchema, type SplunkOptions } from './options.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
 import { splunkWire } from './wire.js';
 
 export const SPLUNK_RESTART_STEP = 'restart';
-
-const options = (site: Site): SplunkOptions => site.siems.splunk as unknown as SplunkOptions;
-
-function cybertrace(site: Site): CyberTraceSettings {
-  const o = options(site);
-  return cybertraceSettings(EVENTS, `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`, `${o.address}:${site.cybertrace.return_port}`);
-}
 
 /** Major.Minor.Revision of the app: the ctconnect version that generated it. */
 function appVersion(): string {
@@ -51,7 +42,7 @@ function sampleEvents(settings: CyberTraceSettings): string {
 
 /** Which apps the scheme needs: id, kind and a line for INSTALL.md. */
 export function splunkApps(site: Site): Array<{ id: string; kind: AppKind; what: string; role: string }> {
-  const o = options(site);
+  const o = splunkOptions(site);
   if (o.scheme === 'single') return [{ id: o.app_id, kind: 'single', what: 'the CyberTrace app for a single Splunk instance', role: 'splunk' }];
   return [
     { id: o.forwarder_app_id, kind: 'forwarder', what: 'forwarder app: heavy or universal forwarders that send events to CyberTrace and receive its events', role: FORWARDER_ROLE },
@@ -69,9 +60,8 @@ function validateCommand(path: string): string | undefined {
   return undefined;
 }
 
-async function files(site: Site, render: Renderer): Promise<BundleFile[]> {
-  const o = options(site);
-  const settings = cybertrace(site);
+async function files(base: BuildContext<SplunkOptions>): Promise<BundleFile[]> {
+  const { site, options: o, settings, render } = base;
   const ctx: AppContext = { site, o, settings, version: appVersion(), render, script: lookupScript() };
   const out: BundleFile[] = [];
   const apps = splunkApps(site);
@@ -94,10 +84,8 @@ async function files(site: Site, render: Renderer): Promise<BundleFile[]> {
   }
   const isLocal = (a: string) => a === '127.0.0.1' || a === 'localhost';
   const installCtx = {
-    site,
+    ...base,
     o,
-    ct: site.cybertrace,
-    settings,
     regexps: settings.input.regexps,
     inputFields: INPUT_FIELDS.map((f) => ({ regexp: f.regexp, keys: f.keys.map((k) => `\`${k}=\``).join(', ') })),
     apps,
@@ -108,8 +96,6 @@ async function files(site: Site, render: Renderer): Promise<BundleFile[]> {
     forwarderId: o.forwarder_app_id,
     splunkHome: o.splunk_home,
     appDir: `${o.splunk_home}/etc/apps/${o.app_id}`,
-    configPath: feedServiceConfigPath(site),
-    restartCommand: feedServiceRestartCommand(site),
     finishedText: settings.output.finishedEventText,
     docs: VENDOR_DOCS,
     settingsCollection: SETTINGS_COLLECTION,
@@ -122,8 +108,7 @@ async function files(site: Site, render: Renderer): Promise<BundleFile[]> {
   return out;
 }
 
-function steps(site: Site): InstallStep[] {
-  const o = options(site);
+function steps(o: SplunkOptions, site: Site): InstallStep[] {
   // One restart per tier: a host runs only the steps of the roles it has.
   return splunkApps(site).map((app) => ({
     id: SPLUNK_RESTART_STEP,
@@ -135,17 +120,15 @@ function steps(site: Site): InstallStep[] {
   }));
 }
 
-export const splunk: Connector = {
+export const splunk = defineConnector(splunkOptionsSchema, {
   id: 'splunk',
   title: 'Splunk',
   summary: 'CyberTrace app for Splunk (.spl): inputs, forwarding, extractions, klsearch lookup command, alerts, dashboards',
   siemVersions: 'Splunk Enterprise 8.x/9.x (Python 3); CyberTrace app layout of the vendor documentation',
   extraRoles: [FORWARDER_ROLE, SEARCH_HEAD_ROLE],
   variants: [{ name: 'distributed', options: { scheme: 'distributed' } }],
-  optionsSchema: splunkOptionsSchema as unknown as Record<string, unknown>,
-  check(raw, site) {
-    const o = raw as unknown as SplunkOptions;
-    const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  check(o, site) {
+    const problems: OptionProblem[] = [];
     if (o.app_id === o.forwarder_app_id) problems.push({ path: ['forwarder_app_id'], message: `must differ from app_id ("${o.app_id}")` });
     if (o.input_port === site.cybertrace.return_port) {
       problems.push({ path: ['input_port'], message: `must differ from cybertrace.return_port (${site.cybertrace.return_port}): Splunk listens on both` });
@@ -155,8 +138,9 @@ export const splunk: Connector = {
     }
     return problems;
   },
-  cybertrace,
+  events: EVENTS,
+  output: (o, site) => `${o.address}:${site.cybertrace.return_port}`,
   files,
   steps,
   wire: splunkWire,
-};
+});

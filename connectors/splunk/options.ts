@@ -1,23 +1,6 @@
 /** Site-file options of the Splunk connector (`siems.splunk`). */
 import { absolutePath, hostAddress, portNumber } from '../../src/config/schema.js';
-
-export interface SplunkOptions {
-  /** Where CyberTrace sends detections: the Splunk instance (or heavy forwarder) listening on cybertrace.return_port. */
-  address: string;
-  scheme: 'single' | 'distributed';
-  /** Port the app receives events on and forwards them to CyberTrace. */
-  input_port: number;
-  /** Index of the CyberTrace detection and service events. */
-  index: string;
-  /** Index of the events received on input_port (single instance: kept there as well as forwarded). */
-  input_index: string;
-  app_id: string;
-  forwarder_app_id: string;
-  splunk_home: string;
-  /** Owner of the installed app files on the Splunk host. */
-  owner: string;
-  lookup_timeout_sec: number;
-}
+import { siteOptions, type OptionsOf } from '../../src/core/define-connector.js';
 
 const appId = {
   type: 'string',
@@ -53,3 +36,6 @@ export const splunkOptionsSchema = {
     lookup_timeout_sec: { type: 'integer', minimum: 1, maximum: 300, default: 10 },
   },
 } as const;
+
+export type SplunkOptions = OptionsOf<typeof splunkOptionsSchema>;
+export const splunkOptions = siteOptions('splunk', splunkOptionsSchema);

@@ -57,7 +57,7 @@ export async function buildBundle(connector: Connector, fullSite: Site, render: 
   const problems = settingsProblems(settings);
   if (problems.length > 0) throw new InternalError(`connector ${connector.id} produced inconsistent CyberTrace settings: ${problems.join('; ')}`);
 
-  const files = [...(await connector.files(site, render)), ...cybertraceFiles(settings, site, connector.title)];
+  const files = [...(await connector.files({ site, settings, render })), ...cybertraceFiles(settings, site, connector.title)];
   const seen = new Set<string>();
   for (const f of files) {
     if (!/^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/.test(f.path) || f.path.includes('..') || f.path.endsWith('/')) {

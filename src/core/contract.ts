@@ -101,6 +101,20 @@ export interface WireContract {
   asReceived?(line: string, site: Site): string;
 }
 
+/** A problem found by a connector's cross-field check; `path` is relative to `siems.<id>`. */
+export interface OptionProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+/** What a build hands a connector: the site as it sees it, its CyberTrace settings (computed once per build), the renderer. */
+export interface BuildInput {
+  site: Site;
+  settings: CyberTraceSettings;
+  render: Renderer;
+}
+
+/** Implemented through `defineConnector` (src/core/define-connector.ts), which derives most of it from a connector's parts. */
 export interface Connector {
   /** Used on the command line, as the bundle folder name and as the key under `siems:` in the site file. */
   id: string;
@@ -114,11 +128,11 @@ export interface Connector {
   /** JSON Schema of `siems.<id>` in the site file (defaults filled in by the loader). */
   optionsSchema: Record<string, unknown>;
   /** Checks across this connector's options (the schema checks single fields); paths are relative to `siems.<id>`. */
-  check?(options: Record<string, unknown>, site: Site): Array<{ path: Array<string | number>; message: string }>;
+  check?(options: Record<string, unknown>, site: Site): OptionProblem[];
   /** The CyberTrace side, derived from the same event definition as the SIEM side. */
   cybertrace(site: Site): CyberTraceSettings;
   /** The SIEM-side files, INSTALL.md included. The bundle writer adds the CyberTrace sheet, fragment and MANIFEST. */
-  files(site: Site, render: Renderer): BundleFile[] | Promise<BundleFile[]>;
+  files(input: BuildInput): BundleFile[] | Promise<BundleFile[]>;
   /** Install steps run by `ctconnect deploy` after the files. */
   steps(site: Site): InstallStep[];
   /** Wire formats for verify/simulate and the round-trip tests. */

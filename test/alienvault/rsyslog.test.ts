@@ -24,6 +24,8 @@ import type { BundleFile } from '../../src/core/contract.js';
 import { runAgent } from './agent.js';
 import { rsyslogHeader, startRsyslog, waitFor, type RunningRsyslog } from '../helpers/rsyslog.js';
 import { freePort } from '../helpers/net.js';
+import { buildBundle } from '../../src/bundle/build.js';
+import { createRenderer } from '../../src/render/engine.js';
 
 let dir: string;
 beforeAll(() => {
@@ -162,7 +164,7 @@ describe('rsyslogd routes with the generated rules', () => {
       cybertrace: { ...base.cybertrace, address: '127.0.0.1', input_port: ctPort },
       siems: { ...base.siems, alienvault: { ...base.siems.alienvault, devices: [{ ip: '198.51.100.1' }, { ip: DEVICE }], cybertrace_source_ip: CYBERTRACE, log_file: logFile, forward_copy_file: join(dir, 'forwarded.log') } },
     };
-    const files = await alienvault.files(site, (await import('../../src/render/engine.js')).createRenderer());
+    const files = (await buildBundle(alienvault, site, createRenderer())).files;
     const block = (p: string) => files.find((f) => f.path === p)!.content as string;
     rsyslog = await startRsyslog(dir, await freePort(), `${block(BUNDLE_PATH.forward)}${block(BUNDLE_PATH.inbound)}`, 'routing.conf');
   });

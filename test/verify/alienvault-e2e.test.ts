@@ -24,6 +24,7 @@ import { startRsyslog, waitFor, type RunningRsyslog } from '../helpers/rsyslog.j
 import { freePort } from '../helpers/net.js';
 import { runAgent, SENSOR_CONFIG_UI_ONLY } from '../alienvault/agent.js';
 import { demoFeed } from '../helpers/demo-feed.js';
+import { buildBundle } from '../../src/bundle/build.js';
 
 const DEVICE = '127.0.0.2';
 const CYBERTRACE = '127.0.0.3';
@@ -80,7 +81,7 @@ describe('AlienVault through a real rsyslog and the CyberTrace test server', () 
       siems: { ...base.siems, alienvault: { ...base.siems.alienvault, devices: [{ ip: DEVICE }], cybertrace_source_ip: CYBERTRACE, log_file: logFile } },
     };
     sidOf = new Map(pluginSidRows(site).map((r) => [r.category, String(r.sid)]));
-    const files = (await alienvault.files(site, createRenderer()));
+    const files = (await buildBundle(alienvault, site, createRenderer())).files;
     const block = (p: string) => files.find((f) => f.path === p)!.content as string;
     rsyslog = await startRsyslog(dir, rsyslogPort, `${block(BUNDLE_PATH.forward)}${block(BUNDLE_PATH.inbound)}`);
   });

@@ -1,0 +1,101 @@
+/**
+ * Defines a connector from its parts, so a connector folder holds only what is specific to its
+ * SIEM. The helper does what every connector needs the same way:
+ * - the options schema is declared once (`as const`); its TypeScript type is derived from it;
+ * - the options are read from `siems.<id>` in one place, with a clear error when the section is missing;
+ * - the CyberTrace settings are computed once per build, from the connector's event definitions,
+ *   and handed to `files` together with the template context every INSTALL.md starts from.
+ */
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { BundleFile, BuildInput, Connector, InstallStep, OptionProblem, WireContract } from './contract.js';
+import type { Site } from '../config/site.js';
+import type { CyberTraceSettings } from '../cybertrace/types.js';
+import { cybertraceSettings, type EventDefinitions } from '../cybertrace/settings.js';
+import { feedServiceConfigPath, feedServiceRestartCommand } from '../cybertrace/bundle-files.js';
+import type { Renderer } from '../render/engine.js';
+import { UserError } from './errors.js';
+
+/** The type of a connector's options, derived from its schema (defaults filled in by the loader). */
+export type OptionsOf<S extends JSONSchema> = FromSchema<S>;
+
+/** Reads `siems.<id>` of a site, typed by its schema; a UserError when the site has no such section. */
+export function siteOptions<const S extends JSONSchema, O = OptionsOf<S>>(id: string, _schema: S): (site: Site) => O {
+  return (site) => {
+    const o = site.siems[id];
+    if (o === undefined) throw new UserError(`${site.source}: no "siems.${id}" section: add one to use this SIEM (see \`ctconnect init\` for an example)`);
+    return o as O;
+  };
+}
+
+/** What every connector's INSTALL.md needs about the CyberTrace side (the shared partials read these names). */
+export interface BaseTemplateContext {
+  site: Site;
+  /** The CyberTrace instance that serves this SIEM. */
+  ct: Site['cybertrace'];
+  settings: CyberTraceSettings;
+  /** kl_feed_service.conf on the CyberTrace host, and the command that restarts the service. */
+  configPath: string;
+  restartCommand: string;
+  linux: boolean;
+}
+
+export interface BuildContext<O> extends BaseTemplateContext {
+  options: O;
+  render: Renderer;
+}
+
+export interface ConnectorDefinition<O> {
+  id: string;
+  title: string;
+  summary: string;
+  siemVersions: string;
+  extraRoles?: string[];
+  variants?: Connector['variants'];
+  /** Cross-field checks of the options; paths relative to `siems.<id>`. */
+  check?(options: O, site: Site): OptionProblem[];
+  /** The events CyberTrace sends this SIEM and the regexps it reads the SIEM's events with. */
+  events: EventDefinitions;
+  /** Where CyberTrace listens (host:port); default: the instance's listen_address and input_port. */
+  input?(options: O, site: Site): string;
+  /** Where CyberTrace sends its events (host:port). */
+  output(options: O, site: Site): string;
+  /** The SIEM-side files, INSTALL.md included. */
+  files(ctx: BuildContext<O>): BundleFile[] | Promise<BundleFile[]>;
+  steps?(options: O, site: Site): InstallStep[];
+  wire: WireContract;
+  lookupOverHttp?(options: O, site: Site): boolean;
+}
+
+export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(schema: S, def: ConnectorDefinition<O>): Connector {
+  const optionsOf = siteOptions<S, O>(def.id, schema);
+  const cybertrace = (site: Site): CyberTraceSettings => {
+    const o = optionsOf(site);
+    const input = def.input?.(o, site) ?? `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`;
+    return cybertraceSettings(def.events, input, def.output(o, site));
+  };
+  return {
+    id: def.id,
+    title: def.title,
+    summary: def.summary,
+    siemVersions: def.siemVersions,
+    ...(def.extraRoles ? { extraRoles: def.extraRoles } : {}),
+    ...(def.variants ? { variants: def.variants } : {}),
+    optionsSchema: schema as Record<string, unknown>,
+    ...(def.check ? { check: (raw: Record<string, unknown>, site: Site) => def.check!(raw as O, site) } : {}),
+    cybertrace,
+    files: ({ site, settings, render }: BuildInput) =>
+      def.files({
+        site,
+        ct: site.cybertrace,
+        settings,
+        configPath: feedServiceConfigPath(site),
+        restartCommand: feedServiceRestartCommand(site),
+        linux: site.cybertrace.platform === 'linux',
+        options: optionsOf(site),
+        render,
+      }),
+    steps: (site: Site) => def.steps?.(optionsOf(site), site) ?? [],
+    wire: def.wire,
+    ...(def.lookupOverHttp ? { lookupOverHttp: (site: Site) => def.lookupOverHttp!(optionsOf(site), site) } : {}),
+  };
+}
