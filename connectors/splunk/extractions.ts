@@ -7,6 +7,7 @@
 import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
 import type { ParsedEvent } from '../../src/core/contract.js';
 import { alertEvent, CONTEXT_KEY_PREFIX, detectionEvent } from './contract.js';
+import { escapeRegExp } from '../../src/core/text.js';
 
 export interface FieldExtraction {
   /** transforms.conf stanza. */
@@ -18,16 +19,12 @@ export interface FieldExtraction {
   regex: string;
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 function fieldExtractions(c: EventContract): FieldExtraction[] {
   const out: FieldExtraction[] = [];
   for (const p of c.parts) {
     if (p.kind !== 'field') continue;
     // The first occurrence is the event's own key: the parts come before the context, whose keys carry a prefix.
-    out.push({ transform: `kl_cybertrace_${p.key}`, field: p.key, role: p.role, regex: `(?:^|\\s)${escapeRegex(p.key)}${escapeRegex(c.keySeparator)}(?:-(?=\\s|$)|(\\S+))` });
+    out.push({ transform: `kl_cybertrace_${p.key}`, field: p.key, role: p.role, regex: `(?:^|\\s)${escapeRegExp(p.key)}${escapeRegExp(c.keySeparator)}(?:-(?=\\s|$)|(\\S+))` });
   }
   return out;
 }
@@ -65,7 +62,7 @@ export function applyExtractions(line: string): { fields: Record<string, string>
 function hasKey(line: string, c: EventContract): boolean {
   const first = c.parts[0];
   if (first.kind !== 'field') return false;
-  return new RegExp(`(?:^|\\s)${escapeRegex(first.key)}${escapeRegex(c.keySeparator)}\\S`).test(line);
+  return new RegExp(`(?:^|\\s)${escapeRegExp(first.key)}${escapeRegExp(c.keySeparator)}\\S`).test(line);
 }
 
 export function parseSplunkEvent(line: string): ParsedEvent {

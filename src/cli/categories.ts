@@ -11,7 +11,7 @@
  * is unknown no backup, restore script or prepared site file is deleted.
  */
 import type { Command } from 'commander';
-import { chownSync, copyFileSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
@@ -20,7 +20,8 @@ import { loadSite, parseSite } from '../config/load.js';
 import { CONFIG_ENV, DEFAULT_SITE_FILE, findSiteFile } from '../config/discover.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import type { Site } from '../config/site.js';
-import { editYaml, prepareSiteReplacement, type YamlChange } from '../config/site-edit.js';
+import { editYaml, type YamlChange } from '../config/site-edit.js';
+import { backupFile, createNumbered, prepareReplacement, utcStamp } from '../core/files.js';
 import { CommitUnknown, OssimDb, checkCommit, describePlan, planIsEmpty, planSidChanges, restoreScript, type DbSidRow, type SidPlan } from '../db/plugin-sids.js';
 import { dbPassword } from '../db/password.js';
 import { parseDbUrl, type DbTarget } from '../db/url.js';
@@ -46,7 +47,7 @@ import type { ConnectorSet } from '../core/connector-set.js';
 
 interface CommonOptions {
   config?: string;
-  /** false with --no-backup: no site.yaml.bak-… copy. */
+  /** false with --no-backup: no site.yaml.ctconnect-bak-… copy. */
   backup?: boolean;
   db?: string;
   dryRun?: boolean;
@@ -85,23 +86,6 @@ function siteChanges(site: Site, next: TranslationState): YamlChange[] {
   if (!isDeepStrictEqual(pinnedTranslations(site), next.pins)) changes.push({ path: ['siems', 'alienvault', 'translations'], value: next.pins });
   if (!isDeepStrictEqual(retiredSids(site), next.retired)) changes.push({ path: ['siems', 'alienvault', 'retired_sids'], value: next.retired });
   return changes;
-}
-
-function utcStamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
-/** `base`, or base-1, base-2 … if taken; the file is created exclusively. */
-function writeExclusive(base: string, suffix: string, write: (path: string) => void): string {
-  for (let i = 0; ; i++) {
-    const path = `${base}${i === 0 ? '' : `-${i}`}${suffix}`;
-    try {
-      write(path);
-      return path;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || i > 100) throw e;
-    }
-  }
 }
 
 async function openDb(url: string): Promise<{ db: OssimDb; target: DbTarget; password: string }> {
@@ -276,27 +260,18 @@ async function runEdit(
     let dbBackup: string | undefined;
     try {
       if (siteChanged) {
-        const prepared = prepareSiteReplacement(file, edited.text);
+        const prepared = prepareReplacement(file, edited.text);
         ({ tmp, real } = prepared);
         created.push(tmp);
-        const src = real;
-        // The copy keeps the mode (copyFile) and, like the file itself, its owner; --no-backup skips it.
+        // The copy keeps the mode and, like the file itself, its owner; --no-backup skips it.
         if (opts.backup !== false) {
-          siteBackup = writeExclusive(`${real}.bak-${stamp}`, '', (p) => {
-            copyFileSync(src, p, constants.COPYFILE_EXCL);
-            try {
-              chownSync(p, prepared.uid, prepared.gid);
-            } catch (e) {
-              rmSync(p, { force: true });
-              throw e;
-            }
-          });
+          siteBackup = backupFile(real, now, prepared.existing);
           created.push(siteBackup);
         }
       }
       if (db && plan && target && dbChanges) {
         const script = restoreScript(PLUGIN_ID, plan, target, now, `ctconnect categories ${command}`);
-        dbBackup = writeExclusive(join(dirname(real), `${basename(real)}.plugin_sid-${stamp}`), '.sql', (p) => writeFileSync(p, script, { flag: 'wx', mode: 0o600 }));
+        dbBackup = createNumbered((n) => join(dirname(real), `${basename(real)}.plugin_sid-${stamp}${n > 1 ? `-${n}` : ''}.sql`), (p) => writeFileSync(p, script, { flag: 'wx', mode: 0o600 }));
         created.push(dbBackup);
       }
     } catch (e) {
@@ -409,7 +384,7 @@ async function syncCommand(registry: ConnectorSet, opts: CommonOptions & { db: s
     const abs = resolve(file);
     const script = restoreScript(PLUGIN_ID, plan, target, now, 'ctconnect categories sync');
     try {
-      dbBackup = writeExclusive(join(dirname(abs), `${basename(abs)}.plugin_sid-${utcStamp(now)}`), '.sql', (p) => writeFileSync(p, script, { flag: 'wx', mode: 0o600 }));
+      dbBackup = createNumbered((n) => join(dirname(abs), `${basename(abs)}.plugin_sid-${utcStamp(now)}${n > 1 ? `-${n}` : ''}.sql`), (p) => writeFileSync(p, script, { flag: 'wx', mode: 0o600 }));
     } catch (e) {
       throw new UserError(`cannot write the backup next to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing was changed`);
     }
@@ -442,7 +417,7 @@ const DB_HELP = 'also change the live ossim database, e.g. mysql://root@192.0.2.
 function common(c: Command): Command {
   return c
     .option('-c, --config <file>', `site file to change (default: $${CONFIG_ENV}, else ./${DEFAULT_SITE_FILE}; the built-in example is read-only)`)
-    .option('--no-backup', 'do not keep a copy of the site file as it was (site.yaml.bak-<UTC time>)')
+    .option('--no-backup', 'do not keep a copy of the site file as it was (site.yaml.ctconnect-bak-<UTC time>)')
     .option('--db <url>', DB_HELP)
     .option('--dry-run', 'show what would change and change nothing');
 }

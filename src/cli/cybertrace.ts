@@ -1,9 +1,7 @@
 /** `ctconnect cybertrace patch`: apply a connector's CyberTrace settings to an existing kl_feed_service.conf. */
 import type { Command } from 'commander';
-import { constants } from 'node:fs';
-import { chmod, copyFile, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { backupFile, writeFileAtomic } from '../core/files.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { UserError } from '../core/errors.js';
 import { redactedUnifiedDiff, secretEnvValues } from '../core/redact.js';
@@ -56,39 +54,6 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
   }
 }
 
-/** `20240131T093005Z`: sorts by time, no characters a shell or Windows would mind. */
-function stamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
-}
-
-/** Copies `path` to `path.bak-STAMP`, adding -2, -3… rather than overwriting an earlier backup. */
-async function backupFile(path: string, now: Date): Promise<string> {
-  const base = `${path}.bak-${stamp(now)}`;
-  for (let n = 1; ; n++) {
-    const candidate = n === 1 ? base : `${base}-${n}`;
-    try {
-      await copyFile(path, candidate, constants.COPYFILE_EXCL);
-      return candidate;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-}
-
-/** Temp file beside the target, then rename: readers see the old file or the new one, never half of one. */
-async function writeAtomic(path: string, bytes: Buffer): Promise<void> {
-  const mode = (await stat(path).catch(() => undefined))?.mode;
-  const temp = join(dirname(path), `.${basename(path)}.ctconnect-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, bytes, { flag: 'wx' });
-    if (mode !== undefined) await chmod(temp, mode & 0o7777);
-    await rename(temp, path);
-  } catch (e) {
-    await unlink(temp).catch(() => undefined);
-    throw e;
-  }
-}
-
 /** Reads, patches and writes one file; bad input throws a UserError before anything is written. */
 export async function patchConfigFile(o: PatchFileOptions): Promise<PatchFileResult> {
   const inBytes = await readFile(o.inPath).catch((e: NodeJS.ErrnoException) => {
@@ -114,8 +79,8 @@ export async function patchConfigFile(o: PatchFileOptions): Promise<PatchFileRes
   const existing = o.outPath === undefined ? inBytes : await readIfExists(target);
   if (existing && existing.equals(outBytes)) return unchanged;
 
-  const backupPath = existing && o.backup ? await backupFile(target, o.now ?? new Date()) : undefined;
-  await writeAtomic(target, outBytes);
+  const backupPath = existing && o.backup ? backupFile(target, o.now ?? new Date()) : undefined;
+  writeFileAtomic(target, outBytes);
   return { ...unchanged, written: target, backupPath };
 }
 

@@ -9,8 +9,6 @@
  * not (an unusual layout), the Document API's own output is used (comments kept, layout
  * normalised) and the caller is told.
  */
-import { chmodSync, chownSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isNode, isPair, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 
@@ -222,26 +220,4 @@ export function editYaml(text: string, changes: YamlChange[]): EditResult {
     if (!(e instanceof CannotSplice) && !(e instanceof Error && e.message.startsWith('YAML:'))) throw e;
   }
   return { text: doc.toString(stringifyOptions), layoutKept: false };
-}
-
-/**
- * Writes `text` beside the real site file (through a symlink: the link stays a link and its
- * target gets the change), with the file's mode and owner, ready to be renamed over it. Returns
- * the temp file and the real path. Fails before anything is replaced when owner or mode cannot be
- * kept (e.g. someone else's file, edited without root).
- */
-export function prepareSiteReplacement(file: string, text: string): { tmp: string; real: string; uid: number; gid: number } {
-  const real = realpathSync(file);
-  const st = statSync(real);
-  const tmp = join(dirname(real), `.${basename(real)}.ctconnect-${process.pid}.tmp`);
-  writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
-  try {
-    // writeFileSync's mode is reduced by the umask; set it exactly.
-    chmodSync(tmp, st.mode & 0o7777);
-    if (statSync(tmp).uid !== st.uid || statSync(tmp).gid !== st.gid) chownSync(tmp, st.uid, st.gid);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  return { tmp, real, uid: st.uid, gid: st.gid };
 }

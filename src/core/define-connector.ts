@@ -12,6 +12,7 @@ import type { Site } from '../config/site.js';
 import type { CyberTraceSettings } from '../cybertrace/types.js';
 import { cybertraceSettings, type EventDefinitions } from '../cybertrace/settings.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../cybertrace/bundle-files.js';
+import { settingsChecklist } from '../cybertrace/fragment.js';
 import type { Renderer } from '../render/engine.js';
 import { UserError } from './errors.js';
 
@@ -37,6 +38,10 @@ export interface BaseTemplateContext {
   configPath: string;
   restartCommand: string;
   linux: boolean;
+  /** This connector, for the partials: `siem.id` in commands, `siem.title` in prose. */
+  siem: { id: string; title: string };
+  /** The settings as INSTALL.md list items (templates/partials/cybertrace-settings.hbs). */
+  cybertraceChecklist: string[];
 }
 
 export interface BuildContext<O> extends BaseTemplateContext {
@@ -91,6 +96,8 @@ export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(sc
         configPath: feedServiceConfigPath(site),
         restartCommand: feedServiceRestartCommand(site),
         linux: site.cybertrace.platform === 'linux',
+        siem: { id: def.id, title: def.title },
+        cybertraceChecklist: settingsChecklist(settings, def.title),
         options: optionsOf(site),
         render,
       }),

@@ -1,6 +1,7 @@
-/** The one content hash of the project: bundle MANIFESTs and deploy comparisons must agree on it. */
+/** The one hash helper of the project: bundle MANIFESTs and deploy comparisons must agree on it. */
 import { createHash } from 'node:crypto';
 
-export function sha256(content: string | Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
+/** SHA-256 of `content`, hex by default (base64 for OpenSSH-style key fingerprints). */
+export function sha256(content: string | Buffer, encoding: 'hex' | 'base64' = 'hex'): string {
+  return createHash('sha256').update(content).digest(encoding);
 }

@@ -5,12 +5,9 @@
  * name (letter or `_`, then word characters, `.`, `-`) followed by the separator; a value runs to
  * the next pair, so values may hold spaces. Formats of other shapes have their own parsers.
  */
+import { escapeRegExp } from '../core/text.js';
 
 export type ContextParser = (text: string) => Array<[string, string]>;
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 export function contextPairsParser(recordFieldContextFormat: string): ContextParser {
   const m = /^(\s*)%ParamName%(\S+?)%ParamValue%(\s*)$/.exec(recordFieldContextFormat);

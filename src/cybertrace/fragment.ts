@@ -159,6 +159,39 @@ function fitsInline(value: string): boolean {
   return value.length > 0 && value.length <= 60 && !/[|`]/.test(value) && !needsCdata(value);
 }
 
+/**
+ * The settings of a bundle as the list items of its INSTALL.md ("apply the CyberTrace settings",
+ * templates/partials/cybertrace-settings.hbs): every value comes from the settings themselves.
+ */
+export function settingsChecklist(s: CyberTraceSettings, siemTitle: string): string[] {
+  const o = s.output;
+  const value = (v: string): string => {
+    const note = edgeWhitespaceNote(v);
+    return `${codeSpan(v, false)}${note ? ` (${note})` : ''}`;
+  };
+  const names = (list: string[]): string => {
+    const quoted = list.map((n) => codeSpan(n, false));
+    return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}` : quoted.join('');
+  };
+  const out = [`\`InputSettings > ConnectionString\` = ${value(s.input.connectionString)} — where CyberTrace listens for the events ${markdownText(siemTitle)} forwards.`];
+  if (s.input.eventDelimiter !== undefined) out.push(`\`InputSettings > EventDelimiter\` = ${value(s.input.eventDelimiter)}.`);
+  out.push(`\`InputSettings > RegExps > Source id="default"\`: ${names(s.input.regexps.map((r) => r.name))} (patterns in \`cybertrace/SETTINGS.md\`).`);
+  out.push(`\`OutputSettings > ConnectionString\` = ${value(o.connectionString)} — where CyberTrace sends its events (${markdownText(siemTitle)}).`);
+  out.push(`\`OutputSettings > EventFormat\` (detection events) = ${value(o.eventFormat)}`);
+  if (o.alertFormat !== undefined) out.push(`\`OutputSettings > AlertFormat\` (service events) = ${value(o.alertFormat)}`);
+  out.push(`\`OutputSettings > RecordFieldContextFormat\` = ${value(o.recordFieldContextFormat)}`);
+  out.push(`\`OutputSettings > ActionableFieldContextFormat\` = ${value(o.actionableFieldContextFormat)}`);
+  out.push(
+    o.finishedEventText === undefined
+      ? `\`OutputSettings > FinishedEventFormat\`: attribute \`enabled="${o.finishedEventEnabled}"\`, the element's text kept.`
+      : `\`OutputSettings > FinishedEventFormat\` = ${value(o.finishedEventText)} with \`enabled="${o.finishedEventEnabled}"\`: clients ask for finished events by mode header and wait for this text.`,
+  );
+  const byTarget = new Map<string, string[]>();
+  for (const [from, to] of Object.entries(s.feedFieldRenames)) byTarget.set(to, [...(byTarget.get(to) ?? []), from]);
+  for (const [to, from] of byTarget) out.push(`In the \`Feeds\` element, every ${names(from)} is replaced with ${codeSpan(to, false)}.`);
+  return out;
+}
+
 interface SheetItem {
   path: string;
   element: string;

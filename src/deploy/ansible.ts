@@ -22,6 +22,7 @@ import type { Bundle } from '../bundle/build.js';
 import type { DeployTarget, Site } from '../config/site.js';
 import { shellArg } from '../render/escape.js';
 import { allRolesTarget, rolesOf, workOf, type HostFile, type HostStep } from './plan.js';
+import { escapeRegExp } from '../core/text.js';
 
 export interface ExportedFile {
   /** Path below the export folder. */
@@ -47,11 +48,10 @@ const roleGroup = (role: string, instance: string | undefined): string => (role 
 const roleName = (bundle: Bundle): string => `ctconnect_${bundle.connector.id.replace(/[^A-Za-z0-9_]/g, '_')}`;
 const ROOT = '{{ ctconnect_root }}';
 const octal = (m: number): string => m.toString(8).padStart(4, '0');
-const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A line equal to `text` once trimmed, as `deploy` matches anchors; multiline mode makes blockinfile take the first match. */
 const lineRe = (texts: string[]): string => `(?m)${oneLineRe(texts)}`;
 /** The same matched line by line (blockinfile then takes the last match): for a marker line, which is unique. */
-const oneLineRe = (texts: string[]): string => `^[ \\t]*(?:${texts.map((t) => reEscape(t.trim())).join('|')})[ \\t\\r]*$`;
+const oneLineRe = (texts: string[]): string => `^[ \\t]*(?:${texts.map((t) => escapeRegExp(t.trim())).join('|')})[ \\t\\r]*$`;
 /**
  * Ansible runs `validate` without a shell, `deploy` with one (`rsyslogd -N1 -f {file}`, `… >/dev/null`):
  * run it through sh so both read it alike.

@@ -12,6 +12,7 @@ import { TEMP_INFIX, type FilePlan, type HostStep, type HostWork } from './plan.
 import type { RemoteHost } from './remote.js';
 import { shellArg } from '../render/escape.js';
 import { ConnectionLost, DeployFailure, type CommandOutput, type FileResult, type RollbackResult, type StepResult } from './types.js';
+import { backupName } from '../core/files.js';
 
 export type Progress = (message: string) => void;
 
@@ -24,10 +25,6 @@ interface Applied {
   renamed: boolean;
 }
 
-/** `20250131T235959Z`: sorts by time, no characters a shell or a path would trip over. */
-export function backupStamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 const octal = (m: number) => m.toString(8).padStart(4, '0');
 
@@ -37,10 +34,10 @@ class FileStepFailure extends DeployFailure {
   }
 }
 
-async function backup(remote: RemoteHost, path: string, stamp: string): Promise<string> {
-  const base = `${path}.ctconnect-bak-${stamp}`;
-  // Two runs in the same second keep both backups.
-  const script = `b=${shellArg(base)}; n=1; while [ -e "$b" ]; do b=${shellArg(base)}.$n; n=$((n+1)); done; cp -p -- ${shellArg(path)} "$b" && printf '%s' "$b"`;
+async function backup(remote: RemoteHost, path: string, now: Date): Promise<string> {
+  const base = backupName(path, now);
+  // Two runs in the same second keep both backups: the numbering of backupName, in shell.
+  const script = `b=${shellArg(base)}; n=2; while [ -e "$b" ]; do b=${shellArg(base)}-$n; n=$((n+1)); done; cp -p -- ${shellArg(path)} "$b" && printf '%s' "$b"`;
   const r = await remote.must(script, { timeoutSec: remote.target.command_timeout_sec, label: `back up ${path}` });
   return r.stdout;
 }
@@ -70,7 +67,7 @@ function attributesScript(plan: FilePlan, tmp: string): string {
 
 export const tempPathOf = (path: string): string => `${posix.dirname(path)}/.${posix.basename(path)}${TEMP_INFIX}${randomBytes(4).toString('hex')}`;
 
-async function applyFile(remote: RemoteHost, plan: FilePlan, stamp: string, applied: Applied[], progress: Progress): Promise<FileResult> {
+async function applyFile(remote: RemoteHost, plan: FilePlan, now: Date, applied: Applied[], progress: Progress): Promise<FileResult> {
   const path = plan.file.path;
   const timeoutSec = remote.target.command_timeout_sec;
   const rec: Applied = { plan, createdDirs: [], renamed: false };
@@ -81,7 +78,7 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, stamp: string, appl
     await remote.must(`mkdir -p -- ${shellArg(plan.current.missingDirs[0]!)}`, { timeoutSec, label: `mkdir -p ${plan.current.missingDirs[0]}` });
   }
   if (plan.current.kind === 'file') {
-    rec.backup = await backup(remote, path, stamp);
+    rec.backup = await backup(remote, path, now);
     progress(`${path}: backed up to ${rec.backup}`);
   }
   const tmp = tempPathOf(path);
@@ -189,7 +186,6 @@ async function removeLeftovers(remote: RemoteHost, plans: FilePlan[], files: Fil
 }
 
 export async function applyHost(remote: RemoteHost, work: HostWork, plans: FilePlan[], now: Date, progress: Progress, reconnect: Reconnect): Promise<ApplyResult> {
-  const stamp = backupStamp(now);
   const applied: Applied[] = [];
   const files: FileResult[] = plans.map((p) => ({
     bundlePath: p.file.bundlePath,
@@ -249,7 +245,7 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
   for (const [i, plan] of plans.entries()) {
     if (!plan.changed) continue;
     try {
-      files[i] = { ...(await applyFile(remote, plan, stamp, applied, progress)), leftoversRemoved: files[i]!.leftoversRemoved };
+      files[i] = { ...(await applyFile(remote, plan, now, applied, progress)), leftoversRemoved: files[i]!.leftoversRemoved };
     } catch (caught) {
       // Whatever went wrong, this run's files go back before the error is reported.
       const e = asFailure(caught);

@@ -3,10 +3,11 @@
  * decision is made here: against a pinned SHA256 fingerprint, or against an OpenSSH known_hosts
  * file (plain and hashed `|1|salt|hash` entries, `[host]:port` names, wildcards, @revoked).
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { DeployFailure } from './types.js';
 import { dirname } from 'node:path';
+import { sha256 } from '../core/hash.js';
 
 export interface KnownHostEntry {
   line: number;
@@ -24,7 +25,7 @@ export type HostKeyVerdict =
 
 /** `SHA256:<base64 without padding>`, as `ssh-keygen -l` prints it. */
 export function fingerprintOf(keyBlob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+  return `SHA256:${sha256(keyBlob, 'base64').replace(/=+$/, '')}`;
 }
 
 /** The algorithm name at the start of an SSH public-key blob (`ssh-ed25519`, `ssh-rsa`, …). */

@@ -8,7 +8,7 @@
  * file differs from what was precompiled, or any other source, is compiled when first used.
  */
 import type Handlebars from 'handlebars';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,14 +65,17 @@ function run(tpl: HandlebarsTemplateDelegate, context: object, name: string): st
   }
 }
 
-/** Renders template strings; used directly by tests and by the file renderer below. */
-export function createStringRenderer(): (source: string, context: object, name?: string) => string {
+/** Renders template strings; used directly by tests and by the file renderer below. `partials`: name → source. */
+export function createStringRenderer(partials: Record<string, string> = {}): (source: string, context: object, name?: string) => string {
   let hb: typeof Handlebars | undefined;
   const cache = new Map<string, HandlebarsTemplateDelegate>();
   return (source, context, name = '<inline>') => {
     let tpl = cache.get(source);
     if (!tpl) {
-      hb ??= createInstance(compiler());
+      if (!hb) {
+        hb = createInstance(compiler());
+        for (const [partial, text] of Object.entries(partials)) hb.registerPartial(partial, hb.compile(text, TEMPLATE_OPTIONS));
+      }
       tpl = hb.compile(source, TEMPLATE_OPTIONS);
       cache.set(source, tpl);
     }
@@ -86,10 +89,25 @@ function precompiled(): Record<string, PrecompiledTemplate> {
   return existsSync(built) ? (require(built) as Record<string, PrecompiledTemplate>) : {};
 }
 
+/** Folder under templates/ whose files every template can include: `{{> name}}` for `partials/name.hbs`. */
+export const PARTIALS_DIR = 'partials';
+
+/** The shared partials: name → path under templates/. */
+function partialPaths(root: string): Record<string, string> {
+  const dir = join(root, PARTIALS_DIR);
+  if (!existsSync(dir)) return {};
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir)) if (f.endsWith('.hbs')) out[f.slice(0, -'.hbs'.length)] = `${PARTIALS_DIR}/${f}`;
+  return out;
+}
+
 /** Renders files under templates/ (e.g. 'fortisiem/INSTALL.md.hbs'). */
 export function createRenderer(root = templatesDir()): Renderer {
-  const renderString = createStringRenderer();
-  const built = root === templatesDir() ? precompiled() : {};
+  const partials = Object.entries(partialPaths(root)).map(([name, path]) => ({ name, path, source: readFileSync(join(root, path), 'utf8') }));
+  const renderString = createStringRenderer(Object.fromEntries(partials.map((p) => [p.name, p.source])));
+  let built = root === templatesDir() ? precompiled() : {};
+  // Partials are shared by every template: if one was edited since the build, every template is compiled afresh.
+  if (partials.some((p) => built[p.path]?.source !== p.source)) built = {};
   let hb: typeof Handlebars | undefined;
   const templates = new Map<string, HandlebarsTemplateDelegate | string>();
   return (templatePath, context) => {
@@ -100,7 +118,10 @@ export function createRenderer(root = templatesDir()): Renderer {
       const pre = Object.hasOwn(built, templatePath) ? built[templatePath] : undefined;
       // The file as it is now decides: a template edited after the build is compiled afresh.
       if (pre && pre.source === source) {
-        hb ??= createInstance(runtime());
+        if (!hb) {
+          hb = createInstance(runtime());
+          for (const p of partials) hb.registerPartial(p.name, hb.template(built[p.path]!.spec));
+        }
         tpl = hb.template(pre.spec);
       } else tpl = source;
       templates.set(templatePath, tpl);

@@ -10,11 +10,11 @@
  * `fingerprint` (the SHA-256 of exactly that certificate). The TLS connection is made and checked
  * before a single byte of the request (and its Authorization header) is sent.
  */
-import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { UserError } from '../core/errors.js';
+import { sha256 } from '../core/hash.js';
 
 export const LISTEN_SETTING = 'GUISettings > HTTPServer > ConnectionString (CyberTrace 4.x) or ServiceSettings > HTTPServer > ConnectionString (5.0)';
 
@@ -124,7 +124,7 @@ async function openConnection(opts: HttpLookupOptions, deadline: number): Promis
       tls.once('secureConnect', () => {
         const der = tls.getPeerCertificate().raw;
         if (pinned !== undefined) {
-          const got = der ? createHash('sha256').update(der).digest('hex') : '';
+          const got = der ? sha256(der) : '';
           if (got !== pinned) {
             fail(new UserError(`CyberTrace HTTP API at ${where}: the certificate's SHA-256 is ${got ? `SHA256:${colonHex(got)}` : 'unknown'}, not the --fingerprint given (SHA256:${colonHex(pinned)}); nothing was sent`));
             return;

@@ -85,7 +85,7 @@ describe('categories --db: the connection breaks at COMMIT', () => {
     expect(await sids()).toContain(1001);
     expect(pinned(site.file)).toContain(1001);
     // The restore script and the site backup are kept, as after any committed change.
-    expect(readdirSync(site.dir).filter((f) => /\.plugin_sid-.*\.sql$|\.bak-/.test(f))).toHaveLength(2);
+    expect(readdirSync(site.dir).filter((f) => /\.plugin_sid-.*\.sql$|\.ctconnect-bak-/.test(f))).toHaveLength(2);
   });
 
   it('sync: the answer to COMMIT is lost after the server committed: found out, exit 0; killed server: exit 1, restore script kept', async () => {

@@ -63,7 +63,7 @@ describe('categories add / rename / remove on the site file', () => {
       i++;
     }
     expect(afterLines.length - before.split('\n').length).toBe(4);
-    const backups = Object.keys(snapshot(dir)).filter((f) => /^site\.yaml\.bak-\d{8}T\d{6}Z$/.test(f));
+    const backups = Object.keys(snapshot(dir)).filter((f) => /^site\.yaml\.ctconnect-bak-\d{8}T\d{6}Z$/.test(f));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(dir, backups[0]), 'utf8')).toBe(before);
     const site = loadSite(file, registry);

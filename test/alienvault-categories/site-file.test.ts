@@ -32,12 +32,12 @@ describe('categories edits and the site file', () => {
     expect(readFileSync(real, 'utf8')).not.toBe(before);
     expect(loadSite(file, registry).categories.custom.map((c) => c.name)).toContain('Custom_Two');
     // The backup sits beside the real file and holds the old text; no temp file is left.
-    const backups = readdirSync(realDir).filter((f) => f.startsWith('site.yaml.bak-'));
+    const backups = readdirSync(realDir).filter((f) => f.startsWith('site.yaml.ctconnect-bak-'));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(realDir, backups[0]!), 'utf8')).toBe(before);
     const bst = statSync(join(realDir, backups[0]!));
     expect([bst.mode & 0o7777, bst.uid, bst.gid]).toEqual([0o640, 4242, 4343]);
-    expect(readdirSync(realDir).filter((f) => f.includes('ctconnect'))).toEqual([]);
+    expect(readdirSync(realDir).filter((f) => f.includes('ctconnect') && !backups.includes(f))).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['real', 'site.yaml']);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -315,13 +315,13 @@ describe('patchConfigFile (cybertrace patch on disk)', () => {
     chmodSync(file, 0o640);
     const r = await patchConfigFile({ inPath: file, backup: true, settings: S, now });
     expect(r.changed).toBe(true);
-    expect(r.backupPath).toBe(`${file}.bak-20240506T070809Z`);
+    expect(r.backupPath).toBe(`${file}.ctconnect-bak-20240506T070809Z`);
     expect(readFileSync(r.backupPath!, 'utf8')).toBe(FIXTURE);
     expect(readFileSync(file, 'utf8')).toBe(patchFeedServiceConfig(FIXTURE, S).text);
     expect(statSync(file).mode & 0o777).toBe(0o640);
     expect(r.diff).toContain('-        <ConnectionString>0.0.0.0:9999</ConnectionString>');
     expect(r.diff).toContain('+        <ConnectionString>10.43.11.15:9999</ConnectionString>');
-    expect(readdirSync(dir).sort()).toEqual(['kl_feed_service.conf', 'kl_feed_service.conf.bak-20240506T070809Z']);
+    expect(readdirSync(dir).sort()).toEqual(['kl_feed_service.conf', 'kl_feed_service.conf.ctconnect-bak-20240506T070809Z']);
 
     const again = await patchConfigFile({ inPath: file, backup: true, settings: S, now });
     expect(again).toMatchObject({ changed: false, diff: '' });
@@ -331,10 +331,10 @@ describe('patchConfigFile (cybertrace patch on disk)', () => {
 
   it('never overwrites an earlier backup', async () => {
     const { file } = fresh();
-    writeFileSync(`${file}.bak-20240506T070809Z`, 'older backup');
+    writeFileSync(`${file}.ctconnect-bak-20240506T070809Z`, 'older backup');
     const r = await patchConfigFile({ inPath: file, backup: true, settings: S, now });
-    expect(r.backupPath).toBe(`${file}.bak-20240506T070809Z-2`);
-    expect(readFileSync(`${file}.bak-20240506T070809Z`, 'utf8')).toBe('older backup');
+    expect(r.backupPath).toBe(`${file}.ctconnect-bak-20240506T070809Z-2`);
+    expect(readFileSync(`${file}.ctconnect-bak-20240506T070809Z`, 'utf8')).toBe('older backup');
   });
 
   it('writes to --out and leaves the input alone', async () => {

@@ -193,7 +193,7 @@ describe('deploy to one host', () => {
     expect(r2.hosts[0]!.files[0]!.reasons).toEqual(['mode 0666 → 0640']);
     expect(statSync(path).mode & 0o7777).toBe(0o640);
     // Same second, second backup: both kept.
-    expect(backupsOf(join(stage, 'etc/ctc-test'), 'app.conf').sort()).toEqual(['app.conf.ctconnect-bak-20300102T030405Z', 'app.conf.ctconnect-bak-20300102T030405Z.1']);
+    expect(backupsOf(join(stage, 'etc/ctc-test'), 'app.conf').sort()).toEqual(['app.conf.ctconnect-bak-20300102T030405Z', 'app.conf.ctconnect-bak-20300102T030405Z-2']);
   });
 
   it('a failed validate leaves the target untouched and puts back the files changed before it', async () => {

@@ -75,7 +75,7 @@ describe('INSTALL.md agrees with the rest of the bundle', () => {
     const s = variants['4.x cybertrace-http'];
     const settings = getConnector('kuma').cybertrace(s);
     const install = fileText(await bundleFor('kuma', s), 'INSTALL.md');
-    const web = install.slice(install.indexOf('or enter them in Kaspersky CyberTrace Web'), install.indexOf('### Where KUMA'));
+    const web = install.slice(install.indexOf('as the KUMA procedure describes it, in Kaspersky CyberTrace Web'), install.indexOf('### Where KUMA'));
     expect(web).toContain(`\`OutputSettings > FinishedEventFormat\`: attribute \`enabled="${settings.output.finishedEventEnabled}"\``);
     for (const v of [settings.output.alertFormat!, settings.output.eventFormat, settings.output.recordFieldContextFormat, settings.output.actionableFieldContextFormat]) expect(web).toContain(v);
     // What the steps say is what `cybertrace patch` writes into a real kl_feed_service.conf.

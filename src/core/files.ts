@@ -1,0 +1,103 @@
+/**
+ * The one way ctconnect names backups and replaces files, locally and on targets:
+ * - a backup of PATH is `PATH.ctconnect-bak-<UTC time>` (`20250131T235959Z`: sorts by time, no
+ *   character a shell or Windows minds), then `-2`, `-3`… when two changes fall in one second;
+ * - a file is replaced through a temp file beside it, with the old file's mode and owner, then a
+ *   rename: readers see the old file or the new one, never half of one.
+ */
+import { chmodSync, chownSync, constants, copyFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+
+/** `20250131T235959Z`. */
+export function utcStamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export const BACKUP_INFIX = '.ctconnect-bak-';
+
+/** The first-choice backup name of `path` at `date`; `backupName(…, n)` is the n-th when that one is taken. */
+export function backupName(path: string, date: Date, n = 1): string {
+  return `${path}${BACKUP_INFIX}${utcStamp(date)}${n > 1 ? `-${n}` : ''}`;
+}
+
+/** Creates the first free name of `backupName(path, date, n)` exclusively with `write`; returns it. */
+export function createNumbered(name: (n: number) => string, write: (path: string) => void): string {
+  for (let n = 1; ; n++) {
+    const candidate = name(n);
+    try {
+      write(candidate);
+      return candidate;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw e;
+    }
+  }
+}
+
+/** Copies `path` to its backup name (mode kept, and the owner when `owner` is given); returns the backup's path. */
+export function backupFile(path: string, date: Date, owner?: { uid: number; gid: number }): string {
+  return createNumbered(
+    (n) => backupName(path, date, n),
+    (p) => {
+      copyFileSync(path, p, constants.COPYFILE_EXCL);
+      if (!owner) return;
+      try {
+        chownSync(p, owner.uid, owner.gid);
+      } catch (e) {
+        rmSync(p, { force: true });
+        throw e;
+      }
+    },
+  );
+}
+
+export interface PreparedReplacement {
+  /** The temp file holding the new content, beside the real file. */
+  tmp: string;
+  /** The file that the rename replaces: through a symlink, its target (the link stays a link). */
+  real: string;
+  /** Mode and owner of the file replaced (absent for a new file). */
+  existing?: { mode: number; uid: number; gid: number };
+}
+
+/**
+ * Writes the new content beside the real file with the old file's mode and owner, ready to be
+ * renamed over it. Fails before anything is replaced when owner or mode cannot be kept (e.g.
+ * someone else's file, edited without root).
+ */
+export function prepareReplacement(path: string, content: string | Buffer): PreparedReplacement {
+  let real = path;
+  let existing: PreparedReplacement['existing'];
+  try {
+    real = realpathSync(path);
+    const st = statSync(real);
+    existing = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const tmp = join(dirname(real), `.${basename(real)}.ctconnect-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  writeFileSync(tmp, content, { mode: existing ? 0o600 : 0o666, flag: 'wx' });
+  try {
+    if (existing) {
+      // writeFileSync's mode is reduced by the umask; set it exactly.
+      chmodSync(tmp, existing.mode);
+      const st = statSync(tmp);
+      if (st.uid !== existing.uid || st.gid !== existing.gid) chownSync(tmp, existing.uid, existing.gid);
+    }
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return { tmp, real, ...(existing ? { existing } : {}) };
+}
+
+/** Replaces `path` atomically (see prepareReplacement); the temp file is removed if the rename fails. */
+export function writeFileAtomic(path: string, content: string | Buffer): void {
+  const { tmp, real } = prepareReplacement(path, content);
+  try {
+    renameSync(tmp, real);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
