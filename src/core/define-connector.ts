@@ -101,7 +101,10 @@ export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(sc
         options: optionsOf(site),
         render,
       }),
-    steps: (site: Site) => def.steps?.(optionsOf(site), site) ?? [],
+    steps: (site: Site) => {
+      const o = optionsOf(site);
+      return def.steps?.(o, site) ?? [];
+    },
     wire: def.wire,
     ...(def.lookupOverHttp ? { lookupOverHttp: (site: Site) => def.lookupOverHttp!(optionsOf(site), site) } : {}),
   };
