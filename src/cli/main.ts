@@ -23,7 +23,7 @@ for (const stream of [process.stdout, process.stderr]) {
 const program = new Command();
 program
   .name('ctconnect')
-  .description('Generate, check and deploy Kaspersky CyberTrace integration bundles for FortiSIEM, AlienVault USM/OSSIM, Splunk and KUMA.')
+  .description('Generate, check and deploy Kaspersky CyberTrace integration bundles for SIEMs (`ctconnect list` shows which).')
   .version(version, '-V, --version', 'print the version of ctconnect')
   .option('-q, --quiet', 'print only results and errors (no notices or progress on stderr)')
   .option('-v, --verbose', 'print more: which site file was used and why, the CyberTrace instances, patch details')
