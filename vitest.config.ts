@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One temporary folder per run, removed at the end (and after a killed run, by the next one).
+    globalSetup: ['test/global-setup.ts'],
     // Integration tests start real servers (sshd, MariaDB, rsyslog); give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -1,0 +1,33 @@
+/**
+ * Every temporary file of a test run goes below one folder, removed when the run ends: tests and
+ * the processes they start (the CLI, sshd, rsyslogd, MariaDB) find it through TMPDIR. A run that
+ * was killed leaves its folder; the next run removes the folders of runs that are gone.
+ */
+import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PREFIX = 'ctconnect-tests-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export default function setup(): () => void {
+  const base = tmpdir();
+  for (const name of readdirSync(base)) {
+    const pid = name.startsWith(PREFIX) ? Number(name.slice(PREFIX.length)) : NaN;
+    if (Number.isInteger(pid) && !alive(pid)) rmSync(join(base, name), { recursive: true, force: true });
+  }
+  const dir = join(base, `${PREFIX}${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  // Like /tmp itself: the throw-away users of the sudo tests write here too.
+  chmodSync(dir, 0o1777);
+  process.env.TMPDIR = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
+}
