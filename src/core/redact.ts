@@ -270,9 +270,12 @@ export function redactedUnifiedDiff(oldName: string, newName: string, before: st
  */
 export function secretEnvValues(env: NodeJS.ProcessEnv, names: readonly string[] = []): string[] {
   const values = new Set<string>();
-  for (const [k, v] of Object.entries(env)) if (v && (names.includes(k) || endsSecret(nameWords(k)))) values.add(v);
+  for (const [k, v] of Object.entries(env)) if (v && (names.includes(k) || (!SHELL_FOLDERS.has(k) && endsSecret(nameWords(k))))) values.add(v);
   return [...values];
 }
+
+/** The shell's current and previous folder: "pwd" is also short for password, but these hold paths every report prints. */
+const SHELL_FOLDERS = new Set(['PWD', 'OLDPWD']);
 
 function endsSecret(words: string[]): boolean {
   const last = words[words.length - 1];

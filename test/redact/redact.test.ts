@@ -103,7 +103,8 @@ describe('redaction by structure', () => {
   });
 
   it('hides the values of the environment variables the site names, wherever they appear', () => {
-    const env = { CT1_SUDO: 'plain-looking-value', HOME: '/root', MY_DB_PASSWORD: 'from-a-secret-name', SSH_AUTH_SOCK: '/tmp/agent.1', KEY_TYPE: 'ed25519' };
+    // PWD/OLDPWD end in "pwd" but hold the shell's folders, which reports print as paths.
+    const env = { CT1_SUDO: 'plain-looking-value', HOME: '/root', MY_DB_PASSWORD: 'from-a-secret-name', SSH_AUTH_SOCK: '/tmp/agent.1', KEY_TYPE: 'ed25519', PWD: '/srv/site', OLDPWD: '/srv' };
     const values = secretEnvValues(env, ['CT1_SUDO']);
     expect(values.sort()).toEqual(['from-a-secret-name', 'plain-looking-value']);
     expect(redactText('echo plain-looking-value; ls /root; x from-a-secret-name', values)).toBe(`echo ${REDACTED}; ls /root; x ${REDACTED}`);
