@@ -8,8 +8,9 @@ import { fortisiem } from './fortisiem/index.js';
 import { alienvault } from './alienvault/index.js';
 import { kuma } from './kuma/index.js';
 import { splunk } from './splunk/index.js';
+import { arcsight } from './arcsight/index.js';
 
-const CONNECTORS: readonly Connector[] = [fortisiem, alienvault, kuma, splunk];
+const CONNECTORS: readonly Connector[] = [fortisiem, alienvault, kuma, splunk, arcsight];
 
 export function allConnectors(): readonly Connector[] {
   return CONNECTORS;

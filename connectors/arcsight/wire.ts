@@ -1,0 +1,51 @@
+/**
+ * ArcSight on the wire: the CEF events an ArcSight Forwarding Connector sends to CyberTrace, and
+ * the CEF events CyberTrace sends to the SmartConnector, read as a CEF SmartConnector reads them
+ * (header + key=value extension, through the shared CEF reader).
+ */
+import type { Indicator, ParsedEvent, WireContract } from '../types.js';
+import type { FieldRole } from '../../src/cybertrace/event-contract.js';
+import { parseCef } from '../../src/formats/cef.js';
+import { contextPairsParser } from '../../src/cybertrace/context-pairs.js';
+import { alertEvent, ALERT_CLASS_ID, CEF_PRODUCT, CEF_VENDOR, detectionEvent, DETECTION_CLASS_ID, RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
+
+const parseRecordContext = contextPairsParser(RECORD_FIELD_CONTEXT_FORMAT);
+
+/** CEF key of the forwarded event that carries each indicator type (ESM fields Destination Address, Request Url, File Hash). */
+const FORWARDED_KEY: Record<Indicator['type'], string> = { url: 'request', ip: 'dst', md5: 'fileHash', sha1: 'fileHash', sha256: 'fileHash' };
+
+/**
+ * One ESM event as the Forwarding Connector's CEF Syslog destination sends it: a syslog header,
+ * then CEF. Values are written as they are after the vendor's `\=` → `=` normalizing rule, so the
+ * event reads the same in a CyberTrace with or without that rule (a URL such as `?p=1` would
+ * otherwise arrive as `?p\=1`).
+ */
+function forwardedEvent(indicator: Indicator): string {
+  const value = indicator.type === 'url' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(indicator.value) ? `http://${indicator.value}` : indicator.value;
+  const ext = ['eventId=1001', 'src=10.20.30.40', 'dvc=10.20.30.1', 'suser=ctconnect-verify', `${FORWARDED_KEY[indicator.type]}=${value}`];
+  return `<134>Jan  1 00:00:00 arcsight CEF:0|Blue Coat|ProxySG|6.7|TCP_NC_MISS|proxy|3|${ext.join(' ')}`;
+}
+
+function parseEvent(line: string): ParsedEvent {
+  const ev = parseCef(line);
+  if (ev.deviceVendor !== CEF_VENDOR || ev.deviceProduct !== CEF_PRODUCT) {
+    throw new Error(`not a CyberTrace event: CEF vendor/product is "${ev.deviceVendor}/${ev.deviceProduct}", ArcSight shows CyberTrace's as ${CEF_VENDOR}/${CEF_PRODUCT}`);
+  }
+  const contract = ev.deviceEventClassId === DETECTION_CLASS_ID ? detectionEvent : ev.deviceEventClassId === ALERT_CLASS_ID ? alertEvent : undefined;
+  if (!contract) throw new Error(`unknown CyberTrace event class id "${ev.deviceEventClassId}" (expected ${ALERT_CLASS_ID} = service event, ${DETECTION_CLASS_ID} = detection event)`);
+  const fields: Partial<Record<FieldRole, string>> = {};
+  let context: Array<[string, string]> = [];
+  for (const p of contract.parts) {
+    if (p.kind !== 'field') continue;
+    const v = ev.extension[p.key];
+    if (v === undefined) throw new Error(`CEF key "${p.key}" (${p.role}) is missing`);
+    if (p.role === 'context') context = parseRecordContext(v);
+    else if (v !== '-') fields[p.role] = v;
+  }
+  return { kind: contract === detectionEvent ? 'detection' : 'alert', fields, context };
+}
+
+export const arcsightWire: WireContract = {
+  forwardedEvent: (indicator) => forwardedEvent(indicator),
+  parseEvent: (line) => parseEvent(line),
+};
