@@ -78,6 +78,7 @@ function files(site: Site, render: (t: string, c: object) => string): BundleFile
     normalizing: NORMALIZING_RULE,
     regexpNames: settings.input.regexps.map((r) => r.name).join(', '),
     managerAddress: o.manager_address ?? '(your ArcSight Manager)',
+    hasManager: o.manager_address !== undefined,
     configPath: feedServiceConfigPath(site),
     restartCommand: feedServiceRestartCommand(site),
     linux: site.cybertrace.platform === 'linux',

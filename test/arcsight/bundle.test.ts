@@ -28,6 +28,7 @@ describe('ArcSight bundle', () => {
     expect(install).toContain('| IP/Host | 10.9.8.7 |');
     expect(install).toContain('| Port | 10999 |');
     expect(install).toContain('| Network port | 1514 |');
+    expect(install).toContain('| Destination | your ArcSight Manager (esm.lab.example:8443) |');
     expect(install).toContain('<Replace input="\\=" output="="/>');
     expect(install).toContain('ctconnect cybertrace patch --siem arcsight');
     expect(b.settings.input.connectionString).toBe('10.9.8.7:10999');
