@@ -7,8 +7,9 @@ import { fortisiem } from './fortisiem/index.js';
 import { alienvault } from './alienvault/index.js';
 import { kuma } from './kuma/index.js';
 import { splunk } from './splunk/index.js';
+import { arcsight } from './arcsight/index.js';
 
-export const registry = connectorSet([fortisiem, alienvault, kuma, splunk]);
+export const registry = connectorSet([fortisiem, alienvault, kuma, splunk, arcsight]);
 
 // Shorthands for tests and benches.
 export const allConnectors = registry.all;

@@ -20,6 +20,7 @@ export type FieldRole =
   | 'product'
   | 'user'
   | 'event_id'
+  | 'confidence'
   | 'context'
   | 'actionable'
   | 'alert'

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { CLI, REPO, runCli } from '../helpers/cli.js';
+import { connectorIds } from '../../connectors/registry.js';
 
 const made: string[] = [];
 const tmp = () => {
@@ -66,7 +67,7 @@ describe('site discovery', () => {
     const dir = tmp();
     const site = siteNamed(dir, 'my site.yaml', 'mine');
     expect(runCli(['generate', '--all', '--out', join(dir, 'out'), '--config', site]).code).toBe(0);
-    for (const id of ['fortisiem', 'alienvault', 'kuma', 'splunk']) {
+    for (const id of connectorIds()) {
       const text = readFileSync(join(dir, 'out', id, 'INSTALL.md'), 'utf8');
       const commands = text.match(/ctconnect (?:cybertrace|verify|deploy|categories) [^`\n]*/g) ?? [];
       expect(commands.length).toBeGreaterThan(0);

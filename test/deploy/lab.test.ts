@@ -29,7 +29,7 @@ import { createRenderer } from '../../src/render/engine.js';
 import { startMariaDb, type MariaDb } from '../helpers/mariadb.js';
 import { OSSIM_PLUGIN_TABLES_SQL } from '../helpers/ossim-schema.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
-import { siteFromYaml } from '../helpers/bundles.js';
+import { connectorVariants, merged, siteFromYaml } from '../helpers/bundles.js';
 import { xmllint } from '../cybertrace/fixtures/xml-read.js';
 import { bundleOf, snapshot } from './fixtures.js';
 import { runCli } from '../helpers/cli.js';
@@ -133,13 +133,6 @@ function contentTree(root: string): Record<string, string> {
 }
 
 /** Deep merge of a variant's options over the example section (arrays and scalars replace). */
-function merged(base: unknown, over: unknown): unknown {
-  if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof over !== 'object' || over === null || Array.isArray(over)) return over;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over)) out[k] = k in out ? merged(out[k], v) : v;
-  return out;
-}
-
 interface LabTarget {
   name: string;
   roles: string[];
@@ -226,10 +219,7 @@ function prepareRoot(root: string, bundle: Bundle, image: string): void {
   if (image !== 'fresh') cpSync(join(HOST_IMAGES, image), root, { recursive: true });
 }
 
-const cases: Array<{ c: Connector; variant: string; options: Record<string, unknown> }> = allConnectors().flatMap((c) => [
-  { c, variant: 'default', options: {} },
-  ...(c.variants ?? []).map((v) => ({ c, variant: v.name, options: v.options })),
-]);
+const cases = connectorVariants();
 
 describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) => {
   it('plans, checks, deploys with real validators, and deploys again without change, on every host image', { timeout: 600_000 }, async () => {

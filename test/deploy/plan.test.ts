@@ -14,14 +14,14 @@ import { buildBundle } from '../../src/bundle/build.js';
 import { InternalError } from '../../src/core/errors.js';
 import { allRolesTarget, workOf } from '../../src/deploy/plan.js';
 import { createRenderer } from '../../src/render/engine.js';
-import { siteFromYaml } from '../helpers/bundles.js';
+import { connectorVariants, siteFromYaml } from '../helpers/bundles.js';
 import { bundleOf, siteWith } from './fixtures.js';
 
 const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '../../examples/site.yaml');
 
-const variants = allConnectors().flatMap((c) => [{ c, name: 'default', options: {} as Record<string, unknown> }, ...(c.variants ?? []).map((v) => ({ c, ...v }))]);
+const variants = connectorVariants();
 
-describe.each(variants)('plan of $c.id ($name)', ({ c, options }) => {
+describe.each(variants)('plan of $c.id ($variant)', ({ c, options }) => {
   it('groups files by target path, keys steps by role, and runs each command once on a host with every role', async () => {
     const doc = parse(readFileSync(EXAMPLE, 'utf8')) as { siems: Record<string, Record<string, unknown>> };
     doc.siems = { [c.id]: { ...doc.siems[c.id], ...options } };

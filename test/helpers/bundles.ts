@@ -1,6 +1,10 @@
 /** Test helpers: load a site (the built-in example or YAML text) and build a connector's bundle in memory. */
 import { parseSite, loadSite } from '../../src/config/load.js';
-import { getConnector } from '../../connectors/registry.js';
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { allConnectors, getConnector } from '../../connectors/registry.js';
+import type { Connector } from '../../src/core/contract.js';
+import { exampleSitePath } from '../../src/core/paths.js';
 import { buildBundle, type Bundle } from '../../src/bundle/build.js';
 import { createRenderer } from '../../src/render/engine.js';
 import type { Site } from '../../src/config/site.js';
@@ -29,4 +33,24 @@ export function fileText(b: Bundle, path: string): string {
   const f = b.files.find((x) => x.path === path);
   if (!f) throw new Error(`bundle ${b.connector.id} has no file ${path}; it has: ${b.files.map((x) => x.path).join(', ')}`);
   return typeof f.content === 'string' ? f.content : f.content.toString('utf8');
+}
+
+/** Every registered connector with each option set the tests build: the example site's section ("default") and its `variants`. */
+export function connectorVariants(): Array<{ c: Connector; variant: string; options: Record<string, unknown> }> {
+  return allConnectors().flatMap((c) => [{ c, variant: 'default', options: {} }, ...(c.variants ?? []).map((v) => ({ c, variant: v.name, options: v.options }))]);
+}
+
+/** `over` laid over `base`: objects merged key by key, anything else replaced. */
+export function merged(base: unknown, over: unknown): unknown {
+  if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof over !== 'object' || over === null || Array.isArray(over)) return over;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? merged(out[k], v) : v;
+  return out;
+}
+
+/** The example site file (YAML) with only this connector's section, `options` merged over it. */
+export function exampleSiteYamlFor(c: Connector, options: Record<string, unknown> = {}): string {
+  const doc = parse(readFileSync(exampleSitePath(), 'utf8')) as Record<string, unknown>;
+  doc.siems = { [c.id]: merged((doc.siems as Record<string, unknown>)[c.id] ?? {}, options) };
+  return stringify(doc);
 }

@@ -5,6 +5,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import { gunzipSync } from 'node:zlib';
+import { sha256 } from '../../src/core/hash.js';
 
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -57,4 +59,22 @@ export function expectGolden(actual: Record<string, string>, goldenDir: string):
   if (problems.length > 0) {
     throw new Error(`generated files differ from ${goldenDir} (run with UPDATE_GOLDEN=1 to accept, then review git diff):\n${problems.join('\n')}`);
   }
+}
+
+/** Entries of a .tar.gz: type, mode, size, sha256 and path of each (read from the ustar headers). */
+export function tarListing(gz: Buffer): string {
+  const tar = gunzipSync(gz);
+  const lines: string[] = [];
+  for (let off = 0; off + 512 <= tar.length; ) {
+    const h = tar.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
+    const name = (str(345, 155) ? `${str(345, 155)}/` : '') + str(0, 100);
+    const size = parseInt(str(124, 12), 8);
+    const mode = parseInt(str(100, 8).trim(), 8).toString(8).padStart(4, '0');
+    const body = tar.subarray(off + 512, off + 512 + size);
+    lines.push(`${str(156, 1) === '5' ? 'd' : 'f'} ${mode} ${String(size).padStart(6)} ${str(156, 1) === '5' ? '-'.repeat(64) : sha256(body)} ${name}`);
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return lines.join('\n') + '\n';
 }

@@ -1,0 +1,88 @@
+/** ArcSight connector (CyberTrace help, "Integration with ArcSight"): CyberTrace ↔ ArcSight ESM over CEF. */
+import type { BundleFile } from '../../src/core/contract.js';
+import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
+import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
+import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
+import { ALERT_NAME, CEF_PRODUCT, CEF_VENDOR, detectionEvent, DETECTION_NAME, EVENTS, NORMALIZING_RULE } from './contract.js';
+import { arcsightOptionsSchema, type ArcSightOptions } from './options.js';
+import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
+import { arcsightWire } from './wire.js';
+
+/**
+ * The ESM field each CEF key of the detection event lands in (CEF key → ArcSight field name, as in
+ * the CEF specification), for the field reference.
+ */
+const ESM_FIELD: Record<string, string> = {
+  reason: 'Reason',
+  dst: 'Destination Address',
+  src: 'Source Address',
+  fileHash: 'File Hash',
+  request: 'Request Url',
+  sourceServiceName: 'Source Service Name',
+  sproc: 'Source Process Name',
+  suser: 'Source User Name',
+  msg: 'Message',
+  externalId: 'External ID',
+  cs5Label: 'Device Custom String5 Label',
+  cs5: 'Device Custom String5',
+  cn3Label: 'Device Custom Number3 Label',
+  cn3: 'Device Custom Number3',
+  cs6Label: 'Device Custom String6 Label',
+  cs6: 'Device Custom String6',
+};
+
+function fieldRows(): Array<{ key: string; esm: string; source: string; role: string }> {
+  const rows: Array<{ key: string; esm: string; source: string; role: string }> = [];
+  for (const p of detectionEvent.parts) {
+    if (p.kind === 'bare') continue;
+    const esm = ESM_FIELD[p.key] ?? p.key;
+    if (p.kind === 'field') rows.push({ key: p.key, esm, source: `%${p.placeholder}%`, role: p.role });
+    else rows.push({ key: p.key, esm, source: `text "${p.value}"`, role: 'fixed text' });
+  }
+  return rows;
+}
+
+function sampleEvents(settings: CyberTraceSettings): string {
+  const { detections, alerts } = renderSampleEvents(settings, SAMPLE_DETECTIONS, SAMPLE_ALERTS);
+  return [
+    '# Events as CyberTrace sends them to the ArcSight SmartConnector with these settings (one per line).',
+    '# Detection events:',
+    ...detections,
+    '# Service events:',
+    ...alerts,
+    '',
+  ].join('\n');
+}
+
+function files(base: BuildContext<ArcSightOptions>): BundleFile[] {
+  const { options: o, settings, render } = base;
+  const ctx = {
+    ...base,
+    as: o,
+    cefVendor: CEF_VENDOR,
+    cefProduct: CEF_PRODUCT,
+    detectionName: DETECTION_NAME,
+    alertName: ALERT_NAME,
+    normalizing: NORMALIZING_RULE,
+    regexpNames: settings.input.regexps.map((r) => r.name).join(', '),
+    managerAddress: o.manager_address ?? '(your ArcSight Manager)',
+    hasManager: o.manager_address !== undefined,
+    fields: fieldRows(),
+  };
+  return [
+    { path: 'INSTALL.md', content: render('arcsight/INSTALL.md.hbs', ctx), mode: 0o644 },
+    { path: 'arcsight/cef-fields.md', content: render('arcsight/cef-fields.md.hbs', ctx), mode: 0o644 },
+    { path: 'arcsight/sample-events.cef', content: sampleEvents(settings), mode: 0o644 },
+  ];
+}
+
+export const arcsight = defineConnector(arcsightOptionsSchema, {
+  id: 'arcsight',
+  title: 'ArcSight',
+  summary: 'CyberTrace CEF settings for ArcSight, Forwarding Connector and SmartConnector guide, ESM field reference',
+  siemVersions: 'ArcSight ESM with Forwarding Connector and SmartConnector (Syslog Daemon, CEF); CyberTrace help "Integration with ArcSight"',
+  events: EVENTS,
+  output: (o) => `${o.address}:${o.syslog_port}`,
+  files,
+  wire: arcsightWire,
+});

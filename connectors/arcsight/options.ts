@@ -1,0 +1,21 @@
+/** Site-file options of the ArcSight connector (`siems.arcsight`). */
+import { hostAddress, portNumber } from '../../src/config/schema.js';
+import type { OptionsOf } from '../../src/core/define-connector.js';
+
+const label = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\r\\n|`]+$', description: 'text without line breaks, "|" or backticks' } as const;
+
+export const arcsightOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['address'],
+  properties: {
+    address: hostAddress,
+    syslog_port: { ...portNumber, default: 514 },
+    manager_address: hostAddress,
+    manager_port: { ...portNumber, default: 8443 },
+    forwarding_user: { ...label, default: 'FwdCyberTrace' },
+    forwarding_filter: { ...label, default: 'CyberTrace forwarding events' },
+  },
+} as const;
+
+export type ArcSightOptions = OptionsOf<typeof arcsightOptionsSchema>;
