@@ -64,7 +64,6 @@ function files(base: BuildContext<ArcSightOptions>): BundleFile[] {
     detectionName: DETECTION_NAME,
     alertName: ALERT_NAME,
     normalizing: NORMALIZING_RULE,
-    regexpNames: settings.input.regexps.map((r) => r.name).join(', '),
     managerAddress: o.manager_address ?? '(your ArcSight Manager)',
     hasManager: o.manager_address !== undefined,
     fields: fieldRows(),

@@ -54,14 +54,15 @@ export function renderRegexp(r: RegExpDef): string {
 /**
  * The whole `<Source id="default">` element. `indent` is the indentation of its own line (the
  * caller writes it); children get one more level. A null layout writes everything on one line.
+ * `kept`: elements of the existing Source that are not regexps (normalizing rules), written first as they were.
  */
-export function renderDefaultSource(regexps: RegExpDef[], indent: string, layout: XmlLayout | null): string {
+export function renderDefaultSource(regexps: RegExpDef[], indent: string, layout: XmlLayout | null, kept: string[] = []): string {
   const seen = new Set<string>();
   for (const r of regexps) {
     if (seen.has(r.name)) throw new Error(`regexp ${r.name} is defined twice`);
     seen.add(r.name);
   }
-  const children = regexps.map(renderRegexp);
+  const children = [...kept, ...regexps.map(renderRegexp)];
   if (children.length === 0) return '<Source id="default"/>';
   if (!layout) return `<Source id="default">${children.join('')}</Source>`;
   const inner = children.map((c) => `${indent}${layout.unit}${c}`).join(layout.eol);

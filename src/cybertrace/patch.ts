@@ -297,9 +297,15 @@ class Patcher {
 
   private setSource(el: El, path: string): void {
     const want = this.s.input.regexps;
+    // A child without a type attribute is not a regexp: a normalizing rule entered in CyberTrace
+    // Web (some integrations need one). It is kept, in front of the regexps, as it is written.
+    const regexps = el.children.filter((c) => attr(c, 'type') !== undefined);
+    const kept = el.children.filter((c) => attr(c, 'type') === undefined).map((c) => this.text.slice(c.start, c.end));
     const same =
-      el.children.length === want.length &&
-      el.children.every((c, i) => {
+      regexps.length === el.children.length - kept.length &&
+      el.children.slice(0, kept.length).every((c) => attr(c, 'type') === undefined) &&
+      regexps.length === want.length &&
+      regexps.every((c, i) => {
         const r = want[i]!;
         return (
           c.name === r.name &&
@@ -316,16 +322,16 @@ class Patcher {
     const childIndent = firstChild ? indentBefore(this.text, firstChild.start) : null;
     let rendered: string;
     if (indent === null) {
-      rendered = renderDefaultSource(want, '', null);
+      rendered = renderDefaultSource(want, '', null, kept);
     } else {
       // Keep the children's own indentation when the file has one that is deeper than the Source.
       const unit = childIndent !== null && childIndent.length > indent.length && childIndent.startsWith(indent)
         ? childIndent.slice(indent.length)
         : this.unit;
-      rendered = renderDefaultSource(want, indent, { eol: this.eol, unit });
+      rendered = renderDefaultSource(want, indent, { eol: this.eol, unit }, kept);
     }
     this.edits.push({ start: el.start, end: el.end, text: rendered });
-    this.changes.push(`${path}: replaced (${want.length} regexps: ${want.map((r) => r.name).join(', ')})`);
+    this.changes.push(`${path}: replaced (${want.length} regexps: ${want.map((r) => r.name).join(', ')}${kept.length ? `; ${kept.length} other element${kept.length > 1 ? 's' : ''} kept` : ''})`);
   }
 
   /** New elements go after the parent's last child, on their own lines, indented like their siblings. */

@@ -29,7 +29,7 @@ describe('ArcSight bundle', () => {
     expect(install).toContain('| Port | 10999 |');
     expect(install).toContain('| Network port | 1514 |');
     expect(install).toContain('| Destination | your ArcSight Manager (esm.lab.example:8443) |');
-    expect(install).toContain('<Replace input="\\=" output="="/>');
+    expect(install).toContain('add a replacement rule: replace `\\=` with `=`');
     expect(install).toContain('ctconnect cybertrace patch --siem arcsight');
     expect(b.settings.input.connectionString).toBe('10.9.8.7:10999');
     expect(b.settings.output.connectionString).toBe('smartconn.lab.example:1514');

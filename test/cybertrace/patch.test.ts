@@ -167,6 +167,24 @@ describe('patchFeedServiceConfig', () => {
   });
 });
 
+describe('a normalizing rule entered in CyberTrace Web', () => {
+  // Its element is not a regexp (no type attribute); whatever it is called, a patch keeps it.
+  const RULE = '<NormalizingRules><Replace input="\\=" output="="/></NormalizingRules>';
+  const withRule = FIXTURE.replace('<Source id="default">\n', `<Source id="default">\n                ${RULE}\n`);
+
+  it('is kept, in front of the regexps, when the regexps are replaced; a second patch changes nothing', () => {
+    expect(withRule).not.toBe(FIXTURE);
+    const first = patchFeedServiceConfig(withRule, S);
+    expect(xmllint(first.text)).toBe('');
+    const source = first.text.slice(first.text.indexOf('<Source id="default">'), first.text.indexOf('</Source>'));
+    expect(source.indexOf(RULE)).toBeGreaterThan(0);
+    expect(source.indexOf(RULE)).toBeLessThan(source.indexOf(`<${S.input.regexps[0]!.name} `));
+    expect(first.changes.join('\n')).toContain('1 other element kept');
+    const second = patchFeedServiceConfig(first.text, S);
+    expect(second.text).toBe(first.text);
+  });
+});
+
 describe('refusing input', () => {
   it('names line:column of malformed XML', () => {
     const broken = FIXTURE.replace('</EventFormat>', '</EventFormt>');
