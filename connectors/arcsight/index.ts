@@ -1,8 +1,8 @@
 /** ArcSight connector (CyberTrace help, "Integration with ArcSight"): CyberTrace ↔ ArcSight ESM over CEF. */
 import type { BundleFile } from '../../src/core/contract.js';
-import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
+import { sampleEventsText } from '../../src/cybertrace/render-event.js';
 import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
+import { fieldReference } from '../../src/cybertrace/event-contract.js';
 import { ALERT_NAME, CEF_PRODUCT, CEF_VENDOR, detectionEvent, DETECTION_NAME, EVENTS, NORMALIZING_RULE } from './contract.js';
 import { arcsightOptionsSchema, type ArcSightOptions } from './options.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
@@ -31,29 +31,6 @@ const ESM_FIELD: Record<string, string> = {
   cs6: 'Device Custom String6',
 };
 
-function fieldRows(): Array<{ key: string; esm: string; source: string; role: string }> {
-  const rows: Array<{ key: string; esm: string; source: string; role: string }> = [];
-  for (const p of detectionEvent.parts) {
-    if (p.kind === 'bare') continue;
-    const esm = ESM_FIELD[p.key] ?? p.key;
-    if (p.kind === 'field') rows.push({ key: p.key, esm, source: `%${p.placeholder}%`, role: p.role });
-    else rows.push({ key: p.key, esm, source: `text "${p.value}"`, role: 'fixed text' });
-  }
-  return rows;
-}
-
-function sampleEvents(settings: CyberTraceSettings): string {
-  const { detections, alerts } = renderSampleEvents(settings, SAMPLE_DETECTIONS, SAMPLE_ALERTS);
-  return [
-    '# Events as CyberTrace sends them to the ArcSight SmartConnector with these settings (one per line).',
-    '# Detection events:',
-    ...detections,
-    '# Service events:',
-    ...alerts,
-    '',
-  ].join('\n');
-}
-
 function files(base: BuildContext<ArcSightOptions>): BundleFile[] {
   const { options: o, settings, render } = base;
   const ctx = {
@@ -66,12 +43,12 @@ function files(base: BuildContext<ArcSightOptions>): BundleFile[] {
     normalizing: NORMALIZING_RULE,
     managerAddress: o.manager_address ?? '(your ArcSight Manager)',
     hasManager: o.manager_address !== undefined,
-    fields: fieldRows(),
+    fields: fieldReference(detectionEvent).map((r) => ({ ...r, esm: ESM_FIELD[r.key] ?? r.key })),
   };
   return [
     { path: 'INSTALL.md', content: render('arcsight/INSTALL.md.hbs', ctx), mode: 0o644 },
     { path: 'arcsight/cef-fields.md', content: render('arcsight/cef-fields.md.hbs', ctx), mode: 0o644 },
-    { path: 'arcsight/sample-events.cef', content: sampleEvents(settings), mode: 0o644 },
+    { path: 'arcsight/sample-events.cef', content: sampleEventsText(settings, 'the ArcSight SmartConnector', SAMPLE_DETECTIONS, SAMPLE_ALERTS), mode: 0o644 },
   ];
 }
 

@@ -1,35 +1,17 @@
 /** FortiSIEM connector (seed 000): CyberTrace ↔ FortiSIEM over syslog/CEF. */
 import type { BundleFile, OptionProblem } from '../../src/core/contract.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { contractFields } from '../../src/cybertrace/event-contract.js';
-import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
+import { contractFields, fieldReference } from '../../src/cybertrace/event-contract.js';
+import { sampleEventsText } from '../../src/cybertrace/render-event.js';
 import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
 import { CEF_PRODUCT, CEF_VENDOR, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
 import { fortisiemOptionsSchema, type FortiSiemOptions } from './options.js';
 import { SAMPLE_DETECTIONS, SAMPLE_ALERTS } from './samples.js';
 import { fortisiemWire } from './wire.js';
 
-/** What each CEF key of the detection event carries, for the field reference. */
-function cefFieldRows(): Array<{ key: string; source: string; role: string }> {
-  const rows: Array<{ key: string; source: string; role: string }> = [];
-  for (const p of detectionEvent.parts) {
-    if (p.kind === 'field') rows.push({ key: p.key, source: `%${p.placeholder}%`, role: p.role });
-    if (p.kind === 'constant') rows.push({ key: p.key, source: `constant "${p.value}"`, role: 'label' });
-  }
-  return rows;
-}
-
 function sampleEvents(o: FortiSiemOptions, settings: CyberTraceSettings): string {
   const actionable: Array<[string, string]> = o.actionable_fields.length > 0 ? [[o.actionable_fields[0].cef_key, '75']] : [];
-  const { detections: lines, alerts } = renderSampleEvents(settings, SAMPLE_DETECTIONS.map((s) => ({ ...s, actionable })), SAMPLE_ALERTS);
-  return [
-    '# Events as CyberTrace sends them to FortiSIEM with these settings (one per line).',
-    '# Detection events:',
-    ...lines,
-    '# Service events:',
-    ...alerts,
-    '',
-  ].join('\n');
+  return sampleEventsText(settings, 'FortiSIEM', SAMPLE_DETECTIONS.map((s) => ({ ...s, actionable })), SAMPLE_ALERTS);
 }
 
 function files(base: BuildContext<FortiSiemOptions>): BundleFile[] {
@@ -39,7 +21,7 @@ function files(base: BuildContext<FortiSiemOptions>): BundleFile[] {
     fsm: o,
     cefVendor: CEF_VENDOR,
     cefProduct: CEF_PRODUCT,
-    cefFields: cefFieldRows(),
+    cefFields: fieldReference(detectionEvent),
     hasOrganization: o.organization !== undefined,
     hasFilters: [o.source_ip, o.destination_ip, o.severity, o.regex_filter].some((v) => v !== undefined),
     reportingDevices: o.reporting_devices,

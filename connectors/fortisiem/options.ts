@@ -1,8 +1,6 @@
 /** Site-file options of the FortiSIEM connector (`siems.fortisiem`). */
-import { hostAddress, portNumber } from '../../src/config/schema.js';
+import { consoleLabel as label, hostAddress, portNumber } from '../../src/config/schema.js';
 import type { OptionsOf } from '../../src/core/define-connector.js';
-
-const label = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\r\\n|`]+$', description: 'text without line breaks, "|" or backticks' } as const;
 
 export const fortisiemOptionsSchema = {
   type: 'object',

@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BundleFile, InstallStep, OptionProblem } from '../../src/core/contract.js';
 import type { Site } from '../../src/config/site.js';
-import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
+import { sampleEventsText } from '../../src/cybertrace/render-event.js';
 import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
 import { createArchive } from '../../src/bundle/archive.js';
 import { packageRoot, templatesDir } from '../../src/core/paths.js';
@@ -26,18 +25,6 @@ function appVersion(): string {
 
 function lookupScript(): string {
   return readFileSync(join(templatesDir(), 'splunk', 'bin', LOOKUP_SCRIPT), 'utf8');
-}
-
-function sampleEvents(settings: CyberTraceSettings): string {
-  const samples = renderSampleEvents(settings, SAMPLE_DETECTIONS, SAMPLE_ALERTS);
-  return [
-    '# Events as CyberTrace sends them to Splunk with these settings (one per line).',
-    '# Detection events:',
-    ...samples.detections,
-    '# Service events:',
-    ...samples.alerts,
-    '',
-  ].join('\n');
 }
 
 /** Which apps the scheme needs: id, kind and a line for INSTALL.md. */
@@ -103,7 +90,7 @@ async function files(base: BuildContext<SplunkOptions>): Promise<BundleFile[]> {
   };
   out.push(
     { path: 'INSTALL.md', content: render('splunk/INSTALL.md.hbs', installCtx), mode: 0o644 },
-    { path: 'splunk/sample-events.txt', content: sampleEvents(settings), mode: 0o644 },
+    { path: 'splunk/sample-events.txt', content: sampleEventsText(settings, 'Splunk', SAMPLE_DETECTIONS, SAMPLE_ALERTS), mode: 0o644 },
   );
   return out;
 }

@@ -37,6 +37,9 @@ export const absolutePath = {
 
 export const portNumber = port;
 
+/** A name or label shown in a SIEM console and in Markdown tables: one line, no "|" or backticks. */
+export const consoleLabel = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\r\\n|`]+$', description: 'text without line breaks, "|" or backticks' } as const;
+
 /** The name of an environment variable (never its value). */
 const envName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the name of an environment variable' } as const;
 

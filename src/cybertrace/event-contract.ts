@@ -89,3 +89,13 @@ export const BUILTIN_PLACEHOLDERS = new Set([
   'IndicatorInfo',
   'Confidence',
 ]);
+
+/** What each key of an event carries, for a bundle's field reference: a placeholder (with its role) or fixed text. */
+export function fieldReference(c: EventContract): Array<{ key: string; source: string; role: string }> {
+  const rows: Array<{ key: string; source: string; role: string }> = [];
+  for (const p of c.parts) {
+    if (p.kind === 'field') rows.push({ key: p.key, source: `%${p.placeholder}%`, role: p.role });
+    if (p.kind === 'constant') rows.push({ key: p.key, source: `text "${p.value}"`, role: 'fixed text' });
+  }
+  return rows;
+}

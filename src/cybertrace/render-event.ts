@@ -48,3 +48,16 @@ export function renderSampleEvents(
     alerts: alertFormat === undefined ? [] : alerts.map((a) => renderCyberTraceFormat(alertFormat, settings, a)),
   };
 }
+
+/** A sample-events file: a comment naming the receiver, then the detection and service events, one per line. */
+export function sampleEventsText(settings: CyberTraceSettings, receiver: string, detections: RenderedEventInput[], alerts: RenderedEventInput[]): string {
+  const samples = renderSampleEvents(settings, detections, alerts);
+  return [
+    `# Events as CyberTrace sends them to ${receiver} with these settings (one per line).`,
+    '# Detection events:',
+    ...samples.detections,
+    '# Service events:',
+    ...samples.alerts,
+    '',
+  ].join('\n');
+}

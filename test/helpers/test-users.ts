@@ -25,7 +25,8 @@ const NAME = /^ctct([0-9a-z]{1,7})x[0-9a-f]{6}$/;
 const mine = new Set<TestUser>();
 let hookInstalled = false;
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
