@@ -7,7 +7,7 @@
  */
 import type { EventContract } from '../../src/cybertrace/event-contract.js';
 import type { RegExpDef } from '../../src/cybertrace/types.js';
-import type { EventDefinitions } from '../../src/cybertrace/settings.js';
+import { HASHES_AS_RE_HASH, type EventDefinitions } from '../../src/cybertrace/settings.js';
 
 /** CEF header of CyberTrace's events as the vendor's formats write it; ESM shows these as Device Vendor / Device Product. */
 export const CEF_VENDOR = 'Kaspersky';
@@ -102,7 +102,7 @@ export const REGEXPS: RegExpDef[] = [
 ];
 
 /** Hash detections all show in fileHash, so every hash field of the feeds points at RE_HASH. */
-export const FEED_FIELD_RENAMES: Record<string, string> = { RE_MD5: 'RE_HASH', RE_SHA1: 'RE_HASH', RE_SHA256: 'RE_HASH' };
+export const FEED_FIELD_RENAMES = HASHES_AS_RE_HASH;
 
 /** This connector's event definitions in one place: its CyberTrace settings and its SIEM-side parser both come from these. */
 export const EVENTS: EventDefinitions = {

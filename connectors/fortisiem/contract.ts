@@ -5,7 +5,7 @@
  */
 import type { EventContract } from '../../src/cybertrace/event-contract.js';
 import type { RegExpDef } from '../../src/cybertrace/types.js';
-import type { EventDefinitions } from '../../src/cybertrace/settings.js';
+import { HASHES_AS_RE_HASH, type EventDefinitions } from '../../src/cybertrace/settings.js';
 
 /** CEF header fields of events CyberTrace sends; FortiSIEM shows vendor/product as Reporting Vendor / Reporting Model. */
 export const CEF_VENDOR = 'Kaspersky';
@@ -77,7 +77,7 @@ export const REGEXPS: RegExpDef[] = [
 ];
 
 /** Feeds match hashes through one regexp here, so every hash field of the feeds points at RE_HASH. */
-export const FEED_FIELD_RENAMES: Record<string, string> = { RE_MD5: 'RE_HASH', RE_SHA1: 'RE_HASH', RE_SHA256: 'RE_HASH' };
+export const FEED_FIELD_RENAMES = HASHES_AS_RE_HASH;
 
 /** CEF keys the detection event already uses: an actionable field must not reuse them. */
 export function usedCefKeys(): string[] {

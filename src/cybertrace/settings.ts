@@ -14,12 +14,15 @@ export interface EventDefinitions {
   actionableFieldContextFormat: string;
   regexps: RegExpDef[];
   eventDelimiter?: string;
-  feedFieldRenames?: Record<string, string>;
+  feedFieldRenames?: Readonly<Record<string, string>>;
   /** FinishedEventFormat text a lookup client of this connector waits for (absent = the element's text is kept). */
   finishedEventText?: string;
 }
 
 export const SUPPORTED_CYBERTRACE_VERSIONS = ['3.x', '4.x'];
+
+/** For formats with one hash key: every hash field of the feeds points at RE_HASH (FortiSIEM's seed, ArcSight). */
+export const HASHES_AS_RE_HASH: Readonly<Record<string, string>> = { RE_MD5: 'RE_HASH', RE_SHA1: 'RE_HASH', RE_SHA256: 'RE_HASH' };
 
 /** `input` is where CyberTrace listens (host:port), `output` where it sends events. */
 export function cybertraceSettings(def: EventDefinitions, input: string, output: string): CyberTraceSettings {
@@ -36,6 +39,6 @@ export function cybertraceSettings(def: EventDefinitions, input: string, output:
       finishedEventEnabled: false,
       ...(def.finishedEventText !== undefined ? { finishedEventText: def.finishedEventText } : {}),
     },
-    feedFieldRenames: def.feedFieldRenames ?? {},
+    feedFieldRenames: { ...def.feedFieldRenames },
   };
 }
