@@ -48,7 +48,8 @@ function collected(stream: NodeJS.ReadableStream): Promise<Buffer> {
  * bundle (its .spl) would otherwise cost.
  */
 async function tarGzArchive(entries: Entry[]): Promise<Buffer> {
-  const { pack } = await import('tar-stream');
+  // Through `default` (module.exports): a bundled CommonJS module offers nothing else to import().
+  const { pack } = (await import('tar-stream')).default;
   const tar = pack();
   const gzip = createGzip({ level: 9 });
   tar.on('error', (e: Error) => gzip.destroy(e));
