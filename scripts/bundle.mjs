@@ -10,9 +10,12 @@
 //    used: they are large, native or used by a few commands only, and test/cli/loading.test.ts
 //    checks by their paths that no command loads one it does not use.
 //  - The files precompile.mjs wrote next to the modules that read them are copied next to the
-//    bundle, since those modules find them relative to their own (now bundled) location.
+//    bundle, since those modules find them relative to their own (now bundled) location, with
+//    the V8 code cache of each CommonJS one (see src/core/precompiled.ts).
 import { build } from 'esbuild';
-import { copyFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -46,4 +49,17 @@ for (const entry of readdirSync(join(dist, 'src'), { recursive: true, withFileTy
   else copyFileSync(from, join(out, entry.name));
   generated.push(entry.name);
 }
-console.log(`bundled: ${relative(root, out)}/ (${readdirSync(out).length - generated.length} files, with ${generated.join(', ')})`);
+// The V8 code caches of the generated CommonJS files (src/core/precompiled.ts): written by one
+// run of the bundled CLI that validates the example site and renders every configured bundle.
+const scratch = mkdtempSync(join(tmpdir(), 'ctconnect-build-'));
+try {
+  // In an empty folder and without CTCONNECT_CONFIG, so the built-in example site is the one used.
+  const env = { ...process.env, CTCONNECT_WRITE_CODE_CACHE: '1' };
+  delete env.CTCONNECT_CONFIG;
+  const run = spawnSync(process.execPath, [join(root, 'bin', 'ctconnect.js'), '--quiet', 'generate', '--all', '--archive', 'none', '--out', join(scratch, 'out')], { cwd: scratch, env, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`the run that writes the code caches exited ${run.status}: ${run.stderr}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+const caches = readdirSync(out).filter((f) => f.endsWith('.cache'));
+console.log(`bundled: ${relative(root, out)}/ (${readdirSync(out).length - generated.length - caches.length} files, with ${generated.join(', ')} and ${caches.length} code caches)`);

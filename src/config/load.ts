@@ -13,6 +13,7 @@ import type { FormatsPlugin } from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
 import { UserError } from '../core/errors.js';
 import { exampleSitePath } from '../core/paths.js';
+import { requirePrecompiled } from '../core/precompiled.js';
 import { escapers } from '../render/escape.js';
 import { allConnectors } from '../../connectors/registry.js';
 import { siteSchema } from './schema.js';
@@ -59,7 +60,7 @@ function getValidator(): ValidateFunction {
     schemaTree = siteSchema(allConnectors()) as SchemaNode;
     const built = fileURLToPath(new URL(`./${PRECOMPILED_VALIDATOR}`, import.meta.url));
     // Not built when the TypeScript sources run directly (the unit tests): then it is compiled now.
-    validator = existsSync(built) ? (require(built) as ValidateFunction) : siteSchemaAjv().compile(schemaTree as object);
+    validator = existsSync(built) ? (requirePrecompiled(built) as ValidateFunction) : siteSchemaAjv().compile(schemaTree as object);
   }
   return validator;
 }

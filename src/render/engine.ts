@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { escapers, EscapeError } from './escape.js';
 import { InternalError, UserError } from '../core/errors.js';
 import { templatesDir } from '../core/paths.js';
+import { requirePrecompiled } from '../core/precompiled.js';
 
 export type Renderer = (templatePath: string, context: object) => string;
 
@@ -85,7 +86,7 @@ export function createStringRenderer(): (source: string, context: object, name?:
 /** The templates `npm run build` precompiled, keyed by their path under templates/ (none when not built). */
 function precompiled(): Record<string, PrecompiledTemplate> {
   const built = fileURLToPath(new URL(`./${PRECOMPILED_TEMPLATES}`, import.meta.url));
-  return existsSync(built) ? (require(built) as Record<string, PrecompiledTemplate>) : {};
+  return existsSync(built) ? (requirePrecompiled(built) as Record<string, PrecompiledTemplate>) : {};
 }
 
 /** Renders files under templates/ (e.g. 'fortisiem/INSTALL.md.hbs'). */
