@@ -7,7 +7,8 @@
  * 3. move each old folder and archive aside and the new ones into place by rename; if a move
  *    fails, every move done so far is undone, so OUT is as it was before the run.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Bundle } from './build.js';
 import { createArchive, type ArchiveFormat } from './archive.js';
@@ -102,9 +103,11 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
   if (obstacles.length > 0) throw new UserError(`--out ${outDir}: nothing was written`, obstacles);
 
   // Archives first, in memory: archiving can fail, and then nothing has been written yet.
+  // All at once: zlib compresses on Node's thread pool, so the archives take the cores there are.
   const archives = new Map<string, Buffer>();
   if (archive !== 'none') {
-    for (const b of bundles) archives.set(b.connector.id, await createArchive(b.files, b.connector.id, archive));
+    const built = await Promise.all(bundles.map((b) => createArchive(b.files, b.connector.id, archive)));
+    bundles.forEach((b, i) => archives.set(b.connector.id, built[i]));
   }
   try {
     mkdirSync(outDir, { recursive: true });
@@ -112,20 +115,22 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
     throw new UserError(`--out ${outDir}: cannot create the output folder (${errCode(e)})`);
   }
 
-  // 2. The new bundles, complete, beside their destination.
+  // 2. The new bundles, complete, beside their destination. The files are written all at once:
+  // each write waits on the disk, and Node's thread pool waits on several together.
   const staging = mkdtempSync(join(outDir, '.ctconnect-staging-'));
   try {
+    const writes: Array<{ path: string; content: string | Buffer; mode?: number }> = [];
     for (const b of bundles) {
       const root = join(staging, b.connector.id);
-      for (const f of b.files) {
-        const p = join(root, f.path);
-        mkdirSync(dirname(p), { recursive: true });
-        writeFileSync(p, f.content);
-        chmodSync(p, f.mode);
-      }
+      for (const f of b.files) writes.push({ path: join(root, f.path), content: f.content, mode: f.mode });
       const buf = archives.get(b.connector.id);
-      if (buf) writeFileSync(join(staging, `${b.connector.id}.${archive}`), buf);
+      if (buf) writes.push({ path: join(staging, `${b.connector.id}.${archive}`), content: buf });
     }
+    for (const folder of new Set(writes.map((w) => dirname(w.path)))) mkdirSync(folder, { recursive: true });
+    await allDone(writes.map(async (w) => {
+      await writeFile(w.path, w.content);
+      if (w.mode !== undefined) await chmod(w.path, w.mode);
+    }));
 
     // 3. The moves, each with its undo.
     const undo: Array<{ from: string; to: string }> = [];
@@ -163,10 +168,16 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
       }
       throw new UserError(`--out ${outDir}: could not put the bundles in place (${errCode(e)}); every bundle folder and archive is as it was`);
     }
-    rmSync(staging, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true });
     return written;
   } catch (e) {
-    if (!(e instanceof UserError && e.details.some((d) => d.includes('NOT RESTORED')))) rmSync(staging, { recursive: true, force: true });
+    if (!(e instanceof UserError && e.details.some((d) => d.includes('NOT RESTORED')))) await rm(staging, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** Waits for every one (so none is still writing into a folder about to be removed), then throws the first failure. */
+async function allDone(work: Array<Promise<void>>): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     }
     // Loaded only here: its redaction pulls in a diff library that help and --version never need.
     const { reportError } = await import('./run.js');
-    process.exitCode = reportError(e);
+    process.exitCode = await reportError(e);
   }
 }
 

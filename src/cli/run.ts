@@ -1,9 +1,10 @@
 /** Runs a command action and turns errors into the documented exit codes (1 user error, 2 internal error). */
 import { UserError } from '../core/errors.js';
-import { redactText, secretEnvValues } from '../core/redact.js';
 import { colors } from './output.js';
 
-export function reportError(e: unknown): number {
+export async function reportError(e: unknown): Promise<number> {
+  // Loaded only here: redaction pulls in a diff library that a run without an error never needs.
+  const { redactText, secretEnvValues } = await import('../core/redact.js');
   // Messages may quote a config line or a server's answer: secrets in them are hidden.
   const hide = (text: string) => redactText(text, secretEnvValues(process.env), { prose: true });
   if (e instanceof UserError) {
@@ -26,7 +27,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       const code = await fn(...args);
       process.exitCode = typeof code === 'number' ? code : 0;
     } catch (e) {
-      process.exitCode = reportError(e);
+      process.exitCode = await reportError(e);
     }
   };
 }

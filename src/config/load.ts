@@ -13,6 +13,7 @@ import type { FormatsPlugin } from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
 import { UserError } from '../core/errors.js';
 import { exampleSitePath } from '../core/paths.js';
+import { requirePrecompiled } from '../core/precompiled.js';
 import { escapers } from '../render/escape.js';
 import type { ConnectorSet } from '../core/connector-set.js';
 import { siteSchema } from './schema.js';
@@ -61,7 +62,7 @@ function validatorFor(connectors: ConnectorSet): { validate: ValidateFunction; t
     const file = fileURLToPath(new URL(`./${PRECOMPILED_VALIDATOR}`, import.meta.url));
     // The build precompiles the validator for the registry's connectors (it records their ids); any
     // other set, or the TypeScript sources run directly (the unit tests), compiles it now.
-    const built = existsSync(file) ? (require(file) as ValidateFunction & { connectorIds?: string[] }) : undefined;
+    const built = existsSync(file) ? (requirePrecompiled(file) as ValidateFunction & { connectorIds?: string[] }) : undefined;
     const validate = built && built.connectorIds?.join() === connectors.ids().join() ? built : siteSchemaAjv().compile(tree as object);
     validators.set(connectors, (v = { validate, tree }));
   }

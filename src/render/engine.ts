@@ -8,6 +8,7 @@
  * file differs from what was precompiled, or any other source, is compiled when first used.
  */
 import type Handlebars from 'handlebars';
+import HandlebarsRuntime from 'handlebars/runtime.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { escapers, EscapeError } from './escape.js';
 import { InternalError, UserError } from '../core/errors.js';
 import { templatesDir } from '../core/paths.js';
+import { requirePrecompiled } from '../core/precompiled.js';
 
 export type Renderer = (templatePath: string, context: object) => string;
 
@@ -27,9 +29,10 @@ export const PRECOMPILED_TEMPLATES = 'templates.generated.cjs';
 /** One precompiled template: the source it was built from and Handlebars' template spec. */
 export type PrecompiledTemplate = { source: string; spec: TemplateSpecification };
 
-// Handlebars is CommonJS; the full compiler (about 30 ms to load) only when a template must be compiled.
+// The small runtime is imported (so the build bundles it); the full compiler (about 30 ms to
+// load) is required only when a template must be compiled.
 const require = createRequire(import.meta.url);
-const runtime = (): typeof Handlebars => require('handlebars/runtime') as typeof Handlebars;
+const runtime = (): typeof Handlebars => HandlebarsRuntime as unknown as typeof Handlebars;
 const compiler = (): typeof Handlebars => require('handlebars') as typeof Handlebars;
 
 function createInstance(lib: typeof Handlebars): typeof Handlebars {
@@ -86,7 +89,7 @@ export function createStringRenderer(partials: Record<string, string> = {}): (so
 /** The templates `npm run build` precompiled, keyed by their path under templates/ (none when not built). */
 function precompiled(): Record<string, PrecompiledTemplate> {
   const built = fileURLToPath(new URL(`./${PRECOMPILED_TEMPLATES}`, import.meta.url));
-  return existsSync(built) ? (require(built) as Record<string, PrecompiledTemplate>) : {};
+  return existsSync(built) ? (requirePrecompiled(built) as Record<string, PrecompiledTemplate>) : {};
 }
 
 /** Folder under templates/ whose files every template can include: `{{> name}}` for `partials/name.hbs`. */

@@ -1,23 +1,43 @@
 /**
- * The CLI runs the forms `npm run build` precompiled (site validator, templates, the lines of the
- * top-level help); what they produce must be what compiling the same sources at run time gives.
+ * The CLI runs the forms `npm run build` precompiled and bundled (site validator, templates, the
+ * lines of the top-level help); what they produce must be what compiling the same sources at run
+ * time gives.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Script } from 'node:vm';
 import { REPO, runCli } from '../helpers/cli.js';
 import { bundleFor } from '../helpers/bundles.js';
 import { allConnectors } from '../../connectors/registry.js';
+import { requirePrecompiled } from '../../src/core/precompiled.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ctc-pre-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('precompiled at build', () => {
   it('is what the CLI runs', () => {
-    for (const file of ['dist/src/config/site-validator.generated.cjs', 'dist/src/render/templates.generated.cjs', 'dist/src/cli/commands.generated.json']) {
-      expect(existsSync(join(REPO, file)), file).toBe(true);
+    // The CLI runs the bundle (dist/cli/), whose modules read these files from beside themselves.
+    for (const file of ['site-validator.generated.cjs', 'templates.generated.cjs', 'commands.generated.json']) {
+      expect(existsSync(join(REPO, 'dist', 'cli', file)), file).toBe(true);
     }
+  });
+
+  it('comes with V8 code caches that this Node accepts', () => {
+    for (const name of ['site-validator.generated.cjs', 'templates.generated.cjs']) {
+      const file = join(REPO, 'dist', 'cli', name);
+      const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(`${file}.cache`) });
+      expect(script.cachedDataRejected, name).toBe(false);
+    }
+  });
+
+  it('loads a generated file whose code cache V8 refuses (made by another Node) by compiling it', () => {
+    const file = join(mkdtempSync(join(out, 'refused-')), 'answer.generated.cjs');
+    writeFileSync(file, "'use strict';\nmodule.exports = { answer: () => 42 };\n");
+    writeFileSync(`${file}.cache`, Buffer.from('not a code cache'));
+    expect((requirePrecompiled(file) as { answer(): number }).answer()).toBe(42);
   });
 
   it('generate writes the bytes the sources compiled at run time give', async () => {
