@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 const dist = join(import.meta.dirname, '..', 'dist');
 const { parseSite } = await import(join(dist, 'src', 'config', 'load.js'));
-const { getConnector } = await import(join(dist, 'connectors', 'registry.js'));
+const { getConnector, registry } = await import(join(dist, 'connectors', 'registry.js'));
 const { buildBundle } = await import(join(dist, 'src', 'bundle', 'build.js'));
 const { createRenderer } = await import(join(dist, 'src', 'render', 'engine.js'));
 
@@ -46,7 +46,7 @@ try {
     let bundle;
     for (let r = 0; r < runs; r++) {
       let t0 = process.hrtime.bigint();
-      const site = parseSite(text, `bench-${n}.yaml`);
+      const site = parseSite(text, `bench-${n}.yaml`, registry);
       load.push(ms(t0));
       t0 = process.hrtime.bigint();
       bundle = await buildBundle(connector, site, render);

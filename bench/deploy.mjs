@@ -18,7 +18,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { deployBundle } = await import(join(root, 'dist/src/deploy/deploy.js'));
 const { parseSite } = await import(join(root, 'dist/src/config/load.js'));
 const { buildBundle } = await import(join(root, 'dist/src/bundle/build.js'));
-const { getConnector } = await import(join(root, 'dist/connectors/registry.js'));
+const { getConnector, registry } = await import(join(root, 'dist/connectors/registry.js'));
 const { createRenderer } = await import(join(root, 'dist/src/render/engine.js'));
 const { parse } = await import('yaml');
 const rounds = Number(process.argv[2] ?? 5);
@@ -100,7 +100,7 @@ function siteFor(c, n) {
     };
   });
   const doc = { ...EXAMPLE, cybertrace: { ...EXAMPLE.cybertrace, install_dir: installDir }, siems: { [c.siem]: EXAMPLE.siems[c.siem] }, targets };
-  return parseSite(stringify(doc), 'bench');
+  return parseSite(stringify(doc), 'bench', registry);
 }
 
 async function bundleFor(c, site) {

@@ -82,11 +82,11 @@ try {
   // The lookups alone, in this process: how much of verify is waiting for the test server, whose
   // PCRE runs one pcre2grep process per regexp and event (8 events × the connector's regexps).
   const { verifyConnector } = await import(join(root, 'dist/src/verify/verify.js'));
-  const { getConnector } = await import(join(root, 'dist/connectors/registry.js'));
+  const { getConnector, registry } = await import(join(root, 'dist/connectors/registry.js'));
   const { loadSite } = await import(join(root, 'dist/src/config/load.js'));
   const { connectorSite } = await import(join(root, 'dist/src/bundle/build.js'));
   const connector = getConnector(siem);
-  const siemSite = connectorSite(loadSite(site), siem);
+  const siemSite = connectorSite(loadSite(site, registry), siem);
   const lookups = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
