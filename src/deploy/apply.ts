@@ -69,7 +69,7 @@ function marks(token: string) {
  * mode/owner, validation. Then, reading stdin, it waits for the word `rename` before it renames: the
  * client says it only while the connection is up, so a run cut short never renames behind its back.
  */
-function applyScript(plan: FilePlan, tmp: string, stamp: string, token: string, from: { stdinBytes: number } | { staged: string }, timeoutSec: number): string {
+function applyScript(plan: FilePlan, tmp: string, stamp: string, token: string, from: { stdinBytes: number } | { staged: string }, validate: { command?: string; timeoutSec: number }): string {
   const m = marks(token);
   const path = plan.file.path;
   const base = `${path}.ctconnect-bak-${stamp}`;
@@ -85,11 +85,10 @@ function applyScript(plan: FilePlan, tmp: string, stamp: string, token: string, 
   lines.push('stdinBytes' in from ? `head -c ${from.stdinBytes} > "$t" || exit 1` : `cat -- ${shellArg(from.staged)} > "$t" && rm -f -- ${shellArg(from.staged)} || exit 1`);
   lines.push(`[ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${sha256(plan.newContent)} ] || { echo "$t: the upload was cut short" >&2; exit 1; }`);
   lines.push(`${attributesScript(plan, tmp)} || exit 1`, `printf '%s' ${shellArg(m.uploaded)}`);
-  if (plan.file.validate) {
-    const command = plan.file.validate.split('{file}').join(shellArg(tmp));
+  if (validate.command) {
     lines.push(
       `printf '%s' ${shellArg(m.validate)}; printf '%s' ${shellArg(m.validate)} >&2`,
-      `timeout -k 5 ${timeoutSec} sh -c ${shellArg(command)} </dev/null; v=$?; echo; printf '%s' ${shellArg(m.validate)} >&2`,
+      `timeout -k 5 ${validate.timeoutSec} sh -c ${shellArg(validate.command)} </dev/null; v=$?; echo; printf '%s' ${shellArg(m.validate)} >&2`,
       `echo "${m.validated}$v"; [ "$v" = 0 ] || exit 1`,
     );
   }
@@ -136,7 +135,7 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, stamp: string, appl
   const label = `install ${path}`;
   let r: ExecResult;
   if (remote.streamsInput) {
-    const proc = await remote.start(applyScript(plan, tmp, stamp, token, { stdinBytes: plan.newContent.length }, timeoutSec), { timeoutSec: scriptLimit, label });
+    const proc = await remote.start(applyScript(plan, tmp, stamp, token, { stdinBytes: plan.newContent.length }, { command: validateCommand, timeoutSec }), { timeoutSec: scriptLimit, label });
     if (await remote.alive(proc.waitFor(m.send))) {
       rec.backup = readStages({ stdout: proc.stdout().toString('utf8'), stderr: '' }, token, undefined).backup;
       if (rec.backup) progress(`${path}: backed up to ${rec.backup}`);
@@ -158,7 +157,7 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, stamp: string, appl
     // Under sudo -S the command's stdin is no channel: the bytes are staged first, the rename is a command of its own.
     progress(`${path}: uploading ${plan.newContent.length} bytes`);
     const staged = await remote.stageData(plan.newContent);
-    r = await remote.run(applyScript(plan, tmp, stamp, token, { staged }, timeoutSec), { timeoutSec: scriptLimit, label });
+    r = await remote.run(applyScript(plan, tmp, stamp, token, { staged }, { command: validateCommand, timeoutSec }), { timeoutSec: scriptLimit, label });
   }
   const stages = readStages(r, token, validateCommand);
   rec.backup = stages.backup;

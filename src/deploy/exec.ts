@@ -67,7 +67,7 @@ export interface RemoteProcess {
   /** stderr so far, as text. */
   stderr(): string;
   write(data: Buffer | string): void;
-  /** Closes stdin, after writing `data` if given. */
+  /** Closes stdin, after writing `data` if given; later calls do nothing. */
   end(data?: Buffer | string): void;
   /** Resolves when the channel has closed. */
   done(): Promise<ExecResult>;
@@ -106,6 +106,7 @@ export function startRemote(client: Client, counter: RoundTrips, command: string
       let timer: NodeJS.Timeout | undefined;
       /** Input was sent that the command has to read before it answers: the next wait is a round trip. */
       let inputPending = false;
+      let inputEnded = false;
       let waiters: Waiter[] = [];
       const closed: Array<(r: ExecResult) => void> = [];
       const countWait = (): void => {
@@ -185,6 +186,8 @@ export function startRemote(client: Client, counter: RoundTrips, command: string
           channel.write(data);
         },
         end: (data) => {
+          if (inputEnded) return;
+          inputEnded = true;
           if (data !== undefined && data.length > 0) inputPending = true;
           if (data !== undefined) channel.end(data);
           else channel.end();

@@ -290,18 +290,19 @@ const section = (i: number) => `@@ctconnect-file ${i}`;
  */
 export function probeScript(target: DeployTarget, files: HostFile[], wantDiff: boolean, opts: ProbeOptions): string {
   const root = target.root_prefix ? target.root_prefix.replace(/\/+$/, '') || '/' : '/';
-  const lines = [`stop=${shellArg(root)}`];
+  // `up X` sets d to the parent folder of the normalized absolute path X, as dirname would, without a process per call.
+  const lines = [`stop=${shellArg(root)}`, 'up() { d=${1%/*}; d=${d:-/}; }'];
   for (const [i, file] of files.entries()) {
     const owner = file.owner;
     lines.push(
       `echo ${shellArg(section(i))}; p=${shellArg(file.path)}`,
       'if [ -L "$p" ]; then echo symlink',
-      'elif [ -f "$p" ]; then printf "file %s %s " "$(stat -c %a "$p")" "$(stat -c %U:%G "$p")"; sha256sum < "$p" | cut -d" " -f1',
+      'elif [ -f "$p" ]; then printf "file %s " "$(stat -c "%a %U:%G" "$p")"; sha256sum < "$p" | cut -d" " -f1',
       'elif [ -e "$p" ]; then echo other',
       'else echo absent; fi',
-      'd=$(dirname "$p"); while [ ! -d "$d" ] && [ ! -L "$d" ]; do echo "missing $d"; d=$(dirname "$d"); done',
-      'd=$(dirname "$p"); while [ "$d" != "$stop" ] && [ "$d" != / ]; do [ -L "$d" ] && echo "linkdir $d"; d=$(dirname "$d"); done',
-      `for f in "$(dirname "$p")"/."$(basename "$p")"${TEMP_INFIX}*; do [ -e "$f" ] && ${opts.removeLeftovers ? 'rm -f -- "$f" && ' : ''}echo "leftover $f"; done`,
+      'up "$p"; while [ ! -d "$d" ] && [ ! -L "$d" ]; do echo "missing $d"; up "$d"; done',
+      'up "$p"; while [ "$d" != "$stop" ] && [ "$d" != / ]; do [ -L "$d" ] && echo "linkdir $d"; up "$d"; done',
+      `for f in "\${p%/*}"/."\${p##*/}"${TEMP_INFIX}*; do [ -e "$f" ] && ${opts.removeLeftovers ? 'rm -f -- "$f" && ' : ''}echo "leftover $f"; done`,
     );
     if (owner) {
       lines.push(`u=${shellArg(owner.split(':')[0]!)}; g=${shellArg(owner.split(':')[1] ?? '')}; getent passwd "$u" >/dev/null || echo "nouser $u"; [ -z "$g" ] || getent group "$g" >/dev/null || echo "nogroup $g"`);
