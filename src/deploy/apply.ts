@@ -1,18 +1,20 @@
 /**
- * Applies a host's plan in the established order (FACTS §8): backup (timestamped, kept) → upload
- * to a temp file beside the target → mode/owner → validate the temp file → atomic rename; then
+ * Applies a host's plan in the established order (FACTS §8), one command per file: backup
+ * (timestamped, kept) → upload to a temp file beside the target → mode/owner → validate the temp
+ * file → atomic rename; then
  * the steps the changes call for, once each. Any failure — the connection's included — puts back
  * this run's files from this run's backups (over a new connection when the old one is gone) and
  * says, per file, what was restored and what could not be.
  */
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { outputLines, describeFailure } from './exec.js';
+import { outputLines, describeFailure, type ExecResult } from './exec.js';
 import { TEMP_INFIX, type FilePlan, type HostStep, type HostWork } from './plan.js';
+import { sha256 } from '../core/hash.js';
+import { backupName } from '../core/files.js';
 import type { RemoteHost } from './remote.js';
 import { shellArg } from '../render/escape.js';
 import { ConnectionLost, DeployFailure, type CommandOutput, type FileResult, type RollbackResult, type StepResult } from './types.js';
-import { backupName } from '../core/files.js';
 
 export type Progress = (message: string) => void;
 
@@ -25,7 +27,6 @@ interface Applied {
   renamed: boolean;
 }
 
-
 const octal = (m: number) => m.toString(8).padStart(4, '0');
 
 class FileStepFailure extends DeployFailure {
@@ -34,73 +35,143 @@ class FileStepFailure extends DeployFailure {
   }
 }
 
-async function backup(remote: RemoteHost, path: string, now: Date): Promise<string> {
-  const base = backupName(path, now);
-  // Two runs in the same second keep both backups: the numbering of backupName, in shell.
-  const script = `b=${shellArg(base)}; n=2; while [ -e "$b" ]; do b=${shellArg(base)}-$n; n=$((n+1)); done; cp -p -- ${shellArg(path)} "$b" && printf '%s' "$b"`;
-  const r = await remote.must(script, { timeoutSec: remote.target.command_timeout_sec, label: `back up ${path}` });
-  return r.stdout;
-}
-
-async function upload(remote: RemoteHost, tmp: string, content: Buffer): Promise<void> {
-  if (!remote.usesSudo) {
-    await remote.writeAsLoginUser(tmp, content);
-    return;
-  }
-  // SFTP writes as the login user; sudo moves the staged copy into the target folder, private until chmod.
-  const staged = await remote.stageData(content);
-  await remote.must(`install -m 0600 -- ${shellArg(staged)} ${shellArg(tmp)} && rm -f -- ${shellArg(staged)}`, {
-    timeoutSec: remote.target.command_timeout_sec,
-    label: `place ${tmp}`,
-  });
-}
-
 function attributesScript(plan: FilePlan, tmp: string): string {
   const p = shellArg(plan.file.path);
   const t = shellArg(tmp);
   const parts: string[] = [];
   parts.push(plan.mode === 'keep' ? `chmod --reference=${p} -- ${t}` : `chmod ${octal(plan.mode)} -- ${t}`);
-  if (plan.owner === 'keep') parts.push(`[ "$(stat -c %u:%g ${p})" = "$(stat -c %u:%g ${t})" ] || chown --reference=${p} -- ${t}`);
+  if (plan.owner === 'keep') parts.push(`{ [ "$(stat -c %u:%g ${p})" = "$(stat -c %u:%g ${t})" ] || chown --reference=${p} -- ${t}; }`);
   else if (plan.owner !== 'default') parts.push(`chown -- ${shellArg(plan.owner)} ${t}`);
   return parts.join(' && ');
 }
 
 export const tempPathOf = (path: string): string => `${posix.dirname(path)}/.${posix.basename(path)}${TEMP_INFIX}${randomBytes(4).toString('hex')}`;
 
+/** The lines the apply script prints between its stages; a random token keeps them apart from a validator's output. */
+function marks(token: string) {
+  return {
+    send: `@@ctconnect-send-${token}\n`,
+    uploaded: `@@ctconnect-uploaded-${token}\n`,
+    validate: `@@ctconnect-validate-${token}\n`,
+    validated: `@@ctconnect-validated-${token} `,
+    ready: `@@ctconnect-ready-${token}\n`,
+    renamed: `@@ctconnect-renamed-${token}\n`,
+  };
+}
+
+/**
+ * One file in one command, in the established order: (missing folders,) backup, new bytes into the temp
+ * file beside the target (from stdin, or from a staged file under sudo -S), checked against their sha256,
+ * mode/owner, validation. Then, reading stdin, it waits for the word `rename` before it renames: the
+ * client says it only while the connection is up, so a run cut short never renames behind its back.
+ */
+function applyScript(plan: FilePlan, tmp: string, now: Date, token: string, from: { stdinBytes: number } | { staged: string }, validate: { command?: string; timeoutSec: number }): string {
+  const m = marks(token);
+  const path = plan.file.path;
+  const base = backupName(path, now);
+  const lines = [`p=${shellArg(path)}; t=${shellArg(tmp)}`];
+  if (plan.current.missingDirs.length > 0) lines.push(`mkdir -p -- ${shellArg(plan.current.missingDirs[0]!)} || exit 1`);
+  if (plan.current.kind === 'file') {
+    // Two runs in the same second keep both backups: the numbering of backupName, in shell.
+    lines.push(`b=${shellArg(base)}; n=2; while [ -e "$b" ]; do b=${shellArg(base)}-$n; n=$((n+1)); done; cp -p -- "$p" "$b" || exit 1; echo "backup $b"`);
+  }
+  // The temp file exists (private) before the first byte is sent: a run cut short leaves it for the rollback or the next run to find.
+  lines.push(`(umask 077; : > "$t") || exit 1; printf '%s' ${shellArg(m.send)}`);
+  // GNU head -c reads no byte beyond its count, so the `rename` line after the file stays in stdin.
+  lines.push('stdinBytes' in from ? `head -c ${from.stdinBytes} > "$t" || exit 1` : `cat -- ${shellArg(from.staged)} > "$t" && rm -f -- ${shellArg(from.staged)} || exit 1`);
+  lines.push(`[ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${sha256(plan.newContent)} ] || { echo "$t: the upload was cut short" >&2; exit 1; }`);
+  lines.push(`${attributesScript(plan, tmp)} || exit 1`, `printf '%s' ${shellArg(m.uploaded)}`);
+  if (validate.command) {
+    lines.push(
+      `printf '%s' ${shellArg(m.validate)}; printf '%s' ${shellArg(m.validate)} >&2`,
+      `timeout -k 5 ${validate.timeoutSec} sh -c ${shellArg(validate.command)} </dev/null; v=$?; echo; printf '%s' ${shellArg(m.validate)} >&2`,
+      `echo "${m.validated}$v"; [ "$v" = 0 ] || exit 1`,
+    );
+  }
+  lines.push(`printf '%s' ${shellArg(m.ready)}`);
+  if ('stdinBytes' in from) lines.push(`read -r go && [ "$go" = rename ] || exit 1`, `mv -f -- "$t" "$p" || exit 1`, `printf '%s' ${shellArg(m.renamed)}`);
+  return lines.join('\n');
+}
+
+/** What the apply script's output says about its stages. */
+function readStages(r: { stdout: string; stderr: string }, token: string, validateCommand: string | undefined) {
+  const m = marks(token);
+  const backup = /^backup (.*)$/m.exec(r.stdout.split(m.send)[0] ?? '')?.[1];
+  let validate: CommandOutput | undefined;
+  const v = r.stdout.indexOf(m.validate);
+  const end = r.stdout.indexOf(m.validated);
+  if (validateCommand && v >= 0 && end >= 0) {
+    const code = Number(/^-?\d+/.exec(r.stdout.slice(end + m.validated.length))?.[0] ?? NaN);
+    validate = {
+      command: validateCommand,
+      exitCode: code,
+      timedOut: code === 124 || code === 137,
+      // The script adds a line feed after the validator's output so that the mark starts a line.
+      stdout: r.stdout.slice(v + m.validate.length, end).replace(/\n$/, ''),
+      stderr: r.stderr.split(m.validate)[1] ?? '',
+    };
+  }
+  return { backup, validate, ready: r.stdout.includes(m.ready), renamed: r.stdout.includes(m.renamed) };
+}
+
 async function applyFile(remote: RemoteHost, plan: FilePlan, now: Date, applied: Applied[], progress: Progress): Promise<FileResult> {
   const path = plan.file.path;
   const timeoutSec = remote.target.command_timeout_sec;
   const rec: Applied = { plan, createdDirs: [], renamed: false };
   applied.push(rec);
-  if (plan.current.missingDirs.length > 0) {
-    // Recorded before mkdir runs: a connection lost in the middle still has them looked at by the rollback.
-    rec.createdDirs = plan.current.missingDirs;
-    await remote.must(`mkdir -p -- ${shellArg(plan.current.missingDirs[0]!)}`, { timeoutSec, label: `mkdir -p ${plan.current.missingDirs[0]}` });
-  }
-  if (plan.current.kind === 'file') {
-    rec.backup = await backup(remote, path, now);
-    progress(`${path}: backed up to ${rec.backup}`);
-  }
+  // Recorded before anything runs: a connection lost in the middle still has them looked at by the rollback.
+  rec.createdDirs = plan.current.missingDirs;
   const tmp = tempPathOf(path);
   rec.tmp = tmp;
-  let validate: CommandOutput | undefined;
-  await upload(remote, tmp, plan.newContent);
-  await remote.must(attributesScript(plan, tmp), { timeoutSec, label: `set mode/owner of ${tmp}` });
-  if (plan.file.validate) {
-    const command = plan.file.validate.split('{file}').join(shellArg(tmp));
-    progress(`${path}: validating (${plan.file.validate})`);
-    const r = await remote.run(command, { timeoutSec, label: command });
-    validate = { command: r.command, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr };
-    if (r.timedOut || r.exitCode !== 0) {
-      throw new FileStepFailure(`${path}: validation failed: ${describeFailure(r, timeoutSec)}; the target file was not touched`, outputLines(r), validate);
+  const token = randomBytes(6).toString('hex');
+  const m = marks(token);
+  const validateCommand = plan.file.validate?.split('{file}').join(shellArg(tmp));
+  // The whole command's limit: the upload, the validator's own limit, and our answer.
+  const scriptLimit = 2 * timeoutSec + 30;
+  const label = `install ${path}`;
+  let r: ExecResult;
+  if (remote.streamsInput) {
+    const proc = await remote.start(applyScript(plan, tmp, now, token, { stdinBytes: plan.newContent.length }, { command: validateCommand, timeoutSec }), { timeoutSec: scriptLimit, label });
+    if (await remote.alive(proc.waitFor(m.send))) {
+      rec.backup = readStages({ stdout: proc.stdout().toString('utf8'), stderr: '' }, token, undefined).backup;
+      if (rec.backup) progress(`${path}: backed up to ${rec.backup}`);
+      progress(`${path}: uploading ${plan.newContent.length} bytes`);
+      proc.write(plan.newContent);
+      if (await remote.alive(proc.waitFor(m.uploaded))) {
+        if (plan.file.validate) progress(`${path}: validating (${plan.file.validate})`);
+        if (await remote.alive(proc.waitFor(m.ready))) {
+          // Marked before the word goes out: a connection lost after it may have replaced the file, so the
+          // rollback puts the backup back either way (harmless when the rename never happened).
+          rec.renamed = true;
+          proc.end('rename\n');
+        }
+      }
     }
+    proc.end();
+    r = await remote.finished(proc);
+  } else {
+    // Under sudo -S the command's stdin is no channel: the bytes are staged first, the rename is a command of its own.
+    progress(`${path}: uploading ${plan.newContent.length} bytes`);
+    const staged = await remote.stageData(plan.newContent);
+    r = await remote.run(applyScript(plan, tmp, now, token, { staged }, { command: validateCommand, timeoutSec }), { timeoutSec: scriptLimit, label });
   }
-  // Marked before the request: a connection lost after it went out may have replaced the file, so the
-  // rollback puts the backup back either way (harmless when the rename never happened).
-  rec.renamed = true;
-  const how = await remote.renameOver(tmp, path, timeoutSec);
+  const stages = readStages(r, token, validateCommand);
+  rec.backup = stages.backup;
+  if (!remote.streamsInput && rec.backup) progress(`${path}: backed up to ${rec.backup}`);
+  const validate = stages.validate;
+  if (validate && (validate.timedOut || validate.exitCode !== 0)) {
+    throw new FileStepFailure(`${path}: validation failed: ${describeFailure(validate, timeoutSec)}; the target file was not touched`, outputLines(validate), validate);
+  }
+  if (r.timedOut) throw new DeployFailure(`${label}: killed after ${scriptLimit} s (time limit)`, outputLines(r));
+  if (remote.streamsInput ? !stages.renamed || r.exitCode !== 0 : !stages.ready || r.exitCode !== 0) {
+    throw new DeployFailure(`${label}: failed (exit ${r.exitCode ?? `signal ${r.signal}`})`, outputLines({ ...r, stdout: '' }));
+  }
+  if (!remote.streamsInput) {
+    rec.renamed = true;
+    await remote.must(`mv -f -- ${shellArg(tmp)} ${shellArg(path)}`, { timeoutSec, label: `mv -f ${tmp} ${path}` });
+  }
   rec.tmp = undefined;
-  progress(`${path}: replaced (${how})`);
+  progress(`${path}: replaced (mv -f)`);
   return { bundlePath: plan.file.bundlePath, path, status: 'changed', reasons: plan.reasons, backup: rec.backup, validate };
 }
 
@@ -174,17 +245,6 @@ export interface ApplyResult {
 /** How to get a working host again after the connection is lost, for the rollback. */
 export type Reconnect = () => Promise<RemoteHost>;
 
-/** Removes temp files that interrupted earlier runs left beside the target files; runs under the host lock. */
-async function removeLeftovers(remote: RemoteHost, plans: FilePlan[], files: FileResult[], progress: Progress): Promise<void> {
-  for (const [i, plan] of plans.entries()) {
-    const leftovers = plan.current.leftovers;
-    if (leftovers.length === 0) continue;
-    await remote.must(`rm -f -- ${leftovers.map(shellArg).join(' ')}`, { timeoutSec: remote.target.command_timeout_sec, label: `remove leftover temp files of ${plan.file.path}` });
-    files[i] = { ...files[i]!, leftoversRemoved: leftovers };
-    for (const l of leftovers) progress(`${l}: removed (left by an interrupted run)`);
-  }
-}
-
 export async function applyHost(remote: RemoteHost, work: HostWork, plans: FilePlan[], now: Date, progress: Progress, reconnect: Reconnect): Promise<ApplyResult> {
   const applied: Applied[] = [];
   const files: FileResult[] = plans.map((p) => ({
@@ -236,10 +296,12 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
     return { files, steps, rollback: rb, error };
   };
 
-  try {
-    await removeLeftovers(remote, plans, files, progress);
-  } catch (caught) {
-    return fail(asFailure(caught));
+  // The probe removed them, under the lock.
+  for (const [i, plan] of plans.entries()) {
+    const leftovers = plan.current.leftovers;
+    if (leftovers.length === 0) continue;
+    files[i] = { ...files[i]!, leftoversRemoved: leftovers };
+    for (const l of leftovers) progress(`${l}: removed (left by an interrupted run)`);
   }
 
   for (const [i, plan] of plans.entries()) {
@@ -266,8 +328,10 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
     if (because.length === 0) continue;
     const step = hostStep.step;
     let stdinFile: string | undefined;
+    const input = step.stdinFromFile === undefined ? undefined : work.bundleFiles.get(step.stdinFromFile)!;
     try {
-      if (step.stdinFromFile !== undefined) stdinFile = await remote.stageData(work.bundleFiles.get(step.stdinFromFile)!);
+      // Under sudo -S the step cannot read the channel: its input is staged first.
+      if (input && !remote.streamsInput) stdinFile = await remote.stageData(input);
     } catch (caught) {
       const e = asFailure(caught);
       steps[i] = { ...steps[i]!, status: 'failed' };
@@ -280,6 +344,7 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
         timeoutSec: step.timeoutSec,
         label: step.command,
         stdinFile,
+        input: remote.streamsInput ? input : undefined,
         env: { CTCONNECT_ROOT: work.target.root_prefix ?? '' },
       });
     } catch (caught) {

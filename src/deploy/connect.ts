@@ -4,7 +4,7 @@
  * fingerprints), unreachable host, time-out, rejected credentials.
  */
 // ssh2 is CommonJS: under Node's ESM loader only its default export is reliable.
-import ssh2, { type Client, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import type { DeployTarget } from '../config/site.js';
 import {
   appendKnownHost,
@@ -18,15 +18,15 @@ import {
   verifyPinned,
   type HostKeyVerdict,
 } from './host-keys.js';
+import type { RoundTrips } from './exec.js';
 import type { TargetSecrets } from './secrets.js';
 import { expandHome } from './secrets.js';
 import { ConnectionLost, DeployFailure } from './types.js';
 
-export interface Connection {
+export interface Connection extends RoundTrips {
   client: Client;
   /** How the host key was accepted, for the report. */
   hostKey: string;
-  sftp(): Promise<SFTPWrapper>;
   close(): void;
   /**
    * Rejects with ConnectionLost once the connection is gone (dropped, reset, closed by the host);
@@ -114,7 +114,6 @@ export function connect(target: DeployTarget, secrets: TargetSecrets, opts: Conn
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     let done = false;
-    let sftpSession: Promise<SFTPWrapper> | undefined;
     const where = `${target.user}@${target.host}:${target.port}`;
     let lostReason: string | undefined;
     let closing = false;
@@ -129,19 +128,13 @@ export function connect(target: DeployTarget, secrets: TargetSecrets, opts: Conn
     lost.catch(() => undefined);
     client.on('ready', () => {
       done = true;
-      // Every exec and SFTP request is a small write waiting for its answer: Nagle's algorithm would
-      // hold each back for the peer's delayed ACK.
+      // Every request is a small write waiting for its answer: Nagle's algorithm would hold each back
+      // for the peer's delayed ACK.
       client.setNoDelay(true);
       resolve({
         client,
         hostKey: hostKeyNote,
-        sftp: () => {
-          sftpSession ??= Promise.race([
-            new Promise<SFTPWrapper>((res, rej) => client.sftp((err, s) => (err ? rej(new DeployFailure(`${where}: cannot open SFTP: ${err.message}`)) : res(s)))),
-            lost,
-          ]);
-          return sftpSession;
-        },
+        roundTrips: 0,
         close: () => {
           closing = true;
           markLost('closed by ctconnect');

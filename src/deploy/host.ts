@@ -1,13 +1,14 @@
 /**
- * One target from start to end: connect (host key checked) → sudo check → plan every file
- * (nothing written yet, so a bad merge or unreadable file fails cleanly) → report under --check,
- * else apply. Always returns a HostResult; failures on this host never reach the other hosts.
+ * One target from start to end: connect (host key checked) → sudo check → lock and probe every
+ * file in one command → plan (nothing written yet, so a bad merge or unreadable file fails cleanly)
+ * → report under --check, else apply. Always returns a HostResult; failures on this host never
+ * reach the other hosts.
  */
 import type { Connection } from './connect.js';
 import { connect } from './connect.js';
 import { applyHost, stepsToRun, type Progress, type Reconnect } from './apply.js';
 import { redactedDiff } from './diff.js';
-import { planFile, type FilePlan, type HostWork } from './plan.js';
+import { parseProbes, planFile, probeScript, type FilePlan, type HostWork } from './plan.js';
 import { RemoteHost } from './remote.js';
 import type { TargetSecrets } from './secrets.js';
 import { DeployFailure, type FileResult, type HostResult, type StepResult } from './types.js';
@@ -37,34 +38,31 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
   // Every connection of this host, the reconnects for a rollback included; all closed at the end.
   const conns: Connection[] = [];
   let remote: RemoteHost | undefined;
-  /** Connects, checks sudo and takes the host's deploy lock. */
-  const open = async (takeOverPid?: number): Promise<RemoteHost> => {
+  /** Connects, checks sudo and takes the host's deploy lock (doing `lockOpts` under it). */
+  const open = async (lockOpts: Parameters<RemoteHost['lock']>[0]) => {
     const conn = await connect(t, secrets, { writeKnownHosts: !opts.check });
     conns.push(conn);
+    if (conns.length === 1) {
+      result.hostKey = conn.hostKey;
+      progress(`connected, host key ${result.hostKey}`);
+    }
     const r = new RemoteHost(conn, t, secrets);
+    remote = r;
     await r.checkSudo();
-    await r.lock(takeOverPid);
-    return r;
+    return { remote: r, ...(await r.lock(lockOpts)) };
   };
   const reconnect: Reconnect = async () => {
-    remote = await open(remote?.lockHolderPid);
-    // The lost connection's staging folder (sudo uploads) is one of these now.
-    const stale = await remote.removeStaleStaging();
-    if (stale.length > 0) result.notes = [...(result.notes ?? []), ...stale.map((d) => `removed the staging folder of the lost connection: ${d}`)];
-    return remote;
+    // The lost connection's staging folder (sudo -S uploads) is a stale one now.
+    const again = await open({ takeOverPid: remote?.lockHolderPid, removeStale: true });
+    if (again.staleRemoved.length > 0) result.notes = [...(result.notes ?? []), ...again.staleRemoved.map((d) => `removed the staging folder of the lost connection: ${d}`)];
+    return again.remote;
   };
   try {
     progress('connecting');
-    remote = await open();
-    result.hostKey = conns[0]!.hostKey;
-    progress(`connected, host key ${result.hostKey}`);
-    if (!opts.check) {
-      const stale = await remote.removeStaleStaging();
-      if (stale.length > 0) result.notes = stale.map((d) => `removed the staging folder of an interrupted run: ${d}`);
-    }
-
-    const plans: FilePlan[] = [];
-    for (const f of work.files) plans.push(await planFile(remote, f, opts.diff));
+    const first = await open({ removeStale: !opts.check, underLock: probeScript(t, work.files, opts.diff, { removeLeftovers: !opts.check }) });
+    if (first.staleRemoved.length > 0) result.notes = first.staleRemoved.map((d) => `removed the staging folder of an interrupted run: ${d}`);
+    const probed = parseProbes(t, work.files, first.output);
+    const plans: FilePlan[] = work.files.map((f, i) => planFile(f, probed[i]!));
     const secretsToHide = secretValues(secrets);
     const diffs = plans.map((p) => (opts.diff && p.changed ? redactedDiff(p.file.path, p.oldContent, p.newContent, secretsToHide) : undefined));
     for (const p of plans) progress(`${p.file.path}: ${p.changed ? `${opts.check ? 'would change' : 'changes'} (${p.reasons.join(', ')})` : 'no change'}`);
@@ -88,7 +86,7 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
       return result;
     }
 
-    const applied = await applyHost(remote, work, plans, opts.now ?? new Date(), progress, reconnect);
+    const applied = await applyHost(first.remote, work, plans, opts.now ?? new Date(), progress, reconnect);
     result.files = applied.files.map((f, i) => (diffs[i] ? { ...f, diff: diffs[i] } : f));
     result.steps = applied.steps;
     result.rollback = applied.rollback;
@@ -111,5 +109,6 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
     }
     for (const c of conns) c.close();
     result.durationMs = Date.now() - started;
+    result.roundTrips = conns.reduce((n, c) => n + c.roundTrips, 0);
   }
 }

@@ -2,8 +2,8 @@
  * What a deploy would change. First, without connecting (`workOf`, also run by `validate`): which
  * target files and steps each target gets by its roles — bundle files landing in one target file
  * are grouped into one edit, steps are keyed `role/id` and a host runs a command once. Then, per
- * file on a connected host (`planFile`): what is there now against what the bundle wants there.
- * Reads only; `--check` stops after this.
+ * file of a connected host: what is there now (one probe script for all files, `probeScript`) against
+ * what the bundle wants there (`planFile`). Reads only; `--check` stops after this.
  */
 import { posix } from 'node:path';
 import type { BundleFile, InstallSpec, InstallStep, MergeSpec } from '../core/contract.js';
@@ -12,7 +12,6 @@ import type { DeployTarget, Site } from '../config/site.js';
 import { sha256 } from '../core/hash.js';
 import { InternalError, UserError } from '../core/errors.js';
 import { mergeParts, MergeError } from './merge.js';
-import type { RemoteHost } from './remote.js';
 import { shellArg } from '../render/escape.js';
 import { DeployFailure } from './types.js';
 
@@ -266,67 +265,99 @@ export function allRolesTarget(bundle: Bundle): DeployTarget {
 }
 
 const MAX_READ_BYTES = 64 * 1024 * 1024;
-/** Separates the probe's header lines from the file bytes that may follow. */
-const CONTENT_MARK = '--- ctconnect content ---\n';
 
 /** Suffix of the temp files a deploy writes beside a target file; a later run finds leftovers by it. */
 export const TEMP_INFIX = '.ctconnect-tmp-';
 
+/** What the probe of one file found; `content` when it was asked for. */
+export interface Probed {
+  state: RemoteFileState;
+  content?: Buffer;
+}
+
+export interface ProbeOptions {
+  /** Remove the leftover temp files found (under the host lock, not under --check); they are reported either way. */
+  removeLeftovers: boolean;
+}
+
+const section = (i: number) => `@@ctconnect-file ${i}`;
+
 /**
- * One round trip per file: type, mode, owner, sha256, missing parent folders, symlinked parent
- * folders, leftover temp files, and (when asked) the bytes themselves.
+ * One script that inspects every file of a host, so all of them cost one round trip (it runs in the
+ * channel that takes the host lock): per file its type, mode, owner, sha256, missing parent folders,
+ * symlinked parent folders, leftover temp files, whether the owner exists, and (for merges and --diff)
+ * the bytes, base64-encoded so that every answer is a line.
  */
-export async function probeFile(remote: RemoteHost, path: string, withContent: boolean, owner?: string): Promise<{ state: RemoteFileState; content?: Buffer }> {
-  const root = remote.target.root_prefix ? remote.target.root_prefix.replace(/\/+$/, '') || '/' : '/';
-  const script = [
-    `p=${shellArg(path)}; stop=${shellArg(root)}`,
-    'if [ -L "$p" ]; then echo symlink',
-    'elif [ -f "$p" ]; then printf "file %s %s " "$(stat -c %a "$p")" "$(stat -c %U:%G "$p")"; sha256sum < "$p" | cut -d" " -f1',
-    'elif [ -e "$p" ]; then echo other',
-    'else echo absent; fi',
-    'd=$(dirname "$p"); while [ ! -d "$d" ] && [ ! -L "$d" ]; do echo "missing $d"; d=$(dirname "$d"); done',
-    'd=$(dirname "$p"); while [ "$d" != "$stop" ] && [ "$d" != / ]; do [ -L "$d" ] && echo "linkdir $d"; d=$(dirname "$d"); done',
-    `for f in "$(dirname "$p")"/."$(basename "$p")"${TEMP_INFIX}*; do [ -e "$f" ] && echo "leftover $f"; done`,
-    owner ? `u=${shellArg(owner.split(':')[0]!)}; g=${shellArg(owner.split(':')[1] ?? '')}; getent passwd "$u" >/dev/null || echo "nouser $u"; [ -z "$g" ] || getent group "$g" >/dev/null || echo "nogroup $g"` : '',
-    `printf '%s' ${shellArg(CONTENT_MARK)}`,
-    withContent ? '[ -f "$p" ] && [ ! -L "$p" ] && cat -- "$p"' : '',
-    'exit 0',
-  ].join('\n');
-  const r = await remote.run(script, {
-    timeoutSec: remote.target.command_timeout_sec,
-    label: `inspect ${path}`,
-    maxStdoutBytes: MAX_READ_BYTES + 64 * 1024,
-    stdoutMustFit: true,
-  });
-  if (r.timedOut || r.exitCode !== 0) throw new DeployFailure(`cannot inspect ${path}`, [r.stderr.trim()].filter(Boolean));
-  if (r.stdoutTruncated) throw new DeployFailure(`${path} is larger than ${MAX_READ_BYTES} bytes; refusing to read it`);
-  const at = r.stdoutBytes.indexOf(CONTENT_MARK);
-  if (at < 0) throw new DeployFailure(`cannot inspect ${path}: the answer was cut short`, [r.stderr.trim()].filter(Boolean));
-  const lines = r.stdoutBytes.subarray(0, at).toString('utf8').split('\n').filter((l) => l !== '');
-  const content = r.stdoutBytes.subarray(at + CONTENT_MARK.length);
-  const head = lines[0] ?? '';
-  const tagged = (tag: string) => lines.slice(1).filter((l) => l.startsWith(`${tag} `)).map((l) => l.slice(tag.length + 1));
+export function probeScript(target: DeployTarget, files: HostFile[], wantDiff: boolean, opts: ProbeOptions): string {
+  const root = target.root_prefix ? target.root_prefix.replace(/\/+$/, '') || '/' : '/';
+  // `up X` sets d to the parent folder of the normalized absolute path X, as dirname would, without a process per call.
+  const lines = [`stop=${shellArg(root)}`, 'up() { d=${1%/*}; d=${d:-/}; }'];
+  for (const [i, file] of files.entries()) {
+    const owner = file.owner;
+    lines.push(
+      `echo ${shellArg(section(i))}; p=${shellArg(file.path)}`,
+      'if [ -L "$p" ]; then echo symlink',
+      'elif [ -f "$p" ]; then printf "file %s " "$(stat -c "%a %U:%G" "$p")"; sha256sum < "$p" | cut -d" " -f1',
+      'elif [ -e "$p" ]; then echo other',
+      'else echo absent; fi',
+      'up "$p"; while [ ! -d "$d" ] && [ ! -L "$d" ]; do echo "missing $d"; up "$d"; done',
+      'up "$p"; while [ "$d" != "$stop" ] && [ "$d" != / ]; do [ -L "$d" ] && echo "linkdir $d"; up "$d"; done',
+      `for f in "\${p%/*}"/."\${p##*/}"${TEMP_INFIX}*; do [ -e "$f" ] && ${opts.removeLeftovers ? 'rm -f -- "$f" && ' : ''}echo "leftover $f"; done`,
+    );
+    if (owner) {
+      lines.push(`u=${shellArg(owner.split(':')[0]!)}; g=${shellArg(owner.split(':')[1] ?? '')}; getent passwd "$u" >/dev/null || echo "nouser $u"; [ -z "$g" ] || getent group "$g" >/dev/null || echo "nogroup $g"`);
+    }
+    if (file.merged || wantDiff) {
+      // Merges need the old bytes; a whole file only for --diff.
+      lines.push(`if [ -f "$p" ] && [ ! -L "$p" ]; then if [ "$(stat -c %s "$p")" -gt ${MAX_READ_BYTES} ]; then echo toolarge; else echo content; base64 < "$p"; fi; fi`);
+    }
+  }
+  lines.push('exit 0');
+  return lines.join('\n');
+}
+
+/** Splits the probe's output into one answer per file, in the order of `files`. */
+export function parseProbes(target: DeployTarget, files: HostFile[], output: Buffer): Probed[] {
+  const bySection: string[][] = files.map(() => []);
+  let current: string[] | undefined;
+  for (const line of output.toString('latin1').split('\n')) {
+    const m = /^@@ctconnect-file (\d+)$/.exec(line);
+    if (m) current = bySection[Number(m[1])];
+    else if (current && line !== '') current.push(line);
+  }
+  return files.map((f, i) => parseProbe(target, f, bySection[i]!));
+}
+
+function parseProbe(target: DeployTarget, file: HostFile, lines: string[]): Probed {
+  const path = file.path;
+  const at = lines.indexOf('content');
+  const facts = (at < 0 ? lines : lines.slice(0, at)).map((l) => Buffer.from(l, 'latin1').toString('utf8'));
+  const head = facts[0] ?? '';
+  const tagged = (tag: string) => facts.slice(1).filter((l) => l.startsWith(`${tag} `)).map((l) => l.slice(tag.length + 1));
   const missingDirs = tagged('missing');
   const leftovers = tagged('leftover');
   const linkDirs = tagged('linkdir');
   const absent = [...tagged('nouser').map((u) => `user ${u}`), ...tagged('nogroup').map((g) => `group ${g}`)];
+  if (head === '') throw new DeployFailure(`cannot inspect ${path}: the answer was cut short`);
   if (absent.length > 0) {
-    throw new DeployFailure(`${path}: the owner ${owner} is not there on ${remote.target.name}: no ${absent.join(', no ')}`, [
+    throw new DeployFailure(`${path}: the owner ${file.owner} is not there on ${target.name}: no ${absent.join(', no ')}`, [
       'install the application first (its service account comes with it), or set the owner option of this bundle in the site file',
     ]);
   }
   if (head === 'symlink') throw new DeployFailure(`${path} is a symbolic link; refusing to replace it (point the install path at the real file)`);
   if (head === 'other') throw new DeployFailure(`${path} exists but is not a regular file`);
-  if (linkDirs.length > 0 && !remote.target.follow_symlinked_dirs) {
+  if (linkDirs.length > 0 && !target.follow_symlinked_dirs) {
     throw new DeployFailure(`${path}: the folder ${linkDirs[linkDirs.length - 1]} is a symbolic link; refusing to write through it`, [
-      `if the link is intended (e.g. an application folder moved to another disk), set follow_symlinked_dirs: true for target ${remote.target.name}`,
+      `if the link is intended (e.g. an application folder moved to another disk), set follow_symlinked_dirs: true for target ${target.name}`,
     ]);
   }
+  if (facts.includes('toolarge')) throw new DeployFailure(`${path} is larger than ${MAX_READ_BYTES} bytes; refusing to read it`);
   if (head === 'absent') return { state: { kind: 'absent', missingDirs, leftovers } };
   const m = /^file (\d+) (\S+) ([0-9a-f]{64})$/.exec(head);
-  if (!m) throw new DeployFailure(`cannot inspect ${path}: unexpected answer ${JSON.stringify(head)}`, [r.stderr.trim()].filter(Boolean));
+  if (!m) throw new DeployFailure(`cannot inspect ${path}: unexpected answer ${JSON.stringify(head)}`);
   const state: RemoteFileState = { kind: 'file', mode: parseInt(m[1]!, 8), owner: m[2], sha256: m[3], missingDirs, leftovers };
-  if (!withContent) return { state };
+  if (at < 0) return { state };
+  const content = Buffer.from(lines.slice(at + 1).join(''), 'base64');
   // The file may change between hashing and reading; the hash of what we actually read is the one that counts.
   state.sha256 = sha256(content);
   return { state, content };
@@ -334,10 +365,9 @@ export async function probeFile(remote: RemoteHost, path: string, withContent: b
 
 const octal = (m: number) => m.toString(8).padStart(4, '0');
 
-/** Compares the target with the bundle for one file. */
-export async function planFile(remote: RemoteHost, file: HostFile, wantDiff: boolean): Promise<FilePlan> {
-  // Merges need the old bytes; a whole file only for --diff (read anyway: it saves a round trip when it differs).
-  const { state: current, content: oldContent } = await probeFile(remote, file.path, file.merged || wantDiff, file.owner);
+/** Compares the target (as probed) with the bundle for one file. */
+export function planFile(file: HostFile, probed: Probed): FilePlan {
+  const { state: current, content: oldContent } = probed;
 
   let newContent: Buffer;
   if (file.merged) {

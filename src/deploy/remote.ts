@@ -1,15 +1,15 @@
 /**
  * A target as the deployer sees it: runs shell snippets as the install user (directly, through
  * `sudo -n`, or through `sudo -S` with the password on stdin — never on the command line),
- * always under a remote `timeout`, with stdin either /dev/null or a staged file so that a sudo
- * password can never reach the command. Files move through SFTP.
+ * always under a remote `timeout`. A command's stdin is the channel only where no sudo password
+ * travels on it; under `sudo -S` it is /dev/null or a file staged by the login user, so that a
+ * password can never reach the command. Files travel on the stdin of the command that writes them.
  */
 import { randomBytes } from 'node:crypto';
-import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import { sha256 } from '../core/hash.js';
 import type { DeployTarget } from '../config/site.js';
 import type { Connection } from './connect.js';
-import { execRemote, outputLines, type ExecResult } from './exec.js';
+import { execRemote, outputLines, startRemote, type ExecResult, type RemoteProcess } from './exec.js';
 import type { TargetSecrets } from './secrets.js';
 import { ConnectionLost, DeployFailure } from './types.js';
 import { shellArg } from '../render/escape.js';
@@ -20,6 +20,8 @@ export interface RunOptions {
   label: string;
   /** Remote file fed to the command's stdin. */
   stdinFile?: string;
+  /** Bytes fed to the command's stdin through the channel (only where `streamsInput`). */
+  input?: Buffer;
   /** Exported before the script runs. */
   env?: Record<string, string>;
   maxStdoutBytes?: number;
@@ -34,12 +36,15 @@ const KILLED_EXIT = 137;
 /** Local backstop beyond the remote limit, for a host where `timeout` itself hangs. */
 const BACKSTOP_SEC = 10;
 
+/** A `stale <dir>` line at the start of `b`. */
+const staleLine = (b: Buffer) => /^stale (.*)\n/.exec(b.subarray(0, 8192).toString('latin1'));
+
 /** Exit status the lock holder returns when another run kept the lock past the wait. */
 const LOCK_BUSY_EXIT = 75;
 
 export class RemoteHost {
   private stagingDir?: string;
-  private lockChannel?: ClientChannel;
+  private lockHolder?: RemoteProcess;
   /** The remote process that holds this host's lock for this connection. */
   lockHolderPid?: number;
   /** Names this host's deploy lock and staging folders: one per host and root_prefix. */
@@ -63,11 +68,19 @@ export class RemoteHost {
     return this.target.sudo !== 'none';
   }
 
-  private wrap(script: string, opts: RunOptions): { line: string; stdin?: string } {
+  /** Whether privileged commands can read their input from the channel: not when a sudo password travels on it. */
+  get streamsInput(): boolean {
+    return this.target.sudo !== 'password';
+  }
+
+  private wrap(script: string, opts: RunOptions & { fromChannel?: boolean }): { line: string; stdin?: string } {
     const env = Object.entries({ LC_ALL: 'C', ...opts.env })
       .map(([k, v]) => `${k}=${shellArg(v)}; export ${k}; `)
       .join('');
-    const inner = `exec 0<${opts.stdinFile ? shellArg(opts.stdinFile) : '/dev/null'}; ${env}${script}`;
+    const privileged = opts.privileged !== false && this.target.sudo !== 'none';
+    if (opts.fromChannel && privileged && !this.streamsInput) throw new Error('bug: channel input to a command behind sudo -S');
+    const stdin = opts.fromChannel ? '' : `exec 0<${opts.stdinFile ? shellArg(opts.stdinFile) : '/dev/null'}; `;
+    const inner = `${stdin}${env}${script}`;
     const limited = `timeout -k 5 ${Math.max(1, Math.round(opts.timeoutSec))} sh -c ${shellArg(inner)}`;
     if (opts.privileged === false || this.target.sudo === 'none') return { line: limited };
     if (this.target.sudo === 'nopasswd') return { line: `sudo -n -- ${limited}` };
@@ -75,20 +88,42 @@ export class RemoteHost {
     return { line: `sudo -k -S -p '' -- ${limited}`, stdin: `${this.secrets.sudoPassword ?? ''}\n` };
   }
 
+  /** `p`, or ConnectionLost as soon as the connection goes: nothing waits forever on a dead link. */
+  alive<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.conn.lost]);
+  }
+
   async run(script: string, opts: RunOptions): Promise<ExecResult> {
     this.checkAlive();
-    const { line, stdin } = this.wrap(script, opts);
-    const r = await Promise.race([
-      execRemote(this.conn.client, line, {
+    const { line, stdin } = this.wrap(script, { ...opts, fromChannel: opts.input !== undefined });
+    const r = await this.alive(
+      execRemote(this.conn.client, this.conn, line, {
         timeoutSec: opts.timeoutSec + BACKSTOP_SEC,
         label: opts.label,
-        stdin,
+        stdin: opts.input ?? stdin,
         maxStdoutBytes: opts.maxStdoutBytes,
         stdoutMustFit: opts.stdoutMustFit,
       }),
-      this.conn.lost,
-    ]);
+    );
     // A channel cut by a dropped connection ends without an exit status; that is no answer of the command.
+    if (r.exitCode === null) this.checkAlive();
+    if (r.exitCode === TIMEOUT_EXIT || (r.exitCode === KILLED_EXIT && !r.timedOut)) r.timedOut = true;
+    return r;
+  }
+
+  /**
+   * Starts a command that reads the channel as its stdin, for a conversation with it (only where
+   * `streamsInput`). The caller races its waits with `alive` and reads the result with `finished`.
+   */
+  async start(script: string, opts: RunOptions): Promise<RemoteProcess> {
+    this.checkAlive();
+    const { line } = this.wrap(script, { ...opts, fromChannel: true });
+    return this.alive(startRemote(this.conn.client, this.conn, line, { timeoutSec: opts.timeoutSec + BACKSTOP_SEC, label: opts.label }));
+  }
+
+  /** The end of a started command, its time limit and a lost connection told apart as in `run`. */
+  async finished(p: RemoteProcess): Promise<ExecResult> {
+    const r = await this.alive(p.done());
     if (r.exitCode === null) this.checkAlive();
     if (r.exitCode === TIMEOUT_EXIT || (r.exitCode === KILLED_EXIT && !r.timedOut)) r.timedOut = true;
     return r;
@@ -102,50 +137,61 @@ export class RemoteHost {
     return r;
   }
 
-  /**
-   * Makes sure sudo works as configured before anything else runs: a target that needs a
-   * password but has none gets a clear error here instead of a prompt that would hang.
-   */
-  async checkSudo(): Promise<void> {
-    if (this.target.sudo === 'none') return;
+  /** A sudo that refused to run: the error that says what to set. */
+  private sudoRefused(r: { stderr: string; stdout: string; command: string; exitCode: number | null; timedOut: boolean }): DeployFailure {
     const t = this.target;
-    const timeoutSec = Math.min(30, t.command_timeout_sec);
-    if (t.sudo === 'nopasswd') {
-      const r = await execRemote(this.conn.client, 'sudo -n true', { timeoutSec, label: 'sudo -n true' });
-      if (r.exitCode === 0) return;
-      if (/password is required|a terminal is required/i.test(r.stderr)) {
-        throw new DeployFailure(`sudo on ${t.name} needs a password, but the target says sudo: nopasswd`, [
-          `set sudo: password and sudo_password_env: <VARIABLE> for target ${t.name}, or allow ${t.user} NOPASSWD in sudoers`,
-          ...outputLines(r),
-        ]);
-      }
-      throw new DeployFailure(`sudo does not work for ${t.user} on ${t.name}`, outputLines(r));
+    if (t.sudo === 'nopasswd' && /password is required|a terminal is required/i.test(r.stderr)) {
+      return new DeployFailure(`sudo on ${t.name} needs a password, but the target says sudo: nopasswd`, [
+        `set sudo: password and sudo_password_env: <VARIABLE> for target ${t.name}, or allow ${t.user} NOPASSWD in sudoers`,
+        ...outputLines(r),
+      ]);
     }
-    const r = await execRemote(this.conn.client, "sudo -k -S -p '' true", {
-      timeoutSec,
-      label: "sudo -k -S -p '' true",
-      stdin: `${this.secrets.sudoPassword ?? ''}\n`,
-    });
-    if (r.exitCode === 0) return;
-    throw new DeployFailure(
+    if (t.sudo === 'nopasswd') return new DeployFailure(`sudo does not work for ${t.user} on ${t.name}`, outputLines(r));
+    return new DeployFailure(
       `sudo on ${t.name} refused the password from ${t.sudo_password_env ? `environment variable ${t.sudo_password_env}` : 'the prompt'}, or ${t.user} may not use sudo`,
       outputLines(r),
     );
   }
 
   /**
+   * Makes sure a sudo password works before anything else runs: sudo -S given a wrong one would wait
+   * for another try on the lock's stdin. (`sudo -n` needs no check of its own: the lock command tells.)
+   */
+  async checkSudo(): Promise<void> {
+    if (this.target.sudo !== 'password') return;
+    const r = await this.alive(
+      execRemote(this.conn.client, this.conn, "sudo -k -S -p '' true", {
+        timeoutSec: Math.min(30, this.target.command_timeout_sec),
+        label: "sudo -k -S -p '' true",
+        stdin: `${this.secrets.sudoPassword ?? ''}\n`,
+      }),
+    );
+    if (r.exitCode !== 0) throw this.sudoRefused(r);
+  }
+
+  /**
    * Takes this host's deploy lock for the rest of the connection: a remote `flock` held by an open
    * channel. It goes when the channel or the connection ends, so a killed run never leaves a stale
    * lock. Waits up to lock_wait_sec for another run, then refuses.
+   *
+   * The same command does, under the lock, what must come first anyway, to save round trips: it
+   * removes the staging folders of interrupted runs (`removeStale`) and runs `underLock` (the probe of
+   * every file), whose output it returns.
    */
-  async lock(takeOverPid?: number): Promise<void> {
+  async lock(opts: { takeOverPid?: number; removeStale?: boolean; underLock?: string } = {}): Promise<{ output: Buffer; staleRemoved: string[] }> {
     this.checkAlive();
     const file = `/tmp/ctconnect-deploy-${this.lockKey}.lock`;
     const wait = this.target.lock_wait_sec;
+    const done = `@@ctconnect-locked-${randomBytes(6).toString('hex')}`;
     // After a silent drop the host may not know yet that our old session is gone, and its holder keeps the
     // lock: the reconnect that rolls back ends that holder (it is ours: a `cat` with the pid it reported).
-    const takeOver = takeOverPid ? `[ "$(cat /proc/${takeOverPid}/comm 2>/dev/null)" = cat ] && kill ${takeOverPid} 2>/dev/null; ` : '';
-    const inner = `umask 000; ${takeOver}command -v flock >/dev/null || { echo 'flock (util-linux) is not installed' >&2; exit 127; }; exec flock -w ${wait} -E ${LOCK_BUSY_EXIT} ${shellArg(file)} sh -c 'echo "locked $$"; exec cat >/dev/null'`;
+    const takeOver = opts.takeOverPid ? `[ "$(cat /proc/${opts.takeOverPid}/comm 2>/dev/null)" = cat ] && kill ${opts.takeOverPid} 2>/dev/null; ` : '';
+    const stale = opts.removeStale ? `${this.staleStagingScript()}; ` : '';
+    const work = opts.underLock
+      ? `timeout -k 5 ${this.target.command_timeout_sec} sh -c ${shellArg(`exec 0</dev/null; LC_ALL=C; export LC_ALL; ${opts.underLock}`)}; echo "under-lock-exit $?"; `
+      : '';
+    const holder = `echo "locked $$"; ${stale}${work}echo ${done}; exec cat >/dev/null`;
+    const inner = `umask 000; ${takeOver}command -v flock >/dev/null || { echo 'flock (util-linux) is not installed' >&2; exit 127; }; exec flock -w ${wait} -E ${LOCK_BUSY_EXIT} ${shellArg(file)} sh -c ${shellArg(holder)}`;
     let line = `sh -c ${shellArg(inner)}`;
     let stdin = '';
     if (this.target.sudo === 'nopasswd') line = `sudo -n -- ${line}`;
@@ -153,75 +199,59 @@ export class RemoteHost {
       line = `sudo -k -S -p '' -- ${line}`;
       stdin = `${this.secrets.sudoPassword ?? ''}\n`;
     }
-    const channel = await Promise.race([
-      new Promise<ClientChannel>((resolve, reject) =>
-        this.conn.client.exec(line, (err, ch) => (err ? reject(new DeployFailure(`cannot start the deploy lock: ${err.message}`)) : resolve(ch))),
-      ),
-      this.conn.lost,
-    ]);
-    if (stdin) channel.write(stdin);
-    const taken = await Promise.race([
-      new Promise<{ ok: boolean; code: number | null; stderr: string }>((resolve) => {
-        let out = '';
-        let err = '';
-        let code: number | null = null;
-        channel.on('data', (d: Buffer) => {
-          out += d.toString('utf8');
-          const m = /locked (\d+)\n/.exec(out);
-          if (m) {
-            this.lockHolderPid = Number(m[1]);
-            resolve({ ok: true, code: null, stderr: err });
-          }
-        });
-        channel.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-        channel.on('exit', (c: number | null) => (code = c));
-        channel.on('close', () => resolve({ ok: false, code, stderr: err }));
-      }),
-      this.conn.lost,
-    ]);
-    if (taken.ok) {
-      this.lockChannel = channel;
-      return;
+    // The probe sends each file's bytes (up to 64 MiB each, base64); the limit only guards against a runaway host.
+    const holderProcess = await this.alive(startRemote(this.conn.client, this.conn, line, { label: 'take the deploy lock', maxStdoutBytes: 1024 * 1024 * 1024 }));
+    if (stdin) holderProcess.write(stdin);
+    if (await this.alive(holderProcess.waitFor(done))) {
+      const out = holderProcess.stdout();
+      const lockedLine = /^locked (\d+)\n/.exec(out.subarray(0, 40).toString('latin1'))!;
+      this.lockHolderPid = Number(lockedLine[1]);
+      this.lockHolder = holderProcess;
+      let body = out.subarray(lockedLine[0].length, out.lastIndexOf(done));
+      const staleRemoved: string[] = [];
+      for (let m = staleLine(body); m; m = staleLine(body)) {
+        staleRemoved.push(Buffer.from(m[1]!, 'latin1').toString('utf8'));
+        body = body.subarray(m[0].length);
+      }
+      const exitAt = body.lastIndexOf('under-lock-exit ');
+      if (opts.underLock) {
+        const code = exitAt < 0 ? NaN : Number(body.subarray(exitAt + 'under-lock-exit '.length).toString('latin1').trim());
+        if (code !== 0) {
+          throw new DeployFailure(
+            code === TIMEOUT_EXIT ? `inspecting the files on ${this.target.name}: killed after ${this.target.command_timeout_sec} s (time limit)` : `cannot inspect the files on ${this.target.name} (exit ${code})`,
+            holderProcess.stderr().trim().split('\n').filter(Boolean),
+          );
+        }
+      }
+      return { output: exitAt < 0 ? body : body.subarray(0, exitAt), staleRemoved };
     }
-    if (taken.code === LOCK_BUSY_EXIT) {
+    const taken = await this.finished(holderProcess);
+    if (taken.exitCode === LOCK_BUSY_EXIT) {
       throw new DeployFailure(`another ctconnect deploy to ${this.target.name} is running: it still held the lock ${file} after ${wait} s`, [
         'wait for it to finish and run again, or raise lock_wait_sec for this target',
       ]);
     }
-    this.checkAlive();
+    if (this.usesSudo && /^sudo: /m.test(taken.stderr)) throw this.sudoRefused(taken);
     throw new DeployFailure(`cannot take the deploy lock ${file} on ${this.target.name}`, taken.stderr.trim().split('\n').filter(Boolean));
   }
 
-  /** Lets the lock go (ending its channel ends the remote flock). */
+  /** Lets the lock go (ending its channel's input ends the remote `cat`, and with it the flock). */
   unlock(): void {
-    const ch = this.lockChannel;
-    this.lockChannel = undefined;
+    const holder = this.lockHolder;
+    this.lockHolder = undefined;
     try {
-      ch?.end();
+      holder?.end();
     } catch {
       /* the connection may already be gone; so is the lock then */
     }
   }
 
-  /** Staging folders of this host's earlier runs that died before cleaning up; call under the lock. */
-  async removeStaleStaging(): Promise<string[]> {
-    const r = await this.run(
-      `for d in "\${TMPDIR:-/tmp}"/ctconnect.${this.lockKey}.*; do [ -d "$d" ] && [ -O "$d" ] && rm -rf -- "$d" && echo "$d"; done; exit 0`,
-      { timeoutSec: 30, label: 'remove staging folders of interrupted runs', privileged: false },
-    );
-    return r.stdout.split('\n').filter((l) => l !== '');
-  }
-
-  /** A private folder of the login user for staged uploads (sudo targets, stdin files); made once. */
-  async staging(): Promise<string> {
-    if (this.stagingDir) return this.stagingDir;
-    const r = await this.must(`mktemp -d "\${TMPDIR:-/tmp}/ctconnect.${this.lockKey}.XXXXXXXX"`, {
-      timeoutSec: 30,
-      label: 'mktemp -d',
-      privileged: false,
-    });
-    this.stagingDir = r.stdout.trim();
-    return this.stagingDir;
+  /**
+   * Removes the staging folders of this host's earlier runs that died before cleaning up (after a
+   * reconnect, the lost connection's): the login user's, found under the lock; prints `stale <dir>` each.
+   */
+  private staleStagingScript(): string {
+    return `for d in "\${TMPDIR:-/tmp}"/ctconnect.${this.lockKey}.*; do [ -d "$d" ] && [ ! -L "$d" ] && [ "$(stat -c %U "$d")" = ${shellArg(this.target.user)} ] && rm -rf -- "$d" && echo "stale $d"; done`;
   }
 
   async cleanStaging(): Promise<void> {
@@ -231,49 +261,20 @@ export class RemoteHost {
     await this.run(`rm -rf -- ${shellArg(dir)}`, { timeoutSec: 30, label: 'remove staging folder', privileged: false }).catch(() => undefined);
   }
 
-  async sftp(): Promise<SFTPWrapper> {
-    return this.conn.sftp();
-  }
-
-  /** Writes `data` to a remote path as the login user, private (0600). */
-  async writeAsLoginUser(path: string, data: Buffer): Promise<void> {
-    this.checkAlive();
-    const sftp = await this.sftp();
-    await Promise.race([
-      new Promise<void>((resolve, reject) => {
-        sftp.writeFile(path, data, { mode: 0o600 }, (err) => (err ? reject(new DeployFailure(`SFTP upload to ${path} failed: ${err.message}`)) : resolve()));
-      }),
-      this.conn.lost,
-    ]);
-  }
-
-  /** Uploads stdin data for a command into the staging folder; returns its path. */
-  async stageData(data: Buffer): Promise<string> {
-    const path = `${await this.staging()}/${randomBytes(6).toString('hex')}`;
-    await this.writeAsLoginUser(path, data);
-    return path;
-  }
-
   /**
-   * Renames within one folder, replacing the target atomically: posix-rename over SFTP when we
-   * write as the login user (plain SFTP rename fails when the target exists), else `mv -f`.
+   * Stages data for a privileged command that cannot read the channel (sudo -S): written by the login
+   * user into a private folder (made by the first call, in the same command), private (0600). Returns its path.
    */
-  async renameOver(from: string, to: string, timeoutSec: number): Promise<string> {
-    if (!this.usesSudo) {
-      const sftp = await this.sftp();
-      const ok = await Promise.race([
-        new Promise<boolean>((resolve) => {
-          try {
-            sftp.ext_openssh_rename(from, to, (err) => resolve(!err));
-          } catch {
-            resolve(false);
-          }
-        }),
-        this.conn.lost,
-      ]);
-      if (ok) return 'posix-rename';
-    }
-    await this.must(`mv -f -- ${shellArg(from)} ${shellArg(to)}`, { timeoutSec, label: `mv -f ${from} ${to}` });
-    return 'mv -f';
+  async stageData(data: Buffer): Promise<string> {
+    const name = randomBytes(6).toString('hex');
+    const dir = this.stagingDir ? shellArg(this.stagingDir) : `"$(mktemp -d "\${TMPDIR:-/tmp}/ctconnect.${this.lockKey}.XXXXXXXX")"`;
+    const r = await this.must(`umask 077; d=${dir} && cat > "$d/${name}" && printf '%s' "$d"`, {
+      timeoutSec: this.target.command_timeout_sec,
+      label: 'stage data for sudo',
+      privileged: false,
+      input: data,
+    });
+    this.stagingDir = r.stdout;
+    return `${this.stagingDir}/${name}`;
   }
 }

@@ -81,4 +81,9 @@ export interface HostResult {
   /** Housekeeping the report should mention (e.g. staging folders of interrupted runs removed). */
   notes?: string[];
   durationMs: number;
+  /**
+   * Requests this host's deploy waited on after connecting (opening a channel, starting a command,
+   * input a command had to read before it answered), reconnects included: the cost of the link's latency.
+   */
+  roundTrips?: number;
 }

@@ -22,10 +22,12 @@ let proxy: CutProxy;
 let knownHosts: string;
 let stage: string;
 let sudoer: TestUser;
+let pwSudoer: TestUser;
 
 beforeAll(async () => {
   removeLeftoverTestUsers();
   sudoer = createSudoUser('nopasswd');
+  pwSudoer = createSudoUser('password');
   work = mkdtempSync(join(tmpdir(), 'ctc-faults-'));
   // The login user must reach the staging roots through sudo only, as on a real host.
   chmodSync(work, 0o755);
@@ -38,6 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sudoer?.remove();
+  pwSudoer?.remove();
   await proxy?.close();
   await server?.stop();
   rmSync(work, { recursive: true, force: true });
@@ -121,13 +124,17 @@ describe('connection lost', () => {
     expect(tree()).toEqual(before);
   });
 
-  it('with sudo, during the staged upload: put back over a new connection, the staging folder removed', async () => {
+  it.each([
+    ['sudo -n: the bytes go on the command\'s stdin, nothing is staged', 'nopasswd' as const],
+    ['sudo -S: the bytes are staged first, and the staging folder is removed', 'password' as const],
+  ])('with %s; cut during the upload: put back over a new connection', async (_what, sudo) => {
     seed();
     const before = tree();
-    const user = { user: sudoer.name, sudo: 'nopasswd' as const };
+    const user = sudo === 'nopasswd' ? { user: sudoer.name, sudo } : { user: pwSudoer.name, sudo, sudo_password_env: 'CTC_TEST_SUDO_PW' };
     const r = await run([file('a.conf', 'new a\n'), file('big.bin', BIG)], [restart], {
+      secrets: { env: { CTC_TEST_SUDO_PW: pwSudoer.password } },
       progress: (_t, m) => {
-        if (m.includes('big.bin: backed up')) proxy.cutAfter(512 * 1024);
+        if (m.includes('big.bin: uploading')) proxy.cutAfter(512 * 1024);
       },
     }, target(user));
     const h = r.hosts[0]!;
@@ -135,8 +142,8 @@ describe('connection lost', () => {
     expect(h.error!.message).toMatch(/connection lost/);
     expect(h.rollback!.restored).toEqual([join(stage, 'etc/ctc-test/a.conf')]);
     const removed = (h.notes ?? []).map((n) => /removed the staging folder of the lost connection: (\/tmp\/ctconnect\.\S+)$/.exec(n)?.[1]).filter(Boolean);
-    expect(removed).toHaveLength(1);
-    expect(existsSync(removed[0]!)).toBe(false);
+    expect(removed).toHaveLength(sudo === 'password' ? 1 : 0);
+    for (const d of removed) expect(existsSync(d!)).toBe(false);
     expect(tree()).toEqual(before);
   });
 
