@@ -24,7 +24,7 @@ import { utcStamp, writeExclusive } from '../../src/categories/files.js';
 import { CommitUnknown, OssimDb, checkCommit, describePlan, planIsEmpty, planSidChanges, restoreScript, type DbSidRow, type SidPlan } from './db/plugin-sids.js';
 import { dbPassword } from './db/password.js';
 import { parseDbUrl, type DbTarget } from './db/url.js';
-import { PLUGIN_ID, pinnedTranslations, retiredSids, sidTable, translationProblems } from './translations.js';
+import { PLUGIN_ID, eventNameProblem, pinnedTranslations, retiredSids, sidTable, translationProblems } from './translations.js';
 import { readInstallation } from './import.js';
 import { pluginSidRows } from './sql.js';
 import { PLUGIN_FILE, translationLines } from './plugin-cfg.js';
@@ -126,7 +126,7 @@ function reminders(ids: StepIds, steps: InstallStep[], siteChanged: boolean, dbC
   const lines: string[] = [];
   if (siteChanged) {
     lines.push(
-      `install the new alienvault/${PLUGIN_FILE} ${PLUGIN_FILE} in ${PLUGIN_DIR}/ and restart ossim-agent (it reads [translation] at start-up):`,
+      `install the new alienvault/${PLUGIN_FILE} in ${PLUGIN_DIR}/ and restart ossim-agent (it reads [translation] at start-up):`,
       `    ${command(ids.agentRestart)}`,
     );
   }
@@ -381,5 +381,20 @@ export function oldNamePins(pins: ReadonlyArray<{ category: string; name?: unkno
     const custom = site.categories.custom.findIndex((c) => c.name === p.category);
     const where = custom >= 0 ? `categories.custom[${custom}].title` : `categories.titles.${p.category}`;
     return [{ path: ['translations', i, 'name'], message: `the event name is now the category's title, shown by every SIEM: move ${JSON.stringify(p.name)} to ${where} (or run \`ctconnect categories rename ${p.category} <title>\` after deleting this line) and delete this line` }];
+  });
+}
+
+/**
+ * Titles the ossim database cannot store as event names (utf8 columns: no characters outside the
+ * Basic Multilingual Plane). Checked when the site loads; a connector's problems are placed at its
+ * section, so the message names the title's own field.
+ */
+export function titleProblems(site: Site): Array<{ path: Array<string | number>; message: string }> {
+  return categoryList(categoriesOf(site)).flatMap((c) => {
+    const problem = eventNameProblem(c.title);
+    if (!problem || c.titleSource !== 'site') return [];
+    const custom = site.categories.custom.findIndex((x) => x.name === c.name);
+    const field = custom >= 0 ? `categories.custom[${custom}].title` : `categories.titles.${c.name}`;
+    return [{ path: [], message: `${field}: as an AlienVault event name, ${JSON.stringify(c.title)} ${problem}` }];
   });
 }

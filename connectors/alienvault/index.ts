@@ -12,7 +12,7 @@ import { pluginCfg, pluginRules, PLUGIN_FILE } from './plugin-cfg.js';
 import { pluginSidRows, pluginSql } from './sql.js';
 import { cybertraceSourceIp, forwardBlock, forwardedAddresses, FORWARD_MARKER, inboundBlock, INBOUND_MARKER, MARKER_FAMILY, RSYSLOG_AFTER, RSYSLOG_BEFORE, RSYSLOG_CONF } from './rsyslog.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
-import { alienvaultCategories, oldNamePins } from './categories.js';
+import { alienvaultCategories, oldNamePins, titleProblems } from './categories.js';
 import { EVENT_NAME_PREFIX, GENERIC_DETECTION_SID, PLUGIN_ID, translationProblems } from './translations.js';
 import { alienvaultWire } from './wire.js';
 import { productTypeName, productTypeProblem } from './product-types.js';
@@ -179,7 +179,7 @@ function check(raw: Record<string, unknown>, site: Site): Array<{ path: Array<st
   const o = raw as unknown as AlienVaultOptions;
   const problems: Array<{ path: Array<string | number>; message: string }> = [];
   for (const p of translationProblems(o.translations ?? [])) problems.push({ path: ['translations', p.index, p.field], message: p.message });
-  problems.push(...oldNamePins(o.translations ?? [], site));
+  problems.push(...oldNamePins(o.translations ?? [], site), ...titleProblems(site));
   if (o.product_type !== undefined) {
     const problem = productTypeProblem(o.product_type);
     if (problem) problems.push({ path: ['product_type'], message: problem });

@@ -158,7 +158,7 @@ export function followRemove(before: Site, category: string): SidOutcome {
   const row = rowOf(tableOf(before, state), category);
   return {
     state: { pins: state.pins.filter((p) => p.category !== category), retired: state.retired.includes(row.sid) ? state.retired : [...state.retired, row.sid] },
-    summary: [`AlienVault: SID ${row.sid} (${JSON.stringify(row.name)}) is retired and not handed out again`],
+    summary: [`AlienVault: SID ${row.sid} is retired and not handed out again (it was ${JSON.stringify(row.name)})`],
     touchedSids: [row.sid],
   };
 }
