@@ -21,9 +21,8 @@ import { UserError } from '../../src/core/errors.js';
 import { loadSite } from '../../src/config/load.js';
 import { categoriesOf, categoryList, type CategoryEdit } from '../../src/categories/site-categories.js';
 import { utcStamp, writeExclusive } from '../../src/categories/files.js';
-import { CommitUnknown, OssimDb, checkCommit, describePlan, planIsEmpty, planSidChanges, restoreScript, type DbSidRow, type SidPlan } from './db/plugin-sids.js';
-import { dbPassword } from './db/password.js';
-import { parseDbUrl, type DbTarget } from './db/url.js';
+import type { DbSidRow, OssimDb, SidPlan } from './db/plugin-sids.js';
+import type { DbTarget } from './db/url.js';
 import { PLUGIN_ID, eventNameProblem, pinnedTranslations, retiredSids, sidTable, translationProblems } from './translations.js';
 import { readInstallation } from './import.js';
 import { pluginSidRows } from './sql.js';
@@ -32,6 +31,10 @@ import { PLUGIN_DIR } from './agent-config.js';
 import { followAdd, followRemove, followRename, importInstallation, reservedCategory, type ExternalSids, type SidOutcome } from './translation-edits.js';
 
 const out = (line = '') => process.stdout.write(line + '\n');
+
+/** The ossim database code (and mysql2 under it) loads only when a command talks to a database. */
+const loadDb = async () => ({ ...(await import('./db/plugin-sids.js')), ...(await import('./db/password.js')), ...(await import('./db/url.js')) });
+type DbModule = Awaited<ReturnType<typeof loadDb>>;
 
 /** The install steps whose commands the reminders repeat (ids as in index.ts). */
 export interface StepIds {
@@ -60,6 +63,7 @@ function checkSql(plan: SidPlan, target: DbTarget): string {
 }
 
 interface OpenDb {
+  m: DbModule;
   db: OssimDb;
   target: DbTarget;
   password: string;
@@ -68,15 +72,16 @@ interface OpenDb {
 }
 
 async function openDb(url: string): Promise<OpenDb> {
-  const target = parseDbUrl(url);
-  const password = await dbPassword(target);
-  const db = await OssimDb.connect(target, password);
+  const m = await loadDb();
+  const target = m.parseDbUrl(url);
+  const password = await m.dbPassword(target);
+  const db = await m.OssimDb.connect(target, password);
   try {
     await db.begin();
     if (!(await db.hasPlugin(PLUGIN_ID))) {
       throw new UserError(`${target.display}: plugin ${PLUGIN_ID} (Kaspersky CyberTrace) is not in the database; apply kaspersky_cyberTrace.sql first (cat kaspersky_cyberTrace.sql | ossim-db); nothing was changed`);
     }
-    return { db, target, password, current: await db.lockedSidRows(PLUGIN_ID) };
+    return { m, db, target, password, current: await db.lockedSidRows(PLUGIN_ID) };
   } catch (e) {
     await db.rollback().catch(() => undefined);
     await db.close();
@@ -91,16 +96,16 @@ async function openDb(url: string): Promise<OpenDb> {
  * (and the caller keeps every backup).
  */
 async function commitOrFindOut(open: OpenDb, plan: SidPlan, unknownState: () => string[]): Promise<void> {
-  const { db, target, password } = open;
+  const { m, db, target, password } = open;
   const threadId = db.threadId;
   try {
     await db.commit();
     return;
   } catch (e) {
-    if (!(e instanceof CommitUnknown)) throw e;
+    if (!(e instanceof m.CommitUnknown)) throw e;
     out('');
     out(`database: ${e.message}; connecting again to find out whether the change is in`);
-    const check = await checkCommit(target, password, PLUGIN_ID, plan, threadId);
+    const check = await m.checkCommit(target, password, PLUGIN_ID, plan, threadId);
     if (check.state === 'applied') {
       out('database: the change is in the database (committed)');
       return;
@@ -109,14 +114,14 @@ async function commitOrFindOut(open: OpenDb, plan: SidPlan, unknownState: () => 
       throw new UserError(`${target.display}: the connection was lost during COMMIT (${e.reason}); connected again: the change is NOT in the database; nothing was changed`);
     }
     throw new UserError(`${target.display}: the connection was lost during COMMIT (${e.reason}) and whether the change is in the database is UNKNOWN: ${check.reason}`, [
-      `database ${target.display}: unknown — the plan was: ${describePlan(PLUGIN_ID, plan).join('; ')}`,
+      `database ${target.display}: unknown — the plan was: ${m.describePlan(PLUGIN_ID, plan).join('; ')}`,
       ...unknownState(),
     ]);
   }
 }
 
-function restoreFile(realFile: string, plan: SidPlan, target: DbTarget, now: Date, command: string): string {
-  const script = restoreScript(PLUGIN_ID, plan, target, now, `ctconnect categories ${command}`);
+function restoreFile(open: OpenDb, realFile: string, plan: SidPlan, now: Date, command: string): string {
+  const script = open.m.restoreScript(PLUGIN_ID, plan, open.target, now, `ctconnect categories ${command}`);
   return writeExclusive(join(dirname(realFile), `${basename(realFile)}.plugin_sid-${utcStamp(now)}`), '.sql', (p) => writeFileSync(p, script, { flag: 'wx', mode: 0o600 }));
 }
 
@@ -191,18 +196,18 @@ class AlienVaultEdit implements CategoryEditSession {
     }
     if (!this.open) return [];
     // With a live database the whole table is checked: the edit must not leave it with a row for a SID the table gives to another name.
-    this.plan = planSidChanges(this.open.current, wanted, this.touched);
-    return [`database ${this.open.target.display}:`, ...describePlan(PLUGIN_ID, this.plan).map((l) => `  ${l}`)];
+    this.plan = this.open.m.planSidChanges(this.open.current, wanted, this.touched);
+    return [`database ${this.open.target.display}:`, ...this.open.m.describePlan(PLUGIN_ID, this.plan).map((l) => `  ${l}`)];
   }
 
   outsideChanges(): boolean {
-    return !!this.plan && !planIsEmpty(this.plan);
+    return !!this.open && !!this.plan && !this.open.m.planIsEmpty(this.plan);
   }
 
   private restore: string | undefined;
   prepare(realFile: string, now: Date, command: string): string[] {
     if (!this.open || !this.plan || !this.outsideChanges()) return [];
-    this.restore = restoreFile(realFile, this.plan, this.open.target, now, command);
+    this.restore = restoreFile(this.open, realFile, this.plan, now, command);
     return [this.restore];
   }
 
@@ -278,21 +283,21 @@ async function sync(api: CategoriesCommandApi, ids: StepIds, stepsOf: () => Inst
   requireAlienvault(site);
   const wanted = pluginSidRows(site);
   const open = await openDb(opts.db);
-  const { db, target } = open;
+  const { m, db, target } = open;
   let dbBackup: string | undefined;
   let keepBackup = false;
   try {
-    const plan = planSidChanges(open.current, wanted);
+    const plan = m.planSidChanges(open.current, wanted);
     out(`database ${target.display}, from ${file}:`);
-    for (const l of describePlan(PLUGIN_ID, plan)) out(`  ${l}`);
-    if (planIsEmpty(plan) || opts.dryRun) {
+    for (const l of m.describePlan(PLUGIN_ID, plan)) out(`  ${l}`);
+    if (m.planIsEmpty(plan) || opts.dryRun) {
       await db.rollback();
       out('');
-      out(planIsEmpty(plan) ? 'nothing to change' : 'dry run: nothing was changed');
+      out(m.planIsEmpty(plan) ? 'nothing to change' : 'dry run: nothing was changed');
       return 0;
     }
     try {
-      dbBackup = restoreFile(resolve(file), plan, target, new Date(), 'sync');
+      dbBackup = restoreFile(open, resolve(file), plan, new Date(), 'sync');
     } catch (e) {
       throw new UserError(`cannot write the backup next to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing was changed`);
     }
