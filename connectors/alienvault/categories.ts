@@ -19,7 +19,7 @@ import type { CategoriesCommandApi, CategoryEditSession, ConnectorCategories, In
 import type { Site } from '../../src/config/site.js';
 import { UserError } from '../../src/core/errors.js';
 import { loadSite } from '../../src/config/load.js';
-import { categoriesOf, categoryList, type CategoryEdit } from '../../src/categories/site-categories.js';
+import { categoriesOf, categoryList, siteCategoryTitle, type CategoryEdit } from '../../src/categories/site-categories.js';
 import { utcStamp, writeExclusive } from '../../src/categories/files.js';
 import type { DbSidRow, OssimDb, SidPlan } from './db/plugin-sids.js';
 import type { DbTarget } from './db/url.js';
@@ -385,7 +385,9 @@ export function oldNamePins(pins: ReadonlyArray<{ category: string; name?: unkno
     if (p.name === undefined) return [];
     const custom = site.categories.custom.findIndex((c) => c.name === p.category);
     const where = custom >= 0 ? `categories.custom[${custom}].title` : `categories.titles.${p.category}`;
-    return [{ path: ['translations', i, 'name'], message: `the event name is now the category's title, shown by every SIEM: move ${JSON.stringify(p.name)} to ${where} (or run \`ctconnect categories rename ${p.category} <title>\` after deleting this line) and delete this line` }];
+    const same = siteCategoryTitle(site, p.category) === p.name;
+    const fix = same ? `${where} already says ${JSON.stringify(p.name)}: delete this line` : `move ${JSON.stringify(p.name)} to ${where} and delete this line`;
+    return [{ path: ['translations', i, 'name'], message: `the event name is now the category's title, shown by every SIEM: ${fix}` }];
   });
 }
 
