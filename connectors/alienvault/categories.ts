@@ -168,7 +168,8 @@ class AlienVaultEdit implements CategoryEditSession {
   }
 
   follow(before: Site, after: Site, edit: CategoryEdit): { options: Record<string, unknown>; summary: string[] } {
-    requireAlienvault(before);
+    // A site without AlienVault: the categories have no SIDs to follow.
+    if (!before.siems.alienvault) return { options: {}, summary: [] };
     const cats = categoriesOf(after);
     let outcome: SidOutcome;
     if (edit.kind === 'add') {
@@ -181,6 +182,7 @@ class AlienVaultEdit implements CategoryEditSession {
   }
 
   review(next: Site): string[] {
+    if (!next.siems.alienvault) return [];
     const problems = translationProblems(pinnedTranslations(next));
     if (problems.length > 0) {
       throw new UserError('the change would give a SID table with problems; nothing was changed', problems.map((p) => `siems.alienvault.translations[${p.index}].${p.field}: ${p.message}`));

@@ -6,7 +6,7 @@
  * layout.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -83,5 +83,23 @@ describe.each(RENAMES)('categories rename $category', ({ category, title }) => {
 
   it('at least one bundle showed the title (the check above is not empty)', () => {
     expect(showedOld.length, 'no connector shows category titles').toBeGreaterThan(0);
+  });
+});
+
+describe('a site without the SIEMs that give categories a meaning', () => {
+  it('edits its categories all the same', () => {
+    const file = exampleCopy();
+    // Only FortiSIEM: no connector hook follows the edit.
+    const text = readFileSync(file, 'utf8');
+    const start = text.indexOf('  # --- alienvault ---');
+    const end = text.indexOf('\ntargets:');
+    expect(start).toBeGreaterThan(0);
+    writeFileSync(file, text.slice(0, start) + text.slice(end + 1));
+    const site = loadSite(file, registry);
+    expect(site.siems.alienvault).toBeUndefined();
+    const r = runCli(['categories', 'add', 'Partner_Feed', '--title', 'Partner feed hit', '--config', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(siteCategoryTitle(loadSite(file, registry), 'Partner_Feed')).toBe('Partner feed hit');
+    expect(runCli(['categories', 'list', '--config', file, '--json']).stdout).toContain('"siems": {}');
   });
 });
