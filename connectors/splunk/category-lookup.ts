@@ -8,7 +8,7 @@
 import type { Site } from '../../src/config/site.js';
 import { categoriesOf, categoryList } from '../../src/categories/site-categories.js';
 import { UserError } from '../../src/core/errors.js';
-import { confStanzaName, confValue, type ConfStanza } from './conf.js';
+import { confValue, type ConfStanza } from './conf.js';
 
 export const CATEGORY_LOOKUP = 'kl_cybertrace_categories';
 export const CATEGORY_LOOKUP_FILE = `${CATEGORY_LOOKUP}.csv`;
@@ -18,12 +18,11 @@ export const CATEGORY_TITLE_FIELD = 'category_title';
 /** One CSV field, always quoted (RFC 4180: a quote inside is doubled); titles are one line (the site schema). */
 const csvField = (value: string) => `"${value.replace(/"/g, '""')}"`;
 
-/** The site's categories with their titles; each title is checked against Splunk's .conf rules, as alert names carry it. */
+/** The site's categories with their titles; each title is checked against Splunk's .conf value rules (alert descriptions carry it). */
 export function categoryTitles(site: Site): Array<{ name: string; title: string }> {
   return categoryList(categoriesOf(site)).map((c) => {
     try {
       confValue(c.title);
-      confStanzaName(categoryAlertName(c));
     } catch (e) {
       const custom = site.categories.custom.findIndex((x) => x.name === c.name);
       const field = custom >= 0 ? `categories.custom.${custom}.title` : `categories.titles.${c.name}`;
@@ -54,7 +53,11 @@ export function categoryLookupProp(): [string, string] {
   return [`LOOKUP-${CATEGORY_LOOKUP}`, `${CATEGORY_LOOKUP} category OUTPUT title AS ${CATEGORY_TITLE_FIELD}`];
 }
 
-/** The alert of one category: its name shows the title (unique by the category name in parentheses). */
+/**
+ * The alert of one category: its name shows the title (unique by the category name in
+ * parentheses). A stanza name cannot hold "]" and Splunk has no escape for it, so the name shows
+ * ")" there; the description and the lookup keep the exact title.
+ */
 export function categoryAlertName(c: { name: string; title: string }): string {
-  return `Kaspersky CyberTrace - ${c.title} (${c.name})`;
+  return `Kaspersky CyberTrace - ${c.title.replace(/\]/g, ')')} (${c.name})`;
 }

@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileText, siteFromYaml } from '../helpers/bundles.js';
 import { parseConf } from '../../connectors/splunk/conf.js';
-import { UserError } from '../../src/core/errors.js';
 import { APP_ID, distributedBundle, splunkBundle } from './helpers/app.js';
 
 const FORWARDER_ID = 'Kaspersky_CyberTrace_Forwarder_for_Splunk';
@@ -67,9 +66,11 @@ describe('Splunk category → title lookup', () => {
     expect(b.files.some((f) => f.path === LOOKUP_CSV)).toBe(true);
   });
 
-  it('refuses a title that cannot be an alert name, naming its field', async () => {
-    const bad = siteFromYaml('cybertrace:\n  address: 127.0.0.1\ncategories:\n  custom:\n    - name: My_Feed\n      title: "a ] b"\nsiems:\n  splunk:\n    address: 127.0.0.1\n');
-    await expect(splunkBundle(bad)).rejects.toThrow(UserError);
-    await expect(splunkBundle(bad)).rejects.toThrow(/categories\.custom\.0\.title: cannot be written to Splunk's savedsearches\.conf/);
+  it('writes a title with "]" (which a stanza name cannot hold) as ")" in the alert name, exactly elsewhere', async () => {
+    const b = await splunkBundle(siteFromYaml('cybertrace:\n  address: 127.0.0.1\ncategories:\n  custom:\n    - name: My_Feed\n      title: "a [b] c"\nsiems:\n  splunk:\n    address: 127.0.0.1\n'));
+    const saved = parseConf(fileText(b, `${APP_ID}/default/savedsearches.conf`));
+    expect(saved.problems).toEqual([]);
+    expect(saved.stanzas.get('Kaspersky CyberTrace - a [b) c (My_Feed)')!.get('description')).toBe('a [b] c: CyberTrace detection events of category My_Feed.');
+    expect(readCsv(fileText(b, LOOKUP_CSV))).toContainEqual(['My_Feed', 'a [b] c']);
   });
 });
