@@ -11,7 +11,8 @@ import { pluginCfg, pluginRules, PLUGIN_FILE } from './plugin-cfg.js';
 import { pluginSidRows, pluginSql } from './sql.js';
 import { cybertraceSourceIp, forwardBlock, forwardedAddresses, FORWARD_MARKER, inboundBlock, INBOUND_MARKER, MARKER_FAMILY, RSYSLOG_AFTER, RSYSLOG_BEFORE, RSYSLOG_CONF } from './rsyslog.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
-import { EVENT_NAME_PREFIX, eventNameProblem, GENERIC_DETECTION_SID, PLUGIN_ID, translationProblems } from './translations.js';
+import { alienvaultCategories, oldNamePins, titleProblems } from './categories.js';
+import { EVENT_NAME_PREFIX, GENERIC_DETECTION_SID, PLUGIN_ID, translationProblems } from './translations.js';
 import { alienvaultWire } from './wire.js';
 import { productTypeName, productTypeProblem } from './product-types.js';
 import { AGENT_CONFIG, AGENT_CONFIG_MERGE, agentPluginsBlock, PLUGIN_DIR, PLUGIN_ENCODING, PLUGIN_ENTRY, SENSOR_PLUGIN_NAME } from './agent-config.js';
@@ -164,11 +165,7 @@ function steps(): InstallStep[] {
 function check(o: AlienVaultOptions, site: Site): OptionProblem[] {
   const problems: OptionProblem[] = [];
   for (const p of translationProblems(o.translations ?? [])) problems.push({ path: ['translations', p.index, p.field], message: p.message });
-  (o.translations ?? []).forEach((t, i) => {
-    if (t.name === undefined) return;
-    const problem = eventNameProblem(t.name);
-    if (problem) problems.push({ path: ['translations', i, 'name'], message: `event name ${problem}` });
-  });
+  problems.push(...oldNamePins(o.translations ?? [], site), ...titleProblems(site));
   if (o.product_type !== undefined) {
     const problem = productTypeProblem(o.product_type);
     if (problem) problems.push({ path: ['product_type'], message: problem });
@@ -204,5 +201,6 @@ export const alienvault = defineConnector(alienvaultOptionsSchema, {
   files,
   steps,
   wire: alienvaultWire,
+  categories: alienvaultCategories(steps, STEP),
   variants: [{ name: 'with a copy of forwarded events', options: { forward_copy_file: '/var/log/kaspersky_cybertrace_forwarded.log' } }],
 });

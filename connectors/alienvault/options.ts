@@ -4,14 +4,6 @@ import { retiredSidsSchema } from './translations.js';
 import { siteOptions, type OptionsOf } from '../../src/core/define-connector.js';
 import { DEFAULT_PRODUCT_TYPE } from './product-types.js';
 
-/** An event name (after "Kaspersky CyberTrace - "): any text on one line; quotes and non-ASCII are stored exactly. */
-export const eventName = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 200,
-  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
-  description: 'event name on one line (no control characters)',
-} as const;
 
 const taxonomyId = { type: 'integer', minimum: 0, maximum: 2147483647 } as const;
 
@@ -60,7 +52,7 @@ export const alienvaultOptionsSchema = {
     translations: {
       type: 'array',
       default: [],
-      description: 'category → SID pins (managed with `ctconnect categories`)',
+      description: 'category → SID pins (managed with `ctconnect categories`; the event name is the category\'s title)',
       items: {
         type: 'object',
         additionalProperties: false,
@@ -68,7 +60,8 @@ export const alienvaultOptionsSchema = {
         properties: {
           category: categoryName,
           sid: { type: 'integer', minimum: 1, maximum: 2147483647 },
-          name: eventName,
+          // Read only to refuse it with where the title lives now (categories.ts, oldNamePins).
+          name: { type: 'string' },
         },
       },
     },

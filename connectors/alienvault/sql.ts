@@ -7,7 +7,7 @@ import { productTypeName } from './product-types.js';
 import type { Site } from '../../src/config/site.js';
 import { UserError } from '../../src/core/errors.js';
 import { sqlString } from '../../src/render/escape.js';
-import { sidTable, pinnedTranslations, PLUGIN_ID, storedNameProblem, type TranslationRow } from './translations.js';
+import { sidTable, PLUGIN_ID, storedNameProblem, type TranslationRow } from './translations.js';
 import { alienvaultOptions } from './options.js';
 
 export interface PluginRow {
@@ -46,11 +46,9 @@ export function pluginRow(site: Site): PluginRow {
 
 /** Where the name of a category's row comes from in the site file, for error messages. */
 function nameSource(site: Site, row: TranslationRow): string {
-  const pins = pinnedTranslations(site);
-  const i = pins.findIndex((p) => p.category === row.category && p.name !== undefined);
-  if (i >= 0) return `siems.alienvault.translations[${i}].name`;
   const c = site.categories.custom.findIndex((x) => x.name === row.category && x.title !== undefined);
   if (c >= 0) return `categories.custom[${c}].title`;
+  if (site.categories.titles?.[row.category] !== undefined) return `categories.titles.${row.category}`;
   return `the built-in title of ${row.category}`;
 }
 

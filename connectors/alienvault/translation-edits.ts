@@ -1,6 +1,7 @@
 /**
- * The edits behind `ctconnect categories add | rename | remove | import`, as pure functions on
- * the parts of the site file that make up the category → SID table.
+ * What an edit of the site's categories (src/categories/) means for the AlienVault category →
+ * SID table: pure functions on `siems.alienvault.translations` (SID pins) and `retired_sids`.
+ * The titles themselves are the site's; the event name is "Kaspersky CyberTrace - " + title.
  *
  * Stability: the default numbering gives unpinned custom categories the lowest free SID in list
  * order, so removing one would renumber the ones after it. Every edit therefore first pins every
@@ -11,10 +12,10 @@
  * because events already stored in the SIEM with that SID would otherwise show the new
  * category's name. (Kept simple: the list only grows; delete entries by hand to reuse a SID.)
  */
-import { closest, distance } from 'fastest-levenshtein';
-import type { CustomCategory, Site } from '../../src/config/site.js';
+import type { Site } from '../../src/config/site.js';
 import { UserError } from '../../src/core/errors.js';
-import { KASPERSKY_CATEGORIES, categoryTitle } from '../../src/cybertrace/categories.js';
+import { categoriesOf, titleOf, withCategories, type SiteCategories } from '../../src/categories/site-categories.js';
+import { categoryTitle } from '../../src/cybertrace/categories.js';
 import type { InstallationTable } from './import.js';
 import {
   DEFAULT_TRANSLATION_KEY,
@@ -23,7 +24,6 @@ import {
   PLUGIN_ID,
   allocateSid,
   defaultKasperskySid,
-  eventNameProblem,
   pinnedTranslations,
   retiredSids,
   sidRangeProblem,
@@ -32,57 +32,49 @@ import {
   translationProblems,
   type SidTable,
   type TranslationOption,
-  type TranslationRow,
 } from './translations.js';
 
-/** The parts of the site an edit changes. */
-export interface TranslationState {
-  kaspersky: string[];
-  custom: CustomCategory[];
+/** The keys of `siems.alienvault` an edit changes. */
+export interface SidState {
   pins: TranslationOption[];
   retired: number[];
 }
 
-export interface EditOutcome {
-  state: TranslationState;
-  /** What the edit does, one line each, for the plan. */
+export interface SidOutcome {
+  state: SidState;
+  /** What the edit does to the table, one line each, for the plan. */
   summary: string[];
   /** SIDs whose plugin_sid row changes (for --db). */
   touchedSids: number[];
-  /** Nothing to do (e.g. renaming to the current name). */
-  unchanged?: boolean;
 }
 
 /** SIDs that exist elsewhere (the live database) and must not be handed out, with what uses them. */
 export type ExternalSids = ReadonlyMap<number, string>;
 
-const CATEGORY_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
-
-export function stateOf(site: Site): TranslationState {
-  return {
-    kaspersky: [...site.categories.kaspersky],
-    custom: site.categories.custom.map((c) => ({ ...c })),
-    pins: pinnedTranslations(site).map((p) => ({ ...p })),
-    retired: [...retiredSids(site)],
-  };
+export function sidStateOf(site: Site): SidState {
+  return { pins: pinnedTranslations(site).map((p) => ({ ...p })), retired: [...retiredSids(site)] };
 }
 
-/** The site as it would be with `state` (for computing its table). */
-export function siteWithState(site: Site, state: TranslationState): Site {
+/** The site as it would be with these categories and SID state (for computing its table). */
+export function siteWith(site: Site, cats: SiteCategories, state: SidState): Site {
   const av = { ...(site.siems.alienvault ?? {}), translations: state.pins, retired_sids: state.retired };
-  return { ...site, categories: { kaspersky: state.kaspersky, custom: state.custom }, siems: { ...site.siems, alienvault: av } };
+  return { ...withCategories(site, cats), siems: { ...site.siems, alienvault: av } };
 }
 
-export function tableOf(site: Site, state: TranslationState): SidTable {
-  return sidTable(siteWithState(site, state), state.pins);
+export function tableOf(site: Site, state: SidState, cats: SiteCategories = categoriesOf(site)): SidTable {
+  return sidTable(siteWith(site, cats, state), state.pins);
 }
 
-export function isKasperskyCategory(name: string): boolean {
-  return KASPERSKY_CATEGORIES.some((k) => k.name === name);
+/** Why `name` is not a category the table can hold (the fallback key of [translation]), or undefined. */
+export function reservedCategory(name: string, edit: 'add' | 'rename' | 'remove'): string | undefined {
+  if (name.toLowerCase() !== DEFAULT_TRANSLATION_KEY.toLowerCase()) return undefined;
+  return edit === 'add'
+    ? `${DEFAULT_TRANSLATION_KEY} is the fallback of the [translation] section (the generic detection event, SID 2), not a category; it is always there, because ${DEFAULT_TRANSLATION_WHY}`
+    : `${DEFAULT_TRANSLATION_KEY} is the generic detection event, SID 2, not a category: it cannot be renamed or removed, because ${DEFAULT_TRANSLATION_WHY}`;
 }
 
 /** Pins every row whose SID is not its Kaspersky default, so later edits cannot renumber it. */
-export function pinAll(site: Site, state: TranslationState): TranslationState {
+export function pinAll(site: Site, state: SidState): SidState {
   const table = tableOf(site, state);
   const pins = state.pins.map((p) => ({ ...p }));
   const added: TranslationOption[] = [];
@@ -98,30 +90,8 @@ export function pinAll(site: Site, state: TranslationState): TranslationState {
   return { ...state, pins: [...pins, ...added] };
 }
 
-export function findRow(table: SidTable, category: string): TranslationRow | undefined {
-  return table.categories.find((r) => r.category === category) ?? table.categories.find((r) => r.category.toLowerCase() === category.toLowerCase());
-}
-
-function unknownCategory(table: SidTable, category: string, source: string): UserError {
-  const names = table.categories.map((r) => r.category);
-  let hint = '';
-  if (names.length > 0) {
-    const best = closest(category, names);
-    if (distance(category, best) <= Math.max(2, Math.floor(best.length / 3))) hint = ` (did you mean "${best}"?)`;
-  }
-  if (category.toLowerCase() === DEFAULT_TRANSLATION_KEY.toLowerCase()) {
-    hint = ` (${DEFAULT_TRANSLATION_KEY} is the generic detection event, SID 2, not a category: it cannot be renamed or removed, because ${DEFAULT_TRANSLATION_WHY})`;
-  }
-  return new UserError(`${source}: category "${category}" is not in the translation table${hint}`, ['see `ctconnect categories list`']);
-}
-
-function checkName(name: string, what: string): void {
-  const problem = eventNameProblem(name);
-  if (problem) throw new UserError(`${what}: the event name ${JSON.stringify(name)} ${problem}`);
-}
-
 /** Who uses `sid` already, or undefined. */
-function sidOwner(table: SidTable, state: TranslationState, external: ExternalSids, sid: number): string | undefined {
+function sidOwner(table: SidTable, state: SidState, external: ExternalSids, sid: number): string | undefined {
   if (sid === table.service.sid) return 'the service event';
   if (sid === table.generic.sid) return 'the generic detection event (_DEFAULT_)';
   const row = table.categories.find((r) => r.sid === sid);
@@ -134,7 +104,7 @@ function sidOwner(table: SidTable, state: TranslationState, external: ExternalSi
   return undefined;
 }
 
-function usedSids(table: SidTable, state: TranslationState, external: ExternalSids): Set<number> {
+function usedSids(table: SidTable, state: SidState, external: ExternalSids): Set<number> {
   const used = tableSids(table);
   for (const p of state.pins) if (p.sid !== undefined) used.add(p.sid);
   for (const s of state.retired) used.add(s);
@@ -142,107 +112,77 @@ function usedSids(table: SidTable, state: TranslationState, external: ExternalSi
   return used;
 }
 
-export interface AddRequest {
-  category: string;
-  name?: string;
-  sid?: number;
+function rowOf(table: SidTable, category: string) {
+  const row = table.categories.find((r) => r.category === category);
+  if (!row) throw new Error(`${category} is not in the SID table`);
+  return row;
 }
 
-export function addCategory(site: Site, state0: TranslationState, req: AddRequest, external: ExternalSids = new Map()): EditOutcome {
-  const { category } = req;
-  if (category.toLowerCase() === DEFAULT_TRANSLATION_KEY.toLowerCase()) {
-    throw new UserError(`category ${JSON.stringify(category)}: ${DEFAULT_TRANSLATION_KEY} is the fallback of the [translation] section (the generic detection event, SID 2), not a category; it is always there, because ${DEFAULT_TRANSLATION_WHY}`);
-  }
-  if (!CATEGORY_NAME.test(category)) {
-    throw new UserError(`category ${JSON.stringify(category)}: must be the feed's category attribute: letters, digits, "_", "-", ".", starting with a letter (at most 128 characters)`);
-  }
-  const before = tableOf(site, state0);
-  const existing = findRow(before, category);
-  if (existing) {
-    throw new UserError(`category "${category}" is already in the translation table as "${existing.category}" with SID ${existing.sid} ("${existing.name}")`, [
-      'the agent compares categories case-insensitively; use `ctconnect categories rename` to change its event name',
-    ]);
-  }
-  if (req.name !== undefined) checkName(req.name, '--name');
-  const state = pinAll(site, state0);
-  const table = tableOf(site, state);
+/** A category was added to the site (`after`): give it `sid`, its Kaspersky default or the next free SID. */
+export function followAdd(before: Site, after: SiteCategories, category: string, sid0: number | undefined, external: ExternalSids = new Map()): SidOutcome {
+  const state = pinAll(before, sidStateOf(before));
+  const table = tableOf(before, state);
   let sid: number;
-  if (req.sid !== undefined) {
-    const range = sidRangeProblem(req.sid);
+  if (sid0 !== undefined) {
+    const range = sidRangeProblem(sid0);
     if (range) throw new UserError(`--sid: ${range}`);
-    const owner = sidOwner(table, state, external, req.sid);
-    if (owner) throw new UserError(`--sid ${req.sid}: already used by ${owner}; choose another SID or leave --sid out to get a free one`);
-    sid = req.sid;
+    const owner = sidOwner(table, state, external, sid0);
+    if (owner) throw new UserError(`--sid ${sid0}: already used by ${owner}; choose another SID or leave --sid out to get a free one`);
+    sid = sid0;
   } else {
     const used = usedSids(table, state, external);
     const d = defaultKasperskySid(category);
     sid = d !== undefined && !used.has(d) ? d : allocateSid(used);
   }
-  const kaspersky = isKasperskyCategory(category);
-  const next: TranslationState = {
-    kaspersky: kaspersky && !state.kaspersky.includes(category) ? [...state.kaspersky, category] : state.kaspersky,
-    custom: kaspersky ? state.custom : [...state.custom, { name: category }],
-    pins: [...state.pins, req.name !== undefined ? { category, sid, name: req.name } : { category, sid }],
-    retired: state.retired,
-  };
-  const name = EVENT_NAME_PREFIX + (req.name ?? categoryTitle(category));
   return {
-    state: next,
-    summary: [`add ${kaspersky ? 'Kaspersky' : 'custom'} category "${category}" with SID ${sid}, event name ${JSON.stringify(name)}`],
+    state: { ...state, pins: [...state.pins, { category, sid }] },
+    summary: [`AlienVault: SID ${sid}, event name ${JSON.stringify(EVENT_NAME_PREFIX + titleOf(after, category))}`],
     touchedSids: [sid],
   };
 }
 
-export function renameCategory(site: Site, state0: TranslationState, category: string, name: string): EditOutcome {
-  const row = findRow(tableOf(site, state0), category);
-  if (!row) throw unknownCategory(tableOf(site, state0), category, site.source);
-  checkName(name, 'new name');
-  if (row.name === EVENT_NAME_PREFIX + name) {
-    return { state: state0, summary: [`"${row.category}" (SID ${row.sid}) is already named ${JSON.stringify(row.name)}`], touchedSids: [], unchanged: true };
-  }
-  const state = pinAll(site, state0);
-  const pinned = state.pins.some((p) => p.category === row.category);
-  const pins = pinned ? state.pins.map((p) => (p.category === row.category ? { ...p, sid: row.sid, name } : p)) : [...state.pins, { category: row.category, sid: row.sid, name }];
+/** A category's title changed: its SID stays, its plugin_sid row gets the new name. */
+export function followRename(before: Site, after: SiteCategories, category: string): SidOutcome {
+  const state = pinAll(before, sidStateOf(before));
+  const row = rowOf(tableOf(before, state), category);
   return {
-    state: { ...state, pins },
-    summary: [`rename "${row.category}" (SID ${row.sid}): ${JSON.stringify(row.name)} → ${JSON.stringify(EVENT_NAME_PREFIX + name)}`],
+    state,
+    summary: [`AlienVault: SID ${row.sid} is renamed ${JSON.stringify(EVENT_NAME_PREFIX + titleOf(after, category))}`],
     touchedSids: [row.sid],
   };
 }
 
-export function removeCategory(site: Site, state0: TranslationState, category: string): EditOutcome {
-  const row = findRow(tableOf(site, state0), category);
-  if (!row) throw unknownCategory(tableOf(site, state0), category, site.source);
-  const state = pinAll(site, state0);
-  const summary = [`remove "${row.category}" (SID ${row.sid}, ${JSON.stringify(row.name)}); SID ${row.sid} is retired and not handed out again`];
-  if (state.kaspersky.includes(row.category)) summary.push(`remove "${row.category}" from categories.kaspersky`);
-  if (state.custom.some((c) => c.name === row.category)) summary.push(`remove "${row.category}" from categories.custom`);
+/** A category left the site: its SID is retired. */
+export function followRemove(before: Site, category: string): SidOutcome {
+  const state = pinAll(before, sidStateOf(before));
+  const row = rowOf(tableOf(before, state), category);
   return {
-    state: {
-      kaspersky: state.kaspersky.filter((c) => c !== row.category),
-      custom: state.custom.filter((c) => c.name !== row.category),
-      pins: state.pins.filter((p) => p.category !== row.category),
-      retired: state.retired.includes(row.sid) ? state.retired : [...state.retired, row.sid],
-    },
-    summary,
+    state: { pins: state.pins.filter((p) => p.category !== category), retired: state.retired.includes(row.sid) ? state.retired : [...state.retired, row.sid] },
+    summary: [`AlienVault: SID ${row.sid} is retired and not handed out again (it was ${JSON.stringify(row.name)})`],
     touchedSids: [row.sid],
   };
 }
 
-export interface ImportOutcome extends EditOutcome {
+export interface ImportOutcome extends SidOutcome {
+  categories: SiteCategories;
   conflicts: string[];
   notes: string[];
+  unchanged?: boolean;
 }
 
-/** Pins an installation's SIDs and names into the site; conflicts are returned, not thrown. */
-export function importInstallation(site: Site, state0: TranslationState, inst: InstallationTable): ImportOutcome {
+/**
+ * Takes an installation's SIDs (as pins) and event names (as the site's titles) into the site;
+ * conflicts are returned, not thrown.
+ */
+export function importInstallation(site: Site, inst: InstallationTable): ImportOutcome {
+  const cats0 = categoriesOf(site);
+  const state0 = sidStateOf(site);
   const conflicts = [...inst.conflicts];
   const notes = [...inst.notes];
   const summary: string[] = [];
   const before = tableOf(site, state0);
   let pins = state0.pins.map((p) => ({ ...p }));
-  let kaspersky = [...state0.kaspersky];
-  const custom = state0.custom.map((c) => ({ ...c }));
+  const cats: SiteCategories = { kaspersky: [...cats0.kaspersky], custom: cats0.custom.map((c) => ({ ...c })), titles: { ...cats0.titles } };
   let retired = [...state0.retired];
   const importedCats = new Set(inst.categories.map((c) => c.category));
   for (const c of inst.categories) {
@@ -262,28 +202,36 @@ export function importInstallation(site: Site, state0: TranslationState, inst: I
       notes.push(`SID ${c.sid} was retired in the site but the installation uses it for "${c.category}"; it is taken back into use`);
       retired = retired.filter((s) => s !== c.sid);
     }
-    const defaultName = categoryTitle(c.category, custom.find((x) => x.name === c.category)?.title);
-    const name = c.name !== undefined && c.name !== (pin?.name ?? defaultName) ? c.name : pin?.name;
-    if (pin?.name !== undefined && c.name !== undefined && pin.name !== c.name) notes.push(`"${c.category}": the site's name ${JSON.stringify(pin.name)} is replaced by the installation's ${JSON.stringify(c.name)}`);
-    const newPin: TranslationOption = name !== undefined && name !== defaultName ? { category: pin?.category ?? c.category, sid: c.sid, name } : { category: pin?.category ?? c.category, sid: c.sid };
+    const known = before.categories.find((r) => r.category.toLowerCase() === c.category.toLowerCase());
+    const category = known?.category ?? pin?.category ?? c.category;
+    if (!known) {
+      if (c.kaspersky) cats.kaspersky.push(category);
+      else cats.custom.push({ name: category });
+    }
+    // The installation's event name becomes the site's title (custom[].title or titles.<name>), shown by every SIEM.
+    const oldTitle = titleOf(cats, category);
+    if (c.name !== undefined && c.name !== oldTitle) {
+      if (known) notes.push(`"${category}": the site's title ${JSON.stringify(oldTitle)} is replaced by the installation's ${JSON.stringify(c.name)}`);
+      const custom = cats.custom.find((x) => x.name === category);
+      if (custom) custom.title = c.name;
+      else if (c.name === categoryTitle(category)) delete cats.titles[category];
+      else cats.titles[category] = c.name;
+    }
+    const newPin: TranslationOption = { category, sid: c.sid };
     if (pin) pins[pinIdx] = newPin;
     else pins.push(newPin);
-    const known = before.categories.find((r) => r.category.toLowerCase() === c.category.toLowerCase());
-    if (!known) {
-      if (c.kaspersky) kaspersky = [...kaspersky, c.category];
-      else custom.push({ name: c.category });
-      summary.push(`add "${c.category}" with SID ${c.sid}${name ? ` named ${JSON.stringify(EVENT_NAME_PREFIX + name)}` : ''}`);
-    } else if (known.sid !== c.sid || known.name !== EVENT_NAME_PREFIX + (name ?? defaultName)) {
-      summary.push(`"${c.category}": SID ${known.sid} → ${c.sid}${known.name !== EVENT_NAME_PREFIX + (name ?? defaultName) ? `, name ${JSON.stringify(known.name)} → ${JSON.stringify(EVENT_NAME_PREFIX + (name ?? defaultName))}` : ''}`);
+    const name = EVENT_NAME_PREFIX + titleOf(cats, category);
+    if (!known) summary.push(`add "${category}" with SID ${c.sid} named ${JSON.stringify(name)}`);
+    else if (known.sid !== c.sid || known.name !== name) {
+      summary.push(`"${category}": SID ${known.sid} → ${c.sid}${known.name !== name ? `, name ${JSON.stringify(known.name)} → ${JSON.stringify(name)}` : ''}`);
     }
   }
   pins = pins.filter((p, i, all) => all.findIndex((q) => q.category === p.category) === i);
-  let state: TranslationState = { kaspersky, custom, pins, retired };
-  const problems = translationProblems(state.pins);
-  for (const p of problems) conflicts.push(`siems.alienvault.translations[${p.index}].${p.field}: ${p.message}`);
-  if (conflicts.length > 0) return { state: state0, summary, touchedSids: [], conflicts, notes };
-  state = pinAll(site, state);
-  const after = tableOf(site, state);
+  for (const p of translationProblems(pins)) conflicts.push(`siems.alienvault.translations[${p.index}].${p.field}: ${p.message}`);
+  if (conflicts.length > 0) return { categories: cats0, state: state0, summary, touchedSids: [], conflicts, notes };
+  const next = withCategories(site, cats);
+  const state = pinAll(siteWith(site, cats, { pins, retired }), { pins, retired });
+  const after = tableOf(next, state, cats);
   const touched = new Set<number>();
   for (const r of after.categories) {
     const old = before.categories.find((x) => x.category === r.category);
@@ -293,6 +241,6 @@ export function importInstallation(site: Site, state0: TranslationState, inst: I
       summary.push(`"${r.category}": SID ${old.sid} → ${r.sid}`);
     }
   }
-  const unchanged = JSON.stringify(state) === JSON.stringify(state0);
-  return { state, summary: unchanged ? ['the site already has the installation\'s SIDs and names'] : summary, touchedSids: [...touched], conflicts, notes, unchanged };
+  const unchanged = JSON.stringify({ cats, state }) === JSON.stringify({ cats: cats0, state: state0 });
+  return { categories: cats, state, summary: unchanged ? ["the site already has the installation's SIDs and names"] : summary, touchedSids: [...touched], conflicts, notes, unchanged };
 }

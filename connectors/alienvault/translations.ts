@@ -7,10 +7,12 @@
  * so an unknown category is never dropped). Kaspersky categories get 10 + their index in
  * KASPERSKY_CATEGORIES (append-only, so stable). Custom categories get the lowest free SID
  * from 1000 up, in the order they are listed. Entries in `siems.alienvault.translations`
- * pin a SID and/or an event name and win over the defaults.
+ * pin a SID and win over the defaults. The event name is "Kaspersky CyberTrace - " + the
+ * category's title in the site (src/categories/), the title every other SIEM shows too.
  */
-import { KASPERSKY_CATEGORIES, categoryTitle } from '../../src/cybertrace/categories.js';
+import { KASPERSKY_CATEGORIES } from '../../src/cybertrace/categories.js';
 import type { Site } from '../../src/config/site.js';
+import { controlCharacter, siteCategoryTitle } from '../../src/categories/site-categories.js';
 
 export const PLUGIN_ID = 23021992;
 export const SERVICE_EVENT_SID = 1;
@@ -30,8 +32,6 @@ export const DEFAULT_TRANSLATION_WHY =
 export interface TranslationOption {
   category: string;
   sid?: number;
-  /** Event name after "Kaspersky CyberTrace - ". */
-  name?: string;
 }
 
 export interface TranslationRow {
@@ -56,7 +56,6 @@ export function defaultKasperskySid(category: string): number | undefined {
 /** Builds the table for a site; `pinned` defaults to siems.alienvault.translations. */
 export function sidTable(site: Site, pinned: TranslationOption[] = pinnedTranslations(site)): SidTable {
   const pins = new Map(pinned.map((p) => [p.category, p]));
-  const customTitles = new Map(site.categories.custom.map((c) => [c.name, c.title]));
   const categories = [...site.categories.kaspersky, ...site.categories.custom.map((c) => c.name)];
   for (const p of pinned) if (!categories.includes(p.category)) categories.push(p.category);
 
@@ -77,8 +76,7 @@ export function sidTable(site: Site, pinned: TranslationOption[] = pinnedTransla
       }
     }
     assigned.add(sid);
-    const title = pin?.name ?? categoryTitle(category, customTitles.get(category));
-    rows.push({ category, sid, name: EVENT_NAME_PREFIX + title });
+    rows.push({ category, sid, name: EVENT_NAME_PREFIX + siteCategoryTitle(site, category) });
   }
   rows.sort((a, b) => a.sid - b.sid);
   return {
@@ -126,8 +124,8 @@ export const MIN_CATEGORY_SID = 3;
  * Plane (emoji, …) would be mangled; control characters would break the SIEM's event list.
  */
 export function storedNameProblem(name: string): string | undefined {
-  const control = /[\u0000-\u001f\u007f-\u009f]/u.exec(name);
-  if (control) return `contains a control character (U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+  const control = controlCharacter(name);
+  if (control) return `contains a control character (${control})`;
   const astral = /[\u{10000}-\u{10FFFF}]/u.exec(name);
   if (astral) return `contains "${astral[0]}" (U+${astral[0].codePointAt(0)!.toString(16).toUpperCase()}), a character outside the Basic Multilingual Plane, which the utf8 columns of the ossim database cannot store`;
   if (/[\uD800-\uDFFF]/u.test(name)) return 'contains an unpaired surrogate';

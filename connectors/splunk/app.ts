@@ -7,9 +7,8 @@
 import type { Site } from '../../src/config/site.js';
 import type { Renderer } from '../../src/render/engine.js';
 import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { categoryTitle } from '../../src/cybertrace/categories.js';
-import { UserError } from '../../src/core/errors.js';
-import { confValue, renderConf, type ConfStanza } from './conf.js';
+import { CATEGORY_LOOKUP_FILE, CATEGORY_TITLE_FIELD, categoryAlertName, categoryLookupCsv, categoryLookupProp, categoryLookupStanza, categoryTitles } from './category-lookup.js';
+import { renderConf, type ConfStanza } from './conf.js';
 import { CONTEXT_FORMAT, CONTEXT_REGEX, CONTEXT_TRANSFORM, ALL_EXTRACTIONS, DETECTION_EXTRACTIONS } from './extractions.js';
 import { FINISHED_EVENT_TEXT, LOOKUP_PATTERN, MODE_HEADER, TIME_FORMAT, TIME_LOOKAHEAD } from './contract.js';
 import { FEED_CHECK_INDICATORS } from '../../src/verify/indicators.js';
@@ -85,6 +84,8 @@ function defaultMeta(ctx: AppContext, kind: AppKind): string {
   const stanzas: ConfStanza[] = [
     { name: '', entries: [['access', `read : [ * ], write : [ ${ADMIN_ROLES} ]`], ['export', 'none']] },
     ...shared.map((s): ConfStanza => ({ name: s, entries: [['export', 'system']] })),
+    // The category titles of the automatic lookup (props.conf) go with the extractions to every app.
+    ...(kind === 'forwarder' ? [] : [{ name: 'lookups', entries: [['export', 'system']] } as ConfStanza]),
   ];
   if (kind !== 'forwarder') {
     stanzas.push(
@@ -143,7 +144,7 @@ function outputsConf(ctx: AppContext, kind: AppKind): string {
   return renderConf(header(ctx, 'default/outputs.conf'), stanzas);
 }
 
-function propsConf(ctx: AppContext): string {
+function propsConf(ctx: AppContext, kind: AppKind): string {
   return renderConf(header(ctx, 'default/props.conf'), [
     {
       name: SOURCETYPE,
@@ -159,6 +160,7 @@ function propsConf(ctx: AppContext): string {
         ['KV_MODE', 'none'],
         ['REPORT-kl_cybertrace_fields', ALL_EXTRACTIONS.map((x) => x.transform).join(', ')],
         ['REPORT-kl_cybertrace_context', CONTEXT_TRANSFORM],
+        ...(kind === 'forwarder' ? [] : [categoryLookupProp()]),
       ],
     },
     {
@@ -185,6 +187,7 @@ function transformsConf(ctx: AppContext, kind: AppKind): string {
       comment: ['The settings dashboard reads and writes the CyberTrace address through this lookup.'],
       entries: [['external_type', 'kvstore'], ['collection', SETTINGS_COLLECTION], ['fields_list', `_key, ${SETTINGS_HOST_FIELD}, ${SETTINGS_PORT_FIELD}`]],
     });
+    stanzas.push(categoryLookupStanza());
   }
   return renderConf(header(ctx, 'default/transforms.conf'), stanzas);
 }
@@ -253,19 +256,9 @@ function savedSearchesConf(ctx: AppContext): string {
     ],
   });
   const stanzas: ConfStanza[] = [];
-  const kaspersky = ctx.site.categories.kaspersky.map((name) => ({ name, title: categoryTitle(name) }));
-  const custom = ctx.site.categories.custom.map((c, i) => {
-    const title = categoryTitle(c.name, c.title);
-    try {
-      confValue(title);
-    } catch (e) {
-      throw new UserError(`${ctx.site.source}: categories.custom.${i}.title: cannot be written to Splunk's savedsearches.conf: ${(e as Error).message}`);
-    }
-    return { name: c.name, title };
-  });
-  for (const c of [...kaspersky, ...custom]) {
+  for (const c of categoryTitles(ctx.site)) {
     stanzas.push({
-      ...alert(`Kaspersky CyberTrace - ${c.name}`, `${c.title}: CyberTrace detection events of category ${c.name}.`, `\`${EVENTS_MACRO}\` category="${c.name}" | table ${DETECTION_TABLE}`, 4),
+      ...alert(categoryAlertName(c), `${c.title}: CyberTrace detection events of category ${c.name}.`, `\`${EVENTS_MACRO}\` category="${c.name}" | table ${DETECTION_TABLE}`, 4),
       comment: [`Detection template: ${c.name}`],
     });
   }
@@ -310,6 +303,7 @@ function viewContext(ctx: AppContext, id: string) {
     docs: ctx.o.scheme === 'single' ? VENDOR_DOCS.single : VENDOR_DOCS.distributed,
     feedCount: FEED_CHECK_INDICATORS.length,
     settingsCollection: SETTINGS_COLLECTION,
+    titleField: CATEGORY_TITLE_FIELD,
   };
 }
 
@@ -319,7 +313,7 @@ export function appFiles(ctx: AppContext, id: string, kind: AppKind): AppFile[] 
   const files: AppFile[] = [
     conf('default/app.conf', appConf(ctx, id, kind)),
     conf('metadata/default.meta', defaultMeta(ctx, kind)),
-    conf('default/props.conf', propsConf(ctx)),
+    conf('default/props.conf', propsConf(ctx, kind)),
     conf('default/transforms.conf', transformsConf(ctx, kind)),
     conf('README.md', ctx.render('splunk/README.md.hbs', { ...viewContext(ctx, id), kind, o: ctx.o, ct: ctx.site.cybertrace, single: kind === 'single', forwarder: kind === 'forwarder', searchHead: kind === 'search-head' })),
   ];
@@ -340,6 +334,7 @@ export function appFiles(ctx: AppContext, id: string, kind: AppKind): AppFile[] 
       conf(`default/data/ui/views/${STATUS_VIEW}.xml`, ctx.render('splunk/kl_cybertrace_status.xml.hbs', v)),
       conf(`default/data/ui/views/${SETTINGS_VIEW}.xml`, ctx.render('splunk/kl_cybertrace_settings.xml.hbs', v)),
       conf('bin/config.json', configJson(ctx, id)),
+      conf(`lookups/${CATEGORY_LOOKUP_FILE}`, categoryLookupCsv(ctx.site)),
       { path: `bin/${LOOKUP_SCRIPT}`, content: ctx.script, mode: 0o755 },
     );
   }

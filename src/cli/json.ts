@@ -9,7 +9,7 @@ export const JSON_FORMATS = {
   generate: 1,
   verify: 1,
   simulate: 1,
-  'categories-list': 1,
+  'categories-list': 2,
   // deploy: written by src/deploy/report.ts (toJson), ctconnect.deploy/1
 } as const;
 

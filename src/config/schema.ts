@@ -7,7 +7,8 @@
  * whatever its pattern says; a string schema with `multiline: true` admits line feeds and tabs.
  */
 import type { Connector } from '../core/contract.js';
-import { DEFAULT_CATEGORY_NAMES } from '../cybertrace/categories.js';
+import { DEFAULT_CATEGORY_NAMES, KASPERSKY_CATEGORIES } from '../cybertrace/categories.js';
+import { MAX_TITLE_LENGTH } from '../categories/site-categories.js';
 
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 
@@ -16,6 +17,16 @@ export const categoryName = {
   type: 'string',
   pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,127}$',
   description: 'a feed category name (a letter, then letters, digits, "_", "-", "."; at most 128)',
+} as const;
+
+/** The title a category shows in the SIEMs (src/categories/site-categories.ts checks the same with clearer messages). */
+const categoryTitleSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_TITLE_LENGTH,
+  // Lands in Splunk .conf values (a trailing "\" continues the line; outer spaces are dropped), SQL, CSV, Markdown.
+  pattern: '^(?!\\s)[^\\u0000-\\u001f\\u007f]*[^\\s\\\\]$',
+  description: 'one line of text without leading or trailing spaces, not ending in "\\" (a Splunk .conf value would continue on the next line)',
 } as const;
 
 /** An IPv4 address or a DNS host name (no ports, no spaces, no quotes). */
@@ -117,16 +128,17 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
               required: ['name'],
               properties: {
                 name: categoryName,
-                title: {
-                  type: 'string',
-                  minLength: 1,
-                  maxLength: 200,
-                  // Lands in Splunk .conf values (a trailing "\" continues the line; outer spaces are dropped), SQL, Markdown.
-                  pattern: '^(?!\\s)[^\\u0000-\\u001f\\u007f]*[^\\s\\\\]$',
-                  description: 'one line of text without leading or trailing spaces, not ending in "\\" (a Splunk .conf value would continue on the next line)',
-                },
+                title: categoryTitleSchema,
               },
             },
+          },
+          // One place for each title: custom feeds keep theirs in custom[].title, Kaspersky categories here.
+          titles: {
+            type: 'object',
+            default: {},
+            description: 'titles of Kaspersky categories that differ from the built-in ones (category: title)',
+            propertyNames: { enum: KASPERSKY_CATEGORIES.map((c) => c.name) },
+            additionalProperties: categoryTitleSchema,
           },
         },
       },

@@ -76,6 +76,8 @@ export interface Site {
     /** Kaspersky feed categories in use (e.g. KL_Malicious_URL). */
     kaspersky: string[];
     custom: CustomCategory[];
+    /** Titles of Kaspersky categories that differ from the built-in ones (filled in by the loader; absent in sites built by code). */
+    titles?: Record<string, string>;
   };
   /** Per-connector options, keyed by connector id; each connector validates its own section. */
   siems: Record<string, Record<string, unknown>>;

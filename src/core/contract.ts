@@ -7,6 +7,9 @@ import type { CyberTraceSettings } from '../cybertrace/types.js';
 import type { Site } from '../config/site.js';
 import type { Renderer } from '../render/engine.js';
 import type { FieldRole } from '../cybertrace/event-contract.js';
+import type { Command } from 'commander';
+import type { ConnectorSet } from './connector-set.js';
+import type { CategoryEdit, SiteCategories } from '../categories/site-categories.js';
 
 /** How a file lands inside an existing file instead of replacing it. */
 export type MergeSpec =
@@ -145,4 +148,67 @@ export interface Connector {
   variants?: Array<{ name: string; options: Record<string, unknown> }>;
   /** Optional: true when this SIEM, as the site configures it, asks CyberTrace through its HTTP lookup API; `verify` then uses --http by default. */
   lookupOverHttp?(site: Site): boolean;
+  /**
+   * Optional: what the site's categories mean for this SIEM beyond their titles (which every
+   * bundle reads from the site). `ctconnect categories` edits the site's categories; this hook
+   * shows the SIEM's view in `list`, follows each edit in `siems.<id>` and may change state
+   * outside the site file (AlienVault: SIDs, retired SIDs, the live ossim database).
+   */
+  categories?: ConnectorCategories;
+}
+
+/** See `Connector.categories`. */
+export interface ConnectorCategories {
+  /** `categories list`: lines shown after the site's table, and the same for --json (under `siems.<id>`). */
+  describe(site: Site): { lines: string[]; json: Record<string, unknown> };
+  /** Optional: why `name` can never be one of the site's categories for this SIEM (AlienVault: _DEFAULT_), or undefined. */
+  reservedName?(name: string, edit: 'add' | 'rename' | 'remove'): string | undefined;
+  /** Adds this SIEM's options to the core's `add`, `rename` and `remove` commands (their values reach `begin`). */
+  options?(cmd: Command, edit: 'add' | 'rename' | 'remove'): void;
+  /** Starts following one edit; `opts` are the command's options. */
+  begin(site: Site, opts: Record<string, unknown>, command: string): Promise<CategoryEditSession>;
+  /** Adds this SIEM's own subcommands to `ctconnect categories` (AlienVault: import, sync). */
+  commands?(parent: Command, api: CategoriesCommandApi): void;
+}
+
+/**
+ * One edit as a connector follows it. The CLI calls: follow (or the subcommand's own change),
+ * review, then — unless it is a dry run or nothing changes — prepare, commit, and always close.
+ */
+export interface CategoryEditSession {
+  /** The new `siems.<id>` keys that follow the edit (undefined value = delete the key), with plan lines. Throws UserError to refuse. */
+  follow(before: Site, after: Site, edit: CategoryEdit): { options: Record<string, unknown>; summary: string[] };
+  /** Checks the site as it will be (throws UserError to refuse); returns plan lines for changes outside the site file. */
+  review(next: Site): string[];
+  /** True when commit has something to change outside the site file. */
+  outsideChanges(): boolean;
+  /** Writes what must exist before commit (e.g. a restore script) next to the real site file; returns the paths. */
+  prepare(realFile: string, now: Date, command: string): string[];
+  /** Makes the outside change; `unknownState` says what the site-side files hold if the outcome cannot be found out. Returns lines to print. */
+  commit(unknownState: () => string[]): Promise<string[]>;
+  /** Ends the session; an uncommitted outside change is rolled back. */
+  close(): Promise<void>;
+  /** Lines for "next steps" (regenerate, restart …). */
+  nextSteps(siteFile: string, siteChanged: boolean): string[];
+}
+
+/** What the core's `categories` command lends a connector's subcommands. */
+export interface CategoriesCommandApi {
+  /** Adds the options every editing command has (--config, --no-backup, --dry-run). */
+  editOptions(cmd: Command): Command;
+  /**
+   * Runs an edit through the same path as add/rename/remove (plan, diff, dry run, backup, commit,
+   * site file replaced last). `change` returns the new categories and this connector's keys.
+   */
+  edit(
+    command: string,
+    opts: Record<string, unknown>,
+    change: (site: Site, session: CategoryEditSession) => { categories: SiteCategories; options: Record<string, unknown>; summary: string[]; notes: string[]; conflicts: string[] },
+  ): Promise<number>;
+  /** The site file an edit may change (--config, $CTCONNECT_CONFIG or ./site.yaml). */
+  siteFile(command: string, config?: string): string;
+  /** The connectors of this run (to load a site). */
+  registry: ConnectorSet;
+  /** Wraps a subcommand's action: errors are reported and set the exit code as for every command. */
+  action<A extends unknown[]>(fn: (...args: A) => Promise<number | void> | number | void): (...args: A) => Promise<void>;
 }

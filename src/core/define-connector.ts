@@ -69,6 +69,8 @@ export interface ConnectorDefinition<O> {
   steps?(options: O, site: Site): InstallStep[];
   wire: WireContract;
   lookupOverHttp?(options: O, site: Site): boolean;
+  /** What the site's categories mean for this SIEM beyond their titles (see Connector.categories). */
+  categories?: Connector['categories'];
 }
 
 export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(schema: S, def: ConnectorDefinition<O>): Connector {
@@ -106,6 +108,7 @@ export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(sc
       return def.steps?.(o, site) ?? [];
     },
     wire: def.wire,
+    ...(def.categories ? { categories: def.categories } : {}),
     ...(def.lookupOverHttp ? { lookupOverHttp: (site: Site) => def.lookupOverHttp!(optionsOf(site), site) } : {}),
   };
 }

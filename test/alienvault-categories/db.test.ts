@@ -74,7 +74,8 @@ describe('categories --db on a live ossim database', () => {
     expect(row.ctx).toBe(ZERO);
     expect(row.priority).toBe(5);
     const s = loadSite(site.file, registry);
-    expect((s.siems.alienvault as { translations: unknown[] }).translations).toContainEqual({ category: 'Custom_Two', sid: 1001, name });
+    expect((s.siems.alienvault as { translations: unknown[] }).translations).toContainEqual({ category: 'Custom_Two', sid: 1001 });
+    expect(s.categories.custom).toContainEqual({ name: 'Custom_Two', title: name });
     // The restore script of an add deletes the new row again.
     const backup = readdirSync(site.dir).find((f) => /^site\.yaml\.plugin_sid-\d{8}T\d{6}Z\.sql$/.test(f));
     expect(backup, readdirSync(site.dir).join(', ')).toBeDefined();
@@ -154,8 +155,8 @@ describe('categories --db on a live ossim database', () => {
     const cases: Array<[string[], RegExp]> = [
       [['add', 'Feed_D', '--sid', '10', '--db', url], /--sid 10: already used by category "KL_Malicious_URL"/],
       [['add', 'Feed_D', '--sid', '0', '--db', url], /--sid: must be between 3 and 2147483647/],
-      [['rename', 'No_Such_Feed', 'x', '--db', url], /category "No_Such_Feed" is not in the translation table/],
-      [['remove', 'No_Such_Feed', '--db', url], /category "No_Such_Feed" is not in the translation table/],
+      [['rename', 'No_Such_Feed', 'x', '--db', url], /category "No_Such_Feed" is not one of the site's categories/],
+      [['remove', 'No_Such_Feed', '--db', url], /category "No_Such_Feed" is not one of the site's categories/],
       [['rename', 'Custom_Feed', 'emoji 😀', '--db', url], /cannot store/],
       [['add', 'Feed_D', '--db', `mysql://root:secret@127.0.0.1:${db.port}/alienvault`], /the URL contains a password; passwords are never taken from the command line/],
       [['add', 'Feed_D', '--db', `mysql://root@127.0.0.1:${db.port}/nosuchdb`], /cannot connect to .*: no database "nosuchdb"; nothing was changed/],

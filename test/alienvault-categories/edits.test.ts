@@ -13,15 +13,22 @@ import { loadSite, parseSite } from '../../src/config/load.js';
 import { editYaml } from '../../src/config/site-edit.js';
 import { parsePluginSidRows, parseTranslationSection, readInstallation } from '../../connectors/alienvault/import.js';
 import { sidTable } from '../../connectors/alienvault/translations.js';
-import { addCategory, removeCategory, stateOf, tableOf } from '../../connectors/alienvault/translation-edits.js';
+import { followAdd, followRemove, siteWith, sidStateOf, tableOf } from '../../connectors/alienvault/translation-edits.js';
+import { addCategory, categoriesOf, removeCategory } from '../../src/categories/site-categories.js';
 import { snapshot, tempSite } from './fixture.js';
 import { registry } from '../../connectors/registry.js';
 
-const listJson = (file: string) => {
+interface ListJson {
+  categories: Array<{ category: string; kind: string; title: string; titleSource: string }>;
+  siems: { alienvault: { rows: Array<{ sid: number; category: string; name: string; source: string }>; retiredSids: number[] } };
+}
+const listAll = (file: string): ListJson => {
   const r = runCli(['categories', 'list', '--config', file, '--json']);
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { rows: Array<{ sid: number; category: string; name: string; source: string }>; retiredSids: number[] };
+  return JSON.parse(r.stdout) as ListJson;
 };
+/** The AlienVault view of the list: the SID table. */
+const listJson = (file: string) => listAll(file).siems.alienvault;
 
 async function bundleFile(site: ReturnType<typeof loadSite>, name: string): Promise<string> {
   const b = (await bundleFor('alienvault', site));
@@ -42,6 +49,9 @@ describe('categories list', () => {
     expect(rows.find((r) => r.category === 'Custom_Feed')).toMatchObject({ sid: 1000, source: 'pinned' });
     const text = runCli(['categories', 'list', '--config', file]).stdout;
     expect(text).toMatch(/^\s*11 {2}KL_Phishing_URL +default +Kaspersky CyberTrace - Phishing URL detected$/m);
+    // The site's own table: every category with its title and where the title comes from.
+    expect(text).toMatch(/^KL_Phishing_URL +kaspersky +built-in +Phishing URL detected$/m);
+    expect(text).toMatch(/^Custom_Feed +custom +site +Custom feed detection$/m);
   });
 });
 
@@ -88,7 +98,10 @@ describe('categories add / rename / remove on the site file', () => {
   it('renames, removes, retires the SID and never hands it out again', () => {
     const { file } = tempSite();
     expect(runCli(['categories', 'rename', 'KL_Phishing_URL', "Phishing (l'URL) — фишинг", '--config', file]).code).toBe(0);
-    expect(listJson(file).rows.find((x) => x.category === 'KL_Phishing_URL')).toMatchObject({ sid: 11, name: "Kaspersky CyberTrace - Phishing (l'URL) — фишинг", source: 'pinned' });
+    // The title is the site's (categories.titles); the SID stays its Kaspersky default.
+    expect(listJson(file).rows.find((x) => x.category === 'KL_Phishing_URL')).toMatchObject({ sid: 11, name: "Kaspersky CyberTrace - Phishing (l'URL) — фишинг", source: 'default' });
+    expect(listAll(file).categories.find((x) => x.category === 'KL_Phishing_URL')).toEqual({ category: 'KL_Phishing_URL', kind: 'kaspersky', title: "Phishing (l'URL) — фишинг", titleSource: 'site' });
+    expect(loadSite(file, registry).categories.titles).toEqual({ KL_Phishing_URL: "Phishing (l'URL) — фишинг" });
     expect(runCli(['categories', 'add', 'Feed_A', '--config', file]).stdout).toContain('SID 1001');
     const rm = runCli(['categories', 'remove', 'Feed_A', '--config', file]);
     expect(rm.code, rm.stderr).toBe(0);
@@ -115,10 +128,14 @@ describe('categories add / rename / remove on the site file', () => {
       ['Feed_X', 1000],
       ['Custom_Feed', 1001],
     ]);
-    const out = removeCategory(site, stateOf(site), 'Feed_X');
-    expect(tableOf(site, out.state).categories.find((r) => r.category === 'Custom_Feed')?.sid).toBe(1001);
-    const add = addCategory(site, out.state, { category: 'Feed_Y' });
-    expect(tableOf(site, add.state).categories.find((r) => r.category === 'Feed_Y')?.sid).toBe(1002);
+    const removed = removeCategory(categoriesOf(site), site.source, 'Feed_X').categories;
+    const out = followRemove(site, 'Feed_X');
+    expect(tableOf(site, out.state, removed).categories.find((r) => r.category === 'Custom_Feed')?.sid).toBe(1001);
+    const next = siteWith(site, removed, out.state);
+    const added = addCategory(removed, site.source, 'Feed_Y').categories;
+    const add = followAdd(next, added, 'Feed_Y', undefined);
+    expect(tableOf(next, add.state, added).categories.find((r) => r.category === 'Feed_Y')?.sid).toBe(1002);
+    expect(sidStateOf(siteWith(next, added, add.state)).retired).toEqual([1000]);
   });
 
   const bad: Array<[string, string[], RegExp]> = [
@@ -126,10 +143,10 @@ describe('categories add / rename / remove on the site file', () => {
     ['SID of the generic event', ['add', 'Feed_D', '--sid', '2'], /--sid: must be between 3 and 2147483647/],
     ['SID too large', ['add', 'Feed_D', '--sid', '2147483648'], /--sid: must be between 3 and 2147483647/],
     ['SID not a number', ['add', 'Feed_D', '--sid', '12a'], /--sid: must be a whole number/],
-    ['category already there (other case)', ['add', 'kl_phishing_url'], /already in the translation table as "KL_Phishing_URL" with SID 11/],
+    ['category already there (other case)', ['add', 'kl_phishing_url'], /category "kl_phishing_url" is already one of the site's categories as "KL_Phishing_URL" \(title "Phishing URL detected"\)/],
     ['category that cannot be written in the .cfg', ['add', 'Bad Feed;x'], /must be the feed's category attribute/],
-    ['unknown category on rename', ['rename', 'KL_Phising_URL', 'x'], /category "KL_Phising_URL" is not in the translation table \(did you mean "KL_Phishing_URL"\?\)/],
-    ['unknown category on remove', ['remove', 'Nope_Feed'], /category "Nope_Feed" is not in the translation table/],
+    ['unknown category on rename', ['rename', 'KL_Phising_URL', 'x'], /category "KL_Phising_URL" is not one of the site's categories \(did you mean "KL_Phishing_URL"\?\)/],
+    ['unknown category on remove', ['remove', 'Nope_Feed'], /category "Nope_Feed" is not one of the site's categories/],
     ['removing _DEFAULT_', ['remove', '_DEFAULT_'], /_DEFAULT_ is the generic detection event, SID 2, not a category: it cannot be renamed or removed, because without _DEFAULT_ .*parser loop dies/],
     ['renaming _DEFAULT_', ['rename', '_default_', 'Other name'], /cannot be renamed or removed, because without _DEFAULT_ .*reads nothing more until ossim-agent restarts/],
     ['adding _DEFAULT_', ['add', '_DEFAULT_'], /_DEFAULT_ is the fallback of the \[translation\] section .*always there, because without _DEFAULT_ .*parser loop dies/],
@@ -236,6 +253,9 @@ describe('reading an installation (import)', () => {
     expect(r.code, r.stderr).toBe(0);
     const rows = listJson(file).rows;
     expect(rows.find((x) => x.category === 'KL_Phishing_URL')).toMatchObject({ sid: 50, name: "Kaspersky CyberTrace - Phishing (l'URL) \\ ok", source: 'pinned' });
+    // The installation's event names become the site's titles, which every SIEM shows.
+    expect(loadSite(file, registry).categories.titles).toEqual({ KL_Phishing_URL: "Phishing (l'URL) \\ ok" });
+    expect(loadSite(file, registry).categories.custom.find((c) => c.name === 'Old_Feed')?.title).toBe('Old feed — alt');
     expect(rows.find((x) => x.category === 'Old_Feed')).toMatchObject({ sid: 77, name: 'Kaspersky CyberTrace - Old feed — alt' });
     expect(rows.find((x) => x.category === 'KL_Malicious_URL')?.sid).toBe(10);
     expect(loadSite(file, registry).categories.custom.map((c) => c.name)).toContain('Old_Feed');

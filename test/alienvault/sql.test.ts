@@ -23,19 +23,26 @@ const NAMES = {
   cjk: '恶意网址',
 };
 
-/** The example site with translations whose names need escaping and exact UTF-8 storage. */
+/** The example site with titles (event names) that need escaping and exact UTF-8 storage. */
 function hostileNamesSite() {
-  const text = readFileSync(exampleSitePath(), 'utf8').replace(
-    /    translations:[^\n]*\n(?:      [^\n]*\n)+/,
-    [
-      '    translations:',
-      `      - { category: KL_Phishing_URL, name: ${JSON.stringify(NAMES.quoted)} }`,
-      `      - { category: KL_Malicious_URL, sid: 5000, name: ${JSON.stringify(NAMES.cyrillic)} }`,
-      `      - { category: Custom_Feed, sid: 1000, name: ${JSON.stringify(NAMES.backslash)} }`,
-      `      - { category: My_Own_Feed, name: ${JSON.stringify(NAMES.cjk)} }`,
-      '',
-    ].join('\n'),
-  );
+  const text = readFileSync(exampleSitePath(), 'utf8')
+    .replace(
+      '    - name: Custom_Feed\n      title: Custom feed detection\n',
+      [
+        '    - name: Custom_Feed',
+        `      title: ${JSON.stringify(NAMES.backslash)}`,
+        '    - name: My_Own_Feed',
+        `      title: ${JSON.stringify(NAMES.cjk)}`,
+        '  titles:',
+        `    KL_Phishing_URL: ${JSON.stringify(NAMES.quoted)}`,
+        `    KL_Malicious_URL: ${JSON.stringify(NAMES.cyrillic)}`,
+        '',
+      ].join('\n'),
+    )
+    .replace(
+      /    translations:[^\n]*\n(?:      [^\n]*\n)+/,
+      ['    translations:', '      - { category: KL_Malicious_URL, sid: 5000 }', '      - { category: Custom_Feed, sid: 1000 }', ''].join('\n'),
+    );
   return siteFromYaml(text);
 }
 

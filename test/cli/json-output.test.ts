@@ -26,7 +26,7 @@ function expectValid(command: string, stdout: string): Record<string, unknown> {
   const doc = JSON.parse(stdout) as Record<string, unknown>;
   const validate = ajv.compile(schemaOf(command));
   expect(validate(doc), ajv.errorsText(validate.errors)).toBe(true);
-  expect(doc.format).toBe(`ctconnect.${command}/1`);
+  expect(doc.format).toBe(`ctconnect.${command}/${JSON_FORMATS[command as keyof typeof JSON_FORMATS] ?? 1}`);
   // One naming style: camelCase keys all the way down.
   const keys = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(keys) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...keys(x)]) : []);
   expect(keys(doc).filter((k) => !/^[a-z][A-Za-z0-9]*$/.test(k))).toEqual([]);

@@ -64,15 +64,17 @@ describe('Splunk bundle', () => {
       siteFromYaml(`cybertrace:\n  address: 127.0.0.1\ncategories:\n  kaspersky: [KL_Malicious_URL]\n  custom:\n    - name: My_Feed\n      title: 'Ours: <b> & "quoted"'\nsiems:\n  splunk:\n    address: 127.0.0.1\n`),
     ));
     const saved = parseConf(fileText(b, `${APP_ID}/default/savedsearches.conf`)).stanzas;
+    // Alert names carry the category's title (a rename shows there), made unique by the category name.
+    const mine = 'Kaspersky CyberTrace - Ours: <b> & "quoted" (My_Feed)';
     expect([...saved.keys()]).toEqual([
-      'Kaspersky CyberTrace - KL_Malicious_URL',
-      'Kaspersky CyberTrace - My_Feed',
+      'Kaspersky CyberTrace - Malicious URL detected (KL_Malicious_URL)',
+      mine,
       'Kaspersky CyberTrace - Outdated feed',
       'Kaspersky CyberTrace - Feed unavailable',
       'Kaspersky CyberTrace - Service stopped or unavailable',
     ]);
-    expect(saved.get('Kaspersky CyberTrace - My_Feed')!.get('description')).toBe('Ours: <b> & "quoted": CyberTrace detection events of category My_Feed.');
-    expect(saved.get('Kaspersky CyberTrace - My_Feed')!.get('search')).toMatch(/^`kl_cybertrace_events` category="My_Feed" \| table /);
+    expect(saved.get(mine)!.get('description')).toBe('Ours: <b> & "quoted": CyberTrace detection events of category My_Feed.');
+    expect(saved.get(mine)!.get('search')).toMatch(/^`kl_cybertrace_events` category="My_Feed" \| table /);
     expect(saved.get('Kaspersky CyberTrace - Outdated feed')!.get('search')).toContain('alert="KL_ALERT_OutdatedFeed"');
     expect(fileText(b, 'INSTALL.md')).toContain('everything on one computer (127.0.0.1)');
   });

@@ -23,13 +23,13 @@ const SPEC_KEYS: Record<string, string[]> = {
   'inputs.conf': ['connection_host', 'sourcetype', 'index', '_TCP_ROUTING', 'acceptFrom'],
   'macros.conf': ['definition'],
   'outputs.conf': ['indexAndForward', 'server', 'sendCookedData'],
-  'props.conf': ['SHOULD_LINEMERGE', 'LINE_BREAKER', 'TRUNCATE', 'TIME_PREFIX', 'TIME_FORMAT', 'MAX_TIMESTAMP_LOOKAHEAD', 'KV_MODE', 'REPORT-<class>'],
+  'props.conf': ['SHOULD_LINEMERGE', 'LINE_BREAKER', 'TRUNCATE', 'TIME_PREFIX', 'TIME_FORMAT', 'MAX_TIMESTAMP_LOOKAHEAD', 'KV_MODE', 'REPORT-<class>', 'LOOKUP-<class>'],
   'savedsearches.conf': [
     'description', 'search', 'disabled', 'enableSched', 'cron_schedule', 'dispatch.earliest_time', 'dispatch.latest_time',
     'counttype', 'relation', 'quantity', 'alert.track', 'alert.severity', 'alert.digest_mode',
   ],
   'searchbnf.conf': ['syntax', 'simplesyntax', 'description', 'shortdesc', 'example<number>', 'comment<number>', 'usage', 'tags', 'related'],
-  'transforms.conf': ['REGEX', 'FORMAT', 'MV_ADD', 'external_type', 'collection', 'fields_list'],
+  'transforms.conf': ['REGEX', 'FORMAT', 'MV_ADD', 'external_type', 'collection', 'fields_list', 'filename', 'case_sensitive_match', 'max_matches'],
   'default.meta': ['access', 'export'],
 };
 
@@ -176,7 +176,7 @@ describe('the admin-only CyberTrace setting', () => {
 
   it('the status dashboard charts detections and alerts over time, shows the last alert per feed and runs the self-test', () => {
     const view = fileText(single, `${APP_ID}/default/data/ui/views/kl_cybertrace_status.xml`);
-    expect(view).toContain('category=* | timechart count by category');
+    expect(view).toContain('category=* | eval category_title=coalesce(category_title, category) | timechart count by category_title');
     expect(view).toContain('alert=* | timechart count by alert');
     expect(view).toContain('stats latest(_time) AS last_time latest(alert) AS last_alert count AS alerts BY ctx_feed');
     expect(view).toMatch(/<input type="link" token="selftest"[^>]*>[\s\S]*<choice value="verification">/);

@@ -8,8 +8,8 @@
  * current MariaDB an INSERT that leaves it out fails; every statement here names it explicitly.
  */
 import mysql from 'mysql2/promise';
-import { UserError } from '../core/errors.js';
-import { sqlString } from '../render/escape.js';
+import { UserError } from '../../../src/core/errors.js';
+import { sqlString } from '../../../src/render/escape.js';
 import type { DbTarget } from './url.js';
 
 export const ZERO_CTX_HEX = '00000000000000000000000000000000';
