@@ -8,7 +8,8 @@ import { createRenderer } from '../render/engine.js';
 import { createProgress } from './progress.js';
 import { colorDiff, fitColumns } from './output.js';
 import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
-import { terminalPrompt } from '../deploy/secrets.js';
+import { terminalPrompt } from '../core/prompt.js';
+import { DeployFailure } from '../deploy/types.js';
 import { redactJson, redactText, secretEnvValues } from '../core/redact.js';
 import { action } from './run.js';
 import type { ConnectorSet } from '../core/connector-set.js';
@@ -69,7 +70,7 @@ error; 3 a target failed and some file could not be restored (the report names i
             check: opts.check,
             diff: opts.diff,
             concurrency: opts.concurrency,
-            secrets: { env: process.env, prompt: terminalPrompt() },
+            secrets: { env: process.env, prompt: terminalPrompt(() => new DeployFailure('interrupted at the password prompt')) },
             progress: (target, message) => progress.step(target, redactText(message, secrets, { prose: true })),
           });
           for (const h of outcome.hosts) progress.done(h.target, h.status !== 'failed', outcome.check && h.status === 'changed' ? 'would change' : h.status);

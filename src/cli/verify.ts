@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { UserError } from '../core/errors.js';
-import { terminalPrompt } from '../deploy/secrets.js';
+import { terminalPrompt } from '../core/prompt.js';
 import { verifyConnector, verifyOverHttp, type VerifyRow } from '../verify/verify.js';
 import { parseFingerprint, parseLookupUrl } from '../verify/http-lookup.js';
 import { httpApiUrl, httpCredentials } from '../verify/http-credentials.js';

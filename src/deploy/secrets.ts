@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { DeployTarget } from '../config/site.js';
 import { DeployFailure } from './types.js';
+import type { SecretPrompt } from '../core/prompt.js';
 
 export interface TargetSecrets {
   privateKey?: Buffer;
@@ -18,8 +19,6 @@ export interface TargetSecrets {
   sudoPassword?: string;
 }
 
-/** Asks for a secret without echoing it; undefined when no terminal is available. */
-export type SecretPrompt = (question: string) => Promise<string>;
 
 export function expandHome(path: string): string {
   if (path === '~') return homedir();
@@ -74,39 +73,3 @@ export async function resolveSecrets(target: DeployTarget, src: SecretSources): 
   return s;
 }
 
-/** A prompt on the terminal with echo off; undefined when stdin is not a TTY (CI, pipes). */
-export function terminalPrompt(): SecretPrompt | undefined {
-  if (!process.stdin.isTTY) return undefined;
-  return (question) =>
-    new Promise((resolve, reject) => {
-      const stdin = process.stdin;
-      process.stderr.write(question);
-      let value = '';
-      stdin.setRawMode(true);
-      stdin.resume();
-      const onData = (buf: Buffer) => {
-        for (const ch of buf.toString('utf8')) {
-          if (ch === '\r' || ch === '\n') {
-            cleanup();
-            process.stderr.write('\n');
-            resolve(value);
-            return;
-          }
-          if (ch === '\u0003') {
-            cleanup();
-            process.stderr.write('\n');
-            reject(new DeployFailure('interrupted at the password prompt'));
-            return;
-          }
-          if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-          else value += ch;
-        }
-      };
-      const cleanup = () => {
-        stdin.off('data', onData);
-        stdin.setRawMode(false);
-        stdin.pause();
-      };
-      stdin.on('data', onData);
-    });
-}

@@ -5,7 +5,7 @@
  */
 import type { Site } from '../config/site.js';
 import { UserError } from '../core/errors.js';
-import type { SecretPrompt } from '../deploy/secrets.js';
+import type { SecretPrompt } from '../core/prompt.js';
 
 /** Seed 002: the CyberTrace web interface (which serves the API) listens on 443 by default. */
 export const DEFAULT_HTTP_API_PORT = 443;

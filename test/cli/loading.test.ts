@@ -48,6 +48,12 @@ describe('module loading', () => {
     expect(heavyIn(validate.files)).toEqual([]);
   });
 
+  it('verify loads no SSH or database library (its password prompt is not deploy\'s)', () => {
+    const verify = loadsOf(['verify', '--help']);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(heavyIn(verify.files).filter((n) => n === 'ssh2' || n === 'mysql2')).toEqual([]);
+  });
+
   // The same check seeing each kind of load: an import, a require, a library loaded on demand.
   it('sees a library where a command does use it', () => {
     const zip = loadsOf(['-q', 'generate', 'kuma', '--archive', 'zip', '--out', join(dir, 'zip')]);
