@@ -280,7 +280,7 @@ export function register(program: Command, registry: ConnectorSet): void {
 
   cmd
     .command('list')
-    .description('show the categories with their titles, and what each SIEM makes of them (e.g. AlienVault SIDs)')
+    .description('show the categories with their titles, and what each SIEM of the site makes of them')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print JSON')
     .action(action((opts: { config?: string; json?: boolean }) => listCommand(registry, hooked, opts)));
@@ -309,7 +309,7 @@ export function register(program: Command, registry: ConnectorSet): void {
   withHooks(
     cmd
       .command('rename')
-      .description('give a category a new title; every bundle that shows it changes (AlienVault: the SID stays)')
+      .description('give a category a new title; every bundle that shows it changes')
       .argument('<category>', "one of the site's categories")
       .argument('<title>', 'the new title'),
     'rename',
@@ -322,7 +322,7 @@ export function register(program: Command, registry: ConnectorSet): void {
   withHooks(
     cmd
       .command('remove')
-      .description("remove a category from the site (AlienVault: its SID is retired, never handed out again)")
+      .description('remove a category from the site (and from what each SIEM keeps of it)')
       .argument('<category>', "one of the site's categories"),
     'remove',
   ).action(
