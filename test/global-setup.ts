@@ -3,7 +3,7 @@
  * the processes they start (the CLI, sshd, rsyslogd, MariaDB) find it through TMPDIR. A run that
  * was killed leaves its folder; the next run removes the folders of runs that are gone.
  */
-import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive } from './helpers/test-users.js';
@@ -21,5 +21,13 @@ export default function setup(): () => void {
   // Like /tmp itself: the throw-away users of the sudo tests write here too.
   chmodSync(dir, 0o1777);
   process.env.TMPDIR = dir;
-  return () => rmSync(dir, { recursive: true, force: true });
+  const started = Date.now();
+  return () => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const name of readdirSync('/tmp')) {
+      if (!/^ctconnect-deploy-[0-9a-f]+\.lock$/.test(name)) continue;
+      const file = join('/tmp', name);
+      if ((statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= started) rmSync(file, { force: true });
+    }
+  };
 }
