@@ -79,8 +79,15 @@ export async function patchConfigFile(o: PatchFileOptions): Promise<PatchFileRes
   const existing = o.outPath === undefined ? inBytes : await readIfExists(target);
   if (existing && existing.equals(outBytes)) return unchanged;
 
-  const backupPath = existing && o.backup ? backupFile(target, o.now ?? new Date()) : undefined;
-  writeFileAtomic(target, outBytes);
+  // A folder or file we may not write (or whose owner we may not keep) is the user's to fix, not a crash.
+  let backupPath: string | undefined;
+  try {
+    backupPath = existing && o.backup ? backupFile(target, o.now ?? new Date()) : undefined;
+    writeFileAtomic(target, outBytes);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UserError(`cannot write ${target} (${why}): ${target} was not changed`, backupPath ? [`a copy of it was made first: ${backupPath}`] : []);
+  }
   return { ...unchanged, written: target, backupPath };
 }
 

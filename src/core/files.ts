@@ -14,7 +14,7 @@ export function utcStamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-export const BACKUP_INFIX = '.ctconnect-bak-';
+const BACKUP_INFIX = '.ctconnect-bak-';
 
 /** The first-choice backup name of `path` at `date`; `backupName(…, n)` is the n-th when that one is taken. */
 export function backupName(path: string, date: Date, n = 1): string {

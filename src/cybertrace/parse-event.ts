@@ -89,6 +89,14 @@ export interface CefEvents {
   context: (text: string) => Array<[string, string]>;
 }
 
+/** The CEF headers of a connector's two contracts, read once (simulate and verify parse many events). */
+const headers = new WeakMap<CefEvents, { detection: ReturnType<typeof parseCef>; alert: ReturnType<typeof parseCef> }>();
+function headersOf(e: CefEvents): { detection: ReturnType<typeof parseCef>; alert: ReturnType<typeof parseCef> } {
+  let h = headers.get(e);
+  if (!h) headers.set(e, (h = { detection: parseCef(e.detection.prefix), alert: parseCef(e.alert.prefix) }));
+  return h;
+}
+
 /**
  * Reads a CEF event CyberTrace sent, the way a CEF-reading SIEM does: vendor, product and event
  * class id from the header tell the event apart (compared with the contracts' own headers), then
@@ -96,7 +104,7 @@ export interface CefEvents {
  */
 export function parseCefWithContract(line: string, e: CefEvents): ParsedEvent {
   const ev = parseCef(line);
-  const [detection, alert] = [parseCef(e.detection.prefix), parseCef(e.alert.prefix)];
+  const { detection, alert } = headersOf(e);
   if (ev.deviceVendor !== detection.deviceVendor || ev.deviceProduct !== detection.deviceProduct) {
     throw new Error(`not a CyberTrace event: CEF vendor/product is "${ev.deviceVendor}/${ev.deviceProduct}", ${e.siem} filters on ${detection.deviceVendor}/${detection.deviceProduct}`);
   }

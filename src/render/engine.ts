@@ -93,7 +93,7 @@ function precompiled(): Record<string, PrecompiledTemplate> {
 }
 
 /** Folder under templates/ whose files every template can include: `{{> name}}` for `partials/name.hbs`. */
-export const PARTIALS_DIR = 'partials';
+const PARTIALS_DIR = 'partials';
 
 /** The shared partials: name → path under templates/. */
 function partialPaths(root: string): Record<string, string> {

@@ -328,6 +328,16 @@ describe('patchConfigFile (cybertrace patch on disk)', () => {
     return { dir, file };
   };
 
+  it('a place it cannot write is a user error naming it; nothing is written', async () => {
+    const { dir, file } = fresh();
+    const out = join(dir, 'no-such-folder', 'kl_feed_service.conf');
+    const e = await patchConfigFile({ inPath: file, outPath: out, backup: true, settings: S, now }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UserError);
+    expect((e as Error).message).toBe(`cannot write ${out} (ENOENT): ${out} was not changed`);
+    expect(readdirSync(dir)).toEqual(['kl_feed_service.conf']);
+    expect(readFileSync(file, 'utf8')).toBe(FIXTURE);
+  });
+
   it('patches in place, keeps a timestamped backup and the file mode, and reports a diff', async () => {
     const { dir, file } = fresh();
     chmodSync(file, 0o640);
