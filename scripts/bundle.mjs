@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Run by `npm run build` after tsc and scripts/precompile.mjs: bundles the compiled CLI
-// (dist/src/cli/main.js and everything it imports) into a few files in dist/cli/, which
-// bin/ctconnect.js runs. Node's module loader costs about as much per file as the file's code
-// takes to run, and `generate` alone would otherwise load some 230 files.
-//  - Each command stays a chunk of its own, loaded only when that command runs (the dynamic
-//    imports of src/cli/commands.ts become chunk boundaries), and so does whatever a command
-//    loads only on demand.
-//  - The libraries in NOT_BUNDLED stay in node_modules and load from there, only where they are
+// Run by `npm run build` after tsc and scripts/precompile.mjs: bundles the compiled CLI into
+// dist/cli/, which bin/ctconnect.js runs.
+//  - dist/cli/cli.cjs: src/cli/main.ts and everything it imports, one CommonJS file. Node's
+//    module loader costs about as much per file as the file's code takes to run (`generate` alone
+//    would otherwise load some 230 files), and Node 20 keeps a V8 code cache of CommonJS only.
+//    What a command imports on demand stays lazy inside the bundle (esbuild initialises a
+//    dynamically imported module when it is first imported).
+//  - dist/cli/main.js: the entry (src/cli/launch.ts), which runs cli.cjs with the code cache of
+//    the command being run. Each cache is written below by one run of that command.
+//  - The libraries in NOT_BUNDLED (all CommonJS) stay in node_modules and load from there, only where they are
 //    used: they are large, native or used by a few commands only, and test/cli/loading.test.ts
 //    checks by their paths that no command loads one it does not use.
 //  - The files precompile.mjs wrote next to the modules that read them are copied next to the
@@ -21,24 +23,26 @@ import { join, relative } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
 const out = join(dist, 'cli');
+const { COMMAND_NAMES } = await import(join(dist, 'src', 'cli', 'command-names.js'));
 
-const NOT_BUNDLED = ['ssh2', 'mysql2', 'archiver', 'listr2', 'ajv', 'ajv-formats', 'js-yaml', 'diff', '@bomb.sh/tab'];
+const NOT_BUNDLED = ['ssh2', 'mysql2', 'archiver', 'listr2', 'ajv', 'ajv-formats', 'js-yaml', 'diff'];
 
 rmSync(out, { recursive: true, force: true });
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
 await build({
+  ...common,
   entryPoints: [join(dist, 'src', 'cli', 'main.js')],
-  outdir: out,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
+  outfile: join(out, 'cli.cjs'),
+  format: 'cjs',
   external: NOT_BUNDLED.flatMap((p) => [p, `${p}/*`]),
-  // Bundled CommonJS libraries require Node's built-in modules; an ES module has no `require` of its own.
-  banner: { js: "import { createRequire as __ctconnectRequire } from 'node:module'; const require = __ctconnectRequire(import.meta.url);" },
-  chunkNames: 'chunk-[hash]',
-  logLevel: 'warning',
+  // A library left in node_modules is loaded with require(), also where the source says import():
+  // code run from a V8 code cache (launch.ts) has no import() of its own. All of them offer CommonJS.
+  supported: { 'dynamic-import': false },
+  // The modules find the files they ship with from their own location: in the bundle, its own.
+  define: { 'import.meta.url': '__ctconnectModuleUrl' },
+  banner: { js: "const __ctconnectModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+await build({ ...common, entryPoints: [join(dist, 'src', 'cli', 'launch.js')], outfile: join(out, 'main.js'), format: 'esm' });
 
 const generated = [];
 for (const entry of readdirSync(join(dist, 'src'), { recursive: true, withFileTypes: true })) {
@@ -49,15 +53,28 @@ for (const entry of readdirSync(join(dist, 'src'), { recursive: true, withFileTy
   else copyFileSync(from, join(out, entry.name));
   generated.push(entry.name);
 }
-// The V8 code caches of the generated CommonJS files (src/core/precompiled.ts): written by one
-// run of the bundled CLI that validates the example site and renders every configured bundle.
+// The V8 code caches (src/core/precompiled.ts): each written by a run of the bundled CLI — per
+// command, of cli.cjs (named as launch.ts looks them up) and of the generated files that command
+// loads. A command that needs a host or a server to run is run for its help, which caches its
+// module code. generate runs last: the templates' cache is the one of the run that renders them all.
 const scratch = mkdtempSync(join(tmpdir(), 'ctconnect-build-'));
+const runs = [
+  ['help', ['--help']],
+  ['all', ['help']],
+  ...COMMAND_NAMES.filter((c) => !['generate', 'validate', 'list', 'init'].includes(c)).map((c) => [c, [c, '--help']]),
+  ['list', ['list']],
+  ['init', ['init', join(scratch, 'example-site.yaml')]],
+  ['validate', ['--quiet', 'validate']],
+  ['generate', ['--quiet', 'generate', '--all', '--out', join(scratch, 'out')]],
+];
 try {
   // In an empty folder and without CTCONNECT_CONFIG, so the built-in example site is the one used.
   const env = { ...process.env, CTCONNECT_WRITE_CODE_CACHE: '1' };
   delete env.CTCONNECT_CONFIG;
-  const run = spawnSync(process.execPath, [join(root, 'bin', 'ctconnect.js'), '--quiet', 'generate', '--all', '--archive', 'none', '--out', join(scratch, 'out')], { cwd: scratch, env, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`the run that writes the code caches exited ${run.status}: ${run.stderr}`);
+  for (const [name, args] of runs) {
+    const run = spawnSync(process.execPath, [join(root, 'bin', 'ctconnect.js'), ...args], { cwd: scratch, env, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`the run that writes the code cache of ${name} (ctconnect ${args.join(' ')}) exited ${run.status}: ${run.stderr}`);
+  }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

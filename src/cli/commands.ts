@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { ConnectorSet } from '../core/connector-set.js';
+import { isCommandName, type CommandName } from './command-names.js';
 
 export const COMMAND_SUMMARY = 'commands.generated.json';
 
@@ -16,29 +17,27 @@ export interface CommandSummary {
   description: string;
 }
 
-const commands: Array<[string, () => Promise<{ register(p: Command, connectors: ConnectorSet): void }>]> = [
-  ['generate', () => import('./generate.js')],
-  ['validate', () => import('./validate.js')],
-  ['list', () => import('./list.js')],
-  ['init', () => import('./init.js')],
-  ['cybertrace', () => import('./cybertrace.js').then((m) => ({ register: m.registerCybertraceCommand }))],
-  ['verify', () => import('./verify.js')],
-  ['simulate', () => import('./simulate.js')],
-  ['categories', () => import('./categories.js')],
-  ['deploy', () => import('./deploy.js')],
-  ['export', () => import('./export.js')],
-];
+type Registrar = { register(p: Command, connectors: ConnectorSet): void };
 
-export function isCommandName(word: string | undefined): boolean {
-  return commands.some(([name]) => name === word);
-}
+const commands: Record<CommandName, () => Promise<Registrar>> = {
+  generate: () => import('./generate.js'),
+  validate: () => import('./validate.js'),
+  list: () => import('./list.js'),
+  init: () => import('./init.js'),
+  cybertrace: () => import('./cybertrace.js').then((m) => ({ register: m.registerCybertraceCommand })),
+  verify: () => import('./verify.js'),
+  simulate: () => import('./simulate.js'),
+  categories: () => import('./categories.js'),
+  deploy: () => import('./deploy.js'),
+  export: () => import('./export.js'),
+};
 
 /** Registers the command named `wanted`, or every command and shell completion when it names none. */
 export async function registerCommands(program: Command, wanted: string | undefined): Promise<void> {
-  const selected = commands.filter(([name]) => name === wanted);
+  const selected = isCommandName(wanted) ? [commands[wanted]] : [];
   // The composition root: the one place the connector table is imported and handed to the core.
   const { registry } = await import('../../connectors/registry.js');
-  for (const [, load] of selected.length > 0 ? selected : commands) (await load()).register(program, registry);
+  for (const load of selected.length > 0 ? selected : Object.values(commands)) (await load()).register(program, registry);
   if (wanted === 'completion' || wanted === 'complete' || selected.length === 0) {
     // Shell completion generated from the command definitions above: `ctconnect completion bash|zsh|fish`
     // prints the script; the shell then asks `ctconnect complete -- <words>` for candidates.

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../core/paths.js';
 import { setVerbosity } from './output.js';
 import { COMMAND_SUMMARY, registerCommands, registerSummaries, type CommandSummary } from './commands.js';
+import { wantedCommand } from './command-names.js';
 
 const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -40,7 +41,7 @@ function builtSummaries(): CommandSummary[] | undefined {
 async function main(): Promise<void> {
   // Register only the command being run, so a command's imports load lazily. When none is named
   // (--help, --version), the help lines the build recorded stand in for the commands themselves.
-  const wanted = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = wantedCommand(process.argv);
   const summaries = wanted === undefined ? builtSummaries() : undefined;
   if (summaries) registerSummaries(program, summaries);
   else await registerCommands(program, wanted);
@@ -58,4 +59,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Not a top-level await: the built CLI runs this module as CommonJS (see launch.ts); the process
+// lives on until main's work is done either way.
+void main();

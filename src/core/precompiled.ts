@@ -5,16 +5,17 @@
  * first use, its functions (the validator is one function of some 200 KB). V8 refuses a cache
  * made by another Node version; then the file is compiled as `require` would.
  *
- * The build (scripts/bundle.mjs) runs the CLI once with CTCONNECT_WRITE_CODE_CACHE=1, which
- * writes each cache when that run ends. Cache and file are only ever written together, by the build.
+ * The build (scripts/bundle.mjs) runs the CLI with CTCONNECT_WRITE_CODE_CACHE=1, which writes
+ * each cache when that run ends. Cache and file are only ever written together, by the build.
+ * One file may have several caches, each made by a run of different code in it (`cache`): the
+ * bundled CLI has one per command (launch.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 
-export function requirePrecompiled(file: string): unknown {
-  const cache = `${file}.cache`;
+export function requirePrecompiled(file: string, cache = `${file}.cache`): unknown {
   const writeCache = process.env.CTCONNECT_WRITE_CODE_CACHE === '1';
   const cachedData = !writeCache && existsSync(cache) ? readFileSync(cache) : undefined;
   const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });

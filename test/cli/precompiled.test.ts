@@ -1,7 +1,7 @@
 /**
  * The CLI runs the forms `npm run build` precompiled and bundled (site validator, templates, the
- * lines of the top-level help); what they produce must be what compiling the same sources at run
- * time gives.
+ * lines of the top-level help, the CLI as one file with a code cache per command); what they
+ * produce must be what compiling the same sources at run time gives.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { REPO, runCli } from '../helpers/cli.js';
 import { bundleFor } from '../helpers/bundles.js';
 import { allConnectors } from '../../connectors/registry.js';
 import { requirePrecompiled } from '../../src/core/precompiled.js';
+import { COMMAND_NAMES } from '../../src/cli/command-names.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ctc-pre-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -25,11 +26,17 @@ describe('precompiled at build', () => {
     }
   });
 
-  it('comes with V8 code caches that this Node accepts', () => {
-    for (const name of ['site-validator.generated.cjs', 'templates.generated.cjs']) {
+  it('comes with V8 code caches that this Node accepts: the generated files\', and the bundled CLI\'s for each command', () => {
+    const caches: Array<[string, string]> = [
+      ['site-validator.generated.cjs', 'site-validator.generated.cjs.cache'],
+      ['templates.generated.cjs', 'templates.generated.cjs.cache'],
+      // As src/cli/launch.ts names them: one per command, one for the top-level help, one for all commands.
+      ...[...COMMAND_NAMES, 'help', 'all'].map((c): [string, string] => ['cli.cjs', `cli.cjs.${c}.cache`]),
+    ];
+    for (const [name, cache] of caches) {
       const file = join(REPO, 'dist', 'cli', name);
-      const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(`${file}.cache`) });
-      expect(script.cachedDataRejected, name).toBe(false);
+      const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(join(REPO, 'dist', 'cli', cache)) });
+      expect(script.cachedDataRejected, cache).toBe(false);
     }
   });
 

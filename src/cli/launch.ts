@@ -1,0 +1,20 @@
+/**
+ * The entry of the built CLI (dist/cli/main.js, run by bin/ctconnect.js). `npm run build`
+ * (scripts/bundle.mjs) bundles the whole CLI, main.ts and all it imports, into one CommonJS file,
+ * dist/cli/cli.cjs, and runs each command once to save a V8 code cache of it: what that command
+ * compiled. This runs the bundle with the cache of the command named on the command line, so a
+ * run neither parses the bundle nor compiles the functions its command uses (Node 20 can cache
+ * the code of CommonJS files only). Commands still load their code lazily inside the bundle.
+ */
+import { fileURLToPath } from 'node:url';
+import { requirePrecompiled } from '../core/precompiled.js';
+import { isCommandName, wantedCommand } from './command-names.js';
+
+/** Which code cache a command line runs with: its command's, the top-level help's, or every command's. */
+function codeCacheName(argv: readonly string[]): string {
+  const wanted = wantedCommand(argv);
+  return isCommandName(wanted) ? wanted : wanted === undefined ? 'help' : 'all';
+}
+
+const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
+requirePrecompiled(bundle, `${bundle}.${codeCacheName(process.argv)}.cache`);
