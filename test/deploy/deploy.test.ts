@@ -292,6 +292,21 @@ describe('deploy to one host', () => {
     expect(alive).toBe('');
   });
 
+  it('refuses an owner the host does not have, naming the missing user or group, writing nothing', async () => {
+    // Each owner is looked up once for all the files that name it (plan.ts); the answer still goes to each file.
+    const user = `ctc-no-user-${process.pid}`;
+    const group = `ctc-no-group-${process.pid}`;
+    const owned = (path: string, owner: string): BundleFile => ({ ...appFile(), path: `testsiem/${path}`, install: { ...appFile().install!, path: `/etc/ctc-test/${path}`, owner } });
+    const before = snapshot(stage);
+    const noUser = await run([owned('a.conf', 'root:root'), owned('b.conf', `${user}:${group}`), owned('c.conf', 'root:root')], [restartStep]);
+    expect(noUser.exitCode).toBe(1);
+    expect(noUser.hosts[0]!.error!.message).toBe(`${join(stage, 'etc/ctc-test/b.conf')}: the owner ${user}:${group} is not there on ct1: no user ${user}, no group ${group}`);
+    const noGroup = await run([owned('a.conf', 'root:root'), owned('c.conf', `root:${group}`)], [restartStep]);
+    expect(noGroup.hosts[0]!.error!.message).toBe(`${join(stage, 'etc/ctc-test/c.conf')}: the owner root:${group} is not there on ct1: no group ${group}`);
+    expect(snapshot(stage)).toEqual(before);
+    expect(restarts()).toBe(0);
+  });
+
   it('refuses a symlink target and an existing file that cannot be merged, writing nothing', async () => {
     mkdirSync(join(stage, 'etc'), { recursive: true });
     writeFileSync(join(stage, 'etc/rsyslog.conf'), '# BEGIN ctconnect testsiem\nno end marker\n');
