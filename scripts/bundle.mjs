@@ -25,7 +25,7 @@ const dist = join(root, 'dist');
 const out = join(dist, 'cli');
 const { COMMAND_NAMES } = await import(join(dist, 'src', 'cli', 'command-names.js'));
 
-const NOT_BUNDLED = ['ssh2', 'mysql2', 'archiver', 'listr2', 'ajv', 'ajv-formats', 'js-yaml', 'diff'];
+const NOT_BUNDLED = ['ssh2', 'mysql2', 'archiver', 'listr2', 'ajv', 'ajv-formats', 'diff'];
 
 rmSync(out, { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };

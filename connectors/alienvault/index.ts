@@ -177,15 +177,16 @@ function check(o: AlienVaultOptions, site: Site): OptionProblem[] {
   if (o.address === site.cybertrace.address) {
     problems.push({ path: ['address'], message: 'AlienVault and CyberTrace must run on different computers (rsyslog forwarding is based on addresses)' });
   }
-  const seen = new Map<string, number>();
+  // Where each address was first listed is looked for only when some address is listed twice.
+  const seen = forwardedAddresses(site).length < o.devices.length ? new Map<string, number>() : undefined;
   o.devices.forEach((d, i) => {
-    const first = seen.get(d.ip);
+    const first = seen?.get(d.ip);
     if (first !== undefined) problems.push({ path: ['devices', i, 'ip'], message: `${d.ip} is already listed at devices[${first}]` });
-    else seen.set(d.ip, i);
+    else seen?.set(d.ip, i);
     if (d.ip === src || d.ip === site.cybertrace.address) {
       problems.push({ path: ['devices', i, 'ip'], message: `${d.ip} is CyberTrace itself: forwarding its events back to it would loop` });
     }
-    if (/^127\./.test(d.ip) || d.ip === '0.0.0.0') problems.push({ path: ['devices', i, 'ip'], message: `${d.ip} is not a remote device address` });
+    if (d.ip.startsWith('127.') || d.ip === '0.0.0.0') problems.push({ path: ['devices', i, 'ip'], message: `${d.ip} is not a remote device address` });
   });
   return problems;
 }

@@ -34,9 +34,13 @@ export function cybertraceSourceIp(site: Site): string | undefined {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(site.cybertrace.address) ? site.cybertrace.address : undefined;
 }
 
-/** Device addresses to forward, in site order, each once. */
+/** Device addresses to forward, in site order, each once; made once per device list (a site may list 100,000). */
+const forwarded = new WeakMap<object, string[]>();
 export function forwardedAddresses(site: Site): string[] {
-  return [...new Set(options(site).devices.map((d) => d.ip))];
+  const devices = options(site).devices;
+  let ips = forwarded.get(devices);
+  if (!ips) forwarded.set(devices, (ips = [...new Set(devices.map((d) => d.ip))]));
+  return ips;
 }
 
 /** Devices per line of the array constant: keeps the file readable and diffs small for big lists. */

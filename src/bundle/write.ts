@@ -102,35 +102,29 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
   }
   if (obstacles.length > 0) throw new UserError(`--out ${outDir}: nothing was written`, obstacles);
 
-  // Archives first, in memory: archiving can fail, and then nothing has been written yet.
-  // All at once: zlib compresses on Node's thread pool, so the archives take the cores there are.
-  const archives = new Map<string, Buffer>();
-  if (archive !== 'none') {
-    const built = await Promise.all(bundles.map((b) => createArchive(b.files, b.connector.id, archive)));
-    bundles.forEach((b, i) => archives.set(b.connector.id, built[i]));
-  }
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (e) {
     throw new UserError(`--out ${outDir}: cannot create the output folder (${errCode(e)})`);
   }
 
-  // 2. The new bundles, complete, beside their destination. The files are written all at once:
-  // each write waits on the disk, and Node's thread pool waits on several together.
+  // 2. The new bundles, complete, beside their destination. The archives are made in memory while
+  // the files are written (zlib compresses on Node's thread pool, so all of it takes the cores
+  // there are); a failure of either ends the run before anything has been moved into place.
   const staging = mkdtempSync(join(outDir, '.ctconnect-staging-'));
   try {
+    const write = async (w: { path: string; content: string | Buffer; mode?: number }) => {
+      await writeFile(w.path, w.content);
+      if (w.mode !== undefined) await chmod(w.path, w.mode);
+    };
     const writes: Array<{ path: string; content: string | Buffer; mode?: number }> = [];
     for (const b of bundles) {
       const root = join(staging, b.connector.id);
       for (const f of b.files) writes.push({ path: join(root, f.path), content: f.content, mode: f.mode });
-      const buf = archives.get(b.connector.id);
-      if (buf) writes.push({ path: join(staging, `${b.connector.id}.${archive}`), content: buf });
     }
     for (const folder of new Set(writes.map((w) => dirname(w.path)))) mkdirSync(folder, { recursive: true });
-    await allDone(writes.map(async (w) => {
-      await writeFile(w.path, w.content);
-      if (w.mode !== undefined) await chmod(w.path, w.mode);
-    }));
+    const archiving = archive === 'none' ? [] : bundles.map(async (b) => write({ path: join(staging, `${b.connector.id}.${archive}`), content: await createArchive(b.files, b.connector.id, archive) }));
+    await allDone([...archiving, ...writes.map(write)]);
 
     // 3. The moves, each with its undo.
     const undo: Array<{ from: string; to: string }> = [];
@@ -146,7 +140,7 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
         if (kindOf(folder) !== 'none') move(folder, join(staging, `${id}.previous`));
         move(join(staging, id), folder);
         let archivePath: string | undefined;
-        if (archives.has(id)) {
+        if (archive !== 'none') {
           archivePath = archiveOf(id);
           if (kindOf(archivePath) !== 'none') move(archivePath, join(staging, `${id}.${archive}.previous`));
           move(join(staging, `${id}.${archive}`), archivePath);

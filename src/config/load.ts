@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
 import type { Ajv, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import type { FormatsPlugin } from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
@@ -34,7 +35,7 @@ export const BUILT_IN_EXAMPLE = 'built-in example site';
 /** Top-level sections that may be empty in the file (then they get their default: none). */
 const SECTIONS_WITH_DEFAULTS = { categories: true, siems: true, targets: true };
 
-// Loaded only when needed: Ajv and its compiler when the schema is compiled here (see below), js-yaml for large files.
+// Loaded only when needed: Ajv and its compiler, when the schema is compiled here (see below).
 const require = createRequire(import.meta.url);
 
 /**
@@ -99,13 +100,22 @@ type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode;
  * the field and its position — no template ever has to refuse one.
  */
 function controlCharacterProblems(value: unknown, schema: SchemaNode, path: PathSegment[], out: Array<{ path: PathSegment[]; message: string }>): void {
+  // `path` is one array, extended and shortened on the way (a site may hold 100,000 values); a problem gets a copy.
   if (typeof value === 'string') {
     const m = (schema?.multiline ? CONTROL_MULTILINE : CONTROL).exec(value);
-    if (m) out.push({ path, message: `contains the control character ${charName(m[0])} at character ${m.index + 1}, which no file this value is written to can carry (got ${shown(value)})` });
+    if (m) out.push({ path: [...path], message: `contains the control character ${charName(m[0])} at character ${m.index + 1}, which no file this value is written to can carry (got ${shown(value)})` });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => controlCharacterProblems(v, schema?.items, [...path, i], out));
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      controlCharacterProblems(value[i], schema?.items, path, out);
+      path.pop();
+    }
   } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) controlCharacterProblems(v, schema?.properties?.[k], [...path, k], out);
+    for (const k of Object.keys(value)) {
+      path.push(k);
+      controlCharacterProblems((value as Record<string, unknown>)[k], schema?.properties?.[k], path, out);
+      path.pop();
+    }
   }
 }
 
@@ -189,8 +199,7 @@ const FAST_PARSE_MIN_CHARS = 64 * 1024;
 function fastParse(text: string): Record<string, unknown> | undefined {
   if (text.length < FAST_PARSE_MIN_CHARS || NEEDS_FULL_PARSE.test(text)) return undefined;
   try {
-    const { load, CORE_SCHEMA } = require('js-yaml') as typeof import('js-yaml');
-    return (load(text, { schema: CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
+    return (loadYaml(text, { schema: CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
   } catch {
     return undefined;
   }

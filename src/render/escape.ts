@@ -82,6 +82,8 @@ export function iniKey(value: string): string {
 
 /** Content of a double-quoted RainerScript string (rsyslog), without the quotes. */
 export function rsyslogString(value: string): string {
+  // Most values (addresses, ports) need nothing: one test instead of four passes (a site may list 100,000 devices).
+  if (/^[^\\"'\u0000-\u001f\u007f]*$/.test(value)) return value;
   rejectControl('rsyslog string', value);
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/'/g, "\\'");
 }

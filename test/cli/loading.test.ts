@@ -4,14 +4,14 @@
  * in node_modules when the CLI is bundled (scripts/bundle.mjs), so their files show by path.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO, runCli } from '../helpers/cli.js';
 
 /** Large or used by a few commands only; `handlebars` here is its compiler (the runtime is bundled). */
-const HEAVY = ['ssh2', 'mysql2', 'archiver', 'listr2', 'ajv', 'ajv-formats', 'js-yaml', 'diff', 'handlebars'];
+const HEAVY = ['ssh2', 'mysql2', 'archiver', 'listr2', 'ajv', 'ajv-formats', 'diff', 'handlebars'];
 
 const dir = mkdtempSync(join(tmpdir(), 'ctc-loading-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,13 +64,6 @@ describe('module loading', () => {
     const missing = loadsOf(['validate', join(dir, 'no-such-site.yaml')]);
     expect(missing.code).toBe(1);
     expect(heavyIn(missing.files)).toEqual(['diff']);
-
-    // A site file of 64 KiB or more is read with js-yaml.
-    const big = join(dir, 'big.yaml');
-    writeFileSync(big, `${readFileSync(join(REPO, 'examples', 'site.yaml'), 'utf8')}\n${'# padding\n'.repeat(7000)}`);
-    const large = loadsOf(['-q', 'validate', big]);
-    expect(large.code, large.stderr).toBe(0);
-    expect(heavyIn(large.files)).toEqual(['js-yaml']);
 
     const deploy = loadsOf(['deploy', '--help']);
     expect(deploy.code, deploy.stderr).toBe(0);
