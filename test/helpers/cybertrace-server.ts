@@ -17,7 +17,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import type { CyberTraceSettings, RegExpDef } from '../../src/cybertrace/types.js';
-import { pcreExtract } from './pcre.js';
+import { pcreExtractAll } from './pcre.js';
 
 export interface FeedEntry {
   category: string;
@@ -92,29 +92,50 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
   const behaviour = opts.behaviour ?? 'normal';
   const state: CyberTraceServer = { host: '127.0.0.1', port: 0, headers: [], events: [], detections: [], close: async () => {} };
 
-  function detect(event: string): { lines: string[]; categories: string[] } {
-    const values: Record<string, string> = {};
-    const found: string[] = [];
-    for (const r of rxs) {
-      const got = pcreExtract(r.pattern, event, r.extract);
-      if (got.length === 0) continue;
-      values[r.name] = got[0];
-      if (r.lookup) found.push(...got);
+  type Detected = { lines: string[]; categories: string[] };
+
+  /** What the service makes of each event: its detections, rendered, and their categories. */
+  function detectAll(events: string[]): Detected[] {
+    const values: Array<Record<string, string>> = events.map(() => ({}));
+    const found: string[][] = events.map(() => []);
+    pcreExtractAll(rxs, events).forEach((perEvent, k) => {
+      const r = rxs[k]!;
+      perEvent.forEach((got, i) => {
+        if (got.length === 0) return;
+        values[i]![r.name] = got[0]!;
+        if (r.lookup) found[i]!.push(...got);
+      });
+    });
+    return events.map((_, i) => {
+      const lines: string[] = [];
+      const categories: string[] = [];
+      for (const indicator of found[i]!) {
+        const hit = lookup(indicator);
+        if (!hit) continue;
+        categories.push(hit.category);
+        lines.push(
+          renderCyberTraceFormat(opts.eventFormat, settings, {
+            values: { ...values[i], Date: opts.date ?? 'Jan  1 00:00:00', Category: hit.category, MatchedIndicator: indicator },
+            context: hit.context ?? [],
+          }),
+        );
+      }
+      return { lines, categories };
+    });
+  }
+
+  // Events that arrive together (on one connection or on several) are read together, in the order
+  // they came, once the current input has been taken: one process for all of them (pcreExtractAll).
+  const pending: Array<{ event: string; then: (d: Detected) => void }> = [];
+  let stopped = false;
+  function detectSoon(event: string, then: (d: Detected) => void): void {
+    if (pending.push({ event, then }) === 1) {
+      setImmediate(() => {
+        const batch = pending.splice(0);
+        if (stopped) return;
+        detectAll(batch.map((b) => b.event)).forEach((d, i) => batch[i]!.then(d));
+      });
     }
-    const lines: string[] = [];
-    const categories: string[] = [];
-    for (const indicator of found) {
-      const hit = lookup(indicator);
-      if (!hit) continue;
-      categories.push(hit.category);
-      lines.push(
-        renderCyberTraceFormat(opts.eventFormat, settings, {
-          values: { ...values, Date: opts.date ?? 'Jan  1 00:00:00', Category: hit.category, MatchedIndicator: indicator },
-          context: hit.context ?? [],
-        }),
-      );
-    }
-    return { lines, categories };
   }
 
   function serve(socket: Socket): void {
@@ -153,16 +174,20 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
           socket.write(Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x0a]));
           continue;
         }
-        events++;
-        const { lines, categories } = detect(line);
-        for (const c of categories) totals[c] = (totals[c] ?? 0) + 1;
-        state.detections.push(...lines);
-        if (replyBack) {
-          for (const l of lines) socket.write(`${l}\n`);
-          if (sendFinished) socket.write(`${finished({ events, detections: { ...totals } })}\n`);
-        } else if (opts.output) {
-          for (const l of lines) outputSocket().write(`${l}\n`);
-        }
+        const reply = replyBack;
+        const finishedToo = sendFinished;
+        detectSoon(line, ({ lines, categories }) => {
+          events++;
+          for (const c of categories) totals[c] = (totals[c] ?? 0) + 1;
+          state.detections.push(...lines);
+          if (reply) {
+            if (socket.destroyed) return;
+            for (const l of lines) socket.write(`${l}\n`);
+            if (finishedToo) socket.write(`${finished({ events, detections: { ...totals } })}\n`);
+          } else if (opts.output) {
+            for (const l of lines) outputSocket().write(`${l}\n`);
+          }
+        });
       }
     });
   }
@@ -191,6 +216,7 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
   state.port = (server.address() as { port: number }).port;
   const stop = () =>
     new Promise<void>((resolve) => {
+      stopped = true;
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     });
