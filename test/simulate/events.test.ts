@@ -12,7 +12,10 @@ const site = exampleSite();
 
 function bytesOf(events: EventSource, i: number): string {
   const out = Buffer.alloc(events.maxBytes + 8, 0xff);
-  const end = events.encode(i, out, 4);
+  const cursor = { next: i, at: 4 };
+  events.fill(out, cursor, i + 1, 5);
+  const end = cursor.at;
+  expect(cursor.next).toBe(i + 1);
   expect(end - 4).toBeLessThanOrEqual(events.maxBytes);
   expect(out[end]).toBe(0xff); // nothing written past the end it reports
   return out.subarray(4, end).toString('utf8');
@@ -26,6 +29,34 @@ describe('simulate events: text and bytes', () => {
       expect(bytesOf(events, i)).toBe(`${events.line(i)}\n`);
     }
     expect(events.line(11)).toContain('1011');
+  });
+
+  it.each(allConnectors().map((c) => c.id))('%s: one fill of many events, ids changing width, is their lines in order', (id) => {
+    const c = allConnectors().find((x) => x.id === id)!;
+    const events = sampleEvents(c.cybertrace(site), site, new Date(Date.UTC(2026, 0, 2, 3, 4, 5)));
+    // Event 8999 has id 9999 and event 9000 id 10000; 98999 and 99000 likewise.
+    for (const from of [0, 8990, 98990]) {
+      const out = Buffer.alloc(40 * events.maxBytes);
+      const cursor = { next: from, at: 0 };
+      events.fill(out, cursor, from + 30, out.length - events.maxBytes);
+      expect(cursor.next).toBe(from + 30);
+      const lines = Array.from({ length: 30 }, (_, k) => `${events.line(from + k)}\n`);
+      expect(out.subarray(0, cursor.at).toString('utf8')).toBe(lines.join(''));
+    }
+  });
+
+  it('fill stops at the limit and goes on from where it stopped', () => {
+    const c = allConnectors().find((x) => x.id === 'splunk')!;
+    const events = sampleEvents(c.cybertrace(site), site, new Date(Date.UTC(2026, 0, 2, 3, 4, 5)));
+    const out = Buffer.alloc(2 * events.maxBytes);
+    const cursor = { next: 0, at: 0 };
+    const got: string[] = [];
+    while (cursor.next < 25) {
+      events.fill(out, cursor, 25, 1); // room for one event only: one per call
+      got.push(out.subarray(0, cursor.at).toString('utf8'));
+      cursor.at = 0;
+    }
+    expect(got).toEqual(Array.from({ length: 25 }, (_, i) => `${events.line(i)}\n`));
   });
 
   it("a file's lines, non-ASCII included, cycle in order", () => {

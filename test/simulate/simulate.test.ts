@@ -106,14 +106,15 @@ describe('ctconnect simulate', () => {
 
 describe('ctconnect simulate: what goes on the wire', () => {
   it('without --rate, --count alone sends as fast as possible; the bytes are those --print shows', async () => {
-    // 50,000 events (15 MB) span many 64 KiB writes and fill the socket buffers, so the sender also
-    // waits for the receiver; at the old default of 10/s this would take 83 minutes.
+    // 70,000 events (22 MB): more than is made before connecting, then many writes that fill the
+    // socket buffers, so the sender also waits for the receiver; at the old default of 10/s this
+    // would take two hours.
     const rx = await tcpReceiver();
-    const r = await runCliAsync(['simulate', 'fortisiem', '--to', `127.0.0.1:${rx.port}`, '--count', '50000']);
+    const r = await runCliAsync(['simulate', 'fortisiem', '--to', `127.0.0.1:${rx.port}`, '--count', '70000']);
     expect(r.code, r.stderr).toBe(0);
     await rx.closed;
     // FortiSIEM's events carry no date, so two runs give the same text.
-    const printed = await runCliAsync(['simulate', 'fortisiem', '--print', '--count', '50000']);
+    const printed = await runCliAsync(['simulate', 'fortisiem', '--print', '--count', '70000']);
     expect(rx.lines).toEqual(printed.stdout.split('\n').slice(0, -1));
     expect(Number(/\((\d+) bytes\)/.exec(r.stdout)![1])).toBe(Buffer.byteLength(printed.stdout));
   });
