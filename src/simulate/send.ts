@@ -61,16 +61,17 @@ export const realClock: Clock = {
 
 /**
  * One TCP write gathers events up to about this many bytes. One write per event is what limited
- * the rate at first; in bench/simulate.mjs, 64 KiB writes reached 49% of the minimal sender's
- * rate, 256 KiB 68%, and 1 MiB no more.
+ * the rate at first. Measured as bench/simulate.mjs does (with the events sent ahead), 64 KiB
+ * writes reached 49% of the minimal sender's rate, 256 KiB 68%, and 1 MiB no more.
  */
 const WRITE_SIZE = 256 * 1024;
 /** How much may wait in the socket's queue before the sender waits for it to drain. */
 const QUEUE_LIMIT = 4 * WRITE_SIZE;
 /**
  * With no rate, this many bytes of events are made before connecting and sent in one write. The
- * encoding loop is slow until V8 has optimised it, and doing that while connected halved the rate
- * the receiver saw; meanwhile the kernel sends the first write while the rest is encoded.
+ * encoding loop is several times slower until V8 has optimised it; warming it up while connected
+ * kept the receiver at 43–47% of the minimal sender's rate, against about 64% this way
+ * (bench/simulate.mjs). The rest is then encoded while the kernel still sends that first write.
  */
 const AHEAD = 16 * 1024 * 1024;
 
@@ -135,8 +136,8 @@ async function sendTcp(opts: SendOptions, clock: Clock): Promise<number> {
   // Events are encoded straight into a buffer and written about WRITE_SIZE bytes at a time. When
   // the socket took a write whole (nothing left queued), the buffer is free again at once;
   // otherwise the socket keeps it until the write is done, and the next events go into another
-  // one. Buffers come back to `spare` rather than being made anew: fresh memory costs page faults
-  // and garbage collection, which took time from the receiver on the same machine.
+  // one. Buffers the socket is done with come back to `spare`, so a run makes a few buffers rather
+  // than one per queued write.
   const size = WRITE_SIZE + opts.events.maxBytes;
   const spare: Buffer[] = [];
   let buf: Buffer = Buffer.allocUnsafe(size);
