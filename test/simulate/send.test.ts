@@ -30,8 +30,10 @@ srv = socket.socket()
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
 srv.bind(('127.0.0.1', 0))
 srv.listen(1)
+srv.settimeout(60)  # gone by itself even if the test run is killed before it connects
 print(srv.getsockname()[1], flush=True)
 conn, _ = srv.accept()
+conn.settimeout(60)
 h, n, reads = hashlib.sha256(), 0, 0
 while True:
     d = conn.recv(65536)
