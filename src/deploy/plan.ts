@@ -295,12 +295,12 @@ export function probeScript(target: DeployTarget, files: HostFile[], wantDiff: b
   // Every process costs the host a fork and exec, and with many hosts at once they share this
   // machine's cores with the deploys: each owner is looked up once, and a file is hashed only when
   // its bytes are not read anyway (then ctconnect hashes what it read).
-  const users = [...new Set(files.flatMap((f) => (f.owner ? [f.owner.split(':')[0]!] : [])))];
-  const groups = [...new Set(files.flatMap((f) => (f.owner?.split(':')[1] ? [f.owner.split(':')[1]!] : [])))];
+  const owners = files.map((f) => (f.owner ?? '').split(':'));
+  const users = [...new Set(owners.flatMap(([u]) => (u ? [u] : [])))];
+  const groups = [...new Set(owners.flatMap(([, g]) => (g ? [g] : [])))];
   users.forEach((u, i) => lines.push(`getent passwd ${shellArg(u)} >/dev/null && u${i}=1 || u${i}=0`));
   groups.forEach((g, i) => lines.push(`getent group ${shellArg(g)} >/dev/null && g${i}=1 || g${i}=0`));
   for (const [i, file] of files.entries()) {
-    const owner = file.owner;
     const read = file.merged || wantDiff;
     lines.push(
       `echo ${shellArg(section(i))}; p=${shellArg(file.path)}; z=`,
@@ -315,11 +315,9 @@ export function probeScript(target: DeployTarget, files: HostFile[], wantDiff: b
       'up "$p"; while [ "$d" != "$stop" ] && [ "$d" != / ]; do [ -L "$d" ] && echo "linkdir $d"; up "$d"; done',
       `for f in "\${p%/*}"/."\${p##*/}"${TEMP_INFIX}*; do [ -e "$f" ] && ${opts.removeLeftovers ? 'rm -f -- "$f" && ' : ''}echo "leftover $f"; done`,
     );
-    if (owner) {
-      const [u, g] = owner.split(':');
-      lines.push(`[ $u${users.indexOf(u!)} = 1 ] || echo ${shellArg(`nouser ${u}`)}`);
-      if (g) lines.push(`[ $g${groups.indexOf(g)} = 1 ] || echo ${shellArg(`nogroup ${g}`)}`);
-    }
+    const [u, g] = owners[i]!;
+    if (u) lines.push(`[ $u${users.indexOf(u)} = 1 ] || echo ${shellArg(`nouser ${u}`)}`);
+    if (g) lines.push(`[ $g${groups.indexOf(g)} = 1 ] || echo ${shellArg(`nogroup ${g}`)}`);
     if (read) {
       // Merges need the old bytes; a whole file only for --diff.
       lines.push(`if [ -n "$z" ]; then if [ "$z" -gt ${MAX_READ_BYTES} ]; then echo toolarge; else echo content; base64 < "$p"; fi; fi`);
@@ -372,7 +370,7 @@ function parseProbe(target: DeployTarget, file: HostFile, lines: string[]): Prob
   const state: RemoteFileState = { kind: 'file', mode: parseInt(m[1]!, 8), owner: m[2], sha256: m[3], missingDirs, leftovers };
   if (at < 0) return { state };
   const content = Buffer.from(lines.slice(at + 1).join(''), 'base64');
-  // The file may change between hashing and reading; the hash of what we actually read is the one that counts.
+  // The host sent no hash for a file whose bytes it sent: it is the hash of those bytes.
   state.sha256 = sha256(content);
   return { state, content };
 }
