@@ -7,7 +7,7 @@ import type { Site } from '../../src/config/site.js';
 import type { KumaOptions } from './options.js';
 import type { OptionProblem } from '../../src/core/contract.js';
 import { normalizedFieldProblem } from './normalized-fields.js';
-import { cybertraceMajorOf, existsIn, RULE_FIELDS } from './rule-fields.js';
+import { chosenPath, cybertraceMajorOf, existsIn, RULE_FIELDS } from './rule-fields.js';
 
 
 const unicodeLength = (s: string): number => [...s].length;
@@ -51,6 +51,16 @@ export function checkKumaOptions(o: KumaOptions, site: Site): OptionProblem[] {
     problems.push({
       path: ['rule', 'cybertrace_major'],
       message: `"${major}" does not match cybertrace.version "${site.cybertrace.version}" (that is "${cybertraceMajorOf(site)}"); leave it out to follow cybertrace.version`,
+    });
+  }
+  // KUMA 4.0 help (page 217808): with "CyberTrace ≥ 5" the requests are executed in CyberTrace's General tenant.
+  const path = chosenPath(site, family);
+  const tenant = site.cybertrace.tenant?.name;
+  if (path.sourceKind === 'cybertrace-http' && path.major === '>=5' && tenant !== undefined && tenant !== 'General') {
+    problems.push({
+      path: o.rule?.source_kind !== undefined ? ['rule', 'source_kind'] : [],
+      message: `KUMA's cybertrace-http source kind with CyberTrace 5 and later queries the General tenant only, and this KUMA is served by the tenant "${tenant}": ` +
+        'serve kuma from the General tenant, or set rule.source_kind: cybertrace (KUMA then sends its events to the tenant\'s input port)',
     });
   }
   return problems;

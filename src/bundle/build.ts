@@ -4,7 +4,8 @@
  */
 import type { BundleFile, Connector, InstallStep } from '../core/contract.js';
 import type { Site } from '../config/site.js';
-import { siteViewFor } from '../config/instances.js';
+import { cybertraceFor, GENERAL_TENANT, instancesOf, siteViewFor } from '../config/instances.js';
+import { formatPath } from '../config/positions.js';
 import type { Renderer } from '../render/engine.js';
 import { configOptionFor } from '../config/load.js';
 import { InternalError, UserError } from '../core/errors.js';
@@ -44,8 +45,23 @@ export function connectorSite(site: Site, siemId: string): Site {
 
 /** The CyberTrace settings of one connector for this site, saying which SIEM and site they serve. */
 export function settingsFor(connector: Connector, site: Site, opts: BuildOptions = {}): CyberTraceSettings {
-  const settings = connector.cybertrace(connectorSite(site, connector.id));
-  return { ...settings, serves: { siem: connector.id, site: site.name, ...(opts.allowSiemSwitch ? { allowSwitch: true } : {}) } };
+  const view = connectorSite(site, connector.id);
+  const settings = connector.cybertrace(view);
+  const instance = cybertraceFor(site, connector.id);
+  const ref = instancesOf(site).find((r) => r.instance === instance);
+  const tenant = view.cybertrace.tenant;
+  // 4.x with tenants: the General tenant is the top-level settings (help 4.4, pages 198830/198889).
+  const inDomain = tenant !== undefined && (instance.version === '5.x' || tenant.name !== GENERAL_TENANT);
+  return {
+    ...settings,
+    serves: { siem: connector.id, site: site.name, ...(opts.allowSiemSwitch ? { allowSwitch: true } : {}) },
+    target: {
+      version: instance.version,
+      ...(inDomain ? { tenant: tenant.name } : {}),
+      serviceAlerts: tenant?.serviceAlerts ?? true,
+      sitePath: formatPath(ref?.path ?? ['cybertrace']),
+    },
+  };
 }
 
 export async function buildBundle(connector: Connector, fullSite: Site, render: Renderer, opts: BuildOptions = {}): Promise<Bundle> {

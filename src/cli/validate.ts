@@ -44,9 +44,17 @@ async function check(registry: ConnectorSet, config?: string) {
     source: site.source,
     siems: configured.map((c) => c.id),
     targets: site.targets.map((t) => t.name),
-    cybertraces: instancesOf(site).map(({ instance: ct }) => ({ name: ct.name ?? null, address: ct.address, version: ct.version, serves: servedBy(site, ct) })),
+    cybertraces: instancesOf(site).map(({ instance: ct }) => ({
+      name: ct.name ?? null,
+      address: ct.address,
+      version: ct.version,
+      serves: servedBy(site, ct),
+      ...(ct.tenants ? { tenants: ct.tenants.map((t) => ({ name: t.name, serves: t.serves, input_port: t.input_port ?? ct.input_port })) } : {}),
+      ...(ct.version === '5.x' ? { service_alerts: ct.service_alerts ?? null } : {}),
+    })),
     deploy,
     warnings: site.warnings ?? [],
+    notes: site.notes ?? [],
   };
 }
 
@@ -65,9 +73,15 @@ export function register(program: Command, registry: ConnectorSet): void {
       if (!opts.json) {
         const r = await check(registry, config);
         for (const w of r.warnings) warn(w);
-        const instances = r.cybertraces.map((c) => `${c.name ?? 'cybertrace'} (${c.address}) serves ${c.serves.join(', ') || 'no SIEM'}`).join('; ');
+        const instances = r.cybertraces
+          .map((c) => {
+            const serves = c.tenants ? c.tenants.map((t) => `${t.serves.join(', ')} (tenant ${t.name}, port ${t.input_port})`).join(', ') : c.serves.join(', ') || 'no SIEM';
+            return `${c.name ?? 'cybertrace'} ${c.version} (${c.address}) serves ${serves}`;
+          })
+          .join('; ');
         process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
         detail(`CyberTrace: ${instances}`);
+        for (const n of r.notes) process.stdout.write(`note: ${n}\n`);
         for (const d of r.deploy) {
           const merged = d.mergedEdits > 0 ? ` (${d.mergedEdits} edit${d.mergedEdits === 1 ? '' : 's'} merged into shared files)` : '';
           process.stdout.write(`  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${d.steps.join(', ') || 'none'}\n`);

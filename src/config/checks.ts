@@ -4,11 +4,18 @@
  */
 import type { ConnectorSet } from '../core/connector-set.js';
 import { formatPath, type PathSegment } from './positions.js';
-import { instanceProblems, instancesOf, siteViewFor } from './instances.js';
+import { instanceProblems, instancesOf, serviceAlertNotes, serviceAlertsSiem, siteViewFor } from './instances.js';
 import type { Site } from './site.js';
 
-export function checkSite(site: Site, connectors: ConnectorSet): Array<{ path: PathSegment[]; message: string; warning?: boolean }> {
-  const problems: Array<{ path: PathSegment[]; message: string; warning?: boolean }> = [];
+export interface SiteCheck {
+  path: PathSegment[];
+  message: string;
+  warning?: boolean;
+  note?: boolean;
+}
+
+export function checkSite(site: Site, connectors: ConnectorSet): SiteCheck[] {
+  const problems: SiteCheck[] = [];
   if (site.cybertrace && site.cybertraces) {
     problems.push({ path: ['cybertraces'], message: 'give either cybertrace: (one instance) or cybertraces: (a list), not both' });
     return problems;
@@ -31,11 +38,29 @@ export function checkSite(site: Site, connectors: ConnectorSet): Array<{ path: P
     } else if (ct.platform === 'windows' && ct.install_dir.startsWith('/')) {
       problems.push({ path: [...path, 'install_dir'], message: `must be a Windows path such as C:\\CyberTrace for platform "windows" (got ${JSON.stringify(ct.install_dir)})` });
     }
+    if (site.cybertraces && ct.serves === undefined && ct.tenants === undefined) {
+      problems.push({ path, message: 'missing required key "serves" (the SIEMs this instance serves), or "tenants" (each with its serves)' });
+    }
     if (ct.input_port === ct.return_port) {
       problems.push({ path: [...path, 'return_port'], message: `must differ from ${formatPath([...path, 'input_port'])} (${ct.input_port})` });
     }
   }
   problems.push(...instanceProblems(site));
+  if (!problems.some((p) => !p.warning)) {
+    // Which SIEM gets the global service alerts of a 5.x CyberTrace is decided here, once, for every bundle.
+    const sendsAlerts = (id: string): boolean => {
+      const c = connectors.all().find((x) => x.id === id);
+      try {
+        return c !== undefined && c.cybertrace(siteViewFor(site, id)).output.alertFormat !== undefined;
+      } catch {
+        return true;
+      }
+    };
+    problems.push(...serviceAlertNotes(site, sendsAlerts));
+    for (const { instance } of instancesOf(site)) {
+      if (instance.version === '5.x') instance.service_alerts ??= serviceAlertsSiem(site, instance, sendsAlerts);
+    }
+  }
 
   const kaspersky = new Set(site.categories.kaspersky);
   const customSeen = new Set<string>();

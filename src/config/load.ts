@@ -250,6 +250,7 @@ export function parseSite(text: string, source: string, connectors: ConnectorSet
   const { validate, tree: schemaTree } = validatorFor(connectors);
   const problems: SiteProblem[] = [];
   const warnings: SiteProblem[] = [];
+  const notes: SiteProblem[] = [];
   const schemaOk = validate(data);
   if (!schemaOk) {
     for (const p of schemaProblems(validate.errors ?? [])) {
@@ -268,9 +269,9 @@ export function parseSite(text: string, source: string, connectors: ConnectorSet
     problems.push({ ...p, line: pos?.line, col: pos?.col });
   }
   if (schemaOk && problems.length === 0) {
-    for (const { warning, ...p } of checkSite(data as unknown as Site, connectors)) {
+    for (const { warning, note, ...p } of checkSite(data as unknown as Site, connectors)) {
       const pos = positionAt(p.path);
-      (warning ? warnings : problems).push({ ...p, line: pos?.line, col: pos?.col });
+      (note ? notes : warning ? warnings : problems).push({ ...p, line: pos?.line, col: pos?.col });
     }
   }
   const describe = (list: SiteProblem[]) =>
@@ -283,6 +284,7 @@ export function parseSite(text: string, source: string, connectors: ConnectorSet
   const site = data as unknown as Site;
   site.source = source;
   site.warnings = describe(warnings);
+  site.notes = describe(notes);
   site.configOption = configOptionFor(undefined);
   return site;
 }

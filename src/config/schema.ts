@@ -78,7 +78,8 @@ function cybertraceInstance(connectors: readonly Connector[], inList: boolean): 
   return {
     type: 'object',
     additionalProperties: false,
-    required: inList ? ['name', 'address', 'serves'] : ['address'],
+    // In the list, serves (or tenants, each with its serves) is required too: checks.ts says so by position.
+    required: inList ? ['name', 'address'] : ['address'],
     properties: {
       name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'a name (letters, digits, "_", "-", "."; at most 64)' },
       address: hostAddress,
@@ -91,9 +92,26 @@ function cybertraceInstance(connectors: readonly Connector[], inList: boolean): 
         pattern: '^(/[A-Za-z0-9_./+-]*|[A-Za-z]:\\\\[^"\'%;|<>\\r\\n]*)$',
         description: 'an absolute Linux path or a Windows path such as C:\\CyberTrace',
       },
-      version: { enum: ['3.x', '4.x'], default: '4.x' },
+      version: { enum: ['3.x', '4.x', '5.x'], default: '4.x' },
       http_api: cybertraceHttpApi,
       serves: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: connectors.map((c) => c.id) } },
+      tenants: {
+        type: 'array',
+        minItems: 1,
+        description: 'the tenants (Domains > Domain) of this CyberTrace, each serving one SIEM',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'serves'],
+          properties: {
+            // Length and characters are checked in checks.ts, with CyberTrace's own limit in the message.
+            name: { type: 'string' },
+            serves: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: connectors.map((c) => c.id) } },
+            input_port: port,
+          },
+        },
+      },
+      service_alerts: { enum: connectors.map((c) => c.id), description: 'the SIEM that receives the service alerts of a 5.x CyberTrace' },
     },
   };
 }

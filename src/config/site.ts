@@ -10,7 +10,14 @@ export interface CyberTraceSite {
   return_port: number;
   platform: 'linux' | 'windows';
   install_dir: string;
-  version: '3.x' | '4.x';
+  version: CyberTraceVersion;
+  /**
+   * Tenants (`Domains > Domain` of kl_feed_service.conf), each with its own InputSettings and
+   * OutputSettings, so each serves one SIEM. 5.x and 4.x only; absent = one tenant (General).
+   */
+  tenants?: TenantSite[];
+  /** 5.x: the SIEM that receives the service alerts, which are global there (see serviceAlertsSiem). */
+  service_alerts?: string;
   /** CyberTrace's HTTP lookup API; absent = https://<address>:443 without credentials. */
   http_api?: CyberTraceHttpApi;
   /** Instance name, for messages and the record left in kl_feed_service.conf (required in the `cybertraces:` list). */
@@ -20,6 +27,27 @@ export interface CyberTraceSite {
    * serves one SIEM. Absent in the single `cybertrace:` form = every SIEM of the site.
    */
   serves?: string[];
+  /** In the site view of one SIEM: the tenant serving it (set by siteViewFor, never read from the file). */
+  tenant?: TenantView;
+}
+
+export type CyberTraceVersion = '3.x' | '4.x' | '5.x';
+
+/** One tenant of a CyberTrace instance; it is created in CyberTrace Web, which gives it its identifier. */
+export interface TenantSite {
+  /** The `name` attribute of its `Domain`; the default tenant is General. */
+  name: string;
+  /** The one SIEM this tenant's OutputSettings send to (a list, so that a second one can be refused by position). */
+  serves: string[];
+  /** Its InputSettings port; absent = the instance's input_port. */
+  input_port?: number;
+}
+
+/** The tenant that serves one SIEM, as the site view of that SIEM carries it. */
+export interface TenantView {
+  name: string;
+  /** Whether this SIEM's bundle also sets the instance's service alerts (global in 5.x). */
+  serviceAlerts: boolean;
 }
 
 export interface CyberTraceHttpApi {
@@ -93,4 +121,6 @@ export interface Site {
   configOption?: string;
   /** Things that are valid but probably not meant (e.g. several SIEMs on one CyberTrace), with positions. */
   warnings?: string[];
+  /** Facts worth saying that are neither problems nor warnings (e.g. which SIEMs get service alerts), with positions. */
+  notes?: string[];
 }

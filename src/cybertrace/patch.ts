@@ -1,8 +1,15 @@
 /**
- * Applies a connector's CyberTrace settings to an existing kl_feed_service.conf (3.x/4.x layout).
+ * Applies a connector's CyberTrace settings to an existing kl_feed_service.conf: the top-level
+ * InputSettings/OutputSettings of 3.x/4.x, or one tenant (`Domains > Domain`) of 4.x/5.x.
  * The file is parsed only to learn where elements start and end; the result is the original
  * text with replacements spliced in, so comments, layout, line endings, the XML declaration
- * and every element we do not own stay byte for byte as they were.
+ * and every element we do not own (other tenants included) stay byte for byte as they were.
+ *
+ * The 5.x element paths follow Kaspersky's help for CyberTrace 5.0/5.1 (support.kaspersky.com,
+ * pages 198821 Domains, 198822 Domain, 198830 InputSettings, 198889 OutputSettings, 296063
+ * EventSettings, 296034 ServiceAlertsSettings). What that help does not say (the root element of
+ * a 5.x file, which spelling of the FinishedEventFormat flag a real file uses) is handled in every
+ * documented way, and a file that matches no documented layout is refused with the reason.
  */
 import { SaxesParser } from 'saxes';
 import type { CyberTraceSettings } from './types.js';
@@ -83,9 +90,6 @@ function parseConfig(text: string): El {
       name: tag.name, attrs: [], start,
       openEnd: -1, closeStart: -1, end: -1, selfClosing: false, children: [], text: '', hasMarkup: false,
     };
-    if (stack.length === 0 && tag.name !== 'Configuration') {
-      fail(`the root element is <${tag.name}>, expected <Configuration> (kl_feed_service.conf)`);
-    }
   });
   parser.on('attribute', (a) => {
     // Fires right after the closing quote; a value cannot contain its own quote character.
@@ -242,7 +246,7 @@ class Patcher {
             this.setEnabledAndText(el, w.value, w.text, childPath);
             break;
           }
-          this.setAttr(el, 'enabled', String(w.value), childPath);
+          for (const flag of flagNames(el)) this.setAttr(el, flag, String(w.value), childPath);
           if (w.text !== undefined) this.setText(el, w.text, childPath);
           break;
         case 'source':
@@ -288,11 +292,13 @@ class Patcher {
   /** A self-closing element that gets text: one edit for the attribute and the text (two would overlap). */
   private setEnabledAndText(el: El, enabled: boolean, text: string, path: string): void {
     let open = this.openTag(el);
-    const a = attr(el, 'enabled');
-    if (a) open = open.slice(0, a.start - el.start) + xmlAttr(String(enabled)) + open.slice(a.end - el.start);
-    else open = `<${el.name} enabled="${enabled}"${open.slice(1 + el.name.length)}`;
+    const flags = flagNames(el);
+    // Later attributes first, so earlier offsets stay valid.
+    const present = flags.map((f) => attr(el, f)).filter((a): a is Attr => a !== undefined).sort((a, b) => b.start - a.start);
+    for (const a of present) open = open.slice(0, a.start - el.start) + xmlAttr(String(enabled)) + open.slice(a.end - el.start);
+    if (present.length === 0) open = `<${el.name} enabled="${enabled}"${open.slice(1 + el.name.length)}`;
     this.edits.push({ start: el.start, end: el.end, text: `${open}${xmlContent(text)}</${el.name}>` });
-    this.changes.push(`${path}: enabled set to ${enabled}, text replaced`);
+    this.changes.push(`${path}: ${flags.join(' and ')} set to ${enabled}, text replaced`);
   }
 
   private setSource(el: El, path: string): void {
@@ -379,12 +385,13 @@ class Patcher {
     }
   }
 
-  renameFeedFields(root: El): void {
+  /** `shared`: the Feeds serve other tenants too, so nothing is renamed; what would be is said. */
+  renameFeedFields(root: El, shared = false): void {
     const renames = new Map(Object.entries(this.s.feedFieldRenames));
     if (renames.size === 0) return;
     const feeds = root.children.filter((c) => c.name === 'Feeds');
     if (feeds.length === 0) {
-      this.changes.push('Feeds: no Feeds element, nothing to rename');
+      if (!shared) this.changes.push('Feeds: no Feeds element, nothing to rename');
       return;
     }
     const counts = new Map<string, number>();
@@ -392,14 +399,18 @@ class Patcher {
       const a = attr(el, 'input_regexp_to_match');
       const to = a && renames.get(a.value);
       if (a && to !== undefined && to !== a.value) {
-        this.edits.push({ start: a.start, end: a.end, text: xmlAttr(to) });
+        if (!shared) this.edits.push({ start: a.start, end: a.end, text: xmlAttr(to) });
         const key = `${a.value}→${to}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
       el.children.forEach(visit);
     };
     feeds.forEach((f) => f.children.forEach(visit));
-    for (const [key, n] of counts) this.changes.push(`Feeds: ${n} input_regexp_to_match renamed ${key}`);
+    for (const [key, n] of counts) {
+      this.changes.push(shared
+        ? `Feeds: ${n} input_regexp_to_match ${key} NOT renamed: the top-level Feeds serve every tenant; rename them by hand only if no other tenant uses ${key.split('→')[0]}`
+        : `Feeds: ${n} input_regexp_to_match renamed ${key}`);
+    }
   }
 }
 
@@ -408,9 +419,19 @@ class Patcher {
 /** `<!-- ctconnect: serves siem="…" site="…" … -->`, written once right inside <Configuration>. */
 const SERVES_MARK = /<!-- ctconnect: serves siem="([^"]*)" site="([^"]*)"[^]*?-->/;
 
-/** What kl_feed_service.conf says it serves, if ctconnect patched it before. */
+/** The first serves record between `from` and `to`, outside the `skip` ranges (other tenants' Domains). */
+function findServes(text: string, from = 0, to = text.length, skip: Array<[number, number]> = []): RegExpExecArray | undefined {
+  const re = new RegExp(SERVES_MARK.source, 'g');
+  re.lastIndex = from;
+  for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) {
+    if (!skip.some(([a, b]) => m!.index >= a && m!.index < b)) return m;
+  }
+  return undefined;
+}
+
+/** What kl_feed_service.conf says it serves, if ctconnect patched it before (the first record in the file). */
 export function servesRecord(text: string): { siem: string; site: string; line: number; column: number } | undefined {
-  const m = SERVES_MARK.exec(text);
+  const m = findServes(text);
   return m ? { siem: m[1]!, site: m[2]!, ...lineColumn(text, m.index) } : undefined;
 }
 
@@ -420,22 +441,32 @@ function servesComment(serves: { siem: string; site: string }): string {
   return `<!-- ctconnect: serves siem="${clean(serves.siem)}" site="${clean(serves.site)}" (one OutputSettings serves one SIEM: ctconnect switches it to another SIEM only when told to) -->`;
 }
 
+/** The element whose settings are patched, and the other tenants' ranges inside it (not its own). */
+interface Scope {
+  el: El;
+  /** Path prefix of change messages. */
+  path: string;
+  skip: Array<[number, number]>;
+}
+
 /**
  * Records which SIEM and site the file now serves, and refuses to switch it from another SIEM
  * unless asked: a 3.x/4.x CyberTrace has one OutputSettings, so the other SIEM's detections would stop.
  */
-function recordServes(text: string, root: El, serves: NonNullable<CyberTraceSettings['serves']>, p: Patcher): void {
-  const old = servesRecord(text);
+function recordServes(text: string, scope: Scope, serves: NonNullable<CyberTraceSettings['serves']>, p: Patcher): void {
+  const root = scope.el;
+  const m = findServes(text, root.openEnd, root.closeStart, scope.skip);
+  const old = m ? { siem: m[1]!, site: m[2]!, ...lineColumn(text, m.index) } : undefined;
+  const what = scope.path === 'Configuration' ? 'this CyberTrace' : `the tenant ${JSON.stringify(attr(root, 'name')?.value ?? '')} of this CyberTrace`;
   if (old && old.siem !== serves.siem && !serves.allowSwitch) {
     throw new ConfigPatchError(
-      `this CyberTrace serves ${old.siem} (site "${old.site}", recorded here by ctconnect); patching it for ${serves.siem} would replace ${old.siem}'s OutputSettings and ${old.siem}'s detections would stop. ` +
+      `${what} serves ${old.siem} (site "${old.site}", recorded here by ctconnect); patching it for ${serves.siem} would replace ${old.siem}'s OutputSettings and ${old.siem}'s detections would stop. ` +
         `To switch this CyberTrace from ${old.siem} to ${serves.siem} on purpose, run again with --switch-siem`,
       old.line,
       old.column,
     );
   }
   const comment = servesComment(serves);
-  const m = SERVES_MARK.exec(text);
   if (m) {
     if (m[0] === comment) return;
     p.edits.push({ start: m.index, end: m.index + m[0].length, text: comment });
@@ -452,16 +483,177 @@ function attr(el: El, name: string): Attr | undefined {
 }
 
 /**
+ * The attribute(s) that switch FinishedEventFormat (or AlertConnectionString) on: the 5.0
+ * reference example writes `enabled`, the ReplyBack page writes `enable` (help 5.0, pages 296063
+ * and 180189). Whichever the file has is set (both when it has both), `enabled` when it has none.
+ */
+function flagNames(el: El): string[] {
+  const names = ['enabled', 'enable'].filter((n) => attr(el, n) !== undefined);
+  return names.length ? names : ['enabled'];
+}
+
+/** The documented layouts of kl_feed_service.conf a file can have. */
+type Layout =
+  /** 3.x/4.x: top-level InputSettings/OutputSettings (the General tenant), maybe `Domains` for other 4.x tenants. */
+  | { kind: 'top'; at: El }
+  /** 5.x: every tenant, General included, is a `Domains > Domain` (help 5.x, page 198821). */
+  | { kind: 'domains'; domains: El }
+  /** Neither yet: a bare <Configuration>, patched as 3.x/4.x (the elements are created). */
+  | { kind: 'empty' };
+
+/** Elements that exist only in the 5.x layout (help 5.x: pages 295994, 296031). */
+const ONLY_5X = ['NotificationSettings', 'LookupSettings'];
+
+function single(root: El, name: string, text: string): El | undefined {
+  const found = root.children.filter((c) => c.name === name);
+  if (found.length > 1) {
+    const at = lineColumn(text, found[1]!.start);
+    throw new ConfigPatchError(`<${name}> appears ${found.length} times at the top level; which one CyberTrace reads is not documented: keep one`, at.line, at.column);
+  }
+  return found[0];
+}
+
+function layoutOf(text: string, root: El): Layout {
+  const top = root.children.find((c) => c.name === 'InputSettings' || c.name === 'OutputSettings');
+  const domains = single(root, 'Domains', text);
+  const five = root.children.find((c) => ONLY_5X.includes(c.name));
+  const here = (el: El) => {
+    const at = lineColumn(text, el.start);
+    return { ...at, text: `line ${at.line}` };
+  };
+  if (top) {
+    if (five) {
+      const a = here(top);
+      const b = here(five);
+      throw new ConfigPatchError(
+        `this file has top-level <${top.name}> (${a.text}; the 3.x/4.x layout) and <${five.name}> (${b.text}; only in 5.x, where the tenants' settings are in Domains > Domain): ` +
+          'it matches no documented layout of kl_feed_service.conf, so it is not patched. Check that it is the file CyberTrace reads',
+        b.line,
+        b.column,
+      );
+    }
+    if (root.name !== 'Configuration') {
+      const at = lineColumn(text, root.start);
+      throw new ConfigPatchError(`the root element is <${root.name}>, expected <Configuration> (kl_feed_service.conf)`, at.line, at.column);
+    }
+    return { kind: 'top', at: top };
+  }
+  if (domains) {
+    const general = domains.children.find((d) => d.name === 'Domain' && attr(d, 'name')?.value === 'General');
+    if (!general) {
+      const at = lineColumn(text, domains.start);
+      throw new ConfigPatchError(
+        'this file has <Domains> but no top-level InputSettings/OutputSettings (as 3.x/4.x have) and no Domain named "General" (as every 5.x file has: ' +
+          'the General tenant cannot be renamed): it matches no documented layout of kl_feed_service.conf, so it is not patched',
+        at.line,
+        at.column,
+      );
+    }
+    return { kind: 'domains', domains };
+  }
+  if (five) {
+    const at = lineColumn(text, five.start);
+    throw new ConfigPatchError(`this file has <${five.name}> (5.x only) but no <Domains> with the tenants: it matches no documented layout of kl_feed_service.conf, so it is not patched`, at.line, at.column);
+  }
+  if (root.name !== 'Configuration') {
+    const at = lineColumn(text, root.start);
+    throw new ConfigPatchError(`the root element is <${root.name}>, expected <Configuration> (kl_feed_service.conf)`, at.line, at.column);
+  }
+  return { kind: 'empty' };
+}
+
+/** The tenant's `Domain`, or a refusal naming the tenants the file has (tenants are created in CyberTrace Web, never here). */
+function findTenant(text: string, root: El, domains: El | undefined, tenant: string, version: string): El {
+  const all = domains?.children.filter((d) => d.name === 'Domain') ?? [];
+  const found = all.filter((d) => attr(d, 'name')?.value === tenant);
+  if (found.length > 1) {
+    const at = lineColumn(text, found[1]!.start);
+    throw new ConfigPatchError(`the tenant "${tenant}" appears ${found.length} times in <Domains>; which one CyberTrace reads is not documented: keep one`, at.line, at.column);
+  }
+  if (found[0]) return found[0];
+  const names = all.map((d) => JSON.stringify(attr(d, 'name')?.value ?? '(no name)'));
+  if (version !== '5.x' && !names.includes('"General"')) names.unshift('"General" (the top-level settings)');
+  const at = lineColumn(text, (domains ?? root).start);
+  throw new ConfigPatchError(
+    `this file has no tenant "${tenant}" (tenants: ${names.join(', ') || 'none'}). ` +
+      'Create the tenant in CyberTrace Web (which gives it its identifier) and run again, or correct the tenant name in the site file',
+    at.line,
+    at.column,
+  );
+}
+
+/** What to set in one tenant's (or the top level's) InputSettings and OutputSettings. */
+function tenantWants(s: CyberTraceSettings, layout5: boolean, withAlertFormat: boolean): Want[] {
+  const input: Want[] = [{ kind: 'text', name: 'ConnectionString', value: s.input.connectionString }];
+  if (s.input.eventDelimiter !== undefined) input.push({ kind: 'text', name: 'EventDelimiter', value: s.input.eventDelimiter });
+  input.push({ kind: 'section', name: 'RegExps', children: [{ kind: 'source' }] });
+  const o = s.output;
+  const finished: Want = { kind: 'enabled', name: 'FinishedEventFormat', value: o.finishedEventEnabled, ...(o.finishedEventText !== undefined ? { text: o.finishedEventText } : {}) };
+  let output: Want[];
+  if (layout5) {
+    // 5.x: the detection formats moved into OutputSettings > EventSettings (help 5.x, pages 198889, 296063).
+    output = [
+      { kind: 'text', name: 'ConnectionString', value: o.connectionString },
+      {
+        kind: 'section',
+        name: 'EventSettings',
+        children: [
+          { kind: 'text', name: 'EventFormat', value: o.eventFormat },
+          { kind: 'text', name: 'ActionableFieldContextFormat', value: o.actionableFieldContextFormat },
+          finished,
+        ],
+      },
+      { kind: 'text', name: 'RecordFieldContextFormat', value: o.recordFieldContextFormat },
+    ];
+  } else {
+    output = [
+      { kind: 'text', name: 'ConnectionString', value: o.connectionString },
+      { kind: 'text', name: 'EventFormat', value: o.eventFormat },
+    ];
+    if (withAlertFormat && o.alertFormat !== undefined) output.push({ kind: 'text', name: 'AlertFormat', value: o.alertFormat });
+    output.push(
+      { kind: 'text', name: 'RecordFieldContextFormat', value: o.recordFieldContextFormat },
+      { kind: 'text', name: 'ActionableFieldContextFormat', value: o.actionableFieldContextFormat },
+      finished,
+    );
+  }
+  return [
+    { kind: 'section', name: 'InputSettings', children: input },
+    { kind: 'section', name: 'OutputSettings', children: output },
+  ];
+}
+
+/**
  * Applies `s` to the text of a kl_feed_service.conf. Throws ConfigPatchError (with line and
- * column) when the text is not well-formed XML, its root is not <Configuration>, an element we
- * set appears twice, or the file uses the 5.x layout. Applying the result again changes nothing.
+ * column) when the text is not well-formed XML, matches no documented layout, is of the other
+ * version than the site states, lacks the tenant, or an element we set appears twice.
+ * Applying the result again changes nothing.
  */
 export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSettings): PatchResult {
   const root = parseConfig(originalXml);
-  const domains = root.children.find((c) => c.name === 'Domains');
-  if (domains) {
-    const at = lineColumn(originalXml, domains.start);
-    throw new ConfigPatchError('this is a CyberTrace 5.x file (<Domains>); only the 3.x/4.x layout is supported', at.line, at.column);
+  const target = s.target ?? { version: '4.x', serviceAlerts: true, sitePath: 'cybertrace' };
+  const layout = layoutOf(originalXml, root);
+  const where = (el: El) => lineColumn(originalXml, el.start);
+  if (target.version === '5.x' && layout.kind !== 'domains') {
+    const at = layout.kind === 'top' ? where(layout.at) : where(root);
+    throw new ConfigPatchError(
+      layout.kind === 'top'
+        ? `this is a CyberTrace 3.x/4.x file (top-level <${layout.at.name}>), but the site says version "5.x" for ${target.sitePath}: ` +
+            `set ${target.sitePath}.version: "4.x" in the site file (tenants: only for the Domains this file has), or give the 5.x file`
+        : `this file has no <Domains> (in 5.x every tenant, General included, is a Domain), but the site says version "5.x" for ${target.sitePath}: ` +
+            `give the kl_feed_service.conf of the 5.x CyberTrace, or set ${target.sitePath}.version to the version this file is from`,
+      at.line,
+      at.column,
+    );
+  }
+  if (target.version !== '5.x' && layout.kind === 'domains') {
+    const at = where(layout.domains);
+    throw new ConfigPatchError(
+      `this is a CyberTrace 5.x file (every tenant, General included, is a Domain in <Domains>; no top-level InputSettings), but the site says version "${target.version}" for ${target.sitePath}: ` +
+        `set ${target.sitePath}.version: "5.x" in the site file (the SIEM then goes to the General tenant unless ${target.sitePath}.tenants says otherwise)`,
+      at.line,
+      at.column,
+    );
   }
   // Fail on bad settings before touching anything (names, characters XML cannot hold).
   s.input.regexps.forEach(renderRegexp);
@@ -472,35 +664,46 @@ export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSetting
     }
   }
 
+  const five = target.version === '5.x';
+  const domains = layout.kind === 'domains' ? layout.domains : single(root, 'Domains', originalXml);
+  const tenantEl = target.tenant !== undefined ? findTenant(originalXml, root, domains, target.tenant, target.version) : undefined;
+  const scope: Scope = tenantEl
+    ? { el: tenantEl, path: `Domains/Domain[@name=${target.tenant}]`, skip: [] }
+    : { el: root, path: 'Configuration', skip: domains ? [[domains.start, domains.end]] : [] };
+
   const p = new Patcher(originalXml, root, s);
-  const input: Want[] = [{ kind: 'text', name: 'ConnectionString', value: s.input.connectionString }];
-  if (s.input.eventDelimiter !== undefined) input.push({ kind: 'text', name: 'EventDelimiter', value: s.input.eventDelimiter });
-  input.push({ kind: 'section', name: 'RegExps', children: [{ kind: 'source' }] });
-
+  // 4.x tenants' OutputSettings cannot hold AlertFormat (help 4.4, page 198822): only the top level gets it.
+  p.reconcile(scope.el, tenantWants(s, five, !tenantEl), scope.path);
   const o = s.output;
-  const output: Want[] = [
-    { kind: 'text', name: 'ConnectionString', value: o.connectionString },
-    { kind: 'text', name: 'EventFormat', value: o.eventFormat },
-  ];
-  if (o.alertFormat !== undefined) output.push({ kind: 'text', name: 'AlertFormat', value: o.alertFormat });
-  output.push(
-    { kind: 'text', name: 'RecordFieldContextFormat', value: o.recordFieldContextFormat },
-    { kind: 'text', name: 'ActionableFieldContextFormat', value: o.actionableFieldContextFormat },
-    { kind: 'enabled', name: 'FinishedEventFormat', value: o.finishedEventEnabled, ...(o.finishedEventText !== undefined ? { text: o.finishedEventText } : {}) },
-  );
-
-  p.reconcile(root, [
-    { kind: 'section', name: 'InputSettings', children: input },
-    { kind: 'section', name: 'OutputSettings', children: output },
-  ], 'Configuration');
-  if (o.alertFormat === undefined) {
-    const out = root.children.find((c) => c.name === 'OutputSettings');
+  if (five && target.serviceAlerts && o.alertFormat !== undefined) {
+    // 5.x service alerts are global (help 5.x, pages 296031, 296034): where they go, their format
+    // and how their context is written (as the detections' context, which the SIEM side parses).
+    p.reconcile(root, [
+      {
+        kind: 'section',
+        name: 'NotificationSettings',
+        children: [{
+          kind: 'section',
+          name: 'ServiceAlertsSettings',
+          children: [
+            { kind: 'enabled', name: 'AlertConnectionString', value: true, text: o.connectionString },
+            { kind: 'text', name: 'AlertFormat', value: o.alertFormat },
+            { kind: 'text', name: 'ContextFormat', value: o.recordFieldContextFormat },
+          ],
+        }],
+      },
+    ], 'Configuration');
+  } else if (five && o.alertFormat !== undefined) {
+    p.changes.push('NotificationSettings/ServiceAlertsSettings: kept as it is (service alerts are global in 5.x and go to another SIEM of this CyberTrace)');
+  } else if (o.alertFormat === undefined || tenantEl) {
+    const out = scope.el.children.find((c) => c.name === 'OutputSettings');
     if (out?.children.some((c) => c.name === 'AlertFormat')) {
-      p.changes.push('OutputSettings/AlertFormat: kept as it is (this integration sets no AlertFormat)');
+      p.changes.push(`${scope.path}/OutputSettings/AlertFormat: kept as it is (${tenantEl ? 'service alerts are not sent per tenant' : 'this integration sets no AlertFormat'})`);
     }
   }
-  p.renameFeedFields(root);
-  if (s.serves) recordServes(originalXml, root, s.serves, p);
+  // Top-level Feeds serve every tenant: with tenants, renaming them for one SIEM would break the others.
+  p.renameFeedFields(root, five || tenantEl !== undefined);
+  if (s.serves) recordServes(originalXml, scope, s.serves, p);
 
   const text = applyEdits(originalXml, p.edits);
   // The splice must never produce a file the service cannot read.

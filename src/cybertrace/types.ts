@@ -1,4 +1,4 @@
-/** The kl_feed_service.conf settings one connector needs (CyberTrace 3.x / 4.x layout). */
+/** The kl_feed_service.conf settings one connector needs (CyberTrace 3.x / 4.x top level, or one 4.x/5.x tenant). */
 
 export type RegExpType = 'HASH' | 'IP' | 'URL' | 'CONTEXT';
 
@@ -40,4 +40,17 @@ export interface CyberTraceSettings {
    * kl_feed_service.conf and refuses to switch a CyberTrace to another SIEM unless allowSwitch.
    */
   serves?: { siem: string; site: string; allowSwitch?: boolean };
+  /** Which layout and tenant of kl_feed_service.conf the settings go to; set by the bundle builder. Absent = 3.x/4.x top level. */
+  target?: SettingsTarget;
+}
+
+export interface SettingsTarget {
+  /** The version family the site states; a file of the other layout is refused with what to change. */
+  version: '3.x' | '4.x' | '5.x';
+  /** The tenant (`Domains > Domain[@name]`); absent = the top-level settings (3.x/4.x). */
+  tenant?: string;
+  /** 5.x: also set the global `NotificationSettings > ServiceAlertsSettings` (one SIEM per instance gets them). */
+  serviceAlerts: boolean;
+  /** Where the instance is in the site file (`cybertrace`, `cybertraces[1]`), for messages. */
+  sitePath: string;
 }

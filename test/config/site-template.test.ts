@@ -27,6 +27,9 @@ function schemaKeys(): Array<{ path: string; key: string }> {
   return out;
 }
 
+/** The commented 5.x form of cybertrace: (version, tenants, service_alerts), tested on its own below. */
+const FIVE_X = /^  # --- CyberTrace 5\.x.*\n((?:  # .*\n)+)/m;
+
 describe('the site file template', () => {
   it('every site key is in the template or the README', () => {
     const undocumented = schemaKeys().filter(({ key }) => {
@@ -42,12 +45,23 @@ describe('the site file template', () => {
     // setup are left out (a KUMA 4.x key on this 3.x example; serves, which would leave the other SIEMs unserved;
     // a target's cybertrace, which names an item of a cybertraces: list).
     const otherSetup = /^\s+#\s+(serves|secret|queue_limit|cybertrace_major|cybertrace):/;
-    const uncommented = TEMPLATE.split('\n')
+    const uncommented = TEMPLATE.replace(FIVE_X, '').split('\n')
       .map((l) => (otherSetup.test(l) ? l : l.replace(/^(\s+)# ([a-z_]+: )/, '$1$2').replace(/^  # (- name: ct1)$/, '  $1').replace(/^  #   /, '    ')))
       .join('\n');
     expect(uncommented).not.toBe(TEMPLATE);
     const site = parseSite(uncommented, 'site.yaml', registry);
     expect(site.targets).toMatchObject([{ name: 'ct1', host: '192.0.2.10', roles: ['cybertrace'], root_prefix: '/srv/staging', sudo: 'nopasswd' }]);
     expect(site.siems.fortisiem).toMatchObject({ severity: 'High', organization: 'Super' });
+  });
+
+  it('shows the 5.x form next to the 4.x one, and it validates with no warning once uncommented', () => {
+    const block = FIVE_X.exec(TEMPLATE)![1]!;
+    const five = block.split('\n').filter((l) => l.trim()).map((l) => `  ${l.slice(4)}`).join('\n');
+    const text = TEMPLATE.replace(/^  version: "4\.x".*$/m, five);
+    const site = parseSite(text, 'site.yaml', registry);
+    expect(site.cybertrace.version).toBe('5.x');
+    expect(site.cybertrace.tenants?.map((t) => t.name)).toEqual(['General', 'SOC-AlienVault', 'SOC-Splunk', 'SOC-KUMA', 'SOC-ArcSight']);
+    expect(site.warnings).toEqual([]);
+    expect(site.notes?.join('\n')).toMatch(/sends its service alerts to fortisiem; alienvault, splunk, kuma and arcsight will not get service alerts/);
   });
 });
