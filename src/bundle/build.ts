@@ -54,6 +54,8 @@ export function settingsFor(connector: Connector, site: Site, opts: BuildOptions
   const inDomain = tenant !== undefined && (instance.version === '5.x' || tenant.name !== GENERAL_TENANT);
   return {
     ...settings,
+    // The connector's formats are the same in every version; a 5.x site gets them in its 5.x places.
+    ...(instance.version === '5.x' ? { versions: ['5.x'] } : {}),
     serves: { siem: connector.id, site: site.name, ...(opts.allowSiemSwitch ? { allowSwitch: true } : {}) },
     target: {
       version: instance.version,

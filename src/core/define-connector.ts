@@ -42,6 +42,25 @@ export interface BaseTemplateContext {
   siem: { id: string; title: string };
   /** The settings as INSTALL.md list items (templates/partials/cybertrace-settings.hbs). */
   cybertraceChecklist: string[];
+  /** The tenant serving this SIEM, on a CyberTrace with tenants (5.x, or 4.x with Domains). */
+  ctTenant?: TenantContext;
+}
+
+export interface TenantContext {
+  name: string;
+  version: string;
+  five: boolean;
+  general: boolean;
+  /** This SIEM gets the instance's service alerts. */
+  serviceAlerts: boolean;
+  inputPort: number;
+}
+
+function tenantContext(site: Site): TenantContext | undefined {
+  const t = site.cybertrace.tenant;
+  if (!t) return undefined;
+  const five = site.cybertrace.version === '5.x';
+  return { name: t.name, version: site.cybertrace.version, five, general: t.name === 'General', serviceAlerts: t.serviceAlerts, inputPort: site.cybertrace.input_port };
 }
 
 export interface BuildContext<O> extends BaseTemplateContext {
@@ -100,6 +119,7 @@ export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(sc
         linux: site.cybertrace.platform === 'linux',
         siem: { id: def.id, title: def.title },
         cybertraceChecklist: settingsChecklist(settings, def.title),
+        ...(site.cybertrace.tenant ? { ctTenant: tenantContext(site) } : {}),
         options: optionsOf(site),
         render,
       }),

@@ -69,6 +69,52 @@ export function renderDefaultSource(regexps: RegExpDef[], indent: string, layout
   return `<Source id="default">${layout.eol}${inner}${layout.eol}${indent}</Source>`;
 }
 
+/** Where each setting is in kl_feed_service.conf, as `A > B` paths for texts. */
+export interface SettingsPlaces {
+  input: string;
+  output: string;
+  /** Parent of EventFormat, ActionableFieldContextFormat and FinishedEventFormat. */
+  events: string;
+  /** The service alerts' elements, when this bundle sets them (top level in 3.x/4.x, ServiceAlertsSettings in 5.x). */
+  alert?: { format: string; connection?: string; context?: string };
+  /** The tenant, when the settings go into a Domain. */
+  tenant?: string;
+  five: boolean;
+  /** Feed renames are not applied: the top-level Feeds serve every tenant. */
+  feedsShared: boolean;
+}
+
+/**
+ * 3.x/4.x: top-level InputSettings/OutputSettings; a 4.x tenant: the same inside its Domain; 5.x:
+ * inside `Domains > Domain`, the detection formats in `OutputSettings > EventSettings`, the
+ * service alerts in `NotificationSettings > ServiceAlertsSettings` (CyberTrace 5.x help, pages
+ * 198830, 198889, 296063, 296034).
+ */
+export function settingsPlaces(s: CyberTraceSettings): SettingsPlaces {
+  const t = s.target;
+  const five = t?.version === '5.x';
+  const domain = t?.tenant !== undefined ? `Domains > Domain name="${t.tenant}" > ` : '';
+  const output = `${domain}OutputSettings`;
+  const alert = s.output.alertFormat === undefined
+    ? undefined
+    : five
+      ? t!.serviceAlerts
+        ? { format: 'NotificationSettings > ServiceAlertsSettings > AlertFormat', connection: 'NotificationSettings > ServiceAlertsSettings > AlertConnectionString', context: 'NotificationSettings > ServiceAlertsSettings > ContextFormat' }
+        : undefined
+      : domain
+        ? undefined
+        : { format: `${output} > AlertFormat` };
+  return {
+    input: `${domain}InputSettings`,
+    output,
+    events: five ? `${output} > EventSettings` : output,
+    ...(alert ? { alert } : {}),
+    ...(t?.tenant !== undefined ? { tenant: t.tenant } : {}),
+    five,
+    feedsShared: five || domain !== '',
+  };
+}
+
 /** XML comments cannot contain "--" nor end with "-". */
 function xmlComment(text: string): string {
   return `<!-- ${text.replace(/--/g, '- -').replace(/-$/, '- ')} -->`;
@@ -82,37 +128,78 @@ export function settingsToXmlFragment(s: CyberTraceSettings): string {
   const u = '  ';
   const layout: XmlLayout = { eol: '\n', unit: u };
   const el = (name: string, value: string): string => `<${name}>${xmlContent(value)}</${name}>`;
+  const places = settingsPlaces(s);
   const L: string[] = [];
   L.push('<Configuration>');
   L.push(`${u}${xmlComment(`kl_feed_service.conf elements set by this connector (CyberTrace ${s.versions.join(', ')}). Every other element keeps its value.`)}`);
-  L.push(`${u}<InputSettings>`);
-  L.push(`${u}${u}${el('ConnectionString', s.input.connectionString)}`);
-  if (s.input.eventDelimiter !== undefined) L.push(`${u}${u}${el('EventDelimiter', s.input.eventDelimiter)}`);
-  else L.push(`${u}${u}${xmlComment('EventDelimiter: not set by this connector, keep the existing one')}`);
-  L.push(`${u}${u}<RegExps>`);
-  L.push(`${u}${u}${u}${xmlComment('replaces the whole default Source; other Source elements stay')}`);
-  L.push(`${u}${u}${u}${renderDefaultSource(s.input.regexps, u.repeat(3), layout)}`);
-  L.push(`${u}${u}</RegExps>`);
-  L.push(`${u}</InputSettings>`);
-  L.push(`${u}<OutputSettings>`);
-  const o = s.output;
-  L.push(`${u}${u}${el('ConnectionString', o.connectionString)}`);
-  L.push(`${u}${u}${el('EventFormat', o.eventFormat)}`);
-  if (o.alertFormat !== undefined) L.push(`${u}${u}${el('AlertFormat', o.alertFormat)}`);
-  else L.push(`${u}${u}${xmlComment('AlertFormat: not set by this connector (no service alerts); an existing one is kept')}`);
-  L.push(`${u}${u}${el('RecordFieldContextFormat', o.recordFieldContextFormat)}`);
-  L.push(`${u}${u}${el('ActionableFieldContextFormat', o.actionableFieldContextFormat)}`);
-  if (o.finishedEventText !== undefined) {
-    L.push(`${u}${u}<FinishedEventFormat enabled="${o.finishedEventEnabled}">${xmlContent(o.finishedEventText)}</FinishedEventFormat> ${xmlComment('the text is pinned: the lookup client waits for a line starting with it')}`);
-  } else {
-    L.push(`${u}${u}<FinishedEventFormat enabled="${o.finishedEventEnabled}"/> ${xmlComment('only the enabled attribute is set; keep the element text')}`);
+  // With a tenant, everything sits one level deeper, inside its Domain.
+  let d = u;
+  if (places.tenant !== undefined) {
+    L.push(`${u}<Domains>`);
+    L.push(`${u}${u}${xmlComment(`only this tenant's settings; other tenants keep theirs. The tenant is created in CyberTrace Web`)}`);
+    L.push(`${u}${u}<Domain name="${xmlAttr(places.tenant)}">`);
+    d = u.repeat(3);
   }
-  L.push(`${u}</OutputSettings>`);
+  L.push(`${d}<InputSettings>`);
+  L.push(`${d}${u}${el('ConnectionString', s.input.connectionString)}`);
+  if (s.input.eventDelimiter !== undefined) L.push(`${d}${u}${el('EventDelimiter', s.input.eventDelimiter)}`);
+  else L.push(`${d}${u}${xmlComment('EventDelimiter: not set by this connector, keep the existing one')}`);
+  L.push(`${d}${u}<RegExps>`);
+  L.push(`${d}${u}${u}${xmlComment('replaces the whole default Source; other Source elements stay')}`);
+  L.push(`${d}${u}${u}${renderDefaultSource(s.input.regexps, d + u + u, layout)}`);
+  L.push(`${d}${u}</RegExps>`);
+  L.push(`${d}</InputSettings>`);
+  L.push(`${d}<OutputSettings>`);
+  const o = s.output;
+  const finished = (indent: string): void => {
+    if (o.finishedEventText !== undefined) {
+      L.push(`${indent}<FinishedEventFormat enabled="${o.finishedEventEnabled}">${xmlContent(o.finishedEventText)}</FinishedEventFormat> ${xmlComment('the text is pinned: the lookup client waits for a line starting with it')}`);
+    } else {
+      L.push(`${indent}<FinishedEventFormat enabled="${o.finishedEventEnabled}"/> ${xmlComment('only the enabled attribute is set; keep the element text')}`);
+    }
+  };
+  L.push(`${d}${u}${el('ConnectionString', o.connectionString)}`);
+  if (places.five) {
+    L.push(`${d}${u}<EventSettings>`);
+    L.push(`${d}${u}${u}${el('EventFormat', o.eventFormat)}`);
+    L.push(`${d}${u}${u}${el('ActionableFieldContextFormat', o.actionableFieldContextFormat)}`);
+    finished(`${d}${u}${u}`);
+    L.push(`${d}${u}</EventSettings>`);
+    L.push(`${d}${u}${el('RecordFieldContextFormat', o.recordFieldContextFormat)}`);
+  } else {
+    L.push(`${d}${u}${el('EventFormat', o.eventFormat)}`);
+    if (places.alert) L.push(`${d}${u}${el('AlertFormat', o.alertFormat!)}`);
+    else if (o.alertFormat === undefined) L.push(`${d}${u}${xmlComment('AlertFormat: not set by this connector (no service alerts); an existing one is kept')}`);
+    else L.push(`${d}${u}${xmlComment("AlertFormat: service alerts go with the General tenant's OutputSettings only")}`);
+    L.push(`${d}${u}${el('RecordFieldContextFormat', o.recordFieldContextFormat)}`);
+    L.push(`${d}${u}${el('ActionableFieldContextFormat', o.actionableFieldContextFormat)}`);
+    finished(`${d}${u}`);
+  }
+  L.push(`${d}</OutputSettings>`);
+  if (places.tenant !== undefined) {
+    L.push(`${u}${u}</Domain>`);
+    L.push(`${u}</Domains>`);
+  }
+  if (places.five) {
+    if (places.alert) {
+      L.push(`${u}<NotificationSettings>`);
+      L.push(`${u}${u}<ServiceAlertsSettings>`);
+      L.push(`${u}${u}${u}<AlertConnectionString enabled="true">${xmlContent(o.connectionString)}</AlertConnectionString>`);
+      L.push(`${u}${u}${u}${el('AlertFormat', o.alertFormat!)}`);
+      L.push(`${u}${u}${u}${el('ContextFormat', o.recordFieldContextFormat)}`);
+      L.push(`${u}${u}</ServiceAlertsSettings>`);
+      L.push(`${u}</NotificationSettings>`);
+    } else {
+      L.push(`${u}${xmlComment('NotificationSettings: service alerts are global in 5.x and go to another SIEM of this CyberTrace; keep them')}`);
+    }
+  }
   L.push(`${u}<Feeds>`);
   const renames = Object.entries(s.feedFieldRenames);
   if (renames.length === 0) L.push(`${u}${u}${xmlComment('no feed field renames')}`);
   for (const [from, to] of renames) {
-    L.push(`${u}${u}${xmlComment(`renames: in every Feed, input_regexp_to_match="${from}" becomes input_regexp_to_match="${to}"`)}`);
+    L.push(`${u}${u}${xmlComment(places.feedsShared
+      ? `not renamed: the Feeds serve every tenant (input_regexp_to_match="${from}" would become "${to}")`
+      : `renames: in every Feed, input_regexp_to_match="${from}" becomes input_regexp_to_match="${to}"`)}`);
   }
   L.push(`${u}</Feeds>`);
   L.push('</Configuration>');
@@ -174,22 +261,29 @@ export function settingsChecklist(s: CyberTraceSettings, siemTitle: string): str
     const quoted = list.map((n) => codeSpan(n, false));
     return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}` : quoted.join('');
   };
-  const out = [`\`InputSettings > ConnectionString\` = ${value(s.input.connectionString)} — where CyberTrace listens for the events ${markdownText(siemTitle)} forwards.`];
-  if (s.input.eventDelimiter !== undefined) out.push(`\`InputSettings > EventDelimiter\` = ${value(s.input.eventDelimiter)}.`);
-  out.push(`\`InputSettings > RegExps > Source id="default"\`: ${names(s.input.regexps.map((r) => r.name))} (patterns in \`cybertrace/SETTINGS.md\`).`);
-  out.push(`\`OutputSettings > ConnectionString\` = ${value(o.connectionString)} — where CyberTrace sends its events (${markdownText(siemTitle)}).`);
-  out.push(`\`OutputSettings > EventFormat\` (detection events) = ${value(o.eventFormat)}`);
-  if (o.alertFormat !== undefined) out.push(`\`OutputSettings > AlertFormat\` (service events) = ${value(o.alertFormat)}`);
-  out.push(`\`OutputSettings > RecordFieldContextFormat\` = ${value(o.recordFieldContextFormat)}`);
-  out.push(`\`OutputSettings > ActionableFieldContextFormat\` = ${value(o.actionableFieldContextFormat)}`);
+  const p = settingsPlaces(s);
+  const out = [`\`${p.input} > ConnectionString\` = ${value(s.input.connectionString)} — where CyberTrace listens for the events ${markdownText(siemTitle)} forwards.`];
+  if (s.input.eventDelimiter !== undefined) out.push(`\`${p.input} > EventDelimiter\` = ${value(s.input.eventDelimiter)}.`);
+  out.push(`\`${p.input} > RegExps > Source id="default"\`: ${names(s.input.regexps.map((r) => r.name))} (patterns in \`cybertrace/SETTINGS.md\`).`);
+  out.push(`\`${p.output} > ConnectionString\` = ${value(o.connectionString)} — where CyberTrace sends its events (${markdownText(siemTitle)}).`);
+  out.push(`\`${p.events} > EventFormat\` (detection events) = ${value(o.eventFormat)}`);
+  if (p.alert) out.push(`\`${p.alert.format}\` (service events) = ${value(o.alertFormat!)}`);
+  if (p.alert?.connection) out.push(`\`${p.alert.connection}\` = ${value(o.connectionString)} with \`enabled="true"\`.`);
+  if (p.alert?.context) out.push(`\`${p.alert.context}\` = ${value(o.recordFieldContextFormat)}`);
+  out.push(`\`${p.output} > RecordFieldContextFormat\` = ${value(o.recordFieldContextFormat)}`);
+  out.push(`\`${p.events} > ActionableFieldContextFormat\` = ${value(o.actionableFieldContextFormat)}`);
   out.push(
     o.finishedEventText === undefined
-      ? `\`OutputSettings > FinishedEventFormat\`: attribute \`enabled="${o.finishedEventEnabled}"\`, the element's text kept.`
-      : `\`OutputSettings > FinishedEventFormat\` = ${value(o.finishedEventText)} with \`enabled="${o.finishedEventEnabled}"\`: clients ask for finished events by mode header and wait for this text.`,
+      ? `\`${p.events} > FinishedEventFormat\`: attribute \`enabled="${o.finishedEventEnabled}"\`, the element's text kept.`
+      : `\`${p.events} > FinishedEventFormat\` = ${value(o.finishedEventText)} with \`enabled="${o.finishedEventEnabled}"\`: clients ask for finished events by mode header and wait for this text.`,
   );
   const byTarget = new Map<string, string[]>();
   for (const [from, to] of Object.entries(s.feedFieldRenames)) byTarget.set(to, [...(byTarget.get(to) ?? []), from]);
-  for (const [to, from] of byTarget) out.push(`In the \`Feeds\` element, every ${names(from)} is replaced with ${codeSpan(to, false)}.`);
+  for (const [to, from] of byTarget) {
+    out.push(p.feedsShared
+      ? `The \`Feeds\` element serves every tenant and is left alone: ${names(from)} stay (this integration's regexp is ${codeSpan(to, false)}).`
+      : `In the \`Feeds\` element, every ${names(from)} is replaced with ${codeSpan(to, false)}.`);
+  }
   return out;
 }
 
@@ -205,6 +299,7 @@ interface SheetItem {
  */
 export function settingsToSheet(s: CyberTraceSettings, title: string): string {
   const o = s.output;
+  const p = settingsPlaces(s);
   const out: string[] = [];
   out.push(`# ${title}`, '');
   out.push(`These are the settings of \`kl_feed_service.conf\` for this integration (CyberTrace ${markdownText(s.versions.join(', '))}). ` +
@@ -212,9 +307,13 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
   out.push('- Linux: `/opt/kaspersky/ktfs/etc/kl_feed_service.conf`');
   out.push('- Windows: `%CyberTrace_installDir%\\bin\\kl_feed_service.conf`', '');
   out.push('`ctconnect cybertrace patch` applies all of them to an existing file and shows the diff. Elements not listed here keep their values.', '');
+  if (p.tenant !== undefined) {
+    out.push(`They are the settings of the tenant **${markdownText(p.tenant)}** (\`Domains > Domain name="${markdownText(p.tenant)}"\`); other tenants keep theirs. ` +
+      'In CyberTrace Web, switch to Data management mode, select this tenant, and enter them on its Settings pages.', '');
+  }
 
   out.push('## Elements', '');
-  out.push('| Element (under `Configuration`) | Value | Note |', '|---|---|---|');
+  out.push(`| Element (under ${p.five ? 'the root element' : '`Configuration`'}) | Value | Note |`, '|---|---|---|');
   const blocks: SheetItem[] = [];
   const valueRow = (path: string, element: string, value: string | undefined, unset = ''): void => {
     if (value === undefined) {
@@ -225,16 +324,20 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
     if (!inline) blocks.push({ path, element, value });
     out.push(`| \`${path}\` | ${inline ? codeSpan(value, true) : '[exact value below](#exact-values)'} | ${edgeWhitespaceNote(value)} |`);
   };
-  valueRow('InputSettings > ConnectionString', 'ConnectionString', s.input.connectionString);
-  valueRow('InputSettings > EventDelimiter', 'EventDelimiter', s.input.eventDelimiter, 'keep the existing one');
-  out.push(`| \`InputSettings > RegExps > Source id="default"\` | ${s.input.regexps.length} regular expressions | see [Regular expressions](#regular-expressions) |`);
-  valueRow('OutputSettings > ConnectionString', 'ConnectionString', o.connectionString);
-  valueRow('OutputSettings > EventFormat', 'EventFormat', o.eventFormat);
-  valueRow('OutputSettings > AlertFormat', 'AlertFormat', o.alertFormat, 'keep the existing one; without it the service sends no alerts');
-  valueRow('OutputSettings > RecordFieldContextFormat', 'RecordFieldContextFormat', o.recordFieldContextFormat);
-  valueRow('OutputSettings > ActionableFieldContextFormat', 'ActionableFieldContextFormat', o.actionableFieldContextFormat);
-  out.push(`| \`OutputSettings > FinishedEventFormat\`, attribute \`enabled\` | ${codeSpan(String(o.finishedEventEnabled), true)} | ${o.finishedEventText === undefined ? 'keep the element text' : 'clients ask for finished events by mode header'} |`);
-  if (o.finishedEventText !== undefined) valueRow('OutputSettings > FinishedEventFormat', 'FinishedEventFormat', o.finishedEventText);
+  valueRow(`${p.input} > ConnectionString`, 'ConnectionString', s.input.connectionString);
+  valueRow(`${p.input} > EventDelimiter`, 'EventDelimiter', s.input.eventDelimiter, 'keep the existing one');
+  out.push(`| \`${p.input} > RegExps > Source id="default"\` | ${s.input.regexps.length} regular expressions | see [Regular expressions](#regular-expressions) |`);
+  valueRow(`${p.output} > ConnectionString`, 'ConnectionString', o.connectionString);
+  valueRow(`${p.events} > EventFormat`, 'EventFormat', o.eventFormat);
+  if (p.alert) valueRow(p.alert.format, 'AlertFormat', o.alertFormat);
+  else if (o.alertFormat === undefined) valueRow(`${p.output} > AlertFormat`, 'AlertFormat', undefined, 'keep the existing one; without it the service sends no alerts');
+  else out.push(`| service alerts | not set by this integration | ${p.five ? 'global in 5.x: another SIEM of this CyberTrace receives them' : "only the General tenant's OutputSettings sends them"} |`);
+  if (p.alert?.connection) valueRow(p.alert.connection, 'AlertConnectionString', o.connectionString);
+  if (p.alert?.context) valueRow(p.alert.context, 'ContextFormat', o.recordFieldContextFormat);
+  valueRow(`${p.output} > RecordFieldContextFormat`, 'RecordFieldContextFormat', o.recordFieldContextFormat);
+  valueRow(`${p.events} > ActionableFieldContextFormat`, 'ActionableFieldContextFormat', o.actionableFieldContextFormat);
+  out.push(`| \`${p.events} > FinishedEventFormat\`, attribute \`enabled\` | ${codeSpan(String(o.finishedEventEnabled), true)} | ${o.finishedEventText === undefined ? 'keep the element text' : 'clients ask for finished events by mode header'} |`);
+  if (o.finishedEventText !== undefined) valueRow(`${p.events} > FinishedEventFormat`, 'FinishedEventFormat', o.finishedEventText);
   out.push(`| \`Feeds\` | ${Object.keys(s.feedFieldRenames).length} field renames | see [Feed field renames](#feed-field-renames) |`);
   out.push('');
 
@@ -251,7 +354,7 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
   }
 
   out.push('## Regular expressions', '');
-  out.push('Children of `Configuration > InputSettings > RegExps > Source id="default"`. Each name can be used as `%NAME%` in the output formats.', '');
+  out.push(`Children of \`${p.five ? '' : 'Configuration > '}${p.input} > RegExps > Source id="default"\`. Each name can be used as \`%NAME%\` in the output formats.`, '');
   out.push('| Name | Type | Extract | Purpose | Pattern |', '|---|---|---|---|---|');
   for (const r of s.input.regexps) {
     const edges = edgeWhitespaceNote(r.pattern);
@@ -265,6 +368,11 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
   const renames = Object.entries(s.feedFieldRenames);
   if (renames.length === 0) {
     out.push('None.', '');
+  } else if (p.feedsShared) {
+    out.push('The top-level `Feeds` serve every tenant, so they are not changed. Where no other tenant uses the old names, you may change these `input_regexp_to_match` values by hand:', '');
+    out.push('| Old value | New value |', '|---|---|');
+    for (const [from, to] of renames) out.push(`| ${codeSpan(from, true)} | ${codeSpan(to, true)} |`);
+    out.push('');
   } else {
     out.push('In `Configuration > Feeds`, change every `input_regexp_to_match` attribute that has the old value:', '');
     out.push('| Old value | New value |', '|---|---|');
