@@ -6,11 +6,11 @@ import { CONFIG_HELP, loadCliSite } from './site.js';
 import { UserError } from '../core/errors.js';
 import { terminalPrompt } from '../core/prompt.js';
 import { verifyConnector, verifyOverHttp, type VerifyRow } from '../verify/verify.js';
-import { parseFingerprint, parseLookupUrl } from '../verify/http-lookup.js';
+import { parseFingerprint, parseLookupUrl, type LookupRoute } from '../verify/http-lookup.js';
 import { httpApiUrl, httpCredentials } from '../verify/http-credentials.js';
 import { action } from './run.js';
 import { createProgress } from './progress.js';
-import { fitColumns } from './output.js';
+import { fitColumns, warn } from './output.js';
 import { VERIFICATION_INDICATORS } from '../verify/indicators.js';
 import { printJson } from './json.js';
 import { connectorSite } from '../bundle/build.js';
@@ -54,6 +54,7 @@ export function register(program: Command, registry: ConnectorSet): void {
       if (!http && (opts.ca || opts.fingerprint)) throw new UserError('--ca and --fingerprint apply to the HTTP lookup API only (--http)');
       let rows: VerifyRow[];
       let via: string;
+      let fallback: string | undefined;
       if (http) {
         const url = opts.to ? parseLookupUrl(opts.to, '--to') : parseLookupUrl(httpApiUrl(site), 'cybertrace.http_api.url');
         if (url.protocol === 'http:' && (opts.ca || opts.fingerprint)) throw new UserError('--ca and --fingerprint apply to https:// only');
@@ -61,8 +62,15 @@ export function register(program: Command, registry: ConnectorSet): void {
         if (opts.fingerprint) parseFingerprint(opts.fingerprint);
         const ca = opts.ca ? readCa(opts.ca) : undefined;
         const credentials = await httpCredentials(site, process.env, terminalPrompt());
-        rows = await verifyOverHttp({ url, timeoutMs: timeout * 1000, credentials, ca, fingerprint: opts.fingerprint });
-        via = `CyberTrace HTTP lookup API ${url.protocol}//${url.host}`;
+        // A 5.x CyberTrace is asked in the tenant that serves this SIEM (API 1.3).
+        const tenant = site.cybertrace.version === '5.x' ? site.cybertrace.tenant?.name : undefined;
+        let route: LookupRoute | undefined;
+        rows = await verifyOverHttp({ url, timeoutMs: timeout * 1000, credentials, ca, fingerprint: opts.fingerprint, ...(tenant !== undefined ? { tenant } : {}), onRoute: (r) => (route = r) });
+        via = `CyberTrace HTTP lookup API ${url.protocol}//${url.host}${route?.path ?? ''}`;
+        if (route?.fallback) {
+          fallback = route.fallback;
+          if (!opts.json) warn(route.fallback);
+        }
       } else {
         const to = opts.to ? parseHostPort(opts.to, '--to') : undefined;
         const progress = createProgress(VERIFICATION_INDICATORS.map((i) => i.value));
@@ -80,7 +88,7 @@ export function register(program: Command, registry: ConnectorSet): void {
       }
       const failed = rows.filter((r) => !r.ok).length;
       if (opts.json) {
-        printJson('verify', { siem: connector.id, via: http ? 'http' : 'tcp', ok: failed === 0, rows });
+        printJson('verify', { siem: connector.id, via: http ? 'http' : 'tcp', target: via, ...(fallback ? { fallback } : {}), ok: failed === 0, rows });
       } else {
         const last = http ? 'answer of the HTTP API' : 'parsed by ' + connector.title;
         const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', last], style: { head: [], border: [] }, wordWrap: true, colWidths: fitColumns([34, 18, 10, 24, 40]) });

@@ -1,6 +1,6 @@
 /**
- * A client of CyberTrace's HTTP lookup API (FACTS §10; CyberTrace help "POST lookup"):
- * `POST /api/<1.0|1.1|1.2>/lookup` (5.0 also `/api/1.3/{Tenant}/lookup`), Basic authentication,
+ * A client of CyberTrace's HTTP lookup API (CyberTrace help "POST lookup", pages 198540, 296211):
+ * `POST /api/<1.0|1.1|1.2>/lookup` (5.x also `/api/1.3/{Tenant}/lookup`), Basic authentication,
  * body `[{"object":"…"}]`, answer `[{object, result, categories:[{category, detected_indicator, context}]}]`.
  * The API is served where CyberTrace Web listens: `GUISettings > HTTPServer > ConnectionString`
  * (4.x) or `ServiceSettings > HTTPServer > ConnectionString` (5.0).
@@ -21,6 +21,16 @@ export const LISTEN_SETTING = 'GUISettings > HTTPServer > ConnectionString (Cybe
 /** API version of the path; 1.0 is served by every CyberTrace that has the API (3.1 to 5.0). */
 export const DEFAULT_API_VERSION = '1.0';
 
+/**
+ * CyberTrace 5.x: `POST /api/1.3/{TenantName}/lookup` looks up in one tenant, "available only if
+ * multitenancy mode is enabled"; `/api/1.2/lookup` looks up in the General tenant (CyberTrace 5.1
+ * help, page 198593 "REST API versions"; 5.0 page 296211).
+ */
+export function tenantLookupPath(tenant: string): string {
+  return `/api/1.3/${encodeURIComponent(tenant)}/lookup`;
+}
+export const GENERAL_LOOKUP_PATH = '/api/1.2/lookup';
+
 export interface HttpLookupOptions {
   /** `https://host:port` or, explicitly, `http://host:port`. */
   url: URL;
@@ -31,6 +41,15 @@ export interface HttpLookupOptions {
   ca?: string | Buffer;
   /** `SHA256:` and the certificate's SHA-256 in hex (colons allowed) or base64. */
   fingerprint?: string;
+  /** CyberTrace 5.x: the tenant to look up in (API 1.3); absent = `/api/1.0/lookup`. */
+  tenant?: string;
+}
+
+/** Which request answered, and why it was not the first one asked. */
+export interface LookupRoute {
+  path: string;
+  /** Set when the tenant's route answered 404 and the General tenant's was asked instead. */
+  fallback?: string;
 }
 
 export interface LookupCategory {
@@ -196,12 +215,11 @@ function readAnswer(where: string, body: string, sent: number): LookupAnswer[] {
   });
 }
 
-/** Looks up `objects` in one request and returns one answer per object, in the order sent. */
-export async function httpLookup(opts: HttpLookupOptions, objects: readonly string[]): Promise<LookupAnswer[]> {
+/** One POST of the lookup body to `path`; the status and text of the answer. */
+async function postLookup(opts: HttpLookupOptions, path: string, body: string): Promise<{ status: number; text: string }> {
   const where = `${opts.url.protocol}//${opts.url.host}`;
   const deadline = Date.now() + opts.timeoutMs;
   const socket = await openConnection(opts, deadline);
-  const body = JSON.stringify(objects.map((object) => ({ object })));
   const headers: Record<string, string | number> = {
     Accept: 'application/json',
     'Content-Type': 'application/json; charset=utf-8',
@@ -210,7 +228,7 @@ export async function httpLookup(opts: HttpLookupOptions, objects: readonly stri
   if (opts.credentials) headers.Authorization = `Basic ${Buffer.from(`${opts.credentials.user}:${opts.credentials.password}`, 'utf8').toString('base64')}`;
   // No agent: the request goes over the connection checked above (an agent would open its own).
   const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request({ method: 'POST', host: opts.url.hostname, port: opts.url.port, path: `/api/${DEFAULT_API_VERSION}/lookup`, headers, createConnection: () => socket });
+    const req = request({ method: 'POST', host: opts.url.hostname, port: opts.url.port, path, headers, createConnection: () => socket });
     const timer = setTimeout(() => {
       req.destroy();
       reject(new UserError(`CyberTrace HTTP API at ${where}: no answer within ${opts.timeoutMs / 1000}s (is CyberTrace overloaded or still starting? raise --timeout)`));
@@ -234,7 +252,30 @@ export async function httpLookup(opts: HttpLookupOptions, objects: readonly stri
     });
     req.end(body);
   });
-  const { status, text } = await answer.finally(() => socket.destroy());
+  return answer.finally(() => socket.destroy());
+}
+
+/**
+ * Looks up `objects` in one request and returns one answer per object, in the order sent. With a
+ * tenant, API 1.3's tenant route is asked first; a 404 there (no multitenancy licence) makes it
+ * ask `/api/1.2/lookup` (the General tenant) and say so in the route.
+ */
+export async function httpLookupRoute(opts: HttpLookupOptions, objects: readonly string[]): Promise<{ answers: LookupAnswer[]; route: LookupRoute }> {
+  const where = `${opts.url.protocol}//${opts.url.host}`;
+  const body = JSON.stringify(objects.map((object) => ({ object })));
+  let path = opts.tenant !== undefined ? tenantLookupPath(opts.tenant) : `/api/${DEFAULT_API_VERSION}/lookup`;
+  let { status, text } = await postLookup(opts, path, body);
+  let fallback: string | undefined;
+  if (status === 404 && opts.tenant !== undefined) {
+    fallback = `${path} answered 404 (this CyberTrace has no multitenancy licence, or no tenant "${opts.tenant}"): asked ${GENERAL_LOOKUP_PATH} instead, which looks up in the General tenant`;
+    path = GENERAL_LOOKUP_PATH;
+    ({ status, text } = await postLookup(opts, path, body));
+  }
   if (status !== 200) throw statusError(where, status, text, opts.credentials !== undefined);
-  return readAnswer(where, text, objects.length);
+  return { answers: readAnswer(where, text, objects.length), route: { path, ...(fallback ? { fallback } : {}) } };
+}
+
+/** httpLookupRoute without the route. */
+export async function httpLookup(opts: HttpLookupOptions, objects: readonly string[]): Promise<LookupAnswer[]> {
+  return (await httpLookupRoute(opts, objects)).answers;
 }

@@ -10,7 +10,7 @@
 import type { Connector } from '../core/contract.js';
 import type { Site } from '../config/site.js';
 import { lookupEvent, type LookupOptions } from './lookup-client.js';
-import { httpLookup, type HttpLookupOptions, type LookupAnswer } from './http-lookup.js';
+import { httpLookupRoute, type HttpLookupOptions, type LookupAnswer, type LookupRoute } from './http-lookup.js';
 import { indicatorKey, VERIFICATION_INDICATORS, type VerificationIndicator } from './indicators.js';
 
 export interface VerifyRow {
@@ -119,12 +119,15 @@ function wrongCategory(got: string, ind: VerificationIndicator): string {
 
 export interface HttpVerifyOptions extends HttpLookupOptions {
   indicators?: readonly VerificationIndicator[];
+  /** Told which request answered (and, after a fallback, why another one). */
+  onRoute?: (route: LookupRoute) => void;
 }
 
 /** All indicators in one lookup request; each answer is judged like a detection event. */
 export async function verifyOverHttp(opts: HttpVerifyOptions): Promise<VerifyRow[]> {
   const indicators = opts.indicators ?? VERIFICATION_INDICATORS;
-  const answers = await httpLookup(opts, indicators.map((i) => i.value));
+  const { answers, route } = await httpLookupRoute(opts, indicators.map((i) => i.value));
+  opts.onRoute?.(route);
   return indicators.map((ind, i) => judgeAnswer(ind, answers.find((a) => a.object === ind.value) ?? answers[i]));
 }
 

@@ -24,6 +24,12 @@ export interface CyberTraceHttpServerOptions {
   /** PEM key and certificate: HTTPS; absent = plain HTTP. */
   tls?: { key: string; cert: string };
   behaviour?: 'normal' | 'refuse' | 'hang' | 'html';
+  /**
+   * Tenants answered on `/api/1.3/<tenant>/lookup` (absent = any). `multitenancy: false` answers
+   * that route with 404, as a CyberTrace 5.x without a multitenancy licence (help 5.1, page 198593).
+   */
+  tenants?: string[];
+  multitenancy?: boolean;
 }
 
 export interface CyberTraceHttpServer {
@@ -68,6 +74,10 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
     if (behaviour === 'hang') return;
     if (behaviour === 'html') return send(res, 200, '<!DOCTYPE html><html><head><title>Sign in</title></head><body></body></html>');
     if (!LOOKUP_PATH.test(path)) return send(res, 404, { error: 'Request not supported' });
+    const tenant = /^\/api\/1\.3\/([^/]+)\/lookup$/.exec(path)?.[1];
+    if (tenant !== undefined && (opts.multitenancy === false || (opts.tenants && !opts.tenants.includes(decodeURIComponent(tenant))))) {
+      return send(res, 404, { error: 'Request not supported' });
+    }
     if (req.method !== 'POST') return send(res, 405, { error: 'Method Not Allowed' });
     if (!authorised(req.headers.authorization)) return send(res, 401, { error: 'Unauthorized user' });
     if (!Array.isArray(body) || body.length === 0 || !body.every((o) => typeof o?.object === 'string')) return send(res, 400, { error: 'Bad Request' });
