@@ -30,7 +30,8 @@ import { startMariaDb, type MariaDb } from '../helpers/mariadb.js';
 import { OSSIM_PLUGIN_TABLES_SQL } from '../helpers/ossim-schema.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 import { connectorVariants, merged, siteFromYaml } from '../helpers/bundles.js';
-import { xmllint } from '../cybertrace/fixtures/xml-read.js';
+import { at, readXml, xmllint } from '../cybertrace/fixtures/xml-read.js';
+import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
 import { bundleOf, snapshot } from './fixtures.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -39,6 +40,13 @@ const EXAMPLE = join(here, '../../examples/site.yaml');
 const FEED_SERVICE_CONF = join(here, '../cybertrace/fixtures/kl_feed_service.conf');
 /** Host images: files a target already has before the deploy (besides CyberTrace's own config). */
 const HOST_IMAGES = join(here, 'lab-hosts');
+/**
+ * How the site describes the CyberTrace of a host image that brings its own kl_feed_service.conf:
+ * cybertrace-5x is a CyberTrace 5.x, whose General tenant serves the SIEM under test.
+ */
+const IMAGE_CYBERTRACE: Record<string, (siem: string) => Record<string, unknown>> = {
+  'cybertrace-5x': (siem) => ({ version: '5.x', tenants: [{ name: 'General', serves: [siem] }] }),
+};
 
 let work: string;
 let clientKey: KeyPair;
@@ -140,8 +148,10 @@ interface LabTarget {
 }
 
 /** The example site with only this connector's section (variant applied) and the lab's targets. */
-function labSiteYaml(c: Connector, options: Record<string, unknown>, targets: LabTarget[]): string {
+function labSiteYaml(c: Connector, options: Record<string, unknown>, targets: LabTarget[], image = 'fresh'): string {
   const doc = parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
+  const ct = IMAGE_CYBERTRACE[image];
+  if (ct) doc.cybertrace = { ...(doc.cybertrace as object), ...ct(c.id) };
   const siems = doc.siems as Record<string, unknown>;
   doc.siems = { [c.id]: merged(siems[c.id] ?? {}, options) };
   doc.targets = targets.map((t) => ({
@@ -158,7 +168,7 @@ function labSiteYaml(c: Connector, options: Record<string, unknown>, targets: La
   return stringify(doc);
 }
 
-const labSite = (c: Connector, options: Record<string, unknown>, targets: LabTarget[]) => siteFromYaml(labSiteYaml(c, options, targets));
+const labSite = (c: Connector, options: Record<string, unknown>, targets: LabTarget[], image?: string) => siteFromYaml(labSiteYaml(c, options, targets, image));
 
 /** Whether user:group exists here (the lab's targets are this machine). */
 function ownerExists(owner: string): boolean {
@@ -201,9 +211,9 @@ function imageFiles(image: string): string[] {
   return out;
 }
 
-/** Host images worth deploying onto: "fresh" always, the others when they hold a file the bundle merges into. */
+/** Host images worth deploying onto: "fresh" always, the others when they hold a file the bundle merges into (CyberTrace's config included). */
 function imagesFor(bundle: Bundle): string[] {
-  const merges = new Set(bundle.files.filter((f) => f.install?.merge?.kind === 'marked-block').map((f) => f.install!.path));
+  const merges = new Set(bundle.files.filter((f) => f.install?.merge !== undefined).map((f) => f.install!.path));
   return ['fresh', ...listImages().filter((i) => imageFiles(i).some((p) => merges.has(p)))];
 }
 
@@ -219,6 +229,19 @@ function prepareRoot(root: string, bundle: Bundle, image: string): void {
   if (image !== 'fresh') cpSync(join(HOST_IMAGES, image), root, { recursive: true });
 }
 
+/** On a 5.x host: the General tenant holds the settings, the other tenant is byte for byte as it was. */
+function expectTenantPatched(text: string, original: string, settings: CyberTraceSettings, where: string): void {
+  const root = readXml(text);
+  const general = at(root, 'Domains/Domain', (d) => d.attrs.name === 'General');
+  expect(at(general, 'OutputSettings/EventSettings/EventFormat').text, `${where}: General's EventFormat`).toBe(settings.output.eventFormat);
+  expect(at(general, 'InputSettings/ConnectionString').text, `${where}: General's input`).toBe(settings.input.connectionString);
+  const soc = (x: string) => {
+    const d = at(readXml(x), 'Domains/Domain', (n) => n.attrs.name === 'SOC');
+    return x.slice(d.start, d.end);
+  };
+  expect(soc(text), `${where}: the other tenant`).toBe(soc(original));
+}
+
 const cases = connectorVariants();
 
 describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) => {
@@ -232,7 +255,7 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
       const base = join(work, `${c.id}-${variant}-${image}`.replace(/[^A-Za-z0-9_.-]+/g, '_'));
       const targets: LabTarget[] = roles.map((r) => ({ name: `t-${r}`, roles: [r], root: join(base, r) }));
       if (roles.length > 1) targets.push({ name: 't-all', roles, root: join(base, 'all') });
-      const site = labSite(c, options, targets);
+      const site = labSite(c, options, targets, image);
       const bundle = confined(await buildBundle(c, site, createRenderer()));
       for (const t of targets) prepareRoot(t.root, bundle, image);
       for (const name of Object.keys(CONSUMERS)) {
@@ -269,7 +292,10 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
               const block = `${m.commentPrefix} BEGIN ${m.marker}\n${p.content.toString('utf8').replace(/\n?$/, '\n')}${m.commentPrefix} END ${m.marker}\n`;
               expect(bytes.toString('utf8'), `${where}: block ${m.marker}`).toContain(block);
             }
-            if (m?.kind === 'cybertrace-settings') expect(xmllint(bytes.toString('utf8')), `${where}: xmllint`).toBe('');
+            if (m?.kind === 'cybertrace-settings') {
+              expect(xmllint(bytes.toString('utf8')), `${where}: xmllint`).toBe('');
+              if (IMAGE_CYBERTRACE[image]) expectTenantPatched(bytes.toString('utf8'), readFileSync(join(HOST_IMAGES, image, f.path.slice(t.root.length))).toString('utf8'), m.settings, where);
+            }
           }
           // The validator the deploy ran on the temp file accepts the installed file too.
           if (f.validate) {
@@ -302,7 +328,7 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
       // The same plan through Ansible, on twin targets prepared the same way.
       const twins: LabTarget[] = targets.map((t) => ({ ...t, root: `${t.root}-ansible` }));
       const sitePath = `${base}-site.yaml`;
-      writeFileSync(sitePath, labSiteYaml(c, options, twins));
+      writeFileSync(sitePath, labSiteYaml(c, options, twins, image));
       const twinSite = siteFromYaml(readFileSync(sitePath, 'utf8'));
       const twinBundle = confined(await buildBundle(c, twinSite, createRenderer()));
       for (const t of twins) prepareRoot(t.root, twinBundle, image);
