@@ -12,7 +12,7 @@
  * from `detectors=` of ossim_setup.conf with Perl's Config::Tiny and keeps an existing value,
  * `|utf-8` included, when the key is spelled exactly as in `detectors=` — hence SENSOR_PLUGIN_NAME.
  */
-import type { MergeSpec } from '../../src/core/contract.js';
+import type { MergeSpec } from '../../src/connector/index.js';
 import { PLUGIN_FILE } from './plugin-cfg.js';
 
 export const AGENT_CONFIG = '/etc/ossim/agent/config.cfg';

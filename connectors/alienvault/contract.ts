@@ -4,9 +4,7 @@
  * the ossim-agent plugin reads that file. The CyberTrace EventFormat / AlertFormat strings and
  * the plugin's regexps (connectors/alienvault/plugin-cfg.ts) are both derived from the lists here.
  */
-import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import type { EventDefinitions } from '../../src/cybertrace/settings.js';
+import type { EventContract, EventDefinitions, FieldRole, RegExpDef } from '../../src/connector/index.js';
 
 /**
  * Detection event of seed 001:

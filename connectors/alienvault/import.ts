@@ -9,7 +9,7 @@
  * it back to a category name. The .sql is tokenised (strings with '' and backslash escapes,
  * comments) and every INSERT/REPLACE into plugin_sid with a column list is read.
  */
-import { KASPERSKY_CATEGORIES } from '../../src/cybertrace/categories.js';
+import { KASPERSKY_CATEGORIES } from '../../src/connector/index.js';
 import { DEFAULT_TRANSLATION_KEY, DEFAULT_TRANSLATION_WHY, EVENT_NAME_PREFIX, GENERIC_DETECTION_SID, PLUGIN_ID, SERVICE_EVENT_SID, sidRangeProblem } from './translations.js';
 
 export interface CfgTranslation {

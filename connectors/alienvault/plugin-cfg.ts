@@ -5,10 +5,8 @@
  * through the ini escapers, and the finished text is checked once more against the pitfalls of
  * the agent's ConfigParser (FACTS.md §2) before it is returned.
  */
-import type { Site } from '../../src/config/site.js';
-import { InternalError, UserError } from '../../src/core/errors.js';
-import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
-import { EscapeError, iniKey, iniValue } from '../../src/render/escape.js';
+import { EscapeError, type EventContract, type FieldRole, iniKey, iniValue, type Site } from '../../src/connector/index.js';
+import { InternalError, UserError } from '../../src/kernel/errors.js';
 import { alertEvent, ALERT_USERDATA, detectionEvent, DETECTION_USERDATA } from './contract.js';
 import { alienvaultOptions } from './options.js';
 import { DEFAULT_TRANSLATION_KEY, DEFAULT_TRANSLATION_WHY, PLUGIN_ID, SERVICE_EVENT_SID, sidTable, tableSids, type SidTable } from './translations.js';

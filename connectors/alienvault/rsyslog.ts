@@ -7,8 +7,7 @@
  * Both must sit after `# rsyslog zasec.conf`, or else before OSSIM's `asec_unk` catch-all lines,
  * which throw away every remote message that reaches them.
  */
-import type { Site } from '../../src/config/site.js';
-import { rsyslogString } from '../../src/render/escape.js';
+import { rsyslogString, type Site } from '../../src/connector/index.js';
 import { alienvaultOptions } from './options.js';
 
 export const RSYSLOG_CONF = '/etc/rsyslog.conf';

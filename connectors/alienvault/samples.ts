@@ -1,5 +1,5 @@
 /** Sample events (documented CyberTrace test indicators) for the bundle's sample file and the tests. */
-import type { RenderedEventInput } from '../../src/cybertrace/render-event.js';
+import type { RenderedEventInput } from '../../src/connector/index.js';
 
 /** The RAW LOG line of seed 001 (Picture 3), as rsyslog wrote it to /var/log/kaspersky_cyberTrace.log. */
 export const SEED_RAW_LOG_LINE =

@@ -10,9 +10,7 @@
  * pin a SID and win over the defaults. The event name is "Kaspersky CyberTrace - " + the
  * category's title in the site (src/categories/), the title every other SIEM shows too.
  */
-import { KASPERSKY_CATEGORIES } from '../../src/cybertrace/categories.js';
-import type { Site } from '../../src/config/site.js';
-import { controlCharacter, siteCategoryTitle } from '../../src/categories/site-categories.js';
+import { controlCharacter, KASPERSKY_CATEGORIES, type Site, siteCategoryTitle } from '../../src/connector/index.js';
 
 export const PLUGIN_ID = 23021992;
 export const SERVICE_EVENT_SID = 1;

@@ -2,10 +2,8 @@
  * FortiSIEM on the wire: the syslog/CEF events FortiSIEM forwards to CyberTrace, and the CEF
  * events CyberTrace sends back read the way FortiSIEM reads CEF (header + key=value extension).
  */
-import type { Indicator, WireContract } from '../../src/core/contract.js';
-import { parseCefWithContract, type CefEvents } from '../../src/cybertrace/parse-event.js';
+import { type CefEvents, contextPairsParser, type Indicator, parseCefWithContract, type WireContract } from '../../src/connector/index.js';
 import { alertEvent, detectionEvent, RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
-import { contextPairsParser } from '../../src/cybertrace/context-pairs.js';
 
 /** The record context `name:value name:value ` read back with the parser of its own format. */
 const parseRecordContext = contextPairsParser(RECORD_FIELD_CONTEXT_FORMAT);

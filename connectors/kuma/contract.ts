@@ -4,9 +4,7 @@
  * the EventFormat / AlertFormat strings, the record-context format and the parser in parse.ts
  * are all built from the two contracts below.
  */
-import type { EventContract } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import type { EventDefinitions } from '../../src/cybertrace/settings.js';
+import type { EventContract, EventDefinitions, RegExpDef } from '../../src/connector/index.js';
 
 const PART_SEPARATOR = '|';
 const KEY_SEPARATOR = '=';

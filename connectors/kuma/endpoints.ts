@@ -10,9 +10,11 @@
  * 4.x, `ServiceSettings > HTTPServer > ConnectionString` in 5.0; port 443 by default, seed 002).
  * What the KUMA help leaves open is said in `open`.
  */
-import type { Site } from '../../src/config/site.js';
-import { httpApiUrl } from '../../src/verify/http-credentials.js';
-import type { CyberTraceMajor } from './rule-fields.js';
+import { httpApiUrl, type Site } from '../../src/connector/index.js';
+
+/** The CyberTrace versions whose lookup endpoints differ for KUMA. */
+export const CYBERTRACE_MAJOR_VERSIONS = ['<5', '>=5'] as const;
+export type CyberTraceMajor = (typeof CYBERTRACE_MAJOR_VERSIONS)[number];
 
 export type SourceKind = 'cybertrace' | 'cybertrace-http';
 

@@ -2,8 +2,7 @@
  * Reads a CyberTrace answer the way KUMA stores it in the TI field: `key=value` parts separated
  * by `|`, with the generic contract reader (src/cybertrace/parse-event.ts).
  */
-import type { ParsedEvent } from '../../src/core/contract.js';
-import { parseWithContract } from '../../src/cybertrace/parse-event.js';
+import { type ParsedEvent, parseWithContract } from '../../src/connector/index.js';
 import { alertEvent, detectionEvent } from './contract.js';
 
 /** A detection event (`Category=…|MatchedIndicator=…|k=v…`) or a service alert (`Mon DD HH:MM:SS alert=…|k=v…`). */

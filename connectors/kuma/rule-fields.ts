@@ -5,9 +5,9 @@
  * it. The JSON, its JSON Schema, the site-file options and the console steps of INSTALL.md are
  * all generated from this table (enrichment-rule.ts, options.ts).
  */
-import type { Site } from '../../src/config/site.js';
+import type { Site } from '../../src/connector/index.js';
 import { EXTENDED_STRING_FIELD_PATTERN, KNOWN_NORMALIZED_FIELDS } from './normalized-fields.js';
-import { ruleEndpoint, type SourceKind } from './endpoints.js';
+import { CYBERTRACE_MAJOR_VERSIONS, ruleEndpoint, type CyberTraceMajor, type SourceKind } from './endpoints.js';
 
 /** KUMA version families the site file chooses between; each selects the fields that exist. */
 export const KUMA_FAMILIES = ['3.x', '4.x'] as const;
@@ -15,9 +15,6 @@ export type KumaFamily = (typeof KUMA_FAMILIES)[number];
 
 export const INDICATOR_TYPES = ['ip', 'url', 'hash'] as const;
 export type IndicatorType = (typeof INDICATOR_TYPES)[number];
-
-export const CYBERTRACE_MAJOR_VERSIONS = ['<5', '>=5'] as const;
-export type CyberTraceMajor = (typeof CYBERTRACE_MAJOR_VERSIONS)[number];
 
 export interface DefaultContext {
   site: Site;

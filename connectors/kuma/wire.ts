@@ -10,8 +10,7 @@
  * - The answer is one detection event per match in the format of contract.ts, which KUMA puts
  *   into the event's TI field.
  */
-import { REPLY_BACK_HEADER } from '../../src/verify/lookup-client.js';
-import type { Indicator, WireContract } from '../../src/core/contract.js';
+import { type Indicator, REPLY_BACK_HEADER, type WireContract } from '../../src/connector/index.js';
 import { parseKumaEvent } from './parse.js';
 
 /** The ReplyBack mode header, with finished events so a lookup that matched nothing ends too (assumed). */

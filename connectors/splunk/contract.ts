@@ -4,11 +4,7 @@
  * (transforms.conf REGEX/FORMAT), the regexps the lookup script reads replies with, the lookup
  * script's request pattern (bin/config.json) and the CyberTrace input regexps that read it.
  */
-import { REPLY_BACK_HEADER } from '../../src/verify/lookup-client.js';
-import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import type { Indicator } from '../../src/core/contract.js';
-import type { EventDefinitions } from '../../src/cybertrace/settings.js';
+import { type EventContract, type EventDefinitions, type FieldRole, type Indicator, type RegExpDef, REPLY_BACK_HEADER } from '../../src/connector/index.js';
 
 /** Context pairs: a prefix keeps feed field names (e.g. a context field "category") apart from the event's own keys. */
 export const CONTEXT_KEY_PREFIX = 'ctx_';

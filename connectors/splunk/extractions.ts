@@ -4,10 +4,9 @@
  * TypeScript (wire.parseEvent) and by the lookup script (bin/config.json). The regexes keep to
  * the subset PCRE, Python `re` and JavaScript read alike.
  */
-import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
-import type { ParsedEvent } from '../../src/core/contract.js';
+import type { EventContract, FieldRole, ParsedEvent } from '../../src/connector/index.js';
 import { alertEvent, CONTEXT_KEY_PREFIX, detectionEvent } from './contract.js';
-import { escapeRegExp } from '../../src/core/text.js';
+import { escapeRegExp } from '../../src/kernel/text.js';
 
 export interface FieldExtraction {
   /** transforms.conf stanza. */

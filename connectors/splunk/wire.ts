@@ -2,7 +2,7 @@
  * Splunk on the wire: the raw key=value event the app forwards from its input port to CyberTrace,
  * and CyberTrace's events read with the app's transforms.conf regexes.
  */
-import type { Indicator, WireContract } from '../../src/core/contract.js';
+import type { Indicator, WireContract } from '../../src/connector/index.js';
 import { INPUT_FIELDS } from './contract.js';
 import { parseSplunkEvent } from './extractions.js';
 

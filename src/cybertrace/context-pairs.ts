@@ -5,7 +5,7 @@
  * name (letter or `_`, then word characters, `.`, `-`) followed by the separator; a value runs to
  * the next pair, so values may hold spaces. Formats of other shapes have their own parsers.
  */
-import { escapeRegExp } from '../core/text.js';
+import { escapeRegExp } from '../kernel/text.js';
 
 export type ContextParser = (text: string) => Array<[string, string]>;
 

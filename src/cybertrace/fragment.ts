@@ -3,7 +3,7 @@
  * shaped like kl_feed_service.conf, and a Markdown settings sheet. The XML writers here are
  * shared with patch.ts so that both produce the same bytes for the same value.
  */
-import type { CyberTraceSettings, RegExpDef } from './types.js';
+import type { CyberTraceSettings, RegExpDef } from '../model/cybertrace.js';
 import { markdownText, xmlAttr, xmlText } from '../render/escape.js';
 
 /** How multi-line XML is laid out: line ending and one level of indentation. */

@@ -12,9 +12,10 @@
  * - a line break ends the event (CyberTrace separates events with LF), so values are single-line;
  * - `-` (what CyberTrace writes for an empty placeholder) reads as "missing" for fields, not for context.
  */
-import type { ParsedEvent } from '../core/contract.js';
-import { escapeRegExp } from '../core/text.js';
-import type { EventContract, FieldRole } from './event-contract.js';
+import type { ParsedEvent } from '../model/events.js';
+import { escapeRegExp } from '../kernel/text.js';
+import type { EventContract } from './event-contract.js';
+import type { FieldRole } from '../model/events.js';
 import { parseCef } from '../formats/cef.js';
 
 /** What each prefix placeholder looks like; `%Date%` is `Mon DD HH:MM:SS` (FACTS §1). */

@@ -5,7 +5,7 @@
  * and every element we do not own stay byte for byte as they were.
  */
 import { SaxesParser } from 'saxes';
-import type { CyberTraceSettings } from './types.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
 import {
   DEFAULT_FINISHED_EVENT_TEXT,
   renderDefaultSource,

@@ -3,7 +3,7 @@
  * from the same EventContract lists the SIEM-side parsers are built from.
  */
 import { formatString, type EventContract } from './event-contract.js';
-import type { CyberTraceSettings, RegExpDef } from './types.js';
+import type { CyberTraceSettings, RegExpDef } from '../model/cybertrace.js';
 
 /** Everything about a connector's events that does not depend on the site. */
 export interface EventDefinitions {

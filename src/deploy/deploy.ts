@@ -1,6 +1,6 @@
 /** Deploys one connector's bundle to the site's targets: build → select work by role → fleet. */
 import type { Bundle } from '../bundle/build.js';
-import type { Site } from '../config/site.js';
+import type { Site } from '../model/site.js';
 import { deployFleet } from './fleet.js';
 import { selectWork } from './plan.js';
 import { exitCodeOf } from './report.js';

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { DeployFailure } from './types.js';
 import { dirname } from 'node:path';
-import { sha256 } from '../core/hash.js';
+import { sha256 } from '../kernel/hash.js';
 
 export interface KnownHostEntry {
   line: number;

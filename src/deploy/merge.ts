@@ -2,7 +2,7 @@
  * Merges a bundle file into an existing file on the target instead of replacing it whole.
  * Pure functions: old text in, new text out. Everything outside the part we own stays byte for byte.
  */
-import type { MergeSpec } from '../core/contract.js';
+import type { MergeSpec } from '../model/bundle.js';
 import { ConfigPatchError, decodeConfigBytes, encodeConfigText, patchFeedServiceConfig } from '../cybertrace/patch.js';
 
 /** The existing file cannot be merged into (broken markers, unreadable config); nothing is written. */

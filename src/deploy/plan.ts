@@ -6,11 +6,11 @@
  * what the bundle wants there (`planFile`). Reads only; `--check` stops after this.
  */
 import { posix } from 'node:path';
-import type { BundleFile, InstallSpec, InstallStep, MergeSpec } from '../core/contract.js';
+import type { BundleFile, InstallSpec, InstallStep, MergeSpec } from '../model/bundle.js';
 import type { Bundle } from '../bundle/build.js';
-import type { DeployTarget, Site } from '../config/site.js';
-import { sha256 } from '../core/hash.js';
-import { InternalError, UserError } from '../core/errors.js';
+import type { DeployTarget, Site } from '../model/site.js';
+import { sha256 } from '../kernel/hash.js';
+import { InternalError, UserError } from '../kernel/errors.js';
 import { mergeParts, MergeError } from './merge.js';
 import { shellArg } from '../render/escape.js';
 import { DeployFailure } from './types.js';

@@ -6,8 +6,8 @@
  * password can never reach the command. Files travel on the stdin of the command that writes them.
  */
 import { randomBytes } from 'node:crypto';
-import { sha256 } from '../core/hash.js';
-import type { DeployTarget } from '../config/site.js';
+import { sha256 } from '../kernel/hash.js';
+import type { DeployTarget } from '../model/site.js';
 import type { Connection } from './connect.js';
 import { execRemote, outputLines, startRemote, type ExecResult, type RemoteProcess } from './exec.js';
 import type { TargetSecrets } from './secrets.js';

@@ -13,8 +13,8 @@
 import { request } from 'node:http';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { UserError } from '../core/errors.js';
-import { sha256 } from '../core/hash.js';
+import { UserError } from '../kernel/errors.js';
+import { sha256 } from '../kernel/hash.js';
 
 export const LISTEN_SETTING = 'GUISettings > HTTPServer > ConnectionString (CyberTrace 4.x) or ServiceSettings > HTTPServer > ConnectionString (5.0)';
 

@@ -15,9 +15,9 @@
  */
 import { DEFAULT_FINISHED_EVENT_TEXT } from '../cybertrace/fragment.js';
 import { Socket, connect } from 'node:net';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../kernel/errors.js';
+import { REPLY_BACK_HEADER } from '../cybertrace/protocol.js';
 
-export const REPLY_BACK_HEADER = 'X-KF-SendFinishedEventX-KF-ReplyBack';
 /** Default text of FinishedEventFormat; the finished event starts with it. */
 export const FINISHED_MARKER = DEFAULT_FINISHED_EVENT_TEXT;
 

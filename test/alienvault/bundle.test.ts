@@ -8,7 +8,7 @@ import { bundleFor, fileText, siteFromYaml } from '../helpers/bundles.js';
 import { pcreCompiles, pcreExtract } from '../helpers/pcre.js';
 import { REGEXPS } from '../../connectors/alienvault/contract.js';
 import { alienvault } from '../../connectors/alienvault/index.js';
-import type { Indicator } from '../../src/core/contract.js';
+import type { Indicator } from '../../src/model/events.js';
 import { applyMerge } from '../../src/deploy/merge.js';
 import { runAgent, SENSOR_CONFIG_UI_ONLY } from './agent.js';
 

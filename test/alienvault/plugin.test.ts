@@ -11,7 +11,7 @@ import { sidTable } from '../../connectors/alienvault/translations.js';
 import { pluginSidRows } from '../../connectors/alienvault/sql.js';
 import { alienvault } from '../../connectors/alienvault/index.js';
 import { renderCyberTraceFormat, type RenderedEventInput } from '../../src/cybertrace/render-event.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 
 const site = exampleSite();
 const bundle = (await bundleFor('alienvault', site));

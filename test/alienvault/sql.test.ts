@@ -14,7 +14,7 @@ import { siteFromYaml, exampleSite } from '../helpers/bundles.js';
 import { pluginSidRows, pluginSql } from '../../connectors/alienvault/sql.js';
 import { PRODUCT_TYPES } from '../../connectors/alienvault/product-types.js';
 import { readFileSync } from 'node:fs';
-import { exampleSitePath } from '../../src/core/paths.js';
+import { exampleSitePath } from '../../src/kernel/paths.js';
 
 const NAMES = {
   quoted: `Phishing link "quoted" it's`,

@@ -10,7 +10,7 @@ import { extractLikeCyberTrace } from '../helpers/pcre.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { fortisiemDetectionFields } from '../../connectors/fortisiem/index.js';
 import { fortisiem } from '../../connectors/fortisiem/index.js';
-import type { Indicator } from '../../src/core/contract.js';
+import type { Indicator } from '../../src/model/events.js';
 
 const site = exampleSite();
 const settings = (await bundleFor('fortisiem', site)).settings;

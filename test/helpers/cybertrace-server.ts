@@ -16,7 +16,7 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
-import type { CyberTraceSettings, RegExpDef } from '../../src/cybertrace/types.js';
+import type { CyberTraceSettings, RegExpDef } from '../../src/model/cybertrace.js';
 import { pcreExtractAll } from './pcre.js';
 
 export interface FeedEntry {

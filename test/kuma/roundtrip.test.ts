@@ -11,7 +11,7 @@ import { parseKumaEvent } from '../../connectors/kuma/parse.js';
 import { splitPairs } from '../../src/cybertrace/parse-event.js';
 import { detectionEvent } from '../../connectors/kuma/contract.js';
 import { exampleSite } from '../helpers/bundles.js';
-import type { Indicator } from '../../src/core/contract.js';
+import type { Indicator } from '../../src/model/events.js';
 
 const site = exampleSite();
 const kuma = getConnector('kuma');

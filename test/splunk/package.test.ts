@@ -8,7 +8,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseConf } from '../../connectors/splunk/conf.js';
-import { createArchive } from '../../src/bundle/archive.js';
+import { createArchive } from '../../src/formats/archive.js';
 import type { Bundle } from '../../src/bundle/build.js';
 import { distributedBundle, splunkBundle } from './helpers/app.js';
 

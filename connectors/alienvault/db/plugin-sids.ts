@@ -8,8 +8,8 @@
  * current MariaDB an INSERT that leaves it out fails; every statement here names it explicitly.
  */
 import mysql from 'mysql2/promise';
-import { UserError } from '../../../src/core/errors.js';
-import { sqlString } from '../../../src/render/escape.js';
+import { UserError } from '../../../src/kernel/errors.js';
+import { sqlString } from '../../../src/connector/index.js';
 import type { DbTarget } from './url.js';
 
 export const ZERO_CTX_HEX = '00000000000000000000000000000000';

@@ -3,7 +3,7 @@
  * the shipped verification/kl_verification_test*.txt files). `ctconnect verify` sends each one
  * and checks that the answer carries the expected category.
  */
-import type { Indicator } from '../core/contract.js';
+import type { Indicator } from '../model/events.js';
 
 export interface FeedCheckIndicator extends Indicator {
   /** The feed that is expected to detect it, for the report. */

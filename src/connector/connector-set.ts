@@ -3,7 +3,7 @@
  * builds the set and hands it to the core: config, bundle, deploy and verify take it as a
  * parameter and never import a connector.
  */
-import { UserError } from './errors.js';
+import { UserError } from '../kernel/errors.js';
 import type { Connector } from './contract.js';
 
 export interface ConnectorSet {
