@@ -1,4 +1,4 @@
-/** AlienVault USM / OSSIM connector (seed 001): CyberTrace ↔ rsyslog + ossim-agent plugin. */
+/** AlienVault USM / OSSIM connector (the Kaspersky CyberTrace–AlienVault integration guide): CyberTrace ↔ rsyslog + ossim-agent plugin. */
 import { type BuildContext, type BundleFile, type CyberTraceSettings, defineConnector, type InstallStep, type OptionProblem, type Renderer, renderSampleEvents, type Site } from '../../src/connector/index.js';
 import { ALERT_USERDATA, DETECTION_USERDATA, EVENTS, REGEXPS } from './contract.js';
 import { alienvaultOptionsSchema, type AlienVaultOptions } from './options.js';

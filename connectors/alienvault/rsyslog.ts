@@ -1,5 +1,5 @@
 /**
- * The two rsyslog blocks merged into /etc/rsyslog.conf of the AlienVault host (seed 001):
+ * The two rsyslog blocks merged into /etc/rsyslog.conf of the AlienVault host (the Kaspersky CyberTrace–AlienVault integration guide):
  * - forwarding: ONE rule whose condition compares $fromhost-ip with an array constant of every
  *   device address (one expression evaluated inside rsyslog, not a chain of `if` blocks each
  *   message walks through), sending over TCP to the CyberTrace input port;
@@ -76,7 +76,7 @@ export function forwardBlock(site: Site): string {
     `  action(${fwd.join(' ')})`,
     ...(o.forward_copy_file
       ? [
-          '  # Copy of what is forwarded, to check the integration; remove it when done (seed 001).',
+          '  # Copy of what is forwarded, to check the integration; remove it when done (the Kaspersky CyberTrace–AlienVault integration guide).',
           `  action(type="omfile" name="kaspersky_cybertrace_forward_copy" File=${q(o.forward_copy_file)})`,
         ]
       : []),

@@ -22,7 +22,7 @@ export const MAX_SID = 2147483647;
 export const EVENT_NAME_PREFIX = 'Kaspersky CyberTrace - ';
 /** The [translation] key the agent falls back to for a category that is not listed. */
 export const DEFAULT_TRANSLATION_KEY = '_DEFAULT_';
-/** Why every table needs _DEFAULT_ (FACTS.md §10), for error messages. */
+/** Why every table needs _DEFAULT_ (the AlienVault ossim-agent source), for error messages. */
 export const DEFAULT_TRANSLATION_WHY =
   'without _DEFAULT_ the ossim-agent cannot give a SID to a category that is not listed: its parser loop dies on the first such event and the plugin reads nothing more until ossim-agent restarts';
 

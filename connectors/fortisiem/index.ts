@@ -1,4 +1,4 @@
-/** FortiSIEM connector (seed 000): CyberTrace ↔ FortiSIEM over syslog/CEF. */
+/** FortiSIEM connector (the Kaspersky CyberTrace–FortiSIEM integration guide): CyberTrace ↔ FortiSIEM over syslog/CEF. */
 import { type BuildContext, type BundleFile, contractFields, type CyberTraceSettings, defineConnector, fieldReference, type OptionProblem, sampleEventsText } from '../../src/connector/index.js';
 import { CEF_PRODUCT, CEF_VENDOR, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
 import { fortisiemOptionsSchema, type FortiSiemOptions } from './options.js';

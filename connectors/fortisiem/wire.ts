@@ -8,7 +8,7 @@ import { alertEvent, detectionEvent, RECORD_FIELD_CONTEXT_FORMAT } from './contr
 /** The record context `name:value name:value ` read back with the parser of its own format. */
 const parseRecordContext = contextPairsParser(RECORD_FIELD_CONTEXT_FORMAT);
 
-/** Key of the forwarded CEF event that carries each indicator type; the seed's regexps read these. */
+/** Key of the forwarded CEF event that carries each indicator type; the vendor guide's regexps read these. */
 const FORWARDED_KEY: Record<Indicator['type'], string> = { url: 'request', ip: 'dst', md5: 'fileHash', sha1: 'fileHash', sha256: 'fileHash' };
 
 function forwardedEvent(indicator: Indicator): string {

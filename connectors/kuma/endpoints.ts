@@ -3,11 +3,11 @@
  * "Major version of CyberTrace". One table, used for the default of the rule's URL and for the
  * table in INSTALL.md, so both say the same thing.
  *
- * What the documents say: the KUMA help (seed 002, and its cybertrace-http pages of 3.2 and 4.0)
+ * What the documents say: the KUMA help (the Kaspersky CyberTrace–KUMA integration guide, and its cybertrace-http pages of 3.2 and 4.0)
  * gives `example.domain.com:9999` as the URL for both source kinds, and says that with "≥ 5"
  * KUMA uses the CyberTrace 5.0 API, in the General tenant, over HTTP. CyberTrace serves that
  * HTTP lookup API where CyberTrace Web listens (`GUISettings > HTTPServer > ConnectionString` in
- * 4.x, `ServiceSettings > HTTPServer > ConnectionString` in 5.0; port 443 by default, seed 002).
+ * 4.x, `ServiceSettings > HTTPServer > ConnectionString` in 5.0; port 443 by default, the Kaspersky CyberTrace–KUMA integration guide).
  * What the KUMA help leaves open is said in `open`.
  */
 import { httpApiUrl, type Site } from '../../src/connector/index.js';

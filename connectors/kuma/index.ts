@@ -1,4 +1,4 @@
-/** KUMA connector (seed 002): CyberTrace settings for KUMA, the enrichment rule, console integration. */
+/** KUMA connector (the Kaspersky CyberTrace–KUMA integration guide): CyberTrace settings for KUMA, the enrichment rule, console integration. */
 import { type BuildContext, type BundleFile, type CyberTraceSettings, defineConnector, httpApiUrl, markdownText, renderSampleEvents, type Site } from '../../src/connector/index.js';
 import { EVENTS, LISTEN_ADDRESS, OUTPUT_ADDRESS, REGEXPS } from './contract.js';
 import { resolveRule, RULE_FILE, RULE_SCHEMA_FILE, ruleJson, ruleSchema } from './enrichment-rule.js';
@@ -57,7 +57,7 @@ function endpointRows(site: Site) {
       major: e.major === '>=5' ? '≥ 5' : '<5',
       setting: e.setting,
       hostPort: markdownText(e.hostPort(site)),
-      basis: e.open ? `**open**: ${e.open}` : 'documented (KUMA help, seed procedure)',
+      basis: e.open ? `**open**: ${e.open}` : 'documented (KUMA help, the Kaspersky integration guide)',
       thisSite: e === chosen,
     })),
   };

@@ -65,7 +65,7 @@ const positiveInteger = { type: 'integer', minimum: 1 } as const;
 const HOST = '(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*';
 const PORT = '(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
 
-/** The mapping of seed 002's usual setup: addresses → ip, request URL → url, file hash → hash. */
+/** The mapping of the Kaspersky CyberTrace–KUMA integration guide usual setup: addresses → ip, request URL → url, file hash → hash. */
 export const DEFAULT_MAPPING: ReadonlyArray<{ field: string; indicator: IndicatorType }> = [
   { field: 'SourceAddress', indicator: 'ip' },
   { field: 'DestinationAddress', indicator: 'ip' },

@@ -1,4 +1,4 @@
-/** Sample values for the rendered example events (documented CyberTrace test indicators, FACTS §1). */
+/** Sample values for the rendered example events (documented CyberTrace test indicators, Kaspersky CyberTrace Help). */
 import type { Indicator, RenderedEventInput } from '../../src/connector/index.js';
 
 export const SAMPLE_REQUESTS: Indicator[] = [

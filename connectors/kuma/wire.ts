@@ -2,9 +2,9 @@
  * KUMA on the wire. What KUMA's `cybertrace` source kind sends is not publicly documented; this
  * is what the KUMA help implies, and what the bundle assumes:
  * - KUMA opens TCP connections to the rule's URL and reads the answers on the same connection
- *   (ReplyBack: seed 002 points OutputSettings > ConnectionString at 127.0.0.1, so answers can only
+ *   (ReplyBack: the Kaspersky CyberTrace–KUMA integration guide points OutputSettings > ConnectionString at 127.0.0.1, so answers can only
  *   reach KUMA that way), starting each connection with the mode header below.
- * - Seed 002 keeps CyberTrace's default regexps, which read `ip=…`, `url=…`, `md5=…`, `sha1=…`
+ * - the Kaspersky CyberTrace–KUMA integration guide keeps CyberTrace's default regexps, which read `ip=…`, `url=…`, `md5=…`, `sha1=…`
  *   and `sha256=…`; so one request is one line `<type>=<value>`, a `hash` mapping row being sent
  *   as md5, sha1 or sha256 by its length.
  * - The answer is one detection event per match in the format of contract.ts, which KUMA puts

@@ -1,5 +1,5 @@
 /**
- * Splunk event definitions (seed 004). Everything that must agree is derived from the lists
+ * Splunk event definitions (the Kaspersky CyberTrace–Splunk integration guide). Everything that must agree is derived from the lists
  * below: the CyberTrace EventFormat / AlertFormat, the Splunk search-time extractions
  * (transforms.conf REGEX/FORMAT), the regexps the lookup script reads replies with, the lookup
  * script's request pattern (bin/config.json) and the CyberTrace input regexps that read it.

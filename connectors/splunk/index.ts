@@ -1,4 +1,4 @@
-/** Splunk connector (seed 004): the Kaspersky CyberTrace app for Splunk, as folders and .spl archives. */
+/** Splunk connector (the Kaspersky CyberTrace–Splunk integration guide): the Kaspersky CyberTrace app for Splunk, as folders and .spl archives. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BuildContext, type BundleFile, createArchive, defineConnector, FEED_CHECK_INDICATORS, type InstallStep, type OptionProblem, sampleEventsText, type Site } from '../../src/connector/index.js';

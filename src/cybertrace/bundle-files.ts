@@ -10,7 +10,7 @@ import type { CyberTraceSettings } from '../model/cybertrace.js';
 
 export const CYBERTRACE_RESTART_STEP = 'restart';
 
-/** kl_feed_service.conf on the CyberTrace host (FACTS §1). */
+/** kl_feed_service.conf on the CyberTrace host (Kaspersky CyberTrace Help). */
 export function feedServiceConfigPath(site: Site): string {
   const dir = site.cybertrace.install_dir;
   return site.cybertrace.platform === 'windows' ? `${dir.replace(/[\\/]+$/, '')}\\bin\\kl_feed_service.conf` : `${dir.replace(/\/+$/, '')}/etc/kl_feed_service.conf`;

@@ -18,7 +18,7 @@ import type { EventContract } from './event-contract.js';
 import type { FieldRole } from '../model/events.js';
 import { parseCef } from '../formats/cef.js';
 
-/** What each prefix placeholder looks like; `%Date%` is `Mon DD HH:MM:SS` (FACTS §1). */
+/** What each prefix placeholder looks like; `%Date%` is `Mon DD HH:MM:SS` (Kaspersky CyberTrace Help). */
 const PREFIX_PATTERNS: Partial<Record<FieldRole, string>> = {
   date: '[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d',
 };

@@ -21,7 +21,7 @@ export interface EventDefinitions {
 
 export const SUPPORTED_CYBERTRACE_VERSIONS = ['3.x', '4.x'];
 
-/** For formats with one hash key: every hash field of the feeds points at RE_HASH (FortiSIEM's seed, ArcSight). */
+/** For formats with one hash key: every hash field of the feeds points at RE_HASH (the FortiSIEM guide, ArcSight). */
 export const HASHES_AS_RE_HASH: Readonly<Record<string, string>> = { RE_MD5: 'RE_HASH', RE_SHA1: 'RE_HASH', RE_SHA256: 'RE_HASH' };
 
 /** `input` is where CyberTrace listens (host:port), `output` where it sends events. */

@@ -1,5 +1,5 @@
 /**
- * Applies a host's plan in the established order (FACTS §8), one command per file: backup
+ * Applies a host's plan in the established order (as Ansible's copy module does it), one command per file: backup
  * (timestamped, kept) → upload to a temp file beside the target → mode/owner → validate the temp
  * file → atomic rename; then
  * the steps the changes call for, once each. Any failure — the connection's included — puts back

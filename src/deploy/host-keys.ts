@@ -1,5 +1,5 @@
 /**
- * Host-key verification. ssh2 accepts every host key unless told otherwise (FACTS §8), so the
+ * Host-key verification. ssh2 accepts every host key unless told otherwise (the ssh2 documentation), so the
  * decision is made here: against a pinned SHA256 fingerprint, or against an OpenSSH known_hosts
  * file (plain and hashed `|1|salt|hash` entries, `[host]:port` names, wildcards, @revoked).
  */

@@ -1,5 +1,5 @@
 /**
- * A client of CyberTrace's HTTP lookup API (FACTS §10; CyberTrace help "POST lookup"):
+ * A client of CyberTrace's HTTP lookup API (Kaspersky CyberTrace Help, "POST lookup"):
  * `POST /api/<1.0|1.1|1.2>/lookup` (5.0 also `/api/1.3/{Tenant}/lookup`), Basic authentication,
  * body `[{"object":"…"}]`, answer `[{object, result, categories:[{category, detected_indicator, context}]}]`.
  * The API is served where CyberTrace Web listens: `GUISettings > HTTPServer > ConnectionString`

@@ -139,7 +139,7 @@ describe("the plugin's product type, joined as the web interface joins it", () =
   const productType = async () =>
     db.query<{ name: string | null }>('SELECT product_type.name FROM alienvault.plugin LEFT JOIN alienvault.product_type ON product_type.id = plugin.product_type WHERE plugin.id = 23021992');
 
-  it('is "Other Devices" by default, as in seed 001\'s screenshot', async () => {
+  it('is "Other Devices" by default, as in the Kaspersky CyberTrace–AlienVault integration guide\'s screenshot', async () => {
     apply(pluginSql(exampleSite()));
     expect(await productType()).toEqual([{ name: 'Other Devices' }]);
   });

@@ -51,7 +51,7 @@ let mariadb: MariaDb | undefined;
  * Each gets the step's stdin and must exit 0 for the deploy to succeed.
  */
 const CONSUMERS: Record<string, () => Promise<string>> = {
-  // ossim-db reads SQL on stdin and runs it with the mysql client on the alienvault database (FACTS §2).
+  // ossim-db reads SQL on stdin and runs it with the mysql client on the alienvault database (the AlienVault ossim-agent source).
   'ossim-db': async () => {
     if (!mariadb) {
       mariadb = await startMariaDb({ databases: ['alienvault'], sqlMode: 'NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION' });

@@ -66,7 +66,7 @@ describe('FortiSIEM round trip', () => {
     expect(() => fortisiem.wire.parseEvent('CEF:0|Fortinet|FortiGate|1|2|x|3|a=b', site)).toThrow(/not a CyberTrace event/);
   });
 
-  it('matches seed 000 exactly', () => {
+  it('matches the Kaspersky CyberTrace–FortiSIEM integration guide exactly', () => {
     expect(settings.output.eventFormat).toBe(
       'CEF:0|Kaspersky|CyberTrace|3.1|2|CyberTrace Detection Event|8|reason=%Category% dst=%RE_IP% src=%SRC_IP% dvc=%DeviceIp% fileHash=%RE_HASH% request=%RE_URL% sourceServiceName=%Device% sproc=%Product% suser=%UserName% externalId=%Id% %ActionableFields% cs5Label=MatchedIndicator cs5=%MatchedIndicator% msg=%RecordContext%',
     );

@@ -1,5 +1,5 @@
 /**
- * FACTS.md §3 packaging rules (the AppInspect checks that matter for installing) run on the
+ * Splunk packaging rules (the AppInspect checks that matter for installing) run on the
  * generated .spl archives after extracting them with tar(1), for both schemes.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ function walk(root: string): Array<{ path: string; dir: boolean; mode: number }>
   return out;
 }
 
-/** Problems with an extracted app per FACTS.md §3; empty = installable. */
+/** Problems with an extracted app per Splunk AppInspect; empty = installable. */
 function packagingProblems(root: string, expectedId: string): string[] {
   const problems: string[] = [];
   const top = readdirSync(root).filter((n) => n !== 'app.spl');
