@@ -9,6 +9,7 @@
  */
 import { rsyslogString, type Site } from '../../src/connector/index.js';
 import { alienvaultOptions } from './options.js';
+import { InternalError } from '../../src/kernel/errors.js';
 
 export const RSYSLOG_CONF = '/etc/rsyslog.conf';
 export const RSYSLOG_AFTER = '# rsyslog zasec.conf';
@@ -88,7 +89,7 @@ export function forwardBlock(site: Site): string {
 export function inboundBlock(site: Site): string {
   const o = options(site);
   const src = cybertraceSourceIp(site);
-  if (!src) throw new Error('no CyberTrace source address (checked by the connector before files are built)');
+  if (!src) throw new InternalError('no CyberTrace source address (checked by the connector before files are built)');
   return [
     `# Events from Kaspersky CyberTrace (${src}) go to the plugin's log file only.`,
     '# The file format is pinned: the plugin regexps read RSYSLOG_TraditionalFileFormat lines.',

@@ -13,7 +13,7 @@
  * category's name. (Kept simple: the list only grows; delete entries by hand to reuse a SID.)
  */
 import { categoriesOf, categoryTitle, type Site, type SiteCategories, titleOf, withCategories } from '../../src/connector/index.js';
-import { UserError } from '../../src/kernel/errors.js';
+import { InternalError, UserError } from '../../src/kernel/errors.js';
 import type { InstallationTable } from './import.js';
 import {
   DEFAULT_TRANSLATION_KEY,
@@ -112,7 +112,7 @@ function usedSids(table: SidTable, state: SidState, external: ExternalSids): Set
 
 function rowOf(table: SidTable, category: string) {
   const row = table.categories.find((r) => r.category === category);
-  if (!row) throw new Error(`${category} is not in the SID table`);
+  if (!row) throw new InternalError(`${category} is not in the SID table`);
   return row;
 }
 

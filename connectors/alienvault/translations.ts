@@ -11,6 +11,7 @@
  * category's title in the site (src/categories/), the title every other SIEM shows too.
  */
 import { controlCharacter, KASPERSKY_CATEGORIES, type Site, siteCategoryTitle } from '../../src/connector/index.js';
+import { UserError } from '../../src/kernel/errors.js';
 
 export const PLUGIN_ID = 23021992;
 export const SERVICE_EVENT_SID = 1;
@@ -168,6 +169,6 @@ export function tableSids(table: SidTable): Set<number> {
 export function allocateSid(used: ReadonlySet<number>): number {
   let sid = FIRST_CUSTOM_SID;
   while (used.has(sid)) sid++;
-  if (sid > MAX_SID) throw new Error('no free SID left');
+  if (sid > MAX_SID) throw new UserError('no free SID left');
   return sid;
 }

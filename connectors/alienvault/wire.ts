@@ -9,6 +9,7 @@ import { pluginRules, translationLines, type PluginRule } from './plugin-cfg.js'
 import { GENERIC_DETECTION_SID } from './translations.js';
 import { cybertraceSourceIp } from './rsyslog.js';
 import { RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
+import { ReadError } from '../../src/kernel/errors.js';
 
 /** The record context ` name=value name=value` read back with the parser of its own format. */
 const parseRecordContext = contextPairsParser(RECORD_FIELD_CONTEXT_FORMAT);
@@ -88,7 +89,7 @@ export function applyPluginRules(line: string, site: Site): AgentEvent | undefin
 function parseEvent(received: string, site: Site): ParsedEvent {
   const line = logFileLine(received, site);
   const ev = applyPluginRules(line, site);
-  if (!ev) throw new Error(`no rule of the kaspersky_cyberTrace plugin matches ${JSON.stringify(line.slice(0, 120))}`);
+  if (!ev) throw new ReadError(`no rule of the kaspersky_cyberTrace plugin matches ${JSON.stringify(line.slice(0, 120))}`);
   const fields: Partial<Record<FieldRole, string>> = {};
   let context: Array<[string, string]> = [];
   for (const [name, v] of Object.entries(ev.groups)) {

@@ -12,6 +12,7 @@
  */
 import { type Indicator, REPLY_BACK_HEADER, type WireContract } from '../../src/connector/index.js';
 import { parseKumaEvent } from './parse.js';
+import { UserError } from '../../src/kernel/errors.js';
 
 /** The ReplyBack mode header, with finished events so a lookup that matched nothing ends too (assumed). */
 export const ASSUMED_SESSION_HEADER = REPLY_BACK_HEADER;
@@ -20,7 +21,7 @@ export const ASSUMED_SESSION_HEADER = REPLY_BACK_HEADER;
 export const REQUEST_KEY: Record<Indicator['type'], string> = { ip: 'ip', url: 'url', md5: 'md5', sha1: 'sha1', sha256: 'sha256' };
 
 export function kumaRequest(indicator: Indicator): string {
-  if (/[\s]/.test(indicator.value)) throw new Error(`indicator ${JSON.stringify(indicator.value)} contains whitespace, which ends the value for the CyberTrace regexps`);
+  if (/[\s]/.test(indicator.value)) throw new UserError(`indicator ${JSON.stringify(indicator.value)} contains whitespace, which ends the value for the CyberTrace regexps`);
   return `${REQUEST_KEY[indicator.type]}=${indicator.value}`;
 }
 

@@ -7,6 +7,7 @@
 import type { EventContract, FieldRole, ParsedEvent } from '../../src/connector/index.js';
 import { alertEvent, CONTEXT_KEY_PREFIX, detectionEvent } from './contract.js';
 import { escapeRegExp } from '../../src/kernel/text.js';
+import { ReadError } from '../../src/kernel/errors.js';
 
 export interface FieldExtraction {
   /** transforms.conf stanza. */
@@ -66,7 +67,7 @@ function hasKey(line: string, c: EventContract): boolean {
 
 export function parseSplunkEvent(line: string): ParsedEvent {
   const kind = hasKey(line, detectionEvent) ? 'detection' : hasKey(line, alertEvent) ? 'alert' : undefined;
-  if (!kind) throw new Error(`not a CyberTrace event: neither "category=" nor "alert=" found in ${JSON.stringify(line.slice(0, 200))}`);
+  if (!kind) throw new ReadError(`not a CyberTrace event: neither "category=" nor "alert=" found in ${JSON.stringify(line.slice(0, 200))}`);
   const { roles, context } = applyExtractions(line);
   const fields = { ...roles };
   if (kind === 'detection') delete fields.alert;

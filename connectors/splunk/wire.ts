@@ -5,10 +5,11 @@
 import type { Indicator, WireContract } from '../../src/connector/index.js';
 import { INPUT_FIELDS } from './contract.js';
 import { parseSplunkEvent } from './extractions.js';
+import { InternalError } from '../../src/kernel/errors.js';
 
 function key(role: 'src' | Indicator['type']): string {
   const f = role === 'src' ? INPUT_FIELDS.find((x) => x.regexp === 'SRC_IP') : INPUT_FIELDS.find((x) => x.indicator === role);
-  if (!f) throw new Error(`no input key for ${role}`);
+  if (!f) throw new InternalError(`no input key for ${role}`);
   return f.lookupKey;
 }
 

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { deployBundle, DEFAULT_CONCURRENCY } from '../deploy/deploy.js';
-import { selectWork } from '../deploy/plan.js';
+import { selectWork } from '../deploy/work.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { createProgress } from './progress.js';

@@ -4,7 +4,7 @@ import { CONFIG_HELP, loadCliSite } from './site.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { UserError } from '../kernel/errors.js';
-import { allRolesTarget, workOf } from '../deploy/plan.js';
+import { allRolesTarget, workOf } from '../deploy/work.js';
 import { action } from './run.js';
 import { detail, warn } from './output.js';
 import { printJson } from './json.js';

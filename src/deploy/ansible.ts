@@ -21,7 +21,8 @@ import type { MergeSpec } from '../model/bundle.js';
 import type { Bundle } from '../bundle/build.js';
 import type { DeployTarget, Site } from '../model/site.js';
 import { shellArg } from '../render/escape.js';
-import { allRolesTarget, rolesOf, workOf, type HostFile, type HostStep } from './plan.js';
+import { allRolesTarget, rolesOf, workOf } from './work.js';
+import { type HostFile, type HostStep } from './types.js';
 import { escapeRegExp } from '../kernel/text.js';
 
 export interface ExportedFile {

@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { outputLines, describeFailure, type ExecResult } from './exec.js';
-import { TEMP_INFIX, type FilePlan, type HostStep, type HostWork } from './plan.js';
+import { TEMP_INFIX } from './probe.js';
+import { type FilePlan, type HostStep, type HostWork } from './types.js';
 import { sha256 } from '../kernel/hash.js';
 import { backupName } from '../kernel/files.js';
 import type { RemoteHost } from './remote.js';

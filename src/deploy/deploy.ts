@@ -2,7 +2,7 @@
 import type { Bundle } from '../bundle/build.js';
 import type { Site } from '../model/site.js';
 import { deployFleet } from './fleet.js';
-import { selectWork } from './plan.js';
+import { selectWork } from './work.js';
 import { exitCodeOf } from './report.js';
 import type { SecretSources } from './secrets.js';
 import type { HostResult } from './types.js';

@@ -13,6 +13,7 @@ import { execRemote, outputLines, startRemote, type ExecResult, type RemoteProce
 import type { TargetSecrets } from './secrets.js';
 import { ConnectionLost, DeployFailure } from './types.js';
 import { shellArg } from '../render/escape.js';
+import { InternalError } from '../kernel/errors.js';
 
 export interface RunOptions {
   timeoutSec: number;
@@ -78,7 +79,7 @@ export class RemoteHost {
       .map(([k, v]) => `${k}=${shellArg(v)}; export ${k}; `)
       .join('');
     const privileged = opts.privileged !== false && this.target.sudo !== 'none';
-    if (opts.fromChannel && privileged && !this.streamsInput) throw new Error('bug: channel input to a command behind sudo -S');
+    if (opts.fromChannel && privileged && !this.streamsInput) throw new InternalError('bug: channel input to a command behind sudo -S');
     const stdin = opts.fromChannel ? '' : `exec 0<${opts.stdinFile ? shellArg(opts.stdinFile) : '/dev/null'}; `;
     const inner = `${stdin}${env}${script}`;
     const limited = `timeout -k 5 ${Math.max(1, Math.round(opts.timeoutSec))} sh -c ${shellArg(inner)}`;

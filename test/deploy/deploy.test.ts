@@ -293,7 +293,7 @@ describe('deploy to one host', () => {
   });
 
   it('refuses an owner the host does not have, naming the missing user or group, writing nothing', async () => {
-    // Each owner is looked up once for all the files that name it (plan.ts); the answer still goes to each file.
+    // Each owner is looked up once for all the files that name it (probe.ts); the answer still goes to each file.
     const user = `ctc-no-user-${process.pid}`;
     const group = `ctc-no-group-${process.pid}`;
     const owned = (path: string, owner: string): BundleFile => ({ ...appFile(), path: `testsiem/${path}`, install: { ...appFile().install!, path: `/etc/ctc-test/${path}`, owner } });

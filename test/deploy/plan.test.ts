@@ -12,7 +12,7 @@ import { allConnectors } from '../../connectors/registry.js';
 import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { buildBundle } from '../../src/bundle/build.js';
 import { InternalError } from '../../src/kernel/errors.js';
-import { allRolesTarget, workOf } from '../../src/deploy/plan.js';
+import { allRolesTarget, workOf } from '../../src/deploy/work.js';
 import { createRenderer } from '../../src/render/engine.js';
 import { connectorVariants, siteFromYaml } from '../helpers/bundles.js';
 import { bundleOf, siteWith } from './fixtures.js';

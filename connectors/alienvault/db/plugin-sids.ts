@@ -119,7 +119,7 @@ export function describeDbError(e: unknown): string {
 }
 
 /** The answer to COMMIT was lost: whether the change is in the database is not known yet. */
-export class CommitUnknown extends Error {
+export class CommitUnknown extends UserError {
   constructor(readonly reason: string) {
     super(`no answer to COMMIT (${reason})`);
   }
