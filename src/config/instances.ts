@@ -8,7 +8,7 @@
  * connectors stay unaware of instances and tenants.
  */
 import { formatPath, type PathSegment } from './positions.js';
-import type { CyberTraceSite, Site, TenantSite } from './site.js';
+import type { CyberTraceSite, Site, TenantSite } from '../model/site.js';
 
 /** CyberTrace's default tenant; it cannot be renamed (CyberTrace help, "Tenants settings", page 200076). */
 export const GENERAL_TENANT = 'General';

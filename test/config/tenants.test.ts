@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSite } from '../../src/config/load.js';
 import { siteViewFor } from '../../src/config/instances.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 import { registry } from '../../connectors/registry.js';
 import { settingsFor } from '../../src/bundle/build.js';
 

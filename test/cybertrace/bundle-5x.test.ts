@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { allConnectors } from '../../connectors/registry.js';
-import { exampleSitePath } from '../../src/core/paths.js';
+import { exampleSitePath } from '../../src/kernel/paths.js';
 import { bundleFor, fileText, siteFromYaml } from '../helpers/bundles.js';
 import { mergeBytes } from '../../src/deploy/merge.js';
 import { at, readXml, xmllint } from './fixtures/xml-read.js';

@@ -12,7 +12,7 @@ import { parse, stringify } from 'yaml';
 import { getConnector } from '../../connectors/registry.js';
 import { connectorSite } from '../../src/bundle/build.js';
 import { verifyConnector } from '../../src/verify/verify.js';
-import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
+import { VERIFICATION_INDICATORS } from '../../src/cybertrace/indicators.js';
 import { siteFromYaml } from '../helpers/bundles.js';
 import { demoFeed } from '../helpers/demo-feed.js';
 import { runCliAsync } from '../helpers/cli-async.js';
