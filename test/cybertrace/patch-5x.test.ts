@@ -283,3 +283,22 @@ describe('a 4.x file with <Domains> for extra tenants', () => {
     expect(e.reason).toMatch(/no tenant "SOC" \(tenants: "General" \(the top-level settings\), "Example Domain"\)/);
   });
 });
+
+describe('the record of which SIEM a tenant serves', () => {
+  const first = siteWith('5.x', tenantsWith('splunk', 'Tenant1'));
+  const second = siteWith('5.x', tenantsWith('alienvault', 'Tenant1'));
+
+  it('is kept inside the tenant, so another tenant may serve another SIEM, and switching a tenant needs allowSwitch', () => {
+    const once = patchFeedServiceConfig(FIXTURE, settings('splunk', first)).text;
+    const t1 = domainOf(readXml(once), 'Tenant1');
+    expect(slice(once, t1)).toMatch(/<!-- ctconnect: serves siem="splunk"/);
+    // The General tenant serves another SIEM of the same site: no refusal, its own record.
+    const both = patchFeedServiceConfig(once, settings(first.cybertrace.tenants![0]!.serves[0]!, first)).text;
+    expect(slice(both, domainOf(readXml(both), 'General'))).toMatch(/<!-- ctconnect: serves siem="/);
+    const e = refusal(() => patchFeedServiceConfig(both, settings('alienvault', second)));
+    expect(e.reason).toMatch(/^the tenant "Tenant1" of this CyberTrace serves splunk .* patching it for alienvault would replace splunk's OutputSettings/);
+    const switched = patchFeedServiceConfig(both, { ...settings('alienvault', second), serves: { siem: 'alienvault', site: second.name, allowSwitch: true } });
+    expect(slice(switched.text, domainOf(readXml(switched.text), 'Tenant1'))).toMatch(/serves siem="alienvault"/);
+    expect(xmllint(switched.text)).toBe('');
+  });
+});
