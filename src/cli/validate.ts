@@ -6,7 +6,7 @@ import { createRenderer } from '../render/engine.js';
 import { UserError } from '../kernel/errors.js';
 import { allRolesTarget, workOf } from '../deploy/work.js';
 import { action } from './run.js';
-import { detail, warn } from './output.js';
+import { detail, info, warn } from './output.js';
 import { printJson } from './json.js';
 import { instancesOf, servedBy } from '../config/instances.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
@@ -76,12 +76,12 @@ export function register(program: Command, registry: ConnectorSet): void {
         const instances = r.cybertraces
           .map((c) => {
             const serves = c.tenants ? c.tenants.map((t) => `${t.serves.join(', ')} (tenant ${t.name}, port ${t.input_port})`).join(', ') : c.serves.join(', ') || 'no SIEM';
-            return `${c.name ?? 'cybertrace'} ${c.version} (${c.address}) serves ${serves}`;
+            return `${c.name ?? 'cybertrace'} (${c.address}) serves ${serves}`;
           })
           .join('; ');
         process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
         detail(`CyberTrace: ${instances}`);
-        for (const n of r.notes) process.stdout.write(`note: ${n}\n`);
+        for (const n of r.notes) info(`note: ${n}`);
         for (const d of r.deploy) {
           const merged = d.mergedEdits > 0 ? ` (${d.mergedEdits} edit${d.mergedEdits === 1 ? '' : 's'} merged into shared files)` : '';
           process.stdout.write(`  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${d.steps.join(', ') || 'none'}\n`);
