@@ -61,3 +61,32 @@ describe.each(IDS.flatMap((id) => [[id, 'General'], [id, 'Tenant1']] as const))(
     expect(at(d, 'OutputSettings/EventSettings/EventFormat').text).toBe(b.settings.output.eventFormat);
   });
 });
+
+describe('a bundle for a tenant of a 4.x CyberTrace with Domains', () => {
+  function site4(tenant: string) {
+    const doc = parse(readFileSync(exampleSitePath(), 'utf8')) as Record<string, unknown>;
+    doc.siems = { splunk: (doc.siems as Record<string, unknown>).splunk, fortisiem: (doc.siems as Record<string, unknown>).fortisiem };
+    const other = tenant === 'General' ? 'SOC' : 'General';
+    doc.cybertrace = { address: '192.0.2.10', version: '4.x', tenants: [{ name: tenant, serves: ['splunk'] }, { name: other, serves: ['fortisiem'], input_port: 9997 }] };
+    return siteFromYaml(stringify(doc));
+  }
+
+  it('on General: INSTALL.md and the fragment use the top-level settings, with AlertFormat', async () => {
+    const b = await bundleFor('splunk', site4('General'));
+    expect(fileText(b, 'INSTALL.md')).toContain('served by the General tenant of this CyberTrace 4.x: the top-level');
+    const xml = readXml(fileText(b, 'cybertrace/kl_feed_service.fragment.xml'));
+    expect(at(xml, 'OutputSettings/AlertFormat').text).toBe(b.settings.output.alertFormat);
+  });
+
+  it('on another tenant: its Domain, the 4.x children, no AlertFormat, and INSTALL.md says so', async () => {
+    const b = await bundleFor('splunk', site4('SOC-Splunk'));
+    const install = fileText(b, 'INSTALL.md');
+    expect(install).toContain('served by the CyberTrace 4.x tenant **SOC-Splunk**');
+    expect(install).toContain("A 4.x tenant's `OutputSettings` cannot hold `AlertFormat`");
+    const xml = fileText(b, 'cybertrace/kl_feed_service.fragment.xml');
+    expect(xmllint(xml)).toBe('');
+    const d = at(readXml(xml), 'Domains/Domain');
+    expect(at(d, 'OutputSettings/EventFormat').text).toBe(b.settings.output.eventFormat);
+    expect(d.children.find((c) => c.name === 'OutputSettings')!.children.map((c) => c.name)).not.toContain('AlertFormat');
+  });
+});
