@@ -254,8 +254,10 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
 
     for (const image of imagesFor(probe)) {
       const base = join(work, `${c.id}-${variant}-${image}`.replace(/[^A-Za-z0-9_.-]+/g, '_'));
-      const targets: LabTarget[] = roles.map((r) => ({ name: `t-${r}`, roles: [r], root: join(base, r) }));
-      if (roles.length > 1) targets.push({ name: 't-all', roles, root: join(base, 'all') });
+      // A CyberTrace image changes only what the cybertrace role gets: the other roles' hosts are the fresh image's.
+      const imageRoles = IMAGE_CYBERTRACE[image] ? roles.filter((r) => r === 'cybertrace') : roles;
+      const targets: LabTarget[] = imageRoles.map((r) => ({ name: `t-${r}`, roles: [r], root: join(base, r) }));
+      if (imageRoles.length > 1) targets.push({ name: 't-all', roles: imageRoles, root: join(base, 'all') });
       const site = labSite(c, options, targets, image);
       const bundle = confined(await buildBundle(c, site, createRenderer()));
       for (const t of targets) prepareRoot(t.root, bundle, image);
