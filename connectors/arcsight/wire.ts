@@ -4,7 +4,7 @@
  * (header + key=value extension, through the shared CEF reader).
  */
 import type { Indicator, WireContract } from '../../src/core/contract.js';
-import { parseCefWithContract, type CefEvents } from '../../src/cybertrace/parse-event.js';
+import { parseCefWithContract, strictCefMisreads, type CefEvents } from '../../src/cybertrace/parse-event.js';
 import { contextPairsParser } from '../../src/cybertrace/context-pairs.js';
 import { alertEvent, detectionEvent, RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
 
@@ -21,7 +21,7 @@ const FORWARDED_KEY: Record<Indicator['type'], string> = { url: 'request', ip: '
  */
 function forwardedEvent(indicator: Indicator): string {
   const value = indicator.type === 'url' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(indicator.value) ? `http://${indicator.value}` : indicator.value;
-  const ext = ['eventId=1001', 'src=10.20.30.40', 'dvc=10.20.30.1', 'suser=ctconnect-verify', `${FORWARDED_KEY[indicator.type]}=${value}`];
+  const ext = ['eventId=1001', 'src=10.20.30.40', 'dvc=10.20.30.1', `suser=${indicator.user ?? 'ctconnect-verify'}`, `${FORWARDED_KEY[indicator.type]}=${value}`];
   return `<134>Jan  1 00:00:00 arcsight CEF:0|Blue Coat|ProxySG|6.7|TCP_NC_MISS|proxy|3|${ext.join(' ')}`;
 }
 
@@ -30,4 +30,5 @@ const EVENTS: CefEvents = { siem: 'ArcSight', detection: detectionEvent, alert: 
 export const arcsightWire: WireContract = {
   forwardedEvent: (indicator) => forwardedEvent(indicator),
   parseEvent: (line) => parseCefWithContract(line, EVENTS),
+  strictMisreads: (line) => strictCefMisreads(line, EVENTS),
 };

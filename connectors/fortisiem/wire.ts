@@ -3,7 +3,7 @@
  * events CyberTrace sends back read the way FortiSIEM reads CEF (header + key=value extension).
  */
 import type { Indicator, WireContract } from '../../src/core/contract.js';
-import { parseCefWithContract, type CefEvents } from '../../src/cybertrace/parse-event.js';
+import { parseCefWithContract, strictCefMisreads, type CefEvents } from '../../src/cybertrace/parse-event.js';
 import { alertEvent, detectionEvent, RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
 import { contextPairsParser } from '../../src/cybertrace/context-pairs.js';
 
@@ -16,7 +16,7 @@ const FORWARDED_KEY: Record<Indicator['type'], string> = { url: 'request', ip: '
 function forwardedEvent(indicator: Indicator): string {
   const value = indicator.type === 'url' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(indicator.value) ? `http://${indicator.value}` : indicator.value;
   // A syslog header with <PRI> is what the EventDelimiter of this connector splits on.
-  const ext = [`src=10.20.30.40`, `dvc=10.20.30.1`, `suser=ctconnect-verify`, `eventId=1001`];
+  const ext = [`src=10.20.30.40`, `dvc=10.20.30.1`, `suser=${indicator.user ?? 'ctconnect-verify'}`, `eventId=1001`];
   ext.push(`${FORWARDED_KEY[indicator.type]}=${value}`);
   return `<134>Jan  1 00:00:00 fortisiem CEF:0|Fortinet|FortiGate|7.0|13|traffic|3|${ext.join(' ')}`;
 }
@@ -26,4 +26,5 @@ const EVENTS: CefEvents = { siem: 'FortiSIEM', detection: detectionEvent, alert:
 export const fortisiemWire: WireContract = {
   forwardedEvent: (indicator) => forwardedEvent(indicator),
   parseEvent: (line) => parseCefWithContract(line, EVENTS),
+  strictMisreads: (line) => strictCefMisreads(line, EVENTS),
 };

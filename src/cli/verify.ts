@@ -65,13 +65,15 @@ export function register(program: Command, registry: ConnectorSet): void {
         via = `CyberTrace HTTP lookup API ${url.protocol}//${url.host}`;
       } else {
         const to = opts.to ? parseHostPort(opts.to, '--to') : undefined;
-        const progress = createProgress(VERIFICATION_INDICATORS.map((i) => i.value));
+        // A traffic indicator repeats a documented value with another user name: labels must differ.
+        const label = (i: number) => VERIFICATION_INDICATORS[i]!.value + (VERIFICATION_INDICATORS[i]!.user ? ` (user ${VERIFICATION_INDICATORS[i]!.user})` : '');
+        const progress = createProgress(VERIFICATION_INDICATORS.map((_i, n) => label(n)));
         try {
           rows = await verifyConnector(connector, site, {
             host: to?.host,
             port: to?.port,
             timeoutMs: timeout * 1000,
-            onRow: (r) => progress.done(r.indicator, r.ok, r.ok ? `OK (${r.category ?? 'detected'})` : r.problem ?? 'failed'),
+            onRow: (r, i) => progress.done(label(i), r.ok, r.ok ? `OK (${r.category ?? 'detected'})${r.warnings ? `; ${r.warnings.length} field(s) read differently by a strict reader` : ''}` : r.problem ?? 'failed'),
           });
         } finally {
           await progress.finish();
@@ -86,6 +88,8 @@ export function register(program: Command, registry: ConnectorSet): void {
         const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', last], style: { head: [], border: [] }, wordWrap: true, colWidths: fitColumns([34, 18, 10, 24, 40]) });
         for (const r of rows) table.push([r.indicator, r.feed, r.detected ? 'yes' : 'no', r.category ?? '-', r.ok ? `OK (${r.contextPairs ?? 0} context fields)` : r.problem ?? 'failed']);
         process.stdout.write(`${table.toString()}\n`);
+        const warned = rows.filter((r) => r.warnings);
+        for (const r of warned) for (const w of r.warnings!) process.stdout.write(`warning: ${r.indicator}: ${w}\n`);
         process.stdout.write(failed === 0 ? `verify ${connector.id}: all ${rows.length} indicators detected and ${http ? 'answered' : 'parsed'}, each with its expected category (${via})\n` : `verify ${connector.id}: ${failed} of ${rows.length} indicators not OK (${via})\n`);
       }
       return failed === 0 ? 0 : 1;

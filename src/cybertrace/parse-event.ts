@@ -16,6 +16,7 @@ import type { ParsedEvent } from '../core/contract.js';
 import { escapeRegExp } from '../core/text.js';
 import type { EventContract, FieldRole } from './event-contract.js';
 import { parseCef } from '../formats/cef.js';
+import { readCefStrict } from '../formats/cef-strict.js';
 
 /** What each prefix placeholder looks like; `%Date%` is `Mon DD HH:MM:SS` (FACTS §1). */
 const PREFIX_PATTERNS: Partial<Record<FieldRole, string>> = {
@@ -122,4 +123,27 @@ export function parseCefWithContract(line: string, e: CefEvents): ParsedEvent {
     else if (v !== MISSING) fields[p.role] = v;
   }
   return { kind, fields, context };
+}
+
+/**
+ * The fields of a CyberTrace CEF event that a reader following the CEF escaping rules does not
+ * read as this (lenient) reader does — CyberTrace does not escape values, so an `=` in a URL's
+ * query, a `\` in a user name or ` key=` inside the context changes what such a SIEM shows.
+ * One message per field; empty when both readers agree.
+ */
+export function strictCefMisreads(line: string, e: CefEvents): string[] {
+  const lenient = parseCef(line).extension;
+  const strict = readCefStrict(line);
+  const kind = parseCefWithContract(line, e).kind;
+  const out: string[] = [];
+  for (const p of e[kind].parts) {
+    if (p.kind !== 'field') continue;
+    const want = lenient[p.key];
+    const got = strict.extension.get(p.key);
+    const why = strict.problems.filter((x) => x.key === p.key).map((x) => x.message);
+    if (got === want && why.length === 0) continue;
+    const reads = got === undefined ? 'does not find it' : `reads ${JSON.stringify(got)}`;
+    out.push(`${p.key} (${p.role}): a CEF reader that follows the specification's escaping ${reads}${why.length > 0 ? ` (${[...new Set(why)].join('; ')})` : ''}; only a lenient reader gets ${JSON.stringify(want)}`);
+  }
+  return out;
 }

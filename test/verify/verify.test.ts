@@ -88,6 +88,27 @@ describe('ctconnect verify', () => {
     }
   });
 
+  it('reads CEF replies with a strict reader too and reports each field only a lenient reader gets right; the rows stay OK', async () => {
+    for (const c of allConnectors()) {
+      server = await serverFor(c);
+      const rows = await verifyConnector(c, site, { host: server.host, port: server.port, timeoutMs: 5000 });
+      await server.close();
+      server = undefined;
+      expect(rows.every((r) => r.ok)).toBe(true);
+      const phishing = rows.find((r) => r.indicator.includes('?p=1&p=2'))!;
+      const quoted = rows.at(-1)!;
+      if (!c.wire.strictMisreads) {
+        expect(rows.filter((r) => r.warnings)).toEqual([]);
+        continue;
+      }
+      // CyberTrace writes the URL's query and the user name unescaped.
+      expect(phishing.warnings!.join('\n')).toMatch(/^request \(url\): a CEF reader that follows the specification's escaping reads "test\.phishing\.example\.com\/psh\/test\?p=1&p=2" \(unescaped "=" inside the value of request/m);
+      expect(quoted.warnings!.join('\n')).toMatch(/^suser \(user\): .*reads "CORP\\\\o\\"brien" \("\\o" in the value of suser is not a CEF escape\)/m);
+      // A quote is no CEF special character: the context with one is read alike by both.
+      expect(quoted.warnings!.join('\n')).not.toMatch(/invoice/);
+    }
+  });
+
   it('catches a CyberTrace output format that does not match the SIEM side', async () => {
     const fsm = getConnector('fortisiem');
     const other = allConnectors().find((c) => c.id !== 'fortisiem')!;
