@@ -1,0 +1,105 @@
+/**
+ * The inbound rsyslog block with real traffic, in a real rsyslogd whose rsyslog.conf is shaped
+ * like OSSIM's (UDP and TCP inputs first, the bundle's blocks merged after them by `deploy`'s
+ * merge): long events arrive whole over UDP and TCP, invalid UTF-8 is replaced byte by byte and
+ * valid text stays byte-identical, so the agent reads every line. Each fix is also removed once
+ * to show the failure it prevents.
+ */
+import { describe, expect, it } from 'vitest';
+import { exampleSite } from '../helpers/bundles.js';
+import { agentEvents, logLines, sendTcp, sendUdp, startAlienVaultRsyslog } from '../traffic/paths.js';
+import { getConnector } from '../../connectors/registry.js';
+import { MAX_MESSAGE_SIZE } from '../../connectors/alienvault/rsyslog.js';
+import { pluginCfg } from '../../connectors/alienvault/plugin-cfg.js';
+import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
+import { runAgent } from './agent.js';
+import { EVENT_SIZES } from '../traffic/hostile-set.js';
+
+const site = exampleSite();
+const alienvault = getConnector('alienvault');
+const settings = alienvault.cybertrace(site);
+
+/** A detection event of `bytes` bytes (a long context value), as CyberTrace renders it. */
+function eventOf(bytes: number, note = ''): Buffer {
+  const render = (fill: string) =>
+    renderCyberTraceFormat(settings.output.eventFormat, settings, {
+      values: { Category: 'KL_Malicious_URL', MatchedIndicator: 'fakess123.nu', RE_URL: 'fakess123.nu/a?b=1&c=2', SRC_IP: '10.20.30.40' },
+      context: [['first_seen', '10.07.2015 23:53'], ['note', note + fill]],
+    });
+  const base = Buffer.byteLength(render(''));
+  return Buffer.from(render('x'.repeat(Math.max(0, bytes - base))), 'utf8');
+}
+
+/** The message part of a log line: what follows rsyslog's date and host. */
+const message = (line: Buffer) => line.subarray(line.indexOf('category='));
+
+describe('rsyslogd with the inbound block: event size', () => {
+  it(`keeps events of ${EVENT_SIZES.map((s) => s.name).join(', ')} whole over TCP and over UDP ($MaxMessageSize ${MAX_MESSAGE_SIZE} after the inputs)`, async () => {
+    const rs = await startAlienVaultRsyslog(site);
+    try {
+      const events = EVENT_SIZES.map((s) => eventOf(s.bytes));
+      await sendTcp(rs.tcp, events);
+      await logLines(rs.logFile, events.length);
+      await sendUdp(rs.udp, events);
+      const lines = await logLines(rs.logFile, 2 * events.length);
+      expect(lines).toHaveLength(2 * events.length);
+      lines.forEach((l, i) => expect(message(l).equals(events[i % events.length]!), `line ${i + 1}: ${message(l).length} bytes of ${events[i % events.length]!.length}`).toBe(true));
+      const agent = agentEvents(rs.site, Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
+      expect(agent.map((e) => ('error' in e ? e.error : e.context.find(([k]) => k === 'note')![1].length))).toEqual([...events, ...events].map((e) => e.length - eventOf(0).length));
+    } finally {
+      await rs.stop();
+    }
+  });
+
+  it('without the $MaxMessageSize line an 8.1 KiB event is cut over UDP and split over TCP (the check can fail)', async () => {
+    const rs = await startAlienVaultRsyslog(site, (conf) => {
+      expect(conf).toContain(`$MaxMessageSize ${MAX_MESSAGE_SIZE}\n`);
+      return conf.replace(`$MaxMessageSize ${MAX_MESSAGE_SIZE}\n`, '');
+    });
+    try {
+      const event = eventOf(Math.round(8.1 * 1024));
+      await sendUdp(rs.udp, [event]);
+      const [udp] = await logLines(rs.logFile, 1);
+      expect(message(udp!).length).toBeLessThan(event.length);
+      await sendTcp(rs.tcp, [event]);
+      const lines = await logLines(rs.logFile, 3);
+      expect(lines.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await rs.stop();
+    }
+  });
+});
+
+describe('rsyslogd with the inbound block: invalid UTF-8', () => {
+  const bad = Buffer.concat([eventOf(0, 'caf'), Buffer.from([0xe9]), Buffer.from(' end')]);
+  const truncated = Buffer.concat([eventOf(0, 'cut'), Buffer.from([0xf0, 0x9f, 0x98])]);
+  const valid = eventOf(0, 'Société Москва 東京 😀 ünïcödé');
+
+  it('replaces each invalid byte with "?", keeps valid non-ASCII byte-identical, and the agent reads every line', async () => {
+    const rs = await startAlienVaultRsyslog(site);
+    try {
+      await sendTcp(rs.tcp, [bad, truncated, valid]);
+      const lines = await logLines(rs.logFile, 3);
+      expect(message(lines[0]!).toString('utf8')).toBe(bad.toString('latin1').replace('\u00e9', '?'));
+      expect(message(lines[1]!).toString('utf8')).toBe(`${eventOf(0, 'cut').toString('utf8')}???`);
+      expect(message(lines[2]!).equals(valid)).toBe(true);
+      const agent = agentEvents(rs.site, Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
+      expect(agent.map((e) => ('error' in e ? e.error : e.context.find(([k]) => k === 'note')![1]))).toEqual(['caf? end', 'cut???', 'Société Москва 東京 😀 ünïcödé']);
+    } finally {
+      await rs.stop();
+    }
+  });
+
+  it('without mmutf8fix the agent, reading UTF-8, stops at the invalid byte (the check can fail)', async () => {
+    const rs = await startAlienVaultRsyslog(site, (conf) => conf.replace(/^\s*action\(type="mmutf8fix"[^\n]*\n/m, ''));
+    try {
+      await sendTcp(rs.tcp, [bad, valid]);
+      const lines = await logLines(rs.logFile, 2);
+      const agent = runAgent(pluginCfg(rs.site), Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
+      expect(agent.code).not.toBe(0);
+      expect(agent.stderr).toMatch(/can't decode byte 0xe9/);
+    } finally {
+      await rs.stop();
+    }
+  });
+});
