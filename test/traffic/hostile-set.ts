@@ -84,7 +84,7 @@ function toBytes(text: string, values: Piece[][]): Buffer {
 }
 
 /** Plain values per placeholder kind, distinct per placeholder, that every connector's regexps accept. */
-function plainValues(c: Connector, site: Site): Record<string, string> {
+export function plainValues(c: Connector, site: Site): Record<string, string> {
   const settings = c.cybertrace(site);
   const values: Record<string, string> = { Category: 'KL_Malicious_URL', MatchedIndicator: 'fakess123.nu', Confidence: '100', Date: 'Apr 16 09:05:41', Id: '1001' };
   settings.input.regexps.forEach((r, i) => {
