@@ -39,6 +39,7 @@ function files(base: BuildContext<ArcSightOptions>): BundleFile[] {
     cefVendor: CEF_VENDOR,
     cefProduct: CEF_PRODUCT,
     detectionName: DETECTION_NAME,
+    contextKey: fieldReference(detectionEvent).find((r) => r.role === 'context')!.key,
     alertName: ALERT_NAME,
     normalizing: NORMALIZING_RULE,
     managerAddress: o.manager_address ?? '(your ArcSight Manager)',

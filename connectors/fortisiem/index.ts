@@ -22,6 +22,7 @@ function files(base: BuildContext<FortiSiemOptions>): BundleFile[] {
     cefVendor: CEF_VENDOR,
     cefProduct: CEF_PRODUCT,
     cefFields: fieldReference(detectionEvent),
+    contextKey: fieldReference(detectionEvent).find((r) => r.role === 'context')!.key,
     hasOrganization: o.organization !== undefined,
     hasFilters: [o.source_ip, o.destination_ip, o.severity, o.regex_filter].some((v) => v !== undefined),
     reportingDevices: o.reporting_devices,
