@@ -5,9 +5,7 @@
  * EventFormat / AlertFormat strings and the CEF key map used to read events back both come from
  * the lists below.
  */
-import type { EventContract } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import { HASHES_AS_RE_HASH, type EventDefinitions } from '../../src/cybertrace/settings.js';
+import { type EventContract, type EventDefinitions, HASHES_AS_RE_HASH, type RegExpDef } from '../../src/connector/index.js';
 
 /** CEF header of CyberTrace's events as the vendor's formats write it; ESM shows these as Device Vendor / Device Product. */
 export const CEF_VENDOR = 'Kaspersky';

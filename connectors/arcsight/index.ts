@@ -1,8 +1,5 @@
 /** ArcSight connector (CyberTrace help, "Integration with ArcSight"): CyberTrace ↔ ArcSight ESM over CEF. */
-import type { BundleFile } from '../../src/core/contract.js';
-import { sampleEventsText } from '../../src/cybertrace/render-event.js';
-import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
-import { fieldReference } from '../../src/cybertrace/event-contract.js';
+import { type BuildContext, type BundleFile, defineConnector, fieldReference, sampleEventsText } from '../../src/connector/index.js';
 import { ALERT_NAME, CEF_PRODUCT, CEF_VENDOR, detectionEvent, DETECTION_NAME, EVENTS, NORMALIZING_RULE } from './contract.js';
 import { arcsightOptionsSchema, type ArcSightOptions } from './options.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';

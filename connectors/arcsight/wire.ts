@@ -3,9 +3,7 @@
  * the CEF events CyberTrace sends to the SmartConnector, read as a CEF SmartConnector reads them
  * (header + key=value extension, through the shared CEF reader).
  */
-import type { Indicator, WireContract } from '../../src/core/contract.js';
-import { parseCefWithContract, strictCefMisreads, type CefEvents } from '../../src/cybertrace/parse-event.js';
-import { contextPairsParser } from '../../src/cybertrace/context-pairs.js';
+import { type CefEvents, contextPairsParser, type Indicator, parseCefWithContract, strictCefMisreads, type WireContract } from '../../src/connector/index.js';
 import { alertEvent, detectionEvent, RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
 
 const parseRecordContext = contextPairsParser(RECORD_FIELD_CONTEXT_FORMAT);

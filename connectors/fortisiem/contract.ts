@@ -1,11 +1,9 @@
 /**
- * FortiSIEM event definitions (seed 000). CyberTrace sends CEF to FortiSIEM; both the
+ * FortiSIEM event definitions (the Kaspersky CyberTrace–FortiSIEM integration guide). CyberTrace sends CEF to FortiSIEM; both the
  * EventFormat / AlertFormat strings and the CEF key map used to read events back come from
  * the lists below.
  */
-import type { EventContract } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import { HASHES_AS_RE_HASH, type EventDefinitions } from '../../src/cybertrace/settings.js';
+import { type EventContract, type EventDefinitions, HASHES_AS_RE_HASH, type RegExpDef } from '../../src/connector/index.js';
 
 /** CEF header fields of events CyberTrace sends; FortiSIEM shows vendor/product as Reporting Vendor / Reporting Model. */
 export const CEF_VENDOR = 'Kaspersky';
@@ -51,12 +49,12 @@ export const alertEvent: EventContract = {
 export const RECORD_FIELD_CONTEXT_FORMAT = '%ParamName%:%ParamValue% ';
 export const ACTIONABLE_FIELD_CONTEXT_FORMAT = '%ParamName%=%ParamValue% ';
 
-/** The event delimiter of seed 000: a new event starts at a syslog `<PRI>` not preceded by `=`. */
+/** The event delimiter of the Kaspersky CyberTrace–FortiSIEM integration guide: a new event starts at a syslog `<PRI>` not preceded by `=`. */
 export const EVENT_DELIMITER = '[^\\=](\\<\\d+\\>)';
 
 const IPV4 = '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}';
 
-/** The regexps of seed 000, exactly as published (PDF line breaks and spaces removed). */
+/** The regexps of the Kaspersky CyberTrace–FortiSIEM integration guide, exactly as published (PDF line breaks and spaces removed). */
 export const REGEXPS: RegExpDef[] = [
   { name: 'RE_HASH', type: 'HASH', extract: 'all', pattern: '([\\da-fA-F]{32,64})', purpose: 'MD5, SHA1 and SHA256 hashes anywhere in the event' },
   { name: 'RE_IP', type: 'IP', extract: 'first', pattern: `dst\\=(${IPV4})(?:$|\\s)`, purpose: 'destination IP (CEF dst)' },

@@ -1,9 +1,5 @@
-/** FortiSIEM connector (seed 000): CyberTrace ↔ FortiSIEM over syslog/CEF. */
-import type { BundleFile, OptionProblem } from '../../src/core/contract.js';
-import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { contractFields, fieldReference } from '../../src/cybertrace/event-contract.js';
-import { sampleEventsText } from '../../src/cybertrace/render-event.js';
-import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
+/** FortiSIEM connector (the Kaspersky CyberTrace–FortiSIEM integration guide): CyberTrace ↔ FortiSIEM over syslog/CEF. */
+import { type BuildContext, type BundleFile, contractFields, type CyberTraceSettings, defineConnector, fieldReference, type OptionProblem, sampleEventsText } from '../../src/connector/index.js';
 import { CEF_PRODUCT, CEF_VENDOR, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
 import { fortisiemOptionsSchema, type FortiSiemOptions } from './options.js';
 import { SAMPLE_DETECTIONS, SAMPLE_ALERTS } from './samples.js';

@@ -2,15 +2,13 @@
  * FortiSIEM on the wire: the syslog/CEF events FortiSIEM forwards to CyberTrace, and the CEF
  * events CyberTrace sends back read the way FortiSIEM reads CEF (header + key=value extension).
  */
-import type { Indicator, WireContract } from '../../src/core/contract.js';
-import { parseCefWithContract, strictCefMisreads, type CefEvents } from '../../src/cybertrace/parse-event.js';
+import { type CefEvents, contextPairsParser, type Indicator, parseCefWithContract, strictCefMisreads, type WireContract } from '../../src/connector/index.js';
 import { alertEvent, detectionEvent, RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
-import { contextPairsParser } from '../../src/cybertrace/context-pairs.js';
 
 /** The record context `name:value name:value ` read back with the parser of its own format. */
 const parseRecordContext = contextPairsParser(RECORD_FIELD_CONTEXT_FORMAT);
 
-/** Key of the forwarded CEF event that carries each indicator type; the seed's regexps read these. */
+/** Key of the forwarded CEF event that carries each indicator type; the vendor guide's regexps read these. */
 const FORWARDED_KEY: Record<Indicator['type'], string> = { url: 'request', ip: 'dst', md5: 'fileHash', sha1: 'fileHash', sha256: 'fileHash' };
 
 function forwardedEvent(indicator: Indicator): string {

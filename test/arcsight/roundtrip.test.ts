@@ -9,7 +9,7 @@ import { extractLikeCyberTrace } from '../helpers/pcre.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { contractFields } from '../../src/cybertrace/event-contract.js';
 import { escapeExtensionValue, parseCef } from '../../src/formats/cef.js';
-import { VERIFICATION_INDICATORS, indicatorKey } from '../../src/verify/indicators.js';
+import { VERIFICATION_INDICATORS, indicatorKey } from '../../src/cybertrace/indicators.js';
 import { arcsight } from '../../connectors/arcsight/index.js';
 import { detectionEvent, NORMALIZING_RULE } from '../../connectors/arcsight/contract.js';
 

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { exampleSitePath } from '../../src/core/paths.js';
+import { exampleSitePath } from '../../src/kernel/paths.js';
 import { registry } from '../../connectors/registry.js';
-import { connectorSet } from '../../src/core/connector-set.js';
-import { UserError } from '../../src/core/errors.js';
-import type { Site } from '../../src/config/site.js';
+import { connectorSet } from '../../src/connector/connector-set.js';
+import { UserError } from '../../src/kernel/errors.js';
+import type { Site } from '../../src/model/site.js';
 import { exampleSite } from '../helpers/bundles.js';
 import { runCli } from '../helpers/cli.js';
 

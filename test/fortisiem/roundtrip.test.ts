@@ -10,7 +10,7 @@ import { extractLikeCyberTrace } from '../helpers/pcre.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { fortisiemDetectionFields } from '../../connectors/fortisiem/index.js';
 import { fortisiem } from '../../connectors/fortisiem/index.js';
-import type { Indicator } from '../../src/core/contract.js';
+import type { Indicator } from '../../src/model/events.js';
 
 const site = exampleSite();
 const settings = (await bundleFor('fortisiem', site)).settings;
@@ -66,7 +66,7 @@ describe('FortiSIEM round trip', () => {
     expect(() => fortisiem.wire.parseEvent('CEF:0|Fortinet|FortiGate|1|2|x|3|a=b', site)).toThrow(/not a CyberTrace event/);
   });
 
-  it('matches seed 000 exactly', () => {
+  it('matches the Kaspersky CyberTrace–FortiSIEM integration guide exactly', () => {
     expect(settings.output.eventFormat).toBe(
       'CEF:0|Kaspersky|CyberTrace|3.1|2|CyberTrace Detection Event|8|reason=%Category% dst=%RE_IP% src=%SRC_IP% dvc=%DeviceIp% fileHash=%RE_HASH% request=%RE_URL% sourceServiceName=%Device% sproc=%Product% suser=%UserName% externalId=%Id% %ActionableFields% cs5Label=MatchedIndicator cs5=%MatchedIndicator% msg=%RecordContext%',
     );

@@ -1,5 +1,5 @@
 /** A small demo feed of the documented test indicators, for the CyberTrace test server. */
-import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
+import { VERIFICATION_INDICATORS } from '../../src/cybertrace/indicators.js';
 import type { FeedEntry } from './cybertrace-server.js';
 
 /**

@@ -5,10 +5,10 @@
  * and events of 7.9, 8.1, 16 and 60 KiB. Everything here is derived from a connector's
  * CyberTrace settings and its wire parser, so a registered connector is covered without more code.
  */
-import type { Connector } from '../../src/core/contract.js';
-import type { FieldRole } from '../../src/cybertrace/event-contract.js';
+import type { Connector } from '../../src/connector/contract.js';
+import type { FieldRole } from '../../src/model/events.js';
 import { placeholdersOf, renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
-import type { Site } from '../../src/config/site.js';
+import type { Site } from '../../src/model/site.js';
 
 /** A value: text, with bytes that are not UTF-8 where a Buffer stands. */
 export type Piece = string | Buffer;

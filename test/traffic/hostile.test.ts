@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { allConnectors } from '../../connectors/registry.js';
-import type { ParsedEvent } from '../../src/core/contract.js';
+import type { ParsedEvent } from '../../src/model/events.js';
 import { exampleSite } from '../helpers/bundles.js';
 import { expectedText, hostileEvents, type HostileEvent } from './hostile-set.js';
 import { trafficPath } from './paths.js';

@@ -10,9 +10,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Connector, ParsedEvent } from '../../src/core/contract.js';
-import type { FieldRole } from '../../src/cybertrace/event-contract.js';
-import type { Site } from '../../src/config/site.js';
+import type { Connector } from '../../src/connector/contract.js';
+import type { ParsedEvent } from '../../src/model/events.js';
+import type { FieldRole } from '../../src/model/events.js';
+import type { Site } from '../../src/model/site.js';
 import { buildBundle } from '../../src/bundle/build.js';
 import { createRenderer } from '../../src/render/engine.js';
 import { mergeMarkedBlock } from '../../src/deploy/merge.js';
