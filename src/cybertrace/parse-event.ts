@@ -144,8 +144,9 @@ export function strictCefMisreads(line: string, e: CefEvents): string[] {
     const got = strict.extension.get(p.key);
     const why = strict.problems.filter((x) => x.key === p.key).map((x) => x.message);
     if (got === want && why.length === 0) continue;
-    const reads = got === undefined ? 'does not find it' : `reads ${JSON.stringify(got)}`;
-    out.push(`${p.key} (${p.role}): a CEF reader that follows the specification's escaping ${reads}${why.length > 0 ? ` (${[...new Set(why)].join('; ')})` : ''}; only a lenient reader gets ${JSON.stringify(want)}`);
+    const reasons = why.length > 0 ? ` (${[...new Set(why)].join('; ')})` : '';
+    if (got === want) out.push(`${p.key} (${p.role}): breaks the CEF escaping rules${reasons}; only a lenient reader is sure to show ${JSON.stringify(want)}`);
+    else out.push(`${p.key} (${p.role}): a CEF reader that follows the specification's escaping ${got === undefined ? 'does not find it' : `reads ${JSON.stringify(got)}`}${reasons}; only a lenient reader gets ${JSON.stringify(want)}`);
   }
   return out;
 }
