@@ -5,9 +5,11 @@
  * valid text stays byte-identical, so the agent reads every line. Each fix is also removed once
  * to show the failure it prevents.
  */
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { exampleSite } from '../helpers/bundles.js';
 import { agentEvents, logLines, sendTcp, sendUdp, startAlienVaultRsyslog } from '../traffic/paths.js';
+import { waitFor } from '../helpers/rsyslog.js';
 import { getConnector } from '../../connectors/registry.js';
 import { MAX_MESSAGE_SIZE } from '../../connectors/alienvault/rsyslog.js';
 import { pluginCfg } from '../../connectors/alienvault/plugin-cfg.js';
@@ -66,6 +68,40 @@ describe('rsyslogd with the inbound block: event size', () => {
       expect(lines.length).toBeGreaterThanOrEqual(3);
     } finally {
       await rs.stop();
+    }
+  });
+});
+
+describe('rsyslogd with the forwarding block: event size', () => {
+  it('forwards a device event of 16 and 60 KiB whole to CyberTrace, received over UDP and over TCP', async () => {
+    const received: Buffer[] = [];
+    let pending = Buffer.alloc(0);
+    const listener = createServer((sock) =>
+      sock.on('data', (d) => {
+        pending = Buffer.concat([pending, d]);
+        for (let nl = pending.indexOf(10); nl >= 0; nl = pending.indexOf(10)) {
+          received.push(pending.subarray(0, nl));
+          pending = pending.subarray(nl + 1);
+        }
+      }),
+    );
+    const port = await new Promise<number>((r) => listener.listen(0, '127.0.0.1', () => r((listener.address() as { port: number }).port)));
+    const DEVICE = '127.0.0.2';
+    const local = { ...site, cybertrace: { ...site.cybertrace, address: '127.0.0.1', input_port: port }, siems: { ...site.siems, alienvault: { ...site.siems.alienvault!, devices: [{ ip: DEVICE }] } } };
+    const rs = await startAlienVaultRsyslog(local);
+    try {
+      const lines = [16 * 1024, 60 * 1024].map((n) => {
+        const head = '<134>Jan  1 00:00:00 fw01 proxy: src=10.20.30.40 url=http://fakess123.nu/?q=';
+        return Buffer.from(head + 'x'.repeat(n - head.length));
+      });
+      await sendUdp(rs.udp, lines, DEVICE);
+      await sendTcp(rs.tcp, lines, DEVICE);
+      await waitFor(() => received.length >= 4, 'four forwarded events', 400);
+      // What CyberTrace gets: rsyslog's forward format, the device's message whole.
+      expect(received.map((r) => r.length - r.indexOf('src='))).toEqual([...lines, ...lines].map((l) => l.length - l.indexOf('src=')));
+    } finally {
+      await rs.stop();
+      await new Promise((r) => listener.close(r));
     }
   });
 });

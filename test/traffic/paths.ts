@@ -154,18 +154,18 @@ export async function startAlienVaultRsyslog(site: Site, edit: (conf: string) =>
   return { dir, logFile, site: local, tcp, udp, stop };
 }
 
-/** Sends the lines over one TCP connection from CyberTrace's address. */
-export function sendTcp(port: number, lines: Buffer[]): Promise<void> {
+/** Sends the lines over one TCP connection from CyberTrace's address (or `from`). */
+export function sendTcp(port: number, lines: Buffer[], from = CYBERTRACE_ADDRESS): Promise<void> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, localAddress: CYBERTRACE_ADDRESS }, () => s.end(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])), () => resolve()));
+    const s = connect({ host: '127.0.0.1', port, localAddress: from }, () => s.end(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])), () => resolve()));
     s.on('error', reject);
   });
 }
 
-/** Sends each line as one datagram from CyberTrace's address. */
-export async function sendUdp(port: number, lines: Buffer[]): Promise<void> {
+/** Sends each line as one datagram from CyberTrace's address (or `from`). */
+export async function sendUdp(port: number, lines: Buffer[], from = CYBERTRACE_ADDRESS): Promise<void> {
   const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, CYBERTRACE_ADDRESS, () => r()));
+  await new Promise<void>((r) => s.bind(0, from, () => r()));
   for (const l of lines) await new Promise<void>((resolve, reject) => s.send(l, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
   s.close();
 }
