@@ -4,12 +4,14 @@
  * and only they. What still cannot pass unchanged is listed in LIMITS (and in the README's
  * "Limits" section); each listed case must still fail, so the list stays true.
  */
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { allConnectors } from '../../connectors/registry.js';
 import type { ParsedEvent } from '../../src/model/events.js';
 import { exampleSite } from '../helpers/bundles.js';
-import { expectedText, hostileEvents, type HostileEvent } from './hostile-set.js';
-import { trafficPath } from './paths.js';
+import { expectedText, hostileEvents, INVALID_BYTES, SPECIAL_CHARACTERS, type HostileEvent } from './hostile-set.js';
+import { decodeReplacing, trafficPath } from './paths.js';
+import { httpLookup } from '../../src/verify/http-lookup.js';
 
 const site = exampleSite();
 
@@ -64,4 +66,31 @@ describe.each(allConnectors().map((c) => [c.id, c] as const))('%s: hostile traff
     expect(Object.keys(failures).filter((k) => !limits.includes(k)).map((k) => `${k}: ${failures[k]}`), path.describe).toEqual([]);
     expect(limits.filter((k) => !(k in failures)), 'listed limits that now pass: remove them from LIMITS and the README').toEqual([]);
   }, 120_000);
+});
+
+/**
+ * CyberTrace's HTTP lookup API (KUMA's cybertrace-http source kind, `verify --http`): the answer is
+ * JSON, whose escapes carry every character; a byte that is not UTF-8 in the answer becomes U+FFFD.
+ */
+describe('CyberTrace HTTP lookup API reader: hostile context values', () => {
+  it('every context value comes out as sent, invalid bytes replaced', async () => {
+    const values = [...INVALID_BYTES, ...SPECIAL_CHARACTERS, { name: '60 KiB', pieces: ['x'.repeat(60 * 1024)] }];
+    // Written by hand: JSON.stringify cannot put bytes that are not UTF-8 into the answer.
+    const context = Buffer.concat(values.flatMap((v, i) => [Buffer.from(`${i === 0 ? '' : ','}"v${i}":"`), ...v.pieces.map((p) => (typeof p === 'string' ? Buffer.from(JSON.stringify(p).slice(1, -1)) : p)), Buffer.from('"')]));
+    const body = Buffer.concat([Buffer.from('[{"object":"fakess123.nu","result":"detected","categories":[{"category":"KL_Malicious_URL","detected_indicator":"fakess123.nu","context":{'), context, Buffer.from('}}]}]')]);
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+        res.end(body);
+      });
+    });
+    const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)));
+    try {
+      const [answer] = await httpLookup({ url: new URL(`http://127.0.0.1:${port}`), timeoutMs: 5000 }, ['fakess123.nu']);
+      expect(answer!.categories[0]!.context).toEqual(Object.fromEntries(values.map((v, i) => [`v${i}`, expectedText(v.pieces, decodeReplacing)])));
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
