@@ -126,7 +126,8 @@ export interface HttpVerifyOptions extends HttpLookupOptions {
 
 /** All indicators in one lookup request; each answer is judged like a detection event. */
 export async function verifyOverHttp(opts: HttpVerifyOptions): Promise<VerifyRow[]> {
-  const indicators = opts.indicators ?? VERIFICATION_INDICATORS;
+  // The API is asked for the indicator alone: an indicator sent again only for the event around it adds nothing.
+  const indicators = opts.indicators ?? VERIFICATION_INDICATORS.filter((i) => i.user === undefined);
   const answers = await httpLookup(opts, indicators.map((i) => i.value));
   return indicators.map((ind, i) => judgeAnswer(ind, answers.find((a) => a.object === ind.value) ?? answers[i]));
 }
