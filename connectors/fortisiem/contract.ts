@@ -3,17 +3,25 @@
  * EventFormat / AlertFormat strings and the CEF key map used to read events back come from
  * the lists below.
  */
-import { type EventContract, type EventDefinitions, HASHES_AS_RE_HASH, type RegExpDef } from '../../src/connector/index.js';
+import {
+  CEF_ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  CEF_DETECTION,
+  CEF_RECORD_FIELD_CONTEXT_FORMAT,
+  cefKeysOf,
+  cefPrefix,
+  cefServiceEvent,
+  type CefHeader,
+  type EventContract,
+  type EventDefinitions,
+  HASHES_AS_RE_HASH,
+  type RegExpDef,
+} from '../../src/connector/index.js';
 
 /** CEF header fields of events CyberTrace sends; FortiSIEM shows vendor/product as Reporting Vendor / Reporting Model. */
-export const CEF_VENDOR = 'Kaspersky';
-export const CEF_PRODUCT = 'CyberTrace';
-export const CEF_VERSION = '3.1';
-
-const header = (classId: string, name: string, severity: number) => `CEF:0|${CEF_VENDOR}|${CEF_PRODUCT}|${CEF_VERSION}|${classId}|${name}|${severity}|`;
+export const CEF_HEADER: CefHeader = { vendor: 'Kaspersky', product: 'CyberTrace', version: '3.1' };
 
 export const detectionEvent: EventContract = {
-  prefix: header('2', 'CyberTrace Detection Event', 8),
+  prefix: cefPrefix(CEF_HEADER, CEF_DETECTION),
   keySeparator: '=',
   partSeparator: ' ',
   parts: [
@@ -35,19 +43,7 @@ export const detectionEvent: EventContract = {
   ],
 };
 
-export const alertEvent: EventContract = {
-  prefix: header('1', 'CyberTrace Service Event', 4),
-  keySeparator: '=',
-  partSeparator: ' ',
-  parts: [
-    { kind: 'field', key: 'reason', placeholder: 'Alert', role: 'alert' },
-    { kind: 'field', key: 'msg', placeholder: 'RecordContext', role: 'context' },
-  ],
-};
-
-/** Context pairs: `name:value ` inside msg (a `:` keeps `=` out of the CEF value); actionable fields become their own CEF keys. */
-export const RECORD_FIELD_CONTEXT_FORMAT = '%ParamName%:%ParamValue% ';
-export const ACTIONABLE_FIELD_CONTEXT_FORMAT = '%ParamName%=%ParamValue% ';
+export const alertEvent: EventContract = cefServiceEvent(CEF_HEADER);
 
 /** The event delimiter of the Kaspersky CyberTrace–FortiSIEM integration guide: a new event starts at a syslog `<PRI>` not preceded by `=`. */
 export const EVENT_DELIMITER = '[^\\=](\\<\\d+\\>)';
@@ -79,15 +75,15 @@ export const FEED_FIELD_RENAMES = HASHES_AS_RE_HASH;
 
 /** CEF keys the detection event already uses: an actionable field must not reuse them. */
 export function usedCefKeys(): string[] {
-  return detectionEvent.parts.filter((p) => p.kind !== 'bare').map((p) => (p as { key: string }).key);
+  return cefKeysOf(detectionEvent);
 }
 
 /** This connector's event definitions in one place: its CyberTrace settings and its SIEM-side parser both come from these. */
 export const EVENTS: EventDefinitions = {
   detection: detectionEvent,
   alert: alertEvent,
-  recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
-  actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  recordFieldContextFormat: CEF_RECORD_FIELD_CONTEXT_FORMAT,
+  actionableFieldContextFormat: CEF_ACTIONABLE_FIELD_CONTEXT_FORMAT,
   regexps: REGEXPS,
   eventDelimiter: EVENT_DELIMITER,
   feedFieldRenames: FEED_FIELD_RENAMES,

@@ -1,6 +1,6 @@
 /** FortiSIEM connector (the Kaspersky CyberTrace–FortiSIEM integration guide): CyberTrace ↔ FortiSIEM over syslog/CEF. */
-import { type BuildContext, type BundleFile, contractFields, type CyberTraceSettings, defineConnector, fieldReference, type OptionProblem, sampleEventsText } from '../../src/connector/index.js';
-import { CEF_PRODUCT, CEF_VENDOR, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
+import { type BuildContext, type BundleFile, type CyberTraceSettings, defineConnector, fieldReference, type OptionProblem, sampleEventsText } from '../../src/connector/index.js';
+import { CEF_HEADER, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
 import { fortisiemOptionsSchema, type FortiSiemOptions } from './options.js';
 import { SAMPLE_DETECTIONS, SAMPLE_ALERTS } from './samples.js';
 import { fortisiemWire } from './wire.js';
@@ -15,8 +15,8 @@ function files(base: BuildContext<FortiSiemOptions>): BundleFile[] {
   const ctx = {
     ...base,
     fsm: o,
-    cefVendor: CEF_VENDOR,
-    cefProduct: CEF_PRODUCT,
+    cefVendor: CEF_HEADER.vendor,
+    cefProduct: CEF_HEADER.product,
     cefFields: fieldReference(detectionEvent),
     contextKey: fieldReference(detectionEvent).find((r) => r.role === 'context')!.key,
     hasOrganization: o.organization !== undefined,
@@ -62,5 +62,3 @@ export const fortisiem = defineConnector(fortisiemOptionsSchema, {
   wire: fortisiemWire,
 });
 
-/** Exposed for tests: the placeholders of the detection event with their roles. */
-export const fortisiemDetectionFields = contractFields(detectionEvent);

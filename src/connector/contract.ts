@@ -7,29 +7,9 @@ import type { CyberTraceSettings } from '../model/cybertrace.js';
 import type { Site } from '../model/site.js';
 import type { Renderer } from '../render/engine.js';
 import type { BundleFile, InstallStep } from '../model/bundle.js';
-import type { Indicator, ParsedEvent } from '../model/events.js';
+import type { WireContract } from '../model/events.js';
 import type { ConnectorCategories } from './capabilities.js';
-
-/**
- * How events cross the wire for this SIEM, used by `verify`, `simulate` and round-trip tests:
- * what the SIEM forwards to CyberTrace, and how it reads what CyberTrace sends back.
- */
-export interface WireContract {
-  /** One event carrying `indicator`, exactly as this SIEM forwards it to the CyberTrace input port (no trailing LF). */
-  forwardedEvent(indicator: Indicator, site: Site): string;
-  /** Parses one event CyberTrace sent to this SIEM with the SIEM-side parser of the bundle; throws Error saying what did not match. */
-  parseEvent(line: string, site: Site): ParsedEvent;
-  /**
-   * Optional: what the SIEM's intake makes of a line CyberTrace sent before the parser sees it
-   * (e.g. rsyslog writing it to a log file with a date and host in front). Absent = unchanged.
-   */
-  asReceived?(line: string, site: Site): string;
-  /**
-   * Optional: for formats with a specification stricter than the bundle's reader (CEF), the
-   * fields a reader that follows it reads differently, one message each (empty: none).
-   */
-  strictMisreads?(line: string, site: Site): string[];
-}
+import type { EventDefinitions } from '../cybertrace/settings.js';
 
 /** A problem found by a connector's cross-field check; `path` is relative to `siems.<id>`. */
 export interface OptionProblem {
@@ -59,6 +39,8 @@ export interface Connector {
   optionsSchema: Record<string, unknown>;
   /** Checks across this connector's options (the schema checks single fields); paths are relative to `siems.<id>`. */
   check?(options: Record<string, unknown>, site: Site): OptionProblem[];
+  /** The events CyberTrace sends this SIEM, the one definition both halves come from (conformance tests read them). */
+  events: EventDefinitions;
   /** The CyberTrace side, derived from the same event definition as the SIEM side. */
   cybertrace(site: Site): CyberTraceSettings;
   /** The SIEM-side files, INSTALL.md included. The bundle writer adds the CyberTrace sheet, fragment and MANIFEST. */

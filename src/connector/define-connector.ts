@@ -7,7 +7,8 @@
  *   and handed to `files` together with the template context every INSTALL.md starts from.
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import type { BuildInput, Connector, OptionProblem, WireContract } from './contract.js';
+import type { BuildInput, Connector, OptionProblem } from './contract.js';
+import type { WireContract } from '../model/events.js';
 import type { BundleFile, InstallStep } from '../model/bundle.js';
 import type { Site } from '../model/site.js';
 import type { CyberTraceSettings } from '../model/cybertrace.js';
@@ -90,6 +91,7 @@ export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(sc
     ...(def.variants ? { variants: def.variants } : {}),
     optionsSchema: schema as Record<string, unknown>,
     ...(def.check ? { check: (raw: Record<string, unknown>, site: Site) => def.check!(raw as O, site) } : {}),
+    events: def.events,
     cybertrace,
     files: ({ site, settings, render }: BuildInput) =>
       def.files({

@@ -31,3 +31,4 @@ export * from '../categories/site-categories.js';
 export type { Renderer } from '../render/engine.js';
 export * from '../render/escape.js';
 export * from '../formats/archive.js';
+export * from '../cybertrace/cef-events.js';

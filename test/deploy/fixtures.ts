@@ -36,6 +36,7 @@ export const testConnector: Connector = {
   summary: 'files and steps for the deployer tests',
   siemVersions: '-',
   optionsSchema: {},
+  events: fortisiem.events,
   cybertrace: fortisiem.cybertrace,
   files: () => [],
   steps: () => [],

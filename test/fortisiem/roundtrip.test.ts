@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { bundleFor, exampleSite } from '../helpers/bundles.js';
 import { extractLikeCyberTrace } from '../helpers/pcre.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
-import { fortisiemDetectionFields } from '../../connectors/fortisiem/index.js';
 import { fortisiem } from '../../connectors/fortisiem/index.js';
 import type { Indicator } from '../../src/model/events.js';
 
@@ -43,18 +42,6 @@ describe('FortiSIEM round trip', () => {
     expect(parsed.fields.user).toBe('ctconnect-verify');
     expect(parsed.fields.event_id).toBe('1001');
     expect(parsed.context).toEqual(context);
-  });
-
-  it('every placeholder of the detection event has a CEF key FortiSIEM reads', () => {
-    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
-      values: Object.fromEntries(fortisiemDetectionFields.map((f) => [f.placeholder, `v-${f.placeholder}`])),
-      context: [['k', 'v']],
-    });
-    const parsed = fortisiem.wire.parseEvent(line, site);
-    for (const f of fortisiemDetectionFields) {
-      if (f.role === 'context' || f.role === 'actionable') continue;
-      expect(parsed.fields[f.role], f.placeholder).toBe(`v-${f.placeholder}`);
-    }
   });
 
   it('reads service events', () => {
