@@ -94,8 +94,10 @@ describe('rsyslogd with the forwarding block: event size', () => {
         const head = '<134>Jan  1 00:00:00 fw01 proxy: src=10.20.30.40 url=http://fakess123.nu/?q=';
         return Buffer.from(head + 'x'.repeat(n - head.length));
       });
-      await sendUdp(rs.udp, lines, DEVICE);
+      // TCP first: once it is read, the UDP input (loaded before it) is surely bound too.
       await sendTcp(rs.tcp, lines, DEVICE);
+      await waitFor(() => received.length >= 2, 'two forwarded events', 400);
+      await sendUdp(rs.udp, lines, DEVICE);
       await waitFor(() => received.length >= 4, 'four forwarded events', 400);
       // What CyberTrace gets: rsyslog's forward format, the device's message whole.
       expect(received.map((r) => r.length - r.indexOf('src='))).toEqual([...lines, ...lines].map((l) => l.length - l.indexOf('src=')));
