@@ -229,7 +229,7 @@ describe('ctconnect verify', () => {
     expect(ok.stdout).toMatch(/^warning: http:\/\/test\.phishing\.example\.com\/psh\/test\?p=1&p=2: request \(url\): breaks the CEF escaping rules/m);
     expect(ok.stdout).toMatch(/^warning: C912705B4BBB14EC7E78FA8B370532C9 \(user CORP\\o"brien\): suser \(user\): /m);
     await server.close();
-    server = await serverFor(fsm, allConnectors().find((c) => c.id !== 'fortisiem')!);
+    server = await serverFor(fsm, allConnectors().find((c) => c.id !== 'fortisiem'));
     const bad = await runCliAsync(['verify', 'fortisiem', '--to', `127.0.0.1:${server.port}`, '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout).ok).toBe(false);
