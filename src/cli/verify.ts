@@ -56,7 +56,7 @@ export function register(program: Command, registry: ConnectorSet): void {
       let rows: VerifyRow[];
       let via: string;
       // A traffic indicator repeats a documented value with another user name: labels must differ.
-      const label = (i: number) => VERIFICATION_INDICATORS[i]!.value + (VERIFICATION_INDICATORS[i]!.user ? ` (user ${VERIFICATION_INDICATORS[i]!.user})` : '');
+      const label = (i: number) => VERIFICATION_INDICATORS[i].value + (VERIFICATION_INDICATORS[i].user ? ` (user ${VERIFICATION_INDICATORS[i].user})` : '');
       if (http) {
         const url = opts.to ? parseLookupUrl(opts.to, '--to') : parseLookupUrl(httpApiUrl(site), 'cybertrace.http_api.url');
         if (url.protocol === 'http:' && (opts.ca || opts.fingerprint)) throw new UserError('--ca and --fingerprint apply to https:// only');

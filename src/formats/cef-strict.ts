@@ -34,7 +34,7 @@ export function readCefStrict(line: string): StrictCef {
   let field = '';
   let i = at + 4;
   for (; i < line.length && header.length < 7; i++) {
-    const c = line[i]!;
+    const c = line[i];
     if (c === '\\') {
       const n = line[i + 1];
       if (n === '|' || n === '\\') {
@@ -76,7 +76,7 @@ function readExtension(text: string, problems: StrictCefProblem[]): Map<string, 
   const stray: number[] = [];
   for (const eq of unescapedEquals(text)) {
     let k = eq;
-    while (k > 0 && KEY_CHAR.test(text[k - 1]!)) k--;
+    while (k > 0 && KEY_CHAR.test(text[k - 1])) k--;
     const key = text.slice(k, eq);
     if (key !== '' && (k === 0 || text[k - 1] === ' ' || /^ *$/.test(text.slice(0, k)))) starts.push({ key, keyAt: k, valueAt: eq + 1 });
     else stray.push(eq);
@@ -85,12 +85,14 @@ function readExtension(text: string, problems: StrictCefProblem[]): Map<string, 
     if (text.trim() !== '') problems.push({ message: 'the extension has no key=value pair' });
     return values;
   }
-  if (text.slice(0, starts[0]!.keyAt).trim() !== '') problems.push({ message: `text before the first key: ${JSON.stringify(text.slice(0, starts[0]!.keyAt).trim())}` });
+  if (text.slice(0, starts[0].keyAt).trim() !== '')
+    problems.push({ message: `text before the first key: ${JSON.stringify(text.slice(0, starts[0].keyAt).trim())}` });
   starts.forEach((s, n) => {
-    const end = n + 1 < starts.length ? starts[n + 1]!.keyAt : text.length;
+    const end = n + 1 < starts.length ? starts[n + 1].keyAt : text.length;
     // The space before the next key separates pairs; trailing spaces of the last value are no data either.
     const raw = text.slice(s.valueAt, end).replace(/ +$/, '');
-    if (stray.some((eq) => eq >= s.valueAt && eq < end)) problems.push({ key: s.key, message: `unescaped "=" inside the value of ${s.key} (CEF requires "\\=")` });
+    if (stray.some((eq) => eq >= s.valueAt && eq < end))
+      problems.push({ key: s.key, message: `unescaped "=" inside the value of ${s.key} (CEF requires "\\=")` });
     const value = unescape(raw, s.key, problems);
     if (values.has(s.key)) problems.push({ key: s.key, message: `key ${s.key} appears more than once` });
     else values.set(s.key, value);
@@ -101,7 +103,7 @@ function readExtension(text: string, problems: StrictCefProblem[]): Map<string, 
 function unescape(raw: string, key: string, problems: StrictCefProblem[]): string {
   let out = '';
   for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
+    const c = raw[i];
     if (c !== '\\') {
       out += c;
       continue;

@@ -99,7 +99,10 @@ function judge(connector: Connector, site: Site, ind: VerificationIndicator, sen
       continue;
     }
     if (!parsed.fields.category) problems.push('the SIEM parser finds no category');
-    for (const w of connector.wire.strictMisreads?.(line, site) ?? []) (row.warnings ??= []).includes(w) || row.warnings.push(w);
+    for (const w of connector.wire.strictMisreads?.(line, site) ?? []) {
+      row.warnings ??= [];
+      if (!row.warnings.includes(w)) row.warnings.push(w);
+    }
     // Several feeds may detect one indicator: the row shows the expected category when one of them has it.
     if (!row.detected || parsed.fields.category === ind.category) {
       row.category = parsed.fields.category;

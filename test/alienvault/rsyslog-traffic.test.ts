@@ -26,7 +26,10 @@ function eventOf(bytes: number, note = ''): Buffer {
   const render = (fill: string) =>
     renderCyberTraceFormat(settings.output.eventFormat, settings, {
       values: { Category: 'KL_Malicious_URL', MatchedIndicator: 'fakess123.nu', RE_URL: 'fakess123.nu/a?b=1&c=2', SRC_IP: '10.20.30.40' },
-      context: [['first_seen', '10.07.2015 23:53'], ['note', note + fill]],
+      context: [
+        ['first_seen', '10.07.2015 23:53'],
+        ['note', note + fill],
+      ],
     });
   const base = Buffer.byteLength(render(''));
   return Buffer.from(render('x'.repeat(Math.max(0, bytes - base))), 'utf8');
@@ -45,9 +48,13 @@ describe('rsyslogd with the inbound block: event size', () => {
       await sendUdp(rs.udp, events);
       const lines = await logLines(rs.logFile, 2 * events.length);
       expect(lines).toHaveLength(2 * events.length);
-      lines.forEach((l, i) => expect(message(l).equals(events[i % events.length]!), `line ${i + 1}: ${message(l).length} bytes of ${events[i % events.length]!.length}`).toBe(true));
+      lines.forEach((l, i) =>
+        expect(message(l).equals(events[i % events.length]), `line ${i + 1}: ${message(l).length} bytes of ${events[i % events.length].length}`).toBe(true),
+      );
       const agent = agentEvents(rs.site, Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
-      expect(agent.map((e) => ('error' in e ? e.error : e.context.find(([k]) => k === 'note')![1].length))).toEqual([...events, ...events].map((e) => e.length - eventOf(0).length));
+      expect(agent.map((e) => ('error' in e ? e.error : e.context.find(([k]) => k === 'note')![1].length))).toEqual(
+        [...events, ...events].map((e) => e.length - eventOf(0).length),
+      );
     } finally {
       await rs.stop();
     }
@@ -63,7 +70,7 @@ describe('rsyslogd with the inbound block: event size', () => {
       // TCP first (the UDP input is surely bound once TCP is read): split into two lines.
       await sendTcp(rs.tcp, [event]);
       const split = await logLines(rs.logFile, 2);
-      expect(message(split[0]!).length).toBeLessThan(event.length);
+      expect(message(split[0]).length).toBeLessThan(event.length);
       await sendUdp(rs.udp, [event]);
       const lines = await logLines(rs.logFile, split.length + 1);
       expect(message(lines.at(-1)!).length).toBeLessThan(event.length);
@@ -89,7 +96,11 @@ describe('rsyslogd with the forwarding block: event size', () => {
     );
     const port = await new Promise<number>((r) => listener.listen(0, '127.0.0.1', () => r((listener.address() as { port: number }).port)));
     const DEVICE = '127.0.0.2';
-    const local = { ...site, cybertrace: { ...site.cybertrace, address: '127.0.0.1', input_port: port }, siems: { ...site.siems, alienvault: { ...site.siems.alienvault!, devices: [{ ip: DEVICE }] } } };
+    const local = {
+      ...site,
+      cybertrace: { ...site.cybertrace, address: '127.0.0.1', input_port: port },
+      siems: { ...site.siems, alienvault: { ...site.siems.alienvault, devices: [{ ip: DEVICE }] } },
+    };
     const rs = await startAlienVaultRsyslog(local);
     try {
       const lines = [16 * 1024, 60 * 1024].map((n) => {
@@ -120,11 +131,15 @@ describe('rsyslogd with the inbound block: invalid UTF-8', () => {
     try {
       await sendTcp(rs.tcp, [bad, truncated, valid]);
       const lines = await logLines(rs.logFile, 3);
-      expect(message(lines[0]!).toString('utf8')).toBe(bad.toString('latin1').replace('\u00e9', '?'));
-      expect(message(lines[1]!).toString('utf8')).toBe(`${eventOf(0, 'cut').toString('utf8')}???`);
-      expect(message(lines[2]!).equals(valid)).toBe(true);
+      expect(message(lines[0]).toString('utf8')).toBe(bad.toString('latin1').replace('\u00e9', '?'));
+      expect(message(lines[1]).toString('utf8')).toBe(`${eventOf(0, 'cut').toString('utf8')}???`);
+      expect(message(lines[2]).equals(valid)).toBe(true);
       const agent = agentEvents(rs.site, Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
-      expect(agent.map((e) => ('error' in e ? e.error : e.context.find(([k]) => k === 'note')![1]))).toEqual(['caf? end', 'cut???', 'Société Москва 東京 😀 ünïcödé']);
+      expect(agent.map((e) => ('error' in e ? e.error : e.context.find(([k]) => k === 'note')![1]))).toEqual([
+        'caf? end',
+        'cut???',
+        'Société Москва 東京 😀 ünïcödé',
+      ]);
     } finally {
       await rs.stop();
     }

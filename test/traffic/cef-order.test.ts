@@ -16,7 +16,11 @@ import { plainValues, slotPlaceholders } from './hostile-set.js';
 
 const site = exampleSite();
 
-describe.each(allConnectors().filter((c) => c.wire.strictMisreads).map((c) => [c.id, c] as const))('%s', (_id, c) => {
+describe.each(
+  allConnectors()
+    .filter((c) => c.wire.strictMisreads)
+    .map((c) => [c.id, c] as const),
+)('%s', (_id, c) => {
   it('free text with "=", "\\\\" and " key=" cannot change a fixed field for a strict CEF reader', () => {
     const settings = c.cybertrace(site);
     const slots = slotPlaceholders(c, site);
@@ -27,7 +31,12 @@ describe.each(allConnectors().filter((c) => c.wire.strictMisreads).map((c) => [c
     const strict = readCefStrict(line);
     const sent = readCefStrict(plain);
     // The keys that carry the free text: those that change when only the free text does.
-    const other = readCefStrict(renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { ...plainValues(c, site), [slots.url!]: 'y.example', [slots.user!]: 'bob' }, context: [['note', 'other']] }));
+    const other = readCefStrict(
+      renderCyberTraceFormat(settings.output.eventFormat, settings, {
+        values: { ...plainValues(c, site), [slots.url!]: 'y.example', [slots.user!]: 'bob' },
+        context: [['note', 'other']],
+      }),
+    );
     const free = [...sent.extension.keys()].filter((k) => other.extension.get(k) !== sent.extension.get(k));
     expect(free).toHaveLength(3);
     const misread = c.wire.strictMisreads!(line, site).map((m) => m.replace(/:.*/s, ''));

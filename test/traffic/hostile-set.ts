@@ -76,7 +76,7 @@ function toBytes(text: string, values: Piece[][]): Buffer {
     const m = /\u0001(\d+)\u0001/.exec(rest);
     if (!m) break;
     parts.push(Buffer.from(rest.slice(0, m.index), 'utf8'));
-    for (const p of values[Number(m[1])]!) parts.push(typeof p === 'string' ? Buffer.from(p, 'utf8') : p);
+    for (const p of values[Number(m[1])]) parts.push(typeof p === 'string' ? Buffer.from(p, 'utf8') : p);
     rest = rest.slice(m.index + m[0].length);
   }
   parts.push(Buffer.from(rest, 'utf8'));
@@ -86,7 +86,13 @@ function toBytes(text: string, values: Piece[][]): Buffer {
 /** Plain values per placeholder kind, distinct per placeholder, that every connector's regexps accept. */
 export function plainValues(c: Connector, site: Site): Record<string, string> {
   const settings = c.cybertrace(site);
-  const values: Record<string, string> = { Category: 'KL_Malicious_URL', MatchedIndicator: 'fakess123.nu', Confidence: '100', Date: 'Apr 16 09:05:41', Id: '1001' };
+  const values: Record<string, string> = {
+    Category: 'KL_Malicious_URL',
+    MatchedIndicator: 'fakess123.nu',
+    Confidence: '100',
+    Date: 'Apr 16 09:05:41',
+    Id: '1001',
+  };
   settings.input.regexps.forEach((r, i) => {
     if (r.type === 'URL') values[r.name] = `fakess123.nu/p${i}`;
     else if (r.type === 'IP') values[r.name] = `10.0.0.${i + 1}`;

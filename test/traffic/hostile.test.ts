@@ -40,7 +40,11 @@ function compare(ev: HostileEvent, got: ParsedEvent | { error: string }, replace
   if ('error' in got) return got.error;
   const want = expectedText(ev.value, replace);
   if (ev.slot === 'context') {
-    const wanted: Array<[string, string]> = [['first_seen', '10.07.2015 23:53'], ['note', want], ['popularity', '1']];
+    const wanted: Array<[string, string]> = [
+      ['first_seen', '10.07.2015 23:53'],
+      ['note', want],
+      ['popularity', '1'],
+    ];
     return JSON.stringify(got.context) === JSON.stringify(wanted) ? undefined : `context ${JSON.stringify(got.context).slice(0, 300)}`;
   }
   const v = got.fields[ev.slot];
@@ -63,8 +67,16 @@ describe.each(allConnectors().map((c) => [c.id, c] as const))('%s: hostile traff
     // Events a path splits in two leave later results shifted: nothing may come out beyond what was sent.
     if (result.events.length !== events.length) failures[`${id} event count`] = `${result.events.length} events came out of ${events.length} sent`;
     const limits = Object.keys(LIMITS).filter((k) => k.startsWith(`${id} `));
-    expect(Object.keys(failures).filter((k) => !limits.includes(k)).map((k) => `${k}: ${failures[k]}`), path.describe).toEqual([]);
-    expect(limits.filter((k) => !(k in failures)), 'listed limits that now pass: remove them from LIMITS and the README').toEqual([]);
+    expect(
+      Object.keys(failures)
+        .filter((k) => !limits.includes(k))
+        .map((k) => `${k}: ${failures[k]}`),
+      path.describe,
+    ).toEqual([]);
+    expect(
+      limits.filter((k) => !(k in failures)),
+      'listed limits that now pass: remove them from LIMITS and the README',
+    ).toEqual([]);
   }, 120_000);
 });
 
@@ -76,8 +88,18 @@ describe('CyberTrace HTTP lookup API reader: hostile context values', () => {
   it('every context value comes out as sent, invalid bytes replaced', async () => {
     const values = [...INVALID_BYTES, ...SPECIAL_CHARACTERS, { name: '60 KiB', pieces: ['x'.repeat(60 * 1024)] }];
     // Written by hand: JSON.stringify cannot put bytes that are not UTF-8 into the answer.
-    const context = Buffer.concat(values.flatMap((v, i) => [Buffer.from(`${i === 0 ? '' : ','}"v${i}":"`), ...v.pieces.map((p) => (typeof p === 'string' ? Buffer.from(JSON.stringify(p).slice(1, -1)) : p)), Buffer.from('"')]));
-    const body = Buffer.concat([Buffer.from('[{"object":"fakess123.nu","result":"detected","categories":[{"category":"KL_Malicious_URL","detected_indicator":"fakess123.nu","context":{'), context, Buffer.from('}}]}]')]);
+    const context = Buffer.concat(
+      values.flatMap((v, i) => [
+        Buffer.from(`${i === 0 ? '' : ','}"v${i}":"`),
+        ...v.pieces.map((p) => (typeof p === 'string' ? Buffer.from(JSON.stringify(p).slice(1, -1)) : p)),
+        Buffer.from('"'),
+      ]),
+    );
+    const body = Buffer.concat([
+      Buffer.from('[{"object":"fakess123.nu","result":"detected","categories":[{"category":"KL_Malicious_URL","detected_indicator":"fakess123.nu","context":{'),
+      context,
+      Buffer.from('}}]}]'),
+    ]);
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -88,7 +110,7 @@ describe('CyberTrace HTTP lookup API reader: hostile context values', () => {
     const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)));
     try {
       const [answer] = await httpLookup({ url: new URL(`http://127.0.0.1:${port}`), timeoutMs: 5000 }, ['fakess123.nu']);
-      expect(answer!.categories[0]!.context).toEqual(Object.fromEntries(values.map((v, i) => [`v${i}`, expectedText(v.pieces, decodeReplacing)])));
+      expect(answer.categories[0].context).toEqual(Object.fromEntries(values.map((v, i) => [`v${i}`, expectedText(v.pieces, decodeReplacing)])));
     } finally {
       await new Promise((r) => server.close(r));
     }

@@ -125,8 +125,8 @@ export async function startAlienVaultRsyslog(site: Site, edit: (conf: string) =>
   const { spawn } = await import('node:child_process');
   const proc = spawn('rsyslogd', ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslog.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise((r) => proc.once('exit', r));
@@ -157,7 +157,9 @@ export async function startAlienVaultRsyslog(site: Site, edit: (conf: string) =>
 /** Sends the lines over one TCP connection from CyberTrace's address (or `from`). */
 export function sendTcp(port: number, lines: Buffer[], from = CYBERTRACE_ADDRESS): Promise<void> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, localAddress: from }, () => s.end(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])), () => resolve()));
+    const s = connect({ host: '127.0.0.1', port, localAddress: from }, () =>
+      s.end(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])), () => resolve()),
+    );
     s.on('error', reject);
   });
 }
@@ -269,10 +271,19 @@ function splunkPath(c: Connector, site: Site): TrafficPath {
       try {
         const bin = join(dir, 'Kaspersky_CyberTrace_App_for_Splunk', 'bin');
         const cfg = JSON.parse(readFileSync(join(bin, 'config.json'), 'utf8')) as { reply_context: string };
-        const input = JSON.stringify({ lines: lines.map((l) => l.toString('base64')), transforms: DETECTION_EXTRACTIONS.map((x) => ({ field: x.field, regex: x.regex })), context: cfg.reply_context });
+        const input = JSON.stringify({
+          lines: lines.map((l) => l.toString('base64')),
+          transforms: DETECTION_EXTRACTIONS.map((x) => ({ field: x.field, regex: x.regex })),
+          context: cfg.reply_context,
+        });
         const r = spawnSync('python3', ['-c', SPLUNK_PY, bin], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
         if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
-        const results = JSON.parse(r.stdout) as Array<{ error?: string; found?: Record<string, unknown>; search?: Record<string, string>; search_context?: Array<[string, string]> }>;
+        const results = JSON.parse(r.stdout) as Array<{
+          error?: string;
+          found?: Record<string, unknown>;
+          search?: Record<string, string>;
+          search_context?: Array<[string, string]>;
+        }>;
         const role = new Map(DETECTION_EXTRACTIONS.map((x) => [x.field, x.role]));
         return {
           events: results.map((x) => {
