@@ -140,7 +140,7 @@ export function instanceProblems(site: Site): InstanceProblem[] {
       const where = refs.some((r) => r.instance.tenants) ? 'of the tenant (or instance)' : 'of the instance';
       problems.push({ path: ['siems', id], message: `no CyberTrace instance serves ${id} (${lists}); add "${id}" to the serves: ${where} that receives its events` });
     } else if (serving.length > 1) {
-      problems.push({ path: [...serving[1]!.path, 'serves'], message: `${id} is served by ${serving.map(label).join(' and ')}; a SIEM's events go to one CyberTrace: keep it in one serves: list` });
+      problems.push({ path: [...serving[1].path, 'serves'], message: `${id} is served by ${serving.map(label).join(' and ')}; a SIEM's events go to one CyberTrace: keep it in one serves: list` });
     }
   }
   return problems;
@@ -182,7 +182,7 @@ function tenantProblems(site: Site, ref: InstanceRef): InstanceProblem[] {
     const port = t.input_port ?? ct.input_port;
     const other = ports.get(port);
     if (other !== undefined) {
-      const o = ct.tenants![other]!;
+      const o = ct.tenants![other];
       problems.push({
         path: t.input_port !== undefined ? at('tenants', i, 'input_port') : at('tenants', i),
         message: `tenants "${o.name}" and "${t.name}" would both listen on port ${port}${t.input_port === undefined ? ` (${formatPath(at('input_port'))}, the default)` : ''}: give each tenant its own input_port`,

@@ -94,7 +94,7 @@ function parseConfig(text: string): El {
   parser.on('attribute', (a) => {
     // Fires right after the closing quote; a value cannot contain its own quote character.
     const end = parser.position - 1;
-    const start = text.lastIndexOf(text[end]!, end - 1) + 1;
+    const start = text.lastIndexOf(text[end], end - 1) + 1;
     pending!.attrs.push({ name: a.name, value: a.value, start, end });
   });
   parser.on('opentag', (tag) => {
@@ -219,7 +219,7 @@ class Patcher {
     if (found.length > 1) {
       const where = found.map((f) => lineColumn(this.text, f.start));
       const lines = where.map((w) => w.line).join(' and ');
-      throw new ConfigPatchError(`${path} appears ${found.length} times (lines ${lines}); keep one and try again`, where[1]!.line, where[1]!.column);
+      throw new ConfigPatchError(`${path} appears ${found.length} times (lines ${lines}); keep one and try again`, where[1].line, where[1].column);
     }
     return found[0];
   }
@@ -312,7 +312,7 @@ class Patcher {
       el.children.slice(0, kept.length).every((c) => attr(c, 'type') === undefined) &&
       regexps.length === want.length &&
       regexps.every((c, i) => {
-        const r = want[i]!;
+        const r = want[i];
         return (
           c.name === r.name &&
           !c.hasMarkup &&
@@ -424,7 +424,7 @@ function findServes(text: string, from = 0, to = text.length, skip: Array<[numbe
   const re = new RegExp(SERVES_MARK.source, 'g');
   re.lastIndex = from;
   for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) {
-    if (!skip.some(([a, b]) => m!.index >= a && m!.index < b)) return m;
+    if (!skip.some(([a, b]) => m.index >= a && m.index < b)) return m;
   }
   return undefined;
 }
@@ -432,7 +432,7 @@ function findServes(text: string, from = 0, to = text.length, skip: Array<[numbe
 /** What kl_feed_service.conf says it serves, if ctconnect patched it before (the first record in the file). */
 export function servesRecord(text: string): { siem: string; site: string; line: number; column: number } | undefined {
   const m = findServes(text);
-  return m ? { siem: m[1]!, site: m[2]!, ...lineColumn(text, m.index) } : undefined;
+  return m ? { siem: m[1], site: m[2], ...lineColumn(text, m.index) } : undefined;
 }
 
 function servesComment(serves: { siem: string; site: string }): string {
@@ -456,7 +456,7 @@ interface Scope {
 function recordServes(text: string, scope: Scope, serves: NonNullable<CyberTraceSettings['serves']>, p: Patcher): void {
   const root = scope.el;
   const m = findServes(text, root.openEnd, root.closeStart, scope.skip);
-  const old = m ? { siem: m[1]!, site: m[2]!, ...lineColumn(text, m.index) } : undefined;
+  const old = m ? { siem: m[1], site: m[2], ...lineColumn(text, m.index) } : undefined;
   const what = scope.path === 'Configuration' ? 'this CyberTrace' : `the tenant ${JSON.stringify(attr(root, 'name')?.value ?? '')} of this CyberTrace`;
   if (old && old.siem !== serves.siem && !serves.allowSwitch) {
     throw new ConfigPatchError(
@@ -507,7 +507,7 @@ const ONLY_5X = ['NotificationSettings', 'LookupSettings'];
 function single(root: El, name: string, text: string): El | undefined {
   const found = root.children.filter((c) => c.name === name);
   if (found.length > 1) {
-    const at = lineColumn(text, found[1]!.start);
+    const at = lineColumn(text, found[1].start);
     throw new ConfigPatchError(`<${name}> appears ${found.length} times at the top level; which one CyberTrace reads is not documented: keep one`, at.line, at.column);
   }
   return found[0];
@@ -567,7 +567,7 @@ function findTenant(text: string, root: El, domains: El | undefined, tenant: str
   const all = domains?.children.filter((d) => d.name === 'Domain') ?? [];
   const found = all.filter((d) => attr(d, 'name')?.value === tenant);
   if (found.length > 1) {
-    const at = lineColumn(text, found[1]!.start);
+    const at = lineColumn(text, found[1].start);
     throw new ConfigPatchError(`the tenant "${tenant}" appears ${found.length} times in <Domains>; which one CyberTrace reads is not documented: keep one`, at.line, at.column);
   }
   if (found[0]) return found[0];

@@ -55,7 +55,7 @@ describe('the site file template', () => {
   });
 
   it('shows the 5.x form next to the 4.x one, and it validates with no warning once uncommented', () => {
-    const block = FIVE_X.exec(TEMPLATE)![1]!;
+    const block = FIVE_X.exec(TEMPLATE)![1];
     const five = block.split('\n').filter((l) => l.trim()).map((l) => `  ${l.slice(4)}`).join('\n');
     const text = TEMPLATE.replace(/^  version: "4\.x".*$/m, five);
     const site = parseSite(text, 'site.yaml', registry);

@@ -61,40 +61,76 @@ describe('a 5.x instance with tenants', () => {
 
   it('service_alerts chooses who gets them', () => {
     const site = parseSite(THREE.replace('  tenants:', '  service_alerts: splunk\n  tenants:'), 'site.yaml', registry);
-    expect(site.notes?.[0]).toMatch(/^site.yaml:4:19: cybertrace.service_alerts: CyberTrace sends its service alerts to splunk; fortisiem and alienvault will not/);
+    expect(site.notes?.[0]).toMatch(
+      /^site.yaml:4:19: cybertrace.service_alerts: CyberTrace sends its service alerts to splunk; fortisiem and alienvault will not/,
+    );
     expect(settingsFor(registry.get('splunk'), site).target?.serviceAlerts).toBe(true);
     expect(settingsFor(registry.get('fortisiem'), site).target?.serviceAlerts).toBe(false);
   });
 
   it.each([
-    ['two SIEMs on one tenant', THREE.replace('serves: [fortisiem]', 'serves: [fortisiem, alienvault]').replace(/    - name: SOC-AlienVault\n      serves: \[alienvault\]\n      input_port: 9997\n/, ''),
-      /^site\.yaml:6:27: cybertrace\.tenants\[0\]\.serves\[1\]: tenant "General" already serves fortisiem: one tenant has one OutputSettings, so alienvault would replace fortisiem's output format/],
-    ['two tenants on one input port', THREE.replace('input_port: 9996', 'input_port: 9997'),
-      /^site\.yaml:12:19: cybertrace\.tenants\[2\]\.input_port: tenants "SOC-AlienVault" and "SOC-Splunk" would both listen on port 9997: give each tenant its own input_port/],
-    ['two tenants on the default input port', THREE.replace('      input_port: 9996\n', ''),
-      /^site\.yaml:10:7: cybertrace\.tenants\[2\]: tenants "General" and "SOC-Splunk" would both listen on port 9999 \(cybertrace\.input_port, the default\)/],
-    ['a tenant name longer than 64 characters', THREE.replace('SOC-Splunk', 'S'.repeat(65)),
-      /^site\.yaml:10:13: cybertrace\.tenants\[2\]\.name: a tenant name is 1 to 64 characters in CyberTrace \(got 65\)/],
-    ['an empty tenant name', THREE.replace('name: SOC-Splunk', 'name: ""'),
-      /^site\.yaml:10:13: cybertrace\.tenants\[2\]\.name: a tenant name is 1 to 64 characters in CyberTrace \(got 0\)/],
-    ['a tenant listed twice', THREE.replace('SOC-Splunk', 'SOC-AlienVault'),
-      /^site\.yaml:10:13: cybertrace\.tenants\[2\]\.name: tenant "SOC-AlienVault" is listed twice/],
-    ['a SIEM no tenant serves', THREE.replace(/    - name: SOC-Splunk\n      serves: \[splunk\]\n      input_port: 9996\n/, ''),
-      /^site\.yaml:\d+:\d+: siems\.splunk: no CyberTrace instance serves splunk \(CyberTrace serves fortisiem, alienvault\); add "splunk" to the serves: of the tenant/],
-    ['serves next to tenants', THREE.replace('  tenants:', '  serves: [fortisiem]\n  tenants:'),
-      /^site\.yaml:4:11: cybertrace\.serves: with tenants:, each tenant says what it serves/],
-    ['service_alerts naming a SIEM no tenant serves', THREE.replace('  tenants:', '  service_alerts: kuma\n  tenants:'),
-      /cybertrace\.service_alerts: kuma is served by no tenant of this CyberTrace/],
-    ['tenants on a 3.x instance', THREE.replace('"5.x"', '"3.x"'),
-      /^site\.yaml:5:5: cybertrace\.tenants: CyberTrace 3\.x has no tenants/],
+    [
+      'two SIEMs on one tenant',
+      THREE.replace('serves: [fortisiem]', 'serves: [fortisiem, alienvault]').replace(
+        /    - name: SOC-AlienVault\n      serves: \[alienvault\]\n      input_port: 9997\n/,
+        '',
+      ),
+      /^site\.yaml:6:27: cybertrace\.tenants\[0\]\.serves\[1\]: tenant "General" already serves fortisiem: one tenant has one OutputSettings, so alienvault would replace fortisiem's output format/,
+    ],
+    [
+      'two tenants on one input port',
+      THREE.replace('input_port: 9996', 'input_port: 9997'),
+      /^site\.yaml:12:19: cybertrace\.tenants\[2\]\.input_port: tenants "SOC-AlienVault" and "SOC-Splunk" would both listen on port 9997: give each tenant its own input_port/,
+    ],
+    [
+      'two tenants on the default input port',
+      THREE.replace('      input_port: 9996\n', ''),
+      /^site\.yaml:10:7: cybertrace\.tenants\[2\]: tenants "General" and "SOC-Splunk" would both listen on port 9999 \(cybertrace\.input_port, the default\)/,
+    ],
+    [
+      'a tenant name longer than 64 characters',
+      THREE.replace('SOC-Splunk', 'S'.repeat(65)),
+      /^site\.yaml:10:13: cybertrace\.tenants\[2\]\.name: a tenant name is 1 to 64 characters in CyberTrace \(got 65\)/,
+    ],
+    [
+      'an empty tenant name',
+      THREE.replace('name: SOC-Splunk', 'name: ""'),
+      /^site\.yaml:10:13: cybertrace\.tenants\[2\]\.name: a tenant name is 1 to 64 characters in CyberTrace \(got 0\)/,
+    ],
+    [
+      'a tenant listed twice',
+      THREE.replace('SOC-Splunk', 'SOC-AlienVault'),
+      /^site\.yaml:10:13: cybertrace\.tenants\[2\]\.name: tenant "SOC-AlienVault" is listed twice/,
+    ],
+    [
+      'a SIEM no tenant serves',
+      THREE.replace(/    - name: SOC-Splunk\n      serves: \[splunk\]\n      input_port: 9996\n/, ''),
+      /^site\.yaml:\d+:\d+: siems\.splunk: no CyberTrace instance serves splunk \(CyberTrace serves fortisiem, alienvault\); add "splunk" to the serves: of the tenant/,
+    ],
+    [
+      'serves next to tenants',
+      THREE.replace('  tenants:', '  serves: [fortisiem]\n  tenants:'),
+      /^site\.yaml:4:11: cybertrace\.serves: with tenants:, each tenant says what it serves/,
+    ],
+    [
+      'service_alerts naming a SIEM no tenant serves',
+      THREE.replace('  tenants:', '  service_alerts: kuma\n  tenants:'),
+      /cybertrace\.service_alerts: kuma is served by no tenant of this CyberTrace/,
+    ],
+    ['tenants on a 3.x instance', THREE.replace('"5.x"', '"3.x"'), /^site\.yaml:5:5: cybertrace\.tenants: CyberTrace 3\.x has no tenants/],
   ])('refuses %s, naming the field and its position', (_what, text, message) => {
     const found = problems(text);
-    expect(found.some((p) => message.test(p)), found.join('\n')).toBe(true);
+    expect(
+      found.some((p) => message.test(p)),
+      found.join('\n'),
+    ).toBe(true);
   });
 
   it('a 5.x instance without tenants and two SIEMs points at tenants', () => {
     const text = `cybertrace:\n  address: 192.0.2.10\n  version: "5.x"\n  serves: [fortisiem, alienvault]\n${SIEMS.replace(/  splunk:\n.*\n.*\n$/, '')}`;
-    expect(problems(text).join('\n')).toMatch(/site\.yaml:4:11: cybertrace\.serves: fortisiem and alienvault would both write .* or list this CyberTrace's tenants/);
+    expect(problems(text).join('\n')).toMatch(
+      /site\.yaml:4:11: cybertrace\.serves: fortisiem and alienvault would both write .* or list this CyberTrace's tenants/,
+    );
   });
 });
 
@@ -151,11 +187,15 @@ siems:
 `;
 
   it('is refused when KUMA is served by a tenant other than General, with the reason', () => {
-    expect(problems(kuma('SOC-KUMA')).join('\n')).toMatch(/siems\.kuma\.rule\.source_kind: KUMA's cybertrace-http source kind with CyberTrace 5 and later queries the General tenant only, and this KUMA is served by the tenant "SOC-KUMA"/);
+    expect(problems(kuma('SOC-KUMA')).join('\n')).toMatch(
+      /siems\.kuma\.rule\.source_kind: KUMA's cybertrace-http source kind with CyberTrace 5 and later queries the General tenant only, and this KUMA is served by the tenant "SOC-KUMA"/,
+    );
   });
 
   it('is valid on the General tenant, and with the TCP source kind on another tenant', () => {
-    const general = kuma('X').replace('serves: [fortisiem]', 'serves: [kuma]').replace('serves: [kuma]\n      input_port', 'serves: [fortisiem]\n      input_port');
+    const general = kuma('X')
+      .replace('serves: [fortisiem]', 'serves: [kuma]')
+      .replace('serves: [kuma]\n      input_port', 'serves: [fortisiem]\n      input_port');
     expect(problems(general)).toEqual([]);
     expect(problems(kuma('SOC-KUMA').replace('cybertrace-http', 'cybertrace'))).toEqual([]);
   });

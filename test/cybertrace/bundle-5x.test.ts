@@ -26,14 +26,24 @@ function site(siem: string, tenant: string) {
   return siteFromYaml(stringify(doc));
 }
 
-describe.each(IDS.flatMap((id) => [[id, 'General'], [id, 'Tenant1']] as const))('the %s bundle for the %s tenant of a 5.x CyberTrace', (siem, tenant) => {
+describe.each(
+  IDS.flatMap(
+    (id) =>
+      [
+        [id, 'General'],
+        [id, 'Tenant1'],
+      ] as const,
+  ),
+)('the %s bundle for the %s tenant of a 5.x CyberTrace', (siem, tenant) => {
   const s = site(siem, tenant);
 
   it('INSTALL.md shows the tenant and the CyberTrace Web steps for it', async () => {
     const install = fileText(await bundleFor(siem, s), 'INSTALL.md');
     expect(install).toContain(`served by the CyberTrace 5.x tenant **${tenant}**`);
     expect(install).toContain(`Domains > Domain name="${tenant}"`);
-    expect(install).toMatch(/switch to Data management mode, select the tenant `[^`]+`,\s+and enter the values of `cybertrace\/SETTINGS\.md` on its Settings pages/);
+    expect(install).toMatch(
+      /switch to Data management mode, select the tenant `[^`]+`,\s+and enter the values of `cybertrace\/SETTINGS\.md` on its Settings pages/,
+    );
     expect(install).toContain(`\`Domains > Domain name="${tenant}" > OutputSettings > EventSettings > EventFormat\``);
     if (tenant === 'General') expect(install).toContain('cannot be renamed');
     else expect(install).toMatch(/Create the tenant first[^]*Settings > Tenants/);
@@ -67,7 +77,14 @@ describe('a bundle for a tenant of a 4.x CyberTrace with Domains', () => {
     const doc = parse(readFileSync(exampleSitePath(), 'utf8')) as Record<string, unknown>;
     doc.siems = { splunk: (doc.siems as Record<string, unknown>).splunk, fortisiem: (doc.siems as Record<string, unknown>).fortisiem };
     const other = tenant === 'General' ? 'SOC' : 'General';
-    doc.cybertrace = { address: '192.0.2.10', version: '4.x', tenants: [{ name: tenant, serves: ['splunk'] }, { name: other, serves: ['fortisiem'], input_port: 9997 }] };
+    doc.cybertrace = {
+      address: '192.0.2.10',
+      version: '4.x',
+      tenants: [
+        { name: tenant, serves: ['splunk'] },
+        { name: other, serves: ['fortisiem'], input_port: 9997 },
+      ],
+    };
     return siteFromYaml(stringify(doc));
   }
 

@@ -73,7 +73,15 @@ function expectTenantHolds(domain: Node, s: CyberTraceSettings): void {
   expect(at(domain, 'OutputSettings').children.map((c) => c.name)).not.toContain('EventFormat');
 }
 
-describe.each(IDS.flatMap((id) => [[id, 'General'], [id, 'Tenant1']] as const))('%s in the %s tenant of a 5.x file', (siem, tenant) => {
+describe.each(
+  IDS.flatMap(
+    (id) =>
+      [
+        [id, 'General'],
+        [id, 'Tenant1'],
+      ] as const,
+  ),
+)('%s in the %s tenant of a 5.x file', (siem, tenant) => {
   const site = siteWith('5.x', tenantsWith(siem, tenant));
   const s = settings(siem, site);
   const r = patchFeedServiceConfig(FIXTURE, s);
@@ -88,7 +96,7 @@ describe.each(IDS.flatMap((id) => [[id, 'General'], [id, 'Tenant1']] as const))(
 
   it('leaves every other tenant and every global element byte for byte', () => {
     for (const d of before.children.find((c) => c.name === 'Domains')!.children) {
-      if (d.attrs.name !== tenant) expect(slice(r.text, domainOf(after, d.attrs.name!))).toBe(slice(FIXTURE, d));
+      if (d.attrs.name !== tenant) expect(slice(r.text, domainOf(after, d.attrs.name))).toBe(slice(FIXTURE, d));
     }
     const serviceAlerts = site.cybertrace.service_alerts === siem;
     for (const name of ['ServiceSettings', 'Feeds', 'LookupSettings', 'Plugins', ...(serviceAlerts ? [] : ['NotificationSettings'])]) {
@@ -102,10 +110,26 @@ describe.each(IDS.flatMap((id) => [[id, 'General'], [id, 'Tenant1']] as const))(
     const d1 = domainOf(after, tenant);
     for (const name of ['Description', 'EPSLimit', 'Feeds']) expect(slice(r.text, at(d1, name))).toBe(slice(FIXTURE, at(d0, name)));
     if (tenant === 'General') {
-      expect(slice(r.text, at(d1, 'InputSettings/RegExps/Source', (c) => c.attrs.id === 'ExampleSource1'))).toBe(slice(FIXTURE, at(d0, 'InputSettings/RegExps/Source', (c) => c.attrs.id === 'ExampleSource1')));
-      const rules = (d: Node) => at(at(d, 'InputSettings/RegExps/Source', (c) => c.attrs.id === 'default'), 'NormalizingRules');
+      expect(
+        slice(
+          r.text,
+          at(d1, 'InputSettings/RegExps/Source', (c) => c.attrs.id === 'ExampleSource1'),
+        ),
+      ).toBe(
+        slice(
+          FIXTURE,
+          at(d0, 'InputSettings/RegExps/Source', (c) => c.attrs.id === 'ExampleSource1'),
+        ),
+      );
+      const rules = (d: Node) =>
+        at(
+          at(d, 'InputSettings/RegExps/Source', (c) => c.attrs.id === 'default'),
+          'NormalizingRules',
+        );
       expect(slice(r.text, rules(d1))).toBe(slice(FIXTURE, rules(d0)));
-      expect(slice(r.text, at(d1, 'OutputSettings/EventSettings/SendEventFilters'))).toBe(slice(FIXTURE, at(d0, 'OutputSettings/EventSettings/SendEventFilters')));
+      expect(slice(r.text, at(d1, 'OutputSettings/EventSettings/SendEventFilters'))).toBe(
+        slice(FIXTURE, at(d0, 'OutputSettings/EventSettings/SendEventFilters')),
+      );
     }
   });
 
@@ -135,7 +159,11 @@ describe('one 5.x file patched for three SIEMs, one after another', () => {
     { name: 'Tenant 2', serves: ['kuma'], input_port: 9995 },
     ...IDS.filter((id) => !['fortisiem', 'splunk', 'kuma'].includes(id)).map((id, i) => ({ name: `T-${id}`, serves: [id], input_port: 10001 + i })),
   ]);
-  const order = [['fortisiem', 'General'], ['splunk', 'Tenant1'], ['kuma', 'Tenant 2']] as const;
+  const order = [
+    ['fortisiem', 'General'],
+    ['splunk', 'Tenant1'],
+    ['kuma', 'Tenant 2'],
+  ] as const;
 
   it("each patch leaves the tenants patched before it as they were; every tenant ends with its SIEM's settings", () => {
     let text = FIXTURE;
@@ -168,7 +196,11 @@ function refusal(f: () => unknown): ConfigPatchError {
 
 describe('refusals', () => {
   it('a tenant the file does not have, naming those it has', () => {
-    const site = siteWith('5.x', [{ name: 'General', serves: ['alienvault'] }, { name: 'SOC-Splunk', serves: ['splunk'], input_port: 9997 }, ...IDS.filter((id) => !['alienvault', 'splunk'].includes(id)).map((id, i) => ({ name: `T-${id}`, serves: [id], input_port: 10001 + i }))]);
+    const site = siteWith('5.x', [
+      { name: 'General', serves: ['alienvault'] },
+      { name: 'SOC-Splunk', serves: ['splunk'], input_port: 9997 },
+      ...IDS.filter((id) => !['alienvault', 'splunk'].includes(id)).map((id, i) => ({ name: `T-${id}`, serves: [id], input_port: 10001 + i })),
+    ]);
     const e = refusal(() => patchFeedServiceConfig(FIXTURE, settings('splunk', site)));
     expect(e.reason).toMatch(/no tenant "SOC-Splunk" \(tenants: "General", "Tenant1", "Tenant 2"\)/);
     expect(e.reason).toMatch(/Create the tenant in CyberTrace Web/);
@@ -184,12 +216,22 @@ describe('refusals', () => {
   it('a 4.x file for a 5.x instance, saying what to change in the site', () => {
     const site = siteWith('5.x', undefined, { serves: ['fortisiem'] });
     const e = refusal(() => patchFeedServiceConfig(FIXTURE_4X, settings('fortisiem', site)));
-    expect(e.reason).toMatch(/this is a CyberTrace 3\.x\/4\.x file \(top-level <InputSettings>\), but the site says version "5\.x" for cybertrace: set cybertrace\.version: "4\.x"/);
+    expect(e.reason).toMatch(
+      /this is a CyberTrace 3\.x\/4\.x file \(top-level <InputSettings>\), but the site says version "5\.x" for cybertrace: set cybertrace\.version: "4\.x"/,
+    );
   });
 
   it.each([
-    ['top-level InputSettings next to 5.x-only NotificationSettings', FIXTURE_4X.replace('<Feeds ', '<NotificationSettings/>\n    <Feeds '), /<InputSettings> .* and <NotificationSettings> .* matches no documented layout/],
-    ['Domains without General and without top-level settings', FIXTURE.replace('<Domain name="General" id="0">', '<Domain name="Main" id="0">'), /no Domain named "General" .* matches no documented layout/],
+    [
+      'top-level InputSettings next to 5.x-only NotificationSettings',
+      FIXTURE_4X.replace('<Feeds ', '<NotificationSettings/>\n    <Feeds '),
+      /<InputSettings> .* and <NotificationSettings> .* matches no documented layout/,
+    ],
+    [
+      'Domains without General and without top-level settings',
+      FIXTURE.replace('<Domain name="General" id="0">', '<Domain name="Main" id="0">'),
+      /no Domain named "General" .* matches no documented layout/,
+    ],
     ['5.x-only elements without Domains', '<Configuration>\n  <LookupSettings/>\n</Configuration>\n', /<LookupSettings> \(5\.x only\) but no <Domains>/],
     ['two Domains elements', FIXTURE.replace('<ServiceSettings>', '<Domains/>\n    <ServiceSettings>'), /<Domains> appears 2 times/],
     ['a tenant listed twice', FIXTURE.replace('<Domain name="Tenant1" id="1">', '<Domain name="General" id="1">'), /tenant "General" appears 2 times/],
@@ -210,7 +252,9 @@ describe('what the 5.x help leaves open', () => {
     const finished = at(domainOf(readXml(r.text), 'Tenant1'), 'OutputSettings/EventSettings/FinishedEventFormat');
     expect(finished.attrs).toEqual({ enable: String(s.output.finishedEventEnabled) });
     const none = patchFeedServiceConfig(FIXTURE.replace('<FinishedEventFormat enable="false">', '<FinishedEventFormat>'), s);
-    expect(at(domainOf(readXml(none.text), 'Tenant1'), 'OutputSettings/EventSettings/FinishedEventFormat').attrs).toEqual({ enabled: String(s.output.finishedEventEnabled) });
+    expect(at(domainOf(readXml(none.text), 'Tenant1'), 'OutputSettings/EventSettings/FinishedEventFormat').attrs).toEqual({
+      enabled: String(s.output.finishedEventEnabled),
+    });
   });
 
   it('does not check the name of the root element of a 5.x file', () => {
@@ -249,7 +293,11 @@ describe('a 4.x file with <Domains> for extra tenants', () => {
     </Domains>
 `;
   const text = FIXTURE_4X.replace('    <Feeds ', `${DOMAINS}    <Feeds `);
-  const site = siteWith('4.x', [{ name: 'General', serves: ['fortisiem'] }, { name: 'Example Domain', serves: ['splunk'], input_port: 9997 }, ...IDS.filter((id) => !['fortisiem', 'splunk'].includes(id)).map((id, i) => ({ name: `T-${id}`, serves: [id], input_port: 10001 + i }))]);
+  const site = siteWith('4.x', [
+    { name: 'General', serves: ['fortisiem'] },
+    { name: 'Example Domain', serves: ['splunk'], input_port: 9997 },
+    ...IDS.filter((id) => !['fortisiem', 'splunk'].includes(id)).map((id, i) => ({ name: `T-${id}`, serves: [id], input_port: 10001 + i })),
+  ]);
 
   it('is a 4.x file: the General tenant is the top-level settings', () => {
     const s = settings('fortisiem', site);
@@ -272,13 +320,18 @@ describe('a 4.x file with <Domains> for extra tenants', () => {
     expect(at(d, 'OutputSettings/ConnectionString').text).toBe(s.output.connectionString);
     expect(at(d, 'OutputSettings/EventFormat').text).toBe(s.output.eventFormat);
     expect(d.children.find((c) => c.name === 'OutputSettings')!.children.map((c) => c.name)).not.toContain('AlertFormat');
-    for (const name of ['InputSettings', 'OutputSettings', 'Feeds', 'ServiceSettings']) expect(slice(r.text, at(root, name))).toBe(slice(text, at(before, name)));
+    for (const name of ['InputSettings', 'OutputSettings', 'Feeds', 'ServiceSettings'])
+      expect(slice(r.text, at(root, name))).toBe(slice(text, at(before, name)));
     expect(xmllint(r.text)).toBe('');
     expect(patchFeedServiceConfig(r.text, s).changed).toBe(false);
   });
 
   it('a tenant it does not have is refused, naming General (the top level) and the Domains', () => {
-    const other = siteWith('4.x', [{ name: 'General', serves: ['fortisiem'] }, { name: 'SOC', serves: ['splunk'], input_port: 9997 }, ...IDS.filter((id) => !['fortisiem', 'splunk'].includes(id)).map((id, i) => ({ name: `T-${id}`, serves: [id], input_port: 10001 + i }))]);
+    const other = siteWith('4.x', [
+      { name: 'General', serves: ['fortisiem'] },
+      { name: 'SOC', serves: ['splunk'], input_port: 9997 },
+      ...IDS.filter((id) => !['fortisiem', 'splunk'].includes(id)).map((id, i) => ({ name: `T-${id}`, serves: [id], input_port: 10001 + i })),
+    ]);
     const e = refusal(() => patchFeedServiceConfig(text, settings('splunk', other)));
     expect(e.reason).toMatch(/no tenant "SOC" \(tenants: "General" \(the top-level settings\), "Example Domain"\)/);
   });
@@ -293,7 +346,7 @@ describe('the record of which SIEM a tenant serves', () => {
     const t1 = domainOf(readXml(once), 'Tenant1');
     expect(slice(once, t1)).toMatch(/<!-- ctconnect: serves siem="splunk"/);
     // The General tenant serves another SIEM of the same site: no refusal, its own record.
-    const both = patchFeedServiceConfig(once, settings(first.cybertrace.tenants![0]!.serves[0]!, first)).text;
+    const both = patchFeedServiceConfig(once, settings(first.cybertrace.tenants![0].serves[0], first)).text;
     expect(slice(both, domainOf(readXml(both), 'General'))).toMatch(/<!-- ctconnect: serves siem="/);
     const e = refusal(() => patchFeedServiceConfig(both, settings('alienvault', second)));
     expect(e.reason).toMatch(/^the tenant "Tenant1" of this CyberTrace serves splunk .* patching it for alienvault would replace splunk's OutputSettings/);

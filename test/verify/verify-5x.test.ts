@@ -68,7 +68,9 @@ describe('verify --http against a 5.x CyberTrace', () => {
     const r = await runCliAsync(['verify', 'splunk', '--http', '--to', http.url, '-c', join(dir, 'site.yaml')]);
     expect(r.code, r.stderr).toBe(0);
     expect(http.requests.map((q) => q.path)).toEqual(['/api/1.3/SOC-Splunk/lookup', '/api/1.2/lookup']);
-    expect(r.stderr).toMatch(/\/api\/1\.3\/SOC-Splunk\/lookup answered 404 \(this CyberTrace has no multitenancy licence, or no tenant "SOC-Splunk"\): asked \/api\/1\.2\/lookup instead, which looks up in the General tenant/);
+    expect(r.stderr).toMatch(
+      /\/api\/1\.3\/SOC-Splunk\/lookup answered 404 \(this CyberTrace has no multitenancy licence, or no tenant "SOC-Splunk"\): asked \/api\/1\.2\/lookup instead, which looks up in the General tenant/,
+    );
     expect(r.stdout).toMatch(/all \d+ indicators detected .*\/api\/1\.2\/lookup\)/);
     const json = JSON.parse((await runCliAsync(['verify', 'splunk', '--http', '--to', http.url, '-c', join(dir, 'site.yaml'), '--json'])).stdout);
     expect(json.fallback).toMatch(/answered 404/);
@@ -96,7 +98,7 @@ describe('verify (TCP) against a 5.x CyberTrace', () => {
     expect(site.cybertrace.input_port).toBe(port);
     // Nothing answers, so every row times out; what matters is where the events went.
     const rows = await verifyConnector(getConnector('splunk'), site, { timeoutMs: 500, indicators: VERIFICATION_INDICATORS.slice(0, 1) });
-    expect(rows[0]!.ok).toBe(false);
-    expect(received.join('')).toContain(VERIFICATION_INDICATORS[0]!.value);
+    expect(rows[0].ok).toBe(false);
+    expect(received.join('')).toContain(VERIFICATION_INDICATORS[0].value);
   });
 });
