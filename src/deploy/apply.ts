@@ -175,9 +175,14 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, now: Date, applied:
   return { bundlePath: plan.file.bundlePath, path, status: 'changed', reasons: plan.reasons, backup: rec.backup, validate };
 }
 
-/** Puts back what this run changed, newest first; each file on its own, so one failure does not stop the rest. */
-async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string[], progress: Progress): Promise<RollbackResult> {
-  const result: RollbackResult = { restored: [], removed: [], notRestored: [], tempRemoved: [], stepsAlreadyRun: stepsRun };
+/**
+ * Puts back what this run changed, newest first; each file on its own, so one failure does not stop the
+ * rest. It runs under the host's lock and restores a file only while its bytes are still the ones this
+ * run wrote; when `otherRunSince` says another deploy held the lock after this run lost its connection,
+ * it restores nothing (that run found the new files and built on them).
+ */
+async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string[], progress: Progress, otherRunSince?: string): Promise<RollbackResult> {
+  const result: RollbackResult = { restored: [], removed: [], notRestored: [], left: [], tempRemoved: [], stepsAlreadyRun: stepsRun };
   const timeoutSec = remote.target.command_timeout_sec;
   for (const rec of [...applied].reverse()) {
     const path = rec.plan.file.path;
@@ -190,17 +195,32 @@ async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string
       }
     }
     if (rec.renamed) {
+      if (otherRunSince !== undefined) {
+        result.left.push({ path, reason: `another deploy (${otherRunSince}) held the lock after the connection was lost and found this file in place; left as it is` });
+        progress(`${path}: left as it is (another deploy ran since)`);
+        continue;
+      }
       try {
+        const p = shellArg(path);
+        const before = rec.plan.current.kind === 'file' ? rec.plan.current.sha256! : 'absent';
+        // Which bytes are there now: this run's (put back), the old ones (the rename never happened), or someone else's (left).
+        const now = `if [ -f ${p} ] && [ ! -L ${p} ]; then h=$(sha256sum < ${p} | cut -d' ' -f1); elif [ -e ${p} ] || [ -L ${p} ]; then h=other; else h=absent; fi; `;
+        const ours = `[ "$h" = ${sha256(rec.plan.newContent)} ] || { [ "$h" = ${before} ] && echo as-before || echo changed-since; exit 0; }; `;
+        let restore: string;
         if (rec.backup) {
           const tmp = `${posix.dirname(path)}/.${posix.basename(path)}${TEMP_INFIX}restore-${randomBytes(4).toString('hex')}`;
-          await remote.must(`cp -p -- ${shellArg(rec.backup)} ${shellArg(tmp)} && mv -f -- ${shellArg(tmp)} ${shellArg(path)} || { rm -f -- ${shellArg(tmp)}; exit 1; }`, {
-            timeoutSec,
-            label: `restore ${path} from ${rec.backup}`,
-          });
-          result.restored.push(path);
-          progress(`${path}: restored from ${rec.backup}`);
+          restore = `cp -p -- ${shellArg(rec.backup)} ${shellArg(tmp)} && mv -f -- ${shellArg(tmp)} ${p} || { rm -f -- ${shellArg(tmp)}; exit 1; }`;
         } else {
-          await remote.must(`rm -f -- ${shellArg(path)}`, { timeoutSec, label: `remove new file ${path}` });
+          restore = `rm -f -- ${p}`;
+        }
+        const r = await remote.must(`${now}${ours}${restore}`, { timeoutSec, label: rec.backup ? `restore ${path} from ${rec.backup}` : `remove new file ${path}` });
+        if (r.stdout.includes('changed-since')) {
+          result.left.push({ path, reason: 'its bytes changed since this run wrote them; left as it is' });
+          progress(`${path}: left as it is (changed since this run wrote it)`);
+        } else if (r.stdout.includes('as-before') || rec.backup) {
+          result.restored.push(path);
+          progress(r.stdout.includes('as-before') ? `${path}: as before (the new file never replaced it)` : `${path}: restored from ${rec.backup}`);
+        } else {
           result.removed.push(path);
           progress(`${path}: new file removed`);
         }
@@ -242,8 +262,11 @@ export interface ApplyResult {
   error?: DeployFailure;
 }
 
-/** How to get a working host again after the connection is lost, for the rollback. */
-export type Reconnect = () => Promise<RemoteHost>;
+/**
+ * How to get a working host again after the connection is lost, for the rollback: the host under its
+ * lock again, and whether another run held that lock in between (its id).
+ */
+export type Reconnect = () => Promise<{ remote: RemoteHost; otherRunSince?: string }>;
 
 export async function applyHost(remote: RemoteHost, work: HostWork, plans: FilePlan[], now: Date, progress: Progress, reconnect: Reconnect): Promise<ApplyResult> {
   const applied: Applied[] = [];
@@ -268,21 +291,22 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
     let rb: RollbackResult | undefined;
     if (touched) {
       let host: RemoteHost | undefined = remote;
+      let otherRunSince: string | undefined;
       if (error instanceof ConnectionLost || remote.conn.lostReason() !== undefined) {
         progress('connection lost; reconnecting to put back what this run changed');
         try {
-          host = await reconnect();
+          ({ remote: host, otherRunSince } = await reconnect());
         } catch (e) {
           host = undefined;
           const why = `connection lost and reconnecting failed: ${(e as Error).message}`;
-          rb = { restored: [], removed: [], tempRemoved: [], stepsAlreadyRun: stepsRun, notRestored: [] };
+          rb = { restored: [], removed: [], left: [], tempRemoved: [], stepsAlreadyRun: stepsRun, notRestored: [] };
           for (const a of applied) {
             if (a.tmp) rb.notRestored.push({ path: a.tmp, error: `temp file may be left behind (the next deploy removes it); ${why}` });
             if (a.renamed) rb.notRestored.push({ path: a.plan.file.path, error: `${why}; ${a.backup ? `the old file is in ${a.backup}` : 'it was a new file'}` });
           }
         }
       }
-      if (host) rb = await rollback(host, applied, stepsRun, progress);
+      if (host) rb = await rollback(host, applied, stepsRun, progress, otherRunSince);
     }
     if (rb) {
       for (const f of files) {
@@ -291,6 +315,8 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
         }
         const lost = rb.notRestored.find((n) => n.path === f.path);
         if (lost) f.error = `${f.error ? `${f.error}\n` : ''}NOT RESTORED: ${lost.error}`;
+        const left = rb.left.find((n) => n.path === f.path);
+        if (left) f.error = `${f.error ? `${f.error}\n` : ''}not put back: ${left.reason}`;
       }
     }
     return { files, steps, rollback: rb, error };

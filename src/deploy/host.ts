@@ -4,6 +4,7 @@
  * → report under --check, else apply. Always returns a HostResult; failures on this host never
  * reach the other hosts.
  */
+import { randomBytes } from 'node:crypto';
 import type { Connection } from './connect.js';
 import { connect } from './connect.js';
 import { applyHost, stepsToRun, type Progress, type Reconnect } from './apply.js';
@@ -38,8 +39,10 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
   // Every connection of this host, the reconnects for a rollback included; all closed at the end.
   const conns: Connection[] = [];
   let remote: RemoteHost | undefined;
+  // Names this run in the host's lock folder: a rollback after a reconnect learns whether another run held the lock since.
+  const runId = `${t.name}-${started}-${randomBytes(6).toString('hex')}`;
   /** Connects, checks sudo and takes the host's deploy lock (doing `lockOpts` under it). */
-  const open = async (lockOpts: Parameters<RemoteHost['lock']>[0]) => {
+  const open = async (lockOpts: Omit<Parameters<RemoteHost['lock']>[0], 'runId'>) => {
     const conn = await connect(t, secrets, { writeKnownHosts: !opts.check });
     conns.push(conn);
     if (conns.length === 1) {
@@ -49,13 +52,13 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
     const r = new RemoteHost(conn, t, secrets);
     remote = r;
     await r.checkSudo();
-    return { remote: r, ...(await r.lock(lockOpts)) };
+    return { remote: r, ...(await r.lock({ ...lockOpts, runId })) };
   };
   const reconnect: Reconnect = async () => {
     // The lost connection's staging folder (sudo -S uploads) is a stale one now.
-    const again = await open({ takeOverPid: remote?.lockHolderPid, removeStale: true });
+    const again = await open({ takeOver: remote?.holder, removeStale: true });
     if (again.staleRemoved.length > 0) result.notes = [...(result.notes ?? []), ...again.staleRemoved.map((d) => `removed the staging folder of the lost connection: ${d}`)];
-    return again.remote;
+    return { remote: again.remote, otherRunSince: again.lastRun !== runId ? again.lastRun || 'unknown' : undefined };
   };
   try {
     progress('connecting');

@@ -86,8 +86,9 @@ export function hostDetails(h: HostResult): string {
     for (const p of rb.removed) out.push(`    removed (was new): ${p}`);
     for (const p of rb.tempRemoved) out.push(`    temp file removed: ${p}`);
     for (const n of rb.notRestored) out.push(`    NOT RESTORED: ${n.path}: ${n.error}`);
+    for (const n of rb.left) out.push(`    not put back: ${n.path}: ${n.reason}`);
     if (rb.stepsAlreadyRun.length) out.push(`    these steps had already run with the new files; check the services: ${rb.stepsAlreadyRun.join(', ')}`);
-    if (rb.restored.length + rb.removed.length + rb.notRestored.length === 0) out.push('    nothing had been replaced yet');
+    if (rb.restored.length + rb.removed.length + rb.notRestored.length + rb.left.length === 0) out.push('    nothing had been replaced yet');
   }
   return out.join('\n') + '\n';
 }

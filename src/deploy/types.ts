@@ -59,6 +59,12 @@ export interface RollbackResult {
   restored: string[];
   removed: string[];
   notRestored: Array<{ path: string; error: string }>;
+  /**
+   * Files this run replaced but did not put back, because they are no longer only this run's: another
+   * deploy held the host's lock after the connection was lost (and found them in place), or their bytes
+   * changed since this run wrote them. A rollback never undoes what it did not do.
+   */
+  left: Array<{ path: string; reason: string }>;
   /** This run's temp files that were removed again. */
   tempRemoved: string[];
   /** Steps that had already run with the new files; the report tells the user to look at them. */
