@@ -25,6 +25,33 @@ interface DeployCliOptions {
   json?: boolean;
   concurrency: number;
   switchSiem?: boolean;
+  skipSteps?: boolean;
+}
+
+/** Exit status after SIGINT/SIGTERM, as a shell reports a command ended by SIGINT. */
+export const INTERRUPTED_EXIT = 130;
+
+/**
+ * Until `stop` is called: the first SIGINT/SIGTERM only sets the flag the deploy polls (nothing new
+ * starts, what is in flight finishes or is put back, the report is printed); a second one exits at once
+ * (the steps not run are recorded on the hosts, the next deploy runs them).
+ */
+export function catchInterrupts(onFirst: (signal: string) => void): { interrupted: () => boolean; stop: () => void } {
+  let caught = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (caught) process.exit(INTERRUPTED_EXIT);
+    caught = true;
+    onFirst(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    interrupted: () => caught,
+    stop: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
 }
 
 function positiveInt(value: string): number {
@@ -43,6 +70,7 @@ export function register(program: Command, registry: ConnectorSet): void {
     .option('--check', 'write nothing: connect, compare and report what would change')
     .option('--diff', 'show unified diffs of the changes (secrets redacted)')
     .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')
+    .option('--skip-steps', 'install the files only; the steps they call for (restarts, imports) stay pending on the host and the next deploy runs them')
     .option('--switch-siem', 'patch a CyberTrace that serves another SIEM for this one (that SIEM\'s detections stop)')
     .option('--concurrency <n>', 'targets deployed at the same time', positiveInt, DEFAULT_CONCURRENCY)
     .addHelpText(
@@ -54,7 +82,9 @@ not set and stdin is a terminal, ctconnect asks.
 
 Exit codes: 0 every target ok or changed; 1 a target failed (connection, host key, sudo,
 validation or a step) and was left as it was or restored from this run's backups; 2 internal
-error; 3 a target failed and some file could not be restored (the report names it).`,
+error; 3 a target failed and some file could not be restored (the report names it); 130
+interrupted (SIGINT/SIGTERM: nothing new starts, the file in flight finishes or is put back,
+the report is printed; steps not run stay pending on the host for the next deploy).`,
     )
     .action(
       action(async (siem: string, opts: DeployCliOptions) => {
@@ -64,17 +94,23 @@ error; 3 a target failed and some file could not be restored (the report names i
         const bundle = await buildBundle(registry.get(siem), site, createRenderer(), { allowSiemSwitch: opts.switchSiem });
         const progress = createProgress(selectWork(bundle, site, opts.target ?? []).map((w) => w.target.name));
         let outcome;
+        const signals = catchInterrupts((signal) =>
+          process.stderr.write(`ctconnect: ${signal}: finishing the file operation in flight, then stopping (again to quit at once; steps not run stay pending on the hosts)\n`),
+        );
         try {
           outcome = await deployBundle(bundle, site, {
             targets: opts.target,
             check: opts.check,
             diff: opts.diff,
             concurrency: opts.concurrency,
+            skipSteps: opts.skipSteps,
+            interrupted: signals.interrupted,
             secrets: { env: process.env, prompt: terminalPrompt(() => new DeployFailure('interrupted at the password prompt')) },
             progress: (target, message) => progress.step(target, redactText(message, secrets, { prose: true })),
           });
           for (const h of outcome.hosts) progress.done(h.target, h.status !== 'failed', outcome.check && h.status === 'changed' ? 'would change' : h.status);
         } finally {
+          signals.stop();
           await progress.finish();
         }
         if (opts.json) {
@@ -86,7 +122,7 @@ error; 3 a target failed and some file could not be restored (the report names i
           }
           process.stdout.write(summaryTable(outcome.hosts, outcome.check, (w) => fitColumns(w)));
         }
-        return outcome.exitCode;
+        return signals.interrupted() ? INTERRUPTED_EXIT : outcome.exitCode;
       }),
     );
 }

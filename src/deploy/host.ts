@@ -7,18 +7,25 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from './connect.js';
 import { connect } from './connect.js';
-import { applyHost, stepsToRun, type Progress, type Reconnect } from './apply.js';
+import { applyHost, stepResultOf, stepsToRun, type Progress, type Reconnect } from './apply.js';
 import { redactedDiff } from './diff.js';
 import { parseProbes, planFile, probeScript, type FilePlan, type HostWork } from './plan.js';
 import { RemoteHost } from './remote.js';
 import type { TargetSecrets } from './secrets.js';
-import { DeployFailure, type FileResult, type HostResult, type StepResult } from './types.js';
+import { DeployFailure, type FileResult, type HostResult } from './types.js';
 
 export interface HostOptions {
   check: boolean;
   diff: boolean;
   now?: Date;
+  /** --skip-steps: files only (a target's `steps: skip` says the same for that target). */
+  skipSteps?: boolean;
+  /** Set once the user asked to stop: no new file or step is started. */
+  interrupted?: () => boolean;
 }
+
+/** Whether this run runs the steps of this target. */
+export const runsSteps = (target: HostWork['target'], skipSteps: boolean | undefined): boolean => !skipSteps && target.steps !== 'skip';
 
 export function secretValues(s: TargetSecrets | undefined): string[] {
   return [s?.keyPassphrase, s?.loginPassword, s?.sudoPassword].filter((v): v is string => typeof v === 'string' && v !== '');
@@ -79,17 +86,16 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
         diff: diffs[i] || undefined,
         leftoversRemoved: p.current.leftovers.length > 0 ? p.current.leftovers : undefined,
       }));
-      result.steps = stepsToRun(work.steps, plans.filter((p) => p.changed)).map(({ step, because }): StepResult => ({
-        id: step.key,
-        description: step.step.description,
-        status: because.length > 0 ? 'would-run' : 'not-needed',
-        because,
-      }));
+      result.steps = stepsToRun(work.steps, plans).map((p) => stepResultOf(p, { needed: runsSteps(t, opts.skipSteps) ? 'would-run' : 'skipped' }));
       result.status = plans.some((p) => p.changed) ? 'changed' : 'ok';
       return result;
     }
 
-    const applied = await applyHost(first.remote, work, plans, opts.now ?? new Date(), progress, reconnect);
+    const applied = await applyHost(first.remote, work, plans, opts.now ?? new Date(), progress, reconnect, {
+      skipSteps: !runsSteps(t, opts.skipSteps),
+      interrupted: opts.interrupted ?? (() => false),
+    });
+    if (applied.notes) result.notes = [...(result.notes ?? []), ...applied.notes];
     result.files = applied.files.map((f, i) => (diffs[i] ? { ...f, diff: diffs[i] } : f));
     result.steps = applied.steps;
     result.rollback = applied.rollback;

@@ -76,7 +76,13 @@ export function hostDetails(h: HostResult): string {
       out.push(`  step ${s.id}: not needed (nothing it depends on changed)`);
       continue;
     }
-    out.push(`  step ${s.id}: ${s.status}${s.because.length ? ` (because of ${s.because.join(', ')})` : ''}`);
+    const why = [s.because.length ? `because of ${s.because.join(', ')}` : '', s.pendingFrom?.length ? `pending since an earlier deploy changed ${s.pendingFrom.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; ');
+    out.push(`  step ${s.id}: ${s.status}${why ? ` (${why})` : ''}`);
+    if (s.status === 'skipped' && s.command) out.push(`      not run, pending on the host until a deploy runs steps: $ ${s.command}`);
+    if (s.status === 'may-have-run') out.push('      the connection was lost while it ran: it may have run; it stays pending and the next deploy runs it');
+    if (s.status === 'not-reached' && h.error && /^interrupted: steps not run/.test(h.error.message)) out.push('      not run (interrupted); pending on the host: the next deploy runs it');
     if (s.output && s.status === 'failed') out.push(...indent(outputBlock(s.output), '      '));
   }
   const rb = h.rollback;

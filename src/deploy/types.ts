@@ -16,6 +16,14 @@ export class ConnectionLost extends DeployFailure {
   }
 }
 
+/** The user asked the deploy to stop (SIGINT/SIGTERM); what was in flight finished or was put back. */
+export class Interrupted extends DeployFailure {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Interrupted';
+  }
+}
+
 export interface CommandOutput {
   command: string;
   exitCode: number | null;
@@ -44,7 +52,8 @@ export interface FileResult {
   leftoversRemoved?: string[];
 }
 
-export type StepStatus = 'ran' | 'would-run' | 'not-needed' | 'skipped' | 'failed' | 'not-reached';
+/** `may-have-run`: the connection was lost while it ran; `skipped`: --skip-steps or the target's `steps: skip` (it stays pending). */
+export type StepStatus = 'ran' | 'would-run' | 'not-needed' | 'skipped' | 'failed' | 'may-have-run' | 'not-reached';
 
 export interface StepResult {
   id: string;
@@ -52,6 +61,10 @@ export interface StepResult {
   status: StepStatus;
   /** What made it run (the changed files notifying it). */
   because: string[];
+  /** Files beside which an earlier, unfinished deploy recorded it as pending: it runs even though they did not change now. */
+  pendingFrom?: string[];
+  /** The command, for a step that was skipped (what would have run). */
+  command?: string;
   output?: CommandOutput;
 }
 
