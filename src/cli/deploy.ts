@@ -11,7 +11,7 @@ import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
 import { terminalPrompt } from '../core/prompt.js';
 import { DeployFailure } from '../deploy/types.js';
 import { redactJson, redactText, secretEnvValues } from '../core/redact.js';
-import { action } from './run.js';
+import { action, catchInterrupts, INTERRUPTED_EXIT } from './run.js';
 import type { ConnectorSet } from '../core/connector-set.js';
 
 /** How deeply the deploy report (src/deploy/report.ts) indents each file's diff. */
@@ -26,32 +26,6 @@ interface DeployCliOptions {
   concurrency: number;
   switchSiem?: boolean;
   skipSteps?: boolean;
-}
-
-/** Exit status after SIGINT/SIGTERM, as a shell reports a command ended by SIGINT. */
-export const INTERRUPTED_EXIT = 130;
-
-/**
- * Until `stop` is called: the first SIGINT/SIGTERM only sets the flag the deploy polls (nothing new
- * starts, what is in flight finishes or is put back, the report is printed); a second one exits at once
- * (the steps not run are recorded on the hosts, the next deploy runs them).
- */
-export function catchInterrupts(onFirst: (signal: string) => void): { interrupted: () => boolean; stop: () => void } {
-  let caught = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (caught) process.exit(INTERRUPTED_EXIT);
-    caught = true;
-    onFirst(signal);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    interrupted: () => caught,
-    stop: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
 }
 
 function positiveInt(value: string): number {
