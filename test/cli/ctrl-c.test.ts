@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { CLI } from '../helpers/cli.js';
-import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
+import { VERIFICATION_INDICATORS } from '../../src/cybertrace/indicators.js';
 
 let server: Server | undefined;
 const sockets = new Set<Socket>();

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { BundleFile, InstallStep } from '../../src/core/contract.js';
+import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { ansibleExport } from '../../src/deploy/ansible.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 import { bundleOf, siteWith } from './fixtures.js';

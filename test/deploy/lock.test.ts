@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BundleFile, InstallStep } from '../../src/core/contract.js';
+import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
 import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';

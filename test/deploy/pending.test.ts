@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BundleFile, InstallStep } from '../../src/core/contract.js';
+import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
 import { hostDetails } from '../../src/deploy/report.js';
 import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
