@@ -70,7 +70,7 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
   };
   try {
     progress('connecting');
-    const first = await open({ removeStale: !opts.check, underLock: probeScript(t, work.files, opts.diff, { removeLeftovers: !opts.check }) });
+    const first = await open({ removeStale: !opts.check, underLock: probeScript(t, work.files, opts.diff, { removeLeftovers: !opts.check }), interrupted: opts.interrupted });
     if (first.staleRemoved.length > 0) result.notes = first.staleRemoved.map((d) => `removed the staging folder of an interrupted run: ${d}`);
     const probed = parseProbes(t, work.files, first.output);
     const plans: FilePlan[] = work.files.map((f, i) => planFile(f, probed[i]!));

@@ -11,7 +11,7 @@ import type { DeployTarget } from '../model/site.js';
 import type { Connection } from './connect.js';
 import { execRemote, outputLines, startRemote, type ExecResult, type RemoteProcess } from './exec.js';
 import type { TargetSecrets } from './secrets.js';
-import { ConnectionLost, DeployFailure } from './types.js';
+import { ConnectionLost, DeployFailure, Interrupted } from './types.js';
 import { shellArg } from '../render/escape.js';
 import { InternalError } from '../kernel/errors.js';
 
@@ -195,7 +195,7 @@ export class RemoteHost {
    * removes the staging folders of interrupted runs (`removeStale`) and runs `underLock` (the probe of
    * every file), whose output it returns.
    */
-  async lock(opts: { runId: string; takeOver?: LockHolder; removeStale?: boolean; underLock?: string }): Promise<{ output: Buffer; staleRemoved: string[]; lastRun: string }> {
+  async lock(opts: { runId: string; takeOver?: LockHolder; removeStale?: boolean; underLock?: string; interrupted?: () => boolean }): Promise<{ output: Buffer; staleRemoved: string[]; lastRun: string }> {
     this.checkAlive();
     const wait = this.target.lock_wait_sec;
     const done = `@@ctconnect-locked-${randomBytes(6).toString('hex')}`;
@@ -248,7 +248,17 @@ export class RemoteHost {
     const holderProcess = await this.alive(startRemote(this.conn.client, this.conn, line, { label: 'take the deploy lock', maxStdoutBytes: 1024 * 1024 * 1024 }));
     if (stdin) holderProcess.write(stdin);
     const lockFile = () => /^lockfile (.*)\n/m.exec(holderProcess.stdout().subarray(0, 8192).toString('latin1'))?.[1] ?? 'the deploy lock';
-    if (await this.alive(holderProcess.waitFor(done))) {
+    // Ctrl-C while waiting for another run's lock: give up the wait, nothing was done yet.
+    let poll: NodeJS.Timeout | undefined;
+    const interrupted = new Promise<'interrupted'>((resolve) => {
+      if (opts.interrupted) poll = setInterval(() => opts.interrupted!() && resolve('interrupted'), 100);
+    });
+    const got = await this.alive(Promise.race([holderProcess.waitFor(done), interrupted])).finally(() => clearInterval(poll));
+    if (got === 'interrupted') {
+      holderProcess.end();
+      throw new Interrupted(`interrupted while waiting for the deploy lock ${lockFile()} on ${this.target.name}; nothing was changed`);
+    }
+    if (got) {
       const out = holderProcess.stdout();
       const head = /^lockfile .*\nlocked (\d+)\nlast-run (.*)\n/.exec(out.subarray(0, 8192).toString('latin1'))!;
       this.lockHolder = holderProcess;

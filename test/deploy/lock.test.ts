@@ -283,3 +283,23 @@ describe('a rollback never undoes what it did not do', () => {
     expect(read('big.bin')).toBe('old big\n');
   });
 });
+
+describe('Ctrl-C while waiting for the lock', () => {
+  it('gives up the wait at once and changes nothing', async () => {
+    seed();
+    const slow: InstallStep = { ...restart, command: 'sleep 4; echo restarted >> "$CTCONNECT_ROOT/restarts.log"' };
+    let started!: () => void;
+    const stepStarted = new Promise<void>((res) => (started = res));
+    const first = run([file('a.conf', 'new a\n')], [slow], { progress: (_t, m) => m.startsWith('step ') && started() });
+    await stepStarted;
+    let stop = false;
+    const t0 = Date.now();
+    const waiting = run([file('big.bin', 'other\n')], [restart], { interrupted: () => stop }, target({ lock_wait_sec: 60 }));
+    setTimeout(() => (stop = true), 1200);
+    const r = await waiting;
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(r.hosts[0]!.error!.message).toMatch(/^interrupted while waiting for the deploy lock .* on ct1; nothing was changed$/);
+    expect((await first).exitCode).toBe(0);
+    expect(read('big.bin')).toBe('old big\n');
+  });
+});
