@@ -14,6 +14,7 @@ import { type FilePlan, type HostStep, type HostWork } from './types.js';
 import { sha256 } from '../kernel/hash.js';
 import { backupName } from '../kernel/files.js';
 import type { RemoteHost } from './remote.js';
+import { fewPaths } from './report.js';
 import { shellArg } from '../render/escape.js';
 import { ConnectionLost, DeployFailure, Interrupted, type CommandOutput, type FileResult, type RollbackResult, type StepResult } from './types.js';
 
@@ -459,7 +460,7 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
       steps[i] = { ...steps[i]!, status: 'failed' };
       return fail(e instanceof ConnectionLost ? e : new DeployFailure(`step ${hostStep.key}: cannot upload its input ${step.stdinFromFile}: ${e.message}`, e.details));
     }
-    const why = pendingFrom.length > 0 && because.length === 0 ? ` (pending: an earlier deploy changed ${pendingFrom.join(', ')} and did not complete it)` : '';
+    const why = pendingFrom.length > 0 && because.length === 0 ? ` (pending: an earlier deploy changed ${fewPaths(pendingFrom)} and did not complete it)` : '';
     progress(`step ${hostStep.key}: ${step.description}${why}`);
     let r;
     try {

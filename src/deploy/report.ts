@@ -39,6 +39,11 @@ export function toJson(siem: string, check: boolean, hosts: HostResult[]): strin
 
 const indent = (lines: string[], by = '    '): string[] => lines.map((l) => by + l);
 
+/** A list of paths kept to one line: the first two, then how many more (a Splunk app has dozens of files). */
+export function fewPaths(paths: string[]): string {
+  return paths.length <= 2 ? paths.join(', ') : `${paths.slice(0, 2).join(', ')} and ${paths.length - 2} more`;
+}
+
 function outputBlock(o: { command: string; exitCode: number | null; timedOut: boolean; stdout: string; stderr: string }): string[] {
   const lines = [`$ ${o.command}   (${o.timedOut ? 'killed: time limit' : `exit ${o.exitCode ?? 'by signal'}`})`];
   for (const [name, text] of [['stdout', o.stdout], ['stderr', o.stderr]] as const) {
@@ -76,7 +81,7 @@ export function hostDetails(h: HostResult): string {
       out.push(`  step ${s.id}: not needed (nothing it depends on changed)`);
       continue;
     }
-    const why = [s.because.length ? `because of ${s.because.join(', ')}` : '', s.pendingFrom?.length ? `pending since an earlier deploy changed ${s.pendingFrom.join(', ')}` : '']
+    const why = [s.because.length ? `because of ${s.because.join(', ')}` : '', s.pendingFrom?.length ? `pending since an earlier deploy changed ${fewPaths(s.pendingFrom)}` : '']
       .filter(Boolean)
       .join('; ');
     out.push(`  step ${s.id}: ${s.status}${why ? ` (${why})` : ''}`);
