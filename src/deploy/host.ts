@@ -66,7 +66,8 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
     // The lost connection's staging folder (sudo -S uploads) is a stale one now.
     const again = await open({ takeOver: remote?.holder, removeStale: true });
     if (again.staleRemoved.length > 0) result.notes = [...(result.notes ?? []), ...again.staleRemoved.map((d) => `removed the staging folder of the lost connection: ${d}`)];
-    return { remote: again.remote, otherRunSince: again.lastRun !== runId ? again.lastRun || 'unknown' : undefined };
+    // No record at all (the host rebooted, /run was emptied): no other run is known to have come in between.
+    return { remote: again.remote, otherRunSince: again.lastRun !== '' && again.lastRun !== runId ? again.lastRun : undefined };
   };
   try {
     progress('connecting');
