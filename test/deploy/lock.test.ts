@@ -39,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  for (const c of children) killGroup(c);
   other?.remove();
   await proxy?.close();
   await server?.stop();
@@ -88,11 +88,12 @@ function seed(): void {
 
 const read = (name: string) => readFileSync(join(stage, 'etc/ctc-test', name), 'utf8');
 
-/** A process of the other test user, started in its own process group. */
+/** A process of the other test user, started in its own process group (`killGroup` ends it all). */
 function asOther(cmd: string, args: string[]): ChildProcess {
   const uid = Number(spawnSync('id', ['-u', other.name]).stdout.toString());
   const gid = Number(spawnSync('id', ['-g', other.name]).stdout.toString());
-  const c = spawn(cmd, args, { uid, gid, stdio: ['pipe', 'ignore', 'ignore'], cwd: '/' });
+  // Its own process group, so that killing the group also ends what it started (flock's command).
+  const c = spawn(cmd, args, { uid, gid, stdio: ['pipe', 'ignore', 'ignore'], cwd: '/', detached: true });
   children.push(c);
   return c;
 }
@@ -123,6 +124,14 @@ async function foreignCatAt(pid: number): Promise<{ pid: number; kill: () => voi
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`could not start a process with pid ${pid}`);
+}
+
+function killGroup(c: ChildProcess): void {
+  try {
+    process.kill(-c.pid!, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
 }
 
 async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
@@ -172,7 +181,7 @@ describe('the lock file', () => {
       expect(r.hosts[0]!.error?.message).toBeUndefined();
       expect(r.exitCode).toBe(0);
     } finally {
-      holder.kill('SIGKILL');
+      killGroup(holder);
       rmSync(oldLockPath(), { force: true });
     }
   });
