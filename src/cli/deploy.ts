@@ -88,7 +88,8 @@ the report is printed; steps not run stay pending on the host for the next deplo
           await progress.finish();
         }
         if (opts.json) {
-          process.stdout.write(JSON.stringify(redactJson(JSON.parse(toJson(outcome.siem, outcome.check, outcome.hosts)), secrets), null, 2) + '\n');
+          const doc = { ...(JSON.parse(toJson(outcome.siem, outcome.check, outcome.hosts)) as object), ...(signals.interrupted() ? { interrupted: true } : {}) };
+          process.stdout.write(JSON.stringify(redactJson(doc, secrets), null, 2) + '\n');
         } else {
           for (const h of outcome.hosts) {
             const text = redactText(hostDetails(h), secrets);

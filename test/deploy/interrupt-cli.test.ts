@@ -94,11 +94,13 @@ describe('Ctrl-C during deploy', () => {
     expect(restarts()).toBe('');
   });
 
-  it('while the step runs: the step finishes, the report is printed, exit 130', async () => {
+  it('while the step runs: the step finishes, the report is printed (--json: interrupted), exit 130', async () => {
     setUp(2);
-    const r = await deployInterrupted(['step splunk/restart']);
+    const r = await deployInterrupted(['step splunk/restart'], ['--json']);
     expect(r.code).toBe(130);
-    expect(r.stdout).toMatch(/step splunk\/restart: ran/);
+    const out = JSON.parse(r.stdout) as { interrupted?: boolean; hosts: Array<{ steps: Array<{ id: string; status: string }> }> };
+    expect(out.interrupted).toBe(true);
+    expect(out.hosts[0]!.steps).toEqual([expect.objectContaining({ id: 'splunk/restart', status: 'ran' })]);
     expect(restarts()).toBe('restart\n');
   });
 
