@@ -101,7 +101,7 @@ export function register(program: Command, registry: ConnectorSet): void {
       rows ??= checked;
       const failed = rows.filter((r) => !r.ok).length;
       const total = VERIFICATION_INDICATORS.length;
-      const notChecked = VERIFICATION_INDICATORS.filter((i) => !rows!.some((r) => r.indicator === i.value)).map((i) => i.value);
+      const notChecked = VERIFICATION_INDICATORS.filter((i) => !rows.some((r) => r.indicator === i.value)).map((i) => i.value);
       if (opts.json) {
         printJson('verify', { siem: connector.id, via: http ? 'http' : 'tcp', ok: !interrupted && failed === 0, rows, ...(interrupted ? { interrupted: true, notChecked } : {}) });
       } else {

@@ -266,7 +266,7 @@ export class RemoteHost {
       let body = out.subarray(Buffer.byteLength(head[0], 'latin1'), out.lastIndexOf(done));
       const staleRemoved: string[] = [];
       for (let m = staleLine(body); m; m = staleLine(body)) {
-        staleRemoved.push(Buffer.from(m[1]!, 'latin1').toString('utf8'));
+        staleRemoved.push(Buffer.from(m[1], 'latin1').toString('utf8'));
         body = body.subarray(m[0].length);
       }
       const exitAt = body.lastIndexOf('under-lock-exit ');
@@ -279,7 +279,7 @@ export class RemoteHost {
           );
         }
       }
-      return { output: exitAt < 0 ? body : body.subarray(0, exitAt), staleRemoved, lastRun: head[2]! };
+      return { output: exitAt < 0 ? body : body.subarray(0, exitAt), staleRemoved, lastRun: head[2] };
     }
     const taken = await this.finished(holderProcess);
     if (taken.exitCode === LOCK_BUSY_EXIT) {

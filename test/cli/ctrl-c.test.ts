@@ -61,12 +61,12 @@ describe('Ctrl-C', () => {
     const sent = Number(m![1]);
     expect(sent).toBeGreaterThanOrEqual(20);
     expect(sent).toBeLessThan(100000);
-    await new Promise<void>((res) => (sockets.size === 0 ? res() : [...sockets][0]!.once('close', () => res())));
+    await new Promise<void>((res) => (sockets.size === 0 ? res() : [...sockets][0].once('close', () => res())));
     expect(lines()).toBe(sent);
   });
 
   it('verify: prints the indicators checked so far and those not checked, exit 130', async () => {
-    const first = VERIFICATION_INDICATORS[0]!.value;
+    const first = VERIFICATION_INDICATORS[0].value;
     let seen = 0;
     // A CyberTrace that ends the first lookup without an answer and never answers the others.
     const port = await listen((s) => {
@@ -79,6 +79,6 @@ describe('Ctrl-C', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/SIGINT: stopping; the indicators checked so far follow/);
     expect(r.stdout).toContain(first);
-    expect(r.stdout).toMatch(new RegExp(`interrupted: 1 of ${VERIFICATION_INDICATORS.length} indicators checked \\(0 OK\\); not checked: ${VERIFICATION_INDICATORS[1]!.value.replace(/[.?/]/g, '\\$&')}, `));
+    expect(r.stdout).toMatch(new RegExp(`interrupted: 1 of ${VERIFICATION_INDICATORS.length} indicators checked \\(0 OK\\); not checked: ${VERIFICATION_INDICATORS[1].value.replace(/[.?/]/g, '\\$&')}, `));
   });
 });

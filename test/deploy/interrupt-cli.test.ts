@@ -72,7 +72,7 @@ function deployInterrupted(at: string[], extra: string[] = []): Promise<{ code: 
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => {
       stderr += d;
-      while (pending.length > 0 && stderr.includes(pending[0]!)) {
+      while (pending.length > 0 && stderr.includes(pending[0])) {
         pending.shift();
         p.kill('SIGINT');
       }
@@ -100,7 +100,7 @@ describe('Ctrl-C during deploy', () => {
     expect(r.code).toBe(130);
     const out = JSON.parse(r.stdout) as { interrupted?: boolean; hosts: Array<{ steps: Array<{ id: string; status: string }> }> };
     expect(out.interrupted).toBe(true);
-    expect(out.hosts[0]!.steps).toEqual([expect.objectContaining({ id: 'splunk/restart', status: 'ran' })]);
+    expect(out.hosts[0].steps).toEqual([expect.objectContaining({ id: 'splunk/restart', status: 'ran' })]);
     expect(restarts()).toBe('restart\n');
   });
 

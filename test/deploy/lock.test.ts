@@ -110,7 +110,7 @@ async function foreignCatAt(pid: number): Promise<{ pid: number; kill: () => voi
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     children.push(sh);
-    const got = await new Promise<number>((res) => sh.stdout!.once('data', (d: Buffer) => res(Number(d.toString().trim()))));
+    const got = await new Promise<number>((res) => sh.stdout.once('data', (d: Buffer) => res(Number(d.toString().trim()))));
     const kill = () => {
       try {
         process.kill(got, 'SIGKILL');
@@ -178,7 +178,7 @@ describe('the lock file', () => {
     await until('the foreign flock', () => existsSync(oldLockPath()));
     try {
       const r = await run([file('a.conf', 'x\n')], [restart], {}, target({ lock_wait_sec: 1 }));
-      expect(r.hosts[0]!.error?.message).toBeUndefined();
+      expect(r.hosts[0].error?.message).toBeUndefined();
       expect(r.exitCode).toBe(0);
     } finally {
       killGroup(holder);
@@ -205,8 +205,8 @@ describe('the lock file', () => {
     try {
       const r = await run([file('a.conf', 'y\n')], [restart]);
       expect(r.exitCode).toBe(1);
-      expect(r.hosts[0]!.error!.message).toMatch(/cannot take .*deploy-[0-9a-f]+\.lock on ct1/);
-      expect(r.hosts[0]!.error!.details.join('\n')).toMatch(/a symbolic link\?\): refusing to use it/);
+      expect(r.hosts[0].error!.message).toMatch(/cannot take .*deploy-[0-9a-f]+\.lock on ct1/);
+      expect(r.hosts[0].error!.details.join('\n')).toMatch(/a symbolic link\?\): refusing to use it/);
       expect(existsSync(victim)).toBe(false);
       expect(read('a.conf')).toBe('x\n');
     } finally {
@@ -241,7 +241,7 @@ describe('after a silent drop', () => {
       },
     }, target({ lock_wait_sec: 5 }));
     await reused;
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
     expect(alive(foreign!.pid)).toBe(true);
     expect(statSync(`/proc/${foreign!.pid}`).uid).not.toBe(0);
@@ -270,12 +270,12 @@ describe('a rollback never undoes what it did not do', () => {
     });
     const rb = await b!;
     expect(rb.exitCode).toBe(0);
-    expect(rb.hosts[0]!.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged']);
+    expect(rb.hosts[0].files.map((f) => f.status)).toEqual(['unchanged', 'unchanged']);
     expect(a.exitCode).toBe(1);
-    const left = a.hosts[0]!.rollback!.left.map((l) => l.path);
+    const left = a.hosts[0].rollback!.left.map((l) => l.path);
     expect(left).toEqual([join(stage, 'etc/ctc-test/big.bin'), join(stage, 'etc/ctc-test/a.conf')]);
-    expect(a.hosts[0]!.rollback!.left[0]!.reason).toMatch(/another deploy .* held the lock after the connection was lost/);
-    expect(a.hosts[0]!.rollback!.restored).toEqual([]);
+    expect(a.hosts[0].rollback!.left[0].reason).toMatch(/another deploy .* held the lock after the connection was lost/);
+    expect(a.hosts[0].rollback!.restored).toEqual([]);
     expect(read('a.conf')).toBe('new a\n');
     expect(read('big.bin')).toBe('new big\n');
   });
@@ -285,7 +285,7 @@ describe('a rollback never undoes what it did not do', () => {
     const failing: InstallStep = { ...restart, command: 'echo edited > "$CTCONNECT_ROOT/etc/ctc-test/a.conf"; exit 1' };
     const r = await run([file('a.conf', 'new a\n'), file('big.bin', 'new big\n')], [failing]);
     expect(r.exitCode).toBe(1);
-    const rb = r.hosts[0]!.rollback!;
+    const rb = r.hosts[0].rollback!;
     expect(rb.left).toEqual([{ path: join(stage, 'etc/ctc-test/a.conf'), reason: expect.stringMatching(/changed since this run wrote them/) }]);
     expect(rb.restored).toEqual([join(stage, 'etc/ctc-test/big.bin')]);
     expect(read('a.conf')).toBe('edited\n');
@@ -307,7 +307,7 @@ describe('Ctrl-C while waiting for the lock', () => {
     setTimeout(() => (stop = true), 1200);
     const r = await waiting;
     expect(Date.now() - t0).toBeLessThan(4000);
-    expect(r.hosts[0]!.error!.message).toMatch(/^interrupted while waiting for the deploy lock .* on ct1; nothing was changed$/);
+    expect(r.hosts[0].error!.message).toMatch(/^interrupted while waiting for the deploy lock .* on ct1; nothing was changed$/);
     expect((await first).exitCode).toBe(0);
     expect(read('big.bin')).toBe('old big\n');
   });

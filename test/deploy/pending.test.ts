@@ -84,14 +84,14 @@ const records = () => (existsSync(join(stage, 'etc/ctc-test')) ? readdirSync(joi
 /** The deploy after an unfinished one: the files are in place, the pending step runs, saying why; then nothing is pending. */
 async function nextDeployRunsPending(files: BundleFile[], steps: InstallStep[], expected: Record<string, string>) {
   const check = await run(files, steps, { check: true });
-  const ch = check.hosts[0]!;
+  const ch = check.hosts[0];
   expect(ch.files.every((f) => f.status === 'unchanged')).toBe(true);
   expect(Object.fromEntries(ch.steps.map((s) => [s.id, s.status]))).toEqual(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v === 'ran' ? 'would-run' : v])));
   expect(hostDetails(ch)).toMatch(/would-run \(pending since an earlier deploy changed .*a\.conf\)/);
 
   const progress: string[] = [];
   const again = await run(files, steps, { progress: (_t, m) => progress.push(m) });
-  const h = again.hosts[0]!;
+  const h = again.hosts[0];
   expect(again.exitCode).toBe(0);
   expect(h.status).toBe('changed');
   expect(h.files.every((f) => f.status === 'unchanged')).toBe(true);
@@ -100,8 +100,8 @@ async function nextDeployRunsPending(files: BundleFile[], steps: InstallStep[], 
   expect(records()).toEqual([]);
 
   const third = await run(files, steps);
-  expect(third.hosts[0]!.status).toBe('ok');
-  expect(third.hosts[0]!.steps.every((s) => s.status === 'not-needed')).toBe(true);
+  expect(third.hosts[0].status).toBe('ok');
+  expect(third.hosts[0].steps.every((s) => s.status === 'not-needed')).toBe(true);
 }
 
 describe('pending steps', () => {
@@ -116,7 +116,7 @@ describe('pending steps', () => {
         }
       },
     });
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(h.steps.map((s) => s.status)).toEqual(['may-have-run']);
     expect(h.error!.message).toMatch(/step cybertrace\/restart may have run: .*connection lost/);
     expect(h.error!.message).not.toMatch(/failed/);
@@ -138,7 +138,7 @@ describe('pending steps', () => {
         if (m.startsWith('step cybertrace/restart')) stop = true;
       },
     });
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(h.status).toBe('failed');
     expect(h.error!.message).toBe('interrupted: steps not run: cybertrace/reload; they are recorded on the host and the next deploy runs them');
     expect(h.steps.map((s) => s.status)).toEqual(['ran', 'not-reached']);
@@ -161,7 +161,7 @@ describe('pending steps', () => {
         if (m.includes('a.conf: uploading')) stop = true;
       },
     });
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(h.error!.message).toMatch(/^interrupted before .*b\.conf; this run's files are put back/);
     expect(h.files.map((f) => f.status)).toEqual(['rolled-back', 'not-reached']);
     expect(h.steps.map((s) => s.status)).toEqual(['not-reached']);
@@ -175,11 +175,11 @@ describe('pending steps', () => {
     const files = [file('a.conf', 'new a\n')];
     const steps = [step('restart')];
     const r = await run(files, steps, { skipSteps: true });
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(r.exitCode).toBe(0);
     expect(h.files.map((f) => f.status)).toEqual(['changed']);
-    expect(h.steps).toEqual([expect.objectContaining({ id: 'cybertrace/restart', status: 'skipped', command: steps[0]!.command })]);
-    expect(hostDetails(h)).toContain(`step cybertrace/restart: skipped (because of ${join(stage, 'etc/ctc-test/a.conf')})\n      not run, pending on the host until a deploy runs steps: $ ${steps[0]!.command}`);
+    expect(h.steps).toEqual([expect.objectContaining({ id: 'cybertrace/restart', status: 'skipped', command: steps[0].command })]);
+    expect(hostDetails(h)).toContain(`step cybertrace/restart: skipped (because of ${join(stage, 'etc/ctc-test/a.conf')})\n      not run, pending on the host until a deploy runs steps: $ ${steps[0].command}`);
     expect(log()).toBe('');
     await nextDeployRunsPending(files, steps, { 'cybertrace/restart': 'ran' });
   });
@@ -188,14 +188,14 @@ describe('pending steps', () => {
     const files = [file('a.conf', 'new a\n')];
     const steps = [step('restart')];
     const check = await run(files, steps, { check: true }, target({ steps: 'skip' }));
-    expect(check.hosts[0]!.steps.map((s) => s.status)).toEqual(['skipped']);
+    expect(check.hosts[0].steps.map((s) => s.status)).toEqual(['skipped']);
     const r = await run(files, steps, {}, target({ steps: 'skip' }));
-    expect(r.hosts[0]!.steps.map((s) => s.status)).toEqual(['skipped']);
+    expect(r.hosts[0].steps.map((s) => s.status)).toEqual(['skipped']);
     expect(read('a.conf')).toBe('new a\n');
     expect(log()).toBe('');
     // Still pending, and still skipped on that target.
     const again = await run(files, steps, {}, target({ steps: 'skip' }));
-    expect(again.hosts[0]!.steps.map((s) => [s.status, s.pendingFrom])).toEqual([['skipped', [join(stage, 'etc/ctc-test/a.conf')]]]);
+    expect(again.hosts[0].steps.map((s) => [s.status, s.pendingFrom])).toEqual([['skipped', [join(stage, 'etc/ctc-test/a.conf')]]]);
     expect(log()).toBe('');
   });
 
@@ -216,7 +216,7 @@ describe('pending steps', () => {
     const child = spawn(join(REPO, 'node_modules/.bin/vite-node'), [script, JSON.stringify({ files, steps, target: target() })], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => {
+      child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes('step cybertrace/restart')) {
           child.kill('SIGKILL');

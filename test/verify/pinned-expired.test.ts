@@ -27,7 +27,7 @@ beforeAll(() => {
   execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', at('key.pem'), '-subj', '/CN=cybertrace.test', '-out', at('req.pem')], { stdio: 'pipe' });
   execFileSync('openssl', ['ca', '-batch', '-selfsign', '-config', at('ca.cnf'), '-extensions', 'ext', '-keyfile', at('key.pem'), '-in', at('req.pem'), '-out', at('cert.pem'), '-startdate', '20200101000000Z', '-enddate', '20210101000000Z'], { stdio: 'pipe' });
   const fp = execFileSync('openssl', ['x509', '-in', at('cert.pem'), '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' });
-  tls = { key: readFileSync(at('key.pem'), 'utf8'), cert: readFileSync(at('cert.pem'), 'utf8'), fingerprint: `SHA256:${fp.split('=')[1]!.trim()}` };
+  tls = { key: readFileSync(at('key.pem'), 'utf8'), cert: readFileSync(at('cert.pem'), 'utf8'), fingerprint: `SHA256:${fp.split('=')[1].trim()}` };
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
