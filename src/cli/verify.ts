@@ -63,6 +63,8 @@ export function register(program: Command, registry: ConnectorSet): void {
       const checked: VerifyRow[] = [];
       let rows: VerifyRow[] | undefined;
       let via: string;
+      // A traffic indicator repeats a documented value with another user name: labels must differ.
+      const label = (i: number) => VERIFICATION_INDICATORS[i].value + (VERIFICATION_INDICATORS[i].user ? ` (user ${VERIFICATION_INDICATORS[i].user})` : '');
       try {
         if (http) {
           const url = opts.to ? parseLookupUrl(opts.to, '--to') : parseLookupUrl(httpApiUrl(site), 'cybertrace.http_api.url');
@@ -76,16 +78,16 @@ export function register(program: Command, registry: ConnectorSet): void {
         } else {
           const to = opts.to ? parseHostPort(opts.to, '--to') : undefined;
           via = `CyberTrace input port ${to ? `${to.host}:${to.port}` : `${site.cybertrace.address}:${site.cybertrace.input_port}`}`;
-          const progress = createProgress(VERIFICATION_INDICATORS.map((i) => i.value));
+          const progress = createProgress(VERIFICATION_INDICATORS.map((_i, n) => label(n)));
           try {
             rows = await Promise.race([
               verifyConnector(connector, site, {
                 host: to?.host,
                 port: to?.port,
                 timeoutMs: timeout * 1000,
-                onRow: (r) => {
+                onRow: (r, i) => {
                   checked.push(r);
-                  progress.done(r.indicator, r.ok, r.ok ? `OK (${r.category ?? 'detected'})` : r.problem ?? 'failed');
+                  progress.done(label(i), r.ok, r.ok ? `OK (${r.category ?? 'detected'})${r.warnings ? `; ${r.warnings.length} field(s) read differently by a strict reader` : ''}` : r.problem ?? 'failed');
                 },
               }),
               stopped,
@@ -101,14 +103,16 @@ export function register(program: Command, registry: ConnectorSet): void {
       rows ??= checked;
       const failed = rows.filter((r) => !r.ok).length;
       const total = VERIFICATION_INDICATORS.length;
-      const notChecked = VERIFICATION_INDICATORS.filter((i) => !rows.some((r) => r.indicator === i.value)).map((i) => i.value);
+      // Rows arrive in indicator order: the ones not checked are those after them.
+      const notChecked = VERIFICATION_INDICATORS.slice(rows.length).map((_i, n) => label(rows.length + n));
       if (opts.json) {
         printJson('verify', { siem: connector.id, via: http ? 'http' : 'tcp', ok: !interrupted && failed === 0, rows, ...(interrupted ? { interrupted: true, notChecked } : {}) });
       } else {
         const last = http ? 'answer of the HTTP API' : 'parsed by ' + connector.title;
         const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', last], style: { head: [], border: [] }, wordWrap: true, colWidths: fitColumns([34, 18, 10, 24, 40]) });
-        for (const r of rows) table.push([r.indicator, r.feed, r.detected ? 'yes' : 'no', r.category ?? '-', r.ok ? `OK (${r.contextPairs ?? 0} context fields)` : r.problem ?? 'failed']);
+        rows.forEach((r, i) => table.push([label(i), r.feed, r.detected ? 'yes' : 'no', r.category ?? '-', r.ok ? `OK (${r.contextPairs ?? 0} context fields)` : r.problem ?? 'failed']));
         process.stdout.write(`${table.toString()}\n`);
+        rows.forEach((r, i) => r.warnings?.forEach((w) => process.stdout.write(`warning: ${label(i)}: ${w}\n`)));
         if (interrupted) {
           process.stdout.write(`verify ${connector.id}: interrupted: ${rows.length} of ${total} indicators checked (${rows.length - failed} OK); not checked: ${notChecked.join(', ')} (${via})\n`);
         } else {

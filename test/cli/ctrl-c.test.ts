@@ -79,6 +79,10 @@ describe('Ctrl-C', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/SIGINT: stopping; the indicators checked so far follow/);
     expect(r.stdout).toContain(first);
-    expect(r.stdout).toMatch(new RegExp(`interrupted: 1 of ${VERIFICATION_INDICATORS.length} indicators checked \\(0 OK\\); not checked: ${VERIFICATION_INDICATORS[1].value.replace(/[.?/]/g, '\\$&')}, `));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `interrupted: 1 of ${VERIFICATION_INDICATORS.length} indicators checked \\(0 OK\\); not checked: ${VERIFICATION_INDICATORS[1].value.replace(/[.?/]/g, '\\$&')}, `,
+      ),
+    );
   });
 });

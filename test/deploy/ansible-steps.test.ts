@@ -33,9 +33,21 @@ afterAll(async () => {
 });
 
 describe('export ansible', () => {
-  it("a target with steps: skip gets the files, and its handlers do not run", () => {
-    const file: BundleFile = { path: 'testsiem/a.conf', content: 'a\n', mode: 0o644, install: { role: 'cybertrace', path: '/etc/ctc-test/a.conf', mode: 0o640, notify: ['restart'] } };
-    const restart: InstallStep = { id: 'restart', role: 'cybertrace', description: 'restart', command: 'echo restarted >> "$CTCONNECT_ROOT/restarts.log"', timeoutSec: 30, when: 'changed' };
+  it('a target with steps: skip gets the files, and its handlers do not run', () => {
+    const file: BundleFile = {
+      path: 'testsiem/a.conf',
+      content: 'a\n',
+      mode: 0o644,
+      install: { role: 'cybertrace', path: '/etc/ctc-test/a.conf', mode: 0o640, notify: ['restart'] },
+    };
+    const restart: InstallStep = {
+      id: 'restart',
+      role: 'cybertrace',
+      description: 'restart',
+      command: 'echo restarted >> "$CTCONNECT_ROOT/restarts.log"',
+      timeoutSec: 30,
+      when: 'changed',
+    };
     const roots = { run: mkdtempSync(join(work, 'run-')), staged: mkdtempSync(join(work, 'staged-')) };
     const common = { port: server.port, identity_file: clientKey.privateKeyFile, known_hosts: knownHosts };
     const site = siteWith([
@@ -52,7 +64,13 @@ describe('export ansible', () => {
       cwd: dir,
       encoding: 'utf8',
       timeout: 300_000,
-      env: { ...process.env, ANSIBLE_LOCAL_TEMP: join(tmp, 'local'), ANSIBLE_REMOTE_TEMP: join(tmp, 'remote'), ANSIBLE_SSH_CONTROL_PATH_DIR: join(tmp, 'cp'), ANSIBLE_NOCOLOR: '1' },
+      env: {
+        ...process.env,
+        ANSIBLE_LOCAL_TEMP: join(tmp, 'local'),
+        ANSIBLE_REMOTE_TEMP: join(tmp, 'remote'),
+        ANSIBLE_SSH_CONTROL_PATH_DIR: join(tmp, 'cp'),
+        ANSIBLE_NOCOLOR: '1',
+      },
     });
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
     for (const root of Object.values(roots)) expect(readFileSync(join(root, 'etc/ctc-test/a.conf'), 'utf8')).toBe('a\n');

@@ -48,7 +48,17 @@ function setUp(sleepSec: number, targetExtra: Record<string, unknown> = {}): voi
       cybertrace: { address: '192.0.2.10' },
       siems: { splunk: { address: '192.0.2.40', splunk_home: splunkHome, owner: 'root:root' } },
       targets: [
-        { name: 'sp1', host: '127.0.0.1', port: server.port, user: 'root', roles: ['splunk'], identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, root_prefix: stage, ...targetExtra },
+        {
+          name: 'sp1',
+          host: '127.0.0.1',
+          port: server.port,
+          user: 'root',
+          roles: ['splunk'],
+          identity_file: clientKey.privateKeyFile,
+          known_hosts: knownHosts,
+          root_prefix: stage,
+          ...targetExtra,
+        },
       ],
     }),
   );
@@ -65,7 +75,10 @@ const installed = () => {
 /** Runs `ctconnect deploy splunk` and sends SIGINT each time stderr first shows one of `at` (in order). */
 function deployInterrupted(at: string[], extra: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, 'deploy', 'splunk', '-c', site, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CTCONNECT_CONFIG: undefined } });
+    const p = spawn(process.execPath, [CLI, 'deploy', 'splunk', '-c', site, ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CTCONNECT_CONFIG: undefined },
+    });
     let stdout = '';
     let stderr = '';
     const pending = [...at];

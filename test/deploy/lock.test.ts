@@ -6,7 +6,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
@@ -68,7 +81,14 @@ const file = (name: string, content: string | Buffer): BundleFile => ({
   mode: 0o644,
   install: { role: 'cybertrace', path: `/etc/ctc-test/${name}`, mode: 0o640, notify: ['restart'] },
 });
-const restart: InstallStep = { id: 'restart', role: 'cybertrace', description: 'restart', command: 'echo restarted >> "$CTCONNECT_ROOT/restarts.log"', timeoutSec: 30, when: 'changed' };
+const restart: InstallStep = {
+  id: 'restart',
+  role: 'cybertrace',
+  description: 'restart',
+  command: 'echo restarted >> "$CTCONNECT_ROOT/restarts.log"',
+  timeoutSec: 30,
+  when: 'changed',
+};
 const BIG = Buffer.alloc(3 * 1024 * 1024, 'new bytes of a large file\n');
 
 async function run(files: BundleFile[], steps: InstallStep[], opts: Partial<DeployOptions> = {}, t = target()) {
@@ -106,9 +126,16 @@ async function foreignCatAt(pid: number): Promise<{ pid: number; kill: () => voi
   const uid = spawnSync('id', ['-u', other.name]).stdout.toString().trim();
   const gid = spawnSync('id', ['-g', other.name]).stdout.toString().trim();
   for (let i = 0; i < 50; i++) {
-    const sh = spawn('sh', ['-c', `exec 3<&0; echo ${pid - 1} > /proc/sys/kernel/ns_last_pid; setpriv --reuid=${uid} --regid=${gid} --clear-groups cat <&3 >/dev/null & echo $!; wait`], {
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
+    const sh = spawn(
+      'sh',
+      [
+        '-c',
+        `exec 3<&0; echo ${pid - 1} > /proc/sys/kernel/ns_last_pid; setpriv --reuid=${uid} --regid=${gid} --clear-groups cat <&3 >/dev/null & echo $!; wait`,
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
     children.push(sh);
     const got = await new Promise<number>((res) => sh.stdout.once('data', (d: Buffer) => res(Number(d.toString().trim()))));
     const kill = () => {
@@ -220,26 +247,31 @@ describe('after a silent drop', () => {
     seed();
     let foreign: { pid: number; kill: () => void } | undefined;
     let reused: Promise<void> | undefined;
-    const r = await run([file('a.conf', 'new a\n'), file('big.bin', BIG)], [restart], {
-      progress: (_t, m) => {
-        if (m.includes('big.bin: backed up')) {
-          proxy.hold(true);
-          proxy.cutAfter(512 * 1024, { silent: true });
-        }
-        if (m.startsWith('connection lost; reconnecting')) {
-          reused = (async () => {
-            // The old session's holder goes away, and a process of another user gets its pid.
-            const pid = lockHolderPid()!;
-            expect(pid).toBeGreaterThan(0);
-            process.kill(pid, 'SIGKILL');
-            await until('the old holder to end', () => !existsSync(`/proc/${pid}`));
-            foreign = await foreignCatAt(pid);
-            await until('the foreign cat to run', () => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'cat');
-            proxy.hold(false);
-          })();
-        }
+    const r = await run(
+      [file('a.conf', 'new a\n'), file('big.bin', BIG)],
+      [restart],
+      {
+        progress: (_t, m) => {
+          if (m.includes('big.bin: backed up')) {
+            proxy.hold(true);
+            proxy.cutAfter(512 * 1024, { silent: true });
+          }
+          if (m.startsWith('connection lost; reconnecting')) {
+            reused = (async () => {
+              // The old session's holder goes away, and a process of another user gets its pid.
+              const pid = lockHolderPid()!;
+              expect(pid).toBeGreaterThan(0);
+              process.kill(pid, 'SIGKILL');
+              await until('the old holder to end', () => !existsSync(`/proc/${pid}`));
+              foreign = await foreignCatAt(pid);
+              await until('the foreign cat to run', () => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'cat');
+              proxy.hold(false);
+            })();
+          }
+        },
       },
-    }, target({ lock_wait_sec: 5 }));
+      target({ lock_wait_sec: 5 }),
+    );
     await reused;
     const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
@@ -264,7 +296,10 @@ describe('a rollback never undoes what it did not do', () => {
           proxy.hold(true);
           b = run(files, [slow], {}, target({ port: server.port, lock_wait_sec: 30 }));
           proxy.cutAfter(0);
-          void b.then(() => proxy.hold(false), () => proxy.hold(false));
+          void b.then(
+            () => proxy.hold(false),
+            () => proxy.hold(false),
+          );
         }
       },
     });

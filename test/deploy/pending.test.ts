@@ -86,7 +86,9 @@ async function nextDeployRunsPending(files: BundleFile[], steps: InstallStep[], 
   const check = await run(files, steps, { check: true });
   const ch = check.hosts[0];
   expect(ch.files.every((f) => f.status === 'unchanged')).toBe(true);
-  expect(Object.fromEntries(ch.steps.map((s) => [s.id, s.status]))).toEqual(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v === 'ran' ? 'would-run' : v])));
+  expect(Object.fromEntries(ch.steps.map((s) => [s.id, s.status]))).toEqual(
+    Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v === 'ran' ? 'would-run' : v])),
+  );
   expect(hostDetails(ch)).toMatch(/would-run \(pending since an earlier deploy changed .*a\.conf\)/);
 
   const progress: string[] = [];
@@ -179,7 +181,9 @@ describe('pending steps', () => {
     expect(r.exitCode).toBe(0);
     expect(h.files.map((f) => f.status)).toEqual(['changed']);
     expect(h.steps).toEqual([expect.objectContaining({ id: 'cybertrace/restart', status: 'skipped', command: steps[0].command })]);
-    expect(hostDetails(h)).toContain(`step cybertrace/restart: skipped (because of ${join(stage, 'etc/ctc-test/a.conf')})\n      not run, pending on the host until a deploy runs steps: $ ${steps[0].command}`);
+    expect(hostDetails(h)).toContain(
+      `step cybertrace/restart: skipped (because of ${join(stage, 'etc/ctc-test/a.conf')})\n      not run, pending on the host until a deploy runs steps: $ ${steps[0].command}`,
+    );
     expect(log()).toBe('');
     await nextDeployRunsPending(files, steps, { 'cybertrace/restart': 'ran' });
   });
@@ -213,7 +217,10 @@ describe('pending steps', () => {
         `await deployBundle(bundleOf(input.files, input.steps), siteWith([input.target]), { secrets: { env: {} }, progress: (_t, m) => console.log(m) });`,
       ].join('\n'),
     );
-    const child = spawn(join(REPO, 'node_modules/.bin/vite-node'), [script, JSON.stringify({ files, steps, target: target() })], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(REPO, 'node_modules/.bin/vite-node'), [script, JSON.stringify({ files, steps, target: target() })], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
