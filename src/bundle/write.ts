@@ -14,6 +14,7 @@ import type { Bundle } from './build.js';
 import { createArchive, type ArchiveFormat } from './archive.js';
 import { MANIFEST_PATH, parseManifest } from './manifest.js';
 import { UserError } from '../core/errors.js';
+import { asPathProblem, checkOutputFolder } from '../core/files.js';
 
 export interface WrittenBundle {
   id: string;
@@ -87,6 +88,7 @@ function folderObstacle(b: Bundle, folder: string, force: boolean): string[] | u
 export async function writeBundles(bundles: Bundle[], outDir: string, archive: ArchiveFormat | 'none', opts: WriteOptions = {}): Promise<WrittenBundle[]> {
   const rename = opts.rename ?? renameSync;
   const archiveOf = (id: string) => join(outDir, `${id}.${archive}`);
+  checkOutputFolder(outDir, `--out ${outDir}`);
 
   // 1. Everything that would stop the run, before anything is written.
   const obstacles: string[] = [];
@@ -105,13 +107,18 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (e) {
-    throw new UserError(`--out ${outDir}: cannot create the output folder (${errCode(e)})`);
+    throw asPathProblem(`--out ${outDir}`, outDir, e);
   }
 
   // 2. The new bundles, complete, beside their destination. The archives are made in memory while
   // the files are written (zlib compresses on Node's thread pool, so all of it takes the cores
   // there are); a failure of either ends the run before anything has been moved into place.
-  const staging = mkdtempSync(join(outDir, '.ctconnect-staging-'));
+  let staging: string;
+  try {
+    staging = mkdtempSync(join(outDir, '.ctconnect-staging-'));
+  } catch (e) {
+    throw asPathProblem(`--out ${outDir}`, outDir, e);
+  }
   try {
     const write = async (w: { path: string; content: string | Buffer; mode?: number }) => {
       await writeFile(w.path, w.content);
@@ -166,7 +173,7 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
     return written;
   } catch (e) {
     if (!(e instanceof UserError && e.details.some((d) => d.includes('NOT RESTORED')))) await rm(staging, { recursive: true, force: true });
-    throw e;
+    throw asPathProblem(`--out ${outDir}`, outDir, e);
   }
 }
 
@@ -174,4 +181,24 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
 async function allDone(work: Array<Promise<void>>): Promise<void> {
   const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * What in `outDir` generate did not make: anything but bundle folders (with a MANIFEST), their
+ * archives and staging folders. Empty when the folder does not exist.
+ */
+export function foreignEntries(outDir: string, ids: readonly string[]): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return [];
+  }
+  const ours = (name: string): boolean => {
+    if (name.startsWith('.ctconnect-staging-')) return true;
+    const m = /^(.+)\.(?:tar\.gz|zip)$/.exec(name);
+    if (m && ids.includes(m[1]!)) return kindOf(join(outDir, name)) === 'file';
+    return ids.includes(name) && kindOf(join(outDir, name, MANIFEST_PATH)) === 'file';
+  };
+  return names.filter((n) => !ours(n)).sort();
 }

@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
+import { CONFIG_ENV, DEFAULT_SITE_FILE } from '../config/discover.js';
 import { buildBundle, type Bundle } from '../bundle/build.js';
-import { writeBundles } from '../bundle/write.js';
+import { foreignEntries, writeBundles } from '../bundle/write.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
 import { warn } from './output.js';
@@ -47,6 +48,14 @@ export function register(program: Command, registry: ConnectorSet): void {
       const bundles: Bundle[] = [];
       for (const c of connectors) bundles.push(await buildBundle(c, site, render));
       for (const w of site.warnings ?? []) warn(w);
+      // The example's addresses over someone's files by mistake (no site file found where the user thought).
+      const foreign = site.file === undefined ? foreignEntries(opts.out, registry.ids()) : [];
+      if (foreign.length > 0) {
+        throw new UserError(`--out ${opts.out}: holds files ctconnect did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}), and this run would fill it from the built-in example site`, [
+          `there is no --config, no $${CONFIG_ENV} and no ./${DEFAULT_SITE_FILE}: give your site file with --config, or choose an empty --out to see the example`,
+          'nothing was written',
+        ]);
+      }
       const written = await writeBundles(bundles, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none', { force: opts.force });
       if (opts.json) {
         printJson('generate', { site: site.source, bundles: written.map((w) => ({ id: w.id, folder: w.folder, archive: w.archive ?? null, files: w.files })) });
