@@ -21,6 +21,8 @@ export interface WrittenBundle {
   folder: string;
   archive?: string;
   files: number;
+  /** Archives of an earlier run in another format, removed: they held what this run replaced. */
+  removed: string[];
 }
 
 export interface WriteOptions {
@@ -29,6 +31,8 @@ export interface WriteOptions {
   /** The rename used for the moves; fault tests replace it. */
   rename?: (from: string, to: string) => void;
 }
+
+const ARCHIVE_FORMATS: readonly ArchiveFormat[] = ['tar.gz', 'zip'];
 
 const errCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
@@ -144,15 +148,25 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
       for (const b of bundles) {
         const id = b.connector.id;
         const folder = join(outDir, id);
-        if (kindOf(folder) !== 'none') move(folder, join(staging, `${id}.previous`));
+        const hadFolder = kindOf(folder) !== 'none';
+        if (hadFolder) move(folder, join(staging, `${id}.previous`));
         move(join(staging, id), folder);
+        // An archive of another format beside our old folder is of that earlier bundle: left there it
+        // would be taken for this one (a distributed Splunk app next to a single-instance folder).
+        const removed: string[] = [];
+        for (const other of ARCHIVE_FORMATS.filter((f) => f !== archive)) {
+          const stale = join(outDir, `${id}.${other}`);
+          if (!hadFolder || kindOf(stale) !== 'file') continue;
+          move(stale, join(staging, `${id}.${other}.previous`));
+          removed.push(stale);
+        }
         let archivePath: string | undefined;
         if (archive !== 'none') {
           archivePath = archiveOf(id);
           if (kindOf(archivePath) !== 'none') move(archivePath, join(staging, `${id}.${archive}.previous`));
           move(join(staging, `${id}.${archive}`), archivePath);
         }
-        written.push({ id, folder, archive: archivePath, files: b.files.length });
+        written.push({ id, folder, archive: archivePath, files: b.files.length, removed });
       }
     } catch (e) {
       const notRestored: string[] = [];

@@ -58,10 +58,13 @@ export function register(program: Command, registry: ConnectorSet): void {
       }
       const written = await writeBundles(bundles, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none', { force: opts.force });
       if (opts.json) {
-        printJson('generate', { site: site.source, bundles: written.map((w) => ({ id: w.id, folder: w.folder, archive: w.archive ?? null, files: w.files })) });
+        printJson('generate', { site: site.source, bundles: written.map((w) => ({ id: w.id, folder: w.folder, archive: w.archive ?? null, files: w.files, removed: w.removed })) });
       } else {
         process.stdout.write(`site: ${site.source}\n`);
-        for (const w of written) process.stdout.write(`${w.id}: ${w.files} files in ${w.folder}${w.archive ? `, archive ${w.archive}` : ''}\n`);
+        for (const w of written) {
+          const removed = w.removed.length > 0 ? `; removed the earlier run's ${w.removed.join(', ')}` : '';
+          process.stdout.write(`${w.id}: ${w.files} files in ${w.folder}${w.archive ? `, archive ${w.archive}` : ''}${removed}\n`);
+        }
       }
     }));
 }

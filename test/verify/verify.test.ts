@@ -252,7 +252,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
 
   it('sends every documented indicator with Basic authentication from the named variables and checks each category', async () => {
     const server = await start();
-    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml'), '--json'], CREDS);
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--allow-plain-http', '-c', writeSite('site.yaml'), '--json'], CREDS);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ via: 'http', ok: true });
@@ -288,7 +288,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
     const none = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/401 Unauthorized .*needs a user and password.*cybertrace\.http_api\.user_env/);
-    const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml')], { ...CREDS, CT_API_PASSWORD: 'wrong' });
+    const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--allow-plain-http', '-c', writeSite('site.yaml')], { ...CREDS, CT_API_PASSWORD: 'wrong' });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/401 Unauthorized .*password does not match/);
     expect(wrong.stderr).not.toContain('wrong\n');
@@ -296,7 +296,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
 
   it('named variables that are not set, without a terminal: a clear error before anything is sent', async () => {
     const server = await start();
-    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml')], { CT_API_USER: 'kuma', CT_API_PASSWORD: '' });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--allow-plain-http', '-c', writeSite('site.yaml')], { CT_API_USER: 'kuma', CT_API_PASSWORD: '' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/CT_API_PASSWORD \(named by cybertrace\.http_api\.password_env\) is not set/);
     expect(server.requests).toHaveLength(0);
@@ -305,7 +305,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
   it.each([
     ['refuse', /connection refused .*HTTPServer > ConnectionString/],
     ['hang', /no answer within 1s/],
-    ['html', /the answer is not JSON \(it starts with "<!DOCTYPE html>/],
+    ['html', /HTTP 200\. The server answered with an HTML page titled "Sign in", not CyberTrace's JSON/],
   ] as const)('%s: clear error, exit 1', async (behaviour, message) => {
     const server = await start({ behaviour, users: undefined });
     const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--timeout', '1']);
@@ -346,7 +346,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
   it('KUMA with cybertrace-http: the HTTP API is the default; --tcp asks the input port instead', async () => {
     const server = await start();
     const site4 = writeSite('kuma4.yaml', { kuma4: true });
-    const r = await runCliAsync(['verify', 'kuma', '--to', server.url, '-c', site4, '--json'], CREDS);
+    const r = await runCliAsync(['verify', 'kuma', '--to', server.url, '--allow-plain-http', '-c', site4, '--json'], CREDS);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ siem: 'kuma', via: 'http', ok: true });
     expect(server.requests).toHaveLength(1);
