@@ -199,9 +199,10 @@ async function allDone(work: Array<Promise<void>>): Promise<void> {
 
 /**
  * What in `outDir` generate did not make: anything but bundle folders (with a MANIFEST), their
- * archives and staging folders. Empty when the folder does not exist.
+ * archives and staging folders. The names of the bundles being written (`writing`) are left out:
+ * writeBundles says exactly what is wrong with those. Empty when the folder does not exist.
  */
-export function foreignEntries(outDir: string, ids: readonly string[]): string[] {
+export function foreignEntries(outDir: string, ids: readonly string[], writing: readonly string[] = []): string[] {
   let names: string[];
   try {
     names = readdirSync(outDir);
@@ -210,6 +211,7 @@ export function foreignEntries(outDir: string, ids: readonly string[]): string[]
   }
   const ours = (name: string): boolean => {
     if (name.startsWith('.ctconnect-staging-')) return true;
+    if (writing.some((id) => name === id || name === `${id}.tar.gz` || name === `${id}.zip`)) return true;
     const m = /^(.+)\.(?:tar\.gz|zip)$/.exec(name);
     if (m && ids.includes(m[1]!)) return kindOf(join(outDir, name)) === 'file';
     return ids.includes(name) && kindOf(join(outDir, name, MANIFEST_PATH)) === 'file';

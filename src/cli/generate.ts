@@ -5,6 +5,7 @@ import { CONFIG_HELP, loadCliSite } from './site.js';
 import { CONFIG_ENV, DEFAULT_SITE_FILE } from '../config/discover.js';
 import { buildBundle, type Bundle } from '../bundle/build.js';
 import { foreignEntries, writeBundles } from '../bundle/write.js';
+import { checkOutputFolder } from '../core/files.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
 import { warn } from './output.js';
@@ -48,8 +49,9 @@ export function register(program: Command, registry: ConnectorSet): void {
       const bundles: Bundle[] = [];
       for (const c of connectors) bundles.push(await buildBundle(c, site, render));
       for (const w of site.warnings ?? []) warn(w);
+      checkOutputFolder(opts.out, `--out ${opts.out}`);
       // The example's addresses over someone's files by mistake (no site file found where the user thought).
-      const foreign = site.file === undefined ? foreignEntries(opts.out, registry.ids()) : [];
+      const foreign = site.file === undefined ? foreignEntries(opts.out, registry.ids(), connectors.map((c) => c.id)) : [];
       if (foreign.length > 0) {
         throw new UserError(`--out ${opts.out}: holds files ctconnect did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}), and this run would fill it from the built-in example site`, [
           `there is no --config, no $${CONFIG_ENV} and no ./${DEFAULT_SITE_FILE}: give your site file with --config, or choose an empty --out to see the example`,
