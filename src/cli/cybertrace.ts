@@ -10,6 +10,7 @@ import { redactedUnifiedDiff, secretEnvValues } from '../core/redact.js';
 import { ConfigPatchError, decodeConfigBytes, encodeConfigText, patchFeedServiceConfig } from '../cybertrace/patch.js';
 import type { CyberTraceSettings } from '../cybertrace/types.js';
 import { action } from './run.js';
+import { registerServe } from './cybertrace-serve.js';
 import { colorDiff, colors, detail, info } from './output.js';
 import { settingsFor } from '../bundle/build.js';
 import type { ConnectorSet } from '../core/connector-set.js';
@@ -108,7 +109,8 @@ interface PatchCliOptions {
 }
 
 export function registerCybertraceCommand(program: Command, registry: ConnectorSet): void {
-  const ct = program.command('cybertrace').description('work on the CyberTrace side (kl_feed_service.conf)');
+  const ct = program.command('cybertrace').description('work on the CyberTrace side (kl_feed_service.conf), or stand in for CyberTrace (serve)');
+  registerServe(ct, registry);
   ct.command('patch')
     .description("apply a connector's CyberTrace settings to an existing kl_feed_service.conf, keeping everything else as it is")
     .requiredOption('--in <file>', 'kl_feed_service.conf to read')

@@ -13,13 +13,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
 import type { Connector } from '../../src/core/contract.js';
 import { exampleSite } from '../helpers/bundles.js';
-import { startCyberTraceServer, type CyberTraceServer } from '../helpers/cybertrace-server.js';
-import { demoFeed } from '../helpers/demo-feed.js';
+import { serverOptionsFor, startCyberTraceServer, type CyberTraceServer } from '../../src/cybertrace/server.js';
+import { demoFeed } from '../../src/verify/demo-feed.js';
 import { verifyConnector } from '../../src/verify/verify.js';
 import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
 import { runCliAsync } from '../helpers/cli-async.js';
 import { httpCredentials } from '../../src/verify/http-credentials.js';
-import { startCyberTraceHttpServer, type CyberTraceHttpServer, type CyberTraceHttpServerOptions } from '../helpers/cybertrace-http-server.js';
+import { startCyberTraceHttpServer, type CyberTraceHttpServer, type CyberTraceHttpServerOptions } from '../../src/cybertrace/http-server.js';
 
 const site = exampleSite();
 
@@ -58,14 +58,10 @@ function upstreamOf(srv: CyberTraceServer, client: Socket, onConnect?: () => voi
 async function serverFor(c: Connector, eventFormatOf: Connector = c, behaviour: 'normal' | 'hang' | 'refuse' = 'normal', headerMode: 'message' | 'prefix' = 'message'): Promise<CyberTraceServer> {
   const settings = c.cybertrace(site);
   const out = eventFormatOf.cybertrace(site);
+  // What `ctconnect cybertrace serve` answers with; the output formats may be another connector's.
   return startCyberTraceServer({
-    regexps: settings.input.regexps,
+    ...serverOptionsFor({ ...settings, output: { ...out.output, finishedEventText: settings.output.finishedEventText } }),
     feed: demoFeed(),
-    eventFormat: out.output.eventFormat,
-    recordFieldContextFormat: out.output.recordFieldContextFormat,
-    actionableFieldContextFormat: out.output.actionableFieldContextFormat,
-    // Like a service configured with the bundle: a pinned FinishedEventFormat text is what it sends.
-    ...(settings.output.finishedEventText !== undefined ? { finishedEvent: () => settings.output.finishedEventText! } : {}),
     behaviour,
     headerMode,
   });
