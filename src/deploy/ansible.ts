@@ -124,6 +124,15 @@ function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
   return tasks;
 }
 
+/** A path holding `{{ var }}` parts as a Jinja string expression: '…' ~ var ~ '…'. */
+function jinjaPath(path: string): string {
+  return path
+    .split(/(\{\{ [a-z_]+ \}\})/)
+    .filter((p) => p !== '')
+    .map((p) => (/^\{\{ [a-z_]+ \}\}$/.test(p) ? p.slice(3, -3) : `'${p.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`))
+    .join(' ~ ');
+}
+
 function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: AnsibleExportOptions): unknown[] {
   const dest = `${ROOT}${f.path}`;
   const work = `{{ ctconnect_workdir }}/{{ inventory_hostname }}/${bundle.connector.id}`;
@@ -135,7 +144,8 @@ function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: Ans
     {
       name: `Apply the ${bundle.connector.title} CyberTrace settings (ctconnect cybertrace patch on the controller)`,
       'ansible.builtin.command': {
-        argv: [...opts.ctconnectCommand, 'cybertrace', 'patch', '--siem', bundle.connector.id, '--config', '{{ ctconnect_site }}', '--in', fetched, '--out', patched, '--no-backup'],
+        // The command is the role's variable (defaults/main.yml): `ctconnect` once installed on the controller's PATH.
+        argv: `{{ ctconnect_command + [${[...['cybertrace', 'patch', '--siem', bundle.connector.id, '--config'].map((w) => jinjaPath(w)), 'ctconnect_site', "'--in'", jinjaPath(fetched), "'--out'", jinjaPath(patched), "'--no-backup'"].join(', ')}] }}`,
       },
       delegate_to: 'localhost',
       become: false,
@@ -228,7 +238,7 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     add(`roles/${role}/handlers/main.yml`, yaml(handlers(steps)));
     add(
       `roles/${role}/defaults/main.yml`,
-      yaml({ ctconnect_root: '', ctconnect_site: opts.sitePath, ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work' }),
+      yaml({ ctconnect_root: '', ctconnect_site: opts.sitePath, ctconnect_command: [...opts.ctconnectCommand], ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work' }),
     );
     const used = new Set([
       ...bundle.files.filter((f) => f.install && f.install.merge === undefined).map((f) => f.path),
