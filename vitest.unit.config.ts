@@ -50,4 +50,7 @@ export const NEEDS_ROOT_OR_PACKAGES = [
   'test/verify/verify.test.ts',
 ];
 
-export default mergeConfig(base, defineConfig({ test: { exclude: [...NEEDS_ROOT_OR_PACKAGES, 'node_modules/**'] } }));
+/** Quick to write, slow to run: they pack or install the whole package (minutes on a busy machine). */
+export const SLOW = ['test/install/pack.test.ts'];
+
+export default mergeConfig(base, defineConfig({ test: { exclude: [...NEEDS_ROOT_OR_PACKAGES, ...SLOW, 'node_modules/**'] } }));
