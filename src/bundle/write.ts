@@ -11,10 +11,10 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSyn
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Bundle } from './build.js';
-import { createArchive, type ArchiveFormat } from './archive.js';
+import { createArchive, type ArchiveFormat } from '../formats/archive.js';
 import { MANIFEST_PATH, parseManifest } from './manifest.js';
-import { UserError } from '../core/errors.js';
-import { asPathProblem, checkOutputFolder } from '../core/files.js';
+import { UserError } from '../kernel/errors.js';
+import { asPathProblem, checkOutputFolder } from '../kernel/files.js';
 
 export interface WrittenBundle {
   id: string;
@@ -213,7 +213,7 @@ export function foreignEntries(outDir: string, ids: readonly string[], writing: 
     if (name.startsWith('.ctconnect-staging-')) return true;
     if (writing.some((id) => name === id || name === `${id}.tar.gz` || name === `${id}.zip`)) return true;
     const m = /^(.+)\.(?:tar\.gz|zip)$/.exec(name);
-    if (m && ids.includes(m[1]!)) return kindOf(join(outDir, name)) === 'file';
+    if (m && ids.includes(m[1])) return kindOf(join(outDir, name)) === 'file';
     return ids.includes(name) && kindOf(join(outDir, name, MANIFEST_PATH)) === 'file';
   };
   return names.filter((n) => !ours(n)).sort();

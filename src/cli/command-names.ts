@@ -18,7 +18,7 @@ const SHARED_VALUE_OPTIONS = ['-c', '--config'];
 /** Index of the command word in argv (after node and the script), or -1. */
 function commandIndex(argv: readonly string[]): number {
   for (let i = 2; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (a === '--') return -1;
     if (SHARED_VALUE_OPTIONS.includes(a)) i++;
     else if (!a.startsWith('-')) return i;

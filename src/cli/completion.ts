@@ -6,7 +6,7 @@
  * ctconnect's own: it works without the bash-completion package and may be sourced twice.
  */
 import type { Command } from 'commander';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 
 type Add = (value: string, description: string) => void;
 type Handler = (complete: Add) => void;
@@ -35,7 +35,7 @@ function typedWords(): string[] {
 }
 
 /** The site the typed command line would use (its --config, else the usual search), or undefined. */
-async function typedSite(registry: ConnectorSet): Promise<import('../config/site.js').Site | undefined> {
+async function typedSite(registry: ConnectorSet): Promise<import('../model/site.js').Site | undefined> {
   const words = typedWords();
   let config: string | undefined;
   words.forEach((w, i) => {

@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createHash, X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../core/errors.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import { UserError } from '../kernel/errors.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { action } from './run.js';
 import { info, warn } from './output.js';
@@ -120,7 +120,7 @@ function listenProblem(e: unknown, listen: Listen): unknown {
   return e;
 }
 
-async function serveInput(opts: ServeOptions, settings: import('../cybertrace/types.js').CyberTraceSettings, listen: Listen, feed: Feed): Promise<() => Promise<void>> {
+async function serveInput(opts: ServeOptions, settings: import('../model/cybertrace.js').CyberTraceSettings, listen: Listen, feed: Feed): Promise<() => Promise<void>> {
   const [{ startCyberTraceServer, serverOptionsFor }, { pcreCheck }] = await Promise.all([import('../cybertrace/server.js'), import('../cybertrace/pcre.js')]);
   pcreCheck(settings.input.regexps);
   const output = parseHostPort(opts.output ?? settings.output.connectionString, opts.output ? '--output' : 'OutputSettings > ConnectionString');
@@ -141,7 +141,7 @@ async function serveInput(opts: ServeOptions, settings: import('../cybertrace/ty
   return () => server.close();
 }
 
-async function serveHttp(opts: ServeOptions, site: import('../config/site.js').Site, listen: Listen, feed: Feed): Promise<() => Promise<void>> {
+async function serveHttp(opts: ServeOptions, site: import('../model/site.js').Site, listen: Listen, feed: Feed): Promise<() => Promise<void>> {
   const [{ startCyberTraceHttpServer }, { httpCredentials }] = await Promise.all([import('../cybertrace/http-server.js'), import('../verify/http-credentials.js')]);
   // The account verify will use: the one the site names; none named, no authentication.
   const credentials = await httpCredentials(site, process.env, undefined);

@@ -1,5 +1,5 @@
 /**
- * A stand-in for CyberTrace's HTTP lookup API (`ctconnect cybertrace serve --http`, and the tests' server) speaking it in its documented shapes (FACTS §10, the
+ * A stand-in for CyberTrace's HTTP lookup API (`ctconnect cybertrace serve --http`, and the tests' server) speaking it in its documented shapes (Kaspersky CyberTrace Help, the
  * CyberTrace help "POST lookup" and "Response statuses"): `POST /api/<1.0|1.1|1.2>/lookup` and
  * `POST /api/1.3/<tenant>/lookup`, Basic authentication (401 without a valid Authorization
  * header), body `[{"object":"…"}]`, answer `[{object, result, categories:[{category,
@@ -47,7 +47,7 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
 
   function basicUser(header: string | undefined): string | undefined {
     const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
-    return m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':')[0] : undefined;
+    return m ? Buffer.from(m[1], 'base64').toString('utf8').split(':')[0] : undefined;
   }
 
   function authorised(header: string | undefined): boolean {
@@ -64,7 +64,7 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
     if (opts.onRequest) {
       const objects = Array.isArray(asked) ? (asked as Array<{ object?: unknown }>).map((o) => String(o?.object)) : [];
       const detected = status === 200 && Array.isArray(body) ? (body as Array<{ object: string; categories: unknown[] }>).filter((a) => a.categories.length > 0).map((a) => a.object) : [];
-      opts.onRequest({ from: `${req.socket.remoteAddress}:${req.socket.remotePort}`, method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, user: basicUser(req.headers.authorization), status, objects, detected });
+      opts.onRequest({ from: `${req.socket.remoteAddress}:${req.socket.remotePort}`, method: req.method ?? '', path: (req.url ?? '').split('?')[0], user: basicUser(req.headers.authorization), status, objects, detected });
     }
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/html' : 'application/json', 'Content-Length': Buffer.byteLength(text) });

@@ -17,12 +17,13 @@
  */
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
-import type { MergeSpec } from '../core/contract.js';
+import type { MergeSpec } from '../model/bundle.js';
 import type { Bundle } from '../bundle/build.js';
-import type { DeployTarget, Site } from '../config/site.js';
+import type { DeployTarget, Site } from '../model/site.js';
 import { shellArg } from '../render/escape.js';
-import { allRolesTarget, rolesOf, workOf, type HostFile, type HostStep } from './plan.js';
-import { escapeRegExp } from '../core/text.js';
+import { allRolesTarget, rolesOf, workOf } from './work.js';
+import { type HostFile, type HostStep } from './types.js';
+import { escapeRegExp } from '../kernel/text.js';
 
 export interface ExportedFile {
   /** Path below the export folder. */
@@ -71,13 +72,13 @@ function notified(f: HostFile, steps: HostStep[]): { notify?: string[] } {
 function ownerArgs(owner: string | undefined): Record<string, string> {
   if (!owner) return {};
   const [user, group] = owner.split(':');
-  return { owner: user!, ...(group ? { group } : {}) };
+  return { owner: user, ...(group ? { group } : {}) };
 }
 
 function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
   const dest = `${ROOT}${f.path}`;
   const tasks: unknown[] = [];
-  const first = f.parts[0]!.spec.merge as Extract<MergeSpec, { kind: 'marked-block' }>;
+  const first = f.parts[0].spec.merge as Extract<MergeSpec, { kind: 'marked-block' }>;
   const anchors = first.after !== undefined || (first.before?.length ?? 0) > 0;
   const seen = `ctconnect_seen_${slug}`;
   if (anchors) {
@@ -133,7 +134,7 @@ function jinjaPath(path: string): string {
     .join(' ~ ');
 }
 
-function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: AnsibleExportOptions): unknown[] {
+function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle): unknown[] {
   const dest = `${ROOT}${f.path}`;
   const work = `{{ ctconnect_workdir }}/{{ inventory_hostname }}/${bundle.connector.id}`;
   const fetched = `${work}/${posix.basename(f.path)}`;
@@ -161,20 +162,20 @@ function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: Ans
 }
 
 /** Tasks of one deploy role, in plan order. */
-function roleTasks(bundle: Bundle, role: string, steps: HostStep[], opts: AnsibleExportOptions): unknown[] {
+function roleTasks(bundle: Bundle, role: string, steps: HostStep[]): unknown[] {
   const w = workOf(bundle, { ...allRolesTarget(bundle), roles: [role] });
   const tasks: unknown[] = [];
   const dirs = [...new Set(w.files.filter((f) => !f.merged).map((f) => posix.dirname(f.path)))];
   for (const d of dirs) tasks.push({ name: `Folder ${d}`, 'ansible.builtin.file': { path: `${ROOT}${d}`, state: 'directory' } });
   w.files.forEach((f, i) => {
-    const kind = f.parts[0]!.spec.merge?.kind;
+    const kind = f.parts[0].spec.merge?.kind;
     if (kind === 'marked-block') tasks.push(...blockTasks(f, steps, `${role.replace(/\W/g, '_')}_${i}`));
-    else if (kind === 'cybertrace-settings') tasks.push(...settingsTasks(f, steps, bundle, opts));
+    else if (kind === 'cybertrace-settings') tasks.push(...settingsTasks(f, steps, bundle));
     else {
       tasks.push({
         name: `Install ${f.path}`,
         'ansible.builtin.copy': {
-          src: f.parts[0]!.bundlePath,
+          src: f.parts[0].bundlePath,
           dest: `${ROOT}${f.path}`,
           mode: octal(f.mode),
           ...ownerArgs(f.owner),
@@ -229,7 +230,7 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     const steps = workOf(bundle, allRolesTarget(bundle)).steps;
     const main: unknown[] = [];
     for (const r of roles) {
-      const tasks = roleTasks(bundle, r, steps, opts);
+      const tasks = roleTasks(bundle, r, steps);
       if (tasks.length === 0) continue;
       add(`roles/${role}/tasks/${r}.yml`, yaml(tasks));
       main.push({ name: `Install what ${bundle.connector.id} puts on hosts with role ${r}`, 'ansible.builtin.import_tasks': `${r}.yml`, when: `'${roleGroup(r, bundle.cybertraceInstance)}' in group_names` });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { REPO, runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 import { summariseBody } from '../../src/verify/http-lookup.js';
-import { pathProblem } from '../../src/core/files.js';
+import { pathProblem } from '../../src/kernel/files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ctc-mistakes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

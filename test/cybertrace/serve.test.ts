@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { CLI, REPO } from '../helpers/cli.js';
 import { runCliAsync } from '../helpers/cli-async.js';
 import { freePort } from '../helpers/net.js';
-import { VERIFICATION_INDICATORS } from '../../src/verify/indicators.js';
+import { VERIFICATION_INDICATORS } from '../../src/cybertrace/indicators.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ctc-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,8 +34,8 @@ async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Runni
   const child = spawn(process.execPath, [CLI, 'cybertrace', 'serve', ...args], { env: { ...process.env, CTCONNECT_CONFIG: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const r: Running = { child, stdout: () => out, stderr: () => err, exited };
   running.push(r);
@@ -126,7 +126,7 @@ describe('ctconnect cybertrace serve', () => {
     const env = { CT_API_USER: 'kuma', CT_API_PASSWORD: 'stand-in-password' };
     const s = await serve(['--siem', 'fortisiem', '-c', site, '--http', '--tls', '--listen', `127.0.0.1:${port}`], env);
     expect(s.stderr()).toContain(`at https://127.0.0.1:${port} (Basic authentication as kuma)`);
-    const fingerprint = /--fingerprint (SHA256:[0-9A-F:]+)/.exec(s.stderr())![1]!;
+    const fingerprint = /--fingerprint (SHA256:[0-9A-F:]+)/.exec(s.stderr())![1];
     const ok = await runCliAsync(['verify', 'fortisiem', '--http', '-c', site, '--to', `https://127.0.0.1:${port}`, '--fingerprint', fingerprint, '--json'], env);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ via: 'http', ok: true });
