@@ -158,11 +158,12 @@ async function serveHttp(opts: ServeOptions, site: import('../model/site.js').Si
     throw listenProblem(e, listen);
   });
   const auth = credentials ? `Basic authentication as ${credentials.user}` : 'no authentication (the site names no cybertrace.http_api.user_env / password_env)';
-  info(`ctconnect: CyberTrace HTTP lookup API stand-in at ${server.url} (${auth}); Ctrl-C stops it`);
   if (tls) {
     const der = new X509Certificate(tls.cert).raw;
     const fp = createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':');
     info(`certificate SHA256:${fp} (verify --http --to ${server.url} --fingerprint SHA256:${fp})`);
   }
+  // Last, so a script waiting for this line has everything above.
+  info(`ctconnect: CyberTrace HTTP lookup API stand-in at ${server.url} (${auth}); Ctrl-C stops it`);
   return () => server.close();
 }
