@@ -15,6 +15,7 @@ export const NEEDS_ROOT_OR_PACKAGES = [
   'test/alienvault-categories/site-file.test.ts',
   'test/alienvault/bundle.test.ts',
   'test/alienvault/plugin.test.ts',
+  'test/alienvault/rsyslog-traffic.test.ts',
   'test/alienvault/rsyslog.test.ts',
   'test/alienvault/sql.test.ts',
   'test/arcsight/roundtrip.test.ts',
@@ -46,6 +47,7 @@ export const NEEDS_ROOT_OR_PACKAGES = [
   'test/splunk/lookup-script.test.ts',
   'test/splunk/package.test.ts',
   'test/splunk/roundtrip.test.ts',
+  'test/traffic/hostile.test.ts',
   'test/verify/alienvault-e2e.test.ts',
   'test/verify/verify.test.ts',
 ];
