@@ -34,13 +34,21 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** `--target a,b --target c` → [a, b, c]. */
+function targetList(value: string, previous: string[] | undefined): string[] {
+  const names = value.split(',').map((n) => n.trim());
+  if (names.some((n) => n === '')) throw new InvalidArgumentError(`a target name is empty in "${value}"`);
+  return [...(previous ?? []), ...names];
+}
+
 export function register(program: Command, registry: ConnectorSet): void {
   program
     .command('deploy')
     .description('install a SIEM bundle on the targets of the site file over SSH (backup, validate, atomic replace, restart on change, rollback on failure)')
     .argument('<siem>', 'connector id, see `ctconnect list`')
     .option('-c, --config <file>', CONFIG_HELP)
-    .option('-t, --target <name...>', 'only these targets (default: every target with a role the bundle installs for)')
+    // Not variadic: `--target NAME SIEM` must leave the SIEM to the argument.
+    .option('-t, --target <name>', 'only this target; repeat it or give a,b for several (default: every target with a role the bundle installs for)', targetList)
     .option('--check', 'write nothing: connect, compare and report what would change')
     .option('--diff', 'show unified diffs of the changes (secrets redacted)')
     .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')

@@ -14,7 +14,7 @@ import type { ConnectorSet } from '../connector/connector-set.js';
 interface SimulateOptions {
   config?: string;
   to?: string;
-  count: string;
+  count?: string;
   rate?: string;
   udp?: boolean;
   file?: string;
@@ -35,10 +35,10 @@ export function register(program: Command, registry: ConnectorSet): void {
     .argument('<siem>', 'connector id')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--to <host:port>', 'receiver (default: OutputSettings > ConnectionString of this bundle)')
-    .option('--count <n>', 'number of events', '10')
+    .option('--count <n>', 'number of events (default: 10 samples; with --file each line once, more repeat the file)')
     .option('--rate <per-second>', 'events per second (default: no limit, over TCP as fast as the receiver reads; with --udp set one the SIEM can take; 0 = no limit)')
     .option('--udp', 'send UDP datagrams instead of TCP')
-    .option('--file <events.txt>', 'send these lines (one event per line) instead of generated samples')
+    .option('--file <events.txt>', 'send these lines (one event per line) instead of generated samples, once each unless --count says more')
     .option('--print', 'print the events instead of sending them')
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: SimulateOptions) => {
@@ -48,7 +48,6 @@ export function register(program: Command, registry: ConnectorSet): void {
       // The CyberTrace instance that serves this SIEM is the one being played.
       const site = connectorSite(fullSite, connector.id);
       const settings = settingsFor(connector, fullSite);
-      const count = positiveInt(opts.count, '--count');
       // No rate asked for: as fast as possible, so `--count 200000` alone does not take hours.
       const rate = opts.rate === undefined ? 0 : positiveInt(opts.rate, '--rate', true);
       let custom: string[] | undefined;
@@ -62,6 +61,8 @@ export function register(program: Command, registry: ConnectorSet): void {
         custom = eventsFromText(text);
         if (custom.length === 0) throw new UserError(`--file ${opts.file}: no events in it (one per line; # starts a comment)`);
       }
+      // A file is sent as written unless more copies are asked for.
+      const count = opts.count !== undefined ? positiveInt(opts.count, '--count') : custom ? custom.length : 10;
       const target = parseHostPort(opts.to ?? settings.output.connectionString, opts.to ? '--to' : 'OutputSettings > ConnectionString');
       const now = new Date();
       const events = custom ? cyclingEvents(custom) : sampleEvents(settings, site, now);

@@ -27,6 +27,7 @@ interface VerifyCliOptions {
   tcp?: boolean;
   ca?: string;
   fingerprint?: string;
+  allowPlainHttp?: boolean;
 }
 
 export function register(program: Command, registry: ConnectorSet): void {
@@ -40,6 +41,7 @@ export function register(program: Command, registry: ConnectorSet): void {
     .option('--tcp', 'ask through the CyberTrace input port even when the SIEM uses the HTTP API')
     .option('--ca <file>', 'with --http over HTTPS: PEM file of the CyberTrace certificate or its CA (for a self-signed certificate)')
     .option('--fingerprint <SHA256:…>', 'with --http over HTTPS: accept exactly the certificate with this SHA-256 fingerprint')
+    .option('--allow-plain-http', 'with --http to an http:// URL: send the API user and password anyway (Basic authentication over plain HTTP shows them to anyone on the path)')
     .option('--timeout <seconds>', 'how long to wait for the answers (one deadline for all lookups)', '10')
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: VerifyCliOptions) => {
@@ -72,7 +74,15 @@ export function register(program: Command, registry: ConnectorSet): void {
           if (opts.ca && opts.fingerprint) throw new UserError('--ca and --fingerprint: choose one');
           if (opts.fingerprint) parseFingerprint(opts.fingerprint);
           const ca = opts.ca ? readCa(opts.ca) : undefined;
-          const credentials = await httpCredentials(site, process.env, terminalPrompt());
+          // Basic credentials over plain HTTP are readable by anyone on the path: only when asked for.
+          const api = site.cybertrace.http_api ?? {};
+          const plain = url.protocol === 'http:' && !opts.allowPlainHttp;
+          if (plain && (api.user_env !== undefined || api.password_env !== undefined)) {
+            throw new UserError(`--to ${url.protocol}//${url.host}: plain HTTP would show the CyberTrace API user and password (Basic authentication) to anyone on the path; nothing was sent`, [
+              'use https:// (with --ca or --fingerprint for a self-signed certificate), or add --allow-plain-http if this network is yours alone (e.g. a loopback rehearsal)',
+            ]);
+          }
+          const credentials = await httpCredentials(site, process.env, plain ? undefined : terminalPrompt());
           via = `CyberTrace HTTP lookup API ${url.protocol}//${url.host}`;
           rows = await Promise.race([verifyOverHttp({ url, timeoutMs: timeout * 1000, credentials, ca, fingerprint: opts.fingerprint }), stopped]);
         } else {

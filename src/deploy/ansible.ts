@@ -125,7 +125,16 @@ function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
   return tasks;
 }
 
-function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: AnsibleExportOptions): unknown[] {
+/** A path holding `{{ var }}` parts as a Jinja string expression: '…' ~ var ~ '…'. */
+function jinjaPath(path: string): string {
+  return path
+    .split(/(\{\{ [a-z_]+ \}\})/)
+    .filter((p) => p !== '')
+    .map((p) => (/^\{\{ [a-z_]+ \}\}$/.test(p) ? p.slice(3, -3) : `'${p.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`))
+    .join(' ~ ');
+}
+
+function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle): unknown[] {
   const dest = `${ROOT}${f.path}`;
   const work = `{{ ctconnect_workdir }}/{{ inventory_hostname }}/${bundle.connector.id}`;
   const fetched = `${work}/${posix.basename(f.path)}`;
@@ -136,7 +145,8 @@ function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: Ans
     {
       name: `Apply the ${bundle.connector.title} CyberTrace settings (ctconnect cybertrace patch on the controller)`,
       'ansible.builtin.command': {
-        argv: [...opts.ctconnectCommand, 'cybertrace', 'patch', '--siem', bundle.connector.id, '--config', '{{ ctconnect_site }}', '--in', fetched, '--out', patched, '--no-backup'],
+        // The command is the role's variable (defaults/main.yml): `ctconnect` once installed on the controller's PATH.
+        argv: `{{ ctconnect_command + [${[...['cybertrace', 'patch', '--siem', bundle.connector.id, '--config'].map((w) => jinjaPath(w)), 'ctconnect_site', "'--in'", jinjaPath(fetched), "'--out'", jinjaPath(patched), "'--no-backup'"].join(', ')}] }}`,
       },
       delegate_to: 'localhost',
       become: false,
@@ -152,7 +162,7 @@ function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: Ans
 }
 
 /** Tasks of one deploy role, in plan order. */
-function roleTasks(bundle: Bundle, role: string, steps: HostStep[], opts: AnsibleExportOptions): unknown[] {
+function roleTasks(bundle: Bundle, role: string, steps: HostStep[]): unknown[] {
   const w = workOf(bundle, { ...allRolesTarget(bundle), roles: [role] });
   const tasks: unknown[] = [];
   const dirs = [...new Set(w.files.filter((f) => !f.merged).map((f) => posix.dirname(f.path)))];
@@ -160,7 +170,7 @@ function roleTasks(bundle: Bundle, role: string, steps: HostStep[], opts: Ansibl
   w.files.forEach((f, i) => {
     const kind = f.parts[0].spec.merge?.kind;
     if (kind === 'marked-block') tasks.push(...blockTasks(f, steps, `${role.replace(/\W/g, '_')}_${i}`));
-    else if (kind === 'cybertrace-settings') tasks.push(...settingsTasks(f, steps, bundle, opts));
+    else if (kind === 'cybertrace-settings') tasks.push(...settingsTasks(f, steps, bundle));
     else {
       tasks.push({
         name: `Install ${f.path}`,
@@ -223,7 +233,7 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     const steps = workOf(bundle, allRolesTarget(bundle)).steps;
     const main: unknown[] = [];
     for (const r of roles) {
-      const tasks = roleTasks(bundle, r, steps, opts);
+      const tasks = roleTasks(bundle, r, steps);
       if (tasks.length === 0) continue;
       add(`roles/${role}/tasks/${r}.yml`, yaml(tasks));
       main.push({ name: `Install what ${bundle.connector.id} puts on hosts with role ${r}`, 'ansible.builtin.import_tasks': `${r}.yml`, when: `'${roleGroup(r, bundle.cybertraceInstance)}' in group_names` });
@@ -232,7 +242,7 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     add(`roles/${role}/handlers/main.yml`, yaml(handlers(steps)));
     add(
       `roles/${role}/defaults/main.yml`,
-      yaml({ ctconnect_root: '', ctconnect_run_steps: true, ctconnect_site: opts.sitePath, ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work' }),
+      yaml({ ctconnect_root: '', ctconnect_run_steps: true, ctconnect_site: opts.sitePath, ctconnect_command: [...opts.ctconnectCommand], ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work' }),
     );
     const used = new Set([
       ...bundle.files.filter((f) => f.install && f.install.merge === undefined).map((f) => f.path),

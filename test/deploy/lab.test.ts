@@ -372,6 +372,12 @@ describe('export ansible (the command)', () => {
     const first = runCli(['export', 'ansible', 'fortisiem', 'kuma', '-o', out]);
     expect(first.code, first.stderr).toBe(0);
     expect(existsSync(join(out, 'roles/ctconnect_kuma/tasks/main.yml'))).toBe(true);
+    // The command that patches kl_feed_service.conf on the controller is the role's variable, as the README says.
+    const defaults = readFileSync(join(out, 'roles/ctconnect_fortisiem/defaults/main.yml'), 'utf8');
+    expect(defaults).toMatch(/^ctconnect_command:\n {2}- .+\n {2}- .+ctconnect\.js\n/m);
+    const tasks = readFileSync(join(out, 'roles/ctconnect_fortisiem/tasks/cybertrace.yml'), 'utf8');
+    expect(tasks).toContain('argv: "{{ ctconnect_command + [\'cybertrace\', \'patch\'');
+    expect(tasks).not.toContain('ctconnect.js');
     mkdirSync(join(out, 'group_vars'));
     writeFileSync(join(out, 'group_vars/all.yml'), 'ctconnect_root: ""\n');
     const again = runCli(['export', 'ansible', 'fortisiem', '-o', out]);
