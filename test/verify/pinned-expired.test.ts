@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCliAsync } from '../helpers/cli-async.js';
-import { demoFeed } from '../helpers/demo-feed.js';
-import { startCyberTraceHttpServer } from '../helpers/cybertrace-http-server.js';
+import { demoFeed } from '../../src/verify/demo-feed.js';
+import { startCyberTraceHttpServer } from '../../src/cybertrace/http-server.js';
 
 let dir: string;
 let tls: { key: string; cert: string; fingerprint: string };
