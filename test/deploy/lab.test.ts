@@ -10,6 +10,12 @@
  * real ansible-playbook on twin targets: `--check` writes nothing, the trees it leaves are the ones
  * `ctconnect deploy` left (backups aside), and a second run reports changed=0. A new connector or
  * variant is tested by being registered.
+ *
+ * What keeps it fast: each case deploys to the targets of every host image at once, and runs
+ * ansible-playbook three times in all (--check, first run, second run) on one inventory of twins —
+ * every target of the "fresh" image, and on the other images the single-role targets whose blocks go
+ * into a file the image holds (elsewhere an image changes nothing Ansible does). One sshd and one
+ * MariaDB serve every case, and the cases run side by side.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
