@@ -265,6 +265,8 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     '.yamllint',
     ['---', 'extends: default', 'rules:', '  # Lines of the bundle files themselves (rsyslog rules, regexps) are kept whole.', '  line-length: disable', ''].join('\n'),
   );
+  // Pipelining and become: https://docs.ansible.com/ansible/latest/collections/ansible/builtin/ssh_connection.html
+  // ("pipelining": sudo must not require a tty).
   add(
     'ansible.cfg',
     [

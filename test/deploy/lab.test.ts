@@ -39,6 +39,7 @@ import { connectorVariants, merged, siteFromYaml } from '../helpers/bundles.js';
 import { xmllint } from '../cybertrace/fixtures/xml-read.js';
 import { bundleOf, snapshot } from './fixtures.js';
 import { runCli } from '../helpers/cli.js';
+import { createSudoUser, removeLeftoverTestUsers } from '../helpers/test-users.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const EXAMPLE = join(here, '../../examples/site.yaml');
@@ -128,12 +129,12 @@ function writeExport(dir: string, files: Array<{ path: string; content: string |
  * Runs ansible-playbook on the export in `dir` (without blocking: the lab's sshd and MariaDB live
  * in this process); returns the recap counts per host.
  */
-async function runAnsible(dir: string, args: string[] = []) {
+async function runAnsible(dir: string, args: string[] = [], env: Record<string, string> = {}) {
   const tmp = join(work, 'ansible-tmp');
   const child = spawn('ansible-playbook', ['site.yml', ...args], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ANSIBLE_LOCAL_TEMP: join(tmp, 'local'), ANSIBLE_REMOTE_TEMP: join(tmp, 'remote'), ANSIBLE_SSH_CONTROL_PATH_DIR: join(tmp, 'cp'), ANSIBLE_NOCOLOR: '1' },
+    env: { ...process.env, ANSIBLE_LOCAL_TEMP: join(tmp, 'local'), ANSIBLE_REMOTE_TEMP: join(tmp, 'remote'), ANSIBLE_SSH_CONTROL_PATH_DIR: join(tmp, 'cp'), ANSIBLE_NOCOLOR: '1', ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -421,6 +422,44 @@ describe('the Ansible export on its own', () => {
     // The file itself is untouched (bytes, mode and mtime); Ansible's copy keeps a backup even then.
     const withoutBackups = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.endsWith('~')));
     expect(withoutBackups(snapshot(root))).toEqual(before);
+  });
+});
+
+describe('the Ansible export under become', () => {
+  it('installs as root through sudo with a password, with pipelining on, and a second run changes nothing', async () => {
+    removeLeftoverTestUsers();
+    const user = createSudoUser('password');
+    try {
+      // A root-owned staging root: the login user reaches it only through sudo.
+      const root = join(work, 'become-root');
+      mkdirSync(join(root, 'etc/ctc-test'), { recursive: true });
+      const site = siteFromYaml(stringify({
+        name: 'ansible-become',
+        cybertrace: { address: '192.0.2.10' },
+        siems: { fortisiem: { address: '192.0.2.30' } },
+        targets: [{ name: 't1', host: '127.0.0.1', port: server.port, user: user.name, roles: ['cybertrace'], identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, root_prefix: root, sudo: 'password', sudo_password_env: 'CTC_BECOME_PASSWORD' }],
+      }));
+      const bundle = confined(bundleOf(
+        [{ path: 'testsiem/app.conf', content: 'a=1\n', mode: 0o644, install: { role: 'cybertrace', path: '/etc/ctc-test/app.conf', mode: 0o600, owner: 'root:root', validate: 'test -s {file}', notify: ['reload'] } }],
+        [{ id: 'reload', role: 'cybertrace', description: 'reload', command: 'ctc-reload now', timeoutSec: 30, when: 'changed' }],
+      ));
+      const dir = join(work, 'become-export');
+      writeExport(dir, ansibleExport([bundle], site, { sitePath: EXAMPLE, ctconnectCommand: CTCONNECT }));
+      expect(readFileSync(join(dir, 'ansible.cfg'), 'utf8')).toMatch(/^pipelining = True$/m);
+      // The login user's own temp folder (the lab's is root's).
+      const env = { CTC_BECOME_PASSWORD: user.password, ANSIBLE_REMOTE_TEMP: '~/.ansible/tmp' };
+      const first = await runAnsible(dir, [], env);
+      expect(first.code, first.output).toBe(0);
+      const installed = join(root, 'etc/ctc-test/app.conf');
+      expect(readFileSync(installed, 'utf8')).toBe('a=1\n');
+      expect([statSync(installed).uid, (statSync(installed).mode & 0o7777).toString(8)]).toEqual([0, '600']);
+      expect(stepLog(root).map((l) => l.split('\t')[0])).toEqual(['ctc-reload now']);
+      const second = await runAnsible(dir, [], env);
+      expect(second.code, second.output).toBe(0);
+      expect(second.recap.t1?.changed, second.output).toBe(0);
+    } finally {
+      user.remove();
+    }
   });
 });
 
