@@ -250,7 +250,17 @@ function prepareRoot(root: string, bundle: Bundle, image: string): void {
   if (image !== 'fresh') cpSync(join(HOST_IMAGES, image), root, { recursive: true });
 }
 
-const cases = connectorVariants();
+/**
+ * The cases, longest first: those that also run Ansible, then by the files they install. With the
+ * cases side by side (at most `maxConcurrency` at once, vitest.config.ts), the longest then never
+ * start last, and no case waits on the others for most of its time.
+ */
+const cases = await (async () => {
+  const all = connectorVariants();
+  const files = await Promise.all(all.map(async ({ c, options }) => (await buildBundle(c, labSite(c, options, []), createRenderer())).files.filter((f) => f.install).length));
+  const cost = (i: number) => (all[i]!.variant === 'default' ? 1_000_000 : 0) + files[i]!;
+  return all.map((k, i) => ({ k, i })).sort((a, b) => cost(b.i) - cost(a.i)).map(({ k }) => k);
+})();
 
 /** A lab target on one host image. */
 interface ImageTarget extends LabTarget {
