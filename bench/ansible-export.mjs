@@ -53,7 +53,13 @@ const deployed = async (c, site, n) => timedDeploy(await bundleFor(c, site), sit
 
 /** The export as it was written before: no pipelining, facts gathered by every play. */
 const asBefore = (f) => {
-  if (f.path === 'ansible.cfg') return { ...f, content: String(f.content).replace(/^pipelining = True$/m, 'pipelining = False').replace(/^gathering = explicit$/m, 'gathering = implicit') };
+  if (f.path === 'ansible.cfg')
+    return {
+      ...f,
+      content: String(f.content)
+        .replace(/^pipelining = True$/m, 'pipelining = False')
+        .replace(/^gathering = explicit$/m, 'gathering = implicit'),
+    };
   if (f.path === 'site.yml') return { ...f, content: String(f.content).replace(/^ {4}gather_facts: false\n/gm, '') };
   return f;
 };
@@ -66,7 +72,13 @@ function playbook(dir, n) {
     const child = spawn('ansible-playbook', ['-vvv', 'site.yml'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ANSIBLE_SSH_CONTROL_PATH_DIR: cp, ANSIBLE_LOCAL_TEMP: join(work, 'ansible-local'), ANSIBLE_NOCOLOR: '1', ANSIBLE_FORKS: String(n) },
+      env: {
+        ...process.env,
+        ANSIBLE_SSH_CONTROL_PATH_DIR: cp,
+        ANSIBLE_LOCAL_TEMP: join(work, 'ansible-local'),
+        ANSIBLE_NOCOLOR: '1',
+        ANSIBLE_FORKS: String(n),
+      },
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -121,7 +133,14 @@ try {
           ssh.first.add(a.sshPerHost);
           ssh.again.add(b.sshPerHost);
         }
-        results.push({ c, n, tool, first: median(first), again: median(again), ssh: variant ? { first: [...ssh.first].join('/'), again: [...ssh.again].join('/') } : undefined });
+        results.push({
+          c,
+          n,
+          tool,
+          first: median(first),
+          again: median(again),
+          ssh: variant ? { first: [...ssh.first].join('/'), again: [...ssh.again].join('/') } : undefined,
+        });
       }
     }
   }
@@ -130,14 +149,23 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const table = new Table({ head: ['bundle', 'hosts', 'tool', 'first run', 're-run', 'SSH commands per host (first / re-run)', 'first / re-run vs ctconnect deploy'], style: { head: [], border: [] } });
+const table = new Table({
+  head: ['bundle', 'hosts', 'tool', 'first run', 're-run', 'SSH commands per host (first / re-run)', 'first / re-run vs ctconnect deploy'],
+  style: { head: [], border: [] },
+});
 for (const r of results) {
   const base = results.find((x) => x.c === r.c && x.n === r.n && x.tool === TOOLS[0][0]);
   table.push([
-    r.c.what, r.n, r.tool, `${(r.first / 1000).toFixed(2)} s`, `${(r.again / 1000).toFixed(2)} s`,
+    r.c.what,
+    r.n,
+    r.tool,
+    `${(r.first / 1000).toFixed(2)} s`,
+    `${(r.again / 1000).toFixed(2)} s`,
     r.ssh ? `${r.ssh.first} / ${r.ssh.again}` : '',
     r === base ? '1 / 1' : `${(r.first / base.first).toFixed(1)}× / ${(r.again / base.again).toFixed(1)}×`,
   ]);
 }
-console.log(`node ${process.version}, ${cpus().length} CPU(s), ${execFileSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).split('\n')[0]}, median of ${rounds} rounds, sshd on 127.0.0.1 behind a delay proxy, ${rtt} ms round trip; forks = hosts`);
+console.log(
+  `node ${process.version}, ${cpus().length} CPU(s), ${execFileSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).split('\n')[0]}, median of ${rounds} rounds, sshd on 127.0.0.1 behind a delay proxy, ${rtt} ms round trip; forks = hosts`,
+);
 console.log(table.toString());

@@ -69,7 +69,10 @@ for (const [i, b] of builds.entries()) {
 }
 try {
   for (const c of cases) time(c.args); // warm the file cache
-  for (const c of cases) (c.ms = []), (c.cpu = []);
+  for (const c of cases) {
+    c.ms = [];
+    c.cpu = [];
+  }
   for (let i = 0; i < runs; i++) {
     for (const c of cases) {
       const t = time(c.args);

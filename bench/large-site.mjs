@@ -49,13 +49,27 @@ try {
     for (const [kind, text] of Object.entries(sites)) writeFileSync(join(dir, `${kind}.yaml`), text);
     const commands = {
       validate: (kind) => [cli, '--quiet', 'validate', '--config', join(dir, `${kind}.yaml`)],
-      'generate alienvault': (kind) => [cli, '--quiet', 'generate', 'alienvault', '--config', join(dir, `${kind}.yaml`), '--force', '--out', join(dir, `out-${kind}`)],
+      'generate alienvault': (kind) => [
+        cli,
+        '--quiet',
+        'generate',
+        'alienvault',
+        '--config',
+        join(dir, `${kind}.yaml`),
+        '--force',
+        '--out',
+        join(dir, `out-${kind}`),
+      ],
     };
     for (const [command, args] of Object.entries(commands)) {
       const got = { minimal: [], init: [] };
       const times = n >= 1_000_000 ? 1 : runs;
       for (let r = 0; r < times; r++) for (const kind of ['minimal', 'init']) got[kind].push(measured(args(kind)));
-      const pick = (kind) => ({ wall: median(got[kind].map((x) => x.wall)), cpu: median(got[kind].map((x) => x.cpu)), rss: Math.max(...got[kind].map((x) => x.rss)) });
+      const pick = (kind) => ({
+        wall: median(got[kind].map((x) => x.wall)),
+        cpu: median(got[kind].map((x) => x.cpu)),
+        rss: Math.max(...got[kind].map((x) => x.rss)),
+      });
       rows.push({ n, command, minimal: pick('minimal'), init: pick('init') });
     }
   }
@@ -64,7 +78,9 @@ try {
 }
 
 console.log(`node ${process.version}, medians of ${runs} runs (1,000,000 devices: 1 run), load ${load.toFixed(1)} at the start`);
-console.log('| devices | command | minimal site: wall / CPU / peak RSS | init site: wall / CPU / peak RSS | init ÷ minimal (wall, CPU) | growth from the size before (init site, CPU) |');
+console.log(
+  '| devices | command | minimal site: wall / CPU / peak RSS | init site: wall / CPU / peak RSS | init ÷ minimal (wall, CPU) | growth from the size before (init site, CPU) |',
+);
 console.log('|---:|---|---:|---:|---:|---:|');
 const fmt = (x) => `${x.wall.toFixed(0)} ms / ${x.cpu.toFixed(0)} ms / ${x.rss.toFixed(0)} MiB`;
 for (const r of rows) {

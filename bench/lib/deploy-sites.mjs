@@ -31,8 +31,14 @@ export function deploySites(work, lab) {
       mkdirSync(join(stage, 'etc'), { recursive: true });
       writeFileSync(join(stage, 'etc/rsyslog.conf'), readFileSync(OSSIM_RSYSLOG));
       return {
-        name: `h${i + 1}`, host: '127.0.0.1', port: direct ? s.direct : s.port, user: 'root', roles: [c.role],
-        identity_file: lab.clientKey, known_hosts: lab.knownHosts, root_prefix: stage,
+        name: `h${i + 1}`,
+        host: '127.0.0.1',
+        port: direct ? s.direct : s.port,
+        user: 'root',
+        roles: [c.role],
+        identity_file: lab.clientKey,
+        known_hosts: lab.knownHosts,
+        root_prefix: stage,
       };
     });
     return stringify({ ...EXAMPLE, cybertrace: { ...EXAMPLE.cybertrace, install_dir: installDir }, siems: { [c.siem]: EXAMPLE.siems[c.siem] }, targets });

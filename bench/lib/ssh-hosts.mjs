@@ -44,12 +44,25 @@ export async function startSshHosts(work, count, rtt) {
       const hostPub = keygen(`host${i}`);
       const port = await freePort();
       const cfg = join(work, `sshd${i}.conf`);
-      writeFileSync(cfg, [
-        `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(work, `host${i}`)}`, `PidFile ${join(work, `sshd${i}.pid`)}`,
-        `AuthorizedKeysFile ${join(work, 'authorized_keys')}`, 'StrictModes no', 'UsePAM no', 'PermitRootLogin yes',
-        'PasswordAuthentication no', 'Subsystem sftp internal-sftp', 'LogLevel ERROR', 'MaxSessions 64',
-        `SetEnv HOME=${join(work, 'home')}`, '',
-      ].join('\n'));
+      writeFileSync(
+        cfg,
+        [
+          `Port ${port}`,
+          'ListenAddress 127.0.0.1',
+          `HostKey ${join(work, `host${i}`)}`,
+          `PidFile ${join(work, `sshd${i}.pid`)}`,
+          `AuthorizedKeysFile ${join(work, 'authorized_keys')}`,
+          'StrictModes no',
+          'UsePAM no',
+          'PermitRootLogin yes',
+          'PasswordAuthentication no',
+          'Subsystem sftp internal-sftp',
+          'LogLevel ERROR',
+          'MaxSessions 64',
+          `SetEnv HOME=${join(work, 'home')}`,
+          '',
+        ].join('\n'),
+      );
       const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: 'ignore' });
       hosts.push({ proc });
       await banner(port);

@@ -47,13 +47,13 @@ function compare(text: string): { asked: number; answered: number } {
 }
 
 describe('positions read from the text', () => {
-  it('are the document\'s for every path of the site `ctconnect init` writes', () => {
+  it("are the document's for every path of the site `ctconnect init` writes", () => {
     const { asked, answered } = compare(INIT_SITE);
     // It answers for nearly all of them (the rest: empty values, flow collections on the path).
     expect(answered / asked).toBeGreaterThan(0.8);
   });
 
-  it('are the document\'s on a site with many devices, and answer for every device', () => {
+  it("are the document's on a site with many devices, and answer for every device", () => {
     const text = withDevices(300);
     compare(text);
     const siem = 'alienvault';
@@ -64,7 +64,7 @@ describe('positions read from the text', () => {
     expect(positionInText(text, ['siems', siem, 'devices', 300])).toBeUndefined();
   });
 
-  it('are the document\'s for the ways YAML writes blocks, and give up where they cannot tell', () => {
+  it("are the document's for the ways YAML writes blocks, and give up where they cannot tell", () => {
     const text = [
       '---',
       '# a comment',

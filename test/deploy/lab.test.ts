@@ -75,7 +75,7 @@ const consumersWritten = new Map<string, Promise<void>>();
 function consumer(name: string): Promise<void> {
   let p = consumersWritten.get(name);
   if (!p) {
-    p = CONSUMERS[name]!().then((script) => writeFileSync(join(work, 'consumers', name), `${script}\n`));
+    p = CONSUMERS[name]().then((script) => writeFileSync(join(work, 'consumers', name), `${script}\n`));
     consumersWritten.set(name, p);
   }
   return p;
@@ -146,7 +146,7 @@ async function runAnsible(dir: string, args: string[] = [], env: Record<string, 
   clearTimeout(limit);
   const recap: Record<string, { changed: number; failed: number; unreachable: number }> = {};
   for (const m of stdout.matchAll(/^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
-    recap[m[1]!] = { changed: Number(m[2]), unreachable: Number(m[3]), failed: Number(m[4]) };
+    recap[m[1]] = { changed: Number(m[2]), unreachable: Number(m[3]), failed: Number(m[4]) };
   }
   return { code, output: `${stdout}${stderr}`, recap };
 }
@@ -258,7 +258,7 @@ function prepareRoot(root: string, bundle: Bundle, image: string): void {
 const cases = await (async () => {
   const all = connectorVariants();
   const files = await Promise.all(all.map(async ({ c, options }) => (await buildBundle(c, labSite(c, options, []), createRenderer())).files.filter((f) => f.install).length));
-  const cost = (i: number) => (all[i]!.variant === 'default' ? 1_000_000 : 0) + files[i]!;
+  const cost = (i: number) => (all[i].variant === 'default' ? 1_000_000 : 0) + files[i];
   return all.map((k, i) => ({ k, i })).sort((a, b) => cost(b.i) - cost(a.i)).map(({ k }) => k);
 })();
 
@@ -325,14 +325,14 @@ describe('deploy lab', () => {
       expect(first.exitCode).toBe(0);
       for (const t of targets) {
         const w: HostWork = workOf(bundle, site.targets.find((x) => x.name === t.name) as DeployTarget);
-        const existedBefore = new Set(Object.keys(before[t.name]!));
+        const existedBefore = new Set(Object.keys(before[t.name]));
         for (const f of w.files) {
           const where = `${at(t)}: ${f.path}`;
           expect(existsSync(f.path), `${where} missing`).toBe(true);
           const bytes = readFileSync(f.path);
           // A merge into an existing file keeps its mode; everything else gets the bundle's.
           if (!(f.merged && existedBefore.has(f.path))) expect((statSync(f.path).mode & 0o7777).toString(8), where).toBe(f.mode.toString(8));
-          if (!f.merged) expect(bytes.equals(f.parts[0]!.content), `${where}: not the bundle's bytes`).toBe(true);
+          if (!f.merged) expect(bytes.equals(f.parts[0].content), `${where}: not the bundle's bytes`).toBe(true);
           for (const p of f.parts) {
             const m = p.spec.merge;
             if (m?.kind === 'marked-block') {
@@ -431,7 +431,7 @@ describe('the Ansible export on its own', () => {
     writeExport(dir, ansibleExport([bad], site, { sitePath: EXAMPLE, ctconnectCommand: CTCONNECT }));
     const r = await runAnsible(dir);
     expect(r.code).not.toBe(0);
-    expect(r.recap.t1!.failed).toBe(1);
+    expect(r.recap.t1.failed).toBe(1);
     // The file itself is untouched (bytes, mode and mtime); Ansible's copy keeps a backup even then.
     const withoutBackups = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.endsWith('~')));
     expect(withoutBackups(snapshot(root))).toEqual(before);
