@@ -110,7 +110,14 @@ beforeAll(async () => {
   );
 });
 
+/** Ends the SSH connections ansible-playbook keeps open (ControlPersist) through the sockets in `dir`. */
+function closeAnsibleConnections(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const socket of readdirSync(dir)) spawnSync('ssh', ['-O', 'exit', '-o', `ControlPath=${join(dir, socket)}`, 'lab'], { stdio: 'ignore' });
+}
+
 afterAll(async () => {
+  if (work) closeAnsibleConnections(join(work, 'ansible-tmp', 'cp'));
   await (await mariadb)?.stop();
   await server?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
@@ -442,6 +449,7 @@ describe('the Ansible export under become', () => {
   it('installs as root through sudo with a password, with pipelining on, and a second run changes nothing', async () => {
     removeLeftoverTestUsers();
     const user = createSudoUser('password');
+    const becomeConnections = join(work, 'become-cp');
     try {
       // A root-owned staging root: the login user reaches it only through sudo.
       const root = join(work, 'become-root');
@@ -459,8 +467,9 @@ describe('the Ansible export under become', () => {
       const dir = join(work, 'become-export');
       writeExport(dir, ansibleExport([bundle], site, { sitePath: EXAMPLE, ctconnectCommand: CTCONNECT }));
       expect(readFileSync(join(dir, 'ansible.cfg'), 'utf8')).toMatch(/^pipelining = True$/m);
-      // The login user's own temp folder (the lab's is root's).
-      const env = { CTC_BECOME_PASSWORD: user.password, ANSIBLE_REMOTE_TEMP: '~/.ansible/tmp' };
+      // The login user's own temp folder (the lab's is root's), and connections of its own, closed before
+      // the user is removed (a user with a running session cannot be).
+      const env = { CTC_BECOME_PASSWORD: user.password, ANSIBLE_REMOTE_TEMP: '~/.ansible/tmp', ANSIBLE_SSH_CONTROL_PATH_DIR: becomeConnections };
       const first = await runAnsible(dir, [], env);
       expect(first.code, first.output).toBe(0);
       const installed = join(root, 'etc/ctc-test/app.conf');
@@ -471,6 +480,7 @@ describe('the Ansible export under become', () => {
       expect(second.code, second.output).toBe(0);
       expect(second.recap.t1?.changed, second.output).toBe(0);
     } finally {
+      closeAnsibleConnections(becomeConnections);
       user.remove();
     }
   });
