@@ -5,7 +5,7 @@ import { CONFIG_HELP, loadCliSite } from './site.js';
 import { UserError } from '../kernel/errors.js';
 import { sampleEvents, eventsFromText, cyclingEvents } from '../simulate/events.js';
 import { sendLines } from '../simulate/send.js';
-import { action } from './run.js';
+import { action, catchInterrupts, INTERRUPTED_EXIT } from './run.js';
 import { connectorSite, settingsFor } from '../bundle/build.js';
 import { printJson } from './json.js';
 import { parseHostPort } from './host-port.js';
@@ -69,8 +69,20 @@ export function register(program: Command, registry: ConnectorSet): void {
         for (let i = 0; i < count; i++) process.stdout.write(`${events.line(i)}\n`);
         return;
       }
-      const result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, events });
+      // Ctrl-C: no further event goes out; what was sent is delivered and reported, then exit 130.
+      const signals = catchInterrupts((signal) => process.stderr.write(`ctconnect: ${signal}: stopping after the events already written (again to quit at once)\n`));
+      let result;
+      try {
+        result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, events, interrupted: signals.interrupted });
+      } finally {
+        signals.stop();
+      }
       if (opts.json) printJson('simulate', { siem: connector.id, to: `${target.host}:${target.port}`, protocol: opts.udp ? 'udp' : 'tcp', ...result });
-      else process.stdout.write(`sent ${result.sent} events (${result.bytes} bytes) to ${target.host}:${target.port}/${opts.udp ? 'udp' : 'tcp'} in ${result.seconds.toFixed(2)}s (${Math.round(result.perSecond)}/s)\n`);
+      else {
+        const stopped = result.interrupted ? `interrupted: ` : '';
+        const of = result.interrupted ? ` of ${count}` : '';
+        process.stdout.write(`${stopped}sent ${result.sent}${of} events (${result.bytes} bytes) to ${target.host}:${target.port}/${opts.udp ? 'udp' : 'tcp'} in ${result.seconds.toFixed(2)}s (${Math.round(result.perSecond)}/s)\n`);
+      }
+      return signals.interrupted() ? INTERRUPTED_EXIT : 0;
     }));
 }

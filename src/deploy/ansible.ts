@@ -188,6 +188,8 @@ function handlers(steps: HostStep[]): unknown[] {
       : { cmd: `exec 0</dev/null; ${s.step.command}` },
     environment: { CTCONNECT_ROOT: ROOT },
     timeout: s.step.timeoutSec,
+    // A target with `steps: skip` (or `-e ctconnect_run_steps=false`) gets the files only, as `deploy --skip-steps`.
+    when: 'ctconnect_run_steps | bool',
   }));
 }
 
@@ -204,6 +206,7 @@ function hostVars(t: DeployTarget): Record<string, unknown> {
     if (t.sudo === 'password' && t.sudo_password_env) v.ansible_become_password = `{{ lookup('ansible.builtin.env', '${t.sudo_password_env}') }}`;
   }
   if (t.root_prefix) v.ctconnect_root = t.root_prefix.replace(/\/+$/, '');
+  if (t.steps === 'skip') v.ctconnect_run_steps = false;
   return v;
 }
 
@@ -229,7 +232,7 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     add(`roles/${role}/handlers/main.yml`, yaml(handlers(steps)));
     add(
       `roles/${role}/defaults/main.yml`,
-      yaml({ ctconnect_root: '', ctconnect_site: opts.sitePath, ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work' }),
+      yaml({ ctconnect_root: '', ctconnect_run_steps: true, ctconnect_site: opts.sitePath, ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work' }),
     );
     const used = new Set([
       ...bundle.files.filter((f) => f.install && f.install.merge === undefined).map((f) => f.path),

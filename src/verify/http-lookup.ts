@@ -122,11 +122,21 @@ async function openConnection(opts: HttpLookupOptions, deadline: number): Promis
       });
       socket = tls;
       tls.once('secureConnect', () => {
-        const der = tls.getPeerCertificate().raw;
+        const peer = tls.getPeerCertificate();
+        const der = peer.raw;
         if (pinned !== undefined) {
           const got = der ? sha256(der) : '';
           if (got !== pinned) {
             fail(new UserError(`CyberTrace HTTP API at ${where}: the certificate's SHA-256 is ${got ? `SHA256:${colonHex(got)}` : 'unknown'}, not the --fingerprint given (SHA256:${colonHex(pinned)}); nothing was sent`));
+            return;
+          }
+          // A pin replaces the CAs, not the validity period: an expired (or not yet valid) certificate is refused as without a pin.
+          const from = Date.parse(peer.valid_from);
+          const to = Date.parse(peer.valid_to);
+          const now = Date.now();
+          if (!(now >= from && now <= to)) {
+            const state = now > to ? `expired on ${new Date(to).toISOString()}` : `not valid before ${new Date(from).toISOString()}`;
+            fail(new UserError(`CyberTrace HTTP API at ${where}: the pinned certificate ${state} (valid ${peer.valid_from} to ${peer.valid_to}); --fingerprint does not make it acceptable: renew the CyberTrace certificate (or correct this machine's clock). Nothing was sent.`));
             return;
           }
         }
