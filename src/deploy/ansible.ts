@@ -249,7 +249,13 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
       ...bundle.steps.flatMap((s) => (s.stdinFromFile ? [s.stdinFromFile] : [])),
     ]);
     for (const f of bundle.files) if (used.has(f.path)) add(`roles/${role}/files/${f.path}`, f.content, f.mode);
-    plays.push({ name: `Install the ${bundle.connector.title} bundle (ctconnect)`, hosts: roles.map((r) => roleGroup(r, bundle.cybertraceInstance)).join(':'), roles: [role] });
+    plays.push({
+      name: `Install the ${bundle.connector.title} bundle (ctconnect)`,
+      hosts: roles.map((r) => roleGroup(r, bundle.cybertraceInstance)).join(':'),
+      // No task reads a fact: gathering them would cost a module run per host and play.
+      gather_facts: false,
+      roles: [role],
+    });
   }
   add('site.yml', yaml(plays));
   const groups: Record<string, { hosts: Record<string, unknown> }> = {};
@@ -273,6 +279,8 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     '.yamllint',
     ['---', 'extends: default', 'rules:', '  # Lines of the bundle files themselves (rsyslog rules, regexps) are kept whole.', '  line-length: disable', ''].join('\n'),
   );
+  // Pipelining and become: https://docs.ansible.com/ansible/latest/collections/ansible/builtin/ssh_connection.html
+  // ("pipelining": sudo must not require a tty).
   add(
     'ansible.cfg',
     [
@@ -282,6 +290,13 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
       'interpreter_python = auto_silent',
       'host_key_checking = True',
       'retry_files_enabled = False',
+      '# No task reads a fact (the plays say so too).',
+      'gathering = explicit',
+      '',
+      '[ssh_connection]',
+      '# One SSH session per task instead of several (temp folder, upload, run, clean-up). Under `become`',
+      '# it needs sudo without `requiretty` (the default of current distributions); see the README.',
+      'pipelining = True',
       '',
     ].join('\n'),
   );
