@@ -18,7 +18,7 @@ import { requirePrecompiled } from '../kernel/precompiled.js';
 import { escapers } from '../render/escape.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
 import { siteSchema } from './schema.js';
-import { formatPath, positionOf, type PathSegment } from './positions.js';
+import { formatPath, positionInText, positionOf, type PathSegment } from './positions.js';
 import { checkSite } from './checks.js';
 import type { Site } from '../model/site.js';
 
@@ -187,17 +187,16 @@ function schemaProblems(errors: ErrorObject[]): Array<{ path: PathSegment[]; mes
  */
 const NEEDS_FULL_PARSE = /[&*!]|<<|^\s*[%?]|\s\?\s/m;
 
-/** Below this size the full parse costs a few milliseconds, less than loading a second parser. */
-const FAST_PARSE_MIN_CHARS = 64 * 1024;
-
 /**
  * The site as data, fast: js-yaml reads plain YAML several times faster and in a fraction of the
  * memory of the `yaml` library's document (a site with 100,000 devices: seconds and hundreds of
- * MB). Its CORE_SCHEMA resolves scalars as the library's core schema does. Small files, anything
- * unusual, and any file it refuses are left to the full parse, which also reports the errors.
+ * MB). Its CORE_SCHEMA resolves scalars as the library's core schema does. Anything unusual and
+ * any file it refuses are left to the full parse, which also reports the errors.
  */
 function fastParse(text: string): Record<string, unknown> | undefined {
-  if (text.length < FAST_PARSE_MIN_CHARS || NEEDS_FULL_PARSE.test(text)) return undefined;
+  // Small files too: both parsers are in the bundle, and a site of 1,000 devices read by the full
+  // parse took longer than one of 10,000 read fast.
+  if (NEEDS_FULL_PARSE.test(text)) return undefined;
   try {
     return (loadYaml(text, { schema: CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
   } catch {
@@ -223,13 +222,17 @@ function locatedDocument(text: string, source: string): { doc: Document; lc: Lin
 
 /** Parses and validates site text; throws UserError listing every problem. */
 export function parseSite(text: string, source: string, connectors: ConnectorSet): Site {
-  // The position-keeping document is built only when a message needs a position.
+  // The position-keeping document is built only when a message needs a position that the text of a
+  // plain file (one the fast parser read) does not give by itself: a large site never builds it for a warning.
   let located: { doc: Document; lc: LineCounter } | undefined;
+  let data = fastParse(text);
+  const plain = data !== undefined;
   const positionAt = (path: PathSegment[], keyOf?: string) => {
+    const found = plain && !located ? positionInText(text, path, keyOf) : undefined;
+    if (found) return found;
     located ??= locatedDocument(text, source);
     return positionOf(located.doc, located.lc, path, keyOf);
   };
-  let data = fastParse(text);
   if (data === undefined) {
     const { doc, lc } = (located = locatedDocument(text, source));
     try {

@@ -14,9 +14,9 @@ import { connectorSite } from '../../src/bundle/build.js';
 import { verifyConnector } from '../../src/verify/verify.js';
 import { VERIFICATION_INDICATORS } from '../../src/cybertrace/indicators.js';
 import { siteFromYaml } from '../helpers/bundles.js';
-import { demoFeed } from '../helpers/demo-feed.js';
+import { demoFeed } from '../../src/verify/demo-feed.js';
 import { runCliAsync } from '../helpers/cli-async.js';
-import { startCyberTraceHttpServer, type CyberTraceHttpServer } from '../helpers/cybertrace-http-server.js';
+import { startCyberTraceHttpServer, type CyberTraceHttpServer } from '../../src/cybertrace/http-server.js';
 
 const EXAMPLE = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'site.yaml'), 'utf8');
 
