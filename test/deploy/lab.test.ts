@@ -421,15 +421,15 @@ describe('a staged target (steps: skip)', () => {
     const secrets = { env: {} };
     const first = await deployBundle(bundle, site, { secrets });
     expect(first.hosts.map((h) => [h.target, h.status, h.error?.message])).toEqual([[target.name, 'changed', undefined]]);
-    const w: HostWork = workOf(bundle, site.targets[0] as DeployTarget);
+    const w: HostWork = workOf(bundle, site.targets[0]);
     for (const f of w.files) expect(existsSync(f.path), `${c.id}: ${f.path} missing`).toBe(true);
     expect(stepLog(root), `${c.id}: a step ran on a staged target`).toEqual([]);
-    const changedSteps = first.hosts[0]!.steps.filter((s) => s.status !== 'not-needed');
+    const changedSteps = first.hosts[0].steps.filter((s) => s.status !== 'not-needed');
     expect(changedSteps.length, `${c.id}: no step reported`).toBeGreaterThan(0);
     for (const s of changedSteps) expect(s.status, `${c.id}: ${s.id}`).toBe('skipped');
     // The next deploy changes no file, runs nothing and still reports the steps as not run.
     const again = await deployBundle(bundle, site, { secrets });
-    expect(again.hosts[0]!.files.every((f) => f.status === 'unchanged'), `${c.id}: a file changed on the second deploy`).toBe(true);
+    expect(again.hosts[0].files.every((f) => f.status === 'unchanged'), `${c.id}: a file changed on the second deploy`).toBe(true);
     expect(stepLog(root)).toEqual([]);
   });
 });
