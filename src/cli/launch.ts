@@ -9,6 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { requirePrecompiled } from '../kernel/precompiled.js';
 import { isCommandName, wantedCommand } from './command-names.js';
+import { HELP_TEXT, printBuiltHelp } from './launch-help.js';
 
 /** Which code cache a command line runs with: its command's, the top-level help's, or every command's. */
 function codeCacheName(argv: readonly string[]): string {
@@ -17,4 +18,4 @@ function codeCacheName(argv: readonly string[]): string {
 }
 
 const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
-requirePrecompiled(bundle, `${bundle}.${codeCacheName(process.argv)}.cache`);
+if (!printBuiltHelp(process.argv, fileURLToPath(new URL(`./${HELP_TEXT}`, import.meta.url)))) requirePrecompiled(bundle, `${bundle}.${codeCacheName(process.argv)}.cache`);
