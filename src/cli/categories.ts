@@ -12,12 +12,12 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { UserError } from '../core/errors.js';
-import { parseSite } from '../config/load.js';
+import { parseSite, readSiteFile } from '../config/load.js';
 import { CONFIG_ENV, DEFAULT_SITE_FILE, findSiteFile } from '../config/discover.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import type { Site } from '../config/site.js';
@@ -83,13 +83,6 @@ function siteChanges(site: Site, change: EditChange): YamlChange[] {
   return changes;
 }
 
-function readSiteText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`${file}: cannot read the site file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
 
 /** A connector's refusal, said as the command's. */
 function asCommandError(command: string, e: unknown): unknown {
@@ -104,7 +97,7 @@ async function runEdit(
   compute: (site: Site, sessions: Map<string, CategoryEditSession>) => EditChange,
 ): Promise<number> {
   const file = siteFileFor(command, opts.config);
-  const text = readSiteText(file);
+  const text = readSiteFile(file);
   const site = parseSite(text, file, registry);
   const sessions = new Map<string, CategoryEditSession>();
   const created: string[] = [];

@@ -3,11 +3,11 @@
  * reported as `file:line:col: field.path: what is wrong`, all at once, and nothing is returned
  * (so nothing can be written) unless the whole file is valid.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
 import type { Ajv, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import type { FormatsPlugin } from 'ajv-formats';
@@ -18,7 +18,7 @@ import { requirePrecompiled } from '../core/precompiled.js';
 import { escapers } from '../render/escape.js';
 import type { ConnectorSet } from '../core/connector-set.js';
 import { siteSchema } from './schema.js';
-import { formatPath, positionOf, type PathSegment } from './positions.js';
+import { formatPath, positionIndex, type PathSegment } from './positions.js';
 import { checkSite } from './checks.js';
 import type { Site } from './site.js';
 
@@ -213,25 +213,61 @@ function whereIn(source: string, line?: number, col?: number): string {
 /** The document with positions, for messages; `source` names the file in them. */
 function locatedDocument(text: string, source: string): { doc: Document; lc: LineCounter } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => `${whereIn(source, e.linePos?.[0].line, e.linePos?.[0].col)}: YAML: ${e.message.split('\n')[0]}`);
-    throw new UserError(`${source}: the site file is not valid YAML`, lines);
+  // The library's own duplicate-key check compares each key with every earlier one (minutes for a map of 40,000 keys): keys are checked below, once each.
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: false });
+  const lines = doc.errors.map((e) => `${whereIn(source, e.linePos?.[0].line, e.linePos?.[0].col)}: YAML: ${e.message.split('\n')[0]}`);
+  if (lines.length === 0) {
+    visit(doc, {
+      Map: (_k, map) => {
+        const seen = new Set<unknown>();
+        for (const pair of map.items) {
+          const key = isScalar(pair.key) ? pair.key.value : pair.key;
+          // `<<` merges another map in; it may be given more than once.
+          if (key === '<<') continue;
+          if (seen.has(key)) {
+            const pos = (pair.key as Node | null)?.range ? lc.linePos((pair.key as Node).range![0]) : undefined;
+            lines.push(`${whereIn(source, pos?.line, pos?.col)}: YAML: Map keys must be unique (${shown(key)} is given twice)`);
+          }
+          seen.add(key);
+        }
+      },
+    });
   }
+  if (lines.length > 0) throw new UserError(`${source}: the site file is not valid YAML`, lines.slice(0, MAX_PROBLEMS_SHOWN));
   return { doc, lc };
 }
 
-/** Parses and validates site text; throws UserError listing every problem. */
+/** Problems listed in one message: past a screenful, more lines help no one fix the file. */
+export const MAX_PROBLEMS_SHOWN = 200;
+
+/** Parses and validates site text; throws UserError listing every problem (the first MAX_PROBLEMS_SHOWN of them). */
 export function parseSite(text: string, source: string, connectors: ConnectorSet): Site {
   // The position-keeping document is built only when a message needs a position.
   let located: { doc: Document; lc: LineCounter } | undefined;
+  let index: ReturnType<typeof positionIndex> | undefined;
   const positionAt = (path: PathSegment[], keyOf?: string) => {
     located ??= locatedDocument(text, source);
-    return positionOf(located.doc, located.lc, path, keyOf);
+    index ??= positionIndex(located.doc, located.lc);
+    return index(path, keyOf);
   };
   let data = fastParse(text);
   if (data === undefined) {
     const { doc, lc } = (located = locatedDocument(text, source));
+    // An alias inside the node it names (`r: &r [*r]`) makes a value that contains itself: no site can mean that.
+    // Anchors are tracked in document order (an alias names the latest anchor before it): one pass, however many aliases.
+    let recursive: Node | undefined;
+    const anchors = new Map<string, unknown>();
+    visit(doc, (_k, n, path) => {
+      if (isAlias(n)) {
+        const target = anchors.get(n.source);
+        if (target !== undefined && path.includes(target as never)) return ((recursive = n), visit.BREAK);
+      } else if (n && typeof n === 'object' && 'anchor' in n && typeof n.anchor === 'string') anchors.set(n.anchor, n);
+      return undefined;
+    });
+    if (recursive) {
+      const pos = recursive.range ? lc.linePos(recursive.range[0]) : undefined;
+      throw new UserError(`${source}: the site file cannot be read`, [`${whereIn(source, pos?.line, pos?.col)}: YAML: the alias *${(recursive as { source?: string }).source ?? ''} refers to a node that contains it (a value cannot contain itself)`]);
+    }
     try {
       // The yaml library stops a document whose aliases expand too far (a "billion laughs" file).
       data = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
@@ -273,10 +309,14 @@ export function parseSite(text: string, source: string, connectors: ConnectorSet
       (warning ? warnings : problems).push({ ...p, line: pos?.line, col: pos?.col });
     }
   }
-  const describe = (list: SiteProblem[]) =>
-    list
+  const describe = (list: SiteProblem[]) => {
+    const lines = list
       .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
+      .slice(0, MAX_PROBLEMS_SHOWN)
       .map((p) => `${whereIn(source, p.line, p.col)}: ${formatPath(p.path)}: ${p.message}`);
+    if (list.length > MAX_PROBLEMS_SHOWN) lines.push(`… and ${list.length - MAX_PROBLEMS_SHOWN} more (the first ${MAX_PROBLEMS_SHOWN} are shown; fix them and run again)`);
+    return lines;
+  };
   if (problems.length > 0) {
     throw new UserError(`${source}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the site file`, describe(problems));
   }
@@ -287,16 +327,69 @@ export function parseSite(text: string, source: string, connectors: ConnectorSet
   return site;
 }
 
+/**
+ * The largest site file read. A site with 100,000 devices is a few MB; a larger file is a mistake
+ * (a log or an archive named as the site) and would only cost minutes and memory to refuse.
+ */
+export const MAX_SITE_FILE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The site file's bytes as text. Anything but UTF-8 is refused as a whole: decoded leniently, a
+ * latin-1 title would turn into U+FFFD and an edit would write those characters back in its place.
+ */
+export function siteText(bytes: Buffer, source: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Everything before the first replacement character that the bytes do not spell is decoded as it is.
+    const lenient = bytes.toString('utf8');
+    let offset = 0;
+    let line = 1;
+    let col = 1;
+    for (const ch of lenient) {
+      const size = Buffer.byteLength(ch);
+      if (ch === '\ufffd' && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) break;
+      offset += size;
+      if (ch === '\n') {
+        line++;
+        col = 1;
+      } else col++;
+    }
+    const byte = bytes[offset] ?? 0;
+    throw new UserError(`${source}: the site file is not UTF-8 text; nothing was read or written`, [
+      `${source}:${line}:${col}: byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} (at byte ${offset + 1}) is not UTF-8; save the file as UTF-8 (latin-1 or Windows-1252 text must be converted, e.g. iconv -f latin1 -t utf-8)`,
+    ]);
+  }
+}
+
+/** Reads a site file: bounded in size, UTF-8 only; a UserError says why not. */
+export function readSiteFile(file: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    if (size > MAX_SITE_FILE_BYTES) {
+      throw new UserError(`${file}: the site file is ${(size / 1024 / 1024).toFixed(1)} MiB; a site file may have at most ${MAX_SITE_FILE_BYTES / 1024 / 1024} MiB`);
+    }
+    // Read up to one byte past the bound: a file that grows while it is read is still bounded.
+    const buf = Buffer.alloc(Math.min(size, MAX_SITE_FILE_BYTES) + 1);
+    let n = 0;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+    if (n > MAX_SITE_FILE_BYTES) throw new UserError(`${file}: the site file is larger than ${MAX_SITE_FILE_BYTES / 1024 / 1024} MiB, the most a site file may have`);
+    return siteText(buf.subarray(0, n), file);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: cannot read the site file (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Loads the site file at `path`, or the built-in example site when no path is given. */
 export function loadSite(path: string | undefined, connectors: ConnectorSet): Site {
   const file = path ?? exampleSitePath();
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: cannot read the site file (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
-  }
+  const text = readSiteFile(file);
   const site = parseSite(text, path ?? BUILT_IN_EXAMPLE, connectors);
   if (path !== undefined) site.file = resolve(path);
   site.configOption = configOptionFor(site.file);
