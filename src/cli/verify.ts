@@ -1,5 +1,6 @@
 /** `ctconnect verify <siem>`: end-to-end check of CyberTrace with this SIEM's event format and parser, or through CyberTrace's HTTP lookup API. */
 import { readFileSync } from 'node:fs';
+import { redactJson, redactText } from '../core/redact.js';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { CONFIG_HELP, loadCliSite } from './site.js';
@@ -80,12 +81,13 @@ export function register(program: Command, registry: ConnectorSet): void {
       }
       const failed = rows.filter((r) => !r.ok).length;
       if (opts.json) {
-        printJson('verify', { siem: connector.id, via: http ? 'http' : 'tcp', ok: failed === 0, rows });
+        // Rows quote the server's answer: a credential it echoes is hidden (the run knows what it sent).
+        printJson('verify', redactJson({ siem: connector.id, via: http ? 'http' : 'tcp', ok: failed === 0, rows }));
       } else {
         const last = http ? 'answer of the HTTP API' : 'parsed by ' + connector.title;
         const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', last], style: { head: [], border: [] }, wordWrap: true, colWidths: fitColumns([34, 18, 10, 24, 40]) });
         for (const r of rows) table.push([r.indicator, r.feed, r.detected ? 'yes' : 'no', r.category ?? '-', r.ok ? `OK (${r.contextPairs ?? 0} context fields)` : r.problem ?? 'failed']);
-        process.stdout.write(`${table.toString()}\n`);
+        process.stdout.write(`${redactText(table.toString(), [], { prose: true })}\n`);
         process.stdout.write(failed === 0 ? `verify ${connector.id}: all ${rows.length} indicators detected and ${http ? 'answered' : 'parsed'}, each with its expected category (${via})\n` : `verify ${connector.id}: ${failed} of ${rows.length} indicators not OK (${via})\n`);
       }
       return failed === 0 ? 0 : 1;

@@ -6,6 +6,7 @@
 import type { Site } from '../config/site.js';
 import { UserError } from '../core/errors.js';
 import type { SecretPrompt } from '../core/prompt.js';
+import { rememberSecret } from '../core/run-secrets.js';
 
 /** Seed 002: the CyberTrace web interface (which serves the API) listens on 443 by default. */
 export const DEFAULT_HTTP_API_PORT = 443;
@@ -20,6 +21,8 @@ export async function httpCredentials(site: Site, env: NodeJS.ProcessEnv, prompt
   const named = (key: 'user_env' | 'password_env') => {
     const name = api[key];
     const value = name !== undefined ? env[name] : undefined;
+    // The password is hidden in all output, whatever the variable is called; the user is not a secret.
+    if (key === 'password_env') rememberSecret(value);
     return value !== undefined && value !== '' ? value : undefined;
   };
   let user = named('user_env');
