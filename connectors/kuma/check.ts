@@ -3,9 +3,8 @@
  * mapping field names against the known normalized fields, fields and values that the chosen
  * KUMA version does not have, and agreement with the CyberTrace version of the site.
  */
-import type { Site } from '../../src/config/site.js';
+import type { OptionProblem, Site } from '../../src/connector/index.js';
 import type { KumaOptions } from './options.js';
-import type { OptionProblem } from '../../src/core/contract.js';
 import { normalizedFieldProblem } from './normalized-fields.js';
 import { cybertraceMajorOf, existsIn, RULE_FIELDS } from './rule-fields.js';
 
@@ -31,9 +30,11 @@ export function checkKumaOptions(o: KumaOptions, site: Site): OptionProblem[] {
         problems.push({ path: ['rule', f.siteKey], message: `${f.consoleField} must be ${range} Unicode characters (got ${n})` });
       }
     }
-    const since = f.valueSince?.[String(v)];
+    // The rule's values are scalars (the schema allows strings, numbers and booleans only).
+    const shown = String(v as string | number | boolean); // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion
+    const since = f.valueSince?.[shown];
     if (since && !existsIn(since, family)) {
-      problems.push({ path: ['rule', f.siteKey], message: `"${String(v)}" exists from KUMA ${since}; siems.kuma.version is "${family}"` });
+      problems.push({ path: ['rule', f.siteKey], message: `"${shown}" exists from KUMA ${since}; siems.kuma.version is "${family}"` });
     }
   }
 

@@ -11,6 +11,7 @@ class StderrRenderer extends DefaultRenderer {
   static override nonTTY = true;
 }
 import { info, isQuiet } from './output.js';
+import { UserError } from '../kernel/errors.js';
 
 export interface Progress {
   /** A step of `item` (the latest one stays visible on a terminal). */
@@ -22,14 +23,14 @@ export interface Progress {
 }
 
 export function createProgress(items: string[], stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (isQuiet()) return { step: () => undefined, done: () => undefined, finish: async () => undefined };
+  if (isQuiet()) return { step: () => undefined, done: () => undefined, finish: () => Promise.resolve() };
   if (!stream.isTTY || items.length === 0) {
     const last = new Map<string, string>();
     const line = (item: string, message: string) => {
       if (last.get(item) !== message) info(`[${item}] ${message}`);
       last.set(item, message);
     };
-    return { step: line, done: (item, _ok, message) => line(item, message), finish: async () => undefined };
+    return { step: line, done: (item, _ok, message) => line(item, message), finish: () => Promise.resolve() };
   }
   type Handle = { output?: string; title?: string };
   type Result = { ok: boolean; message: string };
@@ -47,7 +48,7 @@ export function createProgress(items: string[], stream: NodeJS.WriteStream = pro
           handles.set(item, task);
           const r = results.get(item) ?? (await new Promise<Result>((resolve) => settle.set(item, resolve)));
           task.title = `${item}: ${r.message}`;
-          if (!r.ok) throw new Error(r.message);
+          if (!r.ok) throw new UserError(r.message);
         },
       })),
       {

@@ -3,7 +3,7 @@
  * reported as `file:line:col: field.path: what is wrong`, all at once, and nothing is returned
  * (so nothing can be written) unless the whole file is valid.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,15 +12,16 @@ import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
 import type { Ajv, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import type { FormatsPlugin } from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
-import { UserError } from '../core/errors.js';
-import { exampleSitePath } from '../core/paths.js';
-import { requirePrecompiled } from '../core/precompiled.js';
+import { UserError } from '../kernel/errors.js';
+import { exampleSitePath } from '../kernel/paths.js';
+import { requirePrecompiled } from '../kernel/precompiled.js';
+import { readSiteFile } from '../kernel/site-file.js';
 import { escapers } from '../render/escape.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 import { siteSchema } from './schema.js';
 import { formatPath, positionIndex, type PathSegment } from './positions.js';
 import { checkSite } from './checks.js';
-import type { Site } from './site.js';
+import type { Site } from '../model/site.js';
 
 
 export interface SiteProblem {
@@ -325,65 +326,6 @@ export function parseSite(text: string, source: string, connectors: ConnectorSet
   site.warnings = describe(warnings);
   site.configOption = configOptionFor(undefined);
   return site;
-}
-
-/**
- * The largest site file read. A site with 100,000 devices is a few MB; a larger file is a mistake
- * (a log or an archive named as the site) and would only cost minutes and memory to refuse.
- */
-export const MAX_SITE_FILE_BYTES = 32 * 1024 * 1024;
-
-/**
- * The site file's bytes as text. Anything but UTF-8 is refused as a whole: decoded leniently, a
- * latin-1 title would turn into U+FFFD and an edit would write those characters back in its place.
- */
-export function siteText(bytes: Buffer, source: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    // Everything before the first replacement character that the bytes do not spell is decoded as it is.
-    const lenient = bytes.toString('utf8');
-    let offset = 0;
-    let line = 1;
-    let col = 1;
-    for (const ch of lenient) {
-      const size = Buffer.byteLength(ch);
-      if (ch === '\ufffd' && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) break;
-      offset += size;
-      if (ch === '\n') {
-        line++;
-        col = 1;
-      } else col++;
-    }
-    const byte = bytes[offset] ?? 0;
-    throw new UserError(`${source}: the site file is not UTF-8 text; nothing was read or written`, [
-      `${source}:${line}:${col}: byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} (at byte ${offset + 1}) is not UTF-8; save the file as UTF-8 (latin-1 or Windows-1252 text must be converted, e.g. iconv -f latin1 -t utf-8)`,
-    ]);
-  }
-}
-
-/** Reads a site file: bounded in size, UTF-8 only; a UserError says why not. */
-export function readSiteFile(file: string): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const size = fstatSync(fd).size;
-    if (size > MAX_SITE_FILE_BYTES) {
-      throw new UserError(`${file}: the site file is ${(size / 1024 / 1024).toFixed(1)} MiB; a site file may have at most ${MAX_SITE_FILE_BYTES / 1024 / 1024} MiB`);
-    }
-    // Read up to one byte past the bound: a file that grows while it is read is still bounded.
-    const buf = Buffer.alloc(Math.min(size, MAX_SITE_FILE_BYTES) + 1);
-    let n = 0;
-    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
-    if (n > MAX_SITE_FILE_BYTES) throw new UserError(`${file}: the site file is larger than ${MAX_SITE_FILE_BYTES / 1024 / 1024} MiB, the most a site file may have`);
-    return siteText(buf.subarray(0, n), file);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: cannot read the site file (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /** Loads the site file at `path`, or the built-in example site when no path is given. */

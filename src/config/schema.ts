@@ -6,18 +6,12 @@
  * Control characters (TAB, line breaks, NUL …) are refused by the loader in every string field,
  * whatever its pattern says; a string schema with `multiline: true` admits line feeds and tabs.
  */
-import type { Connector } from '../core/contract.js';
+import type { Connector } from '../connector/contract.js';
 import { DEFAULT_CATEGORY_NAMES, KASPERSKY_CATEGORIES } from '../cybertrace/categories.js';
 import { INVISIBLE_CHARACTERS, MAX_TITLE_LENGTH } from '../categories/site-categories.js';
+import { absolutePath, categoryName, hostAddress, ipv4Address, portNumber } from '../model/schema-fragments.js';
 
-const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
-
-/** Names that end up inside configs: a conservative character set, no quotes or separators. */
-export const categoryName = {
-  type: 'string',
-  pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,127}$',
-  description: 'a feed category name (a letter, then letters, digits, "_", "-", "."; at most 128)',
-} as const;
+const port = portNumber;
 
 /** The title a category shows in the SIEMs (src/categories/site-categories.ts checks the same with clearer messages). */
 const categoryTitleSchema = {
@@ -28,26 +22,6 @@ const categoryTitleSchema = {
   // Bidirectional controls and zero-width characters would make it read otherwise than it is stored.
   pattern: `^(?!\\s)[^\\u0000-\\u001f\\u007f${INVISIBLE_CHARACTERS}]*[^\\s\\\\${INVISIBLE_CHARACTERS}]$`,
   description: 'one line of text without leading or trailing spaces, not ending in "\\" (a Splunk .conf value would continue on the next line), without bidirectional-control or zero-width characters',
-} as const;
-
-/** An IPv4 address or a DNS host name (no ports, no spaces, no quotes). */
-export const hostAddress = {
-  type: 'string',
-  // A name made of digits and dots only is a mistyped IPv4 address, not a host name.
-  anyOf: [{ format: 'ipv4' }, { format: 'hostname', pattern: '[A-Za-z]' }],
-  description: 'an IPv4 address or a host name',
-} as const;
-
-export const ipv4Address = { type: 'string', format: 'ipv4', description: 'an IPv4 address' } as const;
-
-/**
- * An absolute POSIX path without characters that would need quoting in configs or shells, and
- * without a ".." segment: the path a value names must be the path the user reads in it.
- */
-export const absolutePath = {
-  type: 'string',
-  pattern: '^(?!.*/\\.\\.(?:/|$))/[A-Za-z0-9_./+-]*$',
-  description: 'an absolute path (letters, digits, "_", "-", ".", "/", "+") without ".." segments',
 } as const;
 
 /**
@@ -62,11 +36,6 @@ const sshFile = {
   pattern: '^[^\\s"\'\\\\]+$',
   description: 'a file path without spaces, quotes or "\\" (ssh would read them as separators or options)',
 } as const;
-
-export const portNumber = port;
-
-/** A name or label shown in a SIEM console and in Markdown tables: one line, no "|" or backticks. */
-export const consoleLabel = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\r\\n|`]+$', description: 'text without line breaks, "|" or backticks' } as const;
 
 /** The name of an environment variable (never its value). */
 const envName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the name of an environment variable' } as const;

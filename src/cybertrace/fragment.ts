@@ -3,8 +3,9 @@
  * shaped like kl_feed_service.conf, and a Markdown settings sheet. The XML writers here are
  * shared with patch.ts so that both produce the same bytes for the same value.
  */
-import type { CyberTraceSettings, RegExpDef } from './types.js';
+import type { CyberTraceSettings, RegExpDef } from '../model/cybertrace.js';
 import { markdownText, xmlAttr, xmlText } from '../render/escape.js';
+import { InternalError } from '../kernel/errors.js';
 
 /** How multi-line XML is laid out: line ending and one level of indentation. */
 export interface XmlLayout {
@@ -17,12 +18,14 @@ const NAME_START =
   'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D' +
   '\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
 const NAME_CHAR = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
+// The XML name ranges include combining marks (U+0300–U+036F) on purpose: they may follow a start character.
+// eslint-disable-next-line no-misleading-character-class
 const NCNAME = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`, 'u');
 
 /** Throws unless `name` can be used as an element name (regexp names become element names). */
 export function assertXmlName(name: string): void {
   if (!NCNAME.test(name)) {
-    throw new Error(`regexp name ${JSON.stringify(name)} is not a valid XML element name (letters, digits, "_", "-", "." only; not starting with a digit, "-" or ".")`);
+    throw new InternalError(`regexp name ${JSON.stringify(name)} is not a valid XML element name (letters, digits, "_", "-", "." only; not starting with a digit, "-" or ".")`);
   }
 }
 
@@ -40,7 +43,7 @@ export function needsCdata(value: string): boolean {
  */
 export function xmlContent(value: string): string {
   xmlText(value);
-  if (NOT_XML_CHAR.test(value)) throw new Error(`${JSON.stringify(value)} contains a character XML cannot hold`);
+  if (NOT_XML_CHAR.test(value)) throw new InternalError(`${JSON.stringify(value)} contains a character XML cannot hold`);
   if (!needsCdata(value)) return value;
   return `<![CDATA[${value.split(']]>').join(']]]]><![CDATA[>')}]]>`;
 }
@@ -59,7 +62,7 @@ export function renderRegexp(r: RegExpDef): string {
 export function renderDefaultSource(regexps: RegExpDef[], indent: string, layout: XmlLayout | null, kept: string[] = []): string {
   const seen = new Set<string>();
   for (const r of regexps) {
-    if (seen.has(r.name)) throw new Error(`regexp ${r.name} is defined twice`);
+    if (seen.has(r.name)) throw new InternalError(`regexp ${r.name} is defined twice`);
     seen.add(r.name);
   }
   const children = [...kept, ...regexps.map(renderRegexp)];

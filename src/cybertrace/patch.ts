@@ -5,7 +5,7 @@
  * and every element we do not own stay byte for byte as they were.
  */
 import { SaxesParser } from 'saxes';
-import type { CyberTraceSettings } from './types.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
 import {
   DEFAULT_FINISHED_EVENT_TEXT,
   renderDefaultSource,
@@ -14,16 +14,16 @@ import {
   type XmlLayout,
 } from './fragment.js';
 import { xmlAttr } from '../render/escape.js';
+import { InternalError, UserError } from '../kernel/errors.js';
 
 /** The input cannot be patched: not well-formed, wrong root, ambiguous or unsupported layout. */
-export class ConfigPatchError extends Error {
+export class ConfigPatchError extends UserError {
   constructor(
     readonly reason: string,
     readonly line?: number,
     readonly column?: number,
   ) {
-    super(line === undefined ? reason : `${line}:${column}: ${reason}`);
-    this.name = 'ConfigPatchError';
+    super(line === undefined ? reason : `${line}:${column}: ${reason}`, [], line === undefined ? {} : { position: { line, column: column ?? 1 } });
   }
 }
 
@@ -90,7 +90,7 @@ function parseConfig(text: string): El {
   parser.on('attribute', (a) => {
     // Fires right after the closing quote; a value cannot contain its own quote character.
     const end = parser.position - 1;
-    const start = text.lastIndexOf(text[end]!, end - 1) + 1;
+    const start = text.lastIndexOf(text[end], end - 1) + 1;
     pending!.attrs.push({ name: a.name, value: a.value, start, end });
   });
   parser.on('opentag', (tag) => {
@@ -153,7 +153,7 @@ function applyEdits(text: string, edits: Edit[]): string {
   let out = '';
   let at = 0;
   for (const e of sorted) {
-    if (e.start < at) throw new Error(`internal: overlapping edits at offset ${e.start}`);
+    if (e.start < at) throw new InternalError(`internal: overlapping edits at offset ${e.start}`);
     out += text.slice(at, e.start) + e.text;
     at = e.end;
   }
@@ -215,7 +215,7 @@ class Patcher {
     if (found.length > 1) {
       const where = found.map((f) => lineColumn(this.text, f.start));
       const lines = where.map((w) => w.line).join(' and ');
-      throw new ConfigPatchError(`${path} appears ${found.length} times (lines ${lines}); keep one and try again`, where[1]!.line, where[1]!.column);
+      throw new ConfigPatchError(`${path} appears ${found.length} times (lines ${lines}); keep one and try again`, where[1].line, where[1].column);
     }
     return found[0];
   }
@@ -306,7 +306,7 @@ class Patcher {
       el.children.slice(0, kept.length).every((c) => attr(c, 'type') === undefined) &&
       regexps.length === want.length &&
       regexps.every((c, i) => {
-        const r = want[i]!;
+        const r = want[i];
         return (
           c.name === r.name &&
           !c.hasMarkup &&
@@ -411,7 +411,7 @@ const SERVES_MARK = /<!-- ctconnect: serves siem="([^"]*)" site="([^"]*)"[^]*?--
 /** What kl_feed_service.conf says it serves, if ctconnect patched it before. */
 export function servesRecord(text: string): { siem: string; site: string; line: number; column: number } | undefined {
   const m = SERVES_MARK.exec(text);
-  return m ? { siem: m[1]!, site: m[2]!, ...lineColumn(text, m.index) } : undefined;
+  return m ? { siem: m[1], site: m[2], ...lineColumn(text, m.index) } : undefined;
 }
 
 function servesComment(serves: { siem: string; site: string }): string {
@@ -468,7 +468,7 @@ export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSetting
   for (const [from, to] of Object.entries(s.feedFieldRenames)) {
     // A chain (A→B, B→C) would rename again on every run; the settings must say A→C.
     if (to !== from && Object.hasOwn(s.feedFieldRenames, to) && s.feedFieldRenames[to] !== to) {
-      throw new Error(`feed field renames chain ${from}→${to}→${s.feedFieldRenames[to]}; rename ${from} to the final name directly`);
+      throw new InternalError(`feed field renames chain ${from}→${to}→${s.feedFieldRenames[to]}; rename ${from} to the final name directly`);
     }
   }
 
@@ -507,7 +507,7 @@ export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSetting
   try {
     parseConfig(text);
   } catch (e) {
-    throw new Error(`internal: the patched file is not well-formed (${(e as Error).message})`);
+    throw new InternalError(`internal: the patched file is not well-formed (${(e as Error).message})`);
   }
   const changes = p.changes.map((c) => c.replace(/^Configuration\//, ''));
   return { text, changed: text !== originalXml, changes };

@@ -22,12 +22,13 @@
  */
 import { posix } from 'node:path';
 import { Scalar, stringify } from 'yaml';
-import type { MergeSpec } from '../core/contract.js';
+import type { MergeSpec } from '../model/bundle.js';
 import type { Bundle } from '../bundle/build.js';
-import type { DeployTarget, Site } from '../config/site.js';
+import type { DeployTarget, Site } from '../model/site.js';
 import { shellArg } from '../render/escape.js';
-import { allRolesTarget, rolesOf, workOf, type HostFile, type HostStep } from './plan.js';
-import { escapeRegExp } from '../core/text.js';
+import { allRolesTarget, rolesOf, workOf } from './work.js';
+import { type HostFile, type HostStep } from './types.js';
+import { escapeRegExp } from '../kernel/text.js';
 
 export interface ExportedFile {
   /** Path below the export folder. */
@@ -86,13 +87,13 @@ function notified(f: HostFile, steps: HostStep[]): { notify?: Scalar[] } {
 function ownerArgs(owner: string | undefined): Record<string, Scalar> {
   if (!owner) return {};
   const [user, group] = owner.split(':');
-  return { owner: unsafe(user!), ...(group ? { group: unsafe(group) } : {}) };
+  return { owner: unsafe(user), ...(group ? { group: unsafe(group) } : {}) };
 }
 
 function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
   const dest = DEST;
   const tasks: unknown[] = [];
-  const first = f.parts[0]!.spec.merge as Extract<MergeSpec, { kind: 'marked-block' }>;
+  const first = f.parts[0].spec.merge as Extract<MergeSpec, { kind: 'marked-block' }>;
   const anchors = first.after !== undefined || (first.before?.length ?? 0) > 0;
   const seen = `ctconnect_seen_${slug}`;
   if (anchors) {
@@ -175,14 +176,14 @@ function roleTasks(bundle: Bundle, role: string, steps: HostStep[], opts: Ansibl
   const dirs = [...new Set(w.files.filter((f) => !f.merged).map((f) => posix.dirname(f.path)))];
   for (const d of dirs) tasks.push({ name: unsafe(`Folder ${d}`), 'ansible.builtin.file': { path: DEST, state: 'directory' }, ...pathVars(d) });
   w.files.forEach((f, i) => {
-    const kind = f.parts[0]!.spec.merge?.kind;
+    const kind = f.parts[0].spec.merge?.kind;
     if (kind === 'marked-block') tasks.push(...blockTasks(f, steps, `${role.replace(/\W/g, '_')}_${i}`));
     else if (kind === 'cybertrace-settings') tasks.push(...settingsTasks(f, steps, bundle, opts));
     else {
       tasks.push({
         name: unsafe(`Install ${f.path}`),
         'ansible.builtin.copy': {
-          src: unsafe(f.parts[0]!.bundlePath),
+          src: unsafe(f.parts[0].bundlePath),
           dest: DEST,
           mode: octal(f.mode),
           ...ownerArgs(f.owner),

@@ -1,5 +1,5 @@
 /**
- * Applies a host's plan in the established order (FACTS §8), one command per file: backup
+ * Applies a host's plan in the established order (as Ansible's copy module does it), one command per file: backup
  * (timestamped, kept) → upload to a temp file beside the target → mode/owner → validate the temp
  * file → atomic rename; then
  * the steps the changes call for, once each. Any failure — the connection's included — puts back
@@ -9,9 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { outputLines, describeFailure, type ExecResult } from './exec.js';
-import { TEMP_INFIX, type FilePlan, type HostStep, type HostWork } from './plan.js';
-import { sha256 } from '../core/hash.js';
-import { backupName } from '../core/files.js';
+import { TEMP_INFIX } from './probe.js';
+import { type FilePlan, type HostStep, type HostWork } from './types.js';
+import { sha256 } from '../kernel/hash.js';
+import { backupName } from '../kernel/files.js';
 import type { RemoteHost } from './remote.js';
 import { shellArg } from '../render/escape.js';
 import { ConnectionLost, DeployFailure, type CommandOutput, type FileResult, type RollbackResult, type StepResult } from './types.js';
@@ -70,7 +71,7 @@ function applyScript(plan: FilePlan, tmp: string, now: Date, token: string, from
   const path = plan.file.path;
   const base = backupName(path, now);
   const lines = [`p=${shellArg(path)}; t=${shellArg(tmp)}`];
-  if (plan.current.missingDirs.length > 0) lines.push(`mkdir -p -- ${shellArg(plan.current.missingDirs[0]!)} || exit 1`);
+  if (plan.current.missingDirs.length > 0) lines.push(`mkdir -p -- ${shellArg(plan.current.missingDirs[0])} || exit 1`);
   if (plan.current.kind === 'file') {
     // Two runs in the same second keep both backups: the numbering of backupName, in shell.
     lines.push(`b=${shellArg(base)}; n=2; while [ -e "$b" ]; do b=${shellArg(base)}-$n; n=$((n+1)); done; cp -p -- "$p" "$b" || exit 1; echo "backup $b"`);
@@ -300,21 +301,21 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
   for (const [i, plan] of plans.entries()) {
     const leftovers = plan.current.leftovers;
     if (leftovers.length === 0) continue;
-    files[i] = { ...files[i]!, leftoversRemoved: leftovers };
+    files[i] = { ...files[i], leftoversRemoved: leftovers };
     for (const l of leftovers) progress(`${l}: removed (left by an interrupted run)`);
   }
 
   for (const [i, plan] of plans.entries()) {
     if (!plan.changed) continue;
     try {
-      files[i] = { ...(await applyFile(remote, plan, now, applied, progress)), leftoversRemoved: files[i]!.leftoversRemoved };
+      files[i] = { ...(await applyFile(remote, plan, now, applied, progress)), leftoversRemoved: files[i].leftoversRemoved };
     } catch (caught) {
       // Whatever went wrong, this run's files go back before the error is reported.
       const e = asFailure(caught);
-      const backupMade = applied[applied.length - 1]?.plan === plan ? applied[applied.length - 1]!.backup : undefined;
+      const backupMade = applied[applied.length - 1]?.plan === plan ? applied[applied.length - 1].backup : undefined;
       const message = e instanceof ConnectionLost ? `${plan.file.path}: ${e.message}` : e.message;
       files[i] = {
-        ...files[i]!,
+        ...files[i],
         status: 'failed',
         error: [message, ...e.details].join('\n'),
         backup: backupMade,
@@ -334,7 +335,7 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
       if (input && !remote.streamsInput) stdinFile = await remote.stageData(input);
     } catch (caught) {
       const e = asFailure(caught);
-      steps[i] = { ...steps[i]!, status: 'failed' };
+      steps[i] = { ...steps[i], status: 'failed' };
       return fail(e instanceof ConnectionLost ? e : new DeployFailure(`step ${hostStep.key}: cannot upload its input ${step.stdinFromFile}: ${e.message}`, e.details));
     }
     progress(`step ${hostStep.key}: ${step.description}`);
@@ -348,15 +349,15 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
         env: { CTCONNECT_ROOT: work.target.root_prefix ?? '' },
       });
     } catch (caught) {
-      steps[i] = { ...steps[i]!, status: 'failed' };
+      steps[i] = { ...steps[i], status: 'failed' };
       return fail(asFailure(caught));
     }
     const output: CommandOutput = { command: r.command, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr };
     if (r.timedOut || r.exitCode !== 0) {
-      steps[i] = { ...steps[i]!, status: 'failed', output };
+      steps[i] = { ...steps[i], status: 'failed', output };
       return fail(new DeployFailure(`step ${hostStep.key} failed: ${describeFailure(r, step.timeoutSec)}`, outputLines(r)));
     }
-    steps[i] = { ...steps[i]!, status: 'ran', output };
+    steps[i] = { ...steps[i], status: 'ran', output };
     stepsRun.push(hostStep.key);
   }
   return { files, steps };

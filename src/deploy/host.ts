@@ -8,7 +8,8 @@ import type { Connection } from './connect.js';
 import { connect } from './connect.js';
 import { applyHost, stepsToRun, type Progress, type Reconnect } from './apply.js';
 import { redactedDiff } from './diff.js';
-import { parseProbes, planFile, probeScript, type FilePlan, type HostWork } from './plan.js';
+import { parseProbes, planFile, probeScript } from './probe.js';
+import { type FilePlan, type HostWork } from './types.js';
 import { RemoteHost } from './remote.js';
 import type { TargetSecrets } from './secrets.js';
 import { DeployFailure, type FileResult, type HostResult, type StepResult } from './types.js';
@@ -62,7 +63,7 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
     const first = await open({ removeStale: !opts.check, underLock: probeScript(t, work.files, opts.diff, { removeLeftovers: !opts.check }) });
     if (first.staleRemoved.length > 0) result.notes = first.staleRemoved.map((d) => `removed the staging folder of an interrupted run: ${d}`);
     const probed = parseProbes(t, work.files, first.output);
-    const plans: FilePlan[] = work.files.map((f, i) => planFile(f, probed[i]!));
+    const plans: FilePlan[] = work.files.map((f, i) => planFile(f, probed[i]));
     const secretsToHide = secretValues(secrets);
     const diffs = plans.map((p) => (opts.diff && p.changed ? redactedDiff(p.file.path, p.oldContent, p.newContent, secretsToHide) : undefined));
     for (const p of plans) progress(`${p.file.path}: ${p.changed ? `${opts.check ? 'would change' : 'changes'} (${p.reasons.join(', ')})` : 'no change'}`);

@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import type { DeployTarget } from '../config/site.js';
+import type { DeployTarget } from '../model/site.js';
 import { DeployFailure } from './types.js';
-import type { SecretPrompt } from '../core/prompt.js';
-import { rememberSecret } from '../core/run-secrets.js';
+import type { SecretPrompt } from '../kernel/prompt.js';
+import { rememberSecret } from '../kernel/run-secrets.js';
 
 export interface TargetSecrets {
   privateKey?: Buffer;

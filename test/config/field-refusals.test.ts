@@ -12,7 +12,7 @@ import { runCli, REPO } from '../helpers/cli.js';
 import { parseSite } from '../../src/config/load.js';
 import { bundleFor } from '../helpers/bundles.js';
 import { formatPath } from '../../src/config/positions.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 import { siteSchema } from '../../src/config/schema.js';
 import { allConnectors } from '../../connectors/registry.js';
 import { registry } from '../../connectors/registry.js';
@@ -46,7 +46,7 @@ function stringPaths(node: Node | null | undefined, path: Array<string | number>
   return [];
 }
 
-const PATHS = stringPaths(parseDocument(EXAMPLE).contents as Node);
+const PATHS = stringPaths(parseDocument(EXAMPLE).contents);
 
 /** The example with `plant` appended to the value at `path` (written as a YAML escape, so the file itself stays valid YAML). */
 function planted(path: Array<string | number>, plant: string): string {
@@ -102,7 +102,7 @@ const MULTILINE = new Set(
 
 function lineCol(text: string, offset: number): string {
   const before = text.slice(0, offset).split('\n');
-  return `${before.length}:${before[before.length - 1]!.length + 1}`;
+  return `${before.length}:${before[before.length - 1].length + 1}`;
 }
 
 describe('refusals the issue names', () => {

@@ -41,7 +41,9 @@ describe('paths that climb out with ".."', () => {
     const r = runCli(['validate', '-c', file]);
     expect(r.code, r.stderr).toBe(1);
     const where = field === 'root_prefix' ? 'targets[0].root_prefix' : path.join('.');
-    expect(r.stderr).toMatch(new RegExp(`${field}\\.yaml:${field === 'root_prefix' ? '\\d+' : line}:\\d+: ${where.replace(/[.[\]]/g, '\\$&')}: must be .*without "\\.\\." segments`));
+    expect(r.stderr).toMatch(
+      new RegExp(`${field}\\.yaml:${field === 'root_prefix' ? '\\d+' : line}:\\d+: ${where.replace(/[.[\]]/g, '\\$&')}: must be .*without "\\.\\." segments`),
+    );
   });
 
   it('a ".." inside a name is not a segment and stays allowed', () => {
@@ -59,8 +61,12 @@ describe('a site file that is not UTF-8', () => {
     const file = join(work, 'latin1.yaml');
     writeFileSync(file, bytes);
     const line = utf8.split('\n').findIndex((l) => l.includes('Caf')) + 1;
-    const col = utf8.split('\n')[line - 1]!.indexOf('\u00e9') + 1;
-    for (const args of [['validate', '-c', file], ['categories', 'add', 'Another_Feed', '--title', 'Another', '--config', file], ['generate', 'splunk', '-c', file, '-o', join(work, 'out')]]) {
+    const col = utf8.split('\n')[line - 1].indexOf('\u00e9') + 1;
+    for (const args of [
+      ['validate', '-c', file],
+      ['categories', 'add', 'Another_Feed', '--title', 'Another', '--config', file],
+      ['generate', 'splunk', '-c', file, '-o', join(work, 'out')],
+    ]) {
       const r = runCli(args);
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(1);
       expect(r.stderr).toContain(`latin1.yaml:${line}:${col}: byte 0xE9`);
@@ -72,26 +78,37 @@ describe('a site file that is not UTF-8', () => {
 
 describe('invisible characters in titles', () => {
   const chars = ['\u202e', '\u2066', '\u200b', '\u200d', '\ufeff', '\u061c'];
-  it.each(chars.map((c) => [`U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`, c]))('%s is refused in the site file and by categories add/rename', (code, ch) => {
-    const { file, line } = siteWith('invisible', ['categories', 'custom'], [{ name: 'Feed_A', title: `Evil${ch}txt.exe` }]);
-    const r = runCli(['validate', '-c', file]);
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`invisible\\.yaml:${line + 1}:\\d+: categories\\.custom\\[0\\]\\.title: must be .*without bidirectional-control or zero-width characters`));
+  it.each(chars.map((c) => [`U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`, c]))(
+    '%s is refused in the site file and by categories add/rename',
+    (code, ch) => {
+      const { file, line } = siteWith('invisible', ['categories', 'custom'], [{ name: 'Feed_A', title: `Evil${ch}txt.exe` }]);
+      const r = runCli(['validate', '-c', file]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(`invisible\\.yaml:${line + 1}:\\d+: categories\\.custom\\[0\\]\\.title: must be .*without bidirectional-control or zero-width characters`),
+      );
 
-    const clean = siteWith('clean', ['categories', 'custom'], [{ name: 'Feed_A', title: 'Feed A' }]).file;
-    const before = readFileSync(clean);
-    for (const args of [['categories', 'add', 'Feed_B', '--title', `B${ch}x`, '--config', clean], ['categories', 'rename', 'Feed_A', `A${ch}x`, '--config', clean]]) {
-      const e = runCli(args);
-      expect(e.code, `${args[1]}: ${e.stderr}`).toBe(1);
-      expect(e.stderr).toContain(`invisible character (${code}`);
-      expect(readFileSync(clean).equals(before)).toBe(true);
-    }
-  });
+      const clean = siteWith('clean', ['categories', 'custom'], [{ name: 'Feed_A', title: 'Feed A' }]).file;
+      const before = readFileSync(clean);
+      for (const args of [
+        ['categories', 'add', 'Feed_B', '--title', `B${ch}x`, '--config', clean],
+        ['categories', 'rename', 'Feed_A', `A${ch}x`, '--config', clean],
+      ]) {
+        const e = runCli(args);
+        expect(e.code, `${args[1]}: ${e.stderr}`).toBe(1);
+        expect(e.stderr).toContain(`invisible character (${code}`);
+        expect(readFileSync(clean).equals(before)).toBe(true);
+      }
+    },
+  );
 });
 
 describe('unbounded input', () => {
   it('a recursive alias is a user error with its position', () => {
-    for (const [text, pos] of [['r: &r [*r]\n', '1:8'], ['cybertrace: &c\n  address: 192.0.2.10\n  x: {a: *c}\n', '3:10']] as const) {
+    for (const [text, pos] of [
+      ['r: &r [*r]\n', '1:8'],
+      ['cybertrace: &c\n  address: 192.0.2.10\n  x: {a: *c}\n', '3:10'],
+    ] as const) {
       const file = join(work, 'alias.yaml');
       writeFileSync(file, text);
       const r = runCli(['validate', '-c', file]);

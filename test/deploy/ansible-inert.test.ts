@@ -54,7 +54,7 @@ function runAnsible(dir: string, marker: string, args: string[]) {
 
 /** The example site with these targets and hostile values wherever the site accepts them. */
 function hostileSite(dir: string, targets: unknown[]): string {
-  const doc = parse(readFileSync(join(import.meta.dirname, '../../examples/site.yaml'), 'utf8')) as Record<string, any>;
+  const doc = parse(readFileSync(join(import.meta.dirname, '../../examples/site.yaml'), 'utf8')) as { categories: { custom?: unknown[] }; targets?: unknown[] };
   doc.categories.custom = [{ name: 'Hostile', title: `T${JINJA} {{ lookup('pipe', 'touch ${join(dir, 'marker-title')}') }}` }];
   doc.targets = targets;
   // The site file's own path reaches the role defaults (ctconnect_site).
@@ -79,7 +79,8 @@ function templatedStrings(text: string): string[] {
       }
     } else if (isSeq(n)) for (const i of n.items) walk(i as Node);
   };
-  for (const d of parseAllDocuments(text, { customTags: [{ tag: '!unsafe', resolve: (s: string) => s }] }) as Array<{ contents: Node | null }>) walk(d.contents);
+  for (const d of parseAllDocuments(text, { customTags: [{ tag: '!unsafe', resolve: (s: string) => s }] }) as Array<{ contents: Node | null }>)
+    walk(d.contents);
   return out;
 }
 
@@ -103,10 +104,16 @@ describe('the Ansible export keeps site values inert', () => {
     ];
     for (const c of cases) {
       const site = join(dir, 'site.yaml');
-      const doc = parse(readFileSync(join(import.meta.dirname, '../../examples/site.yaml'), 'utf8')) as Record<string, any>;
+      const doc = parse(readFileSync(join(import.meta.dirname, '../../examples/site.yaml'), 'utf8')) as {
+        categories: { custom?: unknown[] };
+        targets?: unknown[];
+      };
       doc.targets = [{ name: 't1', host: '127.0.0.1', user: 'root', roles: ['cybertrace'], [c.field]: c.value }];
       writeFileSync(site, stringify(doc));
-      const line = readFileSync(site, 'utf8').split('\n').findIndex((l) => l.includes(`${c.field}:`)) + 1;
+      const line =
+        readFileSync(site, 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes(`${c.field}:`)) + 1;
       const out = join(dir, 'out');
       const r = runCli(['export', 'ansible', 'fortisiem', '-c', site, '-o', out]);
       expect(r.code, `${c.field}: ${r.stderr}`).toBe(1);
@@ -127,10 +134,28 @@ describe('the Ansible export keeps site values inert', () => {
     mkdirSync(dirname(settings), { recursive: true });
     cpSync(join(import.meta.dirname, '../cybertrace/fixtures/kl_feed_service.conf'), settings);
     // An unreachable target whose connection settings carry the payload (Ansible templates them before it connects) …
-    const unreachable = { name: 'conn', host: '127.0.0.1', port: 1, user: 'root', roles: ['cybertrace'], identity_file: `/x/id${JINJA}%h`, known_hosts: `/x/kh${JINJA}`, connect_timeout_sec: 2 };
+    const unreachable = {
+      name: 'conn',
+      host: '127.0.0.1',
+      port: 1,
+      user: 'root',
+      roles: ['cybertrace'],
+      identity_file: `/x/id${JINJA}%h`,
+      known_hosts: `/x/kh${JINJA}`,
+      connect_timeout_sec: 2,
+    };
     // … and a reachable one, so every task and handler of the roles is templated too.
     // The AlienVault role has every kind of task: folders, copies, marked blocks placed by anchors, the CyberTrace settings, handlers.
-    const reachable = { name: 'tasks', host: '127.0.0.1', port: server.port, user: 'root', roles: ['cybertrace', 'alienvault'], identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, root_prefix: root };
+    const reachable = {
+      name: 'tasks',
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'root',
+      roles: ['cybertrace', 'alienvault'],
+      identity_file: clientKey.privateKeyFile,
+      known_hosts: knownHosts,
+      root_prefix: root,
+    };
     const site = hostileSite(dir, [unreachable, reachable]);
 
     // --check only: a real run would run the bundle's install steps (service restarts) on this machine.

@@ -19,12 +19,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { allConnectors } from '../../connectors/registry.js';
-import type { Connector } from '../../src/core/contract.js';
+import type { Connector } from '../../src/connector/contract.js';
 import { buildBundle, type Bundle } from '../../src/bundle/build.js';
-import type { DeployTarget } from '../../src/config/site.js';
+import type { DeployTarget } from '../../src/model/site.js';
 import { deployBundle } from '../../src/deploy/deploy.js';
 import { ansibleExport } from '../../src/deploy/ansible.js';
-import { rolesOf, workOf, type HostWork } from '../../src/deploy/plan.js';
+import { rolesOf, workOf } from '../../src/deploy/work.js';
+import { type HostWork } from '../../src/deploy/types.js';
 import { createRenderer } from '../../src/render/engine.js';
 import { startMariaDb, type MariaDb } from '../helpers/mariadb.js';
 import { OSSIM_PLUGIN_TABLES_SQL } from '../helpers/ossim-schema.js';
@@ -51,7 +52,7 @@ let mariadb: MariaDb | undefined;
  * Each gets the step's stdin and must exit 0 for the deploy to succeed.
  */
 const CONSUMERS: Record<string, () => Promise<string>> = {
-  // ossim-db reads SQL on stdin and runs it with the mysql client on the alienvault database (FACTS §2).
+  // ossim-db reads SQL on stdin and runs it with the mysql client on the alienvault database (the AlienVault ossim-agent source).
   'ossim-db': async () => {
     if (!mariadb) {
       mariadb = await startMariaDb({ databases: ['alienvault'], sqlMode: 'NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION' });
@@ -115,7 +116,7 @@ function runAnsible(dir: string, files: Array<{ path: string; content: string | 
   });
   const recap: Record<string, { changed: number; failed: number; unreachable: number }> = {};
   for (const m of r.stdout.matchAll(/^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
-    recap[m[1]!] = { changed: Number(m[2]), unreachable: Number(m[3]), failed: Number(m[4]) };
+    recap[m[1]] = { changed: Number(m[2]), unreachable: Number(m[3]), failed: Number(m[4]) };
   }
   return { code: r.status, output: `${r.stdout}${r.stderr}`, recap };
 }
@@ -236,7 +237,7 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
       const bundle = confined(await buildBundle(c, site, createRenderer()));
       for (const t of targets) prepareRoot(t.root, bundle, image);
       for (const name of Object.keys(CONSUMERS)) {
-        if (bundle.steps.some((s) => s.command.split(' ')[2] === name)) writeFileSync(join(work, 'consumers', name), `${await CONSUMERS[name]!()}\n`);
+        if (bundle.steps.some((s) => s.command.split(' ')[2] === name)) writeFileSync(join(work, 'consumers', name), `${await CONSUMERS[name]()}\n`);
       }
       const at = `${c.id} (${variant}) on the "${image}" host image`;
       const secrets = { env: {} };
@@ -255,14 +256,14 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
       expect(first.exitCode).toBe(0);
       for (const t of targets) {
         const w: HostWork = workOf(bundle, site.targets.find((x) => x.name === t.name) as DeployTarget);
-        const existedBefore = new Set(Object.keys(before[t.name]!));
+        const existedBefore = new Set(Object.keys(before[t.name]));
         for (const f of w.files) {
           const where = `${at}, ${t.name}: ${f.path}`;
           expect(existsSync(f.path), `${where} missing`).toBe(true);
           const bytes = readFileSync(f.path);
           // A merge into an existing file keeps its mode; everything else gets the bundle's.
           if (!(f.merged && existedBefore.has(f.path))) expect((statSync(f.path).mode & 0o7777).toString(8), where).toBe(f.mode.toString(8));
-          if (!f.merged) expect(bytes.equals(f.parts[0]!.content), `${where}: not the bundle's bytes`).toBe(true);
+          if (!f.merged) expect(bytes.equals(f.parts[0].content), `${where}: not the bundle's bytes`).toBe(true);
           for (const p of f.parts) {
             const m = p.spec.merge;
             if (m?.kind === 'marked-block') {
@@ -358,7 +359,7 @@ describe('the Ansible export on its own', () => {
     const before = snapshot(root);
     const r = runAnsible(join(work, 'validator-export'), ansibleExport([bad], site, { sitePath: EXAMPLE, ctconnectCommand: CTCONNECT }));
     expect(r.code).not.toBe(0);
-    expect(r.recap.t1!.failed).toBe(1);
+    expect(r.recap.t1.failed).toBe(1);
     // The file itself is untouched (bytes, mode and mtime); Ansible's copy keeps a backup even then.
     const withoutBackups = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.endsWith('~')));
     expect(withoutBackups(snapshot(root))).toEqual(before);

@@ -9,10 +9,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { allConnectors } from '../../connectors/registry.js';
-import type { BundleFile, InstallStep } from '../../src/core/contract.js';
+import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { buildBundle } from '../../src/bundle/build.js';
-import { InternalError } from '../../src/core/errors.js';
-import { allRolesTarget, workOf } from '../../src/deploy/plan.js';
+import { InternalError } from '../../src/kernel/errors.js';
+import { allRolesTarget, workOf } from '../../src/deploy/work.js';
 import { createRenderer } from '../../src/render/engine.js';
 import { connectorVariants, siteFromYaml } from '../helpers/bundles.js';
 import { bundleOf, siteWith } from './fixtures.js';
@@ -44,7 +44,7 @@ const file = (path: string, installPath: string, extra: Partial<NonNullable<Bund
 });
 const block = (marker: string) => ({ kind: 'marked-block' as const, marker, commentPrefix: '#' });
 const step = (id: string, role = 'cybertrace', command = `echo ${id}`): InstallStep => ({ id, role, description: id, command, timeoutSec: 5, when: 'changed' });
-const target = siteWith([{ name: 't', port: 22, roles: ['cybertrace', 'fortisiem'] }]).targets[0]!;
+const target = siteWith([{ name: 't', port: 22, roles: ['cybertrace', 'fortisiem'] }]).targets[0];
 
 describe('plan consistency', () => {
   it('merges blocks of one file into one target file with the union of what they notify', () => {
@@ -96,10 +96,10 @@ ${ctTargets}`;
     const fsm = await buildBundle(allConnectors().find((c) => c.id === 'fortisiem')!, site, createRenderer());
     const av = await buildBundle(allConnectors().find((c) => c.id === 'alienvault')!, site, createRenderer());
     const [hFsm, hAv] = site.targets;
-    expect(workOf(fsm, hFsm!).files.map((f) => f.path)).toEqual(['/opt/kaspersky/ktfs/etc/kl_feed_service.conf']);
-    expect(workOf(fsm, hAv!).files).toEqual([]);
-    expect(workOf(av, hFsm!).files).toEqual([]);
-    expect(workOf(av, hAv!).files.map((f) => f.path)).toContain('/opt/kaspersky/ktfs/etc/kl_feed_service.conf');
+    expect(workOf(fsm, hFsm).files.map((f) => f.path)).toEqual(['/opt/kaspersky/ktfs/etc/kl_feed_service.conf']);
+    expect(workOf(fsm, hAv).files).toEqual([]);
+    expect(workOf(av, hFsm).files).toEqual([]);
+    expect(workOf(av, hAv).files.map((f) => f.path)).toContain('/opt/kaspersky/ktfs/etc/kl_feed_service.conf');
   });
 
   it('a host with role cybertrace must name its instance, with the field and its position', () => {

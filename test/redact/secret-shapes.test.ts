@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { redactedUnifiedDiff, redactJson, redactText } from '../../src/core/redact.js';
-import { rememberSecret } from '../../src/core/run-secrets.js';
+import { redactedUnifiedDiff, redactJson, redactText } from '../../src/kernel/redact.js';
+import { rememberSecret } from '../../src/kernel/run-secrets.js';
 import { reportError } from '../../src/cli/run.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 import { runCliAsync } from '../helpers/cli-async.js';
 
 const SHAPES: Array<[string, string]> = [
@@ -41,7 +41,7 @@ describe.each(SHAPES)('%s', (_name, line) => {
     rememberSecret(secret);
     const written: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((s: string) => (written.push(String(s)), true)) as typeof process.stderr.write;
+    process.stderr.write = (s: string) => (written.push(String(s)), true);
     try {
       expect(await reportError(new UserError(`the step failed: ${line}`, [`output: ${line}`]))).toBe(1);
     } finally {
@@ -77,7 +77,13 @@ describe('verify --http hides what it sent when the server echoes it', () => {
 
   function site(): string {
     const file = join(work, 'site.yaml');
-    writeFileSync(file, stringify({ cybertrace: { address: '127.0.0.1', http_api: { url: 'http://127.0.0.1:1', user_env: 'CT_HTTP_USER_1', password_env: 'CT_HTTP_PASS_1' } }, siems: { kuma: {} } }));
+    writeFileSync(
+      file,
+      stringify({
+        cybertrace: { address: '127.0.0.1', http_api: { url: 'http://127.0.0.1:1', user_env: 'CT_HTTP_USER_1', password_env: 'CT_HTTP_PASS_1' } },
+        siems: { kuma: {} },
+      }),
+    );
     return file;
   }
 
@@ -110,7 +116,10 @@ describe('verify --http hides what it sent when the server echoes it', () => {
       res.on('error', () => undefined);
       pump();
     });
-    const r = await runCliAsync(['verify', 'kuma', '--http', '--to', `http://127.0.0.1:${port}`, '-c', site()], { CT_HTTP_USER_1: 'kuma', CT_HTTP_PASS_1: 'x-y-z' });
+    const r = await runCliAsync(['verify', 'kuma', '--http', '--to', `http://127.0.0.1:${port}`, '-c', site()], {
+      CT_HTTP_USER_1: 'kuma',
+      CT_HTTP_PASS_1: 'x-y-z',
+    });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/the answer is larger than 16 MiB and was cut/);
     expect(r.stderr).not.toMatch(/internal error|RangeError/);

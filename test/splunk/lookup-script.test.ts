@@ -12,7 +12,7 @@ import { APP_ID, run, serverFor, splunkBundle, writeBundle } from './helpers/app
 import { startSplunkd, type FakeSplunkd } from './helpers/splunkd.js';
 import type { CyberTraceServer, CyberTraceServerOptions } from '../helpers/cybertrace-server.js';
 import { fileText } from '../helpers/bundles.js';
-import { FEED_CHECK_INDICATORS } from '../../src/verify/indicators.js';
+import { FEED_CHECK_INDICATORS } from '../../src/cybertrace/indicators.js';
 import { DEFAULT_FINISHED_EVENT_TEXT } from '../../src/cybertrace/fragment.js';
 import { MODE_HEADER } from '../../connectors/splunk/contract.js';
 
@@ -239,15 +239,23 @@ function csvRows(body: string): Array<Record<string, string>> {
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (quoted) {
-      if (c === '"' && body[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && body[i + 1] === '"') {
+        field += '"';
+        i++;
+      }
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') record.push(field), (field = '');
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    }
     else if (c === '\r' && body[i + 1] === '\n') {
       record.push(field);
       records.push(record);
-      (field = ''), (record = []), i++;
+      field = '';
+      record = [];
+      i++;
     } else field += c;
   }
   const [head, ...rows] = records;

@@ -7,14 +7,16 @@
  *   and handed to `files` together with the template context every INSTALL.md starts from.
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import type { BundleFile, BuildInput, Connector, InstallStep, OptionProblem, WireContract } from './contract.js';
-import type { Site } from '../config/site.js';
-import type { CyberTraceSettings } from '../cybertrace/types.js';
+import type { BuildInput, Connector, OptionProblem } from './contract.js';
+import type { WireContract } from '../model/events.js';
+import type { BundleFile, InstallStep } from '../model/bundle.js';
+import type { Site } from '../model/site.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
 import { cybertraceSettings, type EventDefinitions } from '../cybertrace/settings.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../cybertrace/bundle-files.js';
 import { settingsChecklist } from '../cybertrace/fragment.js';
 import type { Renderer } from '../render/engine.js';
-import { UserError } from './errors.js';
+import { UserError } from '../kernel/errors.js';
 
 /** The type of a connector's options, derived from its schema (defaults filled in by the loader). */
 export type OptionsOf<S extends JSONSchema> = FromSchema<S>;
@@ -89,6 +91,7 @@ export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(sc
     ...(def.variants ? { variants: def.variants } : {}),
     optionsSchema: schema as Record<string, unknown>,
     ...(def.check ? { check: (raw: Record<string, unknown>, site: Site) => def.check!(raw as O, site) } : {}),
+    events: def.events,
     cybertrace,
     files: ({ site, settings, render }: BuildInput) =>
       def.files({
