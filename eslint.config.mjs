@@ -13,7 +13,7 @@ const layer = (message, allowed) => ({
     'error',
     {
       patterns: [
-        { regex: `^\\.\\./(?!${allowed.map((d) => `${d}/`).join('|') || '$^'})`, message },
+        { regex: `^\\.\\./(?!\\.\\./|${allowed.map((d) => `${d}/`).join('|') || '$^'})`, message },
         { regex: '(^|/)connectors/', message: 'only src/cli/commands.ts (the composition root) imports the connector registry' },
       ],
     },
