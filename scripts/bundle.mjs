@@ -6,7 +6,7 @@
 //    would otherwise load some 230 files), and Node 20 keeps a V8 code cache of CommonJS only.
 //    What a command imports on demand stays lazy inside the bundle (esbuild initialises a
 //    dynamically imported module when it is first imported).
-//  - dist/cli/main.js: the entry (src/cli/launch.ts), which runs cli.cjs with the code cache of
+//  - dist/cli/main.cjs: the entry (src/cli/launch.ts), which runs cli.cjs with the code cache of
 //    the command being run. Each cache is written below by one run of that command.
 //  - The libraries in NOT_BUNDLED (all CommonJS) stay in node_modules and load from there, only where they are
 //    used: they are large, native or used by a few commands only, and test/cli/loading.test.ts
@@ -42,7 +42,15 @@ await build({
   define: { 'import.meta.url': '__ctconnectModuleUrl' },
   banner: { js: "const __ctconnectModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-await build({ ...common, entryPoints: [join(dist, 'src', 'cli', 'launch.js')], outfile: join(out, 'main.js'), format: 'esm' });
+// CommonJS too, as bin/ctconnect.js is: a process that loads no ES module skips the ES module loader's start-up.
+await build({
+  ...common,
+  entryPoints: [join(dist, 'src', 'cli', 'launch.js')],
+  outfile: join(out, 'main.cjs'),
+  format: 'cjs',
+  define: { 'import.meta.url': '__ctconnectModuleUrl' },
+  banner: { js: "const __ctconnectModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
 
 const generated = [];
 for (const entry of readdirSync(join(dist, 'src'), { recursive: true, withFileTypes: true })) {

@@ -152,7 +152,12 @@ export interface CategoryEditResult {
   unchanged?: boolean;
 }
 
-export function addCategory(cats: SiteCategories, source: string, category: string, title?: string): CategoryEditResult {
+/**
+ * `custom`: the user said the category is their own (`--custom`). Without it, a name close to a
+ * Kaspersky one is refused: a typo would otherwise become a custom category whose SID, once
+ * given, is retired forever.
+ */
+export function addCategory(cats: SiteCategories, source: string, category: string, title?: string, custom = false): CategoryEditResult {
   if (!CATEGORY_NAME.test(category)) {
     throw new UserError(`category ${JSON.stringify(category)}: must be the feed's category attribute: letters, digits, "_", "-", ".", starting with a letter (at most 128 characters)`);
   }
@@ -164,6 +169,18 @@ export function addCategory(cats: SiteCategories, source: string, category: stri
   }
   if (title !== undefined) checkTitle(title, '--title');
   const kaspersky = isKasperskyCategory(category);
+  if (kaspersky && custom) throw new UserError(`category "${category}" is a Kaspersky category, not a custom one: add it without --custom`);
+  if (!kaspersky && !custom) {
+    const names = KASPERSKY_CATEGORIES.map((k) => k.name);
+    const near = closest(category.toLowerCase(), names.map((n) => n.toLowerCase()));
+    const best = names.find((n) => n.toLowerCase() === near)!;
+    const close = distance(category.toLowerCase(), near) <= 2;
+    if (close || /^kl_/i.test(category)) {
+      throw new UserError(`category "${category}" is not a Kaspersky category${close ? `; did you mean "${best}"?` : ' (their names start with KL_)'}`, [
+        close ? `add "${best}" for the Kaspersky feed's category, or add --custom if "${category}" is your own feed's` : `add --custom if "${category}" is your own feed's category`,
+      ]);
+    }
+  }
   const next: SiteCategories = kaspersky
     ? { ...cats, kaspersky: [...cats.kaspersky, category], titles: title !== undefined ? { ...cats.titles, [category]: title } : cats.titles }
     : { ...cats, custom: [...cats.custom, title !== undefined ? { name: category, title } : { name: category }] };

@@ -1,5 +1,5 @@
 /**
- * The entry of the built CLI (dist/cli/main.js, run by bin/ctconnect.js). `npm run build`
+ * The entry of the built CLI (dist/cli/main.cjs, required by bin/ctconnect.js; both CommonJS). `npm run build`
  * (scripts/bundle.mjs) bundles the whole CLI, main.ts and all it imports, into one CommonJS file,
  * dist/cli/cli.cjs, and runs each command once to save a V8 code cache of it: what that command
  * compiled. This runs the bundle with the cache of the command named on the command line, so a

@@ -32,3 +32,29 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
     }
   };
 }
+
+/** Exit status after SIGINT/SIGTERM, as a shell reports a command ended by SIGINT. */
+export const INTERRUPTED_EXIT = 130;
+
+/**
+ * Until `stop` is called: the first SIGINT/SIGTERM only sets the flag the command polls (deploy: nothing
+ * new starts, what is in flight finishes or is put back, the report is printed; simulate and verify: what
+ * was sent or checked so far is printed); a second one exits at once.
+ */
+export function catchInterrupts(onFirst: (signal: string) => void): { interrupted: () => boolean; stop: () => void } {
+  let caught = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (caught) process.exit(INTERRUPTED_EXIT);
+    caught = true;
+    onFirst(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    interrupted: () => caught,
+    stop: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}

@@ -19,7 +19,7 @@ import { readSiteFile } from '../kernel/site-file.js';
 import { escapers } from '../render/escape.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
 import { siteSchema } from './schema.js';
-import { formatPath, positionIndex, type PathSegment } from './positions.js';
+import { formatPath, positionIndex, positionInText, type PathSegment } from './positions.js';
 import { checkSite } from './checks.js';
 import type { Site } from '../model/site.js';
 
@@ -188,17 +188,16 @@ function schemaProblems(errors: ErrorObject[]): Array<{ path: PathSegment[]; mes
  */
 const NEEDS_FULL_PARSE = /[&*!]|<<|^\s*[%?]|\s\?\s/m;
 
-/** Below this size the full parse costs a few milliseconds, less than loading a second parser. */
-const FAST_PARSE_MIN_CHARS = 64 * 1024;
-
 /**
  * The site as data, fast: js-yaml reads plain YAML several times faster and in a fraction of the
  * memory of the `yaml` library's document (a site with 100,000 devices: seconds and hundreds of
- * MB). Its CORE_SCHEMA resolves scalars as the library's core schema does. Small files, anything
- * unusual, and any file it refuses are left to the full parse, which also reports the errors.
+ * MB). Its CORE_SCHEMA resolves scalars as the library's core schema does. Anything unusual and
+ * any file it refuses are left to the full parse, which also reports the errors.
  */
 function fastParse(text: string): Record<string, unknown> | undefined {
-  if (text.length < FAST_PARSE_MIN_CHARS || NEEDS_FULL_PARSE.test(text)) return undefined;
+  // Small files too: both parsers are in the bundle, and a site of 1,000 devices read by the full
+  // parse took longer than one of 10,000 read fast.
+  if (NEEDS_FULL_PARSE.test(text)) return undefined;
   try {
     return (loadYaml(text, { schema: CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
   } catch {
@@ -238,20 +237,29 @@ function locatedDocument(text: string, source: string): { doc: Document; lc: Lin
   return { doc, lc };
 }
 
+/** Positions read from the text of a plain file before the document is built instead. */
+const MAX_TEXT_LOOKUPS = 32;
+
 /** Problems listed in one message: past a screenful, more lines help no one fix the file. */
 export const MAX_PROBLEMS_SHOWN = 200;
 
 /** Parses and validates site text; throws UserError listing every problem (the first MAX_PROBLEMS_SHOWN of them). */
 export function parseSite(text: string, source: string, connectors: ConnectorSet): Site {
-  // The position-keeping document is built only when a message needs a position.
+  // The position-keeping document is built only when a message needs a position that the text of a
+  // plain file (one the fast parser read) does not give by itself: a large site never builds it for a warning.
   let located: { doc: Document; lc: LineCounter } | undefined;
   let index: ReturnType<typeof positionIndex> | undefined;
+  let data = fastParse(text);
+  const plain = data !== undefined;
+  // Reading the text costs a scan per look-up: past a few, the document's index (one pass) is cheaper.
+  let textLookups = 0;
   const positionAt = (path: PathSegment[], keyOf?: string) => {
+    const found = plain && !located && ++textLookups <= MAX_TEXT_LOOKUPS ? positionInText(text, path, keyOf) : undefined;
+    if (found) return found;
     located ??= locatedDocument(text, source);
     index ??= positionIndex(located.doc, located.lc);
     return index(path, keyOf);
   };
-  let data = fastParse(text);
   if (data === undefined) {
     const { doc, lc } = (located = locatedDocument(text, source));
     // An alias inside the node it names (`r: &r [*r]`) makes a value that contains itself: no site can mean that.

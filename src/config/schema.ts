@@ -155,6 +155,7 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
             command_timeout_sec: { type: 'integer', minimum: 1, maximum: 3600, default: 120 },
             lock_wait_sec: { type: 'integer', minimum: 0, maximum: 3600, default: 60 },
             follow_symlinked_dirs: { type: 'boolean', default: false },
+            steps: { enum: ['run', 'skip'], default: 'run', description: 'run: deploys run the install steps (restarts, imports); skip: files only (a staged host)' },
             cybertrace: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'the name of the cybertraces: item this host is' },
           },
         },

@@ -142,7 +142,16 @@ function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
   return tasks;
 }
 
-function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: AnsibleExportOptions): unknown[] {
+/** A path holding `{{ var }}` parts as a Jinja string expression: '…' ~ var ~ '…'. */
+function jinjaPath(path: string): string {
+  return path
+    .split(/(\{\{ [a-z_]+ \}\})/)
+    .filter((p) => p !== '')
+    .map((p) => (/^\{\{ [a-z_]+ \}\}$/.test(p) ? p.slice(3, -3) : `'${p.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`))
+    .join(' ~ ');
+}
+
+function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle): unknown[] {
   const dest = DEST;
   // The controller's copy is named after the connector (an identifier), not after the host path.
   const fetched = `{{ ctconnect_workdir }}/{{ inventory_hostname }}/${bundle.connector.id}/settings`;
@@ -153,7 +162,8 @@ function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: Ans
     {
       name: unsafe(`Apply the ${bundle.connector.title} CyberTrace settings (ctconnect cybertrace patch on the controller)`),
       'ansible.builtin.command': {
-        argv: [...opts.ctconnectCommand.map(unsafe), 'cybertrace', 'patch', '--siem', bundle.connector.id, '--config', '{{ ctconnect_site }}', '--in', fetched, '--out', patched, '--no-backup'],
+        // The command is the role's variable (defaults/main.yml): `ctconnect` once installed on the controller's PATH.
+        argv: `{{ ctconnect_command + [${[...['cybertrace', 'patch', '--siem', bundle.connector.id, '--config'].map((w) => jinjaPath(w)), 'ctconnect_site', "'--in'", jinjaPath(fetched), "'--out'", jinjaPath(patched), "'--no-backup'"].join(', ')}] }}`,
       },
       delegate_to: 'localhost',
       become: false,
@@ -170,7 +180,7 @@ function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle, opts: Ans
 }
 
 /** Tasks of one deploy role, in plan order. */
-function roleTasks(bundle: Bundle, role: string, steps: HostStep[], opts: AnsibleExportOptions): unknown[] {
+function roleTasks(bundle: Bundle, role: string, steps: HostStep[]): unknown[] {
   const w = workOf(bundle, { ...allRolesTarget(bundle), roles: [role] });
   const tasks: unknown[] = [];
   const dirs = [...new Set(w.files.filter((f) => !f.merged).map((f) => posix.dirname(f.path)))];
@@ -178,7 +188,7 @@ function roleTasks(bundle: Bundle, role: string, steps: HostStep[], opts: Ansibl
   w.files.forEach((f, i) => {
     const kind = f.parts[0].spec.merge?.kind;
     if (kind === 'marked-block') tasks.push(...blockTasks(f, steps, `${role.replace(/\W/g, '_')}_${i}`));
-    else if (kind === 'cybertrace-settings') tasks.push(...settingsTasks(f, steps, bundle, opts));
+    else if (kind === 'cybertrace-settings') tasks.push(...settingsTasks(f, steps, bundle));
     else {
       tasks.push({
         name: unsafe(`Install ${f.path}`),
@@ -208,6 +218,8 @@ function handlers(steps: HostStep[]): unknown[] {
     environment: { CTCONNECT_ROOT: ROOT },
     timeout: s.step.timeoutSec,
     ...(s.step.stdinFromFile !== undefined ? { vars: { ctconnect_stdin: unsafe(s.step.stdinFromFile) } } : {}),
+    // A target with `steps: skip` (or `-e ctconnect_run_steps=false`) gets the files only, as `deploy --skip-steps`.
+    when: 'ctconnect_run_steps | bool',
   }));
 }
 
@@ -230,6 +242,7 @@ function hostVars(t: DeployTarget): Record<string, unknown> {
     if (t.sudo === 'password' && t.sudo_password_env) v.ansible_become_password = `{{ lookup('ansible.builtin.env', '${t.sudo_password_env}') }}`;
   }
   if (t.root_prefix) v.ctconnect_root = unsafe(t.root_prefix.replace(/\/+$/, ''));
+  if (t.steps === 'skip') v.ctconnect_run_steps = false;
   return v;
 }
 
@@ -246,7 +259,7 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     const steps = workOf(bundle, allRolesTarget(bundle)).steps;
     const main: unknown[] = [];
     for (const r of roles) {
-      const tasks = roleTasks(bundle, r, steps, opts);
+      const tasks = roleTasks(bundle, r, steps);
       if (tasks.length === 0) continue;
       add(`roles/${role}/tasks/${r}.yml`, yaml(tasks));
       main.push({ name: `Install what ${bundle.connector.id} puts on hosts with role ${r}`, 'ansible.builtin.import_tasks': `${r}.yml`, when: `'${roleGroup(r, bundle.cybertraceInstance)}' in group_names` });
@@ -255,14 +268,20 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     add(`roles/${role}/handlers/main.yml`, yaml(handlers(steps)));
     add(
       `roles/${role}/defaults/main.yml`,
-      yaml({ ctconnect_root: '', ctconnect_site: unsafe(opts.sitePath), ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work' }),
+      yaml({ ctconnect_root: '', ctconnect_run_steps: true, ctconnect_site: unsafe(opts.sitePath), ctconnect_command: opts.ctconnectCommand.map((w) => unsafe(w)), ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work' }),
     );
     const used = new Set([
       ...bundle.files.filter((f) => f.install && f.install.merge === undefined).map((f) => f.path),
       ...bundle.steps.flatMap((s) => (s.stdinFromFile ? [s.stdinFromFile] : [])),
     ]);
     for (const f of bundle.files) if (used.has(f.path)) add(`roles/${role}/files/${f.path}`, f.content, f.mode);
-    plays.push({ name: unsafe(`Install the ${bundle.connector.title} bundle (ctconnect)`), hosts: roles.map((r) => roleGroup(r, bundle.cybertraceInstance)).join(':'), roles: [role] });
+    plays.push({
+      name: unsafe(`Install the ${bundle.connector.title} bundle (ctconnect)`),
+      hosts: roles.map((r) => roleGroup(r, bundle.cybertraceInstance)).join(':'),
+      // No task reads a fact: gathering them would cost a module run per host and play.
+      gather_facts: false,
+      roles: [role],
+    });
   }
   add('site.yml', yaml(plays));
   const groups: Record<string, { hosts: Record<string, unknown> }> = {};
@@ -286,6 +305,8 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
     '.yamllint',
     ['---', 'extends: default', 'rules:', '  # Lines of the bundle files themselves (rsyslog rules, regexps) are kept whole.', '  line-length: disable', ''].join('\n'),
   );
+  // Pipelining and become: https://docs.ansible.com/ansible/latest/collections/ansible/builtin/ssh_connection.html
+  // ("pipelining": sudo must not require a tty).
   add(
     'ansible.cfg',
     [
@@ -295,6 +316,13 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
       'interpreter_python = auto_silent',
       'host_key_checking = True',
       'retry_files_enabled = False',
+      '# No task reads a fact (the plays say so too).',
+      'gathering = explicit',
+      '',
+      '[ssh_connection]',
+      '# One SSH session per task instead of several (temp folder, upload, run, clean-up). Under `become`',
+      '# it needs sudo without `requiretty` (the default of current distributions); see the README.',
+      'pipelining = True',
       '',
     ].join('\n'),
   );

@@ -165,7 +165,8 @@ describe('the Ansible export keeps site values inert', () => {
     // The playbook reached the tasks of the reachable host and the connection of the other.
     expect(run.output).toMatch(/TASK \[ctconnect_alienvault : Block /);
     expect(run.output).toMatch(/TASK \[ctconnect_alienvault : Apply the AlienVault/);
-    expect(run.output).toMatch(/conn\s+: ok=0\s+changed=0\s+unreachable=1/);
+    expect(run.output).toMatch(/conn\s+: ok=0\s+changed=0\s+unreachable=\d\s+failed=\d/);
+    expect(run.output).toMatch(/port 1: Connection refused/);
     expect(existsSync(marker), `ansible-playbook --check ran the payload\n${run.output}`).toBe(false);
     expect(existsSync(join(dir, 'marker-title'))).toBe(false);
 

@@ -96,7 +96,7 @@ describe('verify --http hides what it sent when the server echoes it', () => {
     });
     const env = { CT_HTTP_USER_1: 'kuma', CT_HTTP_PASS_1: password };
     for (const json of [[], ['--json']]) {
-      const r = await runCliAsync(['verify', 'kuma', '--http', '--to', `http://127.0.0.1:${port}`, '-c', site(), ...json], env);
+      const r = await runCliAsync(['verify', 'kuma', '--http', '--to', `http://127.0.0.1:${port}`, '--allow-plain-http', '-c', site(), ...json], env);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toContain('401');
       const all = r.stdout + r.stderr;
@@ -116,7 +116,7 @@ describe('verify --http hides what it sent when the server echoes it', () => {
       res.on('error', () => undefined);
       pump();
     });
-    const r = await runCliAsync(['verify', 'kuma', '--http', '--to', `http://127.0.0.1:${port}`, '-c', site()], {
+    const r = await runCliAsync(['verify', 'kuma', '--http', '--to', `http://127.0.0.1:${port}`, '--allow-plain-http', '-c', site()], {
       CT_HTTP_USER_1: 'kuma',
       CT_HTTP_PASS_1: 'x-y-z',
     });
