@@ -16,7 +16,7 @@
 //    the V8 code cache of each CommonJS one (see src/kernel/precompiled.ts).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -24,6 +24,7 @@ const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
 const out = join(dist, 'cli');
 const { COMMAND_NAMES } = await import(join(dist, 'src', 'cli', 'command-names.js'));
+const { HELP_TEXT } = await import(join(dist, 'src', 'cli', 'launch-help.js'));
 
 const NOT_BUNDLED = ['ssh2', 'mysql2', 'archiver', 'listr2', 'ajv', 'ajv-formats', 'diff'];
 
@@ -79,9 +80,13 @@ try {
   // In an empty folder and without CTCONNECT_CONFIG, so the built-in example site is the one used.
   const env = { ...process.env, CTCONNECT_WRITE_CODE_CACHE: '1' };
   delete env.CTCONNECT_CONFIG;
+  // The help run must run the CLI itself, not print an earlier build's text.
+  rmSync(join(out, HELP_TEXT), { force: true });
   for (const [name, args] of runs) {
     const run = spawnSync(process.execPath, [join(root, 'bin', 'ctconnect.js'), ...args], { cwd: scratch, env, encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`the run that writes the code cache of ${name} (ctconnect ${args.join(' ')}) exited ${run.status}: ${run.stderr}`);
+    // The top-level help as the CLI wrote it into a pipe (80 columns): launch.ts prints it as it is.
+    if (name === 'help') writeFileSync(join(out, HELP_TEXT), run.stdout);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
 import { terminalPrompt } from '../kernel/prompt.js';
 import { DeployFailure } from '../deploy/types.js';
 import { redactJson, redactText, secretEnvValues } from '../kernel/redact.js';
+import { rememberSecret } from '../kernel/run-secrets.js';
 import { action, catchInterrupts, INTERRUPTED_EXIT } from './run.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
 
@@ -72,7 +73,10 @@ the report is printed; steps not run stay pending on the host for the next deplo
       action(async (siem: string, opts: DeployCliOptions) => {
         const site = loadCliSite(opts.config, registry);
         // Command output and messages may quote secrets: the values of the variables the site names, and anything that looks like one.
-        const secrets = secretEnvValues(process.env, site.targets.flatMap((t) => [t.password_env, t.sudo_password_env].filter((n): n is string => !!n)));
+        const named = site.targets.flatMap((t) => [t.password_env, t.sudo_password_env].filter((n): n is string => !!n));
+        // Also in their echoed shapes (base64, JSON-escaped, URL-encoded), whatever the variables are called.
+        for (const n of named) rememberSecret(process.env[n]);
+        const secrets = secretEnvValues(process.env, named);
         const bundle = await buildBundle(registry.get(siem), site, createRenderer(), { allowSiemSwitch: opts.switchSiem });
         const progress = createProgress(selectWork(bundle, site, opts.target ?? []).map((w) => w.target.name));
         let outcome;

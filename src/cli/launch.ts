@@ -9,6 +9,8 @@
 import { fileURLToPath } from 'node:url';
 import { requirePrecompiled } from '../kernel/precompiled.js';
 import { isCommandName, wantedCommand } from './command-names.js';
+import { HELP_TEXT, printBuiltHelp } from './launch-help.js';
+import { silenceEcho } from '../kernel/prompt.js';
 
 /** Which code cache a command line runs with: its command's, the top-level help's, or every command's. */
 function codeCacheName(argv: readonly string[]): string {
@@ -16,5 +18,9 @@ function codeCacheName(argv: readonly string[]): string {
   return isCommandName(wanted) ? wanted : wanted === undefined ? 'help' : 'all';
 }
 
+// deploy and verify may ask for a password on the terminal: echo goes off before anything else, so a
+// password typed ahead while the command starts is not shown.
+if (process.stdin.isTTY && ['deploy', 'verify'].includes(wantedCommand(process.argv) ?? '')) silenceEcho();
+
 const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
-requirePrecompiled(bundle, `${bundle}.${codeCacheName(process.argv)}.cache`);
+if (!printBuiltHelp(process.argv, fileURLToPath(new URL(`./${HELP_TEXT}`, import.meta.url)))) requirePrecompiled(bundle, `${bundle}.${codeCacheName(process.argv)}.cache`);

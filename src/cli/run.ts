@@ -6,7 +6,8 @@ export async function reportError(e: unknown): Promise<number> {
   // Loaded only here: redaction pulls in a diff library that a run without an error never needs.
   const { redactText, secretEnvValues } = await import('../kernel/redact.js');
   // Messages may quote a config line or a server's answer: secrets in them are hidden.
-  const hide = (text: string) => redactText(text, secretEnvValues(process.env), { prose: true });
+  const secrets = secretEnvValues(process.env);
+  const hide = (text: string) => redactText(text, secrets, { prose: true });
   if (e instanceof UserError) {
     process.stderr.write(`ctconnect: ${colors(process.stderr).red('error:')} ${hide(e.message)}\n`);
     for (const d of e.details) process.stderr.write(`  ${hide(d)}\n`);

@@ -1,5 +1,6 @@
 /** `ctconnect verify <siem>`: end-to-end check of CyberTrace with this SIEM's event format and parser, or through CyberTrace's HTTP lookup API. */
 import { readFileSync } from 'node:fs';
+import { redactJson, redactText } from '../kernel/redact.js';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { CONFIG_HELP, loadCliSite } from './site.js';
@@ -128,13 +129,14 @@ export function register(program: Command, registry: ConnectorSet): void {
       // Rows arrive in indicator order: the ones not checked are those after them.
       const notChecked = VERIFICATION_INDICATORS.slice(rows.length).map((_i, n) => label(rows.length + n));
       if (opts.json) {
-        printJson('verify', { siem: connector.id, via: http ? 'http' : 'tcp', target: via, ...(fallback ? { fallback } : {}), ok: !interrupted && failed === 0, rows, ...(interrupted ? { interrupted: true, notChecked } : {}) });
+        // Rows quote the server's answer: a credential it echoes is hidden (the run knows what it sent).
+        printJson('verify', redactJson({ siem: connector.id, via: http ? 'http' : 'tcp', target: via, ...(fallback ? { fallback } : {}), ok: !interrupted && failed === 0, rows, ...(interrupted ? { interrupted: true, notChecked } : {}) }));
       } else {
         const last = http ? 'answer of the HTTP API' : 'parsed by ' + connector.title;
         const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', last], style: { head: [], border: [] }, wordWrap: true, colWidths: fitColumns([34, 18, 10, 24, 40]) });
         rows.forEach((r, i) => table.push([label(i), r.feed, r.detected ? 'yes' : 'no', r.category ?? '-', r.ok ? `OK (${r.contextPairs ?? 0} context fields)` : r.problem ?? 'failed']));
-        process.stdout.write(`${table.toString()}\n`);
-        rows.forEach((r, i) => r.warnings?.forEach((w) => process.stdout.write(`warning: ${label(i)}: ${w}\n`)));
+        process.stdout.write(`${redactText(table.toString(), [], { prose: true })}\n`);
+        rows.forEach((r, i) => r.warnings?.forEach((w) => process.stdout.write(`${redactText(`warning: ${label(i)}: ${w}`, [], { prose: true })}\n`)));
         if (interrupted) {
           process.stdout.write(`verify ${connector.id}: interrupted: ${rows.length} of ${total} indicators checked (${rows.length - failed} OK); not checked: ${notChecked.join(', ')} (${via})\n`);
         } else {

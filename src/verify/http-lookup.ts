@@ -15,6 +15,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { UserError } from '../kernel/errors.js';
 import { sha256 } from '../kernel/hash.js';
+import { rememberSecret } from '../kernel/run-secrets.js';
 
 export const LISTEN_SETTING = 'GUISettings > HTTPServer > ConnectionString (CyberTrace 4.x) or ServiceSettings > HTTPServer > ConnectionString (5.0)';
 
@@ -241,6 +242,9 @@ function readAnswer(where: string, body: string, sent: number): LookupAnswer[] {
   });
 }
 
+/** The most of an answer read: the lookup of a few indicators answers in kilobytes. */
+export const MAX_ANSWER_CHARS = 16 * 1024 * 1024;
+
 /** One POST of the lookup body to `path`; the status and text of the answer. */
 async function postLookup(opts: HttpLookupOptions, path: string, body: string): Promise<{ status: number; text: string; statusText?: string }> {
   const where = `${opts.url.protocol}//${opts.url.host}`;
@@ -251,7 +255,13 @@ async function postLookup(opts: HttpLookupOptions, path: string, body: string): 
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
   };
-  if (opts.credentials) headers.Authorization = `Basic ${Buffer.from(`${opts.credentials.user}:${opts.credentials.password}`, 'utf8').toString('base64')}`;
+  if (opts.credentials) {
+    const basic = `${opts.credentials.user}:${opts.credentials.password}`;
+    // What is sent is hidden wherever it comes back (a server or proxy echoing the request).
+    rememberSecret(opts.credentials.password);
+    rememberSecret(basic);
+    headers.Authorization = `Basic ${Buffer.from(basic, 'utf8').toString('base64')}`;
+  }
   // No agent: the request goes over the connection checked above (an agent would open its own).
   const answer = new Promise<{ status: number; text: string; statusText?: string }>((resolve, reject) => {
     const req = request({ method: 'POST', host: opts.url.hostname, port: opts.url.port, path, headers, createConnection: () => socket });
@@ -262,7 +272,15 @@ async function postLookup(opts: HttpLookupOptions, path: string, body: string): 
     req.on('response', (res) => {
       res.setEncoding('utf8');
       let text = '';
-      res.on('data', (d: string) => (text += d));
+      res.on('data', (d: string) => {
+        text += d;
+        // The answer to the verification indicators is a few KB: an endless body is not CyberTrace.
+        if (text.length > MAX_ANSWER_CHARS) {
+          clearTimeout(timer);
+          req.destroy();
+          reject(new UserError(`CyberTrace HTTP API at ${where}: the answer is larger than ${MAX_ANSWER_CHARS / 1024 / 1024} MiB and was cut; is --to the CyberTrace HTTP server (${LISTEN_SETTING}) and not another service?`));
+        }
+      });
       res.on('end', () => {
         clearTimeout(timer);
         resolve({ status: res.statusCode ?? 0, text, statusText: res.statusMessage });

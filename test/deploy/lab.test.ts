@@ -170,11 +170,12 @@ function contentTree(root: string): Record<string, string> {
   return out;
 }
 
-/** Deep merge of a variant's options over the example section (arrays and scalars replace). */
+/** A target of the lab: its name, roles and staging root; `steps: skip` makes it a staged host. */
 interface LabTarget {
   name: string;
   roles: string[];
   root: string;
+  steps?: 'run' | 'skip';
 }
 
 /** The example site with only this connector's section (variant applied) and the lab's targets. */
@@ -192,6 +193,7 @@ function labSiteYaml(c: Connector, options: Record<string, unknown>, targets: La
     known_hosts: knownHosts,
     root_prefix: t.root,
     connect_timeout_sec: 15,
+    ...(t.steps ? { steps: t.steps } : {}),
   }));
   return stringify(doc);
 }
@@ -463,6 +465,33 @@ describe('deploy lab: a CyberTrace 5.x host', () => {
       for (const [host, r] of Object.entries(run2.recap)) expect(r.changed, `${c.id}, ${host}: second ansible run\n${run2.output}`).toBe(0);
     });
   }
+});
+
+describe('a staged target (steps: skip)', () => {
+  // root_prefix confines the files; steps: skip keeps the steps off the real host. Every connector's
+  // default bundle on one target with all its roles: every file lands, no step runs, the report
+  // names each step it did not run, and the next deploy still has them pending.
+  it.concurrent.each(allConnectors().map((c) => ({ c })))('$c.id: gets every file and runs no step', { timeout: 300_000 }, async ({ c }) => {
+    const probe = await buildBundle(c, labSite(c, {}, []), createRenderer());
+    const root = join(work, `staged-${c.id}`);
+    const target: LabTarget = { name: `staged-${c.id}`, roles: rolesOf(probe), root, steps: 'skip' };
+    const site = labSite(c, {}, [target]);
+    const bundle = confined(await buildBundle(c, site, createRenderer()));
+    prepareRoot(root, bundle, 'fresh');
+    const secrets = { env: {} };
+    const first = await deployBundle(bundle, site, { secrets });
+    expect(first.hosts.map((h) => [h.target, h.status, h.error?.message])).toEqual([[target.name, 'changed', undefined]]);
+    const w: HostWork = workOf(bundle, site.targets[0]);
+    for (const f of w.files) expect(existsSync(f.path), `${c.id}: ${f.path} missing`).toBe(true);
+    expect(stepLog(root), `${c.id}: a step ran on a staged target`).toEqual([]);
+    const changedSteps = first.hosts[0].steps.filter((s) => s.status !== 'not-needed');
+    expect(changedSteps.length, `${c.id}: no step reported`).toBeGreaterThan(0);
+    for (const s of changedSteps) expect(s.status, `${c.id}: ${s.id}`).toBe('skipped');
+    // The next deploy changes no file, runs nothing and still reports the steps as not run.
+    const again = await deployBundle(bundle, site, { secrets });
+    expect(again.hosts[0].files.every((f) => f.status === 'unchanged'), `${c.id}: a file changed on the second deploy`).toBe(true);
+    expect(stepLog(root)).toEqual([]);
+  });
 });
 
 describe('the Ansible export on its own', () => {
