@@ -95,8 +95,6 @@ function files(base: BuildContext<QRadarOptions>): BundleFile[] {
     detectionHeader: leefHeader({ version: '2.0', vendor: LEEF_VENDOR, product: LEEF_PRODUCT, productVersion: LEEF_PRODUCT_VERSION, eventId: DETECTION_EVENT_ID, delimiter: o.delimiter }),
     detectionEventId: DETECTION_EVENT_ID,
     alertEventId: ALERT_EVENT_ID,
-    delimiterShown: o.delimiter === '\t' ? 'a tab (declared as `x09`)' : `\`${o.delimiter}\``,
-    tabDelimiter: o.delimiter === '\t',
     logSources: [...o.forwarded_log_sources, o.verification_log_source],
     hasForwardedLogSources: o.forwarded_log_sources.length > 0,
     fields: detectionKeys.map((p) => ({

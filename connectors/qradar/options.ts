@@ -29,15 +29,15 @@ export const qradarOptionsSchema = {
     verification_log_source: { ...logSourceIdentifier, default: 'KL_Verification_Tool' },
     /**
      * The LEEF 2.0 attribute delimiter: one character that is not a letter, digit, space, "=",
-     * "%" (CyberTrace placeholders) or "|" (the LEEF header); a tab is written "\t".
+     * "%" (CyberTrace placeholders) or "|" (the LEEF header). Printable, so that it can be typed in
+     * CyberTrace Web and read in the settings sheet (a tab would also be a control character, which no
+     * site value may hold).
      */
     delimiter: {
       type: 'string',
       default: '^',
-      minLength: 1,
-      maxLength: 1,
-      pattern: '^(?:\\t|[!"#$&\'()*+,./:;<>?@\\[\\\\\\]^_`{}~-])$',
-      description: 'one character: a tab or ASCII punctuation other than "=", "%" and "|"',
+      pattern: '^[!"#$&\'()*+,./:;<>?@\\[\\\\\\]^_`{}~-]$',
+      description: 'one ASCII punctuation character other than "=", "%" and "|"',
     },
     forwarding_destination: { ...label, default: 'KL_Threat_Feed_Service_v2' },
     routing_rule: { ...label, default: 'KL_Threat_Feed_Service_v2_Rule' },
