@@ -55,7 +55,7 @@ if [ "$what" = properties ] || [ "$what" = all ]; then
     id=$(post config/event_sources/custom_properties/regex_properties "$(body "$here/regex_properties.json" "$i")" | field identifier)
     post config/event_sources/custom_properties/property_leef_expressions \
       "$(body "$here/property_leef_expressions.json" "$i" "regex_property_identifier=$id" "log_source_type_id=$type_id")" >/dev/null
-    echo "custom property $(body "$here/regex_properties.json" "$i" | field name): $id"
+    echo "custom property $((i + 1)) of $n: $id"
   done
 fi
 
@@ -65,7 +65,7 @@ if [ "$what" = qids ] || [ "$what" = all ]; then
     qid=$(post data_classification/qid_records "$(body "$here/qid_records.json" "$i" "log_source_type_id=$type_id")" | field id)
     post data_classification/dsm_event_mappings \
       "$(body "$here/dsm_event_mappings.json" "$i" "log_source_type_id=$type_id" "qid_record_id=$qid")" >/dev/null
-    echo "QID record $qid: $(body "$here/dsm_event_mappings.json" "$i" | python3 -c 'import json, sys; m = json.load(sys.stdin); print(m["log_source_event_id"], m["log_source_event_category"])')"
+    echo "QID map entry $((i + 1)) of $n: QID record $qid"
   done
 fi
 echo 'Done. Select Admin > Deploy Changes in QRadar.'
