@@ -75,7 +75,11 @@ export function parseLeef(line: string): LeefEvent {
   const start = line.indexOf('LEEF:');
   if (start < 0) throw new Error('no "LEEF:" header');
   let syslog: LeefEvent['syslog'];
-  if (start > 0) {
+  // IBM's RFC 5424 form has no APP-NAME/PROCID/MSGID: `<13>1 2019-01-18T11:07:53.520Z host LEEF:…`.
+  const short5424 = /^<(\d{1,3})>1 (\S+) (\S+) LEEF:/.exec(line);
+  if (short5424) {
+    syslog = { format: 'rfc5424', pri: Number(short5424[1]), timestamp: short5424[2], host: short5424[3] };
+  } else if (start > 0) {
     const s = parseSyslog(line);
     if (!s.msg.startsWith('LEEF:')) throw new Error(`text before the LEEF header is not a syslog header: ${JSON.stringify(line.slice(0, start))}`);
     syslog = { format: s.format, pri: s.pri, timestamp: s.timestamp, host: s.host };
