@@ -2,7 +2,7 @@
  * The one table of connectors. Adding a SIEM means adding its folder and one line here; the
  * core never imports this file: the CLI entry hands the set to it.
  */
-import { connectorSet } from '../src/core/connector-set.js';
+import { connectorSet } from '../src/connector/index.js';
 import { fortisiem } from './fortisiem/index.js';
 import { alienvault } from './alienvault/index.js';
 import { kuma } from './kuma/index.js';

@@ -13,7 +13,7 @@
 //    checks by their paths that no command loads one it does not use.
 //  - The files precompile.mjs wrote next to the modules that read them are copied next to the
 //    bundle, since those modules find them relative to their own (now bundled) location, with
-//    the V8 code cache of each CommonJS one (see src/core/precompiled.ts).
+//    the V8 code cache of each CommonJS one (see src/kernel/precompiled.ts).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -53,7 +53,7 @@ for (const entry of readdirSync(join(dist, 'src'), { recursive: true, withFileTy
   else copyFileSync(from, join(out, entry.name));
   generated.push(entry.name);
 }
-// The V8 code caches (src/core/precompiled.ts): each written by a run of the bundled CLI — per
+// The V8 code caches (src/kernel/precompiled.ts): each written by a run of the bundled CLI — per
 // command, of cli.cjs (named as launch.ts looks them up) and of the generated files that command
 // loads. A command that needs a host or a server to run is run for its help, which caches its
 // module code. generate runs last: the templates' cache is the one of the run that renders them all.

@@ -17,7 +17,7 @@ const load = await import(join(dist, 'src', 'config', 'load.js'));
 const { siteSchema } = await import(join(dist, 'src', 'config', 'schema.js'));
 const { registry } = await import(join(dist, 'connectors', 'registry.js'));
 const engine = await import(join(dist, 'src', 'render', 'engine.js'));
-const { templatesDir } = await import(join(dist, 'src', 'core', 'paths.js'));
+const { templatesDir } = await import(join(dist, 'src', 'kernel', 'paths.js'));
 
 // Site schema → standalone validator (CommonJS; it requires only Ajv's small runtime helpers).
 const ajv = load.siteSchemaAjv({ code: { source: true } });

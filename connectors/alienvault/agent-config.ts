@@ -1,6 +1,6 @@
 /**
  * The plugin's entry in the agent's own configuration, /etc/ossim/agent/config.cfg `[plugins]`
- * (FACTS.md §10). The agent reads a plugin's log file in the encoding named after `|` in that
+ * (the AlienVault ossim-agent source). The agent reads a plugin's log file in the encoding named after `|` in that
  * entry, latin1 without one, through a codecs reader that also ends a line at byte 0x85: UTF-8
  * contexts (WHOIS, geo, file names) would arrive double-encoded, and every `х`, `ą`, `Å` would
  * cut the event. So the bundle enables the plugin with `|utf-8`.
@@ -12,7 +12,7 @@
  * from `detectors=` of ossim_setup.conf with Perl's Config::Tiny and keeps an existing value,
  * `|utf-8` included, when the key is spelled exactly as in `detectors=` — hence SENSOR_PLUGIN_NAME.
  */
-import type { MergeSpec } from '../../src/core/contract.js';
+import type { MergeSpec } from '../../src/connector/index.js';
 import { PLUGIN_FILE } from './plugin-cfg.js';
 
 export const AGENT_CONFIG = '/etc/ossim/agent/config.cfg';

@@ -14,13 +14,9 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Command } from 'commander';
-import type { CategoriesCommandApi, CategoryEditSession, ConnectorCategories, InstallStep } from '../../src/core/contract.js';
-import type { Site } from '../../src/config/site.js';
-import { UserError } from '../../src/core/errors.js';
-import { loadSite } from '../../src/config/load.js';
-import { categoriesOf, categoryList, siteCategoryTitle, type CategoryEdit } from '../../src/categories/site-categories.js';
-import { createNumbered, utcStamp } from '../../src/core/files.js';
+import { type CategoriesCommandApi, categoriesOf, type CategoryEdit, type CategoryEditSession, categoryList, type CliCommand, type ConnectorCategories, type InstallStep, type Site, siteCategoryTitle } from '../../src/connector/index.js';
+import { UserError } from '../../src/kernel/errors.js';
+import { createNumbered, utcStamp } from '../../src/kernel/files.js';
 import type { DbSidRow, OssimDb, SidPlan } from './db/plugin-sids.js';
 import type { DbTarget } from './db/url.js';
 import { PLUGIN_ID, eventNameProblem, pinnedTranslations, retiredSids, sidTable, translationProblems } from './translations.js';
@@ -281,7 +277,7 @@ function readInput(path: string, what: string): string {
 /** `categories sync`: the database's rows become the site's table (no site change). */
 async function sync(api: CategoriesCommandApi, ids: StepIds, stepsOf: () => InstallStep[], opts: { config?: string; db: string; dryRun?: boolean }): Promise<number> {
   const file = api.siteFile('sync', opts.config);
-  const site = loadSite(file, api.registry);
+  const site = api.loadSite(file);
   requireAlienvault(site);
   const wanted = pluginSidRows(site);
   const open = await openDb(opts.db);
@@ -334,7 +330,7 @@ export function alienvaultCategories(stepsOf: () => InstallStep[], ids: StepIds)
   return {
     describe,
     reservedName: reservedCategory,
-    options(cmd: Command, edit: 'add' | 'rename' | 'remove'): void {
+    options(cmd: CliCommand, edit: 'add' | 'rename' | 'remove'): void {
       if (edit === 'add') cmd.option('--sid <n>', 'AlienVault: SID to use (3..2147483647, unused); default: the Kaspersky SID or the next free one from 1000');
       cmd.option('--db <url>', DB_HELP);
     },
@@ -343,7 +339,7 @@ export function alienvaultCategories(stepsOf: () => InstallStep[], ids: StepIds)
       requireAlienvault(site);
       return new AlienVaultEdit(opts, await openDb(opts.db), stepsOf, ids);
     },
-    commands(parent: Command, api: CategoriesCommandApi): void {
+    commands(parent: CliCommand, api: CategoriesCommandApi): void {
       api
         .editOptions(
           parent

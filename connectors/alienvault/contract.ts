@@ -1,15 +1,13 @@
 /**
- * AlienVault USM / OSSIM event definitions (seed 001). CyberTrace sends plain `key=value` syslog
+ * AlienVault USM / OSSIM event definitions (the Kaspersky CyberTrace–AlienVault integration guide). CyberTrace sends plain `key=value` syslog
  * messages to the AlienVault rsyslog; rsyslog writes them to /var/log/kaspersky_cyberTrace.log and
  * the ossim-agent plugin reads that file. The CyberTrace EventFormat / AlertFormat strings and
  * the plugin's regexps (connectors/alienvault/plugin-cfg.ts) are both derived from the lists here.
  */
-import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import type { EventDefinitions } from '../../src/cybertrace/settings.js';
+import type { EventContract, EventDefinitions, FieldRole, RegExpDef } from '../../src/connector/index.js';
 
 /**
- * Detection event of seed 001:
+ * Detection event of the Kaspersky CyberTrace–AlienVault integration guide:
  * `category=%Category% detected=%MatchedIndicator% url=%RE_URL% src=%SRC_IP% ip=%RE_IP% hash=%RE_MD5% context=%RecordContext%`.
  */
 export const detectionEvent: EventContract = {
@@ -28,7 +26,7 @@ export const detectionEvent: EventContract = {
   ],
 };
 
-/** Service event (alert) of seed 001: `alert=%Alert% context=%RecordContext%`. */
+/** Service event (alert) of the Kaspersky CyberTrace–AlienVault integration guide: `alert=%Alert% context=%RecordContext%`. */
 export const alertEvent: EventContract = {
   prefix: '',
   keySeparator: '=',
@@ -40,7 +38,7 @@ export const alertEvent: EventContract = {
 };
 
 /**
- * Record context as in seed 001's raw log (`context= first_seen=10.07.2015 23:53 id=… type=1`):
+ * Record context as in the Kaspersky CyberTrace–AlienVault integration guide raw log (`context= first_seen=10.07.2015 23:53 id=… type=1`):
  * each pair is ` name=value`. Values may hold spaces; a pair starts at a space followed by a
  * name and `=`, so the context can be split back into pairs (src/cybertrace/context-pairs.ts).
  */
@@ -48,7 +46,7 @@ export const RECORD_FIELD_CONTEXT_FORMAT = ' %ParamName%=%ParamValue%';
 /** Not used by these formats (no %ActionableFields%), but the element is mandatory. */
 export const ACTIONABLE_FIELD_CONTEXT_FORMAT = ' %ParamName%=%ParamValue%';
 
-/** Which userdata field of the AlienVault event carries each role (seed 001 defines 1–3; 4–6 are additions). */
+/** Which userdata field of the AlienVault event carries each role (the Kaspersky CyberTrace–AlienVault integration guide defines 1–3; 4–6 are additions). */
 export const DETECTION_USERDATA: Array<{ userdata: string; role: FieldRole; label: string }> = [
   { userdata: 'userdata1', role: 'category', label: 'feed category (category=)' },
   { userdata: 'userdata2', role: 'indicator', label: 'detected indicator (detected=)' },
@@ -57,7 +55,7 @@ export const DETECTION_USERDATA: Array<{ userdata: string; role: FieldRole; labe
   { userdata: 'userdata5', role: 'dst_ip', label: 'IP address found in the event (ip=, "-" if none)' },
   { userdata: 'userdata6', role: 'md5', label: 'MD5 hash found in the event (hash=, "-" if none)' },
 ];
-/** Seed 001: Userdata1 = the service event itself, Userdata2 = its context. */
+/** the Kaspersky CyberTrace–AlienVault integration guide: Userdata1 = the service event itself, Userdata2 = its context. */
 export const ALERT_USERDATA: Array<{ userdata: string; role: FieldRole; label: string }> = [
   { userdata: 'userdata1', role: 'alert', label: 'the service event, e.g. KL_ALERT_UpdatedFeed (alert=)' },
   { userdata: 'userdata2', role: 'context', label: 'its context (context=)' },
@@ -79,7 +77,7 @@ export const REGEXPS: RegExpDef[] = [
     name: 'RE_URL',
     type: 'URL',
     extract: 'all',
-    // The vendor's URL regexp (seed 000): scheme, optional credentials, host, optional port and path.
+    // The vendor's URL regexp (the Kaspersky CyberTrace–FortiSIEM integration guide): scheme, optional credentials, host, optional port and path.
     pattern:
       '(?:\\:\\/\\/)((?:\\S+(?::\\S*)?+@)?(?:(?:(?:[a-z\\x{00a1}-\\x{ffff}0-9]+-*)*[a-z\\x{00a1}-\\x{ffff}0-9]*)(?:\\.(?:[a-z\\x{00a1}-\\x{ffff}0-9]+-)*+[a-z\\x{00a1}-\\x{ffff}0-9]++)*(?:\\.(?:[a-z\\x{00a1}-\\x{ffff}\\-0-9]{2,}+)))(?:\\.*:\\d{2,5})?+(?:\\.*\\/[^\\s\\"\\<\\>]*+)?+)',
     purpose: 'every URL with a scheme (host, optional port and path) anywhere in the forwarded line',

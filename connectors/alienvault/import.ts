@@ -9,8 +9,9 @@
  * it back to a category name. The .sql is tokenised (strings with '' and backslash escapes,
  * comments) and every INSERT/REPLACE into plugin_sid with a column list is read.
  */
-import { KASPERSKY_CATEGORIES } from '../../src/cybertrace/categories.js';
+import { KASPERSKY_CATEGORIES } from '../../src/connector/index.js';
 import { DEFAULT_TRANSLATION_KEY, DEFAULT_TRANSLATION_WHY, EVENT_NAME_PREFIX, GENERIC_DETECTION_SID, PLUGIN_ID, SERVICE_EVENT_SID, sidRangeProblem } from './translations.js';
+import { ReadError } from '../../src/kernel/errors.js';
 
 export interface CfgTranslation {
   /** The key as written in the file. */
@@ -113,7 +114,7 @@ function tokenize(sql: string): Token[] {
     }
     if (c === '/' && sql[i + 1] === '*') {
       const end = sql.indexOf('*/', i + 2);
-      if (end < 0) throw new Error('unterminated /* comment');
+      if (end < 0) throw new ReadError('unterminated /* comment');
       i = end + 2;
       continue;
     }
@@ -121,7 +122,7 @@ function tokenize(sql: string): Token[] {
       let value = '';
       let j = i + 1;
       for (;;) {
-        if (j >= sql.length) throw new Error('unterminated string');
+        if (j >= sql.length) throw new ReadError('unterminated string');
         const d = sql[j];
         if (d === '\\') {
           const e = sql[j + 1];
@@ -145,7 +146,7 @@ function tokenize(sql: string): Token[] {
     }
     if (c === '`') {
       const end = sql.indexOf('`', i + 1);
-      if (end < 0) throw new Error('unterminated `identifier`');
+      if (end < 0) throw new ReadError('unterminated `identifier`');
       out.push({ kind: 'word', text: sql.slice(i, end + 1), value: sql.slice(i + 1, end) });
       i = end + 1;
       continue;
@@ -176,7 +177,7 @@ function tokenize(sql: string): Token[] {
 
 /** Values of a parenthesised list starting at tokens[i] === '('; returns the values and the index after ')'. */
 function readTuple(t: Token[], i: number): { values: Token[][]; next: number } {
-  if (t[i]?.text !== '(') throw new Error(`expected "(" but found ${t[i] ? JSON.stringify(t[i].text) : 'the end'}`);
+  if (t[i]?.text !== '(') throw new ReadError(`expected "(" but found ${t[i] ? JSON.stringify(t[i].text) : 'the end'}`);
   const values: Token[][] = [[]];
   let depth = 0;
   for (let j = i + 1; j < t.length; j++) {
@@ -189,7 +190,7 @@ function readTuple(t: Token[], i: number): { values: Token[][]; next: number } {
     if (x.text === ',' && depth === 0) values.push([]);
     else values[values.length - 1].push(x);
   }
-  throw new Error('unterminated "("');
+  throw new ReadError('unterminated "("');
 }
 
 function scalar(v: Token[]): string | number | null | undefined {

@@ -1,10 +1,5 @@
-/** AlienVault USM / OSSIM connector (seed 001): CyberTrace ↔ rsyslog + ossim-agent plugin. */
-import type { BundleFile, InstallStep, OptionProblem } from '../../src/core/contract.js';
-import type { Site } from '../../src/config/site.js';
-import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
-import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
-import type { Renderer } from '../../src/render/engine.js';
+/** AlienVault USM / OSSIM connector (the Kaspersky CyberTrace–AlienVault integration guide): CyberTrace ↔ rsyslog + ossim-agent plugin. */
+import { type BuildContext, type BundleFile, type CyberTraceSettings, defineConnector, type InstallStep, type OptionProblem, type Renderer, renderSampleEvents, type Site } from '../../src/connector/index.js';
 import { ALERT_USERDATA, DETECTION_USERDATA, EVENTS, REGEXPS } from './contract.js';
 import { alienvaultOptionsSchema, type AlienVaultOptions } from './options.js';
 import { pluginCfg, pluginRules, PLUGIN_FILE } from './plugin-cfg.js';

@@ -1,7 +1,6 @@
 /** Site-file options of the AlienVault USM / OSSIM connector (`siems.alienvault`). */
-import { absolutePath, categoryName, hostAddress, ipv4Address, portNumber } from '../../src/config/schema.js';
+import { absolutePath, categoryName, hostAddress, ipv4Address, type OptionsOf, portNumber, siteOptions } from '../../src/connector/index.js';
 import { retiredSidsSchema } from './translations.js';
-import { siteOptions, type OptionsOf } from '../../src/core/define-connector.js';
 import { DEFAULT_PRODUCT_TYPE } from './product-types.js';
 
 

@@ -3,12 +3,10 @@
  * EventContract lists as the CyberTrace EventFormat / AlertFormat (contract.ts), its
  * [translation] section from the category → SID table (translations.ts). Every value goes
  * through the ini escapers, and the finished text is checked once more against the pitfalls of
- * the agent's ConfigParser (FACTS.md §2) before it is returned.
+ * the agent's ConfigParser (the AlienVault ossim-agent source) before it is returned.
  */
-import type { Site } from '../../src/config/site.js';
-import { InternalError, UserError } from '../../src/core/errors.js';
-import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
-import { EscapeError, iniKey, iniValue } from '../../src/render/escape.js';
+import { EscapeError, type EventContract, type FieldRole, iniKey, iniValue, type Site } from '../../src/connector/index.js';
+import { InternalError, UserError } from '../../src/kernel/errors.js';
 import { alertEvent, ALERT_USERDATA, detectionEvent, DETECTION_USERDATA } from './contract.js';
 import { alienvaultOptions } from './options.js';
 import { DEFAULT_TRANSLATION_KEY, DEFAULT_TRANSLATION_WHY, PLUGIN_ID, SERVICE_EVENT_SID, sidTable, tableSids, type SidTable } from './translations.js';
@@ -34,7 +32,7 @@ export interface PluginRule {
  * optional before the event: a syslog tag (`kl_feed_service:`, `kl_feed_service[42]:`, or an
  * RFC 5424 app name, which rsyslog writes without a colon), and a `<PRI>` that rsyslog could not
  * parse and kept (`<134><134>…`, ` <134>…`). Neither can hold `=`, so neither eats the event's
- * first key. rsyslog writes a CR that CyberTrace sends as `#015` (seed 001's raw log); it is
+ * first key. rsyslog writes a CR that CyberTrace sends as `#015` (the Kaspersky CyberTrace–AlienVault integration guide raw log); it is
  * kept out of the last field.
  */
 const LINE_HEAD = '^(?P<date>\\SYSLOG_DATE)\\s+\\S+\\s+(?:[^\\s=]+\\s+)?(?:<\\d+>)?';
@@ -187,7 +185,7 @@ export function pluginCfg(site: Site): string {
 }
 
 /**
- * What the ossim agent would misread in a plugin file (FACTS.md §2): values it changes (outer
+ * What the ossim agent would misread in a plugin file (the AlienVault ossim-agent source): values it changes (outer
  * quotes stripped, ` ;` comments, `%` interpolation, surrounding blanks), `\n` inside a regexp
  * (the agent splits the rule there), non-ASCII text (the agent reads latin1), lines that are
  * neither a section, an option nor a comment, duplicate sections or keys.

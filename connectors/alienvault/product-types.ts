@@ -2,7 +2,7 @@
  * Rows of OSSIM's `product_type` table (ossim-mysql data of AlienVault 5.x, "Data: Product
  * Types"). `plugin.product_type` must name one of them: the web interface joins on it, and a
  * plugin whose product type is not a row shows an unknown product type and is left out of the
- * by-product charts. Seed 001's screenshot shows Kaspersky CyberTrace as "Other Devices".
+ * by-product charts. the Kaspersky CyberTrace–AlienVault integration guide screenshot shows Kaspersky CyberTrace as "Other Devices".
  */
 export const PRODUCT_TYPES: ReadonlyArray<readonly [id: number, name: string]> = [
   [1, 'Alarm'],

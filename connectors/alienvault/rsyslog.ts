@@ -1,5 +1,5 @@
 /**
- * The two rsyslog blocks merged into /etc/rsyslog.conf of the AlienVault host (seed 001):
+ * The two rsyslog blocks merged into /etc/rsyslog.conf of the AlienVault host (the Kaspersky CyberTrace–AlienVault integration guide):
  * - forwarding: ONE rule whose condition compares $fromhost-ip with an array constant of every
  *   device address (one expression evaluated inside rsyslog, not a chain of `if` blocks each
  *   message walks through), sending over TCP to the CyberTrace input port;
@@ -7,9 +7,9 @@
  * Both must sit after `# rsyslog zasec.conf`, or else before OSSIM's `asec_unk` catch-all lines,
  * which throw away every remote message that reaches them.
  */
-import type { Site } from '../../src/config/site.js';
-import { rsyslogString } from '../../src/render/escape.js';
+import { rsyslogString, type Site } from '../../src/connector/index.js';
 import { alienvaultOptions } from './options.js';
+import { InternalError } from '../../src/kernel/errors.js';
 
 export const RSYSLOG_CONF = '/etc/rsyslog.conf';
 export const RSYSLOG_AFTER = '# rsyslog zasec.conf';
@@ -77,7 +77,7 @@ export function forwardBlock(site: Site): string {
     `  action(${fwd.join(' ')})`,
     ...(o.forward_copy_file
       ? [
-          '  # Copy of what is forwarded, to check the integration; remove it when done (seed 001).',
+          '  # Copy of what is forwarded, to check the integration; remove it when done (the Kaspersky CyberTrace–AlienVault integration guide).',
           `  action(type="omfile" name="kaspersky_cybertrace_forward_copy" File=${q(o.forward_copy_file)})`,
         ]
       : []),
@@ -89,7 +89,7 @@ export function forwardBlock(site: Site): string {
 export function inboundBlock(site: Site): string {
   const o = options(site);
   const src = cybertraceSourceIp(site);
-  if (!src) throw new Error('no CyberTrace source address (checked by the connector before files are built)');
+  if (!src) throw new InternalError('no CyberTrace source address (checked by the connector before files are built)');
   return [
     `# Events from Kaspersky CyberTrace (${src}) go to the plugin's log file only.`,
     '# The file format is pinned: the plugin regexps read RSYSLOG_TraditionalFileFormat lines.',

@@ -1,7 +1,7 @@
 /** Sample events (documented CyberTrace test indicators) for the bundle's sample file and the tests. */
-import type { RenderedEventInput } from '../../src/cybertrace/render-event.js';
+import type { RenderedEventInput } from '../../src/connector/index.js';
 
-/** The RAW LOG line of seed 001 (Picture 3), as rsyslog wrote it to /var/log/kaspersky_cyberTrace.log. */
+/** The RAW LOG line of the Kaspersky CyberTrace–AlienVault integration guide (Picture 3), as rsyslog wrote it to /var/log/kaspersky_cyberTrace.log. */
 export const SEED_RAW_LOG_LINE =
   'Jun 27 08:50:19 10.69.89.24 category=KL_Phishing_URL detected=e77716a952f640b42e4371759a661663.com url=e77716a952f640b42e4371759a661663.com src=192.168.0.0 ip=- hash=- context= first_seen=10.07.2015 23:53 id=999999999 last_seen=04.10.2019 06:25 mask=e77716a952f640b42e4371759a661663.com popularity=1 type=1#015';
 

@@ -4,9 +4,8 @@
  * pluginSidRows() is also used to write the same rows into a live ossim database.
  */
 import { productTypeName } from './product-types.js';
-import type { Site } from '../../src/config/site.js';
-import { UserError } from '../../src/core/errors.js';
-import { sqlString } from '../../src/render/escape.js';
+import { type Site, sqlString } from '../../src/connector/index.js';
+import { InternalError, UserError } from '../../src/kernel/errors.js';
 import { sidTable, PLUGIN_ID, storedNameProblem, type TranslationRow } from './translations.js';
 import { alienvaultOptions } from './options.js';
 
@@ -89,7 +88,7 @@ export function pluginSidRows(site: Site): PluginSidRow[] {
 function sqlValue(v: string | number | null): string {
   if (v === null) return 'NULL';
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) throw new Error(`not an integer: ${v}`);
+    if (!Number.isSafeInteger(v)) throw new InternalError(`not an integer: ${v}`);
     return String(v);
   }
   return sqlString(v);

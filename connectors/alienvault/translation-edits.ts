@@ -12,10 +12,8 @@
  * because events already stored in the SIEM with that SID would otherwise show the new
  * category's name. (Kept simple: the list only grows; delete entries by hand to reuse a SID.)
  */
-import type { Site } from '../../src/config/site.js';
-import { UserError } from '../../src/core/errors.js';
-import { categoriesOf, titleOf, withCategories, type SiteCategories } from '../../src/categories/site-categories.js';
-import { categoryTitle } from '../../src/cybertrace/categories.js';
+import { categoriesOf, categoryTitle, type Site, type SiteCategories, titleOf, withCategories } from '../../src/connector/index.js';
+import { InternalError, UserError } from '../../src/kernel/errors.js';
 import type { InstallationTable } from './import.js';
 import {
   DEFAULT_TRANSLATION_KEY,
@@ -114,7 +112,7 @@ function usedSids(table: SidTable, state: SidState, external: ExternalSids): Set
 
 function rowOf(table: SidTable, category: string) {
   const row = table.categories.find((r) => r.category === category);
-  if (!row) throw new Error(`${category} is not in the SID table`);
+  if (!row) throw new InternalError(`${category} is not in the SID table`);
   return row;
 }
 

@@ -10,9 +10,8 @@
  * pin a SID and win over the defaults. The event name is "Kaspersky CyberTrace - " + the
  * category's title in the site (src/categories/), the title every other SIEM shows too.
  */
-import { KASPERSKY_CATEGORIES } from '../../src/cybertrace/categories.js';
-import type { Site } from '../../src/config/site.js';
-import { controlCharacter, siteCategoryTitle } from '../../src/categories/site-categories.js';
+import { controlCharacter, KASPERSKY_CATEGORIES, type Site, siteCategoryTitle } from '../../src/connector/index.js';
+import { UserError } from '../../src/kernel/errors.js';
 
 export const PLUGIN_ID = 23021992;
 export const SERVICE_EVENT_SID = 1;
@@ -24,7 +23,7 @@ export const MAX_SID = 2147483647;
 export const EVENT_NAME_PREFIX = 'Kaspersky CyberTrace - ';
 /** The [translation] key the agent falls back to for a category that is not listed. */
 export const DEFAULT_TRANSLATION_KEY = '_DEFAULT_';
-/** Why every table needs _DEFAULT_ (FACTS.md §10), for error messages. */
+/** Why every table needs _DEFAULT_ (the AlienVault ossim-agent source), for error messages. */
 export const DEFAULT_TRANSLATION_WHY =
   'without _DEFAULT_ the ossim-agent cannot give a SID to a category that is not listed: its parser loop dies on the first such event and the plugin reads nothing more until ossim-agent restarts';
 
@@ -170,6 +169,6 @@ export function tableSids(table: SidTable): Set<number> {
 export function allocateSid(used: ReadonlySet<number>): number {
   let sid = FIRST_CUSTOM_SID;
   while (used.has(sid)) sid++;
-  if (sid > MAX_SID) throw new Error('no free SID left');
+  if (sid > MAX_SID) throw new UserError('no free SID left');
   return sid;
 }

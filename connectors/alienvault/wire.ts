@@ -4,14 +4,12 @@
  * way the ossim agent reads the log line rsyslog wrote — the rules of the generated plugin
  * (plugin-cfg.ts) applied in the agent's order, with its aliases and translate().
  */
-import type { Site } from '../../src/config/site.js';
-import type { FieldRole } from '../../src/cybertrace/event-contract.js';
-import type { Indicator, ParsedEvent, WireContract } from '../../src/core/contract.js';
+import { contextPairsParser, type FieldRole, type Indicator, type ParsedEvent, type Site, type WireContract } from '../../src/connector/index.js';
 import { pluginRules, translationLines, type PluginRule } from './plugin-cfg.js';
 import { GENERIC_DETECTION_SID } from './translations.js';
 import { cybertraceSourceIp } from './rsyslog.js';
 import { RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
-import { contextPairsParser } from '../../src/cybertrace/context-pairs.js';
+import { ReadError } from '../../src/kernel/errors.js';
 
 /** The record context ` name=value name=value` read back with the parser of its own format. */
 const parseRecordContext = contextPairsParser(RECORD_FIELD_CONTEXT_FORMAT);
@@ -91,7 +89,7 @@ export function applyPluginRules(line: string, site: Site): AgentEvent | undefin
 function parseEvent(received: string, site: Site): ParsedEvent {
   const line = logFileLine(received, site);
   const ev = applyPluginRules(line, site);
-  if (!ev) throw new Error(`no rule of the kaspersky_cyberTrace plugin matches ${JSON.stringify(line.slice(0, 120))}`);
+  if (!ev) throw new ReadError(`no rule of the kaspersky_cyberTrace plugin matches ${JSON.stringify(line.slice(0, 120))}`);
   const fields: Partial<Record<FieldRole, string>> = {};
   let context: Array<[string, string]> = [];
   for (const [name, v] of Object.entries(ev.groups)) {

@@ -5,24 +5,25 @@
  * EventFormat / AlertFormat strings and the CEF key map used to read events back both come from
  * the lists below.
  */
-import type { EventContract } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import { HASHES_AS_RE_HASH, type EventDefinitions } from '../../src/cybertrace/settings.js';
+import {
+  CEF_ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  CEF_DETECTION,
+  CEF_RECORD_FIELD_CONTEXT_FORMAT,
+  cefPrefix,
+  cefServiceEvent,
+  type CefHeader,
+  type EventContract,
+  type EventDefinitions,
+  HASHES_AS_RE_HASH,
+  type RegExpDef,
+} from '../../src/connector/index.js';
 
 /** CEF header of CyberTrace's events as the vendor's formats write it; ESM shows these as Device Vendor / Device Product. */
-export const CEF_VENDOR = 'Kaspersky';
-export const CEF_PRODUCT = 'Kaspersky CyberTrace for ArcSight';
-export const CEF_VERSION = '2.0';
-export const DETECTION_CLASS_ID = '2';
-export const ALERT_CLASS_ID = '1';
-export const DETECTION_NAME = 'CyberTrace Detection Event';
-export const ALERT_NAME = 'CyberTrace Service Event';
-
 // The vendor's formats have a space after the last header bar; kept as published.
-const header = (classId: string, name: string, severity: number) => `CEF:0|${CEF_VENDOR}|${CEF_PRODUCT}|${CEF_VERSION}|${classId}|${name}|${severity}| `;
+export const CEF_HEADER: CefHeader = { vendor: 'Kaspersky', product: 'Kaspersky CyberTrace for ArcSight', version: '2.0', after: ' ' };
 
 export const detectionEvent: EventContract = {
-  prefix: header(DETECTION_CLASS_ID, DETECTION_NAME, 8),
+  prefix: cefPrefix(CEF_HEADER, CEF_DETECTION),
   keySeparator: '=',
   partSeparator: ' ',
   parts: [
@@ -49,23 +50,7 @@ export const detectionEvent: EventContract = {
   ],
 };
 
-export const alertEvent: EventContract = {
-  prefix: header(ALERT_CLASS_ID, ALERT_NAME, 4),
-  keySeparator: '=',
-  partSeparator: ' ',
-  parts: [
-    { kind: 'field', key: 'reason', placeholder: 'Alert', role: 'alert' },
-    { kind: 'field', key: 'msg', placeholder: 'RecordContext', role: 'context' },
-  ],
-};
-
-/**
- * The vendor's ArcSight page does not give the context formats. Pairs `name:value ` keep `=` out of
- * the CEF value (an unescaped `=` would not break this last key, but ESM shows the text as is);
- * actionable fields must become CEF keys of their own, so theirs is `name=value `.
- */
-export const RECORD_FIELD_CONTEXT_FORMAT = '%ParamName%:%ParamValue% ';
-export const ACTIONABLE_FIELD_CONTEXT_FORMAT = '%ParamName%=%ParamValue% ';
+export const alertEvent: EventContract = cefServiceEvent(CEF_HEADER);
 
 /**
  * The Forwarding Connector escapes `=` inside CEF values as `\=`; the vendor's procedure adds this
@@ -108,8 +93,9 @@ export const FEED_FIELD_RENAMES = HASHES_AS_RE_HASH;
 export const EVENTS: EventDefinitions = {
   detection: detectionEvent,
   alert: alertEvent,
-  recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
-  actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  // The vendor's ArcSight page does not give the context formats: those of the CEF connectors.
+  recordFieldContextFormat: CEF_RECORD_FIELD_CONTEXT_FORMAT,
+  actionableFieldContextFormat: CEF_ACTIONABLE_FIELD_CONTEXT_FORMAT,
   regexps: REGEXPS,
   feedFieldRenames: FEED_FIELD_RENAMES,
 };

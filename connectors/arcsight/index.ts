@@ -1,9 +1,6 @@
 /** ArcSight connector (CyberTrace help, "Integration with ArcSight"): CyberTrace ↔ ArcSight ESM over CEF. */
-import type { BundleFile } from '../../src/core/contract.js';
-import { sampleEventsText } from '../../src/cybertrace/render-event.js';
-import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
-import { fieldReference } from '../../src/cybertrace/event-contract.js';
-import { ALERT_NAME, CEF_PRODUCT, CEF_VENDOR, detectionEvent, DETECTION_NAME, EVENTS, NORMALIZING_RULE } from './contract.js';
+import { type BuildContext, type BundleFile, CEF_DETECTION, CEF_SERVICE_EVENT, defineConnector, fieldReference, sampleEventsText } from '../../src/connector/index.js';
+import { CEF_HEADER, detectionEvent, EVENTS, NORMALIZING_RULE } from './contract.js';
 import { arcsightOptionsSchema, type ArcSightOptions } from './options.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
 import { arcsightWire } from './wire.js';
@@ -36,10 +33,10 @@ function files(base: BuildContext<ArcSightOptions>): BundleFile[] {
   const ctx = {
     ...base,
     as: o,
-    cefVendor: CEF_VENDOR,
-    cefProduct: CEF_PRODUCT,
-    detectionName: DETECTION_NAME,
-    alertName: ALERT_NAME,
+    cefVendor: CEF_HEADER.vendor,
+    cefProduct: CEF_HEADER.product,
+    detectionName: CEF_DETECTION.name,
+    alertName: CEF_SERVICE_EVENT.name,
     normalizing: NORMALIZING_RULE,
     managerAddress: o.manager_address ?? '(your ArcSight Manager)',
     hasManager: o.manager_address !== undefined,

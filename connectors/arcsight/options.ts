@@ -1,6 +1,5 @@
 /** Site-file options of the ArcSight connector (`siems.arcsight`). */
-import { consoleLabel as label, hostAddress, portNumber } from '../../src/config/schema.js';
-import type { OptionsOf } from '../../src/core/define-connector.js';
+import { consoleLabel as label, hostAddress, type OptionsOf, portNumber } from '../../src/connector/index.js';
 
 export const arcsightOptionsSchema = {
   type: 'object',

@@ -1,21 +1,27 @@
 /**
- * FortiSIEM event definitions (seed 000). CyberTrace sends CEF to FortiSIEM; both the
+ * FortiSIEM event definitions (the Kaspersky CyberTrace–FortiSIEM integration guide). CyberTrace sends CEF to FortiSIEM; both the
  * EventFormat / AlertFormat strings and the CEF key map used to read events back come from
  * the lists below.
  */
-import type { EventContract } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import { HASHES_AS_RE_HASH, type EventDefinitions } from '../../src/cybertrace/settings.js';
+import {
+  CEF_ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  CEF_DETECTION,
+  CEF_RECORD_FIELD_CONTEXT_FORMAT,
+  cefKeysOf,
+  cefPrefix,
+  cefServiceEvent,
+  type CefHeader,
+  type EventContract,
+  type EventDefinitions,
+  HASHES_AS_RE_HASH,
+  type RegExpDef,
+} from '../../src/connector/index.js';
 
 /** CEF header fields of events CyberTrace sends; FortiSIEM shows vendor/product as Reporting Vendor / Reporting Model. */
-export const CEF_VENDOR = 'Kaspersky';
-export const CEF_PRODUCT = 'CyberTrace';
-export const CEF_VERSION = '3.1';
-
-const header = (classId: string, name: string, severity: number) => `CEF:0|${CEF_VENDOR}|${CEF_PRODUCT}|${CEF_VERSION}|${classId}|${name}|${severity}|`;
+export const CEF_HEADER: CefHeader = { vendor: 'Kaspersky', product: 'CyberTrace', version: '3.1' };
 
 export const detectionEvent: EventContract = {
-  prefix: header('2', 'CyberTrace Detection Event', 8),
+  prefix: cefPrefix(CEF_HEADER, CEF_DETECTION),
   keySeparator: '=',
   partSeparator: ' ',
   parts: [
@@ -37,26 +43,14 @@ export const detectionEvent: EventContract = {
   ],
 };
 
-export const alertEvent: EventContract = {
-  prefix: header('1', 'CyberTrace Service Event', 4),
-  keySeparator: '=',
-  partSeparator: ' ',
-  parts: [
-    { kind: 'field', key: 'reason', placeholder: 'Alert', role: 'alert' },
-    { kind: 'field', key: 'msg', placeholder: 'RecordContext', role: 'context' },
-  ],
-};
+export const alertEvent: EventContract = cefServiceEvent(CEF_HEADER);
 
-/** Context pairs: `name:value ` inside msg (a `:` keeps `=` out of the CEF value); actionable fields become their own CEF keys. */
-export const RECORD_FIELD_CONTEXT_FORMAT = '%ParamName%:%ParamValue% ';
-export const ACTIONABLE_FIELD_CONTEXT_FORMAT = '%ParamName%=%ParamValue% ';
-
-/** The event delimiter of seed 000: a new event starts at a syslog `<PRI>` not preceded by `=`. */
+/** The event delimiter of the Kaspersky CyberTrace–FortiSIEM integration guide: a new event starts at a syslog `<PRI>` not preceded by `=`. */
 export const EVENT_DELIMITER = '[^\\=](\\<\\d+\\>)';
 
 const IPV4 = '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}';
 
-/** The regexps of seed 000, exactly as published (PDF line breaks and spaces removed). */
+/** The regexps of the Kaspersky CyberTrace–FortiSIEM integration guide, exactly as published (PDF line breaks and spaces removed). */
 export const REGEXPS: RegExpDef[] = [
   { name: 'RE_HASH', type: 'HASH', extract: 'all', pattern: '([\\da-fA-F]{32,64})', purpose: 'MD5, SHA1 and SHA256 hashes anywhere in the event' },
   { name: 'RE_IP', type: 'IP', extract: 'first', pattern: `dst\\=(${IPV4})(?:$|\\s)`, purpose: 'destination IP (CEF dst)' },
@@ -81,15 +75,15 @@ export const FEED_FIELD_RENAMES = HASHES_AS_RE_HASH;
 
 /** CEF keys the detection event already uses: an actionable field must not reuse them. */
 export function usedCefKeys(): string[] {
-  return detectionEvent.parts.filter((p) => p.kind !== 'bare').map((p) => (p as { key: string }).key);
+  return cefKeysOf(detectionEvent);
 }
 
 /** This connector's event definitions in one place: its CyberTrace settings and its SIEM-side parser both come from these. */
 export const EVENTS: EventDefinitions = {
   detection: detectionEvent,
   alert: alertEvent,
-  recordFieldContextFormat: RECORD_FIELD_CONTEXT_FORMAT,
-  actionableFieldContextFormat: ACTIONABLE_FIELD_CONTEXT_FORMAT,
+  recordFieldContextFormat: CEF_RECORD_FIELD_CONTEXT_FORMAT,
+  actionableFieldContextFormat: CEF_ACTIONABLE_FIELD_CONTEXT_FORMAT,
   regexps: REGEXPS,
   eventDelimiter: EVENT_DELIMITER,
   feedFieldRenames: FEED_FIELD_RENAMES,

@@ -1,10 +1,6 @@
-/** FortiSIEM connector (seed 000): CyberTrace ↔ FortiSIEM over syslog/CEF. */
-import type { BundleFile, OptionProblem } from '../../src/core/contract.js';
-import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { contractFields, fieldReference } from '../../src/cybertrace/event-contract.js';
-import { sampleEventsText } from '../../src/cybertrace/render-event.js';
-import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
-import { CEF_PRODUCT, CEF_VENDOR, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
+/** FortiSIEM connector (the Kaspersky CyberTrace–FortiSIEM integration guide): CyberTrace ↔ FortiSIEM over syslog/CEF. */
+import { type BuildContext, type BundleFile, type CyberTraceSettings, defineConnector, fieldReference, type OptionProblem, sampleEventsText } from '../../src/connector/index.js';
+import { CEF_HEADER, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
 import { fortisiemOptionsSchema, type FortiSiemOptions } from './options.js';
 import { SAMPLE_DETECTIONS, SAMPLE_ALERTS } from './samples.js';
 import { fortisiemWire } from './wire.js';
@@ -19,8 +15,8 @@ function files(base: BuildContext<FortiSiemOptions>): BundleFile[] {
   const ctx = {
     ...base,
     fsm: o,
-    cefVendor: CEF_VENDOR,
-    cefProduct: CEF_PRODUCT,
+    cefVendor: CEF_HEADER.vendor,
+    cefProduct: CEF_HEADER.product,
     cefFields: fieldReference(detectionEvent),
     hasOrganization: o.organization !== undefined,
     hasFilters: [o.source_ip, o.destination_ip, o.severity, o.regex_filter].some((v) => v !== undefined),
@@ -65,5 +61,3 @@ export const fortisiem = defineConnector(fortisiemOptionsSchema, {
   wire: fortisiemWire,
 });
 
-/** Exposed for tests: the placeholders of the detection event with their roles. */
-export const fortisiemDetectionFields = contractFields(detectionEvent);

@@ -1,5 +1,5 @@
 /** Sample values for the rendered example events (documented CyberTrace test indicators). */
-import type { RenderedEventInput } from '../../src/cybertrace/render-event.js';
+import type { RenderedEventInput } from '../../src/connector/index.js';
 
 export const SAMPLE_DETECTIONS: RenderedEventInput[] = [
   {

@@ -3,9 +3,8 @@
  * mapping field names against the known normalized fields, fields and values that the chosen
  * KUMA version does not have, and agreement with the CyberTrace version of the site.
  */
-import type { Site } from '../../src/config/site.js';
+import type { OptionProblem, Site } from '../../src/connector/index.js';
 import type { KumaOptions } from './options.js';
-import type { OptionProblem } from '../../src/core/contract.js';
 import { normalizedFieldProblem } from './normalized-fields.js';
 import { cybertraceMajorOf, existsIn, RULE_FIELDS } from './rule-fields.js';
 

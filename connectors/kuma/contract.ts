@@ -1,12 +1,10 @@
 /**
- * KUMA event definitions (seed 002). KUMA asks CyberTrace about one indicator at a time and
+ * KUMA event definitions (the Kaspersky CyberTrace–KUMA integration guide). KUMA asks CyberTrace about one indicator at a time and
  * stores the answer in the event's TI field. The answer is a `key=value` list separated by `|`;
  * the EventFormat / AlertFormat strings, the record-context format and the parser in parse.ts
  * are all built from the two contracts below.
  */
-import type { EventContract } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import type { EventDefinitions } from '../../src/cybertrace/settings.js';
+import type { EventContract, EventDefinitions, RegExpDef } from '../../src/connector/index.js';
 
 const PART_SEPARATOR = '|';
 const KEY_SEPARATOR = '=';
@@ -36,11 +34,11 @@ export const alertEvent: EventContract = {
 
 /** One record-context pair is one more part of the event: `|name=value`. */
 export const RECORD_FIELD_CONTEXT_FORMAT = `${PART_SEPARATOR}%ParamName%${KEY_SEPARATOR}%ParamValue%`;
-/** As in seed 002. The formats above do not use %ActionableFields%, so this only matters if you add it. */
+/** As in the Kaspersky CyberTrace–KUMA integration guide. The formats above do not use %ActionableFields%, so this only matters if you add it. */
 export const ACTIONABLE_FIELD_CONTEXT_FORMAT = '%ParamName%:%ParamValue%';
 
 /**
- * The CyberTrace default regexps of `Source id="default"` (the Log Scanner ones). Seed 002 says
+ * The CyberTrace default regexps of `Source id="default"` (the Log Scanner ones). the Kaspersky CyberTrace–KUMA integration guide says
  * to leave everything but the listed settings at the defaults, so KUMA's requests must be read
  * by these: KUMA sends `ip=…`, `url=…` and `md5=…` / `sha1=…` / `sha256=…` lines (see wire.ts).
  */
@@ -52,11 +50,11 @@ export const REGEXPS: RegExpDef[] = [
   { name: 'RE_IP', type: 'IP', extract: 'all', pattern: 'ip=(.*?)(?:$|\\s)', purpose: 'IP addresses KUMA sends as ip=…' },
 ];
 
-/** Where KUMA's requests come in: every interface, as seed 002 says. */
+/** Where KUMA's requests come in: every interface, as the Kaspersky CyberTrace–KUMA integration guide says. */
 export const LISTEN_ADDRESS = '0.0.0.0';
 /**
  * KUMA reads answers on its own connection (ReplyBack), so OutputSettings > ConnectionString only
- * receives what is not a reply (service alerts); seed 002 points it at the CyberTrace host itself.
+ * receives what is not a reply (service alerts); the Kaspersky CyberTrace–KUMA integration guide points it at the CyberTrace host itself.
  */
 export const OUTPUT_ADDRESS = '127.0.0.1';
 

@@ -3,16 +3,18 @@
  * "Major version of CyberTrace". One table, used for the default of the rule's URL and for the
  * table in INSTALL.md, so both say the same thing.
  *
- * What the documents say: the KUMA help (seed 002, and its cybertrace-http pages of 3.2 and 4.0)
+ * What the documents say: the KUMA help (the Kaspersky CyberTrace–KUMA integration guide, and its cybertrace-http pages of 3.2 and 4.0)
  * gives `example.domain.com:9999` as the URL for both source kinds, and says that with "≥ 5"
  * KUMA uses the CyberTrace 5.0 API, in the General tenant, over HTTP. CyberTrace serves that
  * HTTP lookup API where CyberTrace Web listens (`GUISettings > HTTPServer > ConnectionString` in
- * 4.x, `ServiceSettings > HTTPServer > ConnectionString` in 5.0; port 443 by default, seed 002).
+ * 4.x, `ServiceSettings > HTTPServer > ConnectionString` in 5.0; port 443 by default, the Kaspersky CyberTrace–KUMA integration guide).
  * What the KUMA help leaves open is said in `open`.
  */
-import type { Site } from '../../src/config/site.js';
-import { httpApiUrl } from '../../src/verify/http-credentials.js';
-import type { CyberTraceMajor } from './rule-fields.js';
+import { httpApiUrl, type Site } from '../../src/connector/index.js';
+
+/** The CyberTrace versions whose lookup endpoints differ for KUMA. */
+export const CYBERTRACE_MAJOR_VERSIONS = ['<5', '>=5'] as const;
+export type CyberTraceMajor = (typeof CYBERTRACE_MAJOR_VERSIONS)[number];
 
 export type SourceKind = 'cybertrace' | 'cybertrace-http';
 

@@ -2,7 +2,7 @@
  * enrichment-rule.json and enrichment-rule.schema.json, both generated from the field table in
  * rule-fields.ts for the KUMA version family of the site.
  */
-import type { Site } from '../../src/config/site.js';
+import type { Site } from '../../src/connector/index.js';
 import { kumaOptions } from './options.js';
 
 export { kumaOptions };

@@ -1,17 +1,11 @@
-/** KUMA connector (seed 002): CyberTrace settings for KUMA, the enrichment rule, console integration. */
-import type { BundleFile } from '../../src/core/contract.js';
-import type { Site } from '../../src/config/site.js';
-import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
-import { renderSampleEvents } from '../../src/cybertrace/render-event.js';
-import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
-import { markdownText } from '../../src/render/escape.js';
+/** KUMA connector (the Kaspersky CyberTrace–KUMA integration guide): CyberTrace settings for KUMA, the enrichment rule, console integration. */
+import { type BuildContext, type BundleFile, type CyberTraceSettings, defineConnector, httpApiUrl, markdownText, renderSampleEvents, type Site } from '../../src/connector/index.js';
 import { EVENTS, LISTEN_ADDRESS, OUTPUT_ADDRESS, REGEXPS } from './contract.js';
 import { resolveRule, RULE_FILE, RULE_SCHEMA_FILE, ruleJson, ruleSchema } from './enrichment-rule.js';
 import { kumaOptions, kumaOptionsSchema, type KumaOptions } from './options.js';
 import { checkKumaOptions } from './check.js';
 import { chosenPath, fieldsFor, type RuleField } from './rule-fields.js';
 import { RULE_ENDPOINTS, ruleEndpoint } from './endpoints.js';
-import { httpApiUrl } from '../../src/verify/http-credentials.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS, SAMPLE_REQUESTS } from './samples.js';
 import { ASSUMED_SESSION_HEADER, kumaRequest, kumaWire } from './wire.js';
 
@@ -63,7 +57,7 @@ function endpointRows(site: Site) {
       major: e.major === '>=5' ? '≥ 5' : '<5',
       setting: e.setting,
       hostPort: markdownText(e.hostPort(site)),
-      basis: e.open ? `**open**: ${e.open}` : 'documented (KUMA help, seed procedure)',
+      basis: e.open ? `**open**: ${e.open}` : 'documented (KUMA help, the Kaspersky integration guide)',
       thisSite: e === chosen,
     })),
   };

@@ -1,6 +1,6 @@
 /**
  * KUMA normalized event fields that can carry an indicator (text fields), for checking the KUMA
- * field column of the enrichment-rule mapping. Sources: FACTS §4 and the "Normalized event data
+ * field column of the enrichment-rule mapping. Sources: Kaspersky KUMA Help and the "Normalized event data
  * model" page of the KUMA help (support.kaspersky.com/KUMA/<version>/217941), which keeps the
  * ArcSight-style names. Number, time and label fields are left out: they never hold an IP,
  * URL or hash.

@@ -4,9 +4,9 @@
  * the same values. Length limits are checked in check.ts instead of here, so that a too-long
  * description is reported by its length rather than by repeating 4000 characters.
  */
-import { hostAddress, portNumber } from '../../src/config/schema.js';
-import { siteOptions, type OptionsOf } from '../../src/core/define-connector.js';
-import { KUMA_FAMILIES, RULE_FIELDS, type CyberTraceMajor, type IndicatorType, type RuleField } from './rule-fields.js';
+import { hostAddress, type OptionsOf, portNumber, siteOptions } from '../../src/connector/index.js';
+import { KUMA_FAMILIES, RULE_FIELDS, type IndicatorType, type RuleField } from './rule-fields.js';
+import { type CyberTraceMajor } from './endpoints.js';
 
 export interface MappingRowOption {
   field: string;

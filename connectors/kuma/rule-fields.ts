@@ -5,9 +5,9 @@
  * it. The JSON, its JSON Schema, the site-file options and the console steps of INSTALL.md are
  * all generated from this table (enrichment-rule.ts, options.ts).
  */
-import type { Site } from '../../src/config/site.js';
+import type { Site } from '../../src/connector/index.js';
 import { EXTENDED_STRING_FIELD_PATTERN, KNOWN_NORMALIZED_FIELDS } from './normalized-fields.js';
-import { ruleEndpoint, type SourceKind } from './endpoints.js';
+import { CYBERTRACE_MAJOR_VERSIONS, ruleEndpoint, type CyberTraceMajor, type SourceKind } from './endpoints.js';
 
 /** KUMA version families the site file chooses between; each selects the fields that exist. */
 export const KUMA_FAMILIES = ['3.x', '4.x'] as const;
@@ -15,9 +15,6 @@ export type KumaFamily = (typeof KUMA_FAMILIES)[number];
 
 export const INDICATOR_TYPES = ['ip', 'url', 'hash'] as const;
 export type IndicatorType = (typeof INDICATOR_TYPES)[number];
-
-export const CYBERTRACE_MAJOR_VERSIONS = ['<5', '>=5'] as const;
-export type CyberTraceMajor = (typeof CYBERTRACE_MAJOR_VERSIONS)[number];
 
 export interface DefaultContext {
   site: Site;
@@ -68,7 +65,7 @@ const positiveInteger = { type: 'integer', minimum: 1 } as const;
 const HOST = '(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*';
 const PORT = '(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
 
-/** The mapping of seed 002's usual setup: addresses → ip, request URL → url, file hash → hash. */
+/** The mapping of the Kaspersky CyberTrace–KUMA integration guide usual setup: addresses → ip, request URL → url, file hash → hash. */
 export const DEFAULT_MAPPING: ReadonlyArray<{ field: string; indicator: IndicatorType }> = [
   { field: 'SourceAddress', indicator: 'ip' },
   { field: 'DestinationAddress', indicator: 'ip' },

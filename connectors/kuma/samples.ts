@@ -1,6 +1,5 @@
-/** Sample values for the rendered example events (documented CyberTrace test indicators, FACTS §1). */
-import type { Indicator } from '../../src/core/contract.js';
-import type { RenderedEventInput } from '../../src/cybertrace/render-event.js';
+/** Sample values for the rendered example events (documented CyberTrace test indicators, Kaspersky CyberTrace Help). */
+import type { Indicator, RenderedEventInput } from '../../src/connector/index.js';
 
 export const SAMPLE_REQUESTS: Indicator[] = [
   { type: 'ip', value: '192.0.2.0' },

@@ -11,10 +11,7 @@
  * (CyberTrace help 4.4, topic 167582), so the regexps read the payloads of the devices, not a
  * QRadar format.
  */
-import type { EventContract, EventPart } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import type { EventDefinitions } from '../../src/cybertrace/settings.js';
-import { leefHeader } from '../../src/formats/leef.js';
+import { type EventContract, type EventPart, type RegExpDef, type EventDefinitions, leefHeader } from '../../src/connector/index.js';
 import type { QRadarOptions } from './options.js';
 
 export const LEEF_VENDOR = 'Kaspersky';

@@ -1,11 +1,5 @@
 /** QRadar connector (CyberTrace help, "Integration with QRadar"): CyberTrace ↔ IBM QRadar over LEEF 2.0 and Payload forwarding. */
-import type { BundleFile, OptionProblem } from '../../src/core/contract.js';
-import type { Site } from '../../src/config/site.js';
-import { sampleEventsText } from '../../src/cybertrace/render-event.js';
-import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
-import { categoriesOf, findCategory } from '../../src/categories/site-categories.js';
-import { shellArg } from '../../src/render/escape.js';
-import { leefHeader } from '../../src/formats/leef.js';
+import { type BundleFile, type OptionProblem, type Site, sampleEventsText, defineConnector, type BuildContext, categoriesOf, findCategory, shellArg, leefHeader } from '../../src/connector/index.js';
 import {
   ALERT_EVENT_ID,
   alertEvent,

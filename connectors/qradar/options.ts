@@ -1,6 +1,5 @@
 /** Site-file options of the QRadar connector (`siems.qradar`). */
-import { consoleLabel as label, hostAddress, portNumber } from '../../src/config/schema.js';
-import type { OptionsOf } from '../../src/core/define-connector.js';
+import { consoleLabel as label, hostAddress, portNumber, type OptionsOf } from '../../src/connector/index.js';
 
 /**
  * A log source identifier QRadar matches against the host of the syslog header: one word, as a

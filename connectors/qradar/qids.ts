@@ -6,8 +6,7 @@
  * severity (1-10) and a low-level category
  * (https://www.ibm.com/docs/en/qsip/7.6.0?topic=overview-creating-qid-map-entry).
  */
-import type { Site } from '../../src/config/site.js';
-import { categoriesOf, categoryList } from '../../src/categories/site-categories.js';
+import { type Site, categoriesOf, categoryList } from '../../src/connector/index.js';
 import { ALERT_EVENT_ID, DETECTION_EVENT_ID, SERVICE_ALERTS } from './contract.js';
 import type { QRadarOptions } from './options.js';
 

@@ -4,11 +4,8 @@
  * events read as QRadar's Universal LEEF log source reads them: the syslog host selects the log
  * source, the header's vendor, product and EventID the event, then the attributes by key.
  */
-import type { Indicator, ParsedEvent, WireContract } from '../../src/core/contract.js';
-import type { Site } from '../../src/config/site.js';
-import type { FieldRole } from '../../src/cybertrace/event-contract.js';
-import { contextPairsParser } from '../../src/cybertrace/context-pairs.js';
-import { parseLeef } from '../../src/formats/leef.js';
+import { ReadError } from '../../src/kernel/errors.js';
+import { type Indicator, type ParsedEvent, type WireContract, type Site, type FieldRole, contextPairsParser, parseLeef } from '../../src/connector/index.js';
 import { alertEvent, ALERT_EVENT_ID, detectionEvent, DETECTION_EVENT_ID, LEEF_PRODUCT, LEEF_VENDOR, RECORD_FIELD_CONTEXT_FORMAT } from './contract.js';
 import type { QRadarOptions } from './options.js';
 
@@ -31,24 +28,25 @@ export const qradarOptions = (site: Site): QRadarOptions => site.siems.qradar as
 export function parseQRadarEvent(line: string, o: QRadarOptions): ParsedEvent {
   const ev = parseLeef(line);
   if (ev.syslog?.host !== o.log_source_identifier) {
-    throw new Error(`syslog host is ${ev.syslog?.host === undefined ? 'missing' : `"${ev.syslog.host}"`}: QRadar matches the log source "${o.log_source_identifier}" by it`);
+    throw new ReadError(`syslog host is ${ev.syslog?.host === undefined ? 'missing' : `"${ev.syslog.host}"`}: QRadar matches the log source "${o.log_source_identifier}" by it`);
   }
   if (ev.version !== '2.0' || ev.vendor !== LEEF_VENDOR || ev.product !== LEEF_PRODUCT) {
-    throw new Error(`not a CyberTrace event: LEEF ${ev.version} vendor/product "${ev.vendor}/${ev.product}", expected LEEF 2.0 ${LEEF_VENDOR}/${LEEF_PRODUCT}`);
+    throw new ReadError(`not a CyberTrace event: LEEF ${ev.version} vendor/product "${ev.vendor}/${ev.product}", expected LEEF 2.0 ${LEEF_VENDOR}/${LEEF_PRODUCT}`);
   }
-  if (ev.delimiter !== o.delimiter) throw new Error(`the event declares the delimiter ${JSON.stringify(ev.delimiter)}, the site ${JSON.stringify(o.delimiter)}`);
+  if (ev.delimiter !== o.delimiter) throw new ReadError(`the event declares the delimiter ${JSON.stringify(ev.delimiter)}, the site ${JSON.stringify(o.delimiter)}`);
   const kind = ev.eventId === DETECTION_EVENT_ID ? 'detection' : ev.eventId === ALERT_EVENT_ID ? 'alert' : undefined;
-  if (!kind) throw new Error(`unknown EventID "${ev.eventId}" (expected ${DETECTION_EVENT_ID} or ${ALERT_EVENT_ID})`);
+  if (!kind) throw new ReadError(`unknown EventID "${ev.eventId}" (expected ${DETECTION_EVENT_ID} or ${ALERT_EVENT_ID})`);
   const contract = kind === 'detection' ? detectionEvent(o) : alertEvent(o);
   const attrs = new Map(ev.attributes);
-  const fields: Partial<Record<FieldRole, string>> = {};
+  // %Date% is the syslog header's timestamp (the contract's prefix field).
+  const fields: Partial<Record<FieldRole, string>> = ev.syslog?.timestamp !== undefined ? { date: ev.syslog.timestamp } : {};
   let context: Array<[string, string]> = [];
   for (const p of contract.parts) {
     if (p.kind === 'bare') continue;
     const v = attrs.get(p.key);
-    if (v === undefined) throw new Error(`LEEF key "${p.key}" is missing`);
+    if (v === undefined) throw new ReadError(`LEEF key "${p.key}" is missing`);
     if (p.kind === 'constant') {
-      if (v !== p.value) throw new Error(`"${p.key}" should be "${p.value}", got "${v}"`);
+      if (v !== p.value) throw new ReadError(`"${p.key}" should be "${p.value}", got "${v}"`);
       continue;
     }
     if (p.role === 'context') context = v === MISSING ? [] : parseRecordContext(v);

@@ -4,14 +4,11 @@
  * splits it into a forwarder app (inputs, forwarding, parsing) and a search-head app
  * (extractions, lookup command, alerts, dashboards).
  */
-import type { Site } from '../../src/config/site.js';
-import type { Renderer } from '../../src/render/engine.js';
-import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
+import { type CyberTraceSettings, FEED_CHECK_INDICATORS, type Renderer, type Site } from '../../src/connector/index.js';
 import { CATEGORY_LOOKUP_FILE, CATEGORY_TITLE_FIELD, categoryAlertName, categoryLookupCsv, categoryLookupProp, categoryLookupStanza, categoryTitles } from './category-lookup.js';
 import { renderConf, type ConfStanza } from './conf.js';
 import { CONTEXT_FORMAT, CONTEXT_REGEX, CONTEXT_TRANSFORM, ALL_EXTRACTIONS, DETECTION_EXTRACTIONS } from './extractions.js';
 import { FINISHED_EVENT_TEXT, LOOKUP_PATTERN, MODE_HEADER, TIME_FORMAT, TIME_LOOKAHEAD } from './contract.js';
-import { FEED_CHECK_INDICATORS } from '../../src/verify/indicators.js';
 import type { SplunkOptions } from './options.js';
 
 export type AppKind = 'single' | 'search-head' | 'forwarder';

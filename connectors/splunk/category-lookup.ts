@@ -5,9 +5,8 @@
  * field and the alert names carry the title, so `ctconnect categories rename` shows in Splunk
  * after the app is regenerated and installed.
  */
-import type { Site } from '../../src/config/site.js';
-import { categoriesOf, categoryList } from '../../src/categories/site-categories.js';
-import { UserError } from '../../src/core/errors.js';
+import { categoriesOf, categoryList, type Site } from '../../src/connector/index.js';
+import { UserError } from '../../src/kernel/errors.js';
 import { confValue, type ConfStanza } from './conf.js';
 
 export const CATEGORY_LOOKUP = 'kl_cybertrace_categories';

@@ -3,6 +3,7 @@
  * parser (stanzas, `key = value`, comments, trailing-backslash continuation lines) used to check
  * generated files the way Splunk reads them.
  */
+import { UserError } from '../../src/kernel/errors.js';
 
 export interface ConfStanza {
   name: string;
@@ -11,12 +12,7 @@ export interface ConfStanza {
   entries: Array<[string, string | number | boolean]>;
 }
 
-export class ConfValueError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfValueError';
-  }
-}
+export class ConfValueError extends UserError {}
 
 /** A value Splunk reads back unchanged: one line, no surrounding whitespace, no trailing backslash (continuation). */
 export function confValue(value: string): string {

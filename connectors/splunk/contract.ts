@@ -1,14 +1,11 @@
 /**
- * Splunk event definitions (seed 004). Everything that must agree is derived from the lists
+ * Splunk event definitions (the Kaspersky CyberTrace–Splunk integration guide). Everything that must agree is derived from the lists
  * below: the CyberTrace EventFormat / AlertFormat, the Splunk search-time extractions
  * (transforms.conf REGEX/FORMAT), the regexps the lookup script reads replies with, the lookup
  * script's request pattern (bin/config.json) and the CyberTrace input regexps that read it.
  */
-import { REPLY_BACK_HEADER } from '../../src/verify/lookup-client.js';
-import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
-import type { Indicator } from '../../src/core/contract.js';
-import type { EventDefinitions } from '../../src/cybertrace/settings.js';
+import { type EventContract, type EventDefinitions, type FieldRole, type Indicator, type RegExpDef, REPLY_BACK_HEADER } from '../../src/connector/index.js';
+import { InternalError } from '../../src/kernel/errors.js';
 
 /** Context pairs: a prefix keeps feed field names (e.g. a context field "category") apart from the event's own keys. */
 export const CONTEXT_KEY_PREFIX = 'ctx_';
@@ -105,7 +102,7 @@ export const LOOKUP_PATTERN = INPUT_FIELDS.filter((f) => f.indicator).map((f) =>
 /** One request line of the lookup script (what bin/kl_search.py sends, before its LF). */
 export function lookupRequest(indicator: Indicator): string {
   const f = INPUT_FIELDS.find((x) => x.indicator === indicator.type);
-  if (!f) throw new Error(`no lookup key for indicator type ${indicator.type}`);
+  if (!f) throw new InternalError(`no lookup key for indicator type ${indicator.type}`);
   return `${f.lookupKey}=${indicator.value} `;
 }
 

@@ -4,10 +4,10 @@
  * TypeScript (wire.parseEvent) and by the lookup script (bin/config.json). The regexes keep to
  * the subset PCRE, Python `re` and JavaScript read alike.
  */
-import type { EventContract, FieldRole } from '../../src/cybertrace/event-contract.js';
-import type { ParsedEvent } from '../../src/core/contract.js';
+import type { EventContract, FieldRole, ParsedEvent } from '../../src/connector/index.js';
 import { alertEvent, CONTEXT_KEY_PREFIX, detectionEvent } from './contract.js';
-import { escapeRegExp } from '../../src/core/text.js';
+import { escapeRegExp } from '../../src/kernel/text.js';
+import { ReadError } from '../../src/kernel/errors.js';
 
 export interface FieldExtraction {
   /** transforms.conf stanza. */
@@ -67,7 +67,7 @@ function hasKey(line: string, c: EventContract): boolean {
 
 export function parseSplunkEvent(line: string): ParsedEvent {
   const kind = hasKey(line, detectionEvent) ? 'detection' : hasKey(line, alertEvent) ? 'alert' : undefined;
-  if (!kind) throw new Error(`not a CyberTrace event: neither "category=" nor "alert=" found in ${JSON.stringify(line.slice(0, 200))}`);
+  if (!kind) throw new ReadError(`not a CyberTrace event: neither "category=" nor "alert=" found in ${JSON.stringify(line.slice(0, 200))}`);
   const { roles, context } = applyExtractions(line);
   const fields = { ...roles };
   if (kind === 'detection') delete fields.alert;

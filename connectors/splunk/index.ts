@@ -1,15 +1,10 @@
-/** Splunk connector (seed 004): the Kaspersky CyberTrace app for Splunk, as folders and .spl archives. */
+/** Splunk connector (the Kaspersky CyberTrace–Splunk integration guide): the Kaspersky CyberTrace app for Splunk, as folders and .spl archives. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BundleFile, InstallStep, OptionProblem } from '../../src/core/contract.js';
-import type { Site } from '../../src/config/site.js';
-import { sampleEventsText } from '../../src/cybertrace/render-event.js';
-import { defineConnector, type BuildContext } from '../../src/core/define-connector.js';
-import { createArchive } from '../../src/bundle/archive.js';
-import { packageRoot, templatesDir } from '../../src/core/paths.js';
+import { type BuildContext, type BundleFile, createArchive, defineConnector, FEED_CHECK_INDICATORS, type InstallStep, type OptionProblem, sampleEventsText, type Site } from '../../src/connector/index.js';
+import { packageRoot, templatesDir } from '../../src/kernel/paths.js';
 import { EVENTS, INPUT_FIELDS } from './contract.js';
 import { appFiles, LOOKUP_SCRIPT, SETTINGS_COLLECTION, VENDOR_DOCS, type AppContext, type AppKind } from './app.js';
-import { FEED_CHECK_INDICATORS } from '../../src/verify/indicators.js';
 import { splunkOptions, splunkOptionsSchema, type SplunkOptions } from './options.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
 import { splunkWire } from './wire.js';

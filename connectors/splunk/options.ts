@@ -1,6 +1,5 @@
 /** Site-file options of the Splunk connector (`siems.splunk`). */
-import { absolutePath, hostAddress, portNumber } from '../../src/config/schema.js';
-import { siteOptions, type OptionsOf } from '../../src/core/define-connector.js';
+import { absolutePath, hostAddress, type OptionsOf, portNumber, siteOptions } from '../../src/connector/index.js';
 
 const appId = {
   type: 'string',

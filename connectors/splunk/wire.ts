@@ -2,13 +2,14 @@
  * Splunk on the wire: the raw key=value event the app forwards from its input port to CyberTrace,
  * and CyberTrace's events read with the app's transforms.conf regexes.
  */
-import type { Indicator, WireContract } from '../../src/core/contract.js';
+import type { Indicator, WireContract } from '../../src/connector/index.js';
 import { INPUT_FIELDS } from './contract.js';
 import { parseSplunkEvent } from './extractions.js';
+import { InternalError } from '../../src/kernel/errors.js';
 
 function key(role: 'src' | Indicator['type']): string {
   const f = role === 'src' ? INPUT_FIELDS.find((x) => x.regexp === 'SRC_IP') : INPUT_FIELDS.find((x) => x.indicator === role);
-  if (!f) throw new Error(`no input key for ${role}`);
+  if (!f) throw new InternalError(`no input key for ${role}`);
   return f.lookupKey;
 }
 

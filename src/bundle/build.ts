@@ -2,15 +2,16 @@
  * Builds a bundle in memory: the connector's files, the CyberTrace half, and the MANIFEST.
  * Nothing touches the disk here, so a failure in any connector leaves nothing half-written.
  */
-import type { BundleFile, Connector, InstallStep } from '../core/contract.js';
-import type { Site } from '../config/site.js';
+import type { Connector } from '../connector/contract.js';
+import type { BundleFile, InstallStep } from '../model/bundle.js';
+import type { Site } from '../model/site.js';
 import { siteViewFor } from '../config/instances.js';
 import type { Renderer } from '../render/engine.js';
 import { configOptionFor } from '../config/load.js';
-import { InternalError, UserError } from '../core/errors.js';
+import { InternalError, UserError } from '../kernel/errors.js';
 import { cybertraceFiles, cybertraceSteps } from '../cybertrace/bundle-files.js';
 import { settingsProblems } from '../cybertrace/check.js';
-import type { CyberTraceSettings } from '../cybertrace/types.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
 import { manifestFile, type BundleOrigin } from './manifest.js';
 
 export interface Bundle {

@@ -3,8 +3,9 @@
  * after a header naming the connector and the site file the bundle was generated from.
  * Plain text so it reads well and diffs well; `sha256sum -c` style checks work on the first two columns.
  */
-import type { BundleFile, Connector } from '../core/contract.js';
-import { sha256 } from '../core/hash.js';
+import type { Connector } from '../connector/contract.js';
+import type { BundleFile } from '../model/bundle.js';
+import { sha256 } from '../kernel/hash.js';
 
 export const MANIFEST_PATH = 'MANIFEST';
 

@@ -11,9 +11,9 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSyn
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Bundle } from './build.js';
-import { createArchive, type ArchiveFormat } from './archive.js';
+import { createArchive, type ArchiveFormat } from '../formats/archive.js';
 import { MANIFEST_PATH, parseManifest } from './manifest.js';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 export interface WrittenBundle {
   id: string;

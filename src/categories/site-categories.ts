@@ -2,16 +2,16 @@
  * The site's detection categories: which feed categories are in use and the title each one shows
  * in a SIEM (event names, alert names, dashboards). This module owns them and names no SIEM;
  * what a category means for one SIEM (AlienVault: a SID) comes from that connector's
- * `categories` hook (src/core/contract.ts).
+ * `categories` hook (src/connector/capabilities.ts).
  *
  * Where a title lives (one place each): `categories.custom[].title` for a custom feed,
  * `categories.titles.<name>` for a Kaspersky category whose built-in title the site changes.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import { UserError } from '../core/errors.js';
-import type { CustomCategory, Site } from '../config/site.js';
+import { UserError } from '../kernel/errors.js';
+import type { CustomCategory, Site } from '../model/site.js';
 import { KASPERSKY_CATEGORIES, categoryTitle } from '../cybertrace/categories.js';
-import type { YamlChange } from '../config/site-edit.js';
+import type { YamlChange } from '../kernel/yaml-edit.js';
 
 /** The part of the site file `ctconnect categories` edits. */
 export interface SiteCategories {

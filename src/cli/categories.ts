@@ -4,61 +4,27 @@
  * each edit (AlienVault: SIDs, the live database with --db) and may add subcommands (AlienVault:
  * import, sync); this file names no SIEM.
  *
- * Every edit takes the same path: compute (the site's change and each connector's), show,
- * (dry run: stop), prepare the new site file and its backup next to it, let connectors commit
- * what they change outside the site file, and only then rename the new site file into place. If
- * anything fails before that, connectors roll back and the site file is untouched; while the
- * state outside is unknown, no prepared file is deleted.
+ * Every edit takes the same path, the transaction of src/categories/edit.ts.
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { readFileSync, renameSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import { createTwoFilesPatch } from 'diff';
-import { UserError } from '../core/errors.js';
-import { parseSite } from '../config/load.js';
+import { UserError } from '../kernel/errors.js';
+import { loadSite, parseSite } from '../config/load.js';
 import { CONFIG_ENV, DEFAULT_SITE_FILE, findSiteFile } from '../config/discover.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
-import type { Site } from '../config/site.js';
-import { editYaml, type YamlChange } from '../config/site-edit.js';
-import {
-  addCategory,
-  categoriesOf,
-  categoryChanges,
-  categoryList,
-  removeCategory,
-  renameCategory,
-  withCategories,
-  type CategoryEditResult,
-  type SiteCategories,
-} from '../categories/site-categories.js';
-import { backupFile, prepareReplacement } from '../core/files.js';
+import { addCategory, categoriesOf, categoryList, removeCategory, renameCategory, withCategories } from '../categories/site-categories.js';
+import { coreEdit, runEdit, type EditIo, type EditOptions, type Hooked } from '../categories/edit.js';
 import { action } from './run.js';
 import { printJson } from './json.js';
-import type { ConnectorSet } from '../core/connector-set.js';
-import type { CategoriesCommandApi, CategoryEditSession, ConnectorCategories } from '../core/contract.js';
-
-interface EditOptions {
-  config?: string;
-  /** false with --no-backup: no site.yaml.ctconnect-bak-… copy. */
-  backup?: boolean;
-  dryRun?: boolean;
-  [connectorOption: string]: unknown;
-}
-
-/** What an edit changes: the site's categories, connectors' keys of `siems.<id>`, and what to show. */
-interface EditChange {
-  categories: SiteCategories;
-  siems: Record<string, Record<string, unknown>>;
-  summary: string[];
-  notes: string[];
-  conflicts: string[];
-}
-
-type Hooked = { id: string; hook: ConnectorCategories };
+import type { ConnectorSet } from '../connector/connector-set.js';
+import type { CategoriesCommandApi, ConnectorCategories } from '../connector/capabilities.js';
 
 const out = (line = '') => process.stdout.write(line + '\n');
+
+/** The transaction's file, parser and output for one command of this run. */
+function editIo(registry: ConnectorSet, command: string, config: string | undefined): EditIo {
+  return { file: siteFileFor(command, config), parse: (text, file) => parseSite(text, file, registry), out };
+}
 
 /** The site file an edit may change (--config, $CTCONNECT_CONFIG or ./site.yaml); the built-in example is read-only. */
 function siteFileFor(command: string, config?: string): string {
@@ -72,176 +38,7 @@ function siteFileFor(command: string, config?: string): string {
   return choice.path;
 }
 
-/** The site-file changes that give `site` the change's categories and connector keys. */
-function siteChanges(site: Site, change: EditChange): YamlChange[] {
-  const changes = categoryChanges(site, change.categories);
-  for (const [id, keys] of Object.entries(change.siems)) {
-    for (const [key, value] of Object.entries(keys)) {
-      if (!isDeepStrictEqual(site.siems[id]?.[key], value)) changes.push({ path: ['siems', id, key], value });
-    }
-  }
-  return changes;
-}
-
-function readSiteText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`${file}: cannot read the site file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
-/** A connector's refusal, said as the command's. */
-function asCommandError(command: string, e: unknown): unknown {
-  return e instanceof UserError ? new UserError(`categories ${command}: ${e.message}`, e.details) : e;
-}
-
-async function runEdit(
-  registry: ConnectorSet,
-  hooked: Hooked[],
-  command: string,
-  opts: EditOptions,
-  compute: (site: Site, sessions: Map<string, CategoryEditSession>) => EditChange,
-): Promise<number> {
-  const file = siteFileFor(command, opts.config);
-  const text = readSiteText(file);
-  const site = parseSite(text, file, registry);
-  const sessions = new Map<string, CategoryEditSession>();
-  const created: string[] = [];
-  try {
-    for (const { id, hook } of hooked) sessions.set(id, await hook.begin(site, opts, command));
-    const change = compute(site, sessions);
-    if (change.conflicts.length > 0) {
-      const n = change.conflicts.length;
-      throw new UserError(`categories ${command}: ${n} conflict${n > 1 ? 's' : ''}; nothing was changed`, [...change.conflicts, ...change.notes.map((x) => `note: ${x}`)]);
-    }
-    for (const n of change.notes) out(`note: ${n}`);
-
-    const changes = siteChanges(site, change);
-    const edited = changes.length > 0 ? editYaml(text, changes) : { text, layoutKept: true };
-    let newSite: Site;
-    try {
-      newSite = parseSite(edited.text, file, registry);
-    } catch (e) {
-      if (e instanceof UserError) throw new UserError(`categories ${command}: the change would make the site file invalid; nothing was changed`, e.details);
-      throw e;
-    }
-    const outside: string[] = [];
-    for (const session of sessions.values()) {
-      try {
-        outside.push(...session.review(newSite));
-      } catch (e) {
-        throw asCommandError(command, e);
-      }
-    }
-
-    out(`site: ${file}`);
-    for (const s of change.summary) out(`  ${s}`);
-    const siteChanged = edited.text !== text;
-    if (siteChanged) {
-      out('');
-      out(createTwoFilesPatch(file, file, text, edited.text, 'now', 'after', { context: 2 }).split('\n').slice(2).join('\n').trimEnd());
-      if (!edited.layoutKept) out('note: the layout of the site file could not be kept exactly (comments are kept)');
-    }
-    if (outside.length > 0) {
-      out('');
-      for (const l of outside) out(l);
-    }
-    const outsideChanges = [...sessions.values()].some((s) => s.outsideChanges());
-    if (!siteChanged && !outsideChanges) {
-      out('');
-      out('nothing to change');
-      return 0;
-    }
-    if (opts.dryRun) {
-      out('');
-      out('dry run: nothing was changed');
-      return 0;
-    }
-
-    // Prepare every file before any commit: a full disk or a read-only folder shows up while connectors can still roll back.
-    // Through a symlinked site file, everything goes beside the real file (the link stays a link).
-    const now = new Date();
-    let real = resolve(file);
-    let siteBackup: string | undefined;
-    let tmp: string | undefined;
-    try {
-      if (siteChanged) {
-        const prepared = prepareReplacement(file, edited.text);
-        ({ tmp, real } = prepared);
-        created.push(tmp);
-        // The copy keeps the mode and, like the file itself, its owner; --no-backup skips it.
-        if (opts.backup !== false) {
-          siteBackup = backupFile(real, now, prepared.existing);
-          created.push(siteBackup);
-        }
-      }
-      for (const session of sessions.values()) created.push(...session.prepare(real, now, command));
-    } catch (e) {
-      throw new UserError(`cannot write next to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing was changed`);
-    }
-
-    for (const session of sessions.values()) {
-      if (!session.outsideChanges()) continue;
-      const lines = await session.commit(() => {
-        // The outside state is unknown: every file stays, and the message says what each one is.
-        created.length = 0;
-        return [
-          tmp ? `site file ${file}: NOT changed; the new version is ready in ${tmp}` : `site file ${file}: needs no change`,
-          ...(siteBackup ? [`copy of the site file before the change: ${siteBackup}`] : []),
-          ...(tmp ? [`if the change is in: mv ${tmp} ${real} so the site file agrees`, `if it is not: remove ${[tmp, siteBackup].filter(Boolean).join(' ')}`] : []),
-        ];
-      });
-      out('');
-      for (const l of lines) out(l);
-    }
-    created.length = 0; // from here on, the backups are kept whatever happens
-
-    if (tmp) {
-      try {
-        renameSync(tmp, real);
-      } catch (e) {
-        const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-        throw new UserError(`${file}: could not be replaced (${why})${outsideChanges ? ' AFTER the change outside the site file was committed' : ''}`, [
-          `the new site file is in ${tmp}: move it over ${real} (mv ${tmp} ${real}) so the site file agrees`,
-        ]);
-      }
-      out(`site file updated${siteBackup ? `; the previous version is in ${siteBackup}` : ' (no backup: --no-backup)'}`);
-    }
-    out('');
-    out('next steps:');
-    if (siteChanged) out(`  - regenerate the bundles that show categories: ctconnect generate --all --config ${file}`);
-    for (const session of sessions.values()) for (const l of session.nextSteps(file, siteChanged)) out(l.startsWith('    ') ? `  ${l}` : `  - ${l}`);
-    return 0;
-  } catch (e) {
-    for (const f of created) rmSync(f, { force: true });
-    throw e;
-  } finally {
-    for (const session of sessions.values()) await session.close().catch(() => undefined);
-  }
-}
-
-/** An add, rename or remove: the core changes the site's categories, each connector follows. */
-function coreEdit(hooked: Hooked[], kind: 'add' | 'rename' | 'remove', category: string, edit: (site: Site) => CategoryEditResult) {
-  return (site: Site, sessions: Map<string, CategoryEditSession>): EditChange => {
-    for (const { hook } of hooked) {
-      const why = hook.reservedName?.(category, kind);
-      if (why) throw new UserError(`category ${JSON.stringify(category)}: ${why}`);
-    }
-    const result = edit(site);
-    const after = withCategories(site, result.categories);
-    const change: EditChange = { categories: result.categories, siems: {}, summary: [...result.summary], notes: [], conflicts: [] };
-    if (result.unchanged) return change;
-    for (const [id, session] of sessions) {
-      const f = session.follow(site, after, result.edit);
-      change.siems[id] = f.options;
-      change.summary.push(...f.summary);
-    }
-    return change;
-  };
-}
-
-function listCommand(registry: ConnectorSet, hooked: Hooked[], opts: { config?: string; json?: boolean }): void {
+function listCommand(registry: ConnectorSet, hooked: Hooked<ConnectorCategories>[], opts: { config?: string; json?: boolean }): void {
   const site = loadCliSite(opts.config, registry);
   const list = categoryList(categoriesOf(site));
   const views = hooked.filter(({ id }) => site.siems[id] !== undefined).map(({ id, hook }) => ({ id, ...hook.describe(site) }));
@@ -273,7 +70,7 @@ function editOptions(c: Command): Command {
 }
 
 export function register(program: Command, registry: ConnectorSet): void {
-  const hooked: Hooked[] = registry.all().flatMap((c) => (c.categories ? [{ id: c.id, hook: c.categories }] : []));
+  const hooked: Hooked<ConnectorCategories>[] = registry.all().flatMap((c) => (c.categories ? [{ id: c.id, hook: c.categories }] : []));
   const cmd = program
     .command('categories')
     .description("manage the site's detection categories and the title each shows in the SIEMs (list, add, rename, remove; and what connectors add)");
@@ -302,7 +99,7 @@ export function register(program: Command, registry: ConnectorSet): void {
     'add',
   ).action(
     action((category: string, opts: EditOptions & { title?: string; name?: string }) =>
-      runEdit(registry, hooked, 'add', opts, coreEdit(hooked, 'add', category, (site) => addCategory(categoriesOf(site), site.source, category, opts.title ?? opts.name))),
+      runEdit(editIo(registry, 'add', opts.config), hooked, 'add', opts, coreEdit(hooked, 'add', category, (site) => addCategory(categoriesOf(site), site.source, category, opts.title ?? opts.name))),
     ),
   );
 
@@ -315,7 +112,7 @@ export function register(program: Command, registry: ConnectorSet): void {
     'rename',
   ).action(
     action((category: string, title: string, opts: EditOptions) =>
-      runEdit(registry, hooked, 'rename', opts, coreEdit(hooked, 'rename', category, (site) => renameCategory(categoriesOf(site), site.source, category, title))),
+      runEdit(editIo(registry, 'rename', opts.config), hooked, 'rename', opts, coreEdit(hooked, 'rename', category, (site) => renameCategory(categoriesOf(site), site.source, category, title))),
     ),
   );
 
@@ -327,7 +124,7 @@ export function register(program: Command, registry: ConnectorSet): void {
     'remove',
   ).action(
     action((category: string, opts: EditOptions) =>
-      runEdit(registry, hooked, 'remove', opts, coreEdit(hooked, 'remove', category, (site) => removeCategory(categoriesOf(site), site.source, category))),
+      runEdit(editIo(registry, 'remove', opts.config), hooked, 'remove', opts, coreEdit(hooked, 'remove', category, (site) => removeCategory(categoriesOf(site), site.source, category))),
     ),
   );
 
@@ -335,11 +132,11 @@ export function register(program: Command, registry: ConnectorSet): void {
     if (!hook.commands) continue;
     const api: CategoriesCommandApi = {
       editOptions,
-      registry,
+      loadSite: (file) => loadSite(file, registry),
       action,
       siteFile: siteFileFor,
       edit: (command, opts, change) =>
-        runEdit(registry, hooked, command, opts as EditOptions, (site, sessions) => {
+        runEdit(editIo(registry, command, (opts as EditOptions).config), hooked, command, opts as EditOptions, (site, sessions) => {
           const c = change(site, sessions.get(id)!);
           const siems: Record<string, Record<string, unknown>> = { [id]: c.options };
           const summary = [...c.summary];

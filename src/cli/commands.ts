@@ -5,7 +5,7 @@
  * names no command then shows the same help without importing any command.
  */
 import type { Command } from 'commander';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 import { isCommandName, type CommandName } from './command-names.js';
 
 export const COMMAND_SUMMARY = 'commands.generated.json';

@@ -1,16 +1,16 @@
 /** `ctconnect cybertrace patch`: apply a connector's CyberTrace settings to an existing kl_feed_service.conf. */
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { backupFile, writeFileAtomic } from '../core/files.js';
+import { backupFile, writeFileAtomic } from '../kernel/files.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
-import { UserError } from '../core/errors.js';
-import { redactedUnifiedDiff, secretEnvValues } from '../core/redact.js';
+import { UserError } from '../kernel/errors.js';
+import { redactedUnifiedDiff, secretEnvValues } from '../kernel/redact.js';
 import { ConfigPatchError, decodeConfigBytes, encodeConfigText, patchFeedServiceConfig } from '../cybertrace/patch.js';
-import type { CyberTraceSettings } from '../cybertrace/types.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
 import { action } from './run.js';
 import { colorDiff, colors, detail, info } from './output.js';
 import { settingsFor } from '../bundle/build.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 
 export interface PatchFileOptions {
   inPath: string;

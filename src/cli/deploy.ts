@@ -2,17 +2,17 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { deployBundle, DEFAULT_CONCURRENCY } from '../deploy/deploy.js';
-import { selectWork } from '../deploy/plan.js';
+import { selectWork } from '../deploy/work.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { createProgress } from './progress.js';
 import { colorDiff, fitColumns } from './output.js';
 import { hostDetails, summaryTable, toJson } from '../deploy/report.js';
-import { terminalPrompt } from '../core/prompt.js';
+import { terminalPrompt } from '../kernel/prompt.js';
 import { DeployFailure } from '../deploy/types.js';
-import { redactJson, redactText, secretEnvValues } from '../core/redact.js';
+import { redactJson, redactText, secretEnvValues } from '../kernel/redact.js';
 import { action } from './run.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 
 /** How deeply the deploy report (src/deploy/report.ts) indents each file's diff. */
 const DIFF_INDENT = ' '.repeat(12);

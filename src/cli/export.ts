@@ -6,11 +6,11 @@ import { dirname, join, resolve } from 'node:path';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { buildBundle, type Bundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
-import { UserError } from '../core/errors.js';
-import { exampleSitePath, packageRoot } from '../core/paths.js';
+import { UserError } from '../kernel/errors.js';
+import { exampleSitePath, packageRoot } from '../kernel/paths.js';
 import { ansibleExport, type ExportedFile } from '../deploy/ansible.js';
 import { action } from './run.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 
 /** Marks a folder as written by this command and lists what it wrote, so a later export replaces that and nothing else. */
 const MARK = '.ctconnect-ansible';

@@ -1,6 +1,6 @@
 /** `ctconnect generate <siem…> | --all`: site file → bundle folders and archives. */
 import type { Command } from 'commander';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { buildBundle, type Bundle } from '../bundle/build.js';
 import { writeBundles } from '../bundle/write.js';
@@ -8,7 +8,7 @@ import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
 import { warn } from './output.js';
 import { printJson } from './json.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 
 interface GenerateOptions {
   all?: boolean;

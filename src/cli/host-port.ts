@@ -1,5 +1,5 @@
 /** Parses HOST:PORT given on the command line. */
-import { UserError } from '../core/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 export function parseHostPort(value: string, option: string): { host: string; port: number } {
   const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(value);

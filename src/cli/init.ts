@@ -1,11 +1,11 @@
 /** `ctconnect init [FILE]`: write the commented example site file as a starting point. */
 import type { Command } from 'commander';
 import { copyFileSync, constants } from 'node:fs';
-import { exampleSitePath } from '../core/paths.js';
-import { UserError } from '../core/errors.js';
+import { exampleSitePath } from '../kernel/paths.js';
+import { UserError } from '../kernel/errors.js';
 import { action } from './run.js';
 import { DEFAULT_SITE_FILE } from '../config/discover.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 
 export function register(program: Command, registry: ConnectorSet): void {
   program

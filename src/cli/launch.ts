@@ -7,7 +7,7 @@
  * the code of CommonJS files only). Commands still load their code lazily inside the bundle.
  */
 import { fileURLToPath } from 'node:url';
-import { requirePrecompiled } from '../core/precompiled.js';
+import { requirePrecompiled } from '../kernel/precompiled.js';
 import { isCommandName, wantedCommand } from './command-names.js';
 
 /** Which code cache a command line runs with: its command's, the top-level help's, or every command's. */

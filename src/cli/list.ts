@@ -5,7 +5,7 @@ import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
 import { printJson } from './json.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 
 export function register(program: Command, registry: ConnectorSet): void {
   program

@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageRoot } from '../core/paths.js';
+import { packageRoot } from '../kernel/paths.js';
 import { setVerbosity } from './output.js';
 import { COMMAND_SUMMARY, registerCommands, registerSummaries, type CommandSummary } from './commands.js';
 import { wantedCommand } from './command-names.js';

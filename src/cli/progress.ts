@@ -11,6 +11,7 @@ class StderrRenderer extends DefaultRenderer {
   static override nonTTY = true;
 }
 import { info, isQuiet } from './output.js';
+import { UserError } from '../kernel/errors.js';
 
 export interface Progress {
   /** A step of `item` (the latest one stays visible on a terminal). */
@@ -47,7 +48,7 @@ export function createProgress(items: string[], stream: NodeJS.WriteStream = pro
           handles.set(item, task);
           const r = results.get(item) ?? (await new Promise<Result>((resolve) => settle.set(item, resolve)));
           task.title = `${item}: ${r.message}`;
-          if (!r.ok) throw new Error(r.message);
+          if (!r.ok) throw new UserError(r.message);
         },
       })),
       {

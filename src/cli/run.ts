@@ -1,10 +1,10 @@
 /** Runs a command action and turns errors into the documented exit codes (1 user error, 2 internal error). */
-import { UserError } from '../core/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { colors } from './output.js';
 
 export async function reportError(e: unknown): Promise<number> {
   // Loaded only here: redaction pulls in a diff library that a run without an error never needs.
-  const { redactText, secretEnvValues } = await import('../core/redact.js');
+  const { redactText, secretEnvValues } = await import('../kernel/redact.js');
   // Messages may quote a config line or a server's answer: secrets in them are hidden.
   const hide = (text: string) => redactText(text, secretEnvValues(process.env), { prose: true });
   if (e instanceof UserError) {

@@ -2,14 +2,14 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CONFIG_HELP, loadCliSite } from './site.js';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { sampleEvents, eventsFromText, cyclingEvents } from '../simulate/events.js';
 import { sendLines } from '../simulate/send.js';
 import { action } from './run.js';
 import { connectorSite, settingsFor } from '../bundle/build.js';
 import { printJson } from './json.js';
 import { parseHostPort } from './host-port.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 
 interface SimulateOptions {
   config?: string;

@@ -1,9 +1,9 @@
 /** The --config option every command shares, and loading the site it names (or discovers). */
 import { loadSite } from '../config/load.js';
 import { CONFIG_ENV, DEFAULT_SITE_FILE, findSiteFile } from '../config/discover.js';
-import type { Site } from '../config/site.js';
-import type { ConnectorSet } from '../core/connector-set.js';
-import { exampleSitePath } from '../core/paths.js';
+import type { Site } from '../model/site.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
+import { exampleSitePath } from '../kernel/paths.js';
 import { detail, info } from './output.js';
 
 export const CONFIG_HELP = `site file (default: $${CONFIG_ENV}, else ./${DEFAULT_SITE_FILE}, else the built-in example site)`;

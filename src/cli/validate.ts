@@ -3,13 +3,13 @@ import type { Command } from 'commander';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { buildBundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
-import { UserError } from '../core/errors.js';
-import { allRolesTarget, workOf } from '../deploy/plan.js';
+import { UserError } from '../kernel/errors.js';
+import { allRolesTarget, workOf } from '../deploy/work.js';
 import { action } from './run.js';
 import { detail, warn } from './output.js';
 import { printJson } from './json.js';
 import { instancesOf, servedBy } from '../config/instances.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 
 interface DeployPlanLine {
   siem: string;

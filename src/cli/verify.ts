@@ -3,19 +3,20 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { CONFIG_HELP, loadCliSite } from './site.js';
-import { UserError } from '../core/errors.js';
-import { terminalPrompt } from '../core/prompt.js';
+import { UserError } from '../kernel/errors.js';
+import { terminalPrompt } from '../kernel/prompt.js';
 import { verifyConnector, verifyOverHttp, type VerifyRow } from '../verify/verify.js';
 import { parseFingerprint, parseLookupUrl } from '../verify/http-lookup.js';
-import { httpApiUrl, httpCredentials } from '../verify/http-credentials.js';
+import { httpCredentials } from '../verify/http-credentials.js';
+import { httpApiUrl } from '../cybertrace/http-api.js';
 import { action } from './run.js';
 import { createProgress } from './progress.js';
 import { fitColumns } from './output.js';
-import { VERIFICATION_INDICATORS } from '../verify/indicators.js';
+import { VERIFICATION_INDICATORS } from '../cybertrace/indicators.js';
 import { printJson } from './json.js';
 import { connectorSite } from '../bundle/build.js';
 import { parseHostPort } from './host-port.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 
 interface VerifyCliOptions {
   config?: string;

@@ -2,10 +2,10 @@
  * Checks that span several fields (the schema checks one field at a time). Returns problems with
  * the path of the field to fix. Also fills in defaults that depend on other fields.
  */
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 import { formatPath, type PathSegment } from './positions.js';
 import { instanceProblems, instancesOf, siteViewFor } from './instances.js';
-import type { Site } from './site.js';
+import type { Site } from '../model/site.js';
 
 export function checkSite(site: Site, connectors: ConnectorSet): Array<{ path: PathSegment[]; message: string; warning?: boolean }> {
   const problems: Array<{ path: PathSegment[]; message: string; warning?: boolean }> = [];

@@ -6,7 +6,7 @@
  * connectors stay unaware of instances.
  */
 import { formatPath, type PathSegment } from './positions.js';
-import type { CyberTraceSite, Site } from './site.js';
+import type { CyberTraceSite, Site } from '../model/site.js';
 
 export interface InstanceRef {
   instance: CyberTraceSite;

@@ -12,15 +12,15 @@ import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
 import type { Ajv, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import type { FormatsPlugin } from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
-import { UserError } from '../core/errors.js';
-import { exampleSitePath } from '../core/paths.js';
-import { requirePrecompiled } from '../core/precompiled.js';
+import { UserError } from '../kernel/errors.js';
+import { exampleSitePath } from '../kernel/paths.js';
+import { requirePrecompiled } from '../kernel/precompiled.js';
 import { escapers } from '../render/escape.js';
-import type { ConnectorSet } from '../core/connector-set.js';
+import type { ConnectorSet } from '../connector/connector-set.js';
 import { siteSchema } from './schema.js';
 import { formatPath, positionOf, type PathSegment } from './positions.js';
 import { checkSite } from './checks.js';
-import type { Site } from './site.js';
+import type { Site } from '../model/site.js';
 
 
 export interface SiteProblem {

@@ -6,18 +6,14 @@
  * Control characters (TAB, line breaks, NUL …) are refused by the loader in every string field,
  * whatever its pattern says; a string schema with `multiline: true` admits line feeds and tabs.
  */
-import type { Connector } from '../core/contract.js';
+import type { Connector } from '../connector/contract.js';
 import { DEFAULT_CATEGORY_NAMES, KASPERSKY_CATEGORIES } from '../cybertrace/categories.js';
 import { MAX_TITLE_LENGTH } from '../categories/site-categories.js';
+import { absolutePath, categoryName, hostAddress, ipv4Address, portNumber } from '../model/schema-fragments.js';
 
-const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const port = portNumber;
 
-/** Names that end up inside configs: a conservative character set, no quotes or separators. */
-export const categoryName = {
-  type: 'string',
-  pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,127}$',
-  description: 'a feed category name (a letter, then letters, digits, "_", "-", "."; at most 128)',
-} as const;
+
 
 /** The title a category shows in the SIEMs (src/categories/site-categories.ts checks the same with clearer messages). */
 const categoryTitleSchema = {
@@ -29,27 +25,10 @@ const categoryTitleSchema = {
   description: 'one line of text without leading or trailing spaces, not ending in "\\" (a Splunk .conf value would continue on the next line)',
 } as const;
 
-/** An IPv4 address or a DNS host name (no ports, no spaces, no quotes). */
-export const hostAddress = {
-  type: 'string',
-  // A name made of digits and dots only is a mistyped IPv4 address, not a host name.
-  anyOf: [{ format: 'ipv4' }, { format: 'hostname', pattern: '[A-Za-z]' }],
-  description: 'an IPv4 address or a host name',
-} as const;
 
-export const ipv4Address = { type: 'string', format: 'ipv4', description: 'an IPv4 address' } as const;
 
-/** An absolute POSIX path without characters that would need quoting in configs or shells. */
-export const absolutePath = {
-  type: 'string',
-  pattern: '^/[A-Za-z0-9_./+-]*$',
-  description: 'an absolute path (letters, digits, "_", "-", ".", "/", "+")',
-} as const;
 
-export const portNumber = port;
 
-/** A name or label shown in a SIEM console and in Markdown tables: one line, no "|" or backticks. */
-export const consoleLabel = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\r\\n|`]+$', description: 'text without line breaks, "|" or backticks' } as const;
 
 /** The name of an environment variable (never its value). */
 const envName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the name of an environment variable' } as const;

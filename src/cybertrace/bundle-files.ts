@@ -3,14 +3,14 @@
  * how kl_feed_service.conf is patched on the CyberTrace host and the service restarted.
  * The same for every connector, so it lives here and not in connectors/.
  */
-import type { BundleFile, InstallStep } from '../core/contract.js';
-import type { Site } from '../config/site.js';
+import type { BundleFile, InstallStep } from '../model/bundle.js';
+import type { Site } from '../model/site.js';
 import { settingsToSheet, settingsToXmlFragment } from './fragment.js';
-import type { CyberTraceSettings } from './types.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
 
 export const CYBERTRACE_RESTART_STEP = 'restart';
 
-/** kl_feed_service.conf on the CyberTrace host (FACTS §1). */
+/** kl_feed_service.conf on the CyberTrace host (Kaspersky CyberTrace Help). */
 export function feedServiceConfigPath(site: Site): string {
   const dir = site.cybertrace.install_dir;
   return site.cybertrace.platform === 'windows' ? `${dir.replace(/[\\/]+$/, '')}\\bin\\kl_feed_service.conf` : `${dir.replace(/\/+$/, '')}/etc/kl_feed_service.conf`;

@@ -5,7 +5,7 @@
  */
 import { BUILTIN_PLACEHOLDERS } from './event-contract.js';
 import { placeholdersOf } from './render-event.js';
-import type { CyberTraceSettings } from './types.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
 
 export function settingsProblems(s: CyberTraceSettings): string[] {
   const problems: string[] = [];

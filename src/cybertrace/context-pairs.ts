@@ -5,14 +5,15 @@
  * name (letter or `_`, then word characters, `.`, `-`) followed by the separator; a value runs to
  * the next pair, so values may hold spaces. Formats of other shapes have their own parsers.
  */
-import { escapeRegExp } from '../core/text.js';
+import { escapeRegExp } from '../kernel/text.js';
+import { InternalError } from '../kernel/errors.js';
 
 export type ContextParser = (text: string) => Array<[string, string]>;
 
 export function contextPairsParser(recordFieldContextFormat: string): ContextParser {
   const m = /^(\s*)%ParamName%(\S+?)%ParamValue%(\s*)$/.exec(recordFieldContextFormat);
   if (!m || (m[1] === '' && m[3] === '')) {
-    throw new Error(`RecordFieldContextFormat ${JSON.stringify(recordFieldContextFormat)} does not separate its pairs by whitespace`);
+    throw new InternalError(`RecordFieldContextFormat ${JSON.stringify(recordFieldContextFormat)} does not separate its pairs by whitespace`);
   }
   const start = new RegExp(`(?:^|\\s)([A-Za-z_][A-Za-z0-9_.-]*)${escapeRegExp(m[2])}`, 'g');
   return (text) => {

@@ -4,27 +4,7 @@
  * connector's SIEM-side parser is built from the same list, so the two cannot drift apart.
  */
 
-/** What a field means, independent of how a SIEM names it; tests and `verify` compare by role. */
-export type FieldRole =
-  | 'category'
-  | 'indicator'
-  | 'url'
-  | 'src_ip'
-  | 'dst_ip'
-  | 'hash'
-  | 'md5'
-  | 'sha1'
-  | 'sha256'
-  | 'device_ip'
-  | 'device'
-  | 'product'
-  | 'user'
-  | 'event_id'
-  | 'confidence'
-  | 'context'
-  | 'actionable'
-  | 'alert'
-  | 'date';
+import type { FieldRole } from '../model/events.js';
 
 export type EventPart =
   /** `key<sep>%Placeholder%`, e.g. `reason=%Category%`. */

@@ -3,8 +3,9 @@
  * shaped like kl_feed_service.conf, and a Markdown settings sheet. The XML writers here are
  * shared with patch.ts so that both produce the same bytes for the same value.
  */
-import type { CyberTraceSettings, RegExpDef } from './types.js';
+import type { CyberTraceSettings, RegExpDef } from '../model/cybertrace.js';
 import { markdownText, xmlAttr, xmlText } from '../render/escape.js';
+import { InternalError } from '../kernel/errors.js';
 
 /** How multi-line XML is laid out: line ending and one level of indentation. */
 export interface XmlLayout {
@@ -22,7 +23,7 @@ const NCNAME = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`, 'u');
 /** Throws unless `name` can be used as an element name (regexp names become element names). */
 export function assertXmlName(name: string): void {
   if (!NCNAME.test(name)) {
-    throw new Error(`regexp name ${JSON.stringify(name)} is not a valid XML element name (letters, digits, "_", "-", "." only; not starting with a digit, "-" or ".")`);
+    throw new InternalError(`regexp name ${JSON.stringify(name)} is not a valid XML element name (letters, digits, "_", "-", "." only; not starting with a digit, "-" or ".")`);
   }
 }
 
@@ -40,7 +41,7 @@ export function needsCdata(value: string): boolean {
  */
 export function xmlContent(value: string): string {
   xmlText(value);
-  if (NOT_XML_CHAR.test(value)) throw new Error(`${JSON.stringify(value)} contains a character XML cannot hold`);
+  if (NOT_XML_CHAR.test(value)) throw new InternalError(`${JSON.stringify(value)} contains a character XML cannot hold`);
   if (!needsCdata(value)) return value;
   return `<![CDATA[${value.split(']]>').join(']]]]><![CDATA[>')}]]>`;
 }
@@ -59,7 +60,7 @@ export function renderRegexp(r: RegExpDef): string {
 export function renderDefaultSource(regexps: RegExpDef[], indent: string, layout: XmlLayout | null, kept: string[] = []): string {
   const seen = new Set<string>();
   for (const r of regexps) {
-    if (seen.has(r.name)) throw new Error(`regexp ${r.name} is defined twice`);
+    if (seen.has(r.name)) throw new InternalError(`regexp ${r.name} is defined twice`);
     seen.add(r.name);
   }
   const children = [...kept, ...regexps.map(renderRegexp)];

@@ -12,12 +12,14 @@
  * - a line break ends the event (CyberTrace separates events with LF), so values are single-line;
  * - `-` (what CyberTrace writes for an empty placeholder) reads as "missing" for fields, not for context.
  */
-import type { ParsedEvent } from '../core/contract.js';
-import { escapeRegExp } from '../core/text.js';
-import type { EventContract, FieldRole } from './event-contract.js';
+import type { ParsedEvent } from '../model/events.js';
+import { escapeRegExp } from '../kernel/text.js';
+import type { EventContract } from './event-contract.js';
+import type { FieldRole } from '../model/events.js';
 import { parseCef } from '../formats/cef.js';
+import { ReadError } from '../kernel/errors.js';
 
-/** What each prefix placeholder looks like; `%Date%` is `Mon DD HH:MM:SS` (FACTS §1). */
+/** What each prefix placeholder looks like; `%Date%` is `Mon DD HH:MM:SS` (Kaspersky CyberTrace Help). */
 const PREFIX_PATTERNS: Partial<Record<FieldRole, string>> = {
   date: '[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d',
 };
@@ -44,7 +46,7 @@ export function splitPairs(text: string, c: EventContract): Array<[string, strin
   for (const segment of text.split(c.partSeparator)) {
     const at = segment.indexOf(c.keySeparator);
     if (at < 0) {
-      if (pairs.length === 0) throw new Error(`"${segment}" has no "${c.keySeparator}": expected name${c.keySeparator}value`);
+      if (pairs.length === 0) throw new ReadError(`"${segment}" has no "${c.keySeparator}": expected name${c.keySeparator}value`);
       pairs[pairs.length - 1][1] += c.partSeparator + segment;
       continue;
     }
@@ -55,7 +57,7 @@ export function splitPairs(text: string, c: EventContract): Array<[string, strin
 
 /** Parses one line with one contract; returns undefined when the line does not start like that contract. */
 export function parseWithContract(line: string, c: EventContract, kind: ParsedEvent['kind']): ParsedEvent | undefined {
-  if (/[\r\n]/.test(line)) throw new Error('an event is one line: CyberTrace separates events with LF');
+  if (/[\r\n]/.test(line)) throw new ReadError('an event is one line: CyberTrace separates events with LF');
   const prefix = prefixRegExp(c).exec(line);
   if (!prefix) return undefined;
   const fields: Partial<Record<FieldRole, string>> = {};
@@ -69,14 +71,14 @@ export function parseWithContract(line: string, c: EventContract, kind: ParsedEv
   const pairs = splitPairs(body, c);
   const hasContext = (c.suffixFields ?? []).some((f) => f.role === 'context');
   c.parts.forEach((p, i) => {
-    if (p.kind === 'bare') throw new Error(`a bare %${p.placeholder}% part cannot be read back from a "${c.partSeparator}" list`);
+    if (p.kind === 'bare') throw new ReadError(`a bare %${p.placeholder}% part cannot be read back from a "${c.partSeparator}" list`);
     const pair = pairs[i];
-    if (!pair || pair[0] !== p.key) throw new Error(`part ${i + 1} should be "${p.key}${c.keySeparator}…", got ${pair ? `"${pair[0]}${c.keySeparator}…"` : 'the end of the event'}`);
-    if (p.kind === 'constant' && pair[1] !== p.value) throw new Error(`"${p.key}" should be "${p.value}", got "${pair[1]}"`);
+    if (!pair || pair[0] !== p.key) throw new ReadError(`part ${i + 1} should be "${p.key}${c.keySeparator}…", got ${pair ? `"${pair[0]}${c.keySeparator}…"` : 'the end of the event'}`);
+    if (p.kind === 'constant' && pair[1] !== p.value) throw new ReadError(`"${p.key}" should be "${p.value}", got "${pair[1]}"`);
     if (p.kind === 'field' && pair[1] !== MISSING) fields[p.role] = pair[1];
   });
   const extra = pairs.slice(c.parts.length);
-  if (extra.length > 0 && !hasContext) throw new Error(`unexpected parts after the last field: ${extra.map((e) => e[0]).join(', ')}`);
+  if (extra.length > 0 && !hasContext) throw new ReadError(`unexpected parts after the last field: ${extra.map((e) => e[0]).join(', ')}`);
   return { kind, fields, context: extra };
 }
 
@@ -106,18 +108,18 @@ export function parseCefWithContract(line: string, e: CefEvents): ParsedEvent {
   const ev = parseCef(line);
   const { detection, alert } = headersOf(e);
   if (ev.deviceVendor !== detection.deviceVendor || ev.deviceProduct !== detection.deviceProduct) {
-    throw new Error(`not a CyberTrace event: CEF vendor/product is "${ev.deviceVendor}/${ev.deviceProduct}", ${e.siem} filters on ${detection.deviceVendor}/${detection.deviceProduct}`);
+    throw new ReadError(`not a CyberTrace event: CEF vendor/product is "${ev.deviceVendor}/${ev.deviceProduct}", ${e.siem} filters on ${detection.deviceVendor}/${detection.deviceProduct}`);
   }
   const kind = ev.deviceEventClassId === detection.deviceEventClassId ? 'detection' : ev.deviceEventClassId === alert.deviceEventClassId ? 'alert' : undefined;
   if (!kind) {
-    throw new Error(`unknown CyberTrace event class id "${ev.deviceEventClassId}" (expected ${alert.deviceEventClassId} = service event, ${detection.deviceEventClassId} = detection event)`);
+    throw new ReadError(`unknown CyberTrace event class id "${ev.deviceEventClassId}" (expected ${alert.deviceEventClassId} = service event, ${detection.deviceEventClassId} = detection event)`);
   }
   const fields: Partial<Record<FieldRole, string>> = {};
   let context: Array<[string, string]> = [];
   for (const p of e[kind].parts) {
     if (p.kind !== 'field') continue;
     const v = ev.extension[p.key];
-    if (v === undefined) throw new Error(`CEF key "${p.key}" (${p.role}) is missing`);
+    if (v === undefined) throw new ReadError(`CEF key "${p.key}" (${p.role}) is missing`);
     if (p.role === 'context') context = e.context(v);
     else if (v !== MISSING) fields[p.role] = v;
   }

@@ -5,7 +5,7 @@
  * and every element we do not own stay byte for byte as they were.
  */
 import { SaxesParser } from 'saxes';
-import type { CyberTraceSettings } from './types.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
 import {
   DEFAULT_FINISHED_EVENT_TEXT,
   renderDefaultSource,
@@ -14,16 +14,16 @@ import {
   type XmlLayout,
 } from './fragment.js';
 import { xmlAttr } from '../render/escape.js';
+import { InternalError, UserError } from '../kernel/errors.js';
 
 /** The input cannot be patched: not well-formed, wrong root, ambiguous or unsupported layout. */
-export class ConfigPatchError extends Error {
+export class ConfigPatchError extends UserError {
   constructor(
     readonly reason: string,
     readonly line?: number,
     readonly column?: number,
   ) {
-    super(line === undefined ? reason : `${line}:${column}: ${reason}`);
-    this.name = 'ConfigPatchError';
+    super(line === undefined ? reason : `${line}:${column}: ${reason}`, [], line === undefined ? {} : { position: { line, column: column ?? 1 } });
   }
 }
 
@@ -153,7 +153,7 @@ function applyEdits(text: string, edits: Edit[]): string {
   let out = '';
   let at = 0;
   for (const e of sorted) {
-    if (e.start < at) throw new Error(`internal: overlapping edits at offset ${e.start}`);
+    if (e.start < at) throw new InternalError(`internal: overlapping edits at offset ${e.start}`);
     out += text.slice(at, e.start) + e.text;
     at = e.end;
   }
@@ -468,7 +468,7 @@ export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSetting
   for (const [from, to] of Object.entries(s.feedFieldRenames)) {
     // A chain (A→B, B→C) would rename again on every run; the settings must say A→C.
     if (to !== from && Object.hasOwn(s.feedFieldRenames, to) && s.feedFieldRenames[to] !== to) {
-      throw new Error(`feed field renames chain ${from}→${to}→${s.feedFieldRenames[to]}; rename ${from} to the final name directly`);
+      throw new InternalError(`feed field renames chain ${from}→${to}→${s.feedFieldRenames[to]}; rename ${from} to the final name directly`);
     }
   }
 
@@ -507,7 +507,7 @@ export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSetting
   try {
     parseConfig(text);
   } catch (e) {
-    throw new Error(`internal: the patched file is not well-formed (${(e as Error).message})`);
+    throw new InternalError(`internal: the patched file is not well-formed (${(e as Error).message})`);
   }
   const changes = p.changes.map((c) => c.replace(/^Configuration\//, ''));
   return { text, changed: text !== originalXml, changes };

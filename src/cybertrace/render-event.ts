@@ -5,7 +5,7 @@
  * found nothing by "-" (as in the service's real output: `ip=- hash=-`). Used by tests,
  * `verify` and `simulate` to produce the exact text a SIEM receives.
  */
-import type { CyberTraceSettings } from './types.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
 
 export interface RenderedEventInput {
   values: Record<string, string>;

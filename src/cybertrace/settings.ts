@@ -3,7 +3,7 @@
  * from the same EventContract lists the SIEM-side parsers are built from.
  */
 import { formatString, type EventContract } from './event-contract.js';
-import type { CyberTraceSettings, RegExpDef } from './types.js';
+import type { CyberTraceSettings, RegExpDef } from '../model/cybertrace.js';
 
 /** Everything about a connector's events that does not depend on the site. */
 export interface EventDefinitions {
@@ -21,7 +21,7 @@ export interface EventDefinitions {
 
 export const SUPPORTED_CYBERTRACE_VERSIONS = ['3.x', '4.x'];
 
-/** For formats with one hash key: every hash field of the feeds points at RE_HASH (FortiSIEM's seed, ArcSight). */
+/** For formats with one hash key: every hash field of the feeds points at RE_HASH (the FortiSIEM guide, ArcSight). */
 export const HASHES_AS_RE_HASH: Readonly<Record<string, string>> = { RE_MD5: 'RE_HASH', RE_SHA1: 'RE_HASH', RE_SHA256: 'RE_HASH' };
 
 /** `input` is where CyberTrace listens (host:port), `output` where it sends events. */

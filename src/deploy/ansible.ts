@@ -17,12 +17,13 @@
  */
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
-import type { MergeSpec } from '../core/contract.js';
+import type { MergeSpec } from '../model/bundle.js';
 import type { Bundle } from '../bundle/build.js';
-import type { DeployTarget, Site } from '../config/site.js';
+import type { DeployTarget, Site } from '../model/site.js';
 import { shellArg } from '../render/escape.js';
-import { allRolesTarget, rolesOf, workOf, type HostFile, type HostStep } from './plan.js';
-import { escapeRegExp } from '../core/text.js';
+import { allRolesTarget, rolesOf, workOf } from './work.js';
+import { type HostFile, type HostStep } from './types.js';
+import { escapeRegExp } from '../kernel/text.js';
 
 export interface ExportedFile {
   /** Path below the export folder. */

@@ -1,5 +1,5 @@
 /**
- * Applies a host's plan in the established order (FACTS §8), one command per file: backup
+ * Applies a host's plan in the established order (as Ansible's copy module does it), one command per file: backup
  * (timestamped, kept) → upload to a temp file beside the target → mode/owner → validate the temp
  * file → atomic rename; then
  * the steps the changes call for, once each. Any failure — the connection's included — puts back
@@ -9,9 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { outputLines, describeFailure, type ExecResult } from './exec.js';
-import { TEMP_INFIX, type FilePlan, type HostStep, type HostWork } from './plan.js';
-import { sha256 } from '../core/hash.js';
-import { backupName } from '../core/files.js';
+import { TEMP_INFIX } from './probe.js';
+import { type FilePlan, type HostStep, type HostWork } from './types.js';
+import { sha256 } from '../kernel/hash.js';
+import { backupName } from '../kernel/files.js';
 import type { RemoteHost } from './remote.js';
 import { shellArg } from '../render/escape.js';
 import { ConnectionLost, DeployFailure, type CommandOutput, type FileResult, type RollbackResult, type StepResult } from './types.js';

@@ -5,7 +5,7 @@
  */
 // ssh2 is CommonJS: under Node's ESM loader only its default export is reliable.
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
-import type { DeployTarget } from '../config/site.js';
+import type { DeployTarget } from '../model/site.js';
 import {
   appendKnownHost,
   fingerprintOf,

@@ -1,8 +1,8 @@
 /** Deploys one connector's bundle to the site's targets: build → select work by role → fleet. */
 import type { Bundle } from '../bundle/build.js';
-import type { Site } from '../config/site.js';
+import type { Site } from '../model/site.js';
 import { deployFleet } from './fleet.js';
-import { selectWork } from './plan.js';
+import { selectWork } from './work.js';
 import { exitCodeOf } from './report.js';
 import type { SecretSources } from './secrets.js';
 import type { HostResult } from './types.js';

@@ -1,9 +1,9 @@
 /**
- * Unified diffs for --diff, with secrets redacted by structure (src/core/redact.ts): the diff is
+ * Unified diffs for --diff, with secrets redacted by structure (src/kernel/redact.ts): the diff is
  * made on the real contents and shown redacted line by line, so a changed secret still shows as a
  * changed line.
  */
-import { redactedUnifiedDiff } from '../core/redact.js';
+import { redactedUnifiedDiff } from '../kernel/redact.js';
 
 const isBinary = (b: Buffer): boolean => b.subarray(0, 8000).includes(0);
 

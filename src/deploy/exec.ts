@@ -1,6 +1,6 @@
 /**
  * Runs commands over an SSH connection with a time limit. ssh2 has no exec timeout of its own
- * and a channel only closes once stdout and stderr are both read (FACTS §8), so both are always
+ * and a channel only closes once stdout and stderr are both read (the ssh2 documentation), so both are always
  * consumed, kept (up to a limit) for the report, and the channel is killed when time runs out.
  * Every command counts its round trips on its connection (the deploy's cost on a slow link).
  */

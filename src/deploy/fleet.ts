@@ -5,8 +5,8 @@
  */
 import type { Progress } from './apply.js';
 import { deployHost, secretValues } from './host.js';
-import { redactText } from '../core/redact.js';
-import type { HostWork } from './plan.js';
+import { redactText } from '../kernel/redact.js';
+import type { HostWork } from './types.js';
 import { resolveSecrets, type SecretSources, type TargetSecrets } from './secrets.js';
 import { DeployFailure, type HostResult } from './types.js';
 

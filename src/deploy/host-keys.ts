@@ -1,5 +1,5 @@
 /**
- * Host-key verification. ssh2 accepts every host key unless told otherwise (FACTS §8), so the
+ * Host-key verification. ssh2 accepts every host key unless told otherwise (the ssh2 documentation), so the
  * decision is made here: against a pinned SHA256 fingerprint, or against an OpenSSH known_hosts
  * file (plain and hashed `|1|salt|hash` entries, `[host]:port` names, wildcards, @revoked).
  */
@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { DeployFailure } from './types.js';
 import { dirname } from 'node:path';
-import { sha256 } from '../core/hash.js';
+import { sha256 } from '../kernel/hash.js';
 
 export interface KnownHostEntry {
   line: number;

@@ -2,16 +2,13 @@
  * Merges a bundle file into an existing file on the target instead of replacing it whole.
  * Pure functions: old text in, new text out. Everything outside the part we own stays byte for byte.
  */
-import type { MergeSpec } from '../core/contract.js';
+import type { MergeSpec } from '../model/bundle.js';
 import { ConfigPatchError, decodeConfigBytes, encodeConfigText, patchFeedServiceConfig } from '../cybertrace/patch.js';
+import { UserError } from '../kernel/errors.js';
 
 /** The existing file cannot be merged into (broken markers, unreadable config); nothing is written. */
-export class MergeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MergeError';
-  }
-}
+/** An existing file on a host that a bundle's block or settings cannot be merged into. */
+export class MergeError extends UserError {}
 
 interface Line {
   /** Offset of the first character. */

@@ -6,13 +6,14 @@
  * password can never reach the command. Files travel on the stdin of the command that writes them.
  */
 import { randomBytes } from 'node:crypto';
-import { sha256 } from '../core/hash.js';
-import type { DeployTarget } from '../config/site.js';
+import { sha256 } from '../kernel/hash.js';
+import type { DeployTarget } from '../model/site.js';
 import type { Connection } from './connect.js';
 import { execRemote, outputLines, startRemote, type ExecResult, type RemoteProcess } from './exec.js';
 import type { TargetSecrets } from './secrets.js';
 import { ConnectionLost, DeployFailure } from './types.js';
 import { shellArg } from '../render/escape.js';
+import { InternalError } from '../kernel/errors.js';
 
 export interface RunOptions {
   timeoutSec: number;
@@ -78,7 +79,7 @@ export class RemoteHost {
       .map(([k, v]) => `${k}=${shellArg(v)}; export ${k}; `)
       .join('');
     const privileged = opts.privileged !== false && this.target.sudo !== 'none';
-    if (opts.fromChannel && privileged && !this.streamsInput) throw new Error('bug: channel input to a command behind sudo -S');
+    if (opts.fromChannel && privileged && !this.streamsInput) throw new InternalError('bug: channel input to a command behind sudo -S');
     const stdin = opts.fromChannel ? '' : `exec 0<${opts.stdinFile ? shellArg(opts.stdinFile) : '/dev/null'}; `;
     const inner = `${stdin}${env}${script}`;
     const limited = `timeout -k 5 ${Math.max(1, Math.round(opts.timeoutSec))} sh -c ${shellArg(inner)}`;

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import type { DeployTarget } from '../config/site.js';
+import type { DeployTarget } from '../model/site.js';
 import { DeployFailure } from './types.js';
-import type { SecretPrompt } from '../core/prompt.js';
+import type { SecretPrompt } from '../kernel/prompt.js';
 
 export interface TargetSecrets {
   privateKey?: Buffer;

@@ -1,12 +1,10 @@
-/** Results of a deploy, per host, file and step: what the report, the table and --json show. */
+/** The deploy's types: the work per host (work.ts), the plan per file (probe.ts), and the results per host, file and step that the report, the table and --json show. */
+import { UserError } from '../kernel/errors.js';
+import type { InstallSpec, InstallStep } from '../model/bundle.js';
+import type { DeployTarget } from '../model/site.js';
 
 /** A failure on one host: the message says what happened, details carry command output and hints. */
-export class DeployFailure extends Error {
-  constructor(message: string, readonly details: string[] = []) {
-    super(message);
-    this.name = 'DeployFailure';
-  }
-}
+export class DeployFailure extends UserError {}
 
 /** The SSH connection went away in the middle of something; the host state must be found out again. */
 export class ConnectionLost extends DeployFailure {
@@ -86,4 +84,70 @@ export interface HostResult {
    * input a command had to read before it answered), reconnects included: the cost of the link's latency.
    */
   roundTrips?: number;
+}
+
+/** One bundle file's contribution to a target file: the whole file, or one merge edit of it. */
+export interface FilePart {
+  bundlePath: string;
+  spec: InstallSpec;
+  content: Buffer;
+}
+
+/** One file on one target, and everything this bundle puts into it. */
+export interface HostFile {
+  /** The path on the target: the install path below root_prefix when there is one. */
+  path: string;
+  /** The bundle files that make it, in bundle order: one whole file, or one or more merge edits. */
+  parts: FilePart[];
+  /** Bundle paths, for reports. */
+  bundlePath: string;
+  /** Edits inside an existing file (marked blocks, CyberTrace settings) rather than a whole file. */
+  merged: boolean;
+  mode: number;
+  owner?: string;
+  /** Validator run on the complete new file (merged result included), `{file}` = the temp file. */
+  validate?: string;
+  /** Keys (`role/id`) of the steps this file calls for when it changes. */
+  notify: string[];
+}
+
+/** A step on one host. Steps of several roles with the same command and input run once. */
+export interface HostStep {
+  /** `role/id` of the first of them; what reports show. */
+  key: string;
+  /** Every `role/id` this entry stands for: a file notifying any of them runs it. */
+  keys: string[];
+  step: InstallStep;
+}
+
+export interface HostWork {
+  target: DeployTarget;
+  files: HostFile[];
+  steps: HostStep[];
+  /** Bundle files by bundle path, for steps that read one on stdin. */
+  bundleFiles: Map<string, Buffer>;
+}
+
+export interface RemoteFileState {
+  kind: 'absent' | 'file';
+  mode?: number;
+  owner?: string;
+  sha256?: string;
+  /** Folders above the file that do not exist yet, deepest first. */
+  missingDirs: string[];
+  /** Temp files an interrupted earlier run left beside this file. */
+  leftovers: string[];
+}
+
+export interface FilePlan {
+  file: HostFile;
+  current: RemoteFileState;
+  /** The current bytes; read for merges and for --diff. */
+  oldContent?: Buffer;
+  newContent: Buffer;
+  changed: boolean;
+  reasons: string[];
+  /** Mode and owner to give the new file; merged files keep those of the file they merge into. */
+  mode: number | 'keep';
+  owner: string | 'keep' | 'default';
 }

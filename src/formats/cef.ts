@@ -6,7 +6,7 @@
  * silently corrupt data (missing header fields, text that is not key=value).
  * The serializer is strict: whatever it emits must parse back to the same event.
  */
-import { UserError } from '../core/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 export interface CefEvent {
   version: number;

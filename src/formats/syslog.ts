@@ -2,7 +2,7 @@
  * Syslog lines (RFC 3164 and RFC 5424) and TCP framing (RFC 6587), only as much as
  * the connectors need: read what a SIEM or KATA sends, write test traffic, split streams.
  */
-import { UserError } from '../core/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 export interface SyslogMessage {
   format: 'rfc3164' | 'rfc5424';

@@ -14,9 +14,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { escapers, EscapeError } from './escape.js';
-import { InternalError, UserError } from '../core/errors.js';
-import { templatesDir } from '../core/paths.js';
-import { requirePrecompiled } from '../core/precompiled.js';
+import { InternalError, UserError } from '../kernel/errors.js';
+import { templatesDir } from '../kernel/paths.js';
+import { requirePrecompiled } from '../kernel/precompiled.js';
 
 export type Renderer = (templatePath: string, context: object) => string;
 

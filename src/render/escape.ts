@@ -3,11 +3,11 @@
  * consumer reads back as exactly the input, or throws an EscapeError naming the format and
  * the offending character, for formats that have no escape for it (e.g. a newline in an ini value).
  */
+import { UserError } from '../kernel/errors.js';
 
-export class EscapeError extends Error {
+export class EscapeError extends UserError {
   constructor(format: string, value: string, reason: string) {
     super(`${format}: cannot write ${JSON.stringify(value)} safely: ${reason}`);
-    this.name = 'EscapeError';
   }
 }
 

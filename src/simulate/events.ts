@@ -2,8 +2,8 @@
  * Sample events in a connector's output format, as CyberTrace would send them to the SIEM:
  * service alerts and detections for the site's categories with the documented test indicators.
  */
-import type { CyberTraceSettings } from '../cybertrace/types.js';
-import type { Site } from '../config/site.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
+import type { Site } from '../model/site.js';
 import { renderCyberTraceFormat, type RenderedEventInput } from '../cybertrace/render-event.js';
 import type { EventSource } from './send.js';
 

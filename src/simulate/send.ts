@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 export interface SendOptions {
   host: string;

@@ -3,17 +3,9 @@
  * site names (`cybertrace.http_api.user_env` / `password_env`), else a prompt on a terminal.
  * Never the command line. With nothing named and no terminal, no credentials are sent at all.
  */
-import type { Site } from '../config/site.js';
-import { UserError } from '../core/errors.js';
-import type { SecretPrompt } from '../core/prompt.js';
-
-/** Seed 002: the CyberTrace web interface (which serves the API) listens on 443 by default. */
-export const DEFAULT_HTTP_API_PORT = 443;
-
-/** The HTTP API address of the site: `cybertrace.http_api.url`, else https://<cybertrace.address>:443. */
-export function httpApiUrl(site: Site): string {
-  return site.cybertrace.http_api?.url ?? `https://${site.cybertrace.address}:${DEFAULT_HTTP_API_PORT}`;
-}
+import type { Site } from '../model/site.js';
+import { UserError } from '../kernel/errors.js';
+import type { SecretPrompt } from '../kernel/prompt.js';
 
 export async function httpCredentials(site: Site, env: NodeJS.ProcessEnv, prompt: SecretPrompt | undefined): Promise<{ user: string; password: string } | undefined> {
   const api = site.cybertrace.http_api ?? {};

@@ -1,5 +1,5 @@
 /**
- * A client of CyberTrace's HTTP lookup API (FACTS §10; CyberTrace help "POST lookup"):
+ * A client of CyberTrace's HTTP lookup API (Kaspersky CyberTrace Help, "POST lookup"):
  * `POST /api/<1.0|1.1|1.2>/lookup` (5.0 also `/api/1.3/{Tenant}/lookup`), Basic authentication,
  * body `[{"object":"…"}]`, answer `[{object, result, categories:[{category, detected_indicator, context}]}]`.
  * The API is served where CyberTrace Web listens: `GUISettings > HTTPServer > ConnectionString`
@@ -13,8 +13,8 @@
 import { request } from 'node:http';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { UserError } from '../core/errors.js';
-import { sha256 } from '../core/hash.js';
+import { UserError } from '../kernel/errors.js';
+import { sha256 } from '../kernel/hash.js';
 
 export const LISTEN_SETTING = 'GUISettings > HTTPServer > ConnectionString (CyberTrace 4.x) or ServiceSettings > HTTPServer > ConnectionString (5.0)';
 

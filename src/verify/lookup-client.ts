@@ -1,5 +1,5 @@
 /**
- * A client of the CyberTrace input port (FACTS §1): TCP, UTF-8, LF-separated events. Each lookup
+ * A client of the CyberTrace input port (Kaspersky CyberTrace Help): TCP, UTF-8, LF-separated events. Each lookup
  * has a connection of its own, opened with the `X-KF-SendFinishedEventX-KF-ReplyBack` mode header,
  * so its detections come back on that socket followed by the finished event. The header goes
  * directly in front of the event, with no line feed, as the vendor's own client sends it: whether
@@ -15,9 +15,9 @@
  */
 import { DEFAULT_FINISHED_EVENT_TEXT } from '../cybertrace/fragment.js';
 import { Socket, connect } from 'node:net';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../kernel/errors.js';
+import { REPLY_BACK_HEADER } from '../cybertrace/protocol.js';
 
-export const REPLY_BACK_HEADER = 'X-KF-SendFinishedEventX-KF-ReplyBack';
 /** Default text of FinishedEventFormat; the finished event starts with it. */
 export const FINISHED_MARKER = DEFAULT_FINISHED_EVENT_TEXT;
 

@@ -7,11 +7,11 @@
  * `verifyOverHttp` asks the same indicators through CyberTrace's HTTP lookup API instead (the
  * path of KUMA's `cybertrace-http` source kind) and checks each answer the same way.
  */
-import type { Connector } from '../core/contract.js';
-import type { Site } from '../config/site.js';
+import type { Connector } from '../connector/contract.js';
+import type { Site } from '../model/site.js';
 import { lookupEvent, type LookupOptions } from './lookup-client.js';
 import { httpLookup, type HttpLookupOptions, type LookupAnswer } from './http-lookup.js';
-import { indicatorKey, VERIFICATION_INDICATORS, type VerificationIndicator } from './indicators.js';
+import { indicatorKey, VERIFICATION_INDICATORS, type VerificationIndicator } from '../cybertrace/indicators.js';
 
 export interface VerifyRow {
   indicator: string;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { bundleFor, fileText } from '../helpers/bundles.js';
 import { loadSite, parseSite } from '../../src/config/load.js';
-import { editYaml } from '../../src/config/site-edit.js';
+import { editYaml } from '../../src/kernel/yaml-edit.js';
 import { parsePluginSidRows, parseTranslationSection, readInstallation } from '../../connectors/alienvault/import.js';
 import { sidTable } from '../../connectors/alienvault/translations.js';
 import { followAdd, followRemove, siteWith, sidStateOf, tableOf } from '../../connectors/alienvault/translation-edits.js';

@@ -1,6 +1,6 @@
 /**
  * The AlienVault bundle as a whole: golden files for the example site, the CyberTrace settings
- * of seed 001, install specs and steps, and the input regexps run with a real PCRE engine on raw
+ * of the Kaspersky CyberTrace–AlienVault integration guide, install specs and steps, and the input regexps run with a real PCRE engine on raw
  * device lines as rsyslog forwards them.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { bundleFor, fileText, siteFromYaml } from '../helpers/bundles.js';
 import { pcreCompiles, pcreExtract } from '../helpers/pcre.js';
 import { REGEXPS } from '../../connectors/alienvault/contract.js';
 import { alienvault } from '../../connectors/alienvault/index.js';
-import type { Indicator } from '../../src/core/contract.js';
+import type { Indicator } from '../../src/model/events.js';
 import { applyMerge } from '../../src/deploy/merge.js';
 import { runAgent, SENSOR_CONFIG_UI_ONLY } from './agent.js';
 
@@ -16,7 +16,7 @@ const bundle = await bundleFor('alienvault');
 
 describe('AlienVault bundle', () => {
 
-  it('has the CyberTrace settings of seed 001', () => {
+  it('has the CyberTrace settings of the Kaspersky CyberTrace–AlienVault integration guide', () => {
     const s = bundle.settings;
     expect(s.output.connectionString).toBe('192.0.2.20:514');
     expect(s.input.connectionString).toBe('192.0.2.10:9999');
@@ -27,7 +27,7 @@ describe('AlienVault bundle', () => {
     expect(fileText(bundle, 'cybertrace/kl_feed_service.fragment.xml')).toMatch(/<FinishedEventFormat enabled="false"/);
   });
 
-  it('installs each file where seed 001 puts it, with restarts and timeouts', () => {
+  it('installs each file where the Kaspersky CyberTrace–AlienVault integration guide puts it, with restarts and timeouts', () => {
     const install = (p: string) => bundle.files.find((f) => f.path === p)?.install;
     expect(install('alienvault/kaspersky_cyberTrace.cfg')).toMatchObject({ role: 'alienvault', path: '/etc/ossim/agent/plugins/kaspersky_cyberTrace.cfg', notify: ['ossim-agent-restart'] });
     expect(install('alienvault/kaspersky_cyberTrace.sql')).toMatchObject({

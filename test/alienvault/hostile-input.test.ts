@@ -1,7 +1,7 @@
 /** Bad site values for the AlienVault connector: each refused with the field and file position, nothing built. */
 import { describe, expect, it } from 'vitest';
 import { siteFromYaml, bundleFor } from '../helpers/bundles.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 
 function site(alienvault: string, extra = ''): string {
   return `name: t

@@ -9,7 +9,7 @@ reads: {"line", "section", "attributes"} of the first matching rule, or {"line",
 {"fatal": ...} and nothing after it when the agent's parser loop would die. Exit 2 with a message
 on stderr when the agent would not load the plugin.
 
-What is emulated (FACTS.md sections 2 and 10, AlienVault's agent 5.8.x): config.cfg read by
+What is emulated (the AlienVault ossim-agent source, agent 5.8.x): config.cfg read by
 Python 2's ConfigParser (a repeated section continues the first one, the last value of a key
 wins, option names lower-cased, outer quotes stripped); the plugin read by ConfigParser with
 %-interpolation and ";" inline comments, DEFAULT keys inherited by every section; aliases such

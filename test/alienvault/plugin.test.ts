@@ -11,7 +11,7 @@ import { sidTable } from '../../connectors/alienvault/translations.js';
 import { pluginSidRows } from '../../connectors/alienvault/sql.js';
 import { alienvault } from '../../connectors/alienvault/index.js';
 import { renderCyberTraceFormat, type RenderedEventInput } from '../../src/cybertrace/render-event.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 
 const site = exampleSite();
 const bundle = (await bundleFor('alienvault', site));
@@ -20,7 +20,7 @@ const sql = fileText(bundle, 'alienvault/kaspersky_cyberTrace.sql');
 const sids = new Set(pluginSidRows(site).map((r) => String(r.sid)));
 const settings = bundle.settings;
 
-/** A line as rsyslog writes it to /var/log/kaspersky_cyberTrace.log (seed 001's RAW LOG shape, CR shown as #015). */
+/** A line as rsyslog writes it to /var/log/kaspersky_cyberTrace.log (the Kaspersky CyberTrace–AlienVault integration guide RAW LOG shape, CR shown as #015). */
 const logLine = (event: string, cr = true) => `Jun 27 08:50:19 192.0.2.10 ${event}${cr ? '#015' : ''}`;
 
 function agent(lines: string[]): AgentResult[] {
@@ -39,7 +39,7 @@ describe('kaspersky_cyberTrace.cfg read by the agent (Python configparser + re)'
     expect(cfg).toMatch(/^_DEFAULT_=2$/m);
   });
 
-  it("parses seed 001's raw log line into the fields the seed shows", () => {
+  it("parses the Kaspersky CyberTrace–AlienVault integration guide raw log line into the fields the guide shows", () => {
     const [r] = agent([SEED_RAW_LOG_LINE]);
     expect(r.section).toBe('0002 - Kaspersky CyberTrace detection event with source address');
     const a = r.attributes!;

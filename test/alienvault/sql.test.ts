@@ -14,7 +14,7 @@ import { siteFromYaml, exampleSite } from '../helpers/bundles.js';
 import { pluginSidRows, pluginSql } from '../../connectors/alienvault/sql.js';
 import { PRODUCT_TYPES } from '../../connectors/alienvault/product-types.js';
 import { readFileSync } from 'node:fs';
-import { exampleSitePath } from '../../src/core/paths.js';
+import { exampleSitePath } from '../../src/kernel/paths.js';
 
 const NAMES = {
   quoted: `Phishing link "quoted" it's`,
@@ -139,7 +139,7 @@ describe("the plugin's product type, joined as the web interface joins it", () =
   const productType = async () =>
     db.query<{ name: string | null }>('SELECT product_type.name FROM alienvault.plugin LEFT JOIN alienvault.product_type ON product_type.id = plugin.product_type WHERE plugin.id = 23021992');
 
-  it('is "Other Devices" by default, as in seed 001\'s screenshot', async () => {
+  it('is "Other Devices" by default, as in the Kaspersky CyberTrace–AlienVault integration guide\'s screenshot', async () => {
     apply(pluginSql(exampleSite()));
     expect(await productType()).toEqual([{ name: 'Other Devices' }]);
   });

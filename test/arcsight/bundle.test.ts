@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bundleFor, fileText, siteFromYaml } from '../helpers/bundles.js';
 import { parseCef } from '../../src/formats/cef.js';
 import { arcsight } from '../../connectors/arcsight/index.js';
-import type { UserError } from '../../src/core/errors.js';
+import type { UserError } from '../../src/kernel/errors.js';
 
 const LAB = `name: lab
 cybertrace:

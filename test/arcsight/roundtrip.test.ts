@@ -7,9 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { bundleFor, exampleSite } from '../helpers/bundles.js';
 import { extractLikeCyberTrace } from '../helpers/pcre.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
-import { contractFields } from '../../src/cybertrace/event-contract.js';
 import { escapeExtensionValue, parseCef } from '../../src/formats/cef.js';
-import { VERIFICATION_INDICATORS, indicatorKey } from '../../src/verify/indicators.js';
+import { VERIFICATION_INDICATORS, indicatorKey } from '../../src/cybertrace/indicators.js';
 import { arcsight } from '../../connectors/arcsight/index.js';
 import { detectionEvent, NORMALIZING_RULE } from '../../connectors/arcsight/contract.js';
 
@@ -61,19 +60,6 @@ describe('ArcSight round trip', () => {
     expect(extractLikeCyberTrace(settings.input.regexps, sent).RE_URL).not.toBe(indicatorKey(indicator.value));
     expect(normalize(sent)).toBe(forwarded);
     expect(extractLikeCyberTrace(settings.input.regexps, normalize(sent)).RE_URL).toBe(indicatorKey(indicator.value));
-  });
-
-  it('every placeholder of the detection event has a CEF key the SmartConnector reads', () => {
-    const fields = contractFields(detectionEvent);
-    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
-      values: Object.fromEntries(fields.map((f) => [f.placeholder, `v-${f.placeholder}`])),
-      context: [['k', 'v']],
-    });
-    const parsed = arcsight.wire.parseEvent(line, site);
-    for (const f of fields) {
-      if (f.role === 'context' || f.role === 'actionable') continue;
-      expect(parsed.fields[f.role], f.placeholder).toBe(`v-${f.placeholder}`);
-    }
   });
 
   it('a regexp that found nothing ("-") is no field', () => {

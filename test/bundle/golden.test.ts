@@ -9,7 +9,7 @@ import { describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { buildBundle } from '../../src/bundle/build.js';
 import { createRenderer } from '../../src/render/engine.js';
-import { sha256 } from '../../src/core/hash.js';
+import { sha256 } from '../../src/kernel/hash.js';
 import { connectorVariants, exampleSiteYamlFor, siteFromYaml } from '../helpers/bundles.js';
 import { expectGolden, tarListing } from '../helpers/golden.js';
 

@@ -12,7 +12,7 @@ import { Script } from 'node:vm';
 import { REPO, runCli } from '../helpers/cli.js';
 import { bundleFor } from '../helpers/bundles.js';
 import { allConnectors } from '../../connectors/registry.js';
-import { requirePrecompiled } from '../../src/core/precompiled.js';
+import { requirePrecompiled } from '../../src/kernel/precompiled.js';
 import { COMMAND_NAMES } from '../../src/cli/command-names.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ctc-pre-'));

@@ -12,7 +12,7 @@ import { runCli, REPO } from '../helpers/cli.js';
 import { parseSite } from '../../src/config/load.js';
 import { bundleFor } from '../helpers/bundles.js';
 import { formatPath } from '../../src/config/positions.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 import { siteSchema } from '../../src/config/schema.js';
 import { allConnectors } from '../../connectors/registry.js';
 import { registry } from '../../connectors/registry.js';

@@ -1,7 +1,7 @@
 /** CyberTrace instances: which SIEM each serves, conflicts explained, and bundles built from the serving instance. */
 import { describe, expect, it } from 'vitest';
 import { parseSite } from '../../src/config/load.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 import { bundleFor, fileText } from '../helpers/bundles.js';
 import { registry } from '../../connectors/registry.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSite, loadSite } from '../../src/config/load.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 import { registry } from '../../connectors/registry.js';
 
 function problemsOf(yaml: string, source = 'site.yaml'): string[] {

@@ -1,20 +1,24 @@
 /**
  * What the core promises about every registered connector, whatever its SIEM: a site without its
  * `siems.<id>` section is a clear user error (not a TypeError), and the connector set refuses
- * two connectors with one id.
+ * two connectors with one id, and every connector's detection event round-trips placeholder by
+ * placeholder.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { exampleSitePath } from '../../src/core/paths.js';
+import { exampleSitePath } from '../../src/kernel/paths.js';
 import { registry } from '../../connectors/registry.js';
-import { connectorSet } from '../../src/core/connector-set.js';
-import { UserError } from '../../src/core/errors.js';
-import type { Site } from '../../src/config/site.js';
+import { connectorSet } from '../../src/connector/connector-set.js';
+import { UserError } from '../../src/kernel/errors.js';
+import type { Site } from '../../src/model/site.js';
 import { exampleSite } from '../helpers/bundles.js';
 import { runCli } from '../helpers/cli.js';
+import { contractFields } from '../../src/cybertrace/event-contract.js';
+import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
+import type { FieldRole } from '../../src/model/events.js';
 
 describe.each(registry.all().map((c) => ({ c })))('$c.id without its siems section', ({ c }) => {
   const site: Site = { ...exampleSite(), siems: {} };
@@ -50,5 +54,51 @@ describe('the connector set', () => {
     const [first] = registry.all();
     expect(() => connectorSet([first!, first!])).toThrow(`connector id "${first!.id}" is registered twice`);
     expect(() => registry.get('no such siem')).toThrow(`unknown SIEM "no such siem"; known: ${registry.ids().join(', ')}`);
+  });
+});
+
+/**
+ * Both halves from one definition: every placeholder of a connector's detection event, rendered
+ * with the bundle's EventFormat as the service fills it in, is read back by the SIEM side into the
+ * field of its role. A placeholder the parser drops, or two that land in one field, fail here for
+ * any registered connector.
+ */
+describe.each(registry.all().map((c) => ({ c })))('$c.id: every placeholder of the detection event round-trips', ({ c }) => {
+  const site = exampleSite();
+  // Values shaped like what the service substitutes, distinct per placeholder, so a swap shows.
+  const sample = (role: FieldRole, placeholder: string, i: number): string => {
+    switch (role) {
+      case 'src_ip':
+      case 'dst_ip':
+      case 'device_ip':
+        return `192.0.2.${10 + i}`;
+      case 'hash':
+      case 'md5':
+        return `${'0'.repeat(30)}${String(10 + i)}`;
+      case 'sha1':
+        return `${'1'.repeat(38)}${String(10 + i)}`;
+      case 'sha256':
+        return `${'2'.repeat(62)}${String(10 + i)}`;
+      case 'url':
+        return `fakess123.nu/p${i}`;
+      case 'category':
+        return 'KL_Malicious_URL';
+      case 'confidence':
+        return String(50 + i);
+      case 'date':
+        return 'Jan  2 03:04:05';
+      default:
+        return `v${i}-${placeholder}`;
+    }
+  };
+
+  it('gives each role the value of its placeholder', () => {
+    const settings = c.cybertrace(site);
+    const fields = contractFields(c.events(site).detection).filter((f) => f.role !== 'context' && f.role !== 'actionable');
+    const values = Object.fromEntries(fields.map((f, i) => [f.placeholder, sample(f.role, f.placeholder, i)]));
+    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, { values, context: [['k', 'v']] });
+    const parsed = c.wire.parseEvent(c.wire.asReceived ? c.wire.asReceived(line, site) : line, site);
+    expect(parsed.kind).toBe('detection');
+    for (const f of fields) expect(parsed.fields[f.role], `%${f.placeholder}% (${f.role})`).toBe(values[f.placeholder]);
   });
 });

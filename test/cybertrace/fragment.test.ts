@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertXmlName, settingsToSheet, settingsToXmlFragment, xmlContent } from '../../src/cybertrace/fragment.js';
-import type { CyberTraceSettings, RegExpDef } from '../../src/cybertrace/types.js';
+import type { CyberTraceSettings, RegExpDef } from '../../src/model/cybertrace.js';
 import { fortisiemSettings } from './fixtures/fortisiem-settings.js';
 import { at, readXml, xmllint } from './fixtures/xml-read.js';
 

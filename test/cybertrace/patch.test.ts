@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, chmodS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigPatchError, decodeConfigBytes, patchFeedServiceConfig } from '../../src/cybertrace/patch.js';
-import type { CyberTraceSettings } from '../../src/cybertrace/types.js';
+import type { CyberTraceSettings } from '../../src/model/cybertrace.js';
 import { fortisiemSettings } from './fixtures/fortisiem-settings.js';
 import { all, at, readXml, xmllint, type Node } from './fixtures/xml-read.js';
 
@@ -11,7 +11,7 @@ import { all, at, readXml, xmllint, type Node } from './fixtures/xml-read.js';
 vi.mock('../../connectors/registry.js', () => ({ getConnector: () => { throw new Error('not used here'); } }));
 vi.mock('../../src/config/load.js', () => ({ loadSite: () => { throw new Error('not used here'); } }));
 const { patchConfigFile } = await import('../../src/cli/cybertrace.js');
-const { UserError } = await import('../../src/core/errors.js');
+const { UserError } = await import('../../src/kernel/errors.js');
 
 const FIXTURE = readFileSync(new URL('./fixtures/kl_feed_service.conf', import.meta.url), 'utf8');
 const S = fortisiemSettings();

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BundleFile, InstallStep } from '../../src/core/contract.js';
+import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 import { freePort } from '../helpers/net.js';
@@ -293,7 +293,7 @@ describe('deploy to one host', () => {
   });
 
   it('refuses an owner the host does not have, naming the missing user or group, writing nothing', async () => {
-    // Each owner is looked up once for all the files that name it (plan.ts); the answer still goes to each file.
+    // Each owner is looked up once for all the files that name it (probe.ts); the answer still goes to each file.
     const user = `ctc-no-user-${process.pid}`;
     const group = `ctc-no-group-${process.pid}`;
     const owned = (path: string, owner: string): BundleFile => ({ ...appFile(), path: `testsiem/${path}`, install: { ...appFile().install!, path: `/etc/ctc-test/${path}`, owner } });

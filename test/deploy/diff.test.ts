@@ -1,7 +1,7 @@
 /** --diff output: unified diffs with secret values redacted, changed secrets still visible as changed lines. */
 import { describe, expect, it } from 'vitest';
 import { redactedDiff } from '../../src/deploy/diff.js';
-import { redactText as redactLine } from '../../src/core/redact.js';
+import { redactText as redactLine } from '../../src/kernel/redact.js';
 
 describe('redaction', () => {
   it.each([

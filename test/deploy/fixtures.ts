@@ -2,10 +2,11 @@
 import { readdirSync, readFileSync, statSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { BundleFile, Connector, InstallStep } from '../../src/core/contract.js';
+import type { Connector } from '../../src/connector/contract.js';
+import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { fortisiem } from '../../connectors/fortisiem/index.js';
 import type { Bundle } from '../../src/bundle/build.js';
-import type { Site } from '../../src/config/site.js';
+import type { Site } from '../../src/model/site.js';
 import { siteFromYaml } from '../helpers/bundles.js';
 
 export interface TargetInput {
@@ -35,6 +36,7 @@ export const testConnector: Connector = {
   summary: 'files and steps for the deployer tests',
   siemVersions: '-',
   optionsSchema: {},
+  events: fortisiem.events,
   cybertrace: fortisiem.cybertrace,
   files: () => [],
   steps: () => [],

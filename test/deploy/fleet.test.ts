@@ -16,7 +16,7 @@ import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
 import { buildBundle } from '../../src/bundle/build.js';
 import { createRenderer } from '../../src/render/engine.js';
 import { registry } from '../../connectors/registry.js';
-import type { Site } from '../../src/config/site.js';
+import type { Site } from '../../src/model/site.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 import { freePort } from '../helpers/net.js';
 import { siteWith } from './fixtures.js';

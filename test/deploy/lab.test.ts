@@ -19,12 +19,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { allConnectors } from '../../connectors/registry.js';
-import type { Connector } from '../../src/core/contract.js';
+import type { Connector } from '../../src/connector/contract.js';
 import { buildBundle, type Bundle } from '../../src/bundle/build.js';
-import type { DeployTarget } from '../../src/config/site.js';
+import type { DeployTarget } from '../../src/model/site.js';
 import { deployBundle } from '../../src/deploy/deploy.js';
 import { ansibleExport } from '../../src/deploy/ansible.js';
-import { rolesOf, workOf, type HostWork } from '../../src/deploy/plan.js';
+import { rolesOf, workOf } from '../../src/deploy/work.js';
+import { type HostWork } from '../../src/deploy/types.js';
 import { createRenderer } from '../../src/render/engine.js';
 import { startMariaDb, type MariaDb } from '../helpers/mariadb.js';
 import { OSSIM_PLUGIN_TABLES_SQL } from '../helpers/ossim-schema.js';
@@ -51,7 +52,7 @@ let mariadb: MariaDb | undefined;
  * Each gets the step's stdin and must exit 0 for the deploy to succeed.
  */
 const CONSUMERS: Record<string, () => Promise<string>> = {
-  // ossim-db reads SQL on stdin and runs it with the mysql client on the alienvault database (FACTS §2).
+  // ossim-db reads SQL on stdin and runs it with the mysql client on the alienvault database (the AlienVault ossim-agent source).
   'ossim-db': async () => {
     if (!mariadb) {
       mariadb = await startMariaDb({ databases: ['alienvault'], sqlMode: 'NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION' });

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BundleFile, InstallStep } from '../../src/core/contract.js';
+import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { deployBundle } from '../../src/deploy/deploy.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 import { createSudoUser, leftoverTestUsers, removeLeftoverTestUsers, type TestUser } from '../helpers/test-users.js';

@@ -8,7 +8,7 @@ import {
   type CefInput,
 } from '../../src/formats/cef.js';
 
-// CyberTrace OutputSettings for FortiSIEM, copied from the vendor guide (seed 000).
+// CyberTrace OutputSettings for FortiSIEM, copied from the vendor guide (the Kaspersky CyberTrace–FortiSIEM integration guide).
 const EVENT_FORMAT =
   'CEF:0|Kaspersky|CyberTrace|3.1|2|CyberTrace Detection Event|8|reason=%Category% dst=%RE_IP% ' +
   'src=%SRC_IP% dvc=%DeviceIp% fileHash=%RE_HASH% request=%RE_URL% sourceServiceName=%Device% ' +
@@ -25,7 +25,7 @@ function render(format: string, values: Record<string, string>): string {
   });
 }
 
-describe('parseCef on CyberTrace output formats (seed 000)', () => {
+describe('parseCef on CyberTrace output formats (the Kaspersky CyberTrace–FortiSIEM integration guide)', () => {
   it('reads a detection event back into the declared fields', () => {
     const line = render(EVENT_FORMAT, {
       Category: 'KL_Malicious_URL',

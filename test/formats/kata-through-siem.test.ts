@@ -7,7 +7,7 @@ import { parseKataAlert } from '../../src/formats/cef.js';
 import { REGEXPS as FSM } from '../../connectors/fortisiem/contract.js';
 import { REGEXPS as AV } from '../../connectors/alienvault/contract.js';
 import { REGEXPS as SPLUNK } from '../../connectors/splunk/contract.js';
-import type { RegExpDef } from '../../src/cybertrace/types.js';
+import type { RegExpDef } from '../../src/model/cybertrace.js';
 import { pcreExtract } from '../helpers/pcre.js';
 
 const KATA_URL_WEB =

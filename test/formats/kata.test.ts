@@ -7,7 +7,7 @@ import {
   parseKataAlert,
 } from '../../src/formats/cef.js';
 
-// Samples follow the documented KATA alert layout (seed 003, FACTS §6): the header, the
+// Samples follow the documented KATA alert layout (the KATA SIEM integration guide): the header, the
 // alert types, severity 0 for heartbeats, and the file_web keys (dvc in 4.x, dvchost in 5.x).
 // Keys of the other alert types are representative CEF keys, not a copy of real traffic.
 const HEADER_4 = 'CEF:0|AO Kaspersky Lab|Kaspersky Anti Targeted Attack Platform|4.1.0-3484';

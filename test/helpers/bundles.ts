@@ -3,11 +3,11 @@ import { parseSite, loadSite } from '../../src/config/load.js';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
-import type { Connector } from '../../src/core/contract.js';
-import { exampleSitePath } from '../../src/core/paths.js';
+import type { Connector } from '../../src/connector/contract.js';
+import { exampleSitePath } from '../../src/kernel/paths.js';
 import { buildBundle, type Bundle } from '../../src/bundle/build.js';
 import { createRenderer } from '../../src/render/engine.js';
-import type { Site } from '../../src/config/site.js';
+import type { Site } from '../../src/model/site.js';
 import { registry } from '../../connectors/registry.js';
 
 export function exampleSite(): Site {

@@ -1,5 +1,5 @@
 /**
- * A test server speaking CyberTrace's HTTP lookup API in its documented shapes (FACTS §10, the
+ * A test server speaking CyberTrace's HTTP lookup API in its documented shapes (Kaspersky CyberTrace Help, the
  * CyberTrace help "POST lookup" and "Response statuses"): `POST /api/<1.0|1.1|1.2>/lookup` and
  * `POST /api/1.3/<tenant>/lookup`, Basic authentication (401 without a valid Authorization
  * header), body `[{"object":"…"}]`, answer `[{object, result, categories:[{category,

@@ -1,5 +1,5 @@
 /**
- * A test server speaking the CyberTrace input wire protocol (FACTS.md §1): TCP, UTF-8, events
+ * A test server speaking the CyberTrace input wire protocol (Kaspersky CyberTrace Help): TCP, UTF-8, events
  * separated by LF (CR ignored), an optional first-line mode header (X-KF-ReplyBack,
  * X-KF-SendFinishedEvent, both, optionally X-KF-SaveStatistic). Each event is read with the
  * given regexps (a real PCRE engine, as the service does), every extracted value is looked up
@@ -8,7 +8,7 @@
  * when SendFinishedEvent was asked for.
  *
  * Whether the service reads the mode header as a message of its own or as the prefix of the
- * first event is not documented (FACTS §10), so both readings can be chosen (`headerMode`).
+ * first event is not documented (Kaspersky CyberTrace Help and the vendor's public Splunk app), so both readings can be chosen (`headerMode`).
  *
  * Misbehaving modes for client tests: 'refuse' (nothing listens on the port), 'hang' (accepts,
  * reads, never answers), 'garbage' (answers every event with bytes that are no event),
@@ -16,7 +16,7 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
-import type { CyberTraceSettings, RegExpDef } from '../../src/cybertrace/types.js';
+import type { CyberTraceSettings, RegExpDef } from '../../src/model/cybertrace.js';
 import { pcreExtractAll } from './pcre.js';
 
 export interface FeedEntry {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { gunzipSync } from 'node:zlib';
-import { sha256 } from '../../src/core/hash.js';
+import { sha256 } from '../../src/kernel/hash.js';
 
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];

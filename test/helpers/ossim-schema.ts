@@ -1,6 +1,6 @@
 /**
  * The two tables of the ossim-db `alienvault` database that plugin .sql files write to, as in
- * FACTS.md §2 (InnoDB, utf8), and the `product_type` table the web interface joins
+ * the AlienVault ossim-agent source (InnoDB, utf8), and the `product_type` table the web interface joins
  * `plugin.product_type` with, filled with the rows OSSIM 5.x ships (ossim-mysql data, "Data:
  * Product Types"). Shared by the bundle SQL tests and the live translation-ID tests.
  */

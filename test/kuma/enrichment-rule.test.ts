@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import { bundleFor, exampleSite, fileText, siteFromYaml } from '../helpers/bundles.js';
 import { ruleDocument, ruleSchema } from '../../connectors/kuma/enrichment-rule.js';
 import { fieldsFor, RULE_FIELDS, type KumaFamily } from '../../connectors/kuma/rule-fields.js';
-import type { Site } from '../../src/config/site.js';
+import type { Site } from '../../src/model/site.js';
 
 function validatorFor(family: KumaFamily) {
   const ajv = new Ajv({ allErrors: true, strict: true });

@@ -1,7 +1,7 @@
 /** Site values with characters that mean something in JSON or Markdown land in the bundle intact and harmless. */
 import { describe, expect, it } from 'vitest';
 import { bundleFor, fileText, siteFromYaml } from '../helpers/bundles.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 
 const NAME = 'CT | `lookup` <script>alert(1)</script> "q" \\ *x* ёж 😀';
 const SECRET = 'ct|console `s`';

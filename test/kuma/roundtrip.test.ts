@@ -11,7 +11,7 @@ import { parseKumaEvent } from '../../connectors/kuma/parse.js';
 import { splitPairs } from '../../src/cybertrace/parse-event.js';
 import { detectionEvent } from '../../connectors/kuma/contract.js';
 import { exampleSite } from '../helpers/bundles.js';
-import type { Indicator } from '../../src/core/contract.js';
+import type { Indicator } from '../../src/model/events.js';
 
 const site = exampleSite();
 const kuma = getConnector('kuma');
@@ -20,7 +20,7 @@ const settings = kuma.cybertrace(site);
 const detection = (category: string, indicator: string, context: Array<[string, string]>): string =>
   renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { Category: category, MatchedIndicator: indicator }, context });
 
-describe('KUMA CyberTrace settings (seed 002)', () => {
+describe('KUMA CyberTrace settings (the Kaspersky CyberTrace–KUMA integration guide)', () => {
   it('are exactly the values of the KUMA help, built from the contracts', () => {
     expect(settings.input.connectionString).toBe(`0.0.0.0:${site.cybertrace.input_port}`);
     expect(settings.output.connectionString).toBe(`127.0.0.1:${site.cybertrace.return_port}`);

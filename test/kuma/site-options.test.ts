@@ -1,7 +1,7 @@
 /** `siems.kuma` in the site file: clear errors with file:line:col, and nothing built from a bad file. */
 import { describe, expect, it } from 'vitest';
 import { siteFromYaml } from '../helpers/bundles.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 import { normalizedFieldProblem } from '../../connectors/kuma/normalized-fields.js';
 
 const header = 'cybertrace:\n  address: 192.0.2.10\nsiems:\n  kuma:\n';

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleFor, exampleSite, fileText, siteFromYaml } from '../helpers/bundles.js';
-import type { UserError } from '../../src/core/errors.js';
+import type { UserError } from '../../src/kernel/errors.js';
 import type { Bundle } from '../../src/bundle/build.js';
 
 const LAB = `name: lab

@@ -9,7 +9,7 @@ import { bundleFor, exampleSite, siteFromYaml } from '../helpers/bundles.js';
 import { extractLikeCyberTrace, pcreExtract } from '../helpers/pcre.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { contractFields } from '../../src/cybertrace/event-contract.js';
-import { VERIFICATION_INDICATORS, indicatorKey } from '../../src/verify/indicators.js';
+import { VERIFICATION_INDICATORS, indicatorKey } from '../../src/cybertrace/indicators.js';
 import { qradar } from '../../connectors/qradar/index.js';
 import { customProperties, detectionEvent, PREDEFINED_KEYS } from '../../connectors/qradar/contract.js';
 import { qradarOptions } from '../../connectors/qradar/wire.js';
@@ -71,12 +71,12 @@ describe('QRadar round trip', () => {
 
   it('a regexp that found nothing ("-") is no field', () => {
     const line = renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { Date: 'Jan 18 11:07:53', Category: 'KL_IP_Reputation', MatchedIndicator: '192.0.2.0', DST_IP: '192.0.2.0' } });
-    expect(qradar.wire.parseEvent(line, site).fields).toEqual({ category: 'KL_IP_Reputation', indicator: '192.0.2.0', dst_ip: '192.0.2.0' });
+    expect(qradar.wire.parseEvent(line, site).fields).toEqual({ date: 'Jan 18 11:07:53', category: 'KL_IP_Reputation', indicator: '192.0.2.0', dst_ip: '192.0.2.0' });
   });
 
   it('reads service events', () => {
     const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Date: 'Jan 18 11:07:53', Alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
-    expect(qradar.wire.parseEvent(line, site)).toEqual({ kind: 'alert', fields: { alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
+    expect(qradar.wire.parseEvent(line, site)).toEqual({ kind: 'alert', fields: { date: 'Jan 18 11:07:53', alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
     expect(readLeefBySpec(line)).toMatchObject({ eventId: 'ServiceEvent', attributes: [{ key: 'cat', value: 'KL_ALERT_UpdatedFeed' }, { key: 'sev', value: '3' }, { key: 'recordContext' }] });
   });
 

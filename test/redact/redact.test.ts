@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, runCli } from '../helpers/cli.js';
-import { isSecretName, REDACTED, redactedUnifiedDiff, redactJson, redactText, secretEnvValues } from '../../src/core/redact.js';
+import { isSecretName, REDACTED, redactedUnifiedDiff, redactJson, redactText, secretEnvValues } from '../../src/kernel/redact.js';
 
 interface Case {
   format: string;

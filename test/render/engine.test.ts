@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStringRenderer } from '../../src/render/engine.js';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 
 describe('template engine', () => {
   const render = createStringRenderer();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/core/errors.js';
+import { UserError } from '../../src/kernel/errors.js';
 import { bundleFor, fileText, siteFromYaml } from '../helpers/bundles.js';
 import { parseConf } from '../../connectors/splunk/conf.js';
 import { APP_ID } from './helpers/app.js';

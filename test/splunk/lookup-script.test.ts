@@ -12,7 +12,7 @@ import { APP_ID, run, serverFor, splunkBundle, writeBundle } from './helpers/app
 import { startSplunkd, type FakeSplunkd } from './helpers/splunkd.js';
 import type { CyberTraceServer, CyberTraceServerOptions } from '../helpers/cybertrace-server.js';
 import { fileText } from '../helpers/bundles.js';
-import { FEED_CHECK_INDICATORS } from '../../src/verify/indicators.js';
+import { FEED_CHECK_INDICATORS } from '../../src/cybertrace/indicators.js';
 import { DEFAULT_FINISHED_EVENT_TEXT } from '../../src/cybertrace/fragment.js';
 import { MODE_HEADER } from '../../connectors/splunk/contract.js';
 

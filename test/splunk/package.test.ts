@@ -1,5 +1,5 @@
 /**
- * FACTS.md §3 packaging rules (the AppInspect checks that matter for installing) run on the
+ * Splunk packaging rules (the AppInspect checks that matter for installing) run on the
  * generated .spl archives after extracting them with tar(1), for both schemes.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseConf } from '../../connectors/splunk/conf.js';
-import { createArchive } from '../../src/bundle/archive.js';
+import { createArchive } from '../../src/formats/archive.js';
 import type { Bundle } from '../../src/bundle/build.js';
 import { distributedBundle, splunkBundle } from './helpers/app.js';
 
@@ -54,7 +54,7 @@ function walk(root: string): Array<{ path: string; dir: boolean; mode: number }>
   return out;
 }
 
-/** Problems with an extracted app per FACTS.md §3; empty = installable. */
+/** Problems with an extracted app per Splunk AppInspect; empty = installable. */
 function packagingProblems(root: string, expectedId: string): string[] {
   const problems: string[] = [];
   const top = readdirSync(root).filter((n) => n !== 'app.spl');

@@ -13,7 +13,7 @@ import { exampleSite, fileText } from '../helpers/bundles.js';
 import { parseConf } from '../../connectors/splunk/conf.js';
 import { splunk } from '../../connectors/splunk/index.js';
 import { lookupRequest, LOOKUP_PATTERN } from '../../connectors/splunk/contract.js';
-import type { Indicator } from '../../src/core/contract.js';
+import type { Indicator } from '../../src/model/events.js';
 import { APP_ID, splunkBundle } from './helpers/app.js';
 
 const site = exampleSite();

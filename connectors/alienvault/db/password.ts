@@ -1,5 +1,5 @@
 /** The database password: from CTCONNECT_DB_PASSWORD, else asked on the terminal without echo. */
-import { UserError } from '../../../src/core/errors.js';
+import { UserError } from '../../../src/kernel/errors.js';
 import { PASSWORD_ENV, type DbTarget } from './url.js';
 
 export async function dbPassword(target: DbTarget): Promise<string> {

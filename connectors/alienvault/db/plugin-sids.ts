@@ -8,8 +8,8 @@
  * current MariaDB an INSERT that leaves it out fails; every statement here names it explicitly.
  */
 import mysql from 'mysql2/promise';
-import { UserError } from '../../../src/core/errors.js';
-import { sqlString } from '../../../src/render/escape.js';
+import { UserError } from '../../../src/kernel/errors.js';
+import { sqlString } from '../../../src/connector/index.js';
 import type { DbTarget } from './url.js';
 
 export const ZERO_CTX_HEX = '00000000000000000000000000000000';
@@ -119,7 +119,7 @@ export function describeDbError(e: unknown): string {
 }
 
 /** The answer to COMMIT was lost: whether the change is in the database is not known yet. */
-export class CommitUnknown extends Error {
+export class CommitUnknown extends UserError {
   constructor(readonly reason: string) {
     super(`no answer to COMMIT (${reason})`);
   }

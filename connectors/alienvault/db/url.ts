@@ -2,7 +2,7 @@
  * `--db mysql://user@host:port/database`. The password never comes from the command line (it
  * would show in `ps` and the shell history): a URL that carries one is refused.
  */
-import { UserError } from '../../../src/core/errors.js';
+import { UserError } from '../../../src/kernel/errors.js';
 
 export interface DbTarget {
   user: string;

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Bundle } from '../../../src/bundle/build.js';
 import { bundleFor, exampleSite, siteFromYaml } from '../../helpers/bundles.js';
-import type { Site } from '../../../src/config/site.js';
+import type { Site } from '../../../src/model/site.js';
 import { startCyberTraceServer, type CyberTraceServerOptions } from '../../helpers/cybertrace-server.js';
 
 export const APP_ID = 'Kaspersky_CyberTrace_App_for_Splunk';

@@ -1,9 +1,9 @@
 /**
- * The documented verification indicators: values the CyberTrace demo feeds detect (FACTS §1,
+ * The documented verification indicators: values the CyberTrace demo feeds detect (Kaspersky CyberTrace Help,
  * the shipped verification/kl_verification_test*.txt files). `ctconnect verify` sends each one
  * and checks that the answer carries the expected category.
  */
-import type { Indicator } from '../core/contract.js';
+import type { Indicator } from '../model/events.js';
 
 export interface FeedCheckIndicator extends Indicator {
   /** The feed that is expected to detect it, for the report. */
@@ -20,8 +20,8 @@ export interface VerificationIndicator extends FeedCheckIndicator {
 }
 
 /**
- * Every documented test indicator, once (FACTS §1: the CyberTrace help's verification values;
- * FACTS §10: the vendor's Splunk app, one per feed). `category` is set where the category of the
+ * Every documented test indicator, once (Kaspersky CyberTrace Help: the verification values;
+ * the vendor's public Splunk app: one per feed). `category` is set where the category of the
  * answer is known; `feedCheck` marks the vendor app's one-per-feed list.
  */
 const TEST_INDICATORS: ReadonlyArray<FeedCheckIndicator & { category?: string; feedCheck?: true }> = [

@@ -7,14 +7,16 @@
  *   and handed to `files` together with the template context every INSTALL.md starts from.
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import type { BundleFile, BuildInput, Connector, InstallStep, OptionProblem, WireContract } from './contract.js';
-import type { Site } from '../config/site.js';
-import type { CyberTraceSettings } from '../cybertrace/types.js';
+import type { BuildInput, Connector, OptionProblem } from './contract.js';
+import type { WireContract } from '../model/events.js';
+import type { BundleFile, InstallStep } from '../model/bundle.js';
+import type { Site } from '../model/site.js';
+import type { CyberTraceSettings } from '../model/cybertrace.js';
 import { cybertraceSettings, type EventDefinitions } from '../cybertrace/settings.js';
 import { feedServiceConfigPath, feedServiceRestartCommand } from '../cybertrace/bundle-files.js';
 import { settingsChecklist } from '../cybertrace/fragment.js';
 import type { Renderer } from '../render/engine.js';
-import { UserError } from './errors.js';
+import { UserError } from '../kernel/errors.js';
 
 /** The type of a connector's options, derived from its schema (defaults filled in by the loader). */
 export type OptionsOf<S extends JSONSchema> = FromSchema<S>;
@@ -78,11 +80,11 @@ export interface ConnectorDefinition<O> {
 
 export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(schema: S, def: ConnectorDefinition<O>): Connector {
   const optionsOf = siteOptions<S, O>(def.id, schema);
+  const events = (site: Site): EventDefinitions => (typeof def.events === 'function' ? def.events(optionsOf(site), site) : def.events);
   const cybertrace = (site: Site): CyberTraceSettings => {
     const o = optionsOf(site);
     const input = def.input?.(o, site) ?? `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`;
-    const events = typeof def.events === 'function' ? def.events(o, site) : def.events;
-    return cybertraceSettings(events, input, def.output(o, site));
+    return cybertraceSettings(events(site), input, def.output(o, site));
   };
   return {
     id: def.id,
@@ -93,6 +95,7 @@ export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(sc
     ...(def.variants ? { variants: def.variants } : {}),
     optionsSchema: schema as Record<string, unknown>,
     ...(def.check ? { check: (raw: Record<string, unknown>, site: Site) => def.check!(raw as O, site) } : {}),
+    events,
     cybertrace,
     files: ({ site, settings, render }: BuildInput) =>
       def.files({

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InternalError } from './errors.js';
 
 /** The package root: the folder holding package.json, found from this file whether run from src/ or dist/src/. */
 export function packageRoot(): string {
@@ -10,7 +11,7 @@ export function packageRoot(): string {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'templates'))) return dir;
     dir = dirname(dir);
   }
-  throw new Error('ctconnect: cannot find the package root (templates/ folder)');
+  throw new InternalError('ctconnect: cannot find the package root (templates/ folder)');
 }
 
 export const templatesDir = (): string => join(packageRoot(), 'templates');

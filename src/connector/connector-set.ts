@@ -3,7 +3,7 @@
  * builds the set and hands it to the core: config, bundle, deploy and verify take it as a
  * parameter and never import a connector.
  */
-import { UserError } from './errors.js';
+import { InternalError, UserError } from '../kernel/errors.js';
 import type { Connector } from './contract.js';
 
 export interface ConnectorSet {
@@ -18,7 +18,7 @@ export interface ConnectorSet {
 export function connectorSet(list: readonly Connector[]): ConnectorSet {
   const ids = list.map((c) => c.id);
   const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (twice !== undefined) throw new Error(`connector id "${twice}" is registered twice`);
+  if (twice !== undefined) throw new InternalError(`connector id "${twice}" is registered twice`);
   return {
     all: () => list,
     ids: () => [...ids],

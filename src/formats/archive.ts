@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
-import type { BundleFile } from '../core/contract.js';
+import type { BundleFile } from '../model/bundle.js';
 
 export type ArchiveFormat = 'tar.gz' | 'zip';
 

@@ -11,6 +11,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isNode, isPair, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { InternalError, UserError } from './errors.js';
 
 export type YamlPath = Array<string | number>;
 
@@ -26,13 +27,13 @@ export interface EditResult {
   layoutKept: boolean;
 }
 
-class CannotSplice extends Error {}
+class CannotSplice extends InternalError {}
 
 const stringifyOptions = { lineWidth: 0, minContentWidth: 0 } as const;
 
 function parse(text: string): Document {
   const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw new Error(`YAML: ${doc.errors[0].message}`);
+  if (doc.errors.length > 0) throw new UserError(`YAML: ${doc.errors[0].message}`);
   return doc;
 }
 
