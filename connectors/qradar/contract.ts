@@ -121,39 +121,33 @@ export function payloadRegexps(delimiter: string): RegExpDef[] {
   ];
 }
 
-/** The syslog header and LEEF 2.0 header CyberTrace writes in front of its events; %Date% is `Mon DD HH:MM:SS` as RFC 3164 wants. */
-function prefix(pri: number, o: QRadarOptions, eventId: string): string {
-  return `<${pri}>%Date% ${o.log_source_identifier} ${leefHeader({ version: '2.0', vendor: LEEF_VENDOR, product: LEEF_PRODUCT, productVersion: LEEF_PRODUCT_VERSION, eventId, delimiter: o.delimiter })}`;
-}
-
-export function detectionEvent(o: QRadarOptions): EventContract {
+/**
+ * One LEEF 2.0 event under the site's log source: the syslog header (%Date% is `Mon DD HH:MM:SS`,
+ * as RFC 3164 wants, and the host is the log source identifier), the LEEF header, then `cat`
+ * (with the EventID it selects the QID), `sev`, and the other attributes.
+ */
+function leefEvent(o: QRadarOptions, pri: number, eventId: string, cat: string, role: 'category' | 'alert', severity: number, rest: EventPart[]): EventContract {
+  const header = leefHeader({ version: '2.0', vendor: LEEF_VENDOR, product: LEEF_PRODUCT, productVersion: LEEF_PRODUCT_VERSION, eventId, delimiter: o.delimiter });
   return {
-    prefix: prefix(DETECTION_PRI, o, DETECTION_EVENT_ID),
+    prefix: `<${pri}>%Date% ${o.log_source_identifier} ${header}`,
     prefixFields: [{ placeholder: 'Date', role: 'date' }],
     keySeparator: '=',
     partSeparator: o.delimiter,
-    parts: [
-      { kind: 'field', key: 'cat', placeholder: 'Category', role: 'category' },
-      { kind: 'constant', key: 'sev', value: String(o.detection_severity) },
-      ...DETECTION_FIELDS.map(({ kind, key, placeholder, role }) => ({ kind, key, placeholder, role })),
-    ],
+    parts: [{ kind: 'field', key: 'cat', placeholder: cat, role }, { kind: 'constant', key: 'sev', value: String(severity) }, ...rest],
+  };
+}
+
+export function detectionEvent(o: QRadarOptions): EventContract {
+  const fields = DETECTION_FIELDS.map(({ kind, key, placeholder, role }): EventPart => ({ kind, key, placeholder, role }));
+  return {
+    ...leefEvent(o, DETECTION_PRI, DETECTION_EVENT_ID, 'Category', 'category', o.detection_severity, fields),
     // Actionable fields become LEEF keys of their own (their format starts with the delimiter).
     suffixFields: [{ placeholder: 'ActionableFields', role: 'actionable' }],
   };
 }
 
 export function alertEvent(o: QRadarOptions): EventContract {
-  return {
-    prefix: prefix(ALERT_PRI, o, ALERT_EVENT_ID),
-    prefixFields: [{ placeholder: 'Date', role: 'date' }],
-    keySeparator: '=',
-    partSeparator: o.delimiter,
-    parts: [
-      { kind: 'field', key: 'cat', placeholder: 'Alert', role: 'alert' },
-      { kind: 'constant', key: 'sev', value: String(o.service_severity) },
-      { kind: 'field', key: 'recordContext', placeholder: 'RecordContext', role: 'context' },
-    ],
-  };
+  return leefEvent(o, ALERT_PRI, ALERT_EVENT_ID, 'Alert', 'alert', o.service_severity, [{ kind: 'field', key: 'recordContext', placeholder: 'RecordContext', role: 'context' }]);
 }
 
 /** Each actionable field as `<delimiter>name=value`, after the last attribute. */

@@ -17,6 +17,7 @@ import { qradarOptionsSchema, type QRadarOptions } from './options.js';
 import { KIND_NOTES, qidEntries, type CategoryKind, type QidEntry } from './qids.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
 import { qradarWire } from './wire.js';
+import { qradarCategories } from './categories.js';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -139,4 +140,5 @@ export const qradar = defineConnector(qradarOptionsSchema, {
   output: (o) => `${o.address}:${o.syslog_port}`,
   files,
   wire: qradarWire,
+  categories: qradarCategories,
 });
