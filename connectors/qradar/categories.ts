@@ -82,7 +82,7 @@ export const qradarCategories: ConnectorCategories = {
         `${'CATEGORY'.padEnd(w)}  SEV  LOW-LEVEL  QID NAME`,
         ...qids.map((q) => `${q.category.padEnd(w)}  ${String(q.severity).padStart(3)}  ${String(q.lowLevelCategoryId).padStart(9)}  ${q.name}`),
       ],
-      json: { qids: qids.map((q) => ({ category: q.category, name: q.name, severity: q.severity, low_level_category_id: q.lowLevelCategoryId })) },
+      json: { qids: qids.map((q) => ({ category: q.category, name: q.name, severity: q.severity, lowLevelCategoryId: q.lowLevelCategoryId })) },
     };
   },
   async begin(site) {
