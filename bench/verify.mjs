@@ -7,7 +7,7 @@
 // The server runs in a process of its own (through vite-node, which comes with vitest, as it is
 // TypeScript), so its work is not counted in the client's process but its answers are waited for.
 // Usage: npm run bench:verify   (or: npm run build && node bench/verify.mjs [runs] [siem])
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

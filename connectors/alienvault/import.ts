@@ -347,7 +347,10 @@ export function readInstallation(cfgText: string, cfgName: string, sqlText: stri
     const full = sqlNames.get(sid);
     if (full !== undefined) {
       if (full.startsWith(EVENT_NAME_PREFIX) && full.length > EVENT_NAME_PREFIX.length) name = full.slice(EVENT_NAME_PREFIX.length);
-      else notes.push(`${sqlName}: SID ${sid} is named ${JSON.stringify(full)}, without the prefix "${EVENT_NAME_PREFIX}"; it will be named "${EVENT_NAME_PREFIX}${full}"`), (name = full);
+      else {
+        notes.push(`${sqlName}: SID ${sid} is named ${JSON.stringify(full)}, without the prefix "${EVENT_NAME_PREFIX}"; it will be named "${EVENT_NAME_PREFIX}${full}"`);
+        name = full;
+      }
     } else if (sqlText !== undefined) {
       notes.push(`${sqlName}: no plugin_sid row for SID ${sid} ("${category}"); it gets the default event name`);
     }

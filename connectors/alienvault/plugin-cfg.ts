@@ -129,7 +129,7 @@ export function missingDefaultProblem(lines: ReadonlyArray<readonly [string, num
   const defaults = lines.filter(([k]) => k.toLowerCase() === DEFAULT_TRANSLATION_KEY.toLowerCase());
   if (defaults.length === 0) return `the [translation] section would have no ${DEFAULT_TRANSLATION_KEY} line; ${DEFAULT_TRANSLATION_WHY}`;
   if (defaults.length > 1) return `the [translation] section would have ${defaults.length} ${DEFAULT_TRANSLATION_KEY} lines`;
-  const sid = defaults[0]![1];
+  const sid = defaults[0][1];
   if (!tableSids(table).has(sid)) return `${DEFAULT_TRANSLATION_KEY} would map to SID ${sid}, which has no plugin_sid row (ossim-server drops events with an unknown SID)`;
   return undefined;
 }
@@ -218,7 +218,7 @@ export function pluginCfgProblems(text: string): string[] {
       return;
     }
     const [, key, val] = kv;
-    if (key !== key.trim() || !/^[A-Za-z0-9_.\-]+$/.test(key)) problems.push(`${at}: key ${JSON.stringify(key)} has characters ConfigParser would change`);
+    if (key !== key.trim() || !/^[A-Za-z0-9_.-]+$/.test(key)) problems.push(`${at}: key ${JSON.stringify(key)} has characters ConfigParser would change`);
     if (keys.has(key.toLowerCase())) problems.push(`${at}: key ${key} appears twice in [${section}] (ConfigParser lowercases keys)`);
     keys.add(key.toLowerCase());
     if (val.includes('%')) problems.push(`${at}: "%" in ${key} triggers ConfigParser interpolation`);

@@ -30,9 +30,11 @@ export function checkKumaOptions(o: KumaOptions, site: Site): OptionProblem[] {
         problems.push({ path: ['rule', f.siteKey], message: `${f.consoleField} must be ${range} Unicode characters (got ${n})` });
       }
     }
-    const since = f.valueSince?.[String(v)];
+    // The rule's values are scalars (the schema allows strings, numbers and booleans only).
+    const shown = String(v as string | number | boolean); // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion
+    const since = f.valueSince?.[shown];
     if (since && !existsIn(since, family)) {
-      problems.push({ path: ['rule', f.siteKey], message: `"${String(v)}" exists from KUMA ${since}; siems.kuma.version is "${family}"` });
+      problems.push({ path: ['rule', f.siteKey], message: `"${shown}" exists from KUMA ${since}; siems.kuma.version is "${family}"` });
     }
   }
 

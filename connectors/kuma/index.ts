@@ -17,7 +17,7 @@ function consoleValue(f: RuleField, v: unknown): string {
   }
   if (typeof v === 'boolean') return v ? 'on' : 'off';
   if (typeof v === 'number') return String(v);
-  const s = String(v);
+  const s = String(v as string | number | boolean); // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- a scalar by the schema
   if (s === '') return 'leave empty';
   if (/[\n\t]/.test(s)) return `the \`${f.jsonKey}\` value of \`${RULE_FILE}\` (several lines)`;
   if (f.jsonKey === 'cybertraceMajorVersion') return s === '>=5' ? '≥ 5' : '<5';

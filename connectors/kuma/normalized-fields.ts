@@ -67,7 +67,7 @@ export function isKnownNormalizedField(name: string): boolean {
 export function closestNormalizedField(name: string): { field: string; likelyTypo: boolean } {
   const byCase = KNOWN_NORMALIZED_FIELDS.find((f) => f.toLowerCase() === name.toLowerCase());
   if (byCase) return { field: byCase, likelyTypo: true };
-  const best = closest(name, KNOWN_NORMALIZED_FIELDS as string[]);
+  const best = closest(name, KNOWN_NORMALIZED_FIELDS);
   return { field: best, likelyTypo: distance(name, best) <= Math.max(3, Math.floor(best.length / 3)) };
 }
 

@@ -52,18 +52,24 @@ class QRadarEdit implements CategoryEditSession {
     return [];
   }
 
-  async commit(): Promise<string[]> {
-    return [];
+  commit(): Promise<string[]> {
+    return Promise.resolve([]);
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 
   nextSteps(siteFile: string, siteChanged: boolean): string[] {
     if (!siteChanged || !optionsOf(this.site) || !this.edit) return [];
     const e = this.edit;
     const lines = [`QRadar: ctconnect generate qradar --config ${shellArg(siteFile)}, then in QRadar:`];
-    if (e.kind === 'rename') lines.push(`    rename the QID of EventID Detection / category ${e.category} to ${JSON.stringify(e.title)} (DSM Editor, Universal LEEF, Event Mappings)`);
-    else if (e.kind === 'add') lines.push(`    create the QID of ${e.category}: its line of qradar/qidmap.sh, or its entries of qradar/rest/qid_records.json and dsm_event_mappings.json`);
+    if (e.kind === 'rename')
+      lines.push(`    rename the QID of EventID Detection / category ${e.category} to ${JSON.stringify(e.title)} (DSM Editor, Universal LEEF, Event Mappings)`);
+    else if (e.kind === 'add')
+      lines.push(
+        `    create the QID of ${e.category}: its line of qradar/qidmap.sh, or its entries of qradar/rest/qid_records.json and dsm_event_mappings.json`,
+      );
     else if (e.kind === 'remove') lines.push(`    the QID of ${e.category} may stay: no event carries the category any more`);
     else lines.push('    compare qradar/qid-map.md with the Event Mappings of Universal LEEF and create or rename the QIDs that differ');
     return lines;
@@ -85,7 +91,7 @@ export const qradarCategories: ConnectorCategories = {
       json: { qids: qids.map((q) => ({ category: q.category, name: q.name, severity: q.severity, lowLevelCategoryId: q.lowLevelCategoryId })) },
     };
   },
-  async begin(site) {
-    return new QRadarEdit(site);
+  begin(site) {
+    return Promise.resolve(new QRadarEdit(site));
   },
 };

@@ -103,21 +103,45 @@ export function payloadRegexps(delimiter: string): RegExpDef[] {
   const key = (names: string) => `(?:^|[^\\w.])(?:${names})=`;
   const hex = (n: number) => `(?:^|[^0-9A-Fa-f])([0-9A-Fa-f]{${n}})(?![0-9A-Fa-f])`;
   return [
-    { name: 'RE_URL', type: 'URL', extract: 'first', pattern: `(?:^|[^\\w.])(?:url|request)=(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?([^\\s]+)`, purpose: 'URL (LEEF url, CEF request), looked up without the scheme' },
+    {
+      name: 'RE_URL',
+      type: 'URL',
+      extract: 'first',
+      pattern: `(?:^|[^\\w.])(?:url|request)=(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?([^\\s]+)`,
+      purpose: 'URL (LEEF url, CEF request), looked up without the scheme',
+    },
     { name: 'RE_MD5', type: 'HASH', extract: 'all', pattern: hex(32), purpose: 'MD5 hash anywhere in the payload (32 hex digits)' },
     { name: 'RE_SHA1', type: 'HASH', extract: 'all', pattern: hex(40), purpose: 'SHA1 hash anywhere in the payload (40 hex digits)' },
     { name: 'RE_SHA256', type: 'HASH', extract: 'all', pattern: hex(64), purpose: 'SHA256 hash anywhere in the payload (64 hex digits)' },
-    { name: 'DST_IP', type: 'IP', extract: 'first', pattern: `${key('dst|dstIP|destinationAddress')}(${IPV4})(?!\\d)`, purpose: 'destination IP (LEEF/CEF dst)' },
+    {
+      name: 'DST_IP',
+      type: 'IP',
+      extract: 'first',
+      pattern: `${key('dst|dstIP|destinationAddress')}(${IPV4})(?!\\d)`,
+      purpose: 'destination IP (LEEF/CEF dst)',
+    },
     { name: 'SRC_IP', type: 'IP', extract: 'first', pattern: `${key('src|srcIP|sourceAddress')}(${IPV4})(?!\\d)`, purpose: 'source IP (LEEF/CEF src)' },
-    { name: 'UserName', type: 'CONTEXT', extract: 'first', pattern: `${key('usrName|suser|user')}([^\\s${d}]+)`, purpose: 'user name (LEEF usrName, CEF suser)' },
+    {
+      name: 'UserName',
+      type: 'CONTEXT',
+      extract: 'first',
+      pattern: `${key('usrName|suser|user')}([^\\s${d}]+)`,
+      purpose: 'user name (LEEF usrName, CEF suser)',
+    },
     {
       name: 'Device',
       type: 'CONTEXT',
       extract: 'first',
       pattern: `^(?:<\\d{1,3}>)?(?:1 \\S+|[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d) ([^\\s${d}]+)`,
-      purpose: 'host of the payload\'s syslog header (RFC 3164 or 5424)',
+      purpose: "host of the payload's syslog header (RFC 3164 or 5424)",
     },
-    { name: 'Product', type: 'CONTEXT', extract: 'first', pattern: `(?:LEEF|CEF):[\\d.]+\\|[^|]*\\|([^|${d}]+)\\|`, purpose: 'product field of a LEEF or CEF header' },
+    {
+      name: 'Product',
+      type: 'CONTEXT',
+      extract: 'first',
+      pattern: `(?:LEEF|CEF):[\\d.]+\\|[^|]*\\|([^|${d}]+)\\|`,
+      purpose: 'product field of a LEEF or CEF header',
+    },
   ];
 }
 
@@ -126,8 +150,23 @@ export function payloadRegexps(delimiter: string): RegExpDef[] {
  * as RFC 3164 wants, and the host is the log source identifier), the LEEF header, then `cat`
  * (with the EventID it selects the QID), `sev`, and the other attributes.
  */
-function leefEvent(o: QRadarOptions, pri: number, eventId: string, cat: string, role: 'category' | 'alert', severity: number, rest: EventPart[]): EventContract {
-  const header = leefHeader({ version: '2.0', vendor: LEEF_VENDOR, product: LEEF_PRODUCT, productVersion: LEEF_PRODUCT_VERSION, eventId, delimiter: o.delimiter });
+function leefEvent(
+  o: QRadarOptions,
+  pri: number,
+  eventId: string,
+  cat: string,
+  role: 'category' | 'alert',
+  severity: number,
+  rest: EventPart[],
+): EventContract {
+  const header = leefHeader({
+    version: '2.0',
+    vendor: LEEF_VENDOR,
+    product: LEEF_PRODUCT,
+    productVersion: LEEF_PRODUCT_VERSION,
+    eventId,
+    delimiter: o.delimiter,
+  });
   return {
     prefix: `<${pri}>%Date% ${o.log_source_identifier} ${header}`,
     prefixFields: [{ placeholder: 'Date', role: 'date' }],
@@ -147,7 +186,9 @@ export function detectionEvent(o: QRadarOptions): EventContract {
 }
 
 export function alertEvent(o: QRadarOptions): EventContract {
-  return leefEvent(o, ALERT_PRI, ALERT_EVENT_ID, 'Alert', 'alert', o.service_severity, [{ kind: 'field', key: 'recordContext', placeholder: 'RecordContext', role: 'context' }]);
+  return leefEvent(o, ALERT_PRI, ALERT_EVENT_ID, 'Alert', 'alert', o.service_severity, [
+    { kind: 'field', key: 'recordContext', placeholder: 'RecordContext', role: 'context' },
+  ]);
 }
 
 /** Each actionable field as `<delimiter>name=value`, after the last attribute. */

@@ -1,5 +1,16 @@
 /** QRadar connector (CyberTrace help, "Integration with QRadar"): CyberTrace ↔ IBM QRadar over LEEF 2.0 and Payload forwarding. */
-import { type BundleFile, type OptionProblem, type Site, sampleEventsText, defineConnector, type BuildContext, categoriesOf, findCategory, shellArg, leefHeader } from '../../src/connector/index.js';
+import {
+  type BundleFile,
+  type OptionProblem,
+  type Site,
+  sampleEventsText,
+  defineConnector,
+  type BuildContext,
+  categoriesOf,
+  findCategory,
+  shellArg,
+  leefHeader,
+} from '../../src/connector/index.js';
 import {
   ALERT_EVENT_ID,
   alertEvent,
@@ -64,7 +75,8 @@ function qidmapScript(qids: QidEntry[], site: Site): string {
     '}',
     '',
   ];
-  for (const q of qids) lines.push(`create ${[q.eventId, q.category, q.name, q.description, String(q.severity), String(q.lowLevelCategoryId)].map(shellArg).join(' ')}`);
+  for (const q of qids)
+    lines.push(`create ${[q.eventId, q.category, q.name, q.description, String(q.severity), String(q.lowLevelCategoryId)].map(shellArg).join(' ')}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -87,7 +99,14 @@ function files(base: BuildContext<QRadarOptions>): BundleFile[] {
     tcpInput: `${base.ct.address}:${base.ct.input_port}`,
     leefVendor: LEEF_VENDOR,
     leefProduct: LEEF_PRODUCT,
-    detectionHeader: leefHeader({ version: '2.0', vendor: LEEF_VENDOR, product: LEEF_PRODUCT, productVersion: LEEF_PRODUCT_VERSION, eventId: DETECTION_EVENT_ID, delimiter: o.delimiter }),
+    detectionHeader: leefHeader({
+      version: '2.0',
+      vendor: LEEF_VENDOR,
+      product: LEEF_PRODUCT,
+      productVersion: LEEF_PRODUCT_VERSION,
+      eventId: DETECTION_EVENT_ID,
+      delimiter: o.delimiter,
+    }),
     detectionEventId: DETECTION_EVENT_ID,
     alertEventId: ALERT_EVENT_ID,
     logSources: [...o.forwarded_log_sources, o.verification_log_source],
@@ -116,7 +135,11 @@ function files(base: BuildContext<QRadarOptions>): BundleFile[] {
     { path: 'qradar/rest/property_leef_expressions.json', content: json(leefExpressions()), mode: 0o644 },
     { path: 'qradar/rest/qid_records.json', content: json(qidRecords(qids)), mode: 0o644 },
     { path: 'qradar/rest/dsm_event_mappings.json', content: json(eventMappings(qids)), mode: 0o644 },
-    { path: 'qradar/sample-events.leef', content: sampleEventsText(settings, `QRadar (log source ${o.log_source_identifier})`, SAMPLE_DETECTIONS, SAMPLE_ALERTS), mode: 0o644 },
+    {
+      path: 'qradar/sample-events.leef',
+      content: sampleEventsText(settings, `QRadar (log source ${o.log_source_identifier})`, SAMPLE_DETECTIONS, SAMPLE_ALERTS),
+      mode: 0o644,
+    },
   ];
 }
 
@@ -132,7 +155,10 @@ export const qradar = defineConnector(qradarOptionsSchema, {
       if (!findCategory(cats, name)) problems.push({ path: ['category_severity', name], message: `"${name}" is not one of the site's categories` });
     }
     if (o.verification_log_source === o.log_source_identifier) {
-      problems.push({ path: ['verification_log_source'], message: `must differ from log_source_identifier ("${o.log_source_identifier}"): QRadar tells the two log sources apart by it` });
+      problems.push({
+        path: ['verification_log_source'],
+        message: `must differ from log_source_identifier ("${o.log_source_identifier}"): QRadar tells the two log sources apart by it`,
+      });
     }
     return problems;
   },

@@ -21,16 +21,39 @@ export const SAMPLE_DETECTIONS: RenderedEventInput[] = [
     ],
   },
   {
-    values: { Date: 'Jan 18 11:07:54', Category: 'KL_IP_Reputation', MatchedIndicator: '192.0.2.0', DST_IP: '192.0.2.0', SRC_IP: '10.20.30.41', Device: 'firewall-1', Confidence: '100' },
-    context: [['threat_score', '75'], ['category', 'spam']],
+    values: {
+      Date: 'Jan 18 11:07:54',
+      Category: 'KL_IP_Reputation',
+      MatchedIndicator: '192.0.2.0',
+      DST_IP: '192.0.2.0',
+      SRC_IP: '10.20.30.41',
+      Device: 'firewall-1',
+      Confidence: '100',
+    },
+    context: [
+      ['threat_score', '75'],
+      ['category', 'spam'],
+    ],
   },
   {
-    values: { Date: 'Jan 18 11:07:55', Category: 'KL_Malicious_Hash_MD5', MatchedIndicator: 'C912705B4BBB14EC7E78FA8B370532C9', RE_MD5: 'C912705B4BBB14EC7E78FA8B370532C9', Confidence: '100' },
+    values: {
+      Date: 'Jan 18 11:07:55',
+      Category: 'KL_Malicious_Hash_MD5',
+      MatchedIndicator: 'C912705B4BBB14EC7E78FA8B370532C9',
+      RE_MD5: 'C912705B4BBB14EC7E78FA8B370532C9',
+      Confidence: '100',
+    },
     context: [['file_name', 'invoice.exe']],
   },
 ];
 
 export const SAMPLE_ALERTS: RenderedEventInput[] = [
-  { values: { Date: 'Jan 18 11:08:00', Alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] },
+  {
+    values: { Date: 'Jan 18 11:08:00', Alert: 'KL_ALERT_UpdatedFeed' },
+    context: [
+      ['feed', 'Phishing_URL_Data_Feed.json'],
+      ['records', '200473'],
+    ],
+  },
   { values: { Date: 'Jan 18 11:08:01', Alert: 'KL_ALERT_ServiceStarted' }, context: [] },
 ];

@@ -28,12 +28,17 @@ export const qradarOptions = (site: Site): QRadarOptions => site.siems.qradar as
 export function parseQRadarEvent(line: string, o: QRadarOptions): ParsedEvent {
   const ev = parseLeef(line);
   if (ev.syslog?.host !== o.log_source_identifier) {
-    throw new ReadError(`syslog host is ${ev.syslog?.host === undefined ? 'missing' : `"${ev.syslog.host}"`}: QRadar matches the log source "${o.log_source_identifier}" by it`);
+    throw new ReadError(
+      `syslog host is ${ev.syslog?.host === undefined ? 'missing' : `"${ev.syslog.host}"`}: QRadar matches the log source "${o.log_source_identifier}" by it`,
+    );
   }
   if (ev.version !== '2.0' || ev.vendor !== LEEF_VENDOR || ev.product !== LEEF_PRODUCT) {
-    throw new ReadError(`not a CyberTrace event: LEEF ${ev.version} vendor/product "${ev.vendor}/${ev.product}", expected LEEF 2.0 ${LEEF_VENDOR}/${LEEF_PRODUCT}`);
+    throw new ReadError(
+      `not a CyberTrace event: LEEF ${ev.version} vendor/product "${ev.vendor}/${ev.product}", expected LEEF 2.0 ${LEEF_VENDOR}/${LEEF_PRODUCT}`,
+    );
   }
-  if (ev.delimiter !== o.delimiter) throw new ReadError(`the event declares the delimiter ${JSON.stringify(ev.delimiter)}, the site ${JSON.stringify(o.delimiter)}`);
+  if (ev.delimiter !== o.delimiter)
+    throw new ReadError(`the event declares the delimiter ${JSON.stringify(ev.delimiter)}, the site ${JSON.stringify(o.delimiter)}`);
   const kind = ev.eventId === DETECTION_EVENT_ID ? 'detection' : ev.eventId === ALERT_EVENT_ID ? 'alert' : undefined;
   if (!kind) throw new ReadError(`unknown EventID "${ev.eventId}" (expected ${DETECTION_EVENT_ID} or ${ALERT_EVENT_ID})`);
   const contract = kind === 'detection' ? detectionEvent(o) : alertEvent(o);

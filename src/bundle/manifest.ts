@@ -58,5 +58,5 @@ export function parseManifest(text: string): ParsedManifest | undefined {
   const site = lines.find((l) => l.startsWith(SITE));
   const m = site ? /^# site: (.*?) \((.*)\)$/.exec(site) : null;
   const paths = lines.filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split('  ')[3] ?? '');
-  return { id, origin: m ? { name: m[1]!, file: m[2]! } : undefined, paths: [MANIFEST_PATH, ...paths.filter(Boolean)] };
+  return { id, origin: m ? { name: m[1], file: m[2] } : undefined, paths: [MANIFEST_PATH, ...paths.filter(Boolean)] };
 }

@@ -136,7 +136,7 @@ export function register(program: Command, registry: ConnectorSet): void {
       action,
       siteFile: siteFileFor,
       edit: (command, opts, change) =>
-        runEdit(editIo(registry, command, (opts as EditOptions).config), hooked, command, opts as EditOptions, (site, sessions) => {
+        runEdit(editIo(registry, command, (opts as EditOptions).config), hooked, command, opts, (site, sessions) => {
           const c = change(site, sessions.get(id)!);
           const siems: Record<string, Record<string, unknown>> = { [id]: c.options };
           const summary = [...c.summary];

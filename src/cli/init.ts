@@ -7,7 +7,7 @@ import { action } from './run.js';
 import { DEFAULT_SITE_FILE } from '../config/discover.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
 
-export function register(program: Command, registry: ConnectorSet): void {
+export function register(program: Command, _registry: ConnectorSet): void {
   program
     .command('init')
     .description(`write the commented example site file (default: ./${DEFAULT_SITE_FILE}, which commands in this folder then use without --config); never overwrites`)

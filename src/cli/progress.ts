@@ -23,14 +23,14 @@ export interface Progress {
 }
 
 export function createProgress(items: string[], stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (isQuiet()) return { step: () => undefined, done: () => undefined, finish: async () => undefined };
+  if (isQuiet()) return { step: () => undefined, done: () => undefined, finish: () => Promise.resolve() };
   if (!stream.isTTY || items.length === 0) {
     const last = new Map<string, string>();
     const line = (item: string, message: string) => {
       if (last.get(item) !== message) info(`[${item}] ${message}`);
       last.set(item, message);
     };
-    return { step: line, done: (item, _ok, message) => line(item, message), finish: async () => undefined };
+    return { step: line, done: (item, _ok, message) => line(item, message), finish: () => Promise.resolve() };
   }
   type Handle = { output?: string; title?: string };
   type Result = { ok: boolean; message: string };

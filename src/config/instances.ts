@@ -81,7 +81,7 @@ export function instanceProblems(site: Site): InstanceProblem[] {
       const lists = refs.map((r) => `${label(r)} serves ${(r.instance.serves ?? []).join(', ')}`).join('; ');
       problems.push({ path: ['siems', id], message: `no CyberTrace instance serves ${id} (${lists}); add "${id}" to the serves: of the instance that receives its events` });
     } else if (serving.length > 1) {
-      problems.push({ path: [...serving[1]!.path, 'serves'], message: `${id} is served by ${serving.map(label).join(' and ')}; a SIEM's events go to one CyberTrace: keep it in one serves: list` });
+      problems.push({ path: [...serving[1].path, 'serves'], message: `${id} is served by ${serving.map(label).join(' and ')}; a SIEM's events go to one CyberTrace: keep it in one serves: list` });
     }
   }
   return problems;

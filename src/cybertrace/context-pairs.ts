@@ -19,8 +19,8 @@ export function contextPairsParser(recordFieldContextFormat: string): ContextPar
   return (text) => {
     const starts = [...text.matchAll(start)];
     return starts.map((s, i) => {
-      const valueStart = s.index! + s[0].length;
-      const valueEnd = i + 1 < starts.length ? starts[i + 1].index! : text.length;
+      const valueStart = s.index + s[0].length;
+      const valueEnd = i + 1 < starts.length ? starts[i + 1].index : text.length;
       return [s[1], text.slice(valueStart, valueEnd).trim()];
     });
   };

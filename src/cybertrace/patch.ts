@@ -90,7 +90,7 @@ function parseConfig(text: string): El {
   parser.on('attribute', (a) => {
     // Fires right after the closing quote; a value cannot contain its own quote character.
     const end = parser.position - 1;
-    const start = text.lastIndexOf(text[end]!, end - 1) + 1;
+    const start = text.lastIndexOf(text[end], end - 1) + 1;
     pending!.attrs.push({ name: a.name, value: a.value, start, end });
   });
   parser.on('opentag', (tag) => {
@@ -215,7 +215,7 @@ class Patcher {
     if (found.length > 1) {
       const where = found.map((f) => lineColumn(this.text, f.start));
       const lines = where.map((w) => w.line).join(' and ');
-      throw new ConfigPatchError(`${path} appears ${found.length} times (lines ${lines}); keep one and try again`, where[1]!.line, where[1]!.column);
+      throw new ConfigPatchError(`${path} appears ${found.length} times (lines ${lines}); keep one and try again`, where[1].line, where[1].column);
     }
     return found[0];
   }
@@ -306,7 +306,7 @@ class Patcher {
       el.children.slice(0, kept.length).every((c) => attr(c, 'type') === undefined) &&
       regexps.length === want.length &&
       regexps.every((c, i) => {
-        const r = want[i]!;
+        const r = want[i];
         return (
           c.name === r.name &&
           !c.hasMarkup &&
@@ -411,7 +411,7 @@ const SERVES_MARK = /<!-- ctconnect: serves siem="([^"]*)" site="([^"]*)"[^]*?--
 /** What kl_feed_service.conf says it serves, if ctconnect patched it before. */
 export function servesRecord(text: string): { siem: string; site: string; line: number; column: number } | undefined {
   const m = SERVES_MARK.exec(text);
-  return m ? { siem: m[1]!, site: m[2]!, ...lineColumn(text, m.index) } : undefined;
+  return m ? { siem: m[1], site: m[2], ...lineColumn(text, m.index) } : undefined;
 }
 
 function servesComment(serves: { siem: string; site: string }): string {

@@ -72,13 +72,13 @@ function notified(f: HostFile, steps: HostStep[]): { notify?: string[] } {
 function ownerArgs(owner: string | undefined): Record<string, string> {
   if (!owner) return {};
   const [user, group] = owner.split(':');
-  return { owner: user!, ...(group ? { group } : {}) };
+  return { owner: user, ...(group ? { group } : {}) };
 }
 
 function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
   const dest = `${ROOT}${f.path}`;
   const tasks: unknown[] = [];
-  const first = f.parts[0]!.spec.merge as Extract<MergeSpec, { kind: 'marked-block' }>;
+  const first = f.parts[0].spec.merge as Extract<MergeSpec, { kind: 'marked-block' }>;
   const anchors = first.after !== undefined || (first.before?.length ?? 0) > 0;
   const seen = `ctconnect_seen_${slug}`;
   if (anchors) {
@@ -158,14 +158,14 @@ function roleTasks(bundle: Bundle, role: string, steps: HostStep[], opts: Ansibl
   const dirs = [...new Set(w.files.filter((f) => !f.merged).map((f) => posix.dirname(f.path)))];
   for (const d of dirs) tasks.push({ name: `Folder ${d}`, 'ansible.builtin.file': { path: `${ROOT}${d}`, state: 'directory' } });
   w.files.forEach((f, i) => {
-    const kind = f.parts[0]!.spec.merge?.kind;
+    const kind = f.parts[0].spec.merge?.kind;
     if (kind === 'marked-block') tasks.push(...blockTasks(f, steps, `${role.replace(/\W/g, '_')}_${i}`));
     else if (kind === 'cybertrace-settings') tasks.push(...settingsTasks(f, steps, bundle, opts));
     else {
       tasks.push({
         name: `Install ${f.path}`,
         'ansible.builtin.copy': {
-          src: f.parts[0]!.bundlePath,
+          src: f.parts[0].bundlePath,
           dest: `${ROOT}${f.path}`,
           mode: octal(f.mode),
           ...ownerArgs(f.owner),

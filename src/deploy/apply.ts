@@ -71,7 +71,7 @@ function applyScript(plan: FilePlan, tmp: string, now: Date, token: string, from
   const path = plan.file.path;
   const base = backupName(path, now);
   const lines = [`p=${shellArg(path)}; t=${shellArg(tmp)}`];
-  if (plan.current.missingDirs.length > 0) lines.push(`mkdir -p -- ${shellArg(plan.current.missingDirs[0]!)} || exit 1`);
+  if (plan.current.missingDirs.length > 0) lines.push(`mkdir -p -- ${shellArg(plan.current.missingDirs[0])} || exit 1`);
   if (plan.current.kind === 'file') {
     // Two runs in the same second keep both backups: the numbering of backupName, in shell.
     lines.push(`b=${shellArg(base)}; n=2; while [ -e "$b" ]; do b=${shellArg(base)}-$n; n=$((n+1)); done; cp -p -- "$p" "$b" || exit 1; echo "backup $b"`);
@@ -301,21 +301,21 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
   for (const [i, plan] of plans.entries()) {
     const leftovers = plan.current.leftovers;
     if (leftovers.length === 0) continue;
-    files[i] = { ...files[i]!, leftoversRemoved: leftovers };
+    files[i] = { ...files[i], leftoversRemoved: leftovers };
     for (const l of leftovers) progress(`${l}: removed (left by an interrupted run)`);
   }
 
   for (const [i, plan] of plans.entries()) {
     if (!plan.changed) continue;
     try {
-      files[i] = { ...(await applyFile(remote, plan, now, applied, progress)), leftoversRemoved: files[i]!.leftoversRemoved };
+      files[i] = { ...(await applyFile(remote, plan, now, applied, progress)), leftoversRemoved: files[i].leftoversRemoved };
     } catch (caught) {
       // Whatever went wrong, this run's files go back before the error is reported.
       const e = asFailure(caught);
-      const backupMade = applied[applied.length - 1]?.plan === plan ? applied[applied.length - 1]!.backup : undefined;
+      const backupMade = applied[applied.length - 1]?.plan === plan ? applied[applied.length - 1].backup : undefined;
       const message = e instanceof ConnectionLost ? `${plan.file.path}: ${e.message}` : e.message;
       files[i] = {
-        ...files[i]!,
+        ...files[i],
         status: 'failed',
         error: [message, ...e.details].join('\n'),
         backup: backupMade,
@@ -335,7 +335,7 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
       if (input && !remote.streamsInput) stdinFile = await remote.stageData(input);
     } catch (caught) {
       const e = asFailure(caught);
-      steps[i] = { ...steps[i]!, status: 'failed' };
+      steps[i] = { ...steps[i], status: 'failed' };
       return fail(e instanceof ConnectionLost ? e : new DeployFailure(`step ${hostStep.key}: cannot upload its input ${step.stdinFromFile}: ${e.message}`, e.details));
     }
     progress(`step ${hostStep.key}: ${step.description}`);
@@ -349,15 +349,15 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
         env: { CTCONNECT_ROOT: work.target.root_prefix ?? '' },
       });
     } catch (caught) {
-      steps[i] = { ...steps[i]!, status: 'failed' };
+      steps[i] = { ...steps[i], status: 'failed' };
       return fail(asFailure(caught));
     }
     const output: CommandOutput = { command: r.command, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr };
     if (r.timedOut || r.exitCode !== 0) {
-      steps[i] = { ...steps[i]!, status: 'failed', output };
+      steps[i] = { ...steps[i], status: 'failed', output };
       return fail(new DeployFailure(`step ${hostStep.key} failed: ${describeFailure(r, step.timeoutSec)}`, outputLines(r)));
     }
-    steps[i] = { ...steps[i]!, status: 'ran', output };
+    steps[i] = { ...steps[i], status: 'ran', output };
     stepsRun.push(hostStep.key);
   }
   return { files, steps };

@@ -47,7 +47,7 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, in
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await fn(items[i]!, i);
+      out[i] = await fn(items[i], i);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
@@ -72,7 +72,7 @@ export async function deployFleet(works: HostWork[], opts: FleetOptions): Promis
   }
   let internalError = false;
   const hosts = await mapLimit(works, opts.concurrency, async (work, i) => {
-    const s = secrets[i]!;
+    const s = secrets[i];
     const name = work.target.name;
     // Passwords typed at a prompt are no environment variable the CLI could hide: the fleet hides every
     // secret of the target in what it reports.

@@ -43,7 +43,7 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     const parts = line.split(/\s+/);
     let marker: KnownHostEntry['marker'];
     if (parts[0] === '@revoked' || parts[0] === '@cert-authority') marker = parts.shift() as KnownHostEntry['marker'];
-    else if (parts[0]!.startsWith('@')) return;
+    else if (parts[0].startsWith('@')) return;
     const [patterns, keyType, b64] = parts;
     if (!patterns || !keyType || !b64 || !/^[A-Za-z0-9+/]+=*$/.test(b64)) return;
     entries.push({ line: i + 1, marker, patterns, keyType, key: Buffer.from(b64, 'base64') });
@@ -64,7 +64,7 @@ function globToRegExp(glob: string): RegExp {
 function hashedMatches(pattern: string, name: string): boolean {
   const m = /^\|1\|([^|]+)\|([^|]+)$/.exec(pattern);
   if (!m) return false;
-  const digest = createHmac('sha1', Buffer.from(m[1]!, 'base64')).update(name).digest('base64');
+  const digest = createHmac('sha1', Buffer.from(m[1], 'base64')).update(name).digest('base64');
   return digest === m[2];
 }
 

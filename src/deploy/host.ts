@@ -63,7 +63,7 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
     const first = await open({ removeStale: !opts.check, underLock: probeScript(t, work.files, opts.diff, { removeLeftovers: !opts.check }) });
     if (first.staleRemoved.length > 0) result.notes = first.staleRemoved.map((d) => `removed the staging folder of an interrupted run: ${d}`);
     const probed = parseProbes(t, work.files, first.output);
-    const plans: FilePlan[] = work.files.map((f, i) => planFile(f, probed[i]!));
+    const plans: FilePlan[] = work.files.map((f, i) => planFile(f, probed[i]));
     const secretsToHide = secretValues(secrets);
     const diffs = plans.map((p) => (opts.diff && p.changed ? redactedDiff(p.file.path, p.oldContent, p.newContent, secretsToHide) : undefined));
     for (const p of plans) progress(`${p.file.path}: ${p.changed ? `${opts.check ? 'would change' : 'changes'} (${p.reasons.join(', ')})` : 'no change'}`);

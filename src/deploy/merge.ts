@@ -67,12 +67,12 @@ export function mergeMarkedBlock(
   if (begins.length === 1 || ends.length === 1) {
     const b = begins[0];
     const e = ends[0];
-    if (b === undefined) throw new MergeError(`line ${e! + 1} has "${end}" but no "${begin}" comes before it; fix the block by hand`);
+    if (b === undefined) throw new MergeError(`line ${e + 1} has "${end}" but no "${begin}" comes before it; fix the block by hand`);
     if (e === undefined || e < b) throw new MergeError(`line ${b + 1} opens "${begin}" but no "${end}" follows; fix the block by hand`);
-    const from = lines[b]!.start;
-    const to = lines[e]!.end;
+    const from = lines[b].start;
+    const to = lines[e].end;
     // A last line without a terminator keeps having none, so the file's ending does not change.
-    const ownEnd = lines[e]!.end === text.length && !text.endsWith('\n') ? block.slice(0, -eol.length) : block;
+    const ownEnd = lines[e].end === text.length && !text.endsWith('\n') ? block.slice(0, -eol.length) : block;
     return text.slice(0, from) + ownEnd + text.slice(to);
   }
 
@@ -116,7 +116,7 @@ export function removeStaleBlocks(text: string, spec: { family: string; commentP
     const from = lines.indexOf(stale);
     const to = lines.findIndex((l, i) => i > from && l.text.trim() === endLine);
     if (to < 0) throw new MergeError(`line ${from + 1} opens "${stale.text.trim()}" but no "${endLine}" follows; fix the block by hand`);
-    out = out.slice(0, lines[from]!.start) + out.slice(lines[to]!.end);
+    out = out.slice(0, lines[from].start) + out.slice(lines[to].end);
   }
 }
 

@@ -60,7 +60,7 @@ export function probeScript(target: DeployTarget, files: HostFile[], wantDiff: b
       'up "$p"; while [ "$d" != "$stop" ] && [ "$d" != / ]; do [ -L "$d" ] && echo "linkdir $d"; up "$d"; done',
       `for f in "\${p%/*}"/."\${p##*/}"${TEMP_INFIX}*; do [ -e "$f" ] && ${opts.removeLeftovers ? 'rm -f -- "$f" && ' : ''}echo "leftover $f"; done`,
     );
-    const [u, g] = owners[i]!;
+    const [u, g] = owners[i];
     if (u) lines.push(`[ $u${users.indexOf(u)} = 1 ] || echo ${shellArg(`nouser ${u}`)}`);
     if (g) lines.push(`[ $g${groups.indexOf(g)} = 1 ] || echo ${shellArg(`nogroup ${g}`)}`);
     if (read) {
@@ -81,7 +81,7 @@ export function parseProbes(target: DeployTarget, files: HostFile[], output: Buf
     if (m) current = bySection[Number(m[1])];
     else if (current && line !== '') current.push(line);
   }
-  return files.map((f, i) => parseProbe(target, f, bySection[i]!));
+  return files.map((f, i) => parseProbe(target, f, bySection[i]));
 }
 
 function parseProbe(target: DeployTarget, file: HostFile, lines: string[]): Probed {
@@ -112,7 +112,7 @@ function parseProbe(target: DeployTarget, file: HostFile, lines: string[]): Prob
   // The hash is `-` when the bytes follow (they are hashed here).
   const m = /^file (\d+) (\S+) ([0-9a-f]{64}|-)$/.exec(head);
   if (!m || (m[3] === '-') !== at >= 0) throw new DeployFailure(`cannot inspect ${path}: unexpected answer ${JSON.stringify(head)}`);
-  const state: RemoteFileState = { kind: 'file', mode: parseInt(m[1]!, 8), owner: m[2], sha256: m[3], missingDirs, leftovers };
+  const state: RemoteFileState = { kind: 'file', mode: parseInt(m[1], 8), owner: m[2], sha256: m[3], missingDirs, leftovers };
   if (at < 0) return { state };
   const content = Buffer.from(lines.slice(at + 1).join(''), 'base64');
   // The host sent no hash for a file whose bytes it sent: it is the hash of those bytes.
@@ -135,7 +135,7 @@ export function planFile(file: HostFile, probed: Probed): FilePlan {
       throw e;
     }
   } else {
-    newContent = file.parts[0]!.content;
+    newContent = file.parts[0].content;
   }
 
   const reasons: string[] = [];

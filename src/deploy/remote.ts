@@ -211,7 +211,7 @@ export class RemoteHost {
       let body = out.subarray(lockedLine[0].length, out.lastIndexOf(done));
       const staleRemoved: string[] = [];
       for (let m = staleLine(body); m; m = staleLine(body)) {
-        staleRemoved.push(Buffer.from(m[1]!, 'latin1').toString('utf8'));
+        staleRemoved.push(Buffer.from(m[1], 'latin1').toString('utf8'));
         body = body.subarray(m[0].length);
       }
       const exitAt = body.lastIndexOf('under-lock-exit ');

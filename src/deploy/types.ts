@@ -149,5 +149,6 @@ export interface FilePlan {
   reasons: string[];
   /** Mode and owner to give the new file; merged files keep those of the file they merge into. */
   mode: number | 'keep';
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the two words are the special values, said in the type
   owner: string | 'keep' | 'default';
 }

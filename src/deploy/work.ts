@@ -57,10 +57,10 @@ function targetFiles(bundle: Bundle, role: string): Array<{ installPath: string;
       const keys = parts.map((p) => mergeKey(p.install.merge));
       const twice = keys.find((k, i) => keys.indexOf(k) !== i);
       if (twice) throw new InternalError(`${id}: two bundle files make the same edit (${twice}) of ${path}`);
-      if (parts.some((p) => p.install.merge!.kind !== parts[0]!.install.merge!.kind)) {
+      if (parts.some((p) => p.install.merge!.kind !== parts[0].install.merge!.kind)) {
         throw new InternalError(`${id}: ${path} gets edits of different kinds (${keys.join(', ')}); one kind per file`);
       }
-      if (parts[0]!.install.merge!.kind === 'cybertrace-settings') throw new InternalError(`${id}: two CyberTrace settings patches of ${path}`);
+      if (parts[0].install.merge!.kind === 'cybertrace-settings') throw new InternalError(`${id}: two CyberTrace settings patches of ${path}`);
       agreed(id, path, parts, 'validate commands', (p) => p.install.validate);
       agreed(id, path, parts, 'modes', (p) => p.install.mode & 0o7777);
       agreed(id, path, parts, 'owners', (p) => p.install.owner);
@@ -122,7 +122,7 @@ export function workOf(bundle: Bundle, target: DeployTarget): HostWork {
       if (files.some((f) => f.path === path)) {
         throw new InternalError(`${bundle.connector.id}: roles ${target.roles.join(', ')} of ${target.name} both install ${p}`);
       }
-      const first = parts[0]!.install;
+      const first = parts[0].install;
       files.push({
         path,
         parts: parts.map((f) => ({ bundlePath: f.path, spec: f.install, content: asBuffer(f.content) })),

@@ -76,7 +76,7 @@ async function tarGzArchive(entries: Entry[]): Promise<Buffer> {
 async function zipArchive(entries: Entry[]): Promise<Buffer> {
   // Loaded here, not at the top: archiver and its dependencies take about 90 ms to load.
   const { default: archiver } = await import('archiver');
-  const archive = archiver('zip', { zlib: { level: COMPRESSION_LEVEL }, forceLocalTime: false } as archiver.ArchiverOptions);
+  const archive = archiver('zip', { zlib: { level: COMPRESSION_LEVEL }, forceLocalTime: false });
   const sink = new PassThrough();
   const done = collected(sink);
   archive.on('error', (e) => sink.destroy(e));

@@ -49,7 +49,12 @@ export function leefDelimiterOf(field: string): string {
 
 /** A LEEF header; header fields must not hold `|` (the specification has no escape for it). */
 export function leefHeader(h: LeefHeader): string {
-  for (const [name, v] of [['vendor', h.vendor], ['product', h.product], ['version', h.productVersion], ['event id', h.eventId]] as const) {
+  for (const [name, v] of [
+    ['vendor', h.vendor],
+    ['product', h.product],
+    ['version', h.productVersion],
+    ['event id', h.eventId],
+  ] as const) {
     if (/[|\r\n]/.test(v)) throw new InternalError(`LEEF header ${name} ${JSON.stringify(v)} must not contain "|" or a line break`);
   }
   const base = `LEEF:${h.version}|${h.vendor}|${h.product}|${h.productVersion}|${h.eventId}|`;
@@ -98,5 +103,14 @@ export function parseLeef(line: string): LeefEvent {
     delimiter = leefDelimiterOf(field);
     body = body.slice(field.length + 1);
   }
-  return { version, vendor: m[2], product: m[3], productVersion: m[4], eventId: m[5], delimiter, attributes: leefAttributes(body, delimiter), ...(syslog ? { syslog } : {}) };
+  return {
+    version,
+    vendor: m[2],
+    product: m[3],
+    productVersion: m[4],
+    eventId: m[5],
+    delimiter,
+    attributes: leefAttributes(body, delimiter),
+    ...(syslog ? { syslog } : {}),
+  };
 }

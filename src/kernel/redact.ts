@@ -96,18 +96,18 @@ function blockEnd(text: string, lineStart: number): number {
 }
 
 // The character before the name is looked at, not consumed, so `stdout: db_password=x` finds both names.
-const KEY_VALUE = /(?<=^|[^\w.\-$])(["']?)([A-Za-z_][\w.\-]*)\1[ \t]*(=|:(?!\/\/|:))[ \t]*/gm;
+const KEY_VALUE = /(?<=^|[^\w.$-])(["']?)([A-Za-z_][\w.-]*)\1[ \t]*(=|:(?!\/\/|:))[ \t]*/gm;
 
 function keyValueSpans(text: string, spans: Span[], prose: boolean): void {
   for (const m of text.matchAll(KEY_VALUE)) {
-    const name = m[2]!;
+    const name = m[2];
     if (!isSecretName(name)) continue;
     // In sentences "password: set VARIABLE" is wording, not a value; only `name=value` and HTTP authorization headers count there.
     if (prose && m[3] === ':' && !/^(proxy-)?authorization$/i.test(name)) continue;
     // Splunk Simple XML names form inputs with a token attribute (<input token="time">): a name, not a secret.
-    if (name === 'token' && insideXmlTag(text, m.index!)) continue;
-    const start = m.index! + m[0].length;
-    const lineStart = text.lastIndexOf('\n', m.index! - 1) + 1;
+    if (name === 'token' && insideXmlTag(text, m.index)) continue;
+    const start = m.index + m[0].length;
+    const lineStart = text.lastIndexOf('\n', m.index - 1) + 1;
     const eol = lineEnd(text, start);
     const c = text[start];
     if (c === '"' || c === "'") {
@@ -119,13 +119,13 @@ function keyValueSpans(text: string, spans: Span[], prose: boolean): void {
       if (m[3] === ':') spans.push([eol, blockEnd(text, lineStart)]);
     } else {
       // Unquoted: to the end of the line; a quote before the name (`-H "Authorization: Bearer x"`) ends it there.
-      const opener = text[m.index! - 1];
+      const opener = text[m.index - 1];
       let end = eol;
       if ((opener === '"' || opener === "'") && m[1] === '') {
         const close = text.indexOf(opener, start);
         if (close >= 0 && close < eol) end = close;
       }
-      while (end > start && /[\s,;]/.test(text[end - 1]!)) end--;
+      while (end > start && /[\s,;]/.test(text[end - 1])) end--;
       spans.push([start, end]);
     }
   }
@@ -136,20 +136,20 @@ function insideXmlTag(text: string, at: number): boolean {
   return open >= 0 && text.lastIndexOf('>', at) < open && /^<[A-Za-z]/.test(text.slice(open, open + 2));
 }
 
-const XML_OPEN = /<([A-Za-z_][\w:.\-]*)((?:\s[^<>]*?)?)(\/?)>/g;
-const XML_ATTR = /([A-Za-z_][\w:.\-]*)\s*=\s*(["'])/g;
+const XML_OPEN = /<([A-Za-z_][\w:.-]*)((?:\s[^<>]*?)?)(\/?)>/g;
+const XML_ATTR = /([A-Za-z_][\w:.-]*)\s*=\s*(["'])/g;
 
 function xmlSpans(text: string, spans: Span[]): void {
   for (const m of text.matchAll(XML_OPEN)) {
-    const name = m[1]!;
+    const name = m[1];
     for (const a of (m[2] ?? '').matchAll(XML_ATTR)) {
-      if (!isSecretName(a[1]!) || a[1] === 'token') continue;
-      const q = m.index! + 1 + name.length + a.index! + a[0].length - 1;
+      if (!isSecretName(a[1]) || a[1] === 'token') continue;
+      const q = m.index + 1 + name.length + a.index + a[0].length - 1;
       spans.push([q + 1, quotedEnd(text, q)]);
     }
     if (m[3] === '/' || !isSecretName(name.replace(/^.*:/, ''))) continue;
-    const bodyStart = m.index! + m[0].length;
-    const close = new RegExp(`</${name.replace(/[.\-]/g, '\\$&')}\\s*>`, 'g');
+    const bodyStart = m.index + m[0].length;
+    const close = new RegExp(`</${name.replace(/[.-]/g, '\\$&')}\\s*>`, 'g');
     close.lastIndex = bodyStart;
     const c = close.exec(text);
     if (c) spans.push([bodyStart, c.index]);
@@ -157,27 +157,27 @@ function xmlSpans(text: string, spans: Span[]): void {
 }
 
 const PEM = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-const URL_PASSWORD = /\b[a-z][a-z0-9+.\-]*:\/\/[^\s/:@"'<>]*:([^\s/@"'<>]+)@/gi;
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"'<>]*:([^\s/@"'<>]+)@/gi;
 /** `curl --user name:PASS`, `-u name:PASS`. */
 const USER_OPTION = /(?:^|\s)(?:--user|-u)[ =]+[^\s:'"]+:([^\s'"]+)/g;
 const SQL_SECRET = /\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?(?:BY|AS)\s+(?:PASSWORD\s+)?'((?:[^'\\]|\\.|'')*)'|\bPASSWORD\s*\(\s*'((?:[^'\\]|\\.|'')*)'\s*\)/gi;
 
 function patternSpans(text: string, spans: Span[]): void {
   for (const m of text.matchAll(PEM)) {
-    const start = m.index! + m[0].indexOf(m[2]!, 11 + m[1]!.length);
-    spans.push([start, start + m[2]!.length]);
+    const start = m.index + m[0].indexOf(m[2], 11 + m[1].length);
+    spans.push([start, start + m[2].length]);
   }
   for (const m of text.matchAll(URL_PASSWORD)) {
-    const end = m.index! + m[0].length - 1;
-    spans.push([end - m[1]!.length, end]);
+    const end = m.index + m[0].length - 1;
+    spans.push([end - m[1].length, end]);
   }
   for (const m of text.matchAll(USER_OPTION)) {
-    const end = m.index! + m[0].length;
-    spans.push([end - m[1]!.length, end]);
+    const end = m.index + m[0].length;
+    spans.push([end - m[1].length, end]);
   }
   for (const m of text.matchAll(SQL_SECRET)) {
-    const value = m[1] ?? m[2]!;
-    const start = m.index! + m[0].lastIndexOf(`'${value}'`) + 1;
+    const value = m[1] ?? m[2];
+    const start = m.index + m[0].lastIndexOf(`'${value}'`) + 1;
     spans.push([start, start + value.length]);
   }
 }
@@ -254,7 +254,10 @@ export function redactedUnifiedDiff(oldName: string, newName: string, before: st
     let n = h.newStart - 1;
     for (const l of h.lines) {
       const tag = l[0];
-      if (tag === ' ') out.push(` ${newLines[n++]}`), o++;
+      if (tag === ' ') {
+        out.push(` ${newLines[n++]}`);
+        o++;
+      }
       else if (tag === '-') out.push(`-${oldLines[o++]}`);
       else if (tag === '+') out.push(`+${newLines[n++]}`);
       else out.push(l);
@@ -280,5 +283,5 @@ const SHELL_FOLDERS = new Set(['PWD', 'OLDPWD']);
 function endsSecret(words: string[]): boolean {
   const last = words[words.length - 1];
   if (last === undefined) return false;
-  return SECRET_WORDS.has(last) || ((last === 'key' || last === 'keys') && words.length > 1 && !PUBLIC_KEY_QUALIFIERS.has(words[words.length - 2]!));
+  return SECRET_WORDS.has(last) || ((last === 'key' || last === 'keys') && words.length > 1 && !PUBLIC_KEY_QUALIFIERS.has(words[words.length - 2]));
 }

@@ -131,7 +131,7 @@ function spliceSequence(text: string, seq: YAMLSeq, value: unknown[]): string {
 }
 
 function pairOf(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key) as Pair | undefined;
+  return map.items.find((p): p is Pair => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
 }
 
 /** Applies one change to the text, splicing at the deepest block map that exists. */
@@ -147,7 +147,7 @@ function spliceChange(text: string, change: YamlChange): string {
     parent = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
   }
   if (!(isMap(parent) && !parent.flow && parent.items.length > 0)) throw new CannotSplice('no block map to edit');
-  const map = parent as YAMLMap;
+  const map = parent;
   const key = path[depth];
   if (typeof key !== 'string') throw new CannotSplice('list index in path');
   // The value to write under `key`: the change itself, or the subtree it lives in.
@@ -164,11 +164,11 @@ function spliceChange(text: string, change: YamlChange): string {
     }
   }
   const pair = pairOf(map, key);
-  const indent = column(text, (map.items[0] as Pair<Node>).key!.range![0]);
+  const indent = column(text, (map.items[0] as Pair<Node>).key.range![0]);
   if (!pair) {
     if (subValue === undefined) return text;
     const last = map.items[map.items.length - 1] as Pair<Node, Node>;
-    const end = (last.value as Node | null)?.range?.[1] ?? (last.key as Node).range![1];
+    const end = (last.value)?.range?.[1] ?? (last.key).range![1];
     const at = lineEndAfter(text, end);
     const prefix = at === text.length && !text.endsWith('\n') ? '\n' : '';
     return splice(text, at, at, prefix + renderPair(key, subValue, indent) + '\n');
@@ -189,7 +189,7 @@ function spliceChange(text: string, change: YamlChange): string {
     const oldKeys = Object.keys(plainValue(valNode) as object);
     const newValue = subValue as Record<string, unknown>;
     for (const k of [...new Set([...oldKeys, ...Object.keys(newValue)])]) {
-      const before = (plainValue(parse(out).getIn([...path.slice(0, depth + 1), k], true)) as unknown);
+      const before = (plainValue(parse(out).getIn([...path.slice(0, depth + 1), k], true)));
       if (!isDeepStrictEqual(before, newValue[k])) out = spliceChange(out, { path: [...path.slice(0, depth + 1), k], value: newValue[k] });
     }
     return out;

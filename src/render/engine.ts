@@ -123,7 +123,7 @@ export function createRenderer(root = templatesDir()): Renderer {
       if (pre && pre.source === source) {
         if (!hb) {
           hb = createInstance(runtime());
-          for (const p of partials) hb.registerPartial(p.name, hb.template(built[p.path]!.spec));
+          for (const p of partials) hb.registerPartial(p.name, hb.template(built[p.path].spec));
         }
         tpl = hb.template(pre.spec);
       } else tpl = source;

@@ -76,7 +76,7 @@ export function iniValue(value: string): string {
 /** An ini option name (e.g. a [translation] key). ConfigParser lowercases keys and splits on = and :. */
 export function iniKey(value: string): string {
   rejectControl('ini key', value);
-  if (!/^[A-Za-z0-9_.\-]+$/.test(value)) throw new EscapeError('ini key', value, 'only letters, digits, "_", "." and "-" are allowed');
+  if (!/^[A-Za-z0-9_.-]+$/.test(value)) throw new EscapeError('ini key', value, 'only letters, digits, "_", "." and "-" are allowed');
   return value;
 }
 
@@ -91,7 +91,7 @@ export function rsyslogString(value: string): string {
 /** One shell word, single-quoted (POSIX sh). */
 export function shellArg(value: string): string {
   if (value.includes('\u0000')) throw new EscapeError('shell argument', value, 'NUL character is not allowed');
-  if (/^[A-Za-z0-9_\/.:@%+=,-]+$/.test(value)) return value;
+  if (/^[A-Za-z0-9_/.:@%+=,-]+$/.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 

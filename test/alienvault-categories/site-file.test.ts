@@ -34,8 +34,8 @@ describe('categories edits and the site file', () => {
     // The backup sits beside the real file and holds the old text; no temp file is left.
     const backups = readdirSync(realDir).filter((f) => f.startsWith('site.yaml.ctconnect-bak-'));
     expect(backups).toHaveLength(1);
-    expect(readFileSync(join(realDir, backups[0]!), 'utf8')).toBe(before);
-    const bst = statSync(join(realDir, backups[0]!));
+    expect(readFileSync(join(realDir, backups[0]), 'utf8')).toBe(before);
+    const bst = statSync(join(realDir, backups[0]));
     expect([bst.mode & 0o7777, bst.uid, bst.gid]).toEqual([0o640, 4242, 4343]);
     expect(readdirSync(realDir).filter((f) => f.includes('ctconnect') && !backups.includes(f))).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['real', 'site.yaml']);

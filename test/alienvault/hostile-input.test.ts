@@ -1,6 +1,6 @@
 /** Bad site values for the AlienVault connector: each refused with the field and file position, nothing built. */
 import { describe, expect, it } from 'vitest';
-import { siteFromYaml, bundleFor } from '../helpers/bundles.js';
+import { siteFromYaml } from '../helpers/bundles.js';
 import { UserError } from '../../src/kernel/errors.js';
 
 function site(alienvault: string, extra = ''): string {

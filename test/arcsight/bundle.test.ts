@@ -42,8 +42,8 @@ describe('ArcSight bundle', () => {
     const lines = fileText(b, 'arcsight/sample-events.cef').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
     const parsed = lines.map((l) => arcsight.wire.parseEvent(l, site));
     expect(parsed.map((p) => p.kind)).toEqual(['detection', 'detection', 'detection', 'alert', 'alert']);
-    expect(parsed[0]!.fields).toMatchObject({ category: 'KL_Malicious_URL', indicator: 'fakess123.nu', url: 'fakess123.nu', device_ip: '10.20.30.1' });
-    expect(parseCef(lines[0]!).extension).toMatchObject({ cs5Label: 'MatchedIndicator', cn3Label: 'Confidence', cs6Label: 'Context' });
+    expect(parsed[0].fields).toMatchObject({ category: 'KL_Malicious_URL', indicator: 'fakess123.nu', url: 'fakess123.nu', device_ip: '10.20.30.1' });
+    expect(parseCef(lines[0]).extension).toMatchObject({ cs5Label: 'MatchedIndicator', cn3Label: 'Confidence', cs6Label: 'Context' });
   });
 
   it('the field reference names every CEF key of the detection event', async () => {

@@ -10,7 +10,7 @@ import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { escapeExtensionValue, parseCef } from '../../src/formats/cef.js';
 import { VERIFICATION_INDICATORS, indicatorKey } from '../../src/cybertrace/indicators.js';
 import { arcsight } from '../../connectors/arcsight/index.js';
-import { detectionEvent, NORMALIZING_RULE } from '../../connectors/arcsight/contract.js';
+import { NORMALIZING_RULE } from '../../connectors/arcsight/contract.js';
 
 const site = exampleSite();
 const settings = (await bundleFor('arcsight', site)).settings;
@@ -21,7 +21,7 @@ const REGEXP = { url: 'RE_URL', ip: 'DST_IP', md5: 'RE_HASH', sha1: 'RE_HASH', s
 function escapedAsArcSightSends(event: string): string {
   const cef = parseCef(event);
   const head = event.slice(0, event.lastIndexOf('|') + 1);
-  return head + cef.extensionOrder.map((k) => `${k}=${escapeExtensionValue(cef.extension[k]!)}`).join(' ');
+  return head + cef.extensionOrder.map((k) => `${k}=${escapeExtensionValue(cef.extension[k])}`).join(' ');
 }
 
 const normalize = (event: string) => event.split(NORMALIZING_RULE.replace).join(NORMALIZING_RULE.with);
@@ -34,7 +34,7 @@ describe('ArcSight round trip', () => {
     expect(values[REGEXP[indicator.type]]?.toLowerCase().replace(/\/$/, '')).toBe(expected);
     const context: Array<[string, string]> = [['first_seen', '10.07.2015 23:53'], ['popularity', '5'], ['url', 'http://x/?a=1']];
     const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
-      values: { ...values, Category: indicator.category, MatchedIndicator: values[REGEXP[indicator.type]]!, Confidence: '100' },
+      values: { ...values, Category: indicator.category, MatchedIndicator: values[REGEXP[indicator.type]], Confidence: '100' },
       context,
       actionable: [['cn1', '75']],
     });

@@ -89,7 +89,7 @@ describe('generate writes bundles safely', () => {
     writeFileSync(join(out, 'unrelated.txt'), 'mine');
     const before = snapshot(out);
     // Changed content, so a bundle that stayed replaced would show in the snapshot.
-    const kuma = bundles[1]!;
+    const kuma = bundles[1];
     kuma.files = kuma.files.map((f) => (f.path === 'INSTALL.md' ? { ...f, content: `${f.content}\nchanged\n` } : f));
     for (const failAt of [2, 5, 9]) {
       let calls = 0;

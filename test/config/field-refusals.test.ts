@@ -46,7 +46,7 @@ function stringPaths(node: Node | null | undefined, path: Array<string | number>
   return [];
 }
 
-const PATHS = stringPaths(parseDocument(EXAMPLE).contents as Node);
+const PATHS = stringPaths(parseDocument(EXAMPLE).contents);
 
 /** The example with `plant` appended to the value at `path` (written as a YAML escape, so the file itself stays valid YAML). */
 function planted(path: Array<string | number>, plant: string): string {
@@ -102,7 +102,7 @@ const MULTILINE = new Set(
 
 function lineCol(text: string, offset: number): string {
   const before = text.slice(0, offset).split('\n');
-  return `${before.length}:${before[before.length - 1]!.length + 1}`;
+  return `${before.length}:${before[before.length - 1].length + 1}`;
 }
 
 describe('refusals the issue names', () => {

@@ -36,9 +36,9 @@ function masked(text: string): string {
   });
   const src = at(root, 'InputSettings/RegExps/Source', defaultSource);
   ranges.push([src.start, src.end]);
-  ranges.push(at(root, 'OutputSettings/FinishedEventFormat').attrRanges.enabled!);
+  ranges.push(at(root, 'OutputSettings/FinishedEventFormat').attrRanges.enabled);
   for (const f of all(at(root, 'Feeds'), (n) => /^RE_(MD5|SHA1|SHA256|HASH)$/.test(n.attrs.input_regexp_to_match ?? ''))) {
-    ranges.push(f.attrRanges.input_regexp_to_match!);
+    ranges.push(f.attrRanges.input_regexp_to_match);
   }
   ranges.sort((a, b) => a[0] - b[0]);
   let out = '';
@@ -112,7 +112,7 @@ describe('patchFeedServiceConfig', () => {
     const fields = all(at(root, 'Feeds'), (n) => n.name === 'Field');
     const before = all(at(readXml(FIXTURE), 'Feeds'), (n) => n.name === 'Field');
     expect(fields.map((f) => f.attrs.input_regexp_to_match)).toEqual(
-      before.map((f) => S.feedFieldRenames[f.attrs.input_regexp_to_match!] ?? f.attrs.input_regexp_to_match),
+      before.map((f) => S.feedFieldRenames[f.attrs.input_regexp_to_match] ?? f.attrs.input_regexp_to_match),
     );
     expect(fields.filter((f) => f.attrs.input_regexp_to_match === 'RE_HASH')).toHaveLength(6);
     expect(fields.filter((f) => f.attrs.input_regexp_to_match === 'RE_URL')).toHaveLength(4);
@@ -178,7 +178,7 @@ describe('a normalizing rule entered in CyberTrace Web', () => {
     expect(xmllint(first.text)).toBe('');
     const source = first.text.slice(first.text.indexOf('<Source id="default">'), first.text.indexOf('</Source>'));
     expect(source.indexOf(RULE)).toBeGreaterThan(0);
-    expect(source.indexOf(RULE)).toBeLessThan(source.indexOf(`<${S.input.regexps[0]!.name} `));
+    expect(source.indexOf(RULE)).toBeLessThan(source.indexOf(`<${S.input.regexps[0].name} `));
     expect(first.changes.join('\n')).toContain('1 other element kept');
     const second = patchFeedServiceConfig(first.text, S);
     expect(second.text).toBe(first.text);
@@ -293,7 +293,7 @@ describe('creating and leaving elements', () => {
     expect(xmllint(out.text)).toBe('');
     const root = readXml(out.text);
     expect(at(root, 'OutputSettings/EventFormat').text).toBe(' x]]>]]> & <y> ');
-    expect(at(root, 'InputSettings/RegExps/Source', defaultSource).children[0]!.text).toBe('a]]>b<c&d"e');
+    expect(at(root, 'InputSettings/RegExps/Source', defaultSource).children[0].text).toBe('a]]>b<c&d"e');
     expect(patchFeedServiceConfig(out.text, s).changed).toBe(false);
   });
 

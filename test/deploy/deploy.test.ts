@@ -97,7 +97,7 @@ describe('deploy to one host', () => {
   it('first deploy installs, second deploy changes nothing and restarts nothing', async () => {
     seedRsyslog();
     const first = await run([appFile(), blockFile()], [restartStep]);
-    const h = first.hosts[0]!;
+    const h = first.hosts[0];
     expect(h.error).toBeUndefined();
     expect(first.exitCode).toBe(0);
     expect(h.status).toBe('changed');
@@ -115,12 +115,12 @@ describe('deploy to one host', () => {
     const bak = backupsOf(join(stage, 'etc'), 'rsyslog.conf');
     expect(bak).toHaveLength(1);
     expect(bak[0]).toMatch(/^rsyslog\.conf\.ctconnect-bak-\d{8}T\d{6}Z$/);
-    expect(readFileSync(join(stage, 'etc', bak[0]!))).toEqual(RSYSLOG_BYTES);
+    expect(readFileSync(join(stage, 'etc', bak[0]))).toEqual(RSYSLOG_BYTES);
     expect(leftovers(join(stage, 'etc'))).toEqual([]);
     expect(leftovers(join(stage, 'etc/ctc-test'))).toEqual([]);
 
     const second = await run([appFile(), blockFile()], [restartStep]);
-    const h2 = second.hosts[0]!;
+    const h2 = second.hosts[0];
     expect(h2.status).toBe('ok');
     expect(h2.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged']);
     expect(h2.steps).toMatchObject([{ id: 'cybertrace/restart-app', status: 'not-needed' }]);
@@ -140,11 +140,11 @@ describe('deploy to one host', () => {
     expect(after).toEqual(expected);
 
     const changed = await run([blockFile('if $msg contains "KL_" then @@192.0.2.11:9999\n')], [restartStep]);
-    expect(changed.hosts[0]!.files[0]!.status).toBe('changed');
+    expect(changed.hosts[0].files[0].status).toBe('changed');
     expect(readFileSync(join(stage, 'etc/rsyslog.conf'))).toEqual(Buffer.from(expected.toString('latin1').replace('192.0.2.10', '192.0.2.11'), 'latin1'));
 
     const again = await run([blockFile('if $msg contains "KL_" then @@192.0.2.11:9999\n')], [restartStep]);
-    expect(again.hosts[0]!.files[0]!.status).toBe('unchanged');
+    expect(again.hosts[0].files[0].status).toBe('unchanged');
     expect(restarts()).toBe(2);
   });
 
@@ -155,13 +155,13 @@ describe('deploy to one host', () => {
     const before = snapshot(stage);
     const r = await run([appFile('valid=yes\npassword=newsecret\nport=1\n'), blockFile()], [restartStep], { check: true, diff: true });
     expect(snapshot(stage)).toEqual(before);
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(h.check).toBe(true);
     expect(h.status).toBe('changed');
     expect(h.files.map((f) => f.status)).toEqual(['would-change', 'unchanged']);
-    expect(h.files[0]!.reasons).toEqual(['content']);
+    expect(h.files[0].reasons).toEqual(['content']);
     expect(h.steps).toMatchObject([{ id: 'cybertrace/restart-app', status: 'would-run', because: [join(stage, 'etc/ctc-test/app.conf')] }]);
-    const diff = h.files[0]!.diff!;
+    const diff = h.files[0].diff!;
     expect(diff).toContain('+port=1');
     expect(diff).toContain('-password=********');
     expect(diff).toContain('+password=********');
@@ -170,9 +170,9 @@ describe('deploy to one host', () => {
 
   it('an owner given as a user only leaves the group alone and a second deploy changes nothing', async () => {
     const userOnly: BundleFile = { ...appFile(), install: { ...appFile().install!, owner: 'root' } };
-    expect((await run([userOnly], [restartStep])).hosts[0]!.status).toBe('changed');
+    expect((await run([userOnly], [restartStep])).hosts[0].status).toBe('changed');
     const again = await run([userOnly], [restartStep]);
-    expect(again.hosts[0]!.files.map((f) => [f.status, f.reasons])).toEqual([['unchanged', []]]);
+    expect(again.hosts[0].files.map((f) => [f.status, f.reasons])).toEqual([['unchanged', []]]);
     expect(restarts()).toBe(1);
   });
 
@@ -181,7 +181,7 @@ describe('deploy to one host', () => {
     const path = join(stage, 'etc/ctc-test/app.conf');
     writeFileSync(path, 'valid=yes\nedited by hand\n');
     const r = await run([appFile()], [restartStep], { now: new Date('2030-01-02T03:04:05Z') });
-    const f = r.hosts[0]!.files[0]!;
+    const f = r.hosts[0].files[0];
     expect(f.status).toBe('changed');
     expect(f.backup).toBe(`${path}.ctconnect-bak-20300102T030405Z`);
     expect(readFileSync(f.backup!, 'utf8')).toBe('valid=yes\nedited by hand\n');
@@ -190,7 +190,7 @@ describe('deploy to one host', () => {
 
     execFileSync('chmod', ['0666', path]);
     const r2 = await run([appFile()], [restartStep], { now: new Date('2030-01-02T03:04:05Z') });
-    expect(r2.hosts[0]!.files[0]!.reasons).toEqual(['mode 0666 → 0640']);
+    expect(r2.hosts[0].files[0].reasons).toEqual(['mode 0666 → 0640']);
     expect(statSync(path).mode & 0o7777).toBe(0o640);
     // Same second, second backup: both kept.
     expect(backupsOf(join(stage, 'etc/ctc-test'), 'app.conf').sort()).toEqual(['app.conf.ctconnect-bak-20300102T030405Z', 'app.conf.ctconnect-bak-20300102T030405Z-2']);
@@ -204,14 +204,14 @@ describe('deploy to one host', () => {
     const bad: BundleFile = { ...appFile('valid=no\n'), path: 'testsiem/bad.conf', install: { ...appFile().install!, path: '/etc/ctc-test/bad.conf' } };
     writeFileSync(join(stage, 'etc/ctc-test/bad.conf'), 'original\n');
     const r = await run([blockFile(), bad], [restartStep]);
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
     expect(h.status).toBe('failed');
     expect(h.error!.message).toMatch(/bad\.conf: validation failed: "grep -q '\^valid=yes' '?\S*\.ctconnect-tmp-[0-9a-f]+'?" exited with code 1; the target file was not touched/);
     expect(h.files[1]).toMatchObject({ status: 'failed', validate: { exitCode: 1 } });
     expect(readFileSync(join(stage, 'etc/ctc-test/bad.conf'), 'utf8')).toBe('original\n');
     // The merged file changed first in this run; it was restored from this run's backup.
-    expect(h.files[0]!.status).toBe('rolled-back');
+    expect(h.files[0].status).toBe('rolled-back');
     expect(h.rollback!.restored).toEqual([join(stage, 'etc/rsyslog.conf')]);
     expect(readFileSync(join(stage, 'etc/rsyslog.conf'))).toEqual(RSYSLOG_BYTES);
     expect(readFileSync(appPath)).toEqual(before);
@@ -226,12 +226,12 @@ describe('deploy to one host', () => {
     writeFileSync(join(stage, 'etc/rsyslog.conf'), conf);
     const withValidate = (content: string): BundleFile => ({ ...blockFile(content), install: { ...blockFile().install!, validate: 'rsyslogd -N1 -f {file}' } });
     const good = await run([withValidate('if $msg contains "KL_" then stop\n')], [restartStep]);
-    expect(good.hosts[0]!.error).toBeUndefined();
+    expect(good.hosts[0].error).toBeUndefined();
     expect(readFileSync(join(stage, 'etc/rsyslog.conf'), 'utf8')).toContain('# BEGIN ctconnect testsiem\nif $msg contains "KL_" then stop\n# END');
     const good2 = readFileSync(join(stage, 'etc/rsyslog.conf'));
 
     const bad = await run([withValidate('if $msg contains then stop\n')], [restartStep]);
-    const f = bad.hosts[0]!.files[0]!;
+    const f = bad.hosts[0].files[0];
     expect(f.status).toBe('failed');
     expect(f.validate!.stderr).toMatch(/syntax error on token 'then'/);
     expect(readFileSync(join(stage, 'etc/rsyslog.conf'))).toEqual(good2);
@@ -243,7 +243,7 @@ describe('deploy to one host', () => {
     seedRsyslog();
     const failing: InstallStep = { id: 'import', role: 'cybertrace', description: 'import that fails', command: 'echo importing; echo "ERROR 1045: access denied" >&2; exit 3', timeoutSec: 30, when: 'always' };
     const r = await run([appFile(), blockFile()], [restartStep, failing]);
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(h.status).toBe('failed');
     expect(r.exitCode).toBe(1);
     expect(h.error!.message).toBe('step cybertrace/import failed: "echo importing; echo "ERROR 1045: access denied" >&2; exit 3" exited with code 3');
@@ -264,7 +264,7 @@ describe('deploy to one host', () => {
     const sql: BundleFile = { path: 'testsiem/import.sql', content: 'INSERT INTO t VALUES (1);\n', mode: 0o644 };
     const importStep: InstallStep = { id: 'import', role: 'cybertrace', description: 'import', command: 'cat > "$CTCONNECT_ROOT/imported.sql"', timeoutSec: 30, when: 'always', stdinFromFile: 'testsiem/import.sql' };
     const r = await run([appFile(), sql], [restartStep, importStep]);
-    expect(r.hosts[0]!.steps[1]!.status).toBe('ran');
+    expect(r.hosts[0].steps[1].status).toBe('ran');
     expect(readFileSync(join(stage, 'imported.sql'), 'utf8')).toBe('INSERT INTO t VALUES (1);\n');
   });
 
@@ -273,10 +273,10 @@ describe('deploy to one host', () => {
     const hang: InstallStep = { id: 'hang', role: 'cybertrace', description: 'never ends', command: `sleep ${marker}`, timeoutSec: 2, when: 'changed' };
     const file = { ...appFile(), install: { ...appFile().install!, notify: ['hang'] } };
     const r = await run([file], [hang]);
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(h.status).toBe('failed');
     expect(h.error!.message).toBe(`step cybertrace/hang failed: "sleep ${marker}" was killed after 2 s (time limit)`);
-    expect(h.steps[0]!.output!.timedOut).toBe(true);
+    expect(h.steps[0].output!.timedOut).toBe(true);
     expect(h.rollback!.removed).toEqual([join(stage, 'etc/ctc-test/app.conf')]);
     // The process is gone on the host (same machine here).
     let alive = '';
@@ -300,9 +300,9 @@ describe('deploy to one host', () => {
     const before = snapshot(stage);
     const noUser = await run([owned('a.conf', 'root:root'), owned('b.conf', `${user}:${group}`), owned('c.conf', 'root:root')], [restartStep]);
     expect(noUser.exitCode).toBe(1);
-    expect(noUser.hosts[0]!.error!.message).toBe(`${join(stage, 'etc/ctc-test/b.conf')}: the owner ${user}:${group} is not there on ct1: no user ${user}, no group ${group}`);
+    expect(noUser.hosts[0].error!.message).toBe(`${join(stage, 'etc/ctc-test/b.conf')}: the owner ${user}:${group} is not there on ct1: no user ${user}, no group ${group}`);
     const noGroup = await run([owned('a.conf', 'root:root'), owned('c.conf', `root:${group}`)], [restartStep]);
-    expect(noGroup.hosts[0]!.error!.message).toBe(`${join(stage, 'etc/ctc-test/c.conf')}: the owner root:${group} is not there on ct1: no group ${group}`);
+    expect(noGroup.hosts[0].error!.message).toBe(`${join(stage, 'etc/ctc-test/c.conf')}: the owner root:${group} is not there on ct1: no group ${group}`);
     expect(snapshot(stage)).toEqual(before);
     expect(restarts()).toBe(0);
   });
@@ -312,7 +312,7 @@ describe('deploy to one host', () => {
     writeFileSync(join(stage, 'etc/rsyslog.conf'), '# BEGIN ctconnect testsiem\nno end marker\n');
     const before = snapshot(stage);
     const r = await run([appFile(), blockFile()], [restartStep]);
-    expect(r.hosts[0]!.error!.message).toBe(`${join(stage, 'etc/rsyslog.conf')}: line 1 opens "# BEGIN ctconnect testsiem" but no "# END ctconnect testsiem" follows; fix the block by hand`);
+    expect(r.hosts[0].error!.message).toBe(`${join(stage, 'etc/rsyslog.conf')}: line 1 opens "# BEGIN ctconnect testsiem" but no "# END ctconnect testsiem" follows; fix the block by hand`);
     expect(snapshot(stage)).toEqual(before);
   });
 });
@@ -334,18 +334,18 @@ describe('unreachable hosts', () => {
     const port = await freePort();
     const r = await run([appFile()], [restartStep], {}, target({ port }));
     expect(r.exitCode).toBe(1);
-    expect(r.hosts[0]!.error!.message).toBe(`root@127.0.0.1:${port}: connection refused (is sshd running and the port right?)`);
+    expect(r.hosts[0].error!.message).toBe(`root@127.0.0.1:${port}: connection refused (is sshd running and the port right?)`);
   });
 
   it('handshake time-out', async () => {
     const r = await run([appFile()], [restartStep], {}, target({ port: silentPort, connect_timeout_sec: 1 }));
     expect(r.exitCode).toBe(1);
-    expect(r.hosts[0]!.error!.message).toBe(`root@127.0.0.1:${silentPort}: timed out after 1 s waiting for the SSH handshake (connect_timeout_sec)`);
+    expect(r.hosts[0].error!.message).toBe(`root@127.0.0.1:${silentPort}: timed out after 1 s waiting for the SSH handshake (connect_timeout_sec)`);
   });
 
   it('rejected key', async () => {
     const other = makeKeyPair(work, 'stranger');
     const r = await run([appFile()], [restartStep], {}, target({ identity_file: other.privateKeyFile }));
-    expect(r.hosts[0]!.error!.message).toBe(`root@127.0.0.1:${server.port}: authentication failed (tried: key)`);
+    expect(r.hosts[0].error!.message).toBe(`root@127.0.0.1:${server.port}: authentication failed (tried: key)`);
   });
 });

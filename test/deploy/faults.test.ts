@@ -111,7 +111,7 @@ describe('connection lost', () => {
         if (m.includes('big.bin: backed up')) proxy.cutAfter(512 * 1024);
       },
     });
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
     expect(h.status).toBe('failed');
     expect(h.error!.message).toMatch(/connection lost/);
@@ -137,7 +137,7 @@ describe('connection lost', () => {
         if (m.includes('big.bin: uploading')) proxy.cutAfter(512 * 1024);
       },
     }, target(user));
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
     expect(h.error!.message).toMatch(/connection lost/);
     expect(h.rollback!.restored).toEqual([join(stage, 'etc/ctc-test/a.conf')]);
@@ -155,7 +155,7 @@ describe('connection lost', () => {
         if (m.includes('big.bin: backed up')) proxy.cutAfter(512 * 1024, { silent: true });
       },
     }, target({ lock_wait_sec: 3 }));
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
     expect(h.rollback!.restored).toEqual([join(stage, 'etc/ctc-test/a.conf')]);
     expect(h.rollback!.notRestored).toEqual([]);
@@ -170,7 +170,7 @@ describe('connection lost', () => {
         if (m.includes('big.bin: validating')) proxy.cutAfter(0);
       },
     });
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
     expect(h.error!.message).toMatch(/connection lost/);
     expect(h.error!.message).not.toMatch(/validation failed|not touched/);
@@ -188,20 +188,20 @@ describe('connection lost', () => {
         }
       },
     });
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(r.exitCode).toBe(3);
     const a = join(stage, 'etc/ctc-test/a.conf');
     expect(h.rollback!.notRestored.map((n) => n.path)).toContain(a);
     expect(h.rollback!.notRestored.find((n) => n.path === a)!.error).toMatch(/reconnecting failed.*the old file is in .*a\.conf\.ctconnect-bak-/);
-    expect(h.files[0]!.error).toMatch(/NOT RESTORED/);
+    expect(h.files[0].error).toMatch(/NOT RESTORED/);
     expect(temps()).toHaveLength(1);
 
     proxy.refuse(false);
     const again = await run([file('a.conf', 'new a\n'), file('big.bin', BIG)], [restart]);
-    const h2 = again.hosts[0]!;
+    const h2 = again.hosts[0];
     expect(again.exitCode).toBe(0);
-    expect(h2.files[1]!.leftoversRemoved).toHaveLength(1);
-    expect(h2.files[1]!.leftoversRemoved![0]).toMatch(/\/\.big\.bin\.ctconnect-tmp-[0-9a-f]+$/);
+    expect(h2.files[1].leftoversRemoved).toHaveLength(1);
+    expect(h2.files[1].leftoversRemoved![0]).toMatch(/\/\.big\.bin\.ctconnect-tmp-[0-9a-f]+$/);
     expect(temps()).toEqual([]);
     expect(readFileSync(join(stage, 'etc/ctc-test/big.bin')).equals(BIG)).toBe(true);
   });
@@ -217,8 +217,8 @@ describe('the deploy lock', () => {
     await started;
     const refused = await run([file('b.conf', 'two\n')], [restart], {}, target({ lock_wait_sec: 1 }));
     expect(refused.exitCode).toBe(1);
-    expect(refused.hosts[0]!.error!.message).toMatch(/another ctconnect deploy to ct1 is running/);
-    expect(refused.hosts[0]!.error!.details.join('\n')).toMatch(/lock_wait_sec/);
+    expect(refused.hosts[0].error!.message).toMatch(/another ctconnect deploy to ct1 is running/);
+    expect(refused.hosts[0].error!.details.join('\n')).toMatch(/lock_wait_sec/);
     const waited = await run([file('b.conf', 'two\n')], [second], {}, target({ lock_wait_sec: 30 }));
     expect(waited.exitCode).toBe(0);
     expect((await first).exitCode).toBe(0);
@@ -234,7 +234,7 @@ describe('symbolic links in the install path', () => {
     symlinkSync(join(stage, 'elsewhere'), join(stage, 'etc/ctc-test'));
     const r = await run([file('a.conf', 'x\n')], [restart]);
     expect(r.exitCode).toBe(1);
-    expect(r.hosts[0]!.error!.message).toMatch(/etc\/ctc-test is a symbolic link; refusing to write through it/);
+    expect(r.hosts[0].error!.message).toMatch(/etc\/ctc-test is a symbolic link; refusing to write through it/);
     expect(readdirSync(join(stage, 'elsewhere'))).toEqual([]);
     const ok = await run([file('a.conf', 'x\n')], [restart], {}, target({ follow_symlinked_dirs: true }));
     expect(ok.exitCode).toBe(0);

@@ -127,12 +127,12 @@ describe('fortisiem bundle to a fleet', () => {
   });
 
   it('without root_prefix, on the real path; --check --diff shows the settings change; a missing config is a clear error', async () => {
-    const s = servers[0]!;
+    const s = servers[0];
     const config = join(installDir, 'etc/kl_feed_service.conf');
     writeFileSync(config, readFileSync(FIXTURE));
     const site = siteWith([{ name: 'ct', port: s.port, identity_file: clientKey.privateKeyFile, known_hosts: knownHosts }], { install_dir: installDir });
     const check = await deploy(site, 'fortisiem', { secrets: { env: {} }, check: true, diff: true });
-    const f = check.hosts[0]!.files[0]!;
+    const f = check.hosts[0].files[0];
     expect(f.status).toBe('would-change');
     expect(f.diff).toContain('-        <ConnectionString>0.0.0.0:9999</ConnectionString>');
     expect(f.diff).toContain('+        <ConnectionString>192.0.2.10:9999</ConnectionString>');
@@ -144,6 +144,6 @@ describe('fortisiem bundle to a fleet', () => {
     expect(restarts().slice(before)).toEqual(['restart /']);
     rmSync(config);
     const missing = await deploy(site, 'fortisiem', { secrets: { env: {} } });
-    expect(missing.hosts[0]!.error!.message).toBe(`${config}: the file does not exist on the target: install CyberTrace first, or check cybertrace.install_dir in the site file`);
+    expect(missing.hosts[0].error!.message).toBe(`${config}: the file does not exist on the target: install CyberTrace first, or check cybertrace.install_dir in the site file`);
   });
 });

@@ -52,7 +52,7 @@ describe('host keys against a real sshd', () => {
     const kh = knownHostsFile('kh-empty', '# nothing known yet\n');
     const before = snapshot(stage);
     const r = await deployWith({ known_hosts: kh });
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
     expect(h.error!.message).toBe(`host key of [127.0.0.1]:${server.port} is unknown: refusing to connect`);
     expect(h.error!.details[0]).toBe(`the host offered: ssh-ed25519 ${fingerprintOf(server.hostKey.blob)}`);
@@ -63,23 +63,23 @@ describe('host keys against a real sshd', () => {
   it('accept-new: --check uses the key without recording it; a real run records it and later runs match it', async () => {
     const kh = join(work, 'sub', 'known_hosts_new');
     const checked = await deployWith({ known_hosts: kh, accept_new_host_key: true }, true);
-    expect(checked.hosts[0]!.error).toBeUndefined();
-    expect(checked.hosts[0]!.hostKey).toContain('new key accepted for this check only');
+    expect(checked.hosts[0].error).toBeUndefined();
+    expect(checked.hosts[0].hostKey).toContain('new key accepted for this check only');
     expect(existsSync(kh)).toBe(false);
 
     const r = await deployWith({ known_hosts: kh, accept_new_host_key: true });
-    expect(r.hosts[0]!.status).toBe('changed');
+    expect(r.hosts[0].status).toBe('changed');
     expect(readFileSync(kh, 'utf8')).toBe(`${server.knownHostsLine}\n`);
     const again = await deployWith({ known_hosts: kh });
-    expect(again.hosts[0]!.error).toBeUndefined();
-    expect(again.hosts[0]!.hostKey).toBe(`ssh-ed25519 ${fingerprintOf(server.hostKey.blob)} (${kh}:1)`);
+    expect(again.hosts[0].error).toBeUndefined();
+    expect(again.hosts[0].hostKey).toBe(`ssh-ed25519 ${fingerprintOf(server.hostKey.blob)} (${kh}:1)`);
   });
 
   it('refuses a changed host key, even with accept-new, and shows both fingerprints', async () => {
     const impostor = makeKeyPair(work, 'old-host-key');
     const kh = knownHostsFile('kh-changed', `[127.0.0.1]:${server.port} ${impostor.publicKeyLine.split(' ').slice(0, 2).join(' ')}\n`);
     const r = await deployWith({ known_hosts: kh, accept_new_host_key: true });
-    const h = r.hosts[0]!;
+    const h = r.hosts[0];
     expect(h.status).toBe('failed');
     expect(h.error!.message).toBe(`host key of [127.0.0.1]:${server.port} has CHANGED: refusing to connect (this may be an attack, or the host was reinstalled)`);
     expect(h.error!.details.slice(0, 2)).toEqual([
@@ -94,17 +94,17 @@ describe('host keys against a real sshd', () => {
     execFileSync('ssh-keygen', ['-H', '-f', kh], { stdio: 'pipe' });
     expect(readFileSync(kh, 'utf8')).toMatch(/^\|1\|[^|]+\|[^ ]+ ssh-ed25519 /);
     const r = await deployWith({ known_hosts: kh });
-    expect(r.hosts[0]!.error).toBeUndefined();
+    expect(r.hosts[0].error).toBeUndefined();
   });
 
   it('checks a pinned SHA256 fingerprint', async () => {
     const kh = knownHostsFile('kh-unused', '');
     const ok = await deployWith({ known_hosts: kh, host_key_sha256: fingerprintOf(server.hostKey.blob) });
-    expect(ok.hosts[0]!.error).toBeUndefined();
+    expect(ok.hosts[0].error).toBeUndefined();
     const wrong = fingerprintOf(makeKeyPair(work, 'pin-other').blob);
     const bad = await deployWith({ known_hosts: kh, host_key_sha256: wrong });
-    expect(bad.hosts[0]!.error!.message).toContain('has CHANGED');
-    expect(bad.hosts[0]!.error!.details.slice(0, 2)).toEqual([
+    expect(bad.hosts[0].error!.message).toContain('has CHANGED');
+    expect(bad.hosts[0].error!.details.slice(0, 2)).toEqual([
       `the host offered:  ssh-ed25519 ${fingerprintOf(server.hostKey.blob)}`,
       `expected (targets.ct1.host_key_sha256): ${wrong}`,
     ]);

@@ -34,7 +34,7 @@ describe('known_hosts that is a folder', () => {
       { secrets: { env: {} } },
     );
     expect(r.exitCode).toBe(1);
-    expect(r.hosts[0]!.error!.message).toBe(`known_hosts ${folder}: is a folder, not a file`);
+    expect(r.hosts[0].error!.message).toBe(`known_hosts ${folder}: is a folder, not a file`);
     expect(readdirSync(stage)).toEqual([]);
   });
 });

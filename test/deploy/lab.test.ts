@@ -116,7 +116,7 @@ function runAnsible(dir: string, files: Array<{ path: string; content: string | 
   });
   const recap: Record<string, { changed: number; failed: number; unreachable: number }> = {};
   for (const m of r.stdout.matchAll(/^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
-    recap[m[1]!] = { changed: Number(m[2]), unreachable: Number(m[3]), failed: Number(m[4]) };
+    recap[m[1]] = { changed: Number(m[2]), unreachable: Number(m[3]), failed: Number(m[4]) };
   }
   return { code: r.status, output: `${r.stdout}${r.stderr}`, recap };
 }
@@ -237,7 +237,7 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
       const bundle = confined(await buildBundle(c, site, createRenderer()));
       for (const t of targets) prepareRoot(t.root, bundle, image);
       for (const name of Object.keys(CONSUMERS)) {
-        if (bundle.steps.some((s) => s.command.split(' ')[2] === name)) writeFileSync(join(work, 'consumers', name), `${await CONSUMERS[name]!()}\n`);
+        if (bundle.steps.some((s) => s.command.split(' ')[2] === name)) writeFileSync(join(work, 'consumers', name), `${await CONSUMERS[name]()}\n`);
       }
       const at = `${c.id} (${variant}) on the "${image}" host image`;
       const secrets = { env: {} };
@@ -256,14 +256,14 @@ describe.each(cases)('deploy lab: $c.id ($variant)', ({ c, variant, options }) =
       expect(first.exitCode).toBe(0);
       for (const t of targets) {
         const w: HostWork = workOf(bundle, site.targets.find((x) => x.name === t.name) as DeployTarget);
-        const existedBefore = new Set(Object.keys(before[t.name]!));
+        const existedBefore = new Set(Object.keys(before[t.name]));
         for (const f of w.files) {
           const where = `${at}, ${t.name}: ${f.path}`;
           expect(existsSync(f.path), `${where} missing`).toBe(true);
           const bytes = readFileSync(f.path);
           // A merge into an existing file keeps its mode; everything else gets the bundle's.
           if (!(f.merged && existedBefore.has(f.path))) expect((statSync(f.path).mode & 0o7777).toString(8), where).toBe(f.mode.toString(8));
-          if (!f.merged) expect(bytes.equals(f.parts[0]!.content), `${where}: not the bundle's bytes`).toBe(true);
+          if (!f.merged) expect(bytes.equals(f.parts[0].content), `${where}: not the bundle's bytes`).toBe(true);
           for (const p of f.parts) {
             const m = p.spec.merge;
             if (m?.kind === 'marked-block') {
@@ -359,7 +359,7 @@ describe('the Ansible export on its own', () => {
     const before = snapshot(root);
     const r = runAnsible(join(work, 'validator-export'), ansibleExport([bad], site, { sitePath: EXAMPLE, ctconnectCommand: CTCONNECT }));
     expect(r.code).not.toBe(0);
-    expect(r.recap.t1!.failed).toBe(1);
+    expect(r.recap.t1.failed).toBe(1);
     // The file itself is untouched (bytes, mode and mtime); Ansible's copy keeps a backup even then.
     const withoutBackups = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.endsWith('~')));
     expect(withoutBackups(snapshot(root))).toEqual(before);

@@ -44,7 +44,7 @@ const file = (path: string, installPath: string, extra: Partial<NonNullable<Bund
 });
 const block = (marker: string) => ({ kind: 'marked-block' as const, marker, commentPrefix: '#' });
 const step = (id: string, role = 'cybertrace', command = `echo ${id}`): InstallStep => ({ id, role, description: id, command, timeoutSec: 5, when: 'changed' });
-const target = siteWith([{ name: 't', port: 22, roles: ['cybertrace', 'fortisiem'] }]).targets[0]!;
+const target = siteWith([{ name: 't', port: 22, roles: ['cybertrace', 'fortisiem'] }]).targets[0];
 
 describe('plan consistency', () => {
   it('merges blocks of one file into one target file with the union of what they notify', () => {
@@ -96,10 +96,10 @@ ${ctTargets}`;
     const fsm = await buildBundle(allConnectors().find((c) => c.id === 'fortisiem')!, site, createRenderer());
     const av = await buildBundle(allConnectors().find((c) => c.id === 'alienvault')!, site, createRenderer());
     const [hFsm, hAv] = site.targets;
-    expect(workOf(fsm, hFsm!).files.map((f) => f.path)).toEqual(['/opt/kaspersky/ktfs/etc/kl_feed_service.conf']);
-    expect(workOf(fsm, hAv!).files).toEqual([]);
-    expect(workOf(av, hFsm!).files).toEqual([]);
-    expect(workOf(av, hAv!).files.map((f) => f.path)).toContain('/opt/kaspersky/ktfs/etc/kl_feed_service.conf');
+    expect(workOf(fsm, hFsm).files.map((f) => f.path)).toEqual(['/opt/kaspersky/ktfs/etc/kl_feed_service.conf']);
+    expect(workOf(fsm, hAv).files).toEqual([]);
+    expect(workOf(av, hFsm).files).toEqual([]);
+    expect(workOf(av, hAv).files.map((f) => f.path)).toContain('/opt/kaspersky/ktfs/etc/kl_feed_service.conf');
   });
 
   it('a host with role cybertrace must name its instance, with the field and its position', () => {

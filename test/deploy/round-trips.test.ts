@@ -59,7 +59,7 @@ function target(extra: Partial<TargetInput> = {}): TargetInput {
 describe('the round-trip counter', () => {
   it('counts a command as two waits (channel, start) and input the command must read as one more', async () => {
     const site = siteWith([target()]);
-    const t = site.targets[0]!;
+    const t = site.targets[0];
     const conn = await connect(t, await resolveSecrets(t, { env: {} }), { writeKnownHosts: false });
     try {
       expect(conn.roundTrips).toBe(0);
@@ -97,19 +97,19 @@ describe('round trips of a deploy to one host', () => {
     const before = readFileSync(conf, 'utf8');
 
     const first = await deployOnce();
-    const h = first.hosts[0]!;
+    const h = first.hosts[0];
     expect(h.error).toBeUndefined();
     // It is the change the bound is about: one file patched (backed up, validated, renamed), one restart.
     expect(h.files.map((f) => f.status)).toEqual(['changed']);
-    expect(h.files[0]!.backup).toBeDefined();
-    expect(readFileSync(h.files[0]!.backup!, 'utf8')).toBe(before);
+    expect(h.files[0].backup).toBeDefined();
+    expect(readFileSync(h.files[0].backup!, 'utf8')).toBe(before);
     expect(readFileSync(conf, 'utf8')).not.toBe(before);
     expect(h.steps.map((s) => s.status)).toEqual(['ran']);
     expect(restarts()).toBe('restarted\n');
     expect(h.roundTrips).toBeLessThanOrEqual(ONE_FILE_CHANGE_LIMIT);
 
     const again = await deployOnce();
-    const h2 = again.hosts[0]!;
+    const h2 = again.hosts[0];
     expect(h2.status).toBe('ok');
     expect(h2.roundTrips).toBe(2);
   });
@@ -124,8 +124,8 @@ describe('round trips of a deploy to one host', () => {
     const restart: InstallStep = { id: 'restart', role: 'cybertrace', description: 'restart', command: 'true', timeoutSec: 30, when: 'changed' };
     const roundTrips = async (names: string[]) => {
       const r = await deployBundle(bundleOf(names.map(file), [restart]), siteWith([target()]), { secrets: { env: {} } });
-      expect(r.hosts[0]!.files.map((f) => f.status)).toEqual(names.map(() => 'changed'));
-      return r.hosts[0]!.roundTrips!;
+      expect(r.hosts[0].files.map((f) => f.status)).toEqual(names.map(() => 'changed'));
+      return r.hosts[0].roundTrips!;
     };
     const one = await roundTrips(['a.conf']);
     const three = await roundTrips(['a.conf', 'b.conf', 'c.conf']);

@@ -71,8 +71,8 @@ describe('sudo', () => {
   it('sudo -n: files land as root in a folder the login user cannot write', async () => {
     const { stage, result } = deployAs({ user: np.name, sudo: 'nopasswd' });
     const r = await result;
-    expect(r.hosts[0]!.error).toBeUndefined();
-    expect(r.hosts[0]!.status).toBe('changed');
+    expect(r.hosts[0].error).toBeUndefined();
+    expect(r.hosts[0].status).toBe('changed');
     const p = join(stage, 'etc/ctc/app.conf');
     expect(readFileSync(p, 'utf8')).toBe('a=1\n');
     const st = statSync(p);
@@ -85,15 +85,15 @@ describe('sudo', () => {
   it('without sudo the same user cannot write there (so the test above really went through sudo)', async () => {
     const { stage, result } = deployAs({ user: np.name, sudo: 'none' });
     const r = await result;
-    expect(r.hosts[0]!.status).toBe('failed');
-    expect(r.hosts[0]!.error!.details.join('\n')).toMatch(/Permission denied/);
+    expect(r.hosts[0].status).toBe('failed');
+    expect(r.hosts[0].error!.details.join('\n')).toMatch(/Permission denied/);
     expect(readdirSync(stage)).toEqual([]);
   });
 
   it('sudo -S: the password goes on stdin and never reaches the command', async () => {
     const { stage, result } = deployAs({ user: pw.name, sudo: 'password', sudo_password_env: 'CTC_TEST_SUDO_PW' }, { CTC_TEST_SUDO_PW: PASSWORD });
     const r = await result;
-    expect(r.hosts[0]!.error).toBeUndefined();
+    expect(r.hosts[0].error).toBeUndefined();
     expect(readFileSync(join(stage, 'etc/ctc/app.conf'), 'utf8')).toBe('a=1\n');
     // Exactly the bundle file: no password line in front of it.
     expect(readFileSync(join(stage, 'stdin-seen'), 'utf8')).toBe('SELECT 1;\n');
@@ -105,31 +105,31 @@ describe('sudo', () => {
     const { stage, result } = deployAs({ user: pw.name, sudo: 'nopasswd' });
     const r = await result;
     expect(r.exitCode).toBe(1);
-    expect(r.hosts[0]!.error!.message).toBe('sudo on ct1 needs a password, but the target says sudo: nopasswd');
-    expect(r.hosts[0]!.error!.details[0]).toBe(`set sudo: password and sudo_password_env: <VARIABLE> for target ct1, or allow ${pw.name} NOPASSWD in sudoers`);
+    expect(r.hosts[0].error!.message).toBe('sudo on ct1 needs a password, but the target says sudo: nopasswd');
+    expect(r.hosts[0].error!.details[0]).toBe(`set sudo: password and sudo_password_env: <VARIABLE> for target ct1, or allow ${pw.name} NOPASSWD in sudoers`);
     expect(readdirSync(stage)).toEqual([]);
   });
 
   it('a wrong sudo password is refused', async () => {
     const { result } = deployAs({ user: pw.name, sudo: 'password', sudo_password_env: 'CTC_TEST_SUDO_PW' }, { CTC_TEST_SUDO_PW: 'wrong' });
     const r = await result;
-    expect(r.hosts[0]!.error!.message).toBe(`sudo on ct1 refused the password from environment variable CTC_TEST_SUDO_PW, or ${pw.name} may not use sudo`);
+    expect(r.hosts[0].error!.message).toBe(`sudo on ct1 refused the password from environment variable CTC_TEST_SUDO_PW, or ${pw.name} may not use sudo`);
   });
 
   it('a sudo password that is not in the environment, with no terminal to ask, fails before connecting', async () => {
     const { result } = deployAs({ user: pw.name, sudo: 'password', sudo_password_env: 'CTC_TEST_UNSET' });
     const r = await result;
-    expect(r.hosts[0]!.error!.message).toBe(
+    expect(r.hosts[0].error!.message).toBe(
       'sudo password needed for ct1 but none given: environment variable CTC_TEST_UNSET (named by targets.ct1.sudo_password_env) is not set, and stdin is not a terminal to ask',
     );
-    expect(r.hosts[0]!.hostKey).toBeUndefined();
+    expect(r.hosts[0].hostKey).toBeUndefined();
   });
 });
 
 describe('test users', () => {
   it('a killed run leaves users that the next run removes; users of live runs are kept', () => {
     // A process that has ended stands for a test run killed before its cleanup.
-    const dead = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' }).pid!;
+    const dead = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' }).pid;
     const name = `ctct${dead.toString(36)}x${'0a0b0c'}`;
     execFileSync('useradd', ['-M', '-s', '/bin/sh', name], { stdio: 'pipe' });
     writeFileSync(`/etc/sudoers.d/ctconnect-test-${name}`, `${name} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });

@@ -99,17 +99,17 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
     const values: Array<Record<string, string>> = events.map(() => ({}));
     const found: string[][] = events.map(() => []);
     pcreExtractAll(rxs, events).forEach((perEvent, k) => {
-      const r = rxs[k]!;
+      const r = rxs[k];
       perEvent.forEach((got, i) => {
         if (got.length === 0) return;
-        values[i]![r.name] = got[0]!;
-        if (r.lookup) found[i]!.push(...got);
+        values[i][r.name] = got[0]!;
+        if (r.lookup) found[i].push(...got);
       });
     });
     return events.map((_, i) => {
       const lines: string[] = [];
       const categories: string[] = [];
-      for (const indicator of found[i]!) {
+      for (const indicator of found[i]) {
         const hit = lookup(indicator);
         if (!hit) continue;
         categories.push(hit.category);
@@ -133,7 +133,7 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
       setImmediate(() => {
         const batch = pending.splice(0);
         if (stopped) return;
-        detectAll(batch.map((b) => b.event)).forEach((d, i) => batch[i]!.then(d));
+        detectAll(batch.map((b) => b.event)).forEach((d, i) => batch[i].then(d));
       });
     }
   }

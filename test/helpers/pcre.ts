@@ -24,7 +24,7 @@ export function pcreExtract(pattern: string, text: string, extract: 'all' | 'fir
 export function pcreExtractAll(regexps: ReadonlyArray<{ pattern: string; extract: 'all' | 'first' }>, texts: string[]): string[][][] {
   const out = regexps.map(() => texts.map((): string[] => []));
   const alone = (t: string) => /[\n\u0000]/.test(t);
-  texts.forEach((t, i) => alone(t) && regexps.forEach((r, k) => (out[k]![i] = pcreExtract(r.pattern, t, r.extract))));
+  texts.forEach((t, i) => alone(t) && regexps.forEach((r, k) => (out[k][i] = pcreExtract(r.pattern, t, r.extract))));
   const together = texts.flatMap((t, i) => (alone(t) ? [] : [i]));
   if (together.length === 0 || regexps.length === 0) return out;
   const dir = mkdtempSync(join(tmpdir(), 'ctc-pcre-'));
@@ -39,13 +39,13 @@ export function pcreExtractAll(regexps: ReadonlyArray<{ pattern: string; extract
     for (const line of r.stdout.split('\n').slice(0, -1)) {
       const end = /^@@pcre2grep (\d+)$/.exec(line);
       if (end) {
-        if (end[1] !== '0' && end[1] !== '1') throw new Error(`pcre2grep rejected the pattern ${JSON.stringify(regexps[k]!.pattern)}: ${r.stderr}`);
+        if (end[1] !== '0' && end[1] !== '1') throw new Error(`pcre2grep rejected the pattern ${JSON.stringify(regexps[k].pattern)}: ${r.stderr}`);
         k++;
         continue;
       }
       const colon = line.indexOf(':');
-      const found = out[k]![together[Number(line.slice(0, colon)) - 1]!]!;
-      if (regexps[k]!.extract === 'all' || found.length === 0) found.push(line.slice(colon + 1));
+      const found = out[k][together[Number(line.slice(0, colon)) - 1]];
+      if (regexps[k].extract === 'all' || found.length === 0) found.push(line.slice(colon + 1));
     }
     if (k !== regexps.length) throw new Error(`pcre2grep: the run was cut short (${r.stderr})`);
     return out;

@@ -26,7 +26,7 @@ export function makeKeyPair(dir: string, name: string, type: 'ed25519' | 'rsa' |
   if (type === 'rsa') args.splice(2, 0, '-b', '2048');
   execFileSync('ssh-keygen', args, { stdio: 'pipe' });
   const publicKeyLine = readFileSync(`${file}.pub`, 'utf8').trim();
-  return { privateKeyFile: file, publicKeyLine, blob: Buffer.from(publicKeyLine.split(/\s+/)[1]!, 'base64') };
+  return { privateKeyFile: file, publicKeyLine, blob: Buffer.from(publicKeyLine.split(/\s+/)[1], 'base64') };
 }
 
 /** Resolves once the port answers with an SSH banner. */

@@ -48,13 +48,13 @@ function removeUser(name: string): void {
 export function leftoverTestUsers(): string[] {
   const users = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
-    .map((l) => l.split(':')[0]!)
+    .map((l) => l.split(':')[0])
     .filter((n) => NAME.test(n));
   const sudoers = readdirSync(SUDOERS_DIR)
     .filter((f) => f.startsWith(SUDOERS_PREFIX))
     .map((f) => f.slice(SUDOERS_PREFIX.length))
     .filter((n) => NAME.test(n));
-  return [...new Set([...users, ...sudoers])].filter((n) => !alive(parseInt(NAME.exec(n)![1]!, 36)));
+  return [...new Set([...users, ...sudoers])].filter((n) => !alive(parseInt(NAME.exec(n)![1], 36)));
 }
 
 export function removeLeftoverTestUsers(): string[] {

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleFor, exampleSite, fileText, siteFromYaml } from '../helpers/bundles.js';
@@ -87,22 +87,42 @@ describe('QRadar bundle', () => {
   });
 
   it('says what an empty log source list means for the routing rule', async () => {
-    const install = fileText(await bundleFor('qradar', siteFromYaml('cybertrace:\n  address: 10.0.0.5\nsiems:\n  qradar:\n    address: 10.0.0.6\n')), 'INSTALL.md');
+    const install = fileText(
+      await bundleFor('qradar', siteFromYaml('cybertrace:\n  address: 10.0.0.5\nsiems:\n  qradar:\n    address: 10.0.0.6\n')),
+      'INSTALL.md',
+    );
     expect(install).toContain('— **Equals any of** — KL_Verification_Tool |');
     expect(install).toContain('`siems.qradar.forwarded_log_sources` is empty');
   });
 
   it('QID map entries: every category (custom too) and every service alert, severities and low-level categories per kind', async () => {
     const b = await bundleFor('qradar', siteFromYaml(LAB));
-    const records = JSON.parse(fileText(b, 'qradar/rest/qid_records.json')) as Array<{ name: string; severity: number; low_level_category_id: number; description: string }>;
-    const mappings = JSON.parse(fileText(b, 'qradar/rest/dsm_event_mappings.json')) as Array<{ log_source_event_id: string; log_source_event_category: string }>;
+    const records = JSON.parse(fileText(b, 'qradar/rest/qid_records.json')) as Array<{
+      name: string;
+      severity: number;
+      low_level_category_id: number;
+      description: string;
+    }>;
+    const mappings = JSON.parse(fileText(b, 'qradar/rest/dsm_event_mappings.json')) as Array<{
+      log_source_event_id: string;
+      log_source_event_category: string;
+    }>;
     expect(mappings.map((m) => `${m.log_source_event_id}/${m.log_source_event_category}`)).toEqual([
       'Detection/KL_Malicious_URL',
       'Detection/KL_IP_Reputation',
       'Detection/KL_Malicious_Hash_MD5',
       'Detection/KL_BotnetCnC_URL',
       'Detection/Partner_Feed',
-      ...['ServiceStarted', 'ServiceStopped', 'ServiceUnavailable', 'ConfigurationUpdated', 'UpdatedFeed', 'OutdatedFeed', 'FeedBecameAvailable', 'FeedBecameUnavailable'].map((a) => `ServiceEvent/KL_ALERT_${a}`),
+      ...[
+        'ServiceStarted',
+        'ServiceStopped',
+        'ServiceUnavailable',
+        'ConfigurationUpdated',
+        'UpdatedFeed',
+        'OutdatedFeed',
+        'FeedBecameAvailable',
+        'FeedBecameUnavailable',
+      ].map((a) => `ServiceEvent/KL_ALERT_${a}`),
     ]);
     expect(records.slice(0, 5).map((r) => [r.name, r.severity, r.low_level_category_id])).toEqual([
       ['Malicious URL detected', 7, 7062],
@@ -127,10 +147,33 @@ describe('QRadar bundle', () => {
     writeFileSync(stub, `#!/bin/bash\nfor a in "$@"; do printf '%s\\n' "$a"; done >> "${dir}/calls"\necho ---- >> "${dir}/calls"\n`, { mode: 0o755 });
     const r = spawnSync('bash', [script], { env: { ...process.env, QIDMAP_CLI: stub }, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const calls = readFileSync(join(dir, 'calls'), 'utf8').split('----\n').filter(Boolean).map((c) => c.split('\n').filter(Boolean));
+    const calls = readFileSync(join(dir, 'calls'), 'utf8')
+      .split('----\n')
+      .filter(Boolean)
+      .map((c) => c.split('\n').filter(Boolean));
     expect(calls).toHaveLength(13);
-    expect(calls[4]).toEqual(['-c', '--qname', "Partner feed: it's a hit", '--qdescription', 'Kaspersky CyberTrace detection, category Partner_Feed', '--severity', '7', '--lowlevelcategoryid', '7023']);
-    expect(calls[12]).toEqual(['-c', '--qname', 'CyberTrace service event KL_ALERT_FeedBecameUnavailable', '--qdescription', 'Kaspersky CyberTrace service event KL_ALERT_FeedBecameUnavailable', '--severity', '2', '--lowlevelcategoryid', '8036']);
+    expect(calls[4]).toEqual([
+      '-c',
+      '--qname',
+      "Partner feed: it's a hit",
+      '--qdescription',
+      'Kaspersky CyberTrace detection, category Partner_Feed',
+      '--severity',
+      '7',
+      '--lowlevelcategoryid',
+      '7023',
+    ]);
+    expect(calls[12]).toEqual([
+      '-c',
+      '--qname',
+      'CyberTrace service event KL_ALERT_FeedBecameUnavailable',
+      '--qdescription',
+      'Kaspersky CyberTrace service event KL_ALERT_FeedBecameUnavailable',
+      '--severity',
+      '2',
+      '--lowlevelcategoryid',
+      '8036',
+    ]);
   });
 
   it('rest/create.sh creates properties with their LEEF expressions and QID records with their mappings, the token only in a header', async () => {
@@ -139,23 +182,27 @@ describe('QRadar bundle', () => {
     const token = 'tok-3f9a secret';
     const requests: Array<{ method: string; url: string; sec?: string; body?: unknown }> = [];
     let next = 100;
-    const server = createServer(async (req: IncomingMessage, res) => {
+    const handle = async (req: IncomingMessage, res: ServerResponse) => {
       let text = '';
       for await (const chunk of req) text += chunk;
       requests.push({ method: req.method!, url: req.url!, sec: req.headers.sec as string | undefined, ...(text ? { body: JSON.parse(text) } : {}) });
       res.setHeader('content-type', 'application/json');
       if (req.headers.sec !== token) return res.writeHead(401).end('{"message":"no token"}');
       if (req.url!.startsWith('/api/config/event_sources/log_source_management/log_source_types')) return res.end(JSON.stringify([{ id: 4711 }]));
-      if (req.url === '/api/config/event_sources/custom_properties/regex_properties') return res.writeHead(201).end(JSON.stringify({ identifier: `prop-${next++}` }));
+      if (req.url === '/api/config/event_sources/custom_properties/regex_properties')
+        return res.writeHead(201).end(JSON.stringify({ identifier: `prop-${next++}` }));
       if (req.url === '/api/data_classification/qid_records') return res.writeHead(201).end(JSON.stringify({ id: next++ }));
       return res.writeHead(201).end('{}');
-    });
+    };
+    const server = createServer((req, res) => void handle(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
       const run = (what: string) =>
         new Promise<{ code: number | null; out: string }>((resolve) => {
-          const child = spawn('bash', [join(dir, 'qradar', 'rest', 'create.sh'), what], { env: { ...process.env, QRADAR_TOKEN: token, QRADAR_CONSOLE: `http://127.0.0.1:${port}` } });
+          const child = spawn('bash', [join(dir, 'qradar', 'rest', 'create.sh'), what], {
+            env: { ...process.env, QRADAR_TOKEN: token, QRADAR_CONSOLE: `http://127.0.0.1:${port}` },
+          });
           let out = '';
           child.stdout.on('data', (d) => (out += d));
           child.stderr.on('data', (d) => (out += d));
@@ -169,13 +216,29 @@ describe('QRadar bundle', () => {
       const exprs = posts('config/event_sources/custom_properties/property_leef_expressions');
       expect(props.map((p) => p.name)).toEqual(['MD5', 'SHA1', 'SHA256', 'Matched Indicator', 'Confidence', 'Device Host', 'Device Product', 'Record Context']);
       expect(exprs.map((e) => [e.expression, e.regex_property_identifier, e.log_source_type_id, e.enabled])).toEqual(
-        ['md5', 'sha1', 'sha256', 'matchedIndicator', 'confidence', 'deviceHost', 'deviceProduct', 'recordContext'].map((k, i) => [k, `prop-${100 + i}`, 4711, true]),
+        ['md5', 'sha1', 'sha256', 'matchedIndicator', 'confidence', 'deviceHost', 'deviceProduct', 'recordContext'].map((k, i) => [
+          k,
+          `prop-${100 + i}`,
+          4711,
+          true,
+        ]),
       );
       const qids = posts('data_classification/qid_records');
       const maps = posts('data_classification/dsm_event_mappings');
       expect(qids).toHaveLength(13);
-      expect(qids[3]).toEqual({ name: 'Botnet CnC URL detected', description: 'Kaspersky CyberTrace detection, category KL_BotnetCnC_URL', severity: 10, low_level_category_id: 7061, log_source_type_id: 4711 });
-      expect(maps[3]).toEqual({ log_source_event_id: 'Detection', log_source_event_category: 'KL_BotnetCnC_URL', log_source_type_id: 4711, qid_record_id: 111 });
+      expect(qids[3]).toEqual({
+        name: 'Botnet CnC URL detected',
+        description: 'Kaspersky CyberTrace detection, category KL_BotnetCnC_URL',
+        severity: 10,
+        low_level_category_id: 7061,
+        log_source_type_id: 4711,
+      });
+      expect(maps[3]).toEqual({
+        log_source_event_id: 'Detection',
+        log_source_event_category: 'KL_BotnetCnC_URL',
+        log_source_type_id: 4711,
+        qid_record_id: 111,
+      });
       // Without the token the script stops before posting anything, naming the variable.
       const bare = spawnSync('bash', [join(dir, 'qradar', 'rest', 'create.sh'), 'qids'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
       expect(bare.status).not.toBe(0);
@@ -208,7 +271,9 @@ describe('QRadar bundle', () => {
       return 'accepted';
     };
     const head = 'cybertrace:\n  address: 10.0.0.5\nsiems:\n  qradar:\n    address: 10.0.0.6\n';
-    expect(problems(`${head}    log_source_identifier: 'KL Threat Feed'\n`)).toMatch(/^test-site\.yaml:6:\d+: siems\.qradar\.log_source_identifier: must be a log source identifier: .*no spaces/m);
+    expect(problems(`${head}    log_source_identifier: 'KL Threat Feed'\n`)).toMatch(
+      /^test-site\.yaml:6:\d+: siems\.qradar\.log_source_identifier: must be a log source identifier: .*no spaces/m,
+    );
     expect(problems(`${head}    log_source_identifier: ''\n`)).toMatch(/^test-site\.yaml:6:\d+: siems\.qradar\.log_source_identifier: /m);
     expect(problems(`${head}    verification_log_source: 'KL Verification'\n`)).toMatch(/^test-site\.yaml:6:\d+: siems\.qradar\.verification_log_source: /m);
     expect(problems(`${head}    delimiter: '^^'\n`)).toMatch(/^test-site\.yaml:6:\d+: siems\.qradar\.delimiter: must be one ASCII punctuation character/m);
@@ -216,9 +281,15 @@ describe('QRadar bundle', () => {
     expect(problems(`${head}    delimiter: '='\n`)).toMatch(/^test-site\.yaml:6:\d+: siems\.qradar\.delimiter: /m);
     expect(problems(`${head}    detection_severity: 11\n`)).toMatch(/^test-site\.yaml:6:\d+: siems\.qradar\.detection_severity: /m);
     expect(problems(`${head}    service_severity: 0\n`)).toMatch(/^test-site\.yaml:6:\d+: siems\.qradar\.service_severity: /m);
-    expect(problems(`${head}    category_severity: { KL_Malicious_URL: 12 }\n`)).toMatch(/^test-site\.yaml:6:\d+: siems\.qradar\.category_severity\.KL_Malicious_URL: /m);
-    expect(problems(`${head}    category_severity: { No_Such_Category: 5 }\n`)).toMatch(/^test-site\.yaml:6:\d+: siems\.qradar\.category_severity\.No_Such_Category: "No_Such_Category" is not one of the site's categories/m);
-    expect(problems(`${head}    verification_log_source: KL_Threat_Feed_Service_v2\n`)).toMatch(/siems\.qradar\.verification_log_source: must differ from log_source_identifier/m);
+    expect(problems(`${head}    category_severity: { KL_Malicious_URL: 12 }\n`)).toMatch(
+      /^test-site\.yaml:6:\d+: siems\.qradar\.category_severity\.KL_Malicious_URL: /m,
+    );
+    expect(problems(`${head}    category_severity: { No_Such_Category: 5 }\n`)).toMatch(
+      /^test-site\.yaml:6:\d+: siems\.qradar\.category_severity\.No_Such_Category: "No_Such_Category" is not one of the site's categories/m,
+    );
+    expect(problems(`${head}    verification_log_source: KL_Threat_Feed_Service_v2\n`)).toMatch(
+      /siems\.qradar\.verification_log_source: must differ from log_source_identifier/m,
+    );
     expect(problems(`${head}    delimiter: ';'\n    detection_severity: 10\n    service_severity: 1\n`)).toBe('accepted');
   });
 });

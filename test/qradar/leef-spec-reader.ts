@@ -55,13 +55,14 @@ export function readLeefBySpec(line: string): SpecLeef {
     if (!rest.startsWith('LEEF:')) throw new Error('the syslog header is not followed by a LEEF header');
   }
   let at = 'LEEF:'.length;
-  let version: string, vendor: string, product: string, productVersion: string, eventId: string;
-  [version, at] = takeField(rest, at);
+  const header: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const [field, next] = takeField(rest, at);
+    header.push(field);
+    at = next;
+  }
+  const [version, vendor, product, productVersion, eventId] = header as [string, string, string, string, string];
   if (version !== '1.0' && version !== '2.0') throw new Error(`LEEF version "${version}"`);
-  [vendor, at] = takeField(rest, at);
-  [product, at] = takeField(rest, at);
-  [productVersion, at] = takeField(rest, at);
-  [eventId, at] = takeField(rest, at);
   let delimiter = '\t';
   if (version === '2.0') {
     let field: string;

@@ -17,7 +17,22 @@ import { leefExpression, readLeefBySpec, type SpecLeef } from './leef-spec-reade
 const site = exampleSite();
 const bundle = await bundleFor('qradar', site);
 const settings = bundle.settings;
-const DETECTION_KEYS = ['cat', 'sev', 'src', 'dst', 'url', 'usrName', 'md5', 'sha1', 'sha256', 'matchedIndicator', 'confidence', 'deviceHost', 'deviceProduct', 'recordContext'];
+const DETECTION_KEYS = [
+  'cat',
+  'sev',
+  'src',
+  'dst',
+  'url',
+  'usrName',
+  'md5',
+  'sha1',
+  'sha256',
+  'matchedIndicator',
+  'confidence',
+  'deviceHost',
+  'deviceProduct',
+  'recordContext',
+];
 
 /** What every CyberTrace event must be by the specification, whatever its values. */
 function checkShape(e: SpecLeef): void {
@@ -30,7 +45,9 @@ function checkShape(e: SpecLeef): void {
 
 describe('LEEF events by the specification', () => {
   it('every sample event of the bundle', () => {
-    const lines = fileText(bundle, 'qradar/sample-events.leef').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const lines = fileText(bundle, 'qradar/sample-events.leef')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
     expect(lines).toHaveLength(5);
     for (const line of lines) {
       const e = readLeefBySpec(line);
@@ -38,7 +55,7 @@ describe('LEEF events by the specification', () => {
       // The project's reader agrees with the specification's on every attribute.
       expect(parseLeef(line).attributes).toEqual(e.attributes.map((a) => [a.key, a.value]));
     }
-    expect(leefExpression(readLeefBySpec(lines[0]!), 'url')).toBe('fakess123.nu');
+    expect(leefExpression(readLeefBySpec(lines[0]), 'url')).toBe('fakess123.nu');
   });
 
   it('every event simulate sends: one detection per category of the site and the service events', () => {
@@ -58,7 +75,10 @@ describe('LEEF events by the specification', () => {
 
   describe('hostile values', () => {
     const render = (values: Record<string, string>, context: Array<[string, string]> = []) =>
-      renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { Date: 'Jan 18 11:07:53', Category: 'KL_Malicious_URL', Confidence: '100', ...values }, context });
+      renderCyberTraceFormat(settings.output.eventFormat, settings, {
+        values: { Date: 'Jan 18 11:07:53', Category: 'KL_Malicious_URL', Confidence: '100', ...values },
+        context,
+      });
 
     it.each([
       ['a tab', 'http://x.example/a\tb'],
@@ -105,7 +125,7 @@ describe('LEEF events by the specification', () => {
       }
       expect(values).toMatchObject({ UserName: 'j', Device: 'proxy' });
       expect(values.Product).toBeUndefined();
-      const e = readLeefBySpec(render({ ...values, MatchedIndicator: values.RE_URL! }));
+      const e = readLeefBySpec(render({ ...values, MatchedIndicator: values.RE_URL }));
       checkShape(e);
       expect(leefExpression(e, 'usrName')).toBe('j');
     });
@@ -114,7 +134,13 @@ describe('LEEF events by the specification', () => {
   describe('the custom properties select exactly the values the events carry', () => {
     const props = customProperties();
     const values = Object.fromEntries(props.map((p) => [p.placeholder, `value of ${p.placeholder} = x|y\tz é`]));
-    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { Date: 'Jan 18 11:07:53', Category: 'KL_Malicious_URL', ...values }, context: [['a', '1'], ['b', 'two words']] });
+    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
+      values: { Date: 'Jan 18 11:07:53', Category: 'KL_Malicious_URL', ...values },
+      context: [
+        ['a', '1'],
+        ['b', 'two words'],
+      ],
+    });
     const e = readLeefBySpec(line);
 
     it.each(props.filter((p) => p.key !== 'recordContext'))('$name (LEEF key $key) selects its placeholder', (p) => {
@@ -131,16 +157,30 @@ describe('LEEF events by the specification', () => {
       const table = fileText(bundle, 'qradar/custom-properties.md');
       const rows = [...table.matchAll(/^\| (.+?) \| LEEF \| `([^`]+)` \|/gm)].map((m) => [m[1], m[2]]);
       expect(rows).toEqual(props.map((p) => [p.name, p.key]));
-      const names = (JSON.parse(fileText(bundle, 'qradar/rest/regex_properties.json')) as Array<{ name: string; property_type: string }>).map((r) => [r.name, r.property_type]);
-      const expressions = (JSON.parse(fileText(bundle, 'qradar/rest/property_leef_expressions.json')) as Array<{ expression: string; enabled: boolean }>).map((x) => x.expression);
+      const names = (JSON.parse(fileText(bundle, 'qradar/rest/regex_properties.json')) as Array<{ name: string; property_type: string }>).map((r) => [
+        r.name,
+        r.property_type,
+      ]);
+      const expressions = (JSON.parse(fileText(bundle, 'qradar/rest/property_leef_expressions.json')) as Array<{ expression: string; enabled: boolean }>).map(
+        (x) => x.expression,
+      );
       expect(names).toEqual(props.map((p) => [p.name, 'string']));
       expect(expressions).toEqual(props.map((p) => p.key));
       // Every key the REST expressions name is present in the event, once.
-      for (const k of expressions) expect(e.attributes.filter((a) => a.key === k), k).toHaveLength(1);
+      for (const k of expressions)
+        expect(
+          e.attributes.filter((a) => a.key === k),
+          k,
+        ).toHaveLength(1);
     });
 
     it('service events carry only the properties marked for them', () => {
-      const alert = readLeefBySpec(renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Date: 'Jan 18 11:07:53', Alert: 'KL_ALERT_OutdatedFeed' }, context: [['feed', 'x.json']] }));
+      const alert = readLeefBySpec(
+        renderCyberTraceFormat(settings.output.alertFormat!, settings, {
+          values: { Date: 'Jan 18 11:07:53', Alert: 'KL_ALERT_OutdatedFeed' },
+          context: [['feed', 'x.json']],
+        }),
+      );
       for (const p of props) expect(leefExpression(alert, p.key) !== undefined, p.key).toBe(p.inAlerts);
     });
   });

@@ -26,9 +26,13 @@ describe('QRadar round trip', () => {
     const forwarded = qradar.wire.forwardedEvent(indicator, site);
     const values = extractLikeCyberTrace(settings.input.regexps, forwarded);
     expect(values[REGEXP[indicator.type]]?.toLowerCase().replace(/\/$/, '')).toBe(indicatorKey(indicator.value));
-    const context: Array<[string, string]> = [['first_seen', '10.07.2015 23:53'], ['popularity', '5'], ['url', 'http://x/?a=1']];
+    const context: Array<[string, string]> = [
+      ['first_seen', '10.07.2015 23:53'],
+      ['popularity', '5'],
+      ['url', 'http://x/?a=1'],
+    ];
     const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
-      values: { ...values, Date: 'Jan  6 11:07:53', Category: indicator.category, MatchedIndicator: values[REGEXP[indicator.type]]!, Confidence: '100' },
+      values: { ...values, Date: 'Jan  6 11:07:53', Category: indicator.category, MatchedIndicator: values[REGEXP[indicator.type]], Confidence: '100' },
       context,
       actionable: [['threat_score', '75']],
     });
@@ -70,14 +74,37 @@ describe('QRadar round trip', () => {
   });
 
   it('a regexp that found nothing ("-") is no field', () => {
-    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { Date: 'Jan 18 11:07:53', Category: 'KL_IP_Reputation', MatchedIndicator: '192.0.2.0', DST_IP: '192.0.2.0' } });
-    expect(qradar.wire.parseEvent(line, site).fields).toEqual({ date: 'Jan 18 11:07:53', category: 'KL_IP_Reputation', indicator: '192.0.2.0', dst_ip: '192.0.2.0' });
+    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
+      values: { Date: 'Jan 18 11:07:53', Category: 'KL_IP_Reputation', MatchedIndicator: '192.0.2.0', DST_IP: '192.0.2.0' },
+    });
+    expect(qradar.wire.parseEvent(line, site).fields).toEqual({
+      date: 'Jan 18 11:07:53',
+      category: 'KL_IP_Reputation',
+      indicator: '192.0.2.0',
+      dst_ip: '192.0.2.0',
+    });
   });
 
   it('reads service events', () => {
-    const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Date: 'Jan 18 11:07:53', Alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
-    expect(qradar.wire.parseEvent(line, site)).toEqual({ kind: 'alert', fields: { date: 'Jan 18 11:07:53', alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
-    expect(readLeefBySpec(line)).toMatchObject({ eventId: 'ServiceEvent', attributes: [{ key: 'cat', value: 'KL_ALERT_UpdatedFeed' }, { key: 'sev', value: '3' }, { key: 'recordContext' }] });
+    const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, {
+      values: { Date: 'Jan 18 11:07:53', Alert: 'KL_ALERT_UpdatedFeed' },
+      context: [
+        ['feed', 'Phishing_URL_Data_Feed.json'],
+        ['records', '200473'],
+      ],
+    });
+    expect(qradar.wire.parseEvent(line, site)).toEqual({
+      kind: 'alert',
+      fields: { date: 'Jan 18 11:07:53', alert: 'KL_ALERT_UpdatedFeed' },
+      context: [
+        ['feed', 'Phishing_URL_Data_Feed.json'],
+        ['records', '200473'],
+      ],
+    });
+    expect(readLeefBySpec(line)).toMatchObject({
+      eventId: 'ServiceEvent',
+      attributes: [{ key: 'cat', value: 'KL_ALERT_UpdatedFeed' }, { key: 'sev', value: '3' }, { key: 'recordContext' }],
+    });
   });
 
   it('rejects events another log source, product or event id would carry', () => {
@@ -89,10 +116,16 @@ describe('QRadar round trip', () => {
   });
 
   it('writes the log source identifier, delimiter and severities the site sets into both formats', async () => {
-    const s = siteFromYaml(`cybertrace:\n  address: 10.0.0.5\nsiems:\n  qradar:\n    address: 10.0.0.6\n    log_source_identifier: ct-lab.example\n    delimiter: ';'\n    detection_severity: 9\n    service_severity: 2\n`);
+    const s = siteFromYaml(
+      `cybertrace:\n  address: 10.0.0.5\nsiems:\n  qradar:\n    address: 10.0.0.6\n    log_source_identifier: ct-lab.example\n    delimiter: ';'\n    detection_severity: 9\n    service_severity: 2\n`,
+    );
     const st = qradar.cybertrace(s);
-    expect(st.output.eventFormat.startsWith('<12>%Date% ct-lab.example LEEF:2.0|Kaspersky|CyberTrace|1.0|Detection|;|cat=%Category%;sev=9;src=%SRC_IP%;')).toBe(true);
-    expect(st.output.alertFormat).toBe('<13>%Date% ct-lab.example LEEF:2.0|Kaspersky|CyberTrace|1.0|ServiceEvent|;|cat=%Alert%;sev=2;recordContext=%RecordContext%');
+    expect(st.output.eventFormat.startsWith('<12>%Date% ct-lab.example LEEF:2.0|Kaspersky|CyberTrace|1.0|Detection|;|cat=%Category%;sev=9;src=%SRC_IP%;')).toBe(
+      true,
+    );
+    expect(st.output.alertFormat).toBe(
+      '<13>%Date% ct-lab.example LEEF:2.0|Kaspersky|CyberTrace|1.0|ServiceEvent|;|cat=%Alert%;sev=2;recordContext=%RecordContext%',
+    );
     expect(st.output.actionableFieldContextFormat).toBe(';%ParamName%=%ParamValue%');
     expect(st.output.finishedEventEnabled).toBe(false);
     expect(st.feedFieldRenames).toEqual({});

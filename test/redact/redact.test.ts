@@ -131,8 +131,8 @@ describe('redaction by structure', () => {
     const doc = { hosts: [{ hostKey: 'SHA256:abc', error: { message: 'x', details: ['stderr| password=Leak-1', 'ok'] }, auth: { user: 'u', pw: 'Leak-2' }, tokens: ['Leak-3', { v: 'Leak-4' }], pin_secret: 98765 }] };
     const out = redactJson(doc, []);
     expect(JSON.stringify(out)).not.toMatch(/Leak-\d|98765/);
-    expect(out.hosts[0]!.hostKey).toBe('SHA256:abc');
-    expect(out.hosts[0]!.error.details).toEqual([`stderr| password=${REDACTED}`, 'ok']);
+    expect(out.hosts[0].hostKey).toBe('SHA256:abc');
+    expect(out.hosts[0].error.details).toEqual([`stderr| password=${REDACTED}`, 'ok']);
   });
 });
 
@@ -169,7 +169,7 @@ describe('no false alarms on what the project generates', () => {
     const lines = text.split('\n');
     const changed = redactText(text)
       .split('\n')
-      .map((l, i) => (l === lines[i] ? undefined : lines[i]!))
+      .map((l, i) => (l === lines[i] ? undefined : lines[i]))
       .filter((l): l is string => l !== undefined && !(l in ACCEPTED_MASKS));
     expect(changed).toEqual([]);
   });

@@ -50,7 +50,7 @@ print(n, h.hexdigest(), flush=True)
 async function slowReceiver(): Promise<{ port: number; received: Promise<{ bytes: number; sha256: string }> }> {
   const child = spawn('python3', ['-c', SLOW_RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   receiver = child;
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const port = Number((await lines.next()).value);
   const received = lines.next().then(({ value }) => {
     const [bytes, sha256] = String(value).split(' ');

@@ -239,15 +239,23 @@ function csvRows(body: string): Array<Record<string, string>> {
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (quoted) {
-      if (c === '"' && body[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && body[i + 1] === '"') {
+        field += '"';
+        i++;
+      }
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') record.push(field), (field = '');
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    }
     else if (c === '\r' && body[i + 1] === '\n') {
       record.push(field);
       records.push(record);
-      (field = ''), (record = []), i++;
+      field = '';
+      record = [];
+      i++;
     } else field += c;
   }
   const [head, ...rows] = records;

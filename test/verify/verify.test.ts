@@ -205,7 +205,7 @@ describe('ctconnect verify', () => {
     expect(ok.stdout).toContain('fakess123.nu');
     expect(ok.stdout).toContain(`verify fortisiem: all ${VERIFICATION_INDICATORS.length} indicators detected and parsed`);
     await server.close();
-    server = await serverFor(fsm, allConnectors().find((c) => c.id !== 'fortisiem')!);
+    server = await serverFor(fsm, allConnectors().find((c) => c.id !== 'fortisiem'));
     const bad = await runCliAsync(['verify', 'fortisiem', '--to', `127.0.0.1:${server.port}`, '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout).ok).toBe(false);

@@ -295,7 +295,7 @@ export class OssimDb {
 
   private async query(sql: string, params: unknown[]): Promise<[unknown, unknown]> {
     try {
-      return (await this.conn.execute(sql, params as never[])) as [unknown, unknown];
+      return (await this.conn.execute(sql, params as never[]));
     } catch (e) {
       const err = e as { code?: string; message?: string; fatal?: boolean };
       if (err.fatal) {
