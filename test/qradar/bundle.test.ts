@@ -9,8 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleFor, exampleSite, fileText, siteFromYaml } from '../helpers/bundles.js';
-import type { UserError } from '../../src/kernel/errors.js';
+import { bundleFor, exampleSite, fileText, siteFromYaml, siteProblems } from '../helpers/bundles.js';
 import type { Bundle } from '../../src/bundle/build.js';
 
 const LAB = `name: lab
@@ -262,14 +261,7 @@ describe('QRadar bundle', () => {
   });
 
   it('refuses a log source identifier QRadar would not match, a delimiter that is not one character and severities outside 1-10, naming field and position', () => {
-    const problems = (text: string): string => {
-      try {
-        siteFromYaml(text);
-      } catch (e) {
-        return (e as UserError).details.join('\n');
-      }
-      return 'accepted';
-    };
+    const problems = siteProblems;
     const head = 'cybertrace:\n  address: 10.0.0.5\nsiems:\n  qradar:\n    address: 10.0.0.6\n';
     expect(problems(`${head}    log_source_identifier: 'KL Threat Feed'\n`)).toMatch(
       /^test-site\.yaml:6:\d+: siems\.qradar\.log_source_identifier: must be a log source identifier: .*no spaces/m,
