@@ -85,6 +85,8 @@ try {
   const { getConnector, registry } = await import(join(root, 'dist/connectors/registry.js'));
   const { loadSite } = await import(join(root, 'dist/src/config/load.js'));
   const { connectorSite } = await import(join(root, 'dist/src/bundle/build.js'));
+  const { VERIFICATION_INDICATORS } = await import(join(root, 'dist/src/cybertrace/indicators.js'));
+  const n = VERIFICATION_INDICATORS.length;
   const connector = getConnector(siem);
   const siemSite = connectorSite(loadSite(site, registry), siem);
   const lookups = [];
@@ -103,8 +105,8 @@ try {
   console.log('| command | median | min | max |');
   console.log('|---|---:|---:|---:|');
   console.log(row(`ctconnect validate`, validate));
-  console.log(row(`ctconnect verify ${siem} (8 indicators)`, verify));
-  console.log(row(`of which the 8 lookups (in-process)`, lookups));
+  console.log(row(`ctconnect verify ${siem} (${n} indicators)`, verify));
+  console.log(row(`of which the ${n} lookups (in-process)`, lookups));
   console.log(`ratio verify / validate: ${(median(verify) / median(validate)).toFixed(2)}`);
   // No finished event: every lookup runs into the one deadline (--timeout 2), once, not once per indicator.
   const hung = [];

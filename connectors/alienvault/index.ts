@@ -4,7 +4,7 @@ import { ALERT_USERDATA, DETECTION_USERDATA, EVENTS, REGEXPS } from './contract.
 import { alienvaultOptionsSchema, type AlienVaultOptions } from './options.js';
 import { pluginCfg, pluginRules, PLUGIN_FILE } from './plugin-cfg.js';
 import { pluginSidRows, pluginSql } from './sql.js';
-import { cybertraceSourceIp, forwardBlock, forwardedAddresses, FORWARD_MARKER, inboundBlock, INBOUND_MARKER, MARKER_FAMILY, RSYSLOG_AFTER, RSYSLOG_BEFORE, RSYSLOG_CONF } from './rsyslog.js';
+import { cybertraceSourceIp, forwardBlock, forwardedAddresses, FORWARD_MARKER, inboundBlock, INBOUND_MARKER, MARKER_FAMILY, MAX_MESSAGE_SIZE, RSYSLOG_AFTER, RSYSLOG_BEFORE, RSYSLOG_CONF, UTF8_REPLACEMENT } from './rsyslog.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
 import { alienvaultCategories, oldNamePins, titleProblems } from './categories.js';
 import { EVENT_NAME_PREFIX, GENERIC_DETECTION_SID, PLUGIN_ID, translationProblems } from './translations.js';
@@ -66,6 +66,8 @@ function installContext(base: BuildContext<AlienVaultOptions>) {
     rsyslogBefore: RSYSLOG_BEFORE,
     forwardMarker: FORWARD_MARKER,
     inboundMarker: INBOUND_MARKER,
+    maxMessageSize: MAX_MESSAGE_SIZE,
+    utf8Replacement: UTF8_REPLACEMENT,
     paths: BUNDLE_PATH,
     sourceIp: cybertraceSourceIp(site),
     deviceCount: forwardedAddresses(site).length,

@@ -6,6 +6,9 @@
  * - inbound: events from CyberTrace go to the plugin's log file and nowhere else (`stop`).
  * Both must sit after `# rsyslog zasec.conf`, or else before OSSIM's `asec_unk` catch-all lines,
  * which throw away every remote message that reaches them.
+ *
+ * The inbound block also makes CyberTrace's events safe for the agent: whole up to
+ * MAX_MESSAGE_SIZE, and valid UTF-8 (the agent reads the file as UTF-8 and stalls on an invalid byte).
  */
 import { rsyslogString, type Site } from '../../src/connector/index.js';
 import { alienvaultOptions } from './options.js';
@@ -23,6 +26,18 @@ export const RSYSLOG_BEFORE = [
 export const MARKER_FAMILY = 'ctconnect kaspersky-cybertrace ';
 export const FORWARD_MARKER = 'ctconnect kaspersky-cybertrace forward';
 export const INBOUND_MARKER = 'ctconnect kaspersky-cybertrace inbound';
+
+/**
+ * rsyslog's limit for one message (default 8k: longer ones are cut over UDP and split over TCP).
+ * 64k holds the longest event a UDP datagram can carry. The legacy directive is used because a
+ * second `global(maxMessageSize=…)` is a configuration error while `$MaxMessageSize` may repeat
+ * (the last one wins; a `global(maxMessageSize=…)` wins over it) — measured with rsyslogd 8.2302,
+ * which honours it anywhere in the file, also after the inputs; rsyslog's documentation asks for
+ * it before any input (https://www.rsyslog.com/doc/global.html).
+ */
+export const MAX_MESSAGE_SIZE = '64k';
+/** mmutf8fix replaces each invalid byte with this one ASCII character (it accepts nothing else). */
+export const UTF8_REPLACEMENT = '?';
 
 const options = alienvaultOptions;
 const q = (v: string | number) => `"${rsyslogString(String(v))}"`;
@@ -93,7 +108,15 @@ export function inboundBlock(site: Site): string {
   return [
     `# Events from Kaspersky CyberTrace (${src}) go to the plugin's log file only.`,
     '# The file format is pinned: the plugin regexps read RSYSLOG_TraditionalFileFormat lines.',
+    `# Whole events up to ${MAX_MESSAGE_SIZE} bytes (the default, 8k, cuts or splits long detections). This is global:`,
+    '# it applies to every input of this rsyslog; a later $MaxMessageSize or a global(maxMessageSize=...) wins.',
+    `$MaxMessageSize ${MAX_MESSAGE_SIZE}`,
+    `# Each byte that is not valid UTF-8 becomes "${UTF8_REPLACEMENT}" before the agent reads the file (it reads UTF-8`,
+    '# and stalls on an invalid byte); valid text, Cyrillic, CJK and emoji included, is written unchanged.',
+    '# If this rsyslog.conf already loads mmutf8fix, delete the module() line below.',
+    'module(load="mmutf8fix")',
     `if ($fromhost-ip == ${q(src)}) then {`,
+    `  action(type="mmutf8fix" name="kaspersky_cybertrace_utf8fix" replacementChar="${UTF8_REPLACEMENT}")`,
     `  action(type="omfile" name="kaspersky_cybertrace_inbound" File=${q(o.log_file)} template="RSYSLOG_TraditionalFileFormat")`,
     '  stop',
     '}',

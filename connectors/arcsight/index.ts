@@ -36,6 +36,7 @@ function files(base: BuildContext<ArcSightOptions>): BundleFile[] {
     cefVendor: CEF_HEADER.vendor,
     cefProduct: CEF_HEADER.product,
     detectionName: CEF_DETECTION.name,
+    contextKey: fieldReference(detectionEvent).find((r) => r.role === 'context')!.key,
     alertName: CEF_SERVICE_EVENT.name,
     normalizing: NORMALIZING_RULE,
     managerAddress: o.manager_address ?? '(your ArcSight Manager)',

@@ -17,5 +17,5 @@ export const arcsightWire: WireContract = cefWire({
   detection: detectionEvent,
   alert: alertEvent,
   forwardedHeader: '<134>Jan  1 00:00:00 arcsight CEF:0|Blue Coat|ProxySG|6.7|TCP_NC_MISS|proxy|3|',
-  forwardedExtension: ['eventId=1001', 'src=10.20.30.40', 'dvc=10.20.30.1', 'suser=ctconnect-verify', '{indicator}'],
+  forwardedExtension: ['eventId=1001', 'src=10.20.30.40', 'dvc=10.20.30.1', 'suser={user}', '{indicator}'],
 });

@@ -18,6 +18,7 @@ function files(base: BuildContext<FortiSiemOptions>): BundleFile[] {
     cefVendor: CEF_HEADER.vendor,
     cefProduct: CEF_HEADER.product,
     cefFields: fieldReference(detectionEvent),
+    contextKey: fieldReference(detectionEvent).find((r) => r.role === 'context')!.key,
     hasOrganization: o.organization !== undefined,
     hasFilters: [o.source_ip, o.destination_ip, o.severity, o.regex_filter].some((v) => v !== undefined),
     reportingDevices: o.reporting_devices,

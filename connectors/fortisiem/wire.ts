@@ -11,5 +11,5 @@ export const fortisiemWire: WireContract = cefWire({
   detection: detectionEvent,
   alert: alertEvent,
   forwardedHeader: '<134>Jan  1 00:00:00 fortisiem CEF:0|Fortinet|FortiGate|7.0|13|traffic|3|',
-  forwardedExtension: ['src=10.20.30.40', 'dvc=10.20.30.1', 'suser=ctconnect-verify', 'eventId=1001', '{indicator}'],
+  forwardedExtension: ['src=10.20.30.40', 'dvc=10.20.30.1', 'suser={user}', 'eventId=1001', '{indicator}'],
 });

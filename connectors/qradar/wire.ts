@@ -18,7 +18,7 @@ const PAYLOAD_KEY: Record<Indicator['type'], string> = { url: 'url', ip: 'dst', 
 
 /** One device event as QRadar forwards it in Payload format: the raw syslog line of a proxy that sends LEEF 1.0 (tab-separated). */
 export function payloadEvent(indicator: Indicator): string {
-  const attrs = ['src=10.20.30.40', 'usrName=ctconnect-verify', `${PAYLOAD_KEY[indicator.type]}=${indicator.value}`];
+  const attrs = ['src=10.20.30.40', `usrName=${indicator.user ?? 'ctconnect-verify'}`, `${PAYLOAD_KEY[indicator.type]}=${indicator.value}`];
   return `<134>Jan  1 00:00:00 proxy-1 LEEF:1.0|Blue Coat|ProxySG|6.7|TCP_NC_MISS|${attrs.join('\t')}`;
 }
 

@@ -24,7 +24,8 @@ function fieldExtractions(c: EventContract): FieldExtraction[] {
   for (const p of c.parts) {
     if (p.kind !== 'field') continue;
     // The first occurrence is the event's own key: the parts come before the context, whose keys carry a prefix.
-    out.push({ transform: `kl_cybertrace_${p.key}`, field: p.key, role: p.role, regex: `(?:^|\\s)${escapeRegExp(p.key)}${escapeRegExp(c.keySeparator)}(?:-(?=\\s|$)|(\\S+))` });
+    // A value ends at a space or tab only: `\S` would also stop at U+2028 in Python and JavaScript.
+    out.push({ transform: `kl_cybertrace_${p.key}`, field: p.key, role: p.role, regex: `(?:^|\\s)${escapeRegExp(p.key)}${escapeRegExp(c.keySeparator)}(?:-(?=[ \\t]|$)|([^ \\t\\r\\n]+))` });
   }
   return out;
 }
@@ -37,9 +38,14 @@ export const ALL_EXTRACTIONS = [...DETECTION_EXTRACTIONS, ...ALERT_EXTRACTIONS];
  * Context pairs ` ctx_name="value"` (RecordFieldContextFormat): group 1 = the field name with its
  * prefix, group 2 = value. The prefix is inside the group because search-time FORMAT cannot
  * concatenate (transforms.conf.spec: `ctx_$1::$2` is not allowed), while `$1::$2` is.
+ * CyberTrace writes a `"` inside a value as it is, or perhaps as `\"` (undocumented), so a value
+ * ends only at a `"` followed by the next pair or the end of the event: either way it comes out
+ * whole (an escaped quote keeps its backslash). `[\s\S]` rather than `.`, which stops at U+2028 in
+ * JavaScript.
  */
 export const CONTEXT_TRANSFORM = 'kl_cybertrace_context';
-export const CONTEXT_REGEX = `\\s(${CONTEXT_KEY_PREFIX}[A-Za-z0-9_.-]+)="([^"]*)"`;
+const CONTEXT_NAME = `${CONTEXT_KEY_PREFIX}[A-Za-z0-9_.-]+`;
+export const CONTEXT_REGEX = `\\s(${CONTEXT_NAME})="([\\s\\S]*?)"(?=\\s+${CONTEXT_NAME}="|\\s*$)`;
 export const CONTEXT_FORMAT = '$1::$2';
 
 /** Applies the extractions the way Splunk does (first match of each REGEX, every match of the context REGEX). */

@@ -16,7 +16,7 @@ function key(role: 'src' | Indicator['type']): string {
 /** A log line as a device sends it to the app's input port; Splunk forwards it unchanged (sendCookedData = false). */
 function forwardedEvent(indicator: Indicator): string {
   const user = INPUT_FIELDS.find((x) => x.regexp === 'RE_USERNAME')!.lookupKey;
-  return `action=allowed ${key('src')}=10.20.30.40 ${user}=ctconnect-verify ${key(indicator.type)}=${indicator.value}`;
+  return `action=allowed ${key('src')}=10.20.30.40 ${user}=${indicator.user ?? 'ctconnect-verify'} ${key(indicator.type)}=${indicator.value}`;
 }
 
 export const splunkWire: WireContract = {

@@ -55,6 +55,8 @@ export function register(program: Command, registry: ConnectorSet): void {
       if (!http && (opts.ca || opts.fingerprint)) throw new UserError('--ca and --fingerprint apply to the HTTP lookup API only (--http)');
       let rows: VerifyRow[];
       let via: string;
+      // A traffic indicator repeats a documented value with another user name: labels must differ.
+      const label = (i: number) => VERIFICATION_INDICATORS[i].value + (VERIFICATION_INDICATORS[i].user ? ` (user ${VERIFICATION_INDICATORS[i].user})` : '');
       if (http) {
         const url = opts.to ? parseLookupUrl(opts.to, '--to') : parseLookupUrl(httpApiUrl(site), 'cybertrace.http_api.url');
         if (url.protocol === 'http:' && (opts.ca || opts.fingerprint)) throw new UserError('--ca and --fingerprint apply to https:// only');
@@ -66,13 +68,13 @@ export function register(program: Command, registry: ConnectorSet): void {
         via = `CyberTrace HTTP lookup API ${url.protocol}//${url.host}`;
       } else {
         const to = opts.to ? parseHostPort(opts.to, '--to') : undefined;
-        const progress = createProgress(VERIFICATION_INDICATORS.map((i) => i.value));
+        const progress = createProgress(VERIFICATION_INDICATORS.map((_i, n) => label(n)));
         try {
           rows = await verifyConnector(connector, site, {
             host: to?.host,
             port: to?.port,
             timeoutMs: timeout * 1000,
-            onRow: (r) => progress.done(r.indicator, r.ok, r.ok ? `OK (${r.category ?? 'detected'})` : r.problem ?? 'failed'),
+            onRow: (r, i) => progress.done(label(i), r.ok, r.ok ? `OK (${r.category ?? 'detected'})${r.warnings ? `; ${r.warnings.length} field(s) read differently by a strict reader` : ''}` : r.problem ?? 'failed'),
           });
         } finally {
           await progress.finish();
@@ -85,8 +87,9 @@ export function register(program: Command, registry: ConnectorSet): void {
       } else {
         const last = http ? 'answer of the HTTP API' : 'parsed by ' + connector.title;
         const table = new Table({ head: ['indicator', 'feed', 'detected', 'category', last], style: { head: [], border: [] }, wordWrap: true, colWidths: fitColumns([34, 18, 10, 24, 40]) });
-        for (const r of rows) table.push([r.indicator, r.feed, r.detected ? 'yes' : 'no', r.category ?? '-', r.ok ? `OK (${r.contextPairs ?? 0} context fields)` : r.problem ?? 'failed']);
+        rows.forEach((r, i) => table.push([label(i), r.feed, r.detected ? 'yes' : 'no', r.category ?? '-', r.ok ? `OK (${r.contextPairs ?? 0} context fields)` : r.problem ?? 'failed']));
         process.stdout.write(`${table.toString()}\n`);
+        rows.forEach((r, i) => r.warnings?.forEach((w) => process.stdout.write(`warning: ${label(i)}: ${w}\n`)));
         process.stdout.write(failed === 0 ? `verify ${connector.id}: all ${rows.length} indicators detected and ${http ? 'answered' : 'parsed'}, each with its expected category (${via})\n` : `verify ${connector.id}: ${failed} of ${rows.length} indicators not OK (${via})\n`);
       }
       return failed === 0 ? 0 : 1;

@@ -7,7 +7,7 @@
  */
 import type { EventContract } from './event-contract.js';
 import { contextPairsParser } from './context-pairs.js';
-import { parseCefWithContract, type CefEvents } from './parse-event.js';
+import { parseCefWithContract, strictCefMisreads, type CefEvents } from './parse-event.js';
 import type { Indicator, WireContract } from '../model/events.js';
 
 /** The CEF header values of CyberTrace's events for one SIEM. */
@@ -62,7 +62,10 @@ export interface CefWireSpec {
   alert: EventContract;
   /** The syslog header and CEF header of a forwarded event, up to and including the last bar. */
   forwardedHeader: string;
-  /** The extension pairs of a forwarded event, in order; `{indicator}` stands for the indicator's own pair. */
+  /**
+   * The extension pairs of a forwarded event, in order; `{indicator}` stands for the indicator's own
+   * pair, `{user}` in a pair for the indicator's user name (default `ctconnect-verify`).
+   */
   forwardedExtension: string[];
 }
 
@@ -73,9 +76,10 @@ export function cefWire(spec: CefWireSpec): WireContract {
     forwardedEvent(indicator) {
       // CyberTrace's URL regexps want a scheme; a bare host name is sent as http://.
       const value = indicator.type === 'url' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(indicator.value) ? `http://${indicator.value}` : indicator.value;
-      const ext = spec.forwardedExtension.map((p) => (p === '{indicator}' ? `${FORWARDED_KEY[indicator.type]}=${value}` : p));
+      const ext = spec.forwardedExtension.map((p) => (p === '{indicator}' ? `${FORWARDED_KEY[indicator.type]}=${value}` : p.replace('{user}', indicator.user ?? 'ctconnect-verify')));
       return `${spec.forwardedHeader}${ext.join(' ')}`;
     },
     parseEvent: (line) => parseCefWithContract(line, events),
+    strictMisreads: (line) => strictCefMisreads(line, events),
   };
 }

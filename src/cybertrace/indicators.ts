@@ -51,8 +51,18 @@ const TEST_INDICATORS: ReadonlyArray<FeedCheckIndicator & { category?: string; f
 
 const pick = ({ type, value, feed }: FeedCheckIndicator): FeedCheckIndicator => ({ type, value, feed });
 
-/** What `ctconnect verify` sends: the test indicators whose answer category is known. */
-export const VERIFICATION_INDICATORS: readonly VerificationIndicator[] = TEST_INDICATORS.flatMap((i) => (i.category ? [{ ...pick(i), category: i.category }] : []));
+/**
+ * Sent besides the documented indicators: text real traffic carries that a SIEM may read wrongly.
+ * The documented phishing URL already has a query with `=` and `&`; this one carries a user name
+ * with a quote and a backslash, which the detection event repeats (a CONTEXT regexp of the
+ * CEF bundles) and CyberTrace writes unescaped.
+ */
+export const TRAFFIC_INDICATORS: readonly VerificationIndicator[] = [
+  { type: 'md5', value: 'C912705B4BBB14EC7E78FA8B370532C9', user: 'CORP\\o"brien', feed: 'Malicious Hash', category: 'KL_Malicious_Hash_MD5' },
+];
+
+/** What `ctconnect verify` sends: the test indicators whose answer category is known, then the traffic ones. */
+export const VERIFICATION_INDICATORS: readonly VerificationIndicator[] = [...TEST_INDICATORS.flatMap((i) => (i.category ? [{ ...pick(i), category: i.category }] : [])), ...TRAFFIC_INDICATORS];
 
 /**
  * One indicator per feed, as the vendor's Splunk app checks its feeds: each is expected to be

@@ -17,6 +17,7 @@ import { escapeRegExp } from '../kernel/text.js';
 import type { EventContract } from './event-contract.js';
 import type { FieldRole } from '../model/events.js';
 import { parseCef } from '../formats/cef.js';
+import { readCefStrict } from '../formats/cef-strict.js';
 import { ReadError } from '../kernel/errors.js';
 
 /** What each prefix placeholder looks like; `%Date%` is `Mon DD HH:MM:SS` (Kaspersky CyberTrace Help). */
@@ -124,4 +125,28 @@ export function parseCefWithContract(line: string, e: CefEvents): ParsedEvent {
     else if (v !== MISSING) fields[p.role] = v;
   }
   return { kind, fields, context };
+}
+
+/**
+ * The fields of a CyberTrace CEF event that a reader following the CEF escaping rules does not
+ * read as this (lenient) reader does — CyberTrace does not escape values, so an `=` in a URL's
+ * query, a `\` in a user name or ` key=` inside the context changes what such a SIEM shows.
+ * One message per field; empty when both readers agree.
+ */
+export function strictCefMisreads(line: string, e: CefEvents): string[] {
+  const lenient = parseCef(line).extension;
+  const strict = readCefStrict(line);
+  const kind = parseCefWithContract(line, e).kind;
+  const out: string[] = [];
+  for (const p of e[kind].parts) {
+    if (p.kind !== 'field') continue;
+    const want = lenient[p.key];
+    const got = strict.extension.get(p.key);
+    const why = strict.problems.filter((x) => x.key === p.key).map((x) => x.message);
+    if (got === want && why.length === 0) continue;
+    const reasons = why.length > 0 ? ` (${[...new Set(why)].join('; ')})` : '';
+    if (got === want) out.push(`${p.key} (${p.role}): breaks the CEF escaping rules${reasons}; only a lenient reader is sure to show ${JSON.stringify(want)}`);
+    else out.push(`${p.key} (${p.role}): a CEF reader that follows the specification's escaping ${got === undefined ? 'does not find it' : `reads ${JSON.stringify(got)}`}${reasons}; only a lenient reader gets ${JSON.stringify(want)}`);
+  }
+  return out;
 }

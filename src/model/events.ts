@@ -27,6 +27,8 @@ export type FieldRole =
 export interface Indicator {
   type: 'url' | 'ip' | 'md5' | 'sha1' | 'sha256';
   value: string;
+  /** User name the forwarded event carries where the SIEM forwards one (default: a plain one). */
+  user?: string;
 }
 
 /** An event from CyberTrace as the SIEM side reads it, keyed by field role (see src/cybertrace/event-contract.ts). */
@@ -51,4 +53,9 @@ export interface WireContract {
    * (e.g. rsyslog writing it to a log file with a date and host in front). Absent = unchanged.
    */
   asReceived?(line: string, site: Site): string;
+  /**
+   * Optional: for formats with a specification stricter than the bundle's reader (CEF), the
+   * fields a reader that follows it reads differently, one message each (empty: none).
+   */
+  strictMisreads?(line: string, site: Site): string[];
 }

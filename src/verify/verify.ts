@@ -23,6 +23,8 @@ export interface VerifyRow {
   contextPairs?: number;
   ok: boolean;
   problem?: string;
+  /** Fields of the detection a SIEM reading by the format's specification shows differently (CEF: unescaped values). */
+  warnings?: string[];
   replies: string[];
 }
 
@@ -97,6 +99,10 @@ function judge(connector: Connector, site: Site, ind: VerificationIndicator, sen
       continue;
     }
     if (!parsed.fields.category) problems.push('the SIEM parser finds no category');
+    for (const w of connector.wire.strictMisreads?.(line, site) ?? []) {
+      row.warnings ??= [];
+      if (!row.warnings.includes(w)) row.warnings.push(w);
+    }
     // Several feeds may detect one indicator: the row shows the expected category when one of them has it.
     if (!row.detected || parsed.fields.category === ind.category) {
       row.category = parsed.fields.category;
@@ -123,7 +129,8 @@ export interface HttpVerifyOptions extends HttpLookupOptions {
 
 /** All indicators in one lookup request; each answer is judged like a detection event. */
 export async function verifyOverHttp(opts: HttpVerifyOptions): Promise<VerifyRow[]> {
-  const indicators = opts.indicators ?? VERIFICATION_INDICATORS;
+  // The API is asked for the indicator alone: an indicator sent again only for the event around it adds nothing.
+  const indicators = opts.indicators ?? VERIFICATION_INDICATORS.filter((i) => i.user === undefined);
   const answers = await httpLookup(opts, indicators.map((i) => i.value));
   return indicators.map((ind, i) => judgeAnswer(ind, answers.find((a) => a.object === ind.value) ?? answers[i]));
 }

@@ -43,7 +43,7 @@ describe('ArcSight round trip', () => {
     expect(parsed.fields.category).toBe(indicator.category);
     expect(parsed.fields.indicator).toBe(values[REGEXP[indicator.type]]);
     expect(parsed.fields[ROLE[indicator.type]]).toBe(values[REGEXP[indicator.type]]);
-    expect(parsed.fields).toMatchObject({ device_ip: '10.20.30.1', device: 'Blue Coat', product: 'ProxySG', user: 'ctconnect-verify', event_id: '1001', confidence: '100' });
+    expect(parsed.fields).toMatchObject({ device_ip: '10.20.30.1', device: 'Blue Coat', product: 'ProxySG', user: indicator.user ?? 'ctconnect-verify', event_id: '1001', confidence: '100' });
     expect(parsed.context).toEqual(context);
     // The actionable field is a CEF key of its own, and the fixed message names the category.
     const cef = parseCef(line);

@@ -41,7 +41,13 @@ describe('QRadar round trip', () => {
     expect(parsed.fields.category).toBe(indicator.category);
     expect(parsed.fields.indicator).toBe(values[REGEXP[indicator.type]]);
     expect(parsed.fields[ROLE[indicator.type]]).toBe(values[REGEXP[indicator.type]]);
-    expect(parsed.fields).toMatchObject({ src_ip: '10.20.30.40', user: 'ctconnect-verify', device: 'proxy-1', product: 'ProxySG', confidence: '100' });
+    expect(parsed.fields).toMatchObject({
+      src_ip: '10.20.30.40',
+      user: indicator.user ?? 'ctconnect-verify',
+      device: 'proxy-1',
+      product: 'ProxySG',
+      confidence: '100',
+    });
     expect(parsed.context).toEqual(context);
 
     // The same event as IBM's specification reads it: log source by syslog host, QID keys, actionable field as its own key.

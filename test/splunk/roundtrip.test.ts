@@ -142,6 +142,23 @@ describe('Splunk: CyberTrace events read back by the generated transforms.conf',
     expect(splunk.wire.parseEvent(line, site).fields.dst_ip).toBeUndefined();
   });
 
+  // Whether CyberTrace escapes a `"` inside a value is not documented: both ways, the value comes out whole
+  // (an escaped quote keeps its backslash) and the next pair is read on its own.
+  it.each([
+    ['passed through raw', (v: string) => v],
+    ['escaped as \\"', (v: string) => v.replace(/"/g, '\\"')],
+  ])('a quote in a context value, %s, ends neither the value nor runs into the next pair', (_how, quote) => {
+    const values = ['say "hi" now', '"quoted"', 'end"', '"', '', 'a" ctx_fake="b'].map(quote);
+    const context: Array<[string, string]> = [...values.map((v, i) => [`q${i}`, v] as [string, string]), ['popularity', '1']];
+    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { Category: 'KL_Malicious_URL', MatchedIndicator: 'a.example', RE_URL: 'a.example' }, context });
+    const [py] = splunkExtract([line]);
+    // The last value is the one a quote cannot be told apart in: the text ` ctx_fake="` itself opens a pair.
+    const whole = context.filter(([k]) => k !== 'q5');
+    for (const [k, v] of whole) expect(py[`ctx_${k}`], k).toEqual([v]);
+    expect(py.url).toBe('a.example');
+    expect(splunk.wire.parseEvent(line, site).context.filter(([k]) => k !== 'q5' && k !== 'fake')).toEqual(whole);
+  });
+
   it('rejects lines that are no CyberTrace event', () => {
     expect(() => splunk.wire.parseEvent('hello world', site)).toThrow(/not a CyberTrace event/);
   });

@@ -88,6 +88,27 @@ describe('ctconnect verify', () => {
     }
   });
 
+  it('reads CEF replies with a strict reader too and reports each field only a lenient reader gets right; the rows stay OK', async () => {
+    for (const c of allConnectors()) {
+      server = await serverFor(c);
+      const rows = await verifyConnector(c, site, { host: server.host, port: server.port, timeoutMs: 5000 });
+      await server.close();
+      server = undefined;
+      expect(rows.every((r) => r.ok)).toBe(true);
+      const phishing = rows.find((r) => r.indicator.includes('?p=1&p=2'))!;
+      const quoted = rows.at(-1)!;
+      if (!c.wire.strictMisreads) {
+        expect(rows.filter((r) => r.warnings)).toEqual([]);
+        continue;
+      }
+      // CyberTrace writes the URL's query and the user name unescaped.
+      expect(phishing.warnings!.join('\n')).toMatch(/^request \(url\): breaks the CEF escaping rules \(unescaped "=" inside the value of request \(CEF requires "\\="\)\); only a lenient reader is sure to show "test\.phishing\.example\.com\/psh\/test\?p=1&p=2"$/m);
+      expect(quoted.warnings!.join('\n')).toMatch(/^suser \(user\): breaks the CEF escaping rules \("\\o" in the value of suser is not a CEF escape\); only a lenient reader is sure to show "CORP\\\\o\\"brien"$/m);
+      // A quote is no CEF special character: the context with one is read alike by both.
+      expect(quoted.warnings!.join('\n')).not.toMatch(/invoice/);
+    }
+  });
+
   it('catches a CyberTrace output format that does not match the SIEM side', async () => {
     const fsm = getConnector('fortisiem');
     const other = allConnectors().find((c) => c.id !== 'fortisiem')!;
@@ -204,6 +225,9 @@ describe('ctconnect verify', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('fakess123.nu');
     expect(ok.stdout).toContain(`verify fortisiem: all ${VERIFICATION_INDICATORS.length} indicators detected and parsed`);
+    // Fields only a lenient CEF reader gets right are warnings under the table; the traffic row is told apart by its user.
+    expect(ok.stdout).toMatch(/^warning: http:\/\/test\.phishing\.example\.com\/psh\/test\?p=1&p=2: request \(url\): breaks the CEF escaping rules/m);
+    expect(ok.stdout).toMatch(/^warning: C912705B4BBB14EC7E78FA8B370532C9 \(user CORP\\o"brien\): suser \(user\): /m);
     await server.close();
     server = await serverFor(fsm, allConnectors().find((c) => c.id !== 'fortisiem'));
     const bad = await runCliAsync(['verify', 'fortisiem', '--to', `127.0.0.1:${server.port}`, '--json']);
@@ -256,9 +280,10 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ via: 'http', ok: true });
-    expect(out.rows.map((x: { category: string }) => x.category)).toEqual(VERIFICATION_INDICATORS.map((i) => i.category));
+    const asked = VERIFICATION_INDICATORS.filter((i) => i.user === undefined);
+    expect(out.rows.map((x: { category: string }) => x.category)).toEqual(asked.map((i) => i.category));
     expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/api/1.0/lookup', body: VERIFICATION_INDICATORS.map((i) => ({ object: i.value })) });
+    expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/api/1.0/lookup', body: asked.map((i) => ({ object: i.value })) });
     expect(server.requests[0].authorization).toBe(`Basic ${Buffer.from(`kuma:${USERS.kuma}`).toString('base64')}`);
     // The password is never printed.
     expect(r.stdout + r.stderr).not.toContain(USERS.kuma);

@@ -206,10 +206,9 @@ class Connection(object):
                 raise ServiceError("CyberTrace at %s closed the connection before the finished event" % self.where)
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
-        try:
-            return line.decode("utf-8").rstrip("\r")
-        except UnicodeDecodeError:
-            raise ServiceError("unreadable reply from CyberTrace at %s: not UTF-8 text" % self.where)
+        # A byte that is not UTF-8 (a device logging latin-1, a cut character) becomes U+FFFD: the
+        # rest of the reply, and every later one, is still read.
+        return line.decode("utf-8", "replace").rstrip("\r")
 
     def lookup(self, line):
         """Detection lines the service sent for one request line."""
