@@ -31,7 +31,6 @@ export const PREDEFINED_KEYS: Readonly<Record<string, string>> = {
   src: 'Source IP',
   dst: 'Destination IP',
   usrName: 'Username',
-  url: 'URL',
 };
 
 /** The service alerts CyberTrace can send (CyberTrace help, the AlertFormat placeholder %Alert%). */
@@ -53,7 +52,9 @@ export const RECORD_FIELD_CONTEXT_FORMAT = '%ParamName%:%ParamValue% ';
 const DETECTION_FIELDS: Array<Extract<EventPart, { kind: 'field' }> & { property?: string }> = [
   { kind: 'field', key: 'src', placeholder: 'SRC_IP', role: 'src_ip' },
   { kind: 'field', key: 'dst', placeholder: 'DST_IP', role: 'dst_ip' },
-  { kind: 'field', key: 'url', placeholder: 'RE_URL', role: 'url' },
+  // Vendors' LEEF events commonly carry `url`; whether IBM normalizes it is not certain, and Kaspersky's
+  // own QRadar integration shows URL as a custom property, so the bundle defines one for it.
+  { kind: 'field', key: 'url', placeholder: 'RE_URL', role: 'url', property: 'URL' },
   { kind: 'field', key: 'usrName', placeholder: 'UserName', role: 'user' },
   { kind: 'field', key: 'md5', placeholder: 'RE_MD5', role: 'md5', property: 'MD5' },
   { kind: 'field', key: 'sha1', placeholder: 'RE_SHA1', role: 'sha1', property: 'SHA1' },

@@ -213,9 +213,19 @@ describe('QRadar bundle', () => {
       const posts = (path: string) => requests.filter((q) => q.method === 'POST' && q.url === `/api/${path}`).map((q) => q.body as Record<string, unknown>);
       const props = posts('config/event_sources/custom_properties/regex_properties');
       const exprs = posts('config/event_sources/custom_properties/property_leef_expressions');
-      expect(props.map((p) => p.name)).toEqual(['MD5', 'SHA1', 'SHA256', 'Matched Indicator', 'Confidence', 'Device Host', 'Device Product', 'Record Context']);
+      expect(props.map((p) => p.name)).toEqual([
+        'URL',
+        'MD5',
+        'SHA1',
+        'SHA256',
+        'Matched Indicator',
+        'Confidence',
+        'Device Host',
+        'Device Product',
+        'Record Context',
+      ]);
       expect(exprs.map((e) => [e.expression, e.regex_property_identifier, e.log_source_type_id, e.enabled])).toEqual(
-        ['md5', 'sha1', 'sha256', 'matchedIndicator', 'confidence', 'deviceHost', 'deviceProduct', 'recordContext'].map((k, i) => [
+        ['url', 'md5', 'sha1', 'sha256', 'matchedIndicator', 'confidence', 'deviceHost', 'deviceProduct', 'recordContext'].map((k, i) => [
           k,
           `prop-${100 + i}`,
           4711,
@@ -236,7 +246,7 @@ describe('QRadar bundle', () => {
         log_source_event_id: 'Detection',
         log_source_event_category: 'KL_BotnetCnC_URL',
         log_source_type_id: 4711,
-        qid_record_id: 111,
+        qid_record_id: 112,
       });
       // Without the token the script stops before posting anything, naming the variable.
       const bare = spawnSync('bash', [join(dir, 'qradar', 'rest', 'create.sh'), 'qids'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
