@@ -8,32 +8,23 @@
 // against the time: (deploy − a bare connect) / RTT. Steps run `true` instead of restarting this machine's services.
 // Needs: npm run build, root (sshd), /usr/sbin/sshd and ssh-keygen.
 // Usage: node bench/deploy.mjs [rounds] [--rtt MS]   (--rtt 0: straight to sshd, no proxy)
-import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
-import { stringify } from 'yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { deployBundle } = await import(join(root, 'dist/src/deploy/deploy.js'));
 const { parseSite } = await import(join(root, 'dist/src/config/load.js'));
-const { buildBundle } = await import(join(root, 'dist/src/bundle/build.js'));
-const { getConnector, registry } = await import(join(root, 'dist/connectors/registry.js'));
-const { createRenderer } = await import(join(root, 'dist/src/render/engine.js'));
+const { registry } = await import(join(root, 'dist/connectors/registry.js'));
 const { connect: sshConnect } = await import(join(root, 'dist/src/deploy/connect.js'));
 const { resolveSecrets } = await import(join(root, 'dist/src/deploy/secrets.js'));
-const { startDelayProxy } = await import('./lib/delay-proxy.mjs');
-const { parse } = await import('yaml');
+const { startSshHosts } = await import('./lib/ssh-hosts.mjs');
+const { deploySites, benchBundle, timedDeploy } = await import('./lib/deploy-sites.mjs');
 const args = process.argv.slice(2);
 const rttAt = args.indexOf('--rtt');
 const rtt = rttAt >= 0 ? Number(args.splice(rttAt, 2)[1]) : 50;
 const rounds = Number(args[0] ?? 5);
-const FIXTURE = join(root, 'test/cybertrace/fixtures/kl_feed_service.conf');
-const OSSIM_RSYSLOG = join(root, 'test/deploy/lab-hosts/ossim/etc/rsyslog.conf');
-const EXAMPLE = parse(readFileSync(join(root, 'examples/site.yaml'), 'utf8'));
 const CASES = [
   { siem: 'fortisiem', role: 'cybertrace', what: 'fortisiem bundle: settings patch + backup + restart' },
   { siem: 'alienvault', role: 'alienvault', what: 'alienvault bundle: 5 files (3 merged blocks), 4 steps' },
@@ -41,92 +32,13 @@ const CASES = [
 
 const work = mkdtempSync(join(tmpdir(), 'ctc-bench-'));
 chmodSync(work, 0o755);
-const keygen = (name) => {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(work, name)]);
-  return readFileSync(join(work, `${name}.pub`), 'utf8').trim();
-};
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-const banner = (port) =>
-  new Promise((res, rej) => {
-    const deadline = Date.now() + 15000;
-    const tryOnce = () => {
-      const c = connect(port, '127.0.0.1');
-      c.once('data', () => (c.destroy(), res()));
-      c.once('error', () => (c.destroy(), Date.now() > deadline ? rej(new Error(`sshd ${port} silent`)) : setTimeout(tryOnce, 100)));
-    };
-    tryOnce();
-  });
+const lab = await startSshHosts(work, 8, rtt);
 
-mkdirSync(join(work, 'home'), { recursive: true });
-
-async function startSshd(i, clientPub) {
-  if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
-  const hostPub = keygen(`host${i}`);
-  writeFileSync(join(work, 'authorized_keys'), `${clientPub}\n`);
-  const port = await freePort();
-  const cfg = join(work, `sshd${i}.conf`);
-  writeFileSync(cfg, [
-    `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(work, `host${i}`)}`, `PidFile ${join(work, `sshd${i}.pid`)}`,
-    `AuthorizedKeysFile ${join(work, 'authorized_keys')}`, 'StrictModes no', 'UsePAM no', 'PermitRootLogin yes',
-    'PasswordAuthentication no', 'Subsystem sftp internal-sftp', 'LogLevel ERROR',
-    // An empty HOME: the login shell then reads no rc file of this machine's user, which would be timed too.
-    `SetEnv HOME=${join(work, 'home')}`, '',
-  ].join('\n'));
-  const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: 'ignore' });
-  await banner(port);
-  const proxy = rtt > 0 ? await startDelayProxy(port, rtt / 2) : undefined;
-  const [type, key] = hostPub.split(' ');
-  const via = proxy?.port ?? port;
-  return { port: via, direct: port, proc, proxy, known: `[127.0.0.1]:${via} ${type} ${key}\n[127.0.0.1]:${port} ${type} ${key}` };
-}
-
-const clientPub = keygen('client');
-const servers = [];
-for (let i = 0; i < 8; i++) servers.push(await startSshd(i, clientPub));
-writeFileSync(join(work, 'known_hosts'), servers.map((s) => s.known).join('\n') + '\n');
-
-const installDir = join(work, 'ktfs');
-mkdirSync(join(installDir, 'etc/init.d'), { recursive: true });
-writeFileSync(join(installDir, 'etc/init.d/kl_feed_service'), '#!/bin/sh\nexit 0\n');
-chmodSync(join(installDir, 'etc/init.d/kl_feed_service'), 0o755);
-
-let stageNo = 0;
-/** The site of case `c` with `n` fresh targets; `direct`: straight to sshd, around the delay proxy. */
-function siteFor(c, n, direct = false) {
-  const targets = servers.slice(0, n).map((s, i) => {
-    const stage = join(work, `stage${stageNo++}`);
-    const conf = join(stage, installDir, 'etc/kl_feed_service.conf');
-    mkdirSync(dirname(conf), { recursive: true });
-    writeFileSync(conf, readFileSync(FIXTURE));
-    mkdirSync(join(stage, 'etc'), { recursive: true });
-    writeFileSync(join(stage, 'etc/rsyslog.conf'), readFileSync(OSSIM_RSYSLOG));
-    return {
-      name: `h${i + 1}`, host: '127.0.0.1', port: direct ? s.direct : s.port, user: 'root', roles: [c.role],
-      identity_file: join(work, 'client'), known_hosts: join(work, 'known_hosts'), root_prefix: stage,
-    };
-  });
-  const doc = { ...EXAMPLE, cybertrace: { ...EXAMPLE.cybertrace, install_dir: installDir }, siems: { [c.siem]: EXAMPLE.siems[c.siem] }, targets };
-  return parseSite(stringify(doc), 'bench', registry);
-}
-
-async function bundleFor(c, site) {
-  const b = await buildBundle(getConnector(c.siem), site, createRenderer());
-  return { ...b, steps: b.steps.map((st) => ({ ...st, command: 'true' })) };
-}
+const siteText = deploySites(work, lab);
+const siteFor = (c, n, direct = false) => parseSite(siteText(c, n, direct), 'bench', registry);
 
 async function timed(c, site, n) {
-  const bundle = await bundleFor(c, site);
-  const t0 = process.hrtime.bigint();
-  const r = await deployBundle(bundle, site, { secrets: { env: {} }, concurrency: n });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.exitCode !== 0) throw new Error(`deploy failed: ${JSON.stringify(r.hosts.map((h) => h.error))}`);
-  return { ms, statuses: r.hosts.map((h) => h.status), roundTrips: r.hosts.map((h) => h.roundTrips) };
+  return timedDeploy(await benchBundle(c, site, 'true'), site, n);
 }
 
 /** A bare connection (TCP, SSH handshake, host key check, key authentication) and its close, to take from a deploy's time. */
@@ -181,10 +93,7 @@ try {
     }
   }
 } finally {
-  for (const s of servers) {
-    s.proc.kill('SIGTERM');
-    await s.proxy?.close();
-  }
+  await lab.stop();
   rmSync(work, { recursive: true, force: true });
 }
 

@@ -1,26 +1,43 @@
 #!/usr/bin/env node
 // Start-up cost as whole processes, each against bare `node -e 0` measured in the same run,
 // alternating (so a busy moment on the machine hits all of them alike): `ctconnect --help`,
-// `ctconnect validate` and `ctconnect generate --all` on the built-in example site (four bundles
+// `ctconnect validate` and `ctconnect generate --all` on the built-in example site (five bundles
 // and archives). The CLI runs as built: bundled in dist/cli/ (scripts/bundle.mjs).
+// validate and generate --all are also set against their floors (bench/lib/floor.mjs): a Node process
+// that reads the same site file and writes the same outputs (the files of a reference run, the same text).
+// Every process runs without NODE_EXTRA_CA_CERTS: with it, Node parses that CA bundle at start-up
+// (some 75 ms for a 220 KB bundle), which most users' machines do not, and which would hide the ratios.
 // Run with `npm run bench:generate` (builds first). Prints medians and the ratios.
 // BENCH_COMPARE=<another ctconnect folder, built> runs the same commands of that build too, in the
 // same rounds: on a shared machine, whose load moves every figure, the fair way to compare two builds.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
+const load = loadavg()[0];
 const builds = [{ label: 'ctconnect', cli: join(import.meta.dirname, '..', 'bin', 'ctconnect.js') }];
 if (process.env.BENCH_COMPARE) builds.push({ label: `ctconnect (${process.env.BENCH_COMPARE})`, cli: join(resolve(process.env.BENCH_COMPARE), 'bin', 'ctconnect.js') });
 
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+delete env.NODE_OPTIONS;
+
+// With `perf` (linux-tools) each process's CPU time is counted too (task-clock, children included): on a
+// busy machine wall times mostly measure the wait for a core, CPU times much less so.
+const perf = spawnSync('perf', ['stat', '-x,', '-e', 'task-clock', 'true'], { stdio: 'ignore' }).status === 0;
+let perfOut;
+
+/** Runs one process; returns its wall time and (with perf) CPU time in ms. */
 function time(args) {
+  const argv = perf ? ['perf', 'stat', '-x,', '-e', 'task-clock', '-o', perfOut, process.execPath, ...args] : [process.execPath, ...args];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return ms;
+  const cpu = perf ? Number(/^([\d.]+),msec,task-clock/m.exec(readFileSync(perfOut, 'utf8'))?.[1]) : NaN;
+  return { ms, cpu };
 }
 
 const median = (xs) => {
@@ -29,7 +46,20 @@ const median = (xs) => {
 };
 
 const out = mkdtempSync(join(tmpdir(), 'ctconnect-bench-'));
-const cases = [{ name: 'node -e 0', args: ['-e', '0'] }];
+perfOut = join(out, 'perf.txt');
+const site = join(import.meta.dirname, '..', 'examples', 'site.yaml');
+const floor = join(import.meta.dirname, 'lib', 'floor.mjs');
+// The reference outputs the floors write: one run of each command.
+const reference = join(out, 'reference');
+const validateText = join(out, 'validate.txt');
+spawnSync(process.execPath, [builds[0].cli, '--quiet', 'generate', '--all', '--out', reference], { stdio: 'ignore', env });
+const v = spawnSync(process.execPath, [builds[0].cli, '--quiet', 'validate'], { encoding: 'utf8', env });
+writeFileSync(validateText, `${v.stdout}${v.stderr}`);
+const cases = [
+  { name: 'node -e 0', args: ['-e', '0'] },
+  { name: 'floor of validate', args: [floor, site, '--print', validateText], floorOf: 'validate' },
+  { name: 'floor of generate --all', args: [floor, site, reference, join(out, 'floor')], floorOf: 'generate --all' },
+];
 for (const [i, b] of builds.entries()) {
   cases.push(
     { name: `${b.label} --help`, args: [b.cli, '--help'] },
@@ -39,14 +69,27 @@ for (const [i, b] of builds.entries()) {
 }
 try {
   for (const c of cases) time(c.args); // warm the file cache
-  for (const c of cases) c.ms = [];
-  for (let i = 0; i < runs; i++) for (const c of cases) c.ms.push(time(c.args));
-  const base = median(cases[0].ms);
-  console.log(`runs: ${runs} each, alternating, node ${process.version}`);
-  console.log('| command | median ms | min ms | max ms | ratio to node -e 0 |');
-  console.log('|---|---:|---:|---:|---:|');
   for (const c of cases) {
-    console.log(`| ${c.name} | ${median(c.ms).toFixed(1)} | ${Math.min(...c.ms).toFixed(1)} | ${Math.max(...c.ms).toFixed(1)} | ${(median(c.ms) / base).toFixed(2)} |`);
+    c.ms = [];
+    c.cpu = [];
+  }
+  for (let i = 0; i < runs; i++) {
+    for (const c of cases) {
+      const t = time(c.args);
+      c.ms.push(t.ms);
+      c.cpu.push(t.cpu);
+    }
+  }
+  const [base] = cases;
+  console.log(`runs: ${runs} each, alternating, node ${process.version}, without NODE_EXTRA_CA_CERTS, load ${load.toFixed(1)} at the start`);
+  const cpuHead = perf ? ' CPU median ms | CPU ratio to node -e 0 | CPU ratio to its floor |' : '';
+  console.log(`| command | median ms | min ms | max ms | ratio to node -e 0 | ratio to its floor |${cpuHead}`);
+  console.log(`|---|---:|---:|---:|---:|---:|${perf ? '---:|---:|---:|' : ''}`);
+  const ratio = (c, to, key) => (to ? (median(c[key]) / median(to[key])).toFixed(2) : '');
+  for (const c of cases) {
+    const f = c.floorOf === undefined ? cases.find((x) => x.floorOf !== undefined && c.name.endsWith(` ${x.floorOf}`)) : undefined;
+    const cpu = perf ? ` ${median(c.cpu).toFixed(1)} | ${ratio(c, base, 'cpu')} | ${ratio(c, f, 'cpu')} |` : '';
+    console.log(`| ${c.name} | ${median(c.ms).toFixed(1)} | ${Math.min(...c.ms).toFixed(1)} | ${Math.max(...c.ms).toFixed(1)} | ${ratio(c, base, 'ms')} | ${ratio(c, f, 'ms')} |${cpu}`);
   }
 } finally {
   rmSync(out, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `ctconnect verify` over TCP with the 8 verification indicators, against the project's CyberTrace
-// test server (test/helpers/cybertrace-server.ts: real PCRE regexps, the bundle's own formats; it
+// test server (src/cybertrace/server.ts: real PCRE regexps, the bundle's own formats; it
 // writes each detection and the finished event separately), as a whole process, against
 // `ctconnect validate` of the same site as the baseline. Alternating runs, medians, the ratio.
 // Then a service that never sends the finished event: how long verify takes to give up.
@@ -22,19 +22,11 @@ const site = join(root, 'examples', 'site.yaml');
 const serverCode = `
 import { getConnector } from ${JSON.stringify(join(root, 'connectors/registry.ts'))};
 import { exampleSite } from ${JSON.stringify(join(root, 'test/helpers/bundles.ts'))};
-import { startCyberTraceServer } from ${JSON.stringify(join(root, 'test/helpers/cybertrace-server.ts'))};
-import { demoFeed } from ${JSON.stringify(join(root, 'test/helpers/demo-feed.ts'))};
+import { serverOptionsFor, startCyberTraceServer } from ${JSON.stringify(join(root, 'src/cybertrace/server.ts'))};
+import { demoFeed } from ${JSON.stringify(join(root, 'src/verify/demo-feed.ts'))};
 const site = exampleSite();
 const s = getConnector(${JSON.stringify(siem)}).cybertrace(site);
-const start = (behaviour) => startCyberTraceServer({
-  regexps: s.input.regexps,
-  feed: demoFeed(),
-  eventFormat: s.output.eventFormat,
-  recordFieldContextFormat: s.output.recordFieldContextFormat,
-  actionableFieldContextFormat: s.output.actionableFieldContextFormat,
-  ...(s.output.finishedEventText !== undefined ? { finishedEvent: () => s.output.finishedEventText } : {}),
-  behaviour,
-});
+const start = (behaviour) => startCyberTraceServer({ ...serverOptionsFor(s), feed: demoFeed(), behaviour });
 // A second one reads every event and never answers: the case of no finished event.
 const [server, hang] = [await start('normal'), await start('hang')];
 process.stdout.write('port ' + server.port + ' hang ' + hang.port + '\\n');

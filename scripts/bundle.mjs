@@ -6,7 +6,7 @@
 //    would otherwise load some 230 files), and Node 20 keeps a V8 code cache of CommonJS only.
 //    What a command imports on demand stays lazy inside the bundle (esbuild initialises a
 //    dynamically imported module when it is first imported).
-//  - dist/cli/main.js: the entry (src/cli/launch.ts), which runs cli.cjs with the code cache of
+//  - dist/cli/main.cjs: the entry (src/cli/launch.ts), which runs cli.cjs with the code cache of
 //    the command being run. Each cache is written below by one run of that command.
 //  - The libraries in NOT_BUNDLED (all CommonJS) stay in node_modules and load from there, only where they are
 //    used: they are large, native or used by a few commands only, and test/cli/loading.test.ts
@@ -16,7 +16,7 @@
 //    the V8 code cache of each CommonJS one (see src/kernel/precompiled.ts).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -24,6 +24,7 @@ const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
 const out = join(dist, 'cli');
 const { COMMAND_NAMES } = await import(join(dist, 'src', 'cli', 'command-names.js'));
+const { HELP_TEXT } = await import(join(dist, 'src', 'cli', 'launch-help.js'));
 
 const NOT_BUNDLED = ['ssh2', 'mysql2', 'archiver', 'listr2', 'ajv', 'ajv-formats', 'diff'];
 
@@ -42,7 +43,15 @@ await build({
   define: { 'import.meta.url': '__ctconnectModuleUrl' },
   banner: { js: "const __ctconnectModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-await build({ ...common, entryPoints: [join(dist, 'src', 'cli', 'launch.js')], outfile: join(out, 'main.js'), format: 'esm' });
+// CommonJS too, as bin/ctconnect.js is: a process that loads no ES module skips the ES module loader's start-up.
+await build({
+  ...common,
+  entryPoints: [join(dist, 'src', 'cli', 'launch.js')],
+  outfile: join(out, 'main.cjs'),
+  format: 'cjs',
+  define: { 'import.meta.url': '__ctconnectModuleUrl' },
+  banner: { js: "const __ctconnectModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
 
 const generated = [];
 for (const entry of readdirSync(join(dist, 'src'), { recursive: true, withFileTypes: true })) {
@@ -71,9 +80,13 @@ try {
   // In an empty folder and without CTCONNECT_CONFIG, so the built-in example site is the one used.
   const env = { ...process.env, CTCONNECT_WRITE_CODE_CACHE: '1' };
   delete env.CTCONNECT_CONFIG;
+  // The help run must run the CLI itself, not print an earlier build's text.
+  rmSync(join(out, HELP_TEXT), { force: true });
   for (const [name, args] of runs) {
     const run = spawnSync(process.execPath, [join(root, 'bin', 'ctconnect.js'), ...args], { cwd: scratch, env, encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`the run that writes the code cache of ${name} (ctconnect ${args.join(' ')}) exited ${run.status}: ${run.stderr}`);
+    // The top-level help as the CLI wrote it into a pipe (80 columns): launch.ts prints it as it is.
+    if (name === 'help') writeFileSync(join(out, HELP_TEXT), run.stdout);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

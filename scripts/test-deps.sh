@@ -27,7 +27,27 @@ fi
 
 echo "test-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Debian's package scripts start the services they install; the tests run their own instances on
+# random ports. A service that was running before (the sshd an admin is logged in through, the
+# machine's rsyslog or MariaDB) is never stopped: policy-rc.d keeps the install from starting or
+# restarting any, and afterwards only what this install started is stopped.
+SERVICES=(rsyslog mariadb ssh)
+running_before=()
+for svc in "${SERVICES[@]}"; do
+  service "$svc" status >/dev/null 2>&1 && running_before+=("$svc")
+done
+POLICY=${TEST_DEPS_POLICY_RC_D:-/usr/sbin/policy-rc.d}
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\n# written by ctconnect scripts/test-deps.sh for the length of its apt-get install\nexit 101\n' >"$POLICY"
+  chmod 755 "$POLICY"
+  trap 'rm -f "$POLICY"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian's package scripts may start services; the tests run their own instances on random ports.
-for svc in rsyslog mariadb ssh; do service "$svc" stop >/dev/null 2>&1 || true; done
+for svc in "${SERVICES[@]}"; do
+  case " ${running_before[*]} " in *" $svc "*) continue ;; esac
+  if service "$svc" status >/dev/null 2>&1; then
+    echo "test-deps: stopping $svc, which the install started" >&2
+    service "$svc" stop >/dev/null 2>&1 || true
+  fi
+done

@@ -56,7 +56,12 @@ export function defaultKasperskySid(category: string): number | undefined {
 export function sidTable(site: Site, pinned: TranslationOption[] = pinnedTranslations(site)): SidTable {
   const pins = new Map(pinned.map((p) => [p.category, p]));
   const categories = [...site.categories.kaspersky, ...site.categories.custom.map((c) => c.name)];
-  for (const p of pinned) if (!categories.includes(p.category)) categories.push(p.category);
+  const listed = new Set(categories);
+  for (const p of pinned) {
+    if (listed.has(p.category)) continue;
+    listed.add(p.category);
+    categories.push(p.category);
+  }
 
   // Pinned SIDs are reserved up front, so a default never takes a SID that a later pinned row owns.
   const pinnedSids = new Set(pinned.flatMap((p) => (p.sid === undefined ? [] : [p.sid])));

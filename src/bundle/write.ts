@@ -14,12 +14,15 @@ import type { Bundle } from './build.js';
 import { createArchive, type ArchiveFormat } from '../formats/archive.js';
 import { MANIFEST_PATH, parseManifest } from './manifest.js';
 import { UserError } from '../kernel/errors.js';
+import { asPathProblem, checkOutputFolder } from '../kernel/files.js';
 
 export interface WrittenBundle {
   id: string;
   folder: string;
   archive?: string;
   files: number;
+  /** Archives of an earlier run in another format, removed: they held what this run replaced. */
+  removed: string[];
 }
 
 export interface WriteOptions {
@@ -28,6 +31,8 @@ export interface WriteOptions {
   /** The rename used for the moves; fault tests replace it. */
   rename?: (from: string, to: string) => void;
 }
+
+const ARCHIVE_FORMATS: readonly ArchiveFormat[] = ['tar.gz', 'zip'];
 
 const errCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
@@ -87,6 +92,7 @@ function folderObstacle(b: Bundle, folder: string, force: boolean): string[] | u
 export async function writeBundles(bundles: Bundle[], outDir: string, archive: ArchiveFormat | 'none', opts: WriteOptions = {}): Promise<WrittenBundle[]> {
   const rename = opts.rename ?? renameSync;
   const archiveOf = (id: string) => join(outDir, `${id}.${archive}`);
+  checkOutputFolder(outDir, `--out ${outDir}`);
 
   // 1. Everything that would stop the run, before anything is written.
   const obstacles: string[] = [];
@@ -105,13 +111,18 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (e) {
-    throw new UserError(`--out ${outDir}: cannot create the output folder (${errCode(e)})`);
+    throw asPathProblem(`--out ${outDir}`, outDir, e);
   }
 
   // 2. The new bundles, complete, beside their destination. The archives are made in memory while
   // the files are written (zlib compresses on Node's thread pool, so all of it takes the cores
   // there are); a failure of either ends the run before anything has been moved into place.
-  const staging = mkdtempSync(join(outDir, '.ctconnect-staging-'));
+  let staging: string;
+  try {
+    staging = mkdtempSync(join(outDir, '.ctconnect-staging-'));
+  } catch (e) {
+    throw asPathProblem(`--out ${outDir}`, outDir, e);
+  }
   try {
     const write = async (w: { path: string; content: string | Buffer; mode?: number }) => {
       await writeFile(w.path, w.content);
@@ -137,15 +148,25 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
       for (const b of bundles) {
         const id = b.connector.id;
         const folder = join(outDir, id);
-        if (kindOf(folder) !== 'none') move(folder, join(staging, `${id}.previous`));
+        const hadFolder = kindOf(folder) !== 'none';
+        if (hadFolder) move(folder, join(staging, `${id}.previous`));
         move(join(staging, id), folder);
+        // An archive of another format beside our old folder is of that earlier bundle: left there it
+        // would be taken for this one (a distributed Splunk app next to a single-instance folder).
+        const removed: string[] = [];
+        for (const other of ARCHIVE_FORMATS.filter((f) => f !== archive)) {
+          const stale = join(outDir, `${id}.${other}`);
+          if (!hadFolder || kindOf(stale) !== 'file') continue;
+          move(stale, join(staging, `${id}.${other}.previous`));
+          removed.push(stale);
+        }
         let archivePath: string | undefined;
         if (archive !== 'none') {
           archivePath = archiveOf(id);
           if (kindOf(archivePath) !== 'none') move(archivePath, join(staging, `${id}.${archive}.previous`));
           move(join(staging, `${id}.${archive}`), archivePath);
         }
-        written.push({ id, folder, archive: archivePath, files: b.files.length });
+        written.push({ id, folder, archive: archivePath, files: b.files.length, removed });
       }
     } catch (e) {
       const notRestored: string[] = [];
@@ -166,7 +187,7 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
     return written;
   } catch (e) {
     if (!(e instanceof UserError && e.details.some((d) => d.includes('NOT RESTORED')))) await rm(staging, { recursive: true, force: true });
-    throw e;
+    throw asPathProblem(`--out ${outDir}`, outDir, e);
   }
 }
 
@@ -174,4 +195,26 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
 async function allDone(work: Array<Promise<void>>): Promise<void> {
   const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * What in `outDir` generate did not make: anything but bundle folders (with a MANIFEST), their
+ * archives and staging folders. The names of the bundles being written (`writing`) are left out:
+ * writeBundles says exactly what is wrong with those. Empty when the folder does not exist.
+ */
+export function foreignEntries(outDir: string, ids: readonly string[], writing: readonly string[] = []): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return [];
+  }
+  const ours = (name: string): boolean => {
+    if (name.startsWith('.ctconnect-staging-')) return true;
+    if (writing.some((id) => name === id || name === `${id}.tar.gz` || name === `${id}.zip`)) return true;
+    const m = /^(.+)\.(?:tar\.gz|zip)$/.exec(name);
+    if (m && ids.includes(m[1])) return kindOf(join(outDir, name)) === 'file';
+    return ids.includes(name) && kindOf(join(outDir, name, MANIFEST_PATH)) === 'file';
+  };
+  return names.filter((n) => !ours(n)).sort();
 }

@@ -5,13 +5,14 @@
  * file into place. If anything fails before that, connectors roll back and the site file is
  * untouched; while the state outside is unknown, no prepared file is deleted.
  */
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { UserError } from '../kernel/errors.js';
 import { backupFile, prepareReplacement } from '../kernel/files.js';
 import { editYaml, type YamlChange } from '../kernel/yaml-edit.js';
+import { readSiteFile } from '../kernel/site-file.js';
 import type { Site } from '../model/site.js';
 import { categoryChanges, withCategories, type CategoryEdit, type CategoryEditResult, type SiteCategories } from './site-categories.js';
 
@@ -81,13 +82,6 @@ function siteChanges(site: Site, change: EditChange): YamlChange[] {
   }
   return changes;
 }
-function readSiteText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`${file}: cannot read the site file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
 /** A connector's refusal, said as the command's. */
 function asCommandError(command: string, e: unknown): unknown {
   return e instanceof UserError ? new UserError(`categories ${command}: ${e.message}`, e.details) : e;
@@ -100,7 +94,7 @@ export async function runEdit(
   compute: (site: Site, sessions: Map<string, CategoryEditSession>) => EditChange,
 ): Promise<number> {
   const { file, parse, out } = io;
-  const text = readSiteText(file);
+  const text = readSiteFile(file);
   const site = parse(text, file);
   const sessions = new Map<string, CategoryEditSession>();
   const created: string[] = [];

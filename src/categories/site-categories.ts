@@ -52,9 +52,26 @@ export function categoriesOf(site: Site): SiteCategories {
   };
 }
 
+/** Where each custom category is in its list, so that a title per category costs no search of the list (sites list 100,000). */
+const customIndexes = new WeakMap<object, Map<string, number>>();
+
+function customCategory(custom: SiteCategories['custom'], name: string): SiteCategories['custom'][number] | undefined {
+  let index = customIndexes.get(custom);
+  const i = index?.get(name);
+  if (i !== undefined && custom[i]?.name === name) return custom[i];
+  // Not indexed (the list changed since, or the name is not a custom one): search it, and index it again if it changed.
+  const found = custom.find((c) => c.name === name);
+  if (found || index?.size !== custom.length) {
+    index = new Map();
+    for (let j = custom.length - 1; j >= 0; j--) index.set(custom[j].name, j);
+    customIndexes.set(custom, index);
+  }
+  return found;
+}
+
 /** The title a category shows in every SIEM. */
 export function titleOf(cats: Pick<SiteCategories, 'custom' | 'titles'>, name: string): string {
-  return categoryTitle(name, cats.custom.find((c) => c.name === name)?.title ?? cats.titles[name]);
+  return categoryTitle(name, customCategory(cats.custom, name)?.title ?? cats.titles[name]);
 }
 
 /** The title of `name` in this site (see titleOf). */
@@ -76,6 +93,19 @@ export function controlCharacter(text: string): string | undefined {
 }
 
 /**
+ * Bidirectional controls and zero-width characters: invisible, they make a title read otherwise
+ * than it is stored (a reversed or hidden part) in every console that shows it.
+ */
+export const INVISIBLE_CHARACTERS = '\\u061c\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff';
+const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`, 'u');
+
+/** A bidirectional-control or zero-width character in `text` as "U+202E", or undefined. */
+export function invisibleCharacter(text: string): string | undefined {
+  const m = INVISIBLE.exec(text);
+  return m ? `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : undefined;
+}
+
+/**
  * Why `title` cannot be a category title, or undefined. Titles land in Splunk .conf values (a
  * trailing "\" continues the line; outer spaces are dropped), SQL, CSV and Markdown; each
  * connector escapes them for its format and may refuse more (AlienVault: utf8 columns).
@@ -84,6 +114,8 @@ export function titleProblem(title: string): string | undefined {
   if (title.length === 0) return 'must not be empty';
   const control = controlCharacter(title);
   if (control) return `contains a control character (${control})`;
+  const invisible = invisibleCharacter(title);
+  if (invisible) return `contains an invisible character (${invisible}, a bidirectional control or zero-width character)`;
   if (title.trim() !== title) return 'must not start or end with spaces';
   if (title.endsWith('\\')) return 'must not end in "\\" (a Splunk .conf value would continue on the next line)';
   const chars = [...title].length;
@@ -120,7 +152,12 @@ export interface CategoryEditResult {
   unchanged?: boolean;
 }
 
-export function addCategory(cats: SiteCategories, source: string, category: string, title?: string): CategoryEditResult {
+/**
+ * `custom`: the user said the category is their own (`--custom`). Without it, a name close to a
+ * Kaspersky one is refused: a typo would otherwise become a custom category whose SID, once
+ * given, is retired forever.
+ */
+export function addCategory(cats: SiteCategories, source: string, category: string, title?: string, custom = false): CategoryEditResult {
   if (!CATEGORY_NAME.test(category)) {
     throw new UserError(`category ${JSON.stringify(category)}: must be the feed's category attribute: letters, digits, "_", "-", ".", starting with a letter (at most 128 characters)`);
   }
@@ -132,6 +169,18 @@ export function addCategory(cats: SiteCategories, source: string, category: stri
   }
   if (title !== undefined) checkTitle(title, '--title');
   const kaspersky = isKasperskyCategory(category);
+  if (kaspersky && custom) throw new UserError(`category "${category}" is a Kaspersky category, not a custom one: add it without --custom`);
+  if (!kaspersky && !custom) {
+    const names = KASPERSKY_CATEGORIES.map((k) => k.name);
+    const near = closest(category.toLowerCase(), names.map((n) => n.toLowerCase()));
+    const best = names.find((n) => n.toLowerCase() === near)!;
+    const close = distance(category.toLowerCase(), near) <= 2;
+    if (close || /^kl_/i.test(category)) {
+      throw new UserError(`category "${category}" is not a Kaspersky category${close ? `; did you mean "${best}"?` : ' (their names start with KL_)'}`, [
+        close ? `add "${best}" for the Kaspersky feed's category, or add --custom if "${category}" is your own feed's` : `add --custom if "${category}" is your own feed's category`,
+      ]);
+    }
+  }
   const next: SiteCategories = kaspersky
     ? { ...cats, kaspersky: [...cats.kaspersky, category], titles: title !== undefined ? { ...cats.titles, [category]: title } : cats.titles }
     : { ...cats, custom: [...cats.custom, title !== undefined ? { name: category, title } : { name: category }] };

@@ -94,12 +94,13 @@ export function register(program: Command, registry: ConnectorSet): void {
       .description('add a category (custom unless it is a Kaspersky one)')
       .argument('<category>', "the feed's category attribute, e.g. Custom_Feed")
       .option('--title <text>', 'the title shown in the SIEMs (default: the Kaspersky title, or "<category> detected")')
+      .option('--custom', "the category is your own feed's (needed when its name is close to a Kaspersky one)")
       // The name the option had when only AlienVault event names were managed.
       .addOption(new Option('--name <text>', 'same as --title').hideHelp()),
     'add',
   ).action(
-    action((category: string, opts: EditOptions & { title?: string; name?: string }) =>
-      runEdit(editIo(registry, 'add', opts.config), hooked, 'add', opts, coreEdit(hooked, 'add', category, (site) => addCategory(categoriesOf(site), site.source, category, opts.title ?? opts.name))),
+    action((category: string, opts: EditOptions & { title?: string; name?: string; custom?: boolean }) =>
+      runEdit(editIo(registry, 'add', opts.config), hooked, 'add', opts, coreEdit(hooked, 'add', category, (site) => addCategory(categoriesOf(site), site.source, category, opts.title ?? opts.name, opts.custom))),
     ),
   );
 

@@ -10,7 +10,40 @@ export function isCommandName(word: string | undefined): word is CommandName {
   return (COMMAND_NAMES as readonly string[]).includes(word ?? '');
 }
 
-/** The first word of the arguments that is not an option: the command named, if any. */
+/** Options of the program itself; any other option before the command belongs to the command. */
+const ROOT_OPTIONS = ['-q', '--quiet', '-v', '--verbose', '-V', '--version', '-h', '--help'];
+/** The option every command shares that takes a value, so its value is never taken for the command. */
+const SHARED_VALUE_OPTIONS = ['-c', '--config'];
+
+/** Index of the command word in argv (after node and the script), or -1. */
+function commandIndex(argv: readonly string[]): number {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return -1;
+    if (SHARED_VALUE_OPTIONS.includes(a)) i++;
+    else if (!a.startsWith('-')) return i;
+  }
+  return -1;
+}
+
+/** The first word of the arguments that is not an option (or the value of --config): the command named, if any. */
 export function wantedCommand(argv: readonly string[]): string | undefined {
-  return argv.slice(2).find((a) => !a.startsWith('-'));
+  const i = commandIndex(argv);
+  return i < 0 ? undefined : argv[i];
+}
+
+/**
+ * `ctconnect -c site.yaml list` as `ctconnect list -c site.yaml`: the command's options given
+ * before it move after its words (before a `--`), where the command reads them.
+ */
+export function commandOptionsAfter(argv: readonly string[]): string[] {
+  const i = commandIndex(argv);
+  if (i < 0) return [...argv];
+  const before = argv.slice(2, i);
+  const moved = before.filter((a) => !ROOT_OPTIONS.includes(a));
+  if (moved.length === 0) return [...argv];
+  const rest = argv.slice(i);
+  const dash = rest.indexOf('--');
+  const kept = before.filter((a) => ROOT_OPTIONS.includes(a));
+  return dash < 0 ? [...argv.slice(0, 2), ...kept, ...rest, ...moved] : [...argv.slice(0, 2), ...kept, ...rest.slice(0, dash), ...moved, ...rest.slice(dash)];
 }

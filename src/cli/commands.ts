@@ -39,18 +39,9 @@ export async function registerCommands(program: Command, wanted: string | undefi
   const { registry } = await import('../../connectors/registry.js');
   for (const load of selected.length > 0 ? selected : Object.values(commands)) (await load()).register(program, registry);
   if (wanted === 'completion' || wanted === 'complete' || selected.length === 0) {
-    // Shell completion generated from the command definitions above: `ctconnect completion bash|zsh|fish`
-    // prints the script; the shell then asks `ctconnect complete -- <words>` for candidates.
-    const { default: tab } = await import('@bomb.sh/tab/commander');
-    const completion = tab(program, { completionCommandName: 'completion' });
-    // SIEM names come from the connector registry, not from the command definitions.
-    const siems = (complete: (value: string, description: string) => void) => registry.all().forEach((c) => complete(c.id, c.title));
-    for (const command of completion.commands.values()) {
-      const argument = command.arguments.get('siem');
-      if (argument) argument.handler = siems;
-      const option = command.options.get('siem');
-      if (option) option.handler = siems;
-    }
+    // Shell completion generated from the command definitions above (completion.ts).
+    const { setUpCompletion } = await import('./completion.js');
+    await setUpCompletion(program, registry);
   }
 }
 

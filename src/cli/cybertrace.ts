@@ -1,13 +1,16 @@
 /** `ctconnect cybertrace patch`: apply a connector's CyberTrace settings to an existing kl_feed_service.conf. */
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { backupFile, writeFileAtomic } from '../kernel/files.js';
+import { asPathProblem, backupFile, checkOutputFolder, pathProblem, writeFileAtomic } from '../kernel/files.js';
+import { dirname } from 'node:path';
 import { CONFIG_HELP, loadCliSite } from './site.js';
+import { CONFIG_ENV, DEFAULT_SITE_FILE, findSiteFile } from '../config/discover.js';
 import { UserError } from '../kernel/errors.js';
 import { redactedUnifiedDiff, secretEnvValues } from '../kernel/redact.js';
 import { ConfigPatchError, decodeConfigBytes, encodeConfigText, patchFeedServiceConfig } from '../cybertrace/patch.js';
 import type { CyberTraceSettings } from '../model/cybertrace.js';
 import { action } from './run.js';
+import { registerServe } from './cybertrace-serve.js';
 import { colorDiff, colors, detail, info } from './output.js';
 import { settingsFor } from '../bundle/build.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
@@ -45,12 +48,12 @@ function asUserError(e: unknown, file: string): unknown {
   return new UserError(`${where}: ${e.reason}`, ['nothing was written']);
 }
 
-async function readIfExists(path: string): Promise<Buffer | undefined> {
+async function readIfExists(path: string, what: string): Promise<Buffer | undefined> {
   try {
     return await readFile(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    throw asPathProblem(what, path, e);
   }
 }
 
@@ -76,7 +79,9 @@ export async function patchConfigFile(o: PatchFileOptions): Promise<PatchFileRes
     : '';
   const unchanged = { changed: result.changed, changes: result.changes, diff, bytes: outBytes };
   if (o.check) return unchanged;
-  const existing = o.outPath === undefined ? inBytes : await readIfExists(target);
+  const what = o.outPath === undefined ? `--in ${o.inPath}` : `--out ${o.outPath}`;
+  if (o.outPath !== undefined) checkOutputFolder(dirname(o.outPath), what);
+  const existing = o.outPath === undefined ? inBytes : await readIfExists(target, what);
   if (existing && existing.equals(outBytes)) return unchanged;
 
   // A folder or file we may not write (or whose owner we may not keep) is the user's to fix, not a crash.
@@ -85,8 +90,9 @@ export async function patchConfigFile(o: PatchFileOptions): Promise<PatchFileRes
     backupPath = existing && o.backup ? backupFile(target, o.now ?? new Date()) : undefined;
     writeFileAtomic(target, outBytes);
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new UserError(`cannot write ${target} (${why}): ${target} was not changed`, backupPath ? [`a copy of it was made first: ${backupPath}`] : []);
+    const problem = pathProblem(what, target, e);
+    if (!problem) throw e;
+    throw new UserError(`${problem.message}; ${target} was not changed`, backupPath ? [`a copy of it was made first: ${backupPath}`] : []);
   }
   return { ...unchanged, written: target, backupPath };
 }
@@ -103,7 +109,8 @@ interface PatchCliOptions {
 }
 
 export function registerCybertraceCommand(program: Command, registry: ConnectorSet): void {
-  const ct = program.command('cybertrace').description('work on the CyberTrace side (kl_feed_service.conf)');
+  const ct = program.command('cybertrace').description('work on the CyberTrace side (kl_feed_service.conf), or stand in for CyberTrace (serve)');
+  registerServe(ct, registry);
   ct.command('patch')
     .description("apply a connector's CyberTrace settings to an existing kl_feed_service.conf, keeping everything else as it is")
     .requiredOption('--in <file>', 'kl_feed_service.conf to read')
@@ -116,8 +123,16 @@ export function registerCybertraceCommand(program: Command, registry: ConnectorS
     .option('--no-backup', 'do not keep a copy of the replaced file')
     .action(action(async (opts: PatchCliOptions) => {
       const connector = registry.get(opts.siem);
-      const site = loadCliSite(opts.config, registry);
       const toStdout = opts.out === '-';
+      // The built-in example's addresses in a real kl_feed_service.conf would cut CyberTrace off
+      // from its SIEM: only a check may use them.
+      if (!opts.check && findSiteFile(opts.config).path === undefined) {
+        throw new UserError('cybertrace patch writes the addresses of a site into kl_feed_service.conf: give --config FILE', [
+          `there is no --config, no $${CONFIG_ENV} and no ./${DEFAULT_SITE_FILE}; the built-in example site's addresses are not yours`,
+          `write a site file with \`ctconnect init\` (it writes ./${DEFAULT_SITE_FILE}) and fill in your addresses, or add --check to only see what would change`,
+        ]);
+      }
+      const site = loadCliSite(opts.config, registry);
       const r = await patchConfigFile({
         inPath: opts.in,
         outPath: toStdout ? undefined : opts.out,

@@ -8,6 +8,7 @@ import { buildBundle, type Bundle } from '../bundle/build.js';
 import { createRenderer } from '../render/engine.js';
 import { UserError } from '../kernel/errors.js';
 import { exampleSitePath, packageRoot } from '../kernel/paths.js';
+import { asPathProblem, checkOutputFolder } from '../kernel/files.js';
 import { ansibleExport, type ExportedFile } from '../deploy/ansible.js';
 import { action } from './run.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
@@ -85,7 +86,10 @@ export function register(program: Command, registry: ConnectorSet): void {
         sitePath: site.file ?? exampleSitePath(),
         ctconnectCommand: [process.execPath, join(packageRoot(), 'bin', 'ctconnect.js')],
       });
-      await writeExport(files, resolve(opts.out));
+      checkOutputFolder(opts.out, `--out ${opts.out}`);
+      await writeExport(files, resolve(opts.out)).catch((e: unknown) => {
+        throw asPathProblem(`--out ${opts.out}`, opts.out, e);
+      });
       process.stdout.write(`wrote ${opts.out}: roles ${bundles.map((b) => `ctconnect_${b.connector.id}`).join(', ')}, site.yml, inventory.yml (${site.targets.length} targets)\n`);
       process.stdout.write(`run: cd ${opts.out} && ansible-playbook site.yml --check --diff\n`);
     }));

@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { UserError } from '../kernel/errors.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
+import { CONFIG_ENV, DEFAULT_SITE_FILE } from '../config/discover.js';
 import { buildBundle, type Bundle } from '../bundle/build.js';
-import { writeBundles } from '../bundle/write.js';
+import { foreignEntries, writeBundles } from '../bundle/write.js';
+import { checkOutputFolder } from '../kernel/files.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
 import { warn } from './output.js';
@@ -47,12 +49,24 @@ export function register(program: Command, registry: ConnectorSet): void {
       const bundles: Bundle[] = [];
       for (const c of connectors) bundles.push(await buildBundle(c, site, render));
       for (const w of site.warnings ?? []) warn(w);
+      checkOutputFolder(opts.out, `--out ${opts.out}`);
+      // The example's addresses over someone's files by mistake (no site file found where the user thought).
+      const foreign = site.file === undefined ? foreignEntries(opts.out, registry.ids(), connectors.map((c) => c.id)) : [];
+      if (foreign.length > 0) {
+        throw new UserError(`--out ${opts.out}: holds files ctconnect did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}), and this run would fill it from the built-in example site`, [
+          `there is no --config, no $${CONFIG_ENV} and no ./${DEFAULT_SITE_FILE}: give your site file with --config, or choose an empty --out to see the example`,
+          'nothing was written',
+        ]);
+      }
       const written = await writeBundles(bundles, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none', { force: opts.force });
       if (opts.json) {
-        printJson('generate', { site: site.source, bundles: written.map((w) => ({ id: w.id, folder: w.folder, archive: w.archive ?? null, files: w.files })) });
+        printJson('generate', { site: site.source, bundles: written.map((w) => ({ id: w.id, folder: w.folder, archive: w.archive ?? null, files: w.files, removed: w.removed })) });
       } else {
         process.stdout.write(`site: ${site.source}\n`);
-        for (const w of written) process.stdout.write(`${w.id}: ${w.files} files in ${w.folder}${w.archive ? `, archive ${w.archive}` : ''}\n`);
+        for (const w of written) {
+          const removed = w.removed.length > 0 ? `; removed the earlier run's ${w.removed.join(', ')}` : '';
+          process.stdout.write(`${w.id}: ${w.files} files in ${w.folder}${w.archive ? `, archive ${w.archive}` : ''}${removed}\n`);
+        }
       }
     }));
 }

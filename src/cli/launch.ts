@@ -1,5 +1,5 @@
 /**
- * The entry of the built CLI (dist/cli/main.js, run by bin/ctconnect.js). `npm run build`
+ * The entry of the built CLI (dist/cli/main.cjs, required by bin/ctconnect.js; both CommonJS). `npm run build`
  * (scripts/bundle.mjs) bundles the whole CLI, main.ts and all it imports, into one CommonJS file,
  * dist/cli/cli.cjs, and runs each command once to save a V8 code cache of it: what that command
  * compiled. This runs the bundle with the cache of the command named on the command line, so a
@@ -9,6 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { requirePrecompiled } from '../kernel/precompiled.js';
 import { isCommandName, wantedCommand } from './command-names.js';
+import { HELP_TEXT, printBuiltHelp } from './launch-help.js';
 
 /** Which code cache a command line runs with: its command's, the top-level help's, or every command's. */
 function codeCacheName(argv: readonly string[]): string {
@@ -17,4 +18,4 @@ function codeCacheName(argv: readonly string[]): string {
 }
 
 const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
-requirePrecompiled(bundle, `${bundle}.${codeCacheName(process.argv)}.cache`);
+if (!printBuiltHelp(process.argv, fileURLToPath(new URL(`./${HELP_TEXT}`, import.meta.url)))) requirePrecompiled(bundle, `${bundle}.${codeCacheName(process.argv)}.cache`);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../kernel/paths.js';
 import { setVerbosity } from './output.js';
 import { COMMAND_SUMMARY, registerCommands, registerSummaries, type CommandSummary } from './commands.js';
-import { wantedCommand } from './command-names.js';
+import { commandOptionsAfter, wantedCommand } from './command-names.js';
 
 const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   if (summaries) registerSummaries(program, summaries);
   else await registerCommands(program, wanted);
   try {
-    await program.parseAsync(process.argv);
+    await program.parseAsync(commandOptionsAfter(process.argv));
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors are user errors.

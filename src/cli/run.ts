@@ -6,7 +6,8 @@ export async function reportError(e: unknown): Promise<number> {
   // Loaded only here: redaction pulls in a diff library that a run without an error never needs.
   const { redactText, secretEnvValues } = await import('../kernel/redact.js');
   // Messages may quote a config line or a server's answer: secrets in them are hidden.
-  const hide = (text: string) => redactText(text, secretEnvValues(process.env), { prose: true });
+  const secrets = secretEnvValues(process.env);
+  const hide = (text: string) => redactText(text, secrets, { prose: true });
   if (e instanceof UserError) {
     process.stderr.write(`ctconnect: ${colors(process.stderr).red('error:')} ${hide(e.message)}\n`);
     for (const d of e.details) process.stderr.write(`  ${hide(d)}\n`);
@@ -29,5 +30,31 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
     } catch (e) {
       process.exitCode = await reportError(e);
     }
+  };
+}
+
+/** Exit status after SIGINT/SIGTERM, as a shell reports a command ended by SIGINT. */
+export const INTERRUPTED_EXIT = 130;
+
+/**
+ * Until `stop` is called: the first SIGINT/SIGTERM only sets the flag the command polls (deploy: nothing
+ * new starts, what is in flight finishes or is put back, the report is printed; simulate and verify: what
+ * was sent or checked so far is printed); a second one exits at once.
+ */
+export function catchInterrupts(onFirst: (signal: string) => void): { interrupted: () => boolean; stop: () => void } {
+  let caught = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (caught) process.exit(INTERRUPTED_EXIT);
+    caught = true;
+    onFirst(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    interrupted: () => caught,
+    stop: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
   };
 }

@@ -5,7 +5,7 @@ import { CONFIG_HELP, loadCliSite } from './site.js';
 import { UserError } from '../kernel/errors.js';
 import { sampleEvents, eventsFromText, cyclingEvents } from '../simulate/events.js';
 import { sendLines } from '../simulate/send.js';
-import { action } from './run.js';
+import { action, catchInterrupts, INTERRUPTED_EXIT } from './run.js';
 import { connectorSite, settingsFor } from '../bundle/build.js';
 import { printJson } from './json.js';
 import { parseHostPort } from './host-port.js';
@@ -14,7 +14,7 @@ import type { ConnectorSet } from '../connector/connector-set.js';
 interface SimulateOptions {
   config?: string;
   to?: string;
-  count: string;
+  count?: string;
   rate?: string;
   udp?: boolean;
   file?: string;
@@ -35,10 +35,10 @@ export function register(program: Command, registry: ConnectorSet): void {
     .argument('<siem>', 'connector id')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--to <host:port>', 'receiver (default: OutputSettings > ConnectionString of this bundle)')
-    .option('--count <n>', 'number of events', '10')
+    .option('--count <n>', 'number of events (default: 10 samples; with --file each line once, more repeat the file)')
     .option('--rate <per-second>', 'events per second (default: no limit, over TCP as fast as the receiver reads; with --udp set one the SIEM can take; 0 = no limit)')
     .option('--udp', 'send UDP datagrams instead of TCP')
-    .option('--file <events.txt>', 'send these lines (one event per line) instead of generated samples')
+    .option('--file <events.txt>', 'send these lines (one event per line) instead of generated samples, once each unless --count says more')
     .option('--print', 'print the events instead of sending them')
     .option('--json', 'print the result as JSON')
     .action(action(async (siem: string, opts: SimulateOptions) => {
@@ -48,7 +48,6 @@ export function register(program: Command, registry: ConnectorSet): void {
       // The CyberTrace instance that serves this SIEM is the one being played.
       const site = connectorSite(fullSite, connector.id);
       const settings = settingsFor(connector, fullSite);
-      const count = positiveInt(opts.count, '--count');
       // No rate asked for: as fast as possible, so `--count 200000` alone does not take hours.
       const rate = opts.rate === undefined ? 0 : positiveInt(opts.rate, '--rate', true);
       let custom: string[] | undefined;
@@ -62,6 +61,8 @@ export function register(program: Command, registry: ConnectorSet): void {
         custom = eventsFromText(text);
         if (custom.length === 0) throw new UserError(`--file ${opts.file}: no events in it (one per line; # starts a comment)`);
       }
+      // A file is sent as written unless more copies are asked for.
+      const count = opts.count !== undefined ? positiveInt(opts.count, '--count') : custom ? custom.length : 10;
       const target = parseHostPort(opts.to ?? settings.output.connectionString, opts.to ? '--to' : 'OutputSettings > ConnectionString');
       const now = new Date();
       const events = custom ? cyclingEvents(custom) : sampleEvents(settings, site, now);
@@ -69,8 +70,20 @@ export function register(program: Command, registry: ConnectorSet): void {
         for (let i = 0; i < count; i++) process.stdout.write(`${events.line(i)}\n`);
         return;
       }
-      const result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, events });
+      // Ctrl-C: no further event goes out; what was sent is delivered and reported, then exit 130.
+      const signals = catchInterrupts((signal) => process.stderr.write(`ctconnect: ${signal}: stopping after the events already written (again to quit at once)\n`));
+      let result;
+      try {
+        result = await sendLines({ host: target.host, port: target.port, protocol: opts.udp ? 'udp' : 'tcp', count, rate, timeoutMs: 10_000, events, interrupted: signals.interrupted });
+      } finally {
+        signals.stop();
+      }
       if (opts.json) printJson('simulate', { siem: connector.id, to: `${target.host}:${target.port}`, protocol: opts.udp ? 'udp' : 'tcp', ...result });
-      else process.stdout.write(`sent ${result.sent} events (${result.bytes} bytes) to ${target.host}:${target.port}/${opts.udp ? 'udp' : 'tcp'} in ${result.seconds.toFixed(2)}s (${Math.round(result.perSecond)}/s)\n`);
+      else {
+        const stopped = result.interrupted ? `interrupted: ` : '';
+        const of = result.interrupted ? ` of ${count}` : '';
+        process.stdout.write(`${stopped}sent ${result.sent}${of} events (${result.bytes} bytes) to ${target.host}:${target.port}/${opts.udp ? 'udp' : 'tcp'} in ${result.seconds.toFixed(2)}s (${Math.round(result.perSecond)}/s)\n`);
+      }
+      return signals.interrupted() ? INTERRUPTED_EXIT : 0;
     }));
 }

@@ -18,6 +18,8 @@ interface DeployPlanLine {
   /** Bundle files that are edits merged into another file on the target. */
   mergedEdits: number;
   steps: string[];
+  /** false: the target says `steps: skip` (files only). */
+  stepsRun: boolean;
 }
 
 /**
@@ -37,7 +39,7 @@ async function check(registry: ConnectorSet, config?: string) {
       const w = workOf(bundle, t);
       if (w.files.length === 0 && w.steps.length === 0) continue;
       const parts = w.files.reduce((n, f) => n + (f.merged ? f.parts.length : 0), 0);
-      deploy.push({ siem: c.id, target: t.name, files: w.files.length, mergedEdits: parts, steps: w.steps.map((s) => s.key) });
+      deploy.push({ siem: c.id, target: t.name, files: w.files.length, mergedEdits: parts, steps: w.steps.map((s) => s.key), stepsRun: t.steps !== 'skip' });
     }
   }
   return {
@@ -70,7 +72,8 @@ export function register(program: Command, registry: ConnectorSet): void {
         detail(`CyberTrace: ${instances}`);
         for (const d of r.deploy) {
           const merged = d.mergedEdits > 0 ? ` (${d.mergedEdits} edit${d.mergedEdits === 1 ? '' : 's'} merged into shared files)` : '';
-          process.stdout.write(`  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${d.steps.join(', ') || 'none'}\n`);
+          const steps = d.steps.length === 0 ? 'none' : d.stepsRun ? `${d.steps.join(', ')} (each when a file it depends on changed)` : `none run (steps: skip; files only, pending on the host: ${d.steps.join(', ')})`;
+          process.stdout.write(`  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${steps}\n`);
         }
         return 0;
       }

@@ -3,11 +3,11 @@
  * reported as `file:line:col: field.path: what is wrong`, all at once, and nothing is returned
  * (so nothing can be written) unless the whole file is valid.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
 import type { Ajv, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import type { FormatsPlugin } from 'ajv-formats';
@@ -15,10 +15,11 @@ import { closest, distance } from 'fastest-levenshtein';
 import { UserError } from '../kernel/errors.js';
 import { exampleSitePath } from '../kernel/paths.js';
 import { requirePrecompiled } from '../kernel/precompiled.js';
+import { readSiteFile } from '../kernel/site-file.js';
 import { escapers } from '../render/escape.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
 import { siteSchema } from './schema.js';
-import { formatPath, positionOf, type PathSegment } from './positions.js';
+import { formatPath, positionIndex, positionInText, type PathSegment } from './positions.js';
 import { checkSite } from './checks.js';
 import type { Site } from '../model/site.js';
 
@@ -187,17 +188,16 @@ function schemaProblems(errors: ErrorObject[]): Array<{ path: PathSegment[]; mes
  */
 const NEEDS_FULL_PARSE = /[&*!]|<<|^\s*[%?]|\s\?\s/m;
 
-/** Below this size the full parse costs a few milliseconds, less than loading a second parser. */
-const FAST_PARSE_MIN_CHARS = 64 * 1024;
-
 /**
  * The site as data, fast: js-yaml reads plain YAML several times faster and in a fraction of the
  * memory of the `yaml` library's document (a site with 100,000 devices: seconds and hundreds of
- * MB). Its CORE_SCHEMA resolves scalars as the library's core schema does. Small files, anything
- * unusual, and any file it refuses are left to the full parse, which also reports the errors.
+ * MB). Its CORE_SCHEMA resolves scalars as the library's core schema does. Anything unusual and
+ * any file it refuses are left to the full parse, which also reports the errors.
  */
 function fastParse(text: string): Record<string, unknown> | undefined {
-  if (text.length < FAST_PARSE_MIN_CHARS || NEEDS_FULL_PARSE.test(text)) return undefined;
+  // Small files too: both parsers are in the bundle, and a site of 1,000 devices read by the full
+  // parse took longer than one of 10,000 read fast.
+  if (NEEDS_FULL_PARSE.test(text)) return undefined;
   try {
     return (loadYaml(text, { schema: CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
   } catch {
@@ -213,25 +213,70 @@ function whereIn(source: string, line?: number, col?: number): string {
 /** The document with positions, for messages; `source` names the file in them. */
 function locatedDocument(text: string, source: string): { doc: Document; lc: LineCounter } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => `${whereIn(source, e.linePos?.[0].line, e.linePos?.[0].col)}: YAML: ${e.message.split('\n')[0]}`);
-    throw new UserError(`${source}: the site file is not valid YAML`, lines);
+  // The library's own duplicate-key check compares each key with every earlier one (minutes for a map of 40,000 keys): keys are checked below, once each.
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: false });
+  const lines = doc.errors.map((e) => `${whereIn(source, e.linePos?.[0].line, e.linePos?.[0].col)}: YAML: ${e.message.split('\n')[0]}`);
+  if (lines.length === 0) {
+    visit(doc, {
+      Map: (_k, map) => {
+        const seen = new Set<unknown>();
+        for (const pair of map.items) {
+          const key = isScalar(pair.key) ? pair.key.value : pair.key;
+          // `<<` merges another map in; it may be given more than once.
+          if (key === '<<') continue;
+          if (seen.has(key)) {
+            const pos = (pair.key as Node | null)?.range ? lc.linePos((pair.key as Node).range![0]) : undefined;
+            lines.push(`${whereIn(source, pos?.line, pos?.col)}: YAML: Map keys must be unique (${shown(key)} is given twice)`);
+          }
+          seen.add(key);
+        }
+      },
+    });
   }
+  if (lines.length > 0) throw new UserError(`${source}: the site file is not valid YAML`, lines.slice(0, MAX_PROBLEMS_SHOWN));
   return { doc, lc };
 }
 
-/** Parses and validates site text; throws UserError listing every problem. */
+/** Positions read from the text of a plain file before the document is built instead. */
+const MAX_TEXT_LOOKUPS = 32;
+
+/** Problems listed in one message: past a screenful, more lines help no one fix the file. */
+export const MAX_PROBLEMS_SHOWN = 200;
+
+/** Parses and validates site text; throws UserError listing every problem (the first MAX_PROBLEMS_SHOWN of them). */
 export function parseSite(text: string, source: string, connectors: ConnectorSet): Site {
-  // The position-keeping document is built only when a message needs a position.
+  // The position-keeping document is built only when a message needs a position that the text of a
+  // plain file (one the fast parser read) does not give by itself: a large site never builds it for a warning.
   let located: { doc: Document; lc: LineCounter } | undefined;
-  const positionAt = (path: PathSegment[], keyOf?: string) => {
-    located ??= locatedDocument(text, source);
-    return positionOf(located.doc, located.lc, path, keyOf);
-  };
+  let index: ReturnType<typeof positionIndex> | undefined;
   let data = fastParse(text);
+  const plain = data !== undefined;
+  // Reading the text costs a scan per look-up: past a few, the document's index (one pass) is cheaper.
+  let textLookups = 0;
+  const positionAt = (path: PathSegment[], keyOf?: string) => {
+    const found = plain && !located && ++textLookups <= MAX_TEXT_LOOKUPS ? positionInText(text, path, keyOf) : undefined;
+    if (found) return found;
+    located ??= locatedDocument(text, source);
+    index ??= positionIndex(located.doc, located.lc);
+    return index(path, keyOf);
+  };
   if (data === undefined) {
     const { doc, lc } = (located = locatedDocument(text, source));
+    // An alias inside the node it names (`r: &r [*r]`) makes a value that contains itself: no site can mean that.
+    // Anchors are tracked in document order (an alias names the latest anchor before it): one pass, however many aliases.
+    let recursive: Node | undefined;
+    const anchors = new Map<string, unknown>();
+    visit(doc, (_k, n, path) => {
+      if (isAlias(n)) {
+        const target = anchors.get(n.source);
+        if (target !== undefined && path.includes(target as never)) return ((recursive = n), visit.BREAK);
+      } else if (n && typeof n === 'object' && 'anchor' in n && typeof n.anchor === 'string') anchors.set(n.anchor, n);
+      return undefined;
+    });
+    if (recursive) {
+      const pos = recursive.range ? lc.linePos(recursive.range[0]) : undefined;
+      throw new UserError(`${source}: the site file cannot be read`, [`${whereIn(source, pos?.line, pos?.col)}: YAML: the alias *${(recursive as { source?: string }).source ?? ''} refers to a node that contains it (a value cannot contain itself)`]);
+    }
     try {
       // The yaml library stops a document whose aliases expand too far (a "billion laughs" file).
       data = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
@@ -273,10 +318,14 @@ export function parseSite(text: string, source: string, connectors: ConnectorSet
       (warning ? warnings : problems).push({ ...p, line: pos?.line, col: pos?.col });
     }
   }
-  const describe = (list: SiteProblem[]) =>
-    list
+  const describe = (list: SiteProblem[]) => {
+    const lines = list
       .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
+      .slice(0, MAX_PROBLEMS_SHOWN)
       .map((p) => `${whereIn(source, p.line, p.col)}: ${formatPath(p.path)}: ${p.message}`);
+    if (list.length > MAX_PROBLEMS_SHOWN) lines.push(`… and ${list.length - MAX_PROBLEMS_SHOWN} more (the first ${MAX_PROBLEMS_SHOWN} are shown; fix them and run again)`);
+    return lines;
+  };
   if (problems.length > 0) {
     throw new UserError(`${source}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the site file`, describe(problems));
   }
@@ -290,13 +339,7 @@ export function parseSite(text: string, source: string, connectors: ConnectorSet
 /** Loads the site file at `path`, or the built-in example site when no path is given. */
 export function loadSite(path: string | undefined, connectors: ConnectorSet): Site {
   const file = path ?? exampleSitePath();
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: cannot read the site file (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
-  }
+  const text = readSiteFile(file);
   const site = parseSite(text, path ?? BUILT_IN_EXAMPLE, connectors);
   if (path !== undefined) site.file = resolve(path);
   site.configOption = configOptionFor(site.file);

@@ -8,12 +8,10 @@
  */
 import type { Connector } from '../connector/contract.js';
 import { DEFAULT_CATEGORY_NAMES, KASPERSKY_CATEGORIES } from '../cybertrace/categories.js';
-import { MAX_TITLE_LENGTH } from '../categories/site-categories.js';
+import { INVISIBLE_CHARACTERS, MAX_TITLE_LENGTH } from '../categories/site-categories.js';
 import { absolutePath, categoryName, hostAddress, ipv4Address, portNumber } from '../model/schema-fragments.js';
 
 const port = portNumber;
-
-
 
 /** The title a category shows in the SIEMs (src/categories/site-categories.ts checks the same with clearer messages). */
 const categoryTitleSchema = {
@@ -21,14 +19,23 @@ const categoryTitleSchema = {
   minLength: 1,
   maxLength: MAX_TITLE_LENGTH,
   // Lands in Splunk .conf values (a trailing "\" continues the line; outer spaces are dropped), SQL, CSV, Markdown.
-  pattern: '^(?!\\s)[^\\u0000-\\u001f\\u007f]*[^\\s\\\\]$',
-  description: 'one line of text without leading or trailing spaces, not ending in "\\" (a Splunk .conf value would continue on the next line)',
+  // Bidirectional controls and zero-width characters would make it read otherwise than it is stored.
+  pattern: `^(?!\\s)[^\\u0000-\\u001f\\u007f${INVISIBLE_CHARACTERS}]*[^\\s\\\\${INVISIBLE_CHARACTERS}]$`,
+  description: 'one line of text without leading or trailing spaces, not ending in "\\" (a Splunk .conf value would continue on the next line), without bidirectional-control or zero-width characters',
 } as const;
 
-
-
-
-
+/**
+ * A file ssh reads (identity_file, known_hosts). ssh splits option values at whitespace and reads
+ * quotes and "\\" in them, so a value with those would reach ssh (and the Ansible export) as more
+ * than one path or as further options.
+ */
+const sshFile = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 4096,
+  pattern: '^[^\\s"\'\\\\]+$',
+  description: 'a file path without spaces, quotes or "\\" (ssh would read them as separators or options)',
+} as const;
 
 /** The name of an environment variable (never its value). */
 const envName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the name of an environment variable' } as const;
@@ -67,8 +74,8 @@ function cybertraceInstance(connectors: readonly Connector[], inList: boolean): 
       platform: { enum: ['linux', 'windows'], default: 'linux' },
       install_dir: {
         type: 'string',
-        pattern: '^(/[A-Za-z0-9_./+-]*|[A-Za-z]:\\\\[^"\'%;|<>\\r\\n]*)$',
-        description: 'an absolute Linux path or a Windows path such as C:\\CyberTrace',
+        pattern: '^(?!.*[/\\\\]\\.\\.(?:[/\\\\]|$))(/[A-Za-z0-9_./+-]*|[A-Za-z]:\\\\[^"\'%;|<>\\r\\n]*)$',
+        description: 'an absolute Linux path or a Windows path such as C:\\CyberTrace, without ".." segments',
       },
       version: { enum: ['3.x', '4.x'], default: '4.x' },
       http_api: cybertraceHttpApi,
@@ -135,19 +142,20 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
             port: { ...port, default: 22 },
             user: { type: 'string', pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a Linux user name (lower-case letters, digits, "_", "-", "."; at most 32)' },
             roles: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9_-]*$', description: 'a role: cybertrace or a SIEM id' } },
-            identity_file: { type: 'string', minLength: 1 },
+            identity_file: sshFile,
             use_agent: { type: 'boolean', default: false },
             password_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the NAME of an environment variable (letters, digits, "_"), not the password itself' },
             sudo: { enum: ['none', 'nopasswd', 'password'], default: 'none' },
             sudo_password_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the NAME of an environment variable (letters, digits, "_"), not the password itself' },
             root_prefix: absolutePath,
-            known_hosts: { type: 'string', minLength: 1 },
+            known_hosts: sshFile,
             host_key_sha256: { type: 'string', pattern: '^(SHA256:)?[A-Za-z0-9+/]{43}=?$', description: 'a SHA256 host-key fingerprint as ssh-keygen -lf prints it (SHA256: and 43 base64 characters)' },
             accept_new_host_key: { type: 'boolean', default: false },
             connect_timeout_sec: { type: 'integer', minimum: 1, maximum: 600, default: 15 },
             command_timeout_sec: { type: 'integer', minimum: 1, maximum: 3600, default: 120 },
             lock_wait_sec: { type: 'integer', minimum: 0, maximum: 3600, default: 60 },
             follow_symlinked_dirs: { type: 'boolean', default: false },
+            steps: { enum: ['run', 'skip'], default: 'run', description: 'run: deploys run the install steps (restarts, imports); skip: files only (a staged host)' },
             cybertrace: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'the name of the cybertraces: item this host is' },
           },
         },

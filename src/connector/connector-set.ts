@@ -3,6 +3,7 @@
  * builds the set and hands it to the core: config, bundle, deploy and verify take it as a
  * parameter and never import a connector.
  */
+import { closest, distance } from 'fastest-levenshtein';
 import { InternalError, UserError } from '../kernel/errors.js';
 import type { Connector } from './contract.js';
 
@@ -23,8 +24,13 @@ export function connectorSet(list: readonly Connector[]): ConnectorSet {
     all: () => list,
     ids: () => [...ids],
     get(id) {
-      const c = list.find((x) => x.id === id);
-      if (!c) throw new UserError(`unknown SIEM "${id}"; known: ${ids.join(', ')} (see \`ctconnect list\`)`);
+      // Ids are lower case; `Splunk` or `KUMA` as people write them are the same SIEM.
+      const c = list.find((x) => x.id === id.toLowerCase());
+      if (!c) {
+        const near = closest(id.toLowerCase(), ids);
+        const hint = distance(id.toLowerCase(), near) <= Math.max(2, Math.floor(near.length / 3)) ? `did you mean "${near}"? ` : '';
+        throw new UserError(`unknown SIEM "${id}"; ${hint}known: ${ids.join(', ')} (see \`ctconnect list\`)`);
+      }
       return c;
     },
     roles: () => ['cybertrace', ...list.flatMap((c) => [c.id, ...(c.extraRoles ?? [])])],

@@ -9,13 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { outputLines, describeFailure, type ExecResult } from './exec.js';
-import { TEMP_INFIX } from './probe.js';
+import { pendingRecordOf, TEMP_INFIX } from './probe.js';
 import { type FilePlan, type HostStep, type HostWork } from './types.js';
 import { sha256 } from '../kernel/hash.js';
 import { backupName } from '../kernel/files.js';
 import type { RemoteHost } from './remote.js';
+import { fewPaths } from './report.js';
 import { shellArg } from '../render/escape.js';
-import { ConnectionLost, DeployFailure, type CommandOutput, type FileResult, type RollbackResult, type StepResult } from './types.js';
+import { ConnectionLost, DeployFailure, Interrupted, type CommandOutput, type FileResult, type RollbackResult, type StepResult } from './types.js';
 
 export type Progress = (message: string) => void;
 
@@ -66,7 +67,7 @@ function marks(token: string) {
  * mode/owner, validation. Then, reading stdin, it waits for the word `rename` before it renames: the
  * client says it only while the connection is up, so a run cut short never renames behind its back.
  */
-function applyScript(plan: FilePlan, tmp: string, now: Date, token: string, from: { stdinBytes: number } | { staged: string }, validate: { command?: string; timeoutSec: number }): string {
+function applyScript(plan: FilePlan, tmp: string, now: Date, token: string, from: { stdinBytes: number } | { staged: string }, validate: { command?: string; timeoutSec: number }, pending: string[]): string {
   const m = marks(token);
   const path = plan.file.path;
   const base = backupName(path, now);
@@ -90,8 +91,27 @@ function applyScript(plan: FilePlan, tmp: string, now: Date, token: string, from
     );
   }
   lines.push(`printf '%s' ${shellArg(m.ready)}`);
-  if ('stdinBytes' in from) lines.push(`read -r go && [ "$go" = rename ] || exit 1`, `mv -f -- "$t" "$p" || exit 1`, `printf '%s' ${shellArg(m.renamed)}`);
+  if ('stdinBytes' in from) lines.push(`read -r go && [ "$go" = rename ] || exit 1`, `${recordPending(path, pending)}mv -f -- "$t" "$p" || exit 1`, `printf '%s' ${shellArg(m.renamed)}`);
   return lines.join('\n');
+}
+
+/**
+ * Shell that adds step keys to a file's pending record (written before the file is renamed, so a run
+ * killed at any point leaves the record for the next deploy); '' when there is nothing to add.
+ */
+function recordPending(path: string, keys: string[]): string {
+  if (keys.length === 0) return '';
+  const q = shellArg(pendingRecordOf(path));
+  const tmp = shellArg(`${posix.dirname(path)}/.${posix.basename(path)}${TEMP_INFIX}pending`);
+  return `{ { [ -f ${q} ] && [ ! -L ${q} ] && cat -- ${q}; printf '%s\\n' ${keys.map(shellArg).join(' ')}; } | sort -u > ${tmp} && mv -f -- ${tmp} ${q}; } || exit 1; `;
+}
+
+/** Shell that sets a file's pending record to `keys` (removes it when there are none). */
+function writePending(path: string, keys: string[]): string {
+  const q = shellArg(pendingRecordOf(path));
+  if (keys.length === 0) return `rm -f -- ${q}`;
+  const tmp = shellArg(`${posix.dirname(path)}/.${posix.basename(path)}${TEMP_INFIX}pending`);
+  return `printf '%s\\n' ${keys.map(shellArg).join(' ')} > ${tmp} && mv -f -- ${tmp} ${q}`;
 }
 
 /** What the apply script's output says about its stages. */
@@ -115,7 +135,7 @@ function readStages(r: { stdout: string; stderr: string }, token: string, valida
   return { backup, validate, ready: r.stdout.includes(m.ready), renamed: r.stdout.includes(m.renamed) };
 }
 
-async function applyFile(remote: RemoteHost, plan: FilePlan, now: Date, applied: Applied[], progress: Progress): Promise<FileResult> {
+async function applyFile(remote: RemoteHost, plan: FilePlan, now: Date, applied: Applied[], progress: Progress, pending: string[]): Promise<FileResult> {
   const path = plan.file.path;
   const timeoutSec = remote.target.command_timeout_sec;
   const rec: Applied = { plan, createdDirs: [], renamed: false };
@@ -132,7 +152,7 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, now: Date, applied:
   const label = `install ${path}`;
   let r: ExecResult;
   if (remote.streamsInput) {
-    const proc = await remote.start(applyScript(plan, tmp, now, token, { stdinBytes: plan.newContent.length }, { command: validateCommand, timeoutSec }), { timeoutSec: scriptLimit, label });
+    const proc = await remote.start(applyScript(plan, tmp, now, token, { stdinBytes: plan.newContent.length }, { command: validateCommand, timeoutSec }, pending), { timeoutSec: scriptLimit, label });
     if (await remote.alive(proc.waitFor(m.send))) {
       rec.backup = readStages({ stdout: proc.stdout().toString('utf8'), stderr: '' }, token, undefined).backup;
       if (rec.backup) progress(`${path}: backed up to ${rec.backup}`);
@@ -154,7 +174,7 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, now: Date, applied:
     // Under sudo -S the command's stdin is no channel: the bytes are staged first, the rename is a command of its own.
     progress(`${path}: uploading ${plan.newContent.length} bytes`);
     const staged = await remote.stageData(plan.newContent);
-    r = await remote.run(applyScript(plan, tmp, now, token, { staged }, { command: validateCommand, timeoutSec }), { timeoutSec: scriptLimit, label });
+    r = await remote.run(applyScript(plan, tmp, now, token, { staged }, { command: validateCommand, timeoutSec }, pending), { timeoutSec: scriptLimit, label });
   }
   const stages = readStages(r, token, validateCommand);
   rec.backup = stages.backup;
@@ -169,16 +189,21 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, now: Date, applied:
   }
   if (!remote.streamsInput) {
     rec.renamed = true;
-    await remote.must(`mv -f -- ${shellArg(tmp)} ${shellArg(path)}`, { timeoutSec, label: `mv -f ${tmp} ${path}` });
+    await remote.must(`${recordPending(path, pending)}mv -f -- ${shellArg(tmp)} ${shellArg(path)}`, { timeoutSec, label: `mv -f ${tmp} ${path}` });
   }
   rec.tmp = undefined;
   progress(`${path}: replaced (mv -f)`);
   return { bundlePath: plan.file.bundlePath, path, status: 'changed', reasons: plan.reasons, backup: rec.backup, validate };
 }
 
-/** Puts back what this run changed, newest first; each file on its own, so one failure does not stop the rest. */
-async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string[], progress: Progress): Promise<RollbackResult> {
-  const result: RollbackResult = { restored: [], removed: [], notRestored: [], tempRemoved: [], stepsAlreadyRun: stepsRun };
+/**
+ * Puts back what this run changed, newest first; each file on its own, so one failure does not stop the
+ * rest. It runs under the host's lock and restores a file only while its bytes are still the ones this
+ * run wrote; when `otherRunSince` says another deploy held the lock after this run lost its connection,
+ * it restores nothing (that run found the new files and built on them).
+ */
+async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string[], progress: Progress, otherRunSince?: string): Promise<RollbackResult> {
+  const result: RollbackResult = { restored: [], removed: [], notRestored: [], left: [], tempRemoved: [], stepsAlreadyRun: stepsRun };
   const timeoutSec = remote.target.command_timeout_sec;
   for (const rec of [...applied].reverse()) {
     const path = rec.plan.file.path;
@@ -191,17 +216,34 @@ async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string
       }
     }
     if (rec.renamed) {
+      if (otherRunSince !== undefined) {
+        result.left.push({ path, reason: `another deploy (${otherRunSince}) held the lock after the connection was lost and found this file in place; left as it is` });
+        progress(`${path}: left as it is (another deploy ran since)`);
+        continue;
+      }
       try {
+        const p = shellArg(path);
+        const before = rec.plan.current.kind === 'file' ? rec.plan.current.sha256! : 'absent';
+        // Which bytes are there now: this run's (put back), the old ones (the rename never happened), or someone else's (left).
+        const now = `if [ -f ${p} ] && [ ! -L ${p} ]; then h=$(sha256sum < ${p} | cut -d' ' -f1); elif [ -e ${p} ] || [ -L ${p} ]; then h=other; else h=absent; fi; `;
+
+        let restore: string;
         if (rec.backup) {
           const tmp = `${posix.dirname(path)}/.${posix.basename(path)}${TEMP_INFIX}restore-${randomBytes(4).toString('hex')}`;
-          await remote.must(`cp -p -- ${shellArg(rec.backup)} ${shellArg(tmp)} && mv -f -- ${shellArg(tmp)} ${shellArg(path)} || { rm -f -- ${shellArg(tmp)}; exit 1; }`, {
-            timeoutSec,
-            label: `restore ${path} from ${rec.backup}`,
-          });
-          result.restored.push(path);
-          progress(`${path}: restored from ${rec.backup}`);
+          restore = `cp -p -- ${shellArg(rec.backup)} ${shellArg(tmp)} && mv -f -- ${shellArg(tmp)} ${p} || { rm -f -- ${shellArg(tmp)}; exit 1; }`;
         } else {
-          await remote.must(`rm -f -- ${shellArg(path)}`, { timeoutSec, label: `remove new file ${path}` });
+          restore = `rm -f -- ${p}`;
+        }
+        // A file put back has the record of pending steps it had before this run (the report names the steps that already ran).
+        const script = `${now}if [ "$h" = ${sha256(rec.plan.newContent)} ]; then ${restore}; elif [ "$h" = ${before} ]; then echo as-before; else echo changed-since; exit 0; fi; ${writePending(path, rec.plan.current.pending)}`;
+        const r = await remote.must(script, { timeoutSec, label: rec.backup ? `restore ${path} from ${rec.backup}` : `remove new file ${path}` });
+        if (r.stdout.includes('changed-since')) {
+          result.left.push({ path, reason: 'its bytes changed since this run wrote them; left as it is' });
+          progress(`${path}: left as it is (changed since this run wrote it)`);
+        } else if (r.stdout.includes('as-before') || rec.backup) {
+          result.restored.push(path);
+          progress(r.stdout.includes('as-before') ? `${path}: as before (the new file never replaced it)` : `${path}: restored from ${rec.backup}`);
+        } else {
           result.removed.push(path);
           progress(`${path}: new file removed`);
         }
@@ -220,15 +262,37 @@ async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string
   return result;
 }
 
-/** The steps a set of changed files calls for, in bundle order, each once per host. */
-export function stepsToRun(steps: HostStep[], changed: FilePlan[]): Array<{ step: HostStep; because: string[] }> {
+/** Whether a change of this file calls for this step. */
+const triggeredBy = (step: HostStep, file: FilePlan['file']): boolean => step.step.when === 'always' || file.notify.some((k) => step.keys.includes(k));
+
+export interface PlannedStep {
+  step: HostStep;
+  /** The changed files that call for it. */
+  because: string[];
+  /** The files beside which an earlier run recorded it as pending. */
+  pendingFrom: string[];
+}
+
+/** The steps the changed files call for and those earlier runs left pending, in bundle order, each once per host. */
+export function stepsToRun(steps: HostStep[], plans: FilePlan[]): PlannedStep[] {
   return steps.map((step) => ({
     step,
-    because:
-      step.step.when === 'always'
-        ? changed.map((p) => p.file.path)
-        : changed.filter((p) => p.file.notify.some((k) => step.keys.includes(k))).map((p) => p.file.path),
+    because: plans.filter((p) => p.changed && triggeredBy(step, p.file)).map((p) => p.file.path),
+    pendingFrom: plans.filter((p) => p.current.pending.some((k) => step.keys.includes(k))).map((p) => p.file.path),
   }));
+}
+
+/** A planned step as the report shows it before anything ran. */
+export function stepResultOf(p: PlannedStep, status: { needed: StepResult['status'] }): StepResult {
+  const needed = p.because.length + p.pendingFrom.length > 0;
+  return {
+    id: p.step.key,
+    description: p.step.step.description,
+    status: needed ? status.needed : 'not-needed',
+    because: p.because,
+    ...(p.pendingFrom.length > 0 ? { pendingFrom: p.pendingFrom } : {}),
+    ...(needed && status.needed === 'skipped' ? { command: p.step.step.command } : {}),
+  };
 }
 
 function asFailure(e: unknown): DeployFailure {
@@ -241,12 +305,23 @@ export interface ApplyResult {
   steps: StepResult[];
   rollback?: RollbackResult;
   error?: DeployFailure;
+  notes?: string[];
 }
 
-/** How to get a working host again after the connection is lost, for the rollback. */
-export type Reconnect = () => Promise<RemoteHost>;
+/**
+ * How to get a working host again after the connection is lost, for the rollback: the host under its
+ * lock again, and whether another run held that lock in between (its id).
+ */
+export type Reconnect = () => Promise<{ remote: RemoteHost; otherRunSince?: string }>;
 
-export async function applyHost(remote: RemoteHost, work: HostWork, plans: FilePlan[], now: Date, progress: Progress, reconnect: Reconnect): Promise<ApplyResult> {
+export interface ApplyOptions {
+  /** Install the files, run no step: each one the changes call for stays pending on the host. */
+  skipSteps: boolean;
+  /** Set once the user asked to stop (SIGINT/SIGTERM): no new file or step is started. */
+  interrupted: () => boolean;
+}
+
+export async function applyHost(remote: RemoteHost, work: HostWork, plans: FilePlan[], now: Date, progress: Progress, reconnect: Reconnect, opts: ApplyOptions): Promise<ApplyResult> {
   const applied: Applied[] = [];
   const files: FileResult[] = plans.map((p) => ({
     bundlePath: p.file.bundlePath,
@@ -254,36 +329,61 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
     status: p.changed ? 'not-reached' : 'unchanged',
     reasons: p.reasons,
   }));
-  const changed = plans.filter((p) => p.changed);
-  const planned = stepsToRun(work.steps, changed);
-  const steps: StepResult[] = planned.map(({ step, because }) => ({
-    id: step.key,
-    description: step.step.description,
-    status: because.length > 0 ? 'not-reached' : 'not-needed',
-    because,
-  }));
+  const planned = stepsToRun(work.steps, plans);
+  const steps: StepResult[] = planned.map((p) => stepResultOf(p, { needed: opts.skipSteps ? 'skipped' : 'not-reached' }));
   const stepsRun: string[] = [];
+  /** Keys of the steps that completed in this run. */
+  const done = new Set<string>();
+  const keysFor = (plan: FilePlan) => work.steps.filter((s) => triggeredBy(s, plan.file)).map((s) => s.key);
+  const timeoutSec = remote.target.command_timeout_sec;
+  const notes: string[] = [];
+
+  /** What each file's pending record must say after this run, when it is not what the host has now (files put back have theirs already). */
+  const records = (restored: (plan: FilePlan) => boolean): string[] => {
+    const out: string[] = [];
+    for (const [i, plan] of plans.entries()) {
+      if (restored(plan)) continue;
+      const had = plan.current.pending;
+      const wrote = files[i].status === 'changed' || files[i].status === 'rolled-back' || (files[i].status === 'failed' && applied.some((a) => a.plan === plan && a.renamed)) ? keysFor(plan) : [];
+      const onHost = [...new Set([...had, ...wrote])];
+      if (onHost.length === 0) continue;
+      const left = onHost.filter((k) => !done.has(k));
+      if (left.length === onHost.length) continue;
+      out.push(writePending(plan.file.path, left.sort()));
+    }
+    return out;
+  };
+  const settle = async (host: RemoteHost, restored: (plan: FilePlan) => boolean) => {
+    const lines = records(restored);
+    if (lines.length === 0) return;
+    try {
+      await host.must(lines.join(' && '), { timeoutSec, label: 'update the records of pending steps' });
+    } catch (e) {
+      notes.push(`could not update the records of pending steps beside the files (${(e as Error).message}); the next deploy runs those steps again`);
+    }
+  };
 
   const fail = async (error: DeployFailure): Promise<ApplyResult> => {
     const touched = applied.some((a) => a.renamed || a.tmp !== undefined || a.createdDirs.length > 0);
     let rb: RollbackResult | undefined;
+    let host: RemoteHost | undefined = remote;
     if (touched) {
-      let host: RemoteHost | undefined = remote;
+      let otherRunSince: string | undefined;
       if (error instanceof ConnectionLost || remote.conn.lostReason() !== undefined) {
         progress('connection lost; reconnecting to put back what this run changed');
         try {
-          host = await reconnect();
+          ({ remote: host, otherRunSince } = await reconnect());
         } catch (e) {
           host = undefined;
           const why = `connection lost and reconnecting failed: ${(e as Error).message}`;
-          rb = { restored: [], removed: [], tempRemoved: [], stepsAlreadyRun: stepsRun, notRestored: [] };
+          rb = { restored: [], removed: [], left: [], tempRemoved: [], stepsAlreadyRun: stepsRun, notRestored: [] };
           for (const a of applied) {
             if (a.tmp) rb.notRestored.push({ path: a.tmp, error: `temp file may be left behind (the next deploy removes it); ${why}` });
             if (a.renamed) rb.notRestored.push({ path: a.plan.file.path, error: `${why}; ${a.backup ? `the old file is in ${a.backup}` : 'it was a new file'}` });
           }
         }
       }
-      if (host) rb = await rollback(host, applied, stepsRun, progress);
+      if (host) rb = await rollback(host, applied, stepsRun, progress, otherRunSince);
     }
     if (rb) {
       for (const f of files) {
@@ -292,9 +392,15 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
         }
         const lost = rb.notRestored.find((n) => n.path === f.path);
         if (lost) f.error = `${f.error ? `${f.error}\n` : ''}NOT RESTORED: ${lost.error}`;
+        const left = rb.left.find((n) => n.path === f.path);
+        if (left) f.error = `${f.error ? `${f.error}\n` : ''}not put back: ${left.reason}`;
       }
     }
-    return { files, steps, rollback: rb, error };
+    if (host && host.conn.lostReason() === undefined) {
+      const back = new Set([...(rb?.restored ?? []), ...(rb?.removed ?? [])]);
+      await settle(host, (plan) => back.has(plan.file.path));
+    }
+    return { files, steps, rollback: rb, error, notes: notes.length > 0 ? notes : undefined };
   };
 
   // The probe removed them, under the lock.
@@ -307,8 +413,9 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
 
   for (const [i, plan] of plans.entries()) {
     if (!plan.changed) continue;
+    if (opts.interrupted()) return fail(new Interrupted(`interrupted before ${plan.file.path}; this run's files are put back`));
     try {
-      files[i] = { ...(await applyFile(remote, plan, now, applied, progress)), leftoversRemoved: files[i].leftoversRemoved };
+      files[i] = { ...(await applyFile(remote, plan, now, applied, progress, keysFor(plan))), leftoversRemoved: files[i].leftoversRemoved };
     } catch (caught) {
       // Whatever went wrong, this run's files go back before the error is reported.
       const e = asFailure(caught);
@@ -325,8 +432,23 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
     }
   }
 
-  for (const [i, { step: hostStep, because }] of planned.entries()) {
-    if (because.length === 0) continue;
+  if (opts.skipSteps) {
+    for (const s of steps.filter((x) => x.status === 'skipped')) progress(`step ${s.id}: skipped (--skip-steps or steps: skip); pending on the host: ${s.command}`);
+    return { files, steps };
+  }
+
+  for (const [i, { step: hostStep, because, pendingFrom }] of planned.entries()) {
+    if (because.length + pendingFrom.length === 0) continue;
+    if (opts.interrupted()) {
+      await settle(remote, () => false);
+      const left = steps.filter((s) => s.status === 'not-reached').map((s) => s.id);
+      return {
+        files,
+        steps,
+        error: new Interrupted(`interrupted: steps not run: ${left.join(', ')}; they are recorded on the host and the next deploy runs them`),
+        notes: notes.length > 0 ? notes : undefined,
+      };
+    }
     const step = hostStep.step;
     let stdinFile: string | undefined;
     const input = step.stdinFromFile === undefined ? undefined : work.bundleFiles.get(step.stdinFromFile)!;
@@ -338,7 +460,8 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
       steps[i] = { ...steps[i], status: 'failed' };
       return fail(e instanceof ConnectionLost ? e : new DeployFailure(`step ${hostStep.key}: cannot upload its input ${step.stdinFromFile}: ${e.message}`, e.details));
     }
-    progress(`step ${hostStep.key}: ${step.description}`);
+    const why = pendingFrom.length > 0 && because.length === 0 ? ` (pending: an earlier deploy changed ${fewPaths(pendingFrom)} and did not complete it)` : '';
+    progress(`step ${hostStep.key}: ${step.description}${why}`);
     let r;
     try {
       r = await remote.run(step.command, {
@@ -349,8 +472,14 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
         env: { CTCONNECT_ROOT: work.target.root_prefix ?? '' },
       });
     } catch (caught) {
+      const e = asFailure(caught);
+      if (e instanceof ConnectionLost) {
+        // The command went out; whether it ran, and how far, the host did not get to say.
+        steps[i] = { ...steps[i], status: 'may-have-run' };
+        return fail(new ConnectionLost(`step ${hostStep.key} may have run: ${e.message} while it was running; it stays pending on the host and runs again on the next deploy`));
+      }
       steps[i] = { ...steps[i], status: 'failed' };
-      return fail(asFailure(caught));
+      return fail(e);
     }
     const output: CommandOutput = { command: r.command, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr };
     if (r.timedOut || r.exitCode !== 0) {
@@ -359,6 +488,8 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
     }
     steps[i] = { ...steps[i], status: 'ran', output };
     stepsRun.push(hostStep.key);
+    for (const k of hostStep.keys) done.add(k);
   }
-  return { files, steps };
+  await settle(remote, () => false);
+  return { files, steps, notes: notes.length > 0 ? notes : undefined };
 }

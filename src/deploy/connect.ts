@@ -67,6 +67,11 @@ function refusal(target: DeployTarget, verdict: HostKeyVerdict, keyBlob: Buffer,
   }
 }
 
+/** Unanswered keep-alives after which a connection is given up. */
+export const KEEPALIVE_COUNT_MAX = 3;
+/** Keep-alive period: the silence after which a connection is given up is (count + 1) periods, about connect_timeout_sec. */
+export const keepaliveIntervalMs = (connectTimeoutSec: number): number => Math.max(250, Math.ceil((connectTimeoutSec * 1000) / (KEEPALIVE_COUNT_MAX + 1)));
+
 export function connect(target: DeployTarget, secrets: TargetSecrets, opts: ConnectOptions): Promise<Connection> {
   const file = knownHostsFileOf(target);
   const entries = target.host_key_sha256 ? [] : readKnownHosts(file);
@@ -100,7 +105,11 @@ export function connect(target: DeployTarget, secrets: TargetSecrets, opts: Conn
     port: target.port,
     username: target.user,
     readyTimeout: target.connect_timeout_sec * 1000,
-    keepaliveInterval: 15_000,
+    // A host that stops answering (a blackholed link: no reset, no close) is noticed within about
+    // connect_timeout_sec: a keep-alive goes out after a quarter of it without traffic, and the
+    // connection is given up after three unanswered (sshd answers them while a command runs).
+    keepaliveInterval: keepaliveIntervalMs(target.connect_timeout_sec),
+    keepaliveCountMax: KEEPALIVE_COUNT_MAX,
     hostVerifier,
     algorithms: { serverHostKey: hostKeyAlgorithmOrder(knownTypes) as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
   };

@@ -15,6 +15,10 @@ export interface DeployOptions {
   secrets: SecretSources;
   progress?: (target: string, message: string) => void;
   now?: Date;
+  /** Files only: every step stays pending on its host (the report lists each with its command). */
+  skipSteps?: boolean;
+  /** Set once the user asked to stop (SIGINT/SIGTERM): nothing new is started, what is in flight finishes or is put back. */
+  interrupted?: () => boolean;
 }
 
 export interface DeployOutcome {
@@ -38,6 +42,8 @@ export async function deployBundle(bundle: Bundle, site: Site, opts: DeployOptio
     secrets: opts.secrets,
     progress: opts.progress ?? (() => undefined),
     now: opts.now,
+    skipSteps: opts.skipSteps,
+    interrupted: opts.interrupted,
   });
   const code = exitCodeOf(fleet.hosts);
   return { siem: bundle.connector.id, check, hosts: fleet.hosts, exitCode: fleet.internalError ? Math.max(code, 2) : code };

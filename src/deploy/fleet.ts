@@ -18,6 +18,9 @@ export interface FleetOptions {
   /** Called with the target name and a one-line message as each host progresses. */
   progress: (target: string, message: string) => void;
   now?: Date;
+  skipSteps?: boolean;
+  /** Set once the user asked to stop: hosts not started yet are not started. */
+  interrupted?: () => boolean;
 }
 
 export interface FleetResult {
@@ -82,8 +85,13 @@ export async function deployFleet(works: HostWork[], opts: FleetOptions): Promis
       progress(`failed: ${s.message}`);
       return failedBeforeStart(work, opts.check, s.message, s.details);
     }
+    if (opts.interrupted?.()) {
+      progress('not started: interrupted');
+      return failedBeforeStart(work, opts.check, 'not started: interrupted', []);
+    }
     try {
-      const r = hideIn(await deployHost(work, s, { check: opts.check, diff: opts.diff, now: opts.now }, progress), hide);
+      const hostOpts = { check: opts.check, diff: opts.diff, now: opts.now, skipSteps: opts.skipSteps, interrupted: opts.interrupted };
+      const r = hideIn(await deployHost(work, s, hostOpts, progress), hide);
       progress(r.status === 'failed' ? `failed: ${r.error?.message ?? ''}` : r.status === 'changed' ? (opts.check ? 'would change' : 'changed') : 'ok, no change');
       return r;
     } catch (e) {

@@ -4,21 +4,29 @@
  * → report under --check, else apply. Always returns a HostResult; failures on this host never
  * reach the other hosts.
  */
+import { randomBytes } from 'node:crypto';
 import type { Connection } from './connect.js';
 import { connect } from './connect.js';
-import { applyHost, stepsToRun, type Progress, type Reconnect } from './apply.js';
+import { applyHost, stepResultOf, stepsToRun, type Progress, type Reconnect } from './apply.js';
 import { redactedDiff } from './diff.js';
 import { parseProbes, planFile, probeScript } from './probe.js';
 import { type FilePlan, type HostWork } from './types.js';
 import { RemoteHost } from './remote.js';
 import type { TargetSecrets } from './secrets.js';
-import { DeployFailure, type FileResult, type HostResult, type StepResult } from './types.js';
+import { DeployFailure, type FileResult, type HostResult } from './types.js';
 
 export interface HostOptions {
   check: boolean;
   diff: boolean;
   now?: Date;
+  /** --skip-steps: files only (a target's `steps: skip` says the same for that target). */
+  skipSteps?: boolean;
+  /** Set once the user asked to stop: no new file or step is started. */
+  interrupted?: () => boolean;
 }
+
+/** Whether this run runs the steps of this target. */
+export const runsSteps = (target: HostWork['target'], skipSteps: boolean | undefined): boolean => !skipSteps && target.steps !== 'skip';
 
 export function secretValues(s: TargetSecrets | undefined): string[] {
   return [s?.keyPassphrase, s?.loginPassword, s?.sudoPassword].filter((v): v is string => typeof v === 'string' && v !== '');
@@ -39,8 +47,10 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
   // Every connection of this host, the reconnects for a rollback included; all closed at the end.
   const conns: Connection[] = [];
   let remote: RemoteHost | undefined;
+  // Names this run in the host's lock folder: a rollback after a reconnect learns whether another run held the lock since.
+  const runId = `${t.name}-${started}-${randomBytes(6).toString('hex')}`;
   /** Connects, checks sudo and takes the host's deploy lock (doing `lockOpts` under it). */
-  const open = async (lockOpts: Parameters<RemoteHost['lock']>[0]) => {
+  const open = async (lockOpts: Omit<Parameters<RemoteHost['lock']>[0], 'runId'>) => {
     const conn = await connect(t, secrets, { writeKnownHosts: !opts.check });
     conns.push(conn);
     if (conns.length === 1) {
@@ -50,17 +60,18 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
     const r = new RemoteHost(conn, t, secrets);
     remote = r;
     await r.checkSudo();
-    return { remote: r, ...(await r.lock(lockOpts)) };
+    return { remote: r, ...(await r.lock({ ...lockOpts, runId })) };
   };
   const reconnect: Reconnect = async () => {
     // The lost connection's staging folder (sudo -S uploads) is a stale one now.
-    const again = await open({ takeOverPid: remote?.lockHolderPid, removeStale: true });
+    const again = await open({ takeOver: remote?.holder, removeStale: true });
     if (again.staleRemoved.length > 0) result.notes = [...(result.notes ?? []), ...again.staleRemoved.map((d) => `removed the staging folder of the lost connection: ${d}`)];
-    return again.remote;
+    // No record at all (the host rebooted, /run was emptied): no other run is known to have come in between.
+    return { remote: again.remote, otherRunSince: again.lastRun !== '' && again.lastRun !== runId ? again.lastRun : undefined };
   };
   try {
     progress('connecting');
-    const first = await open({ removeStale: !opts.check, underLock: probeScript(t, work.files, opts.diff, { removeLeftovers: !opts.check }) });
+    const first = await open({ removeStale: !opts.check, underLock: probeScript(t, work.files, opts.diff, { removeLeftovers: !opts.check }), interrupted: opts.interrupted });
     if (first.staleRemoved.length > 0) result.notes = first.staleRemoved.map((d) => `removed the staging folder of an interrupted run: ${d}`);
     const probed = parseProbes(t, work.files, first.output);
     const plans: FilePlan[] = work.files.map((f, i) => planFile(f, probed[i]));
@@ -77,17 +88,16 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
         diff: diffs[i] || undefined,
         leftoversRemoved: p.current.leftovers.length > 0 ? p.current.leftovers : undefined,
       }));
-      result.steps = stepsToRun(work.steps, plans.filter((p) => p.changed)).map(({ step, because }): StepResult => ({
-        id: step.key,
-        description: step.step.description,
-        status: because.length > 0 ? 'would-run' : 'not-needed',
-        because,
-      }));
+      result.steps = stepsToRun(work.steps, plans).map((p) => stepResultOf(p, { needed: runsSteps(t, opts.skipSteps) ? 'would-run' : 'skipped' }));
       result.status = plans.some((p) => p.changed) ? 'changed' : 'ok';
       return result;
     }
 
-    const applied = await applyHost(first.remote, work, plans, opts.now ?? new Date(), progress, reconnect);
+    const applied = await applyHost(first.remote, work, plans, opts.now ?? new Date(), progress, reconnect, {
+      skipSteps: !runsSteps(t, opts.skipSteps),
+      interrupted: opts.interrupted ?? (() => false),
+    });
+    if (applied.notes) result.notes = [...(result.notes ?? []), ...applied.notes];
     result.files = applied.files.map((f, i) => (diffs[i] ? { ...f, diff: diffs[i] } : f));
     result.steps = applied.steps;
     result.rollback = applied.rollback;

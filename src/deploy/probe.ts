@@ -3,6 +3,7 @@
  * files of a host (`probeScript`), its answer read back (`parseProbes`), and per file the plan
  * (`planFile`). Reads only; `--check` stops after this.
  */
+import { posix } from 'node:path';
 import type { DeployTarget } from '../model/site.js';
 import { sha256 } from '../kernel/hash.js';
 import { mergeParts, MergeError } from './merge.js';
@@ -13,6 +14,13 @@ const MAX_READ_BYTES = 64 * 1024 * 1024;
 
 /** Suffix of the temp files a deploy writes beside a target file; a later run finds leftovers by it. */
 export const TEMP_INFIX = '.ctconnect-tmp-';
+
+/**
+ * The record, beside a target file, of the steps its change calls for that have not completed yet
+ * (`.NAME.ctconnect-pending`, one step key a line): written before the file is renamed into place,
+ * rewritten as steps complete, read by the next deploy's probe.
+ */
+export const pendingRecordOf = (path: string): string => `${posix.dirname(path)}/.${posix.basename(path)}.ctconnect-pending`;
 
 /** What the probe of one file found; `content` when it was asked for. */
 export interface Probed {
@@ -59,6 +67,7 @@ export function probeScript(target: DeployTarget, files: HostFile[], wantDiff: b
       'up "$p"; while [ ! -d "$d" ] && [ ! -L "$d" ]; do echo "missing $d"; up "$d"; done',
       'up "$p"; while [ "$d" != "$stop" ] && [ "$d" != / ]; do [ -L "$d" ] && echo "linkdir $d"; up "$d"; done',
       `for f in "\${p%/*}"/."\${p##*/}"${TEMP_INFIX}*; do [ -e "$f" ] && ${opts.removeLeftovers ? 'rm -f -- "$f" && ' : ''}echo "leftover $f"; done`,
+      `q=${shellArg(pendingRecordOf(file.path))}; if [ -f "$q" ] && [ ! -L "$q" ]; then while read -r k; do echo "pending $k"; done < "$q"; fi`,
     );
     const [u, g] = owners[i];
     if (u) lines.push(`[ $u${users.indexOf(u)} = 1 ] || echo ${shellArg(`nouser ${u}`)}`);
@@ -92,6 +101,7 @@ function parseProbe(target: DeployTarget, file: HostFile, lines: string[]): Prob
   const tagged = (tag: string) => facts.slice(1).filter((l) => l.startsWith(`${tag} `)).map((l) => l.slice(tag.length + 1));
   const missingDirs = tagged('missing');
   const leftovers = tagged('leftover');
+  const pending = tagged('pending').filter((k) => /^[a-z][a-z0-9_-]*\/[A-Za-z0-9_.-]+$/.test(k));
   const linkDirs = tagged('linkdir');
   const absent = [...tagged('nouser').map((u) => `user ${u}`), ...tagged('nogroup').map((g) => `group ${g}`)];
   if (head === '') throw new DeployFailure(`cannot inspect ${path}: the answer was cut short`);
@@ -108,11 +118,11 @@ function parseProbe(target: DeployTarget, file: HostFile, lines: string[]): Prob
     ]);
   }
   if (facts.includes('toolarge')) throw new DeployFailure(`${path} is larger than ${MAX_READ_BYTES} bytes; refusing to read it`);
-  if (head === 'absent') return { state: { kind: 'absent', missingDirs, leftovers } };
+  if (head === 'absent') return { state: { kind: 'absent', missingDirs, leftovers, pending } };
   // The hash is `-` when the bytes follow (they are hashed here).
   const m = /^file (\d+) (\S+) ([0-9a-f]{64}|-)$/.exec(head);
   if (!m || (m[3] === '-') !== at >= 0) throw new DeployFailure(`cannot inspect ${path}: unexpected answer ${JSON.stringify(head)}`);
-  const state: RemoteFileState = { kind: 'file', mode: parseInt(m[1], 8), owner: m[2], sha256: m[3], missingDirs, leftovers };
+  const state: RemoteFileState = { kind: 'file', mode: parseInt(m[1], 8), owner: m[2], sha256: m[3], missingDirs, leftovers, pending };
   if (at < 0) return { state };
   const content = Buffer.from(lines.slice(at + 1).join(''), 'base64');
   // The host sent no hash for a file whose bytes it sent: it is the hash of those bytes.

@@ -11,7 +11,7 @@ import type { DeployTarget } from '../model/site.js';
 import type { Connection } from './connect.js';
 import { execRemote, outputLines, startRemote, type ExecResult, type RemoteProcess } from './exec.js';
 import type { TargetSecrets } from './secrets.js';
-import { ConnectionLost, DeployFailure } from './types.js';
+import { ConnectionLost, DeployFailure, Interrupted } from './types.js';
 import { shellArg } from '../render/escape.js';
 import { InternalError } from '../kernel/errors.js';
 
@@ -42,12 +42,20 @@ const staleLine = (b: Buffer) => /^stale (.*)\n/.exec(b.subarray(0, 8192).toStri
 
 /** Exit status the lock holder returns when another run kept the lock past the wait. */
 const LOCK_BUSY_EXIT = 75;
+/** Exit status of the lock command when the lock's folder or file is not private to the deploying user. */
+const LOCK_UNSAFE_EXIT = 76;
+
+/** Identifies the process holding a host's deploy lock: its pid and a token only its run knows. */
+export interface LockHolder {
+  pid: number;
+  token: string;
+}
 
 export class RemoteHost {
   private stagingDir?: string;
   private lockHolder?: RemoteProcess;
-  /** The remote process that holds this host's lock for this connection. */
-  lockHolderPid?: number;
+  /** The remote process that holds this host's lock for this connection, and the token in its environment. */
+  holder?: LockHolder;
   /** Names this host's deploy lock and staging folders: one per host and root_prefix. */
   readonly lockKey: string;
 
@@ -175,25 +183,61 @@ export class RemoteHost {
    * channel. It goes when the channel or the connection ends, so a killed run never leaves a stale
    * lock. Waits up to lock_wait_sec for another run, then refuses.
    *
+   * The lock file is private to the user the deploy runs as (root: /run/ctconnect; another user:
+   * ~/.cache/ctconnect): a folder of mode 0700 that user owns, a file of mode 0600 created with
+   * O_NOFOLLOW (`dd oflag=nofollow`) and used only when the open file is the very file at that path.
+   * No other user can hold it, and no planted link can make the deploy create a file elsewhere.
+   *
+   * Under the lock it records this run's id and reports the id of the run that held it before
+   * (`lastRun`): a rollback over a new connection learns from it whether another run came in between.
+   *
    * The same command does, under the lock, what must come first anyway, to save round trips: it
    * removes the staging folders of interrupted runs (`removeStale`) and runs `underLock` (the probe of
    * every file), whose output it returns.
    */
-  async lock(opts: { takeOverPid?: number; removeStale?: boolean; underLock?: string } = {}): Promise<{ output: Buffer; staleRemoved: string[] }> {
+  async lock(opts: { runId: string; takeOver?: LockHolder; removeStale?: boolean; underLock?: string; interrupted?: () => boolean }): Promise<{ output: Buffer; staleRemoved: string[]; lastRun: string }> {
     this.checkAlive();
-    const file = `/tmp/ctconnect-deploy-${this.lockKey}.lock`;
     const wait = this.target.lock_wait_sec;
     const done = `@@ctconnect-locked-${randomBytes(6).toString('hex')}`;
+    const token = randomBytes(12).toString('hex');
+    const base = `deploy-${this.lockKey}`;
     // After a silent drop the host may not know yet that our old session is gone, and its holder keeps the
-    // lock: the reconnect that rolls back ends that holder (it is ours: a `cat` with the pid it reported).
-    const takeOver = opts.takeOverPid ? `[ "$(cat /proc/${opts.takeOverPid}/comm 2>/dev/null)" = cat ] && kill ${opts.takeOverPid} 2>/dev/null; ` : '';
-    const stale = opts.removeStale ? `${this.staleStagingScript()}; ` : '';
+    // lock: the reconnect that rolls back ends that holder, and only when it is provably ours — a process of
+    // this user, with the old run's token in its environment, holding this very lock file open on fd 9.
+    const takeOver = opts.takeOver
+      ? [
+          `p=${opts.takeOver.pid}`,
+          `if [ "$(stat -c %u /proc/$p 2>/dev/null)" = "$(id -u)" ] && [ "$(stat -L -c %d:%i /proc/$p/fd/9 2>/dev/null)" = "$(stat -L -c %d:%i /dev/fd/9)" ] && tr '\\0' '\\n' </proc/$p/environ 2>/dev/null | grep -qxF ${shellArg(`CTCONNECT_LOCK_TOKEN=${opts.takeOver.token}`)}; then kill $p 2>/dev/null; fi`,
+        ]
+      : [];
+    const stale = opts.removeStale ? [this.staleStagingScript()] : [];
     const work = opts.underLock
-      ? `timeout -k 5 ${this.target.command_timeout_sec} sh -c ${shellArg(`exec 0</dev/null; LC_ALL=C; export LC_ALL; ${opts.underLock}`)}; echo "under-lock-exit $?"; `
-      : '';
-    const holder = `echo "locked $$"; ${stale}${work}echo ${done}; exec cat >/dev/null`;
-    const inner = `umask 000; ${takeOver}command -v flock >/dev/null || { echo 'flock (util-linux) is not installed' >&2; exit 127; }; exec flock -w ${wait} -E ${LOCK_BUSY_EXIT} ${shellArg(file)} sh -c ${shellArg(holder)}`;
-    let line = `sh -c ${shellArg(inner)}`;
+      ? [`timeout -k 5 ${this.target.command_timeout_sec} sh -c ${shellArg(`exec 0</dev/null; LC_ALL=C; export LC_ALL; ${opts.underLock}`)} 9<&-; echo "under-lock-exit $?"`]
+      : [];
+    const script = [
+      'umask 077',
+      `command -v flock >/dev/null || { echo 'flock (util-linux) is not installed' >&2; exit 127; }`,
+      'if [ "$(id -u)" = 0 ]; then d=/run/ctconnect; else h=$(getent passwd "$(id -u)" | cut -d: -f6); d="${h:-$HOME}/.cache/ctconnect"; fi',
+      'mkdir -p -- "$d" 2>/dev/null',
+      `if [ -L "$d" ] || [ ! -d "$d" ] || [ "$(stat -c %u "$d")" != "$(id -u)" ]; then echo "$d is not a folder of $(id -un) (a link, or owned by another user): refusing to keep the deploy lock there" >&2; exit ${LOCK_UNSAFE_EXIT}; fi`,
+      'chmod 0700 -- "$d" || exit 1',
+      `f="$d/${base}.lock"; echo "lockfile $f"`,
+      `dd if=/dev/null of="$f" oflag=nofollow conv=notrunc status=none 2>/dev/null || { echo "$f: cannot create it (a symbolic link?): refusing to use it" >&2; exit ${LOCK_UNSAFE_EXIT}; }`,
+      'exec 9<"$f" || exit 1',
+      `[ "$(stat -c %d:%i:%u "$f")" = "$(stat -L -c %d:%i:%u /dev/fd/9)" ] && [ "$(stat -c %u "$f")" = "$(id -u)" ] || { echo "$f is not a file of $(id -un): refusing to use it" >&2; exit ${LOCK_UNSAFE_EXIT}; }`,
+      'chmod 0600 -- "$f" || exit 1',
+      ...takeOver,
+      `flock -w ${wait} -E ${LOCK_BUSY_EXIT} 9 || exit $?`,
+      `CTCONNECT_LOCK_TOKEN=${token}; export CTCONNECT_LOCK_TOKEN`,
+      'echo "locked $$"',
+      // The run that held the lock last, then this one.
+      `r="$d/${base}.run"; [ -L "$r" ] && rm -f -- "$r"; echo "last-run $(head -c 64 "$r" 2>/dev/null)"; printf '%s' ${shellArg(opts.runId)} > "$r"`,
+      ...stale,
+      ...work,
+      `echo ${done}`,
+      'exec cat >/dev/null',
+    ].join('\n');
+    let line = `sh -c ${shellArg(script)}`;
     let stdin = '';
     if (this.target.sudo === 'nopasswd') line = `sudo -n -- ${line}`;
     else if (this.target.sudo === 'password') {
@@ -203,12 +247,23 @@ export class RemoteHost {
     // The probe sends each file's bytes (up to 64 MiB each, base64); the limit only guards against a runaway host.
     const holderProcess = await this.alive(startRemote(this.conn.client, this.conn, line, { label: 'take the deploy lock', maxStdoutBytes: 1024 * 1024 * 1024 }));
     if (stdin) holderProcess.write(stdin);
-    if (await this.alive(holderProcess.waitFor(done))) {
+    const lockFile = () => /^lockfile (.*)\n/m.exec(holderProcess.stdout().subarray(0, 8192).toString('latin1'))?.[1] ?? 'the deploy lock';
+    // Ctrl-C while waiting for another run's lock: give up the wait, nothing was done yet.
+    let poll: NodeJS.Timeout | undefined;
+    const interrupted = new Promise<'interrupted'>((resolve) => {
+      if (opts.interrupted) poll = setInterval(() => opts.interrupted!() && resolve('interrupted'), 100);
+    });
+    const got = await this.alive(Promise.race([holderProcess.waitFor(done), interrupted])).finally(() => clearInterval(poll));
+    if (got === 'interrupted') {
+      holderProcess.end();
+      throw new Interrupted(`interrupted while waiting for the deploy lock ${lockFile()} on ${this.target.name}; nothing was changed`);
+    }
+    if (got) {
       const out = holderProcess.stdout();
-      const lockedLine = /^locked (\d+)\n/.exec(out.subarray(0, 40).toString('latin1'))!;
-      this.lockHolderPid = Number(lockedLine[1]);
+      const head = /^lockfile .*\nlocked (\d+)\nlast-run (.*)\n/.exec(out.subarray(0, 8192).toString('latin1'))!;
       this.lockHolder = holderProcess;
-      let body = out.subarray(lockedLine[0].length, out.lastIndexOf(done));
+      this.holder = { pid: Number(head[1]), token };
+      let body = out.subarray(Buffer.byteLength(head[0], 'latin1'), out.lastIndexOf(done));
       const staleRemoved: string[] = [];
       for (let m = staleLine(body); m; m = staleLine(body)) {
         staleRemoved.push(Buffer.from(m[1], 'latin1').toString('utf8'));
@@ -224,16 +279,16 @@ export class RemoteHost {
           );
         }
       }
-      return { output: exitAt < 0 ? body : body.subarray(0, exitAt), staleRemoved };
+      return { output: exitAt < 0 ? body : body.subarray(0, exitAt), staleRemoved, lastRun: head[2] };
     }
     const taken = await this.finished(holderProcess);
     if (taken.exitCode === LOCK_BUSY_EXIT) {
-      throw new DeployFailure(`another ctconnect deploy to ${this.target.name} is running: it still held the lock ${file} after ${wait} s`, [
+      throw new DeployFailure(`another ctconnect deploy to ${this.target.name} is running: it still held the lock ${lockFile()} after ${wait} s`, [
         'wait for it to finish and run again, or raise lock_wait_sec for this target',
       ]);
     }
     if (this.usesSudo && /^sudo: /m.test(taken.stderr)) throw this.sudoRefused(taken);
-    throw new DeployFailure(`cannot take the deploy lock ${file} on ${this.target.name}`, taken.stderr.trim().split('\n').filter(Boolean));
+    throw new DeployFailure(`cannot take ${lockFile()} on ${this.target.name}`, taken.stderr.trim().split('\n').filter(Boolean));
   }
 
   /** Lets the lock go (ending its channel's input ends the remote `cat`, and with it the flock). */

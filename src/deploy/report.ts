@@ -39,6 +39,11 @@ export function toJson(siem: string, check: boolean, hosts: HostResult[]): strin
 
 const indent = (lines: string[], by = '    '): string[] => lines.map((l) => by + l);
 
+/** A list of paths kept to one line: the first two, then how many more (a Splunk app has dozens of files). */
+export function fewPaths(paths: string[]): string {
+  return paths.length <= 2 ? paths.join(', ') : `${paths.slice(0, 2).join(', ')} and ${paths.length - 2} more`;
+}
+
 function outputBlock(o: { command: string; exitCode: number | null; timedOut: boolean; stdout: string; stderr: string }): string[] {
   const lines = [`$ ${o.command}   (${o.timedOut ? 'killed: time limit' : `exit ${o.exitCode ?? 'by signal'}`})`];
   for (const [name, text] of [['stdout', o.stdout], ['stderr', o.stderr]] as const) {
@@ -76,7 +81,13 @@ export function hostDetails(h: HostResult): string {
       out.push(`  step ${s.id}: not needed (nothing it depends on changed)`);
       continue;
     }
-    out.push(`  step ${s.id}: ${s.status}${s.because.length ? ` (because of ${s.because.join(', ')})` : ''}`);
+    const why = [s.because.length ? `because of ${s.because.join(', ')}` : '', s.pendingFrom?.length ? `pending since an earlier deploy changed ${fewPaths(s.pendingFrom)}` : '']
+      .filter(Boolean)
+      .join('; ');
+    out.push(`  step ${s.id}: ${s.status}${why ? ` (${why})` : ''}`);
+    if (s.status === 'skipped' && s.command) out.push(`      not run, pending on the host until a deploy runs steps: $ ${s.command}`);
+    if (s.status === 'may-have-run') out.push('      the connection was lost while it ran: it may have run; it stays pending and the next deploy runs it');
+    if (s.status === 'not-reached' && h.error && /^interrupted: steps not run/.test(h.error.message)) out.push('      not run (interrupted); pending on the host: the next deploy runs it');
     if (s.output && s.status === 'failed') out.push(...indent(outputBlock(s.output), '      '));
   }
   const rb = h.rollback;
@@ -86,8 +97,9 @@ export function hostDetails(h: HostResult): string {
     for (const p of rb.removed) out.push(`    removed (was new): ${p}`);
     for (const p of rb.tempRemoved) out.push(`    temp file removed: ${p}`);
     for (const n of rb.notRestored) out.push(`    NOT RESTORED: ${n.path}: ${n.error}`);
+    for (const n of rb.left) out.push(`    not put back: ${n.path}: ${n.reason}`);
     if (rb.stepsAlreadyRun.length) out.push(`    these steps had already run with the new files; check the services: ${rb.stepsAlreadyRun.join(', ')}`);
-    if (rb.restored.length + rb.removed.length + rb.notRestored.length === 0) out.push('    nothing had been replaced yet');
+    if (rb.restored.length + rb.removed.length + rb.notRestored.length + rb.left.length === 0) out.push('    nothing had been replaced yet');
   }
   return out.join('\n') + '\n';
 }

@@ -11,6 +11,7 @@ import ssh2 from 'ssh2';
 import type { DeployTarget } from '../model/site.js';
 import { DeployFailure } from './types.js';
 import type { SecretPrompt } from '../kernel/prompt.js';
+import { rememberSecret } from '../kernel/run-secrets.js';
 
 export interface TargetSecrets {
   privateKey?: Buffer;
@@ -34,7 +35,10 @@ export interface SecretSources {
 async function secretFor(target: DeployTarget, envName: string | undefined, what: string, src: SecretSources, siteKey: string): Promise<string> {
   if (envName !== undefined) {
     const v = src.env[envName];
-    if (v !== undefined && v !== '') return v;
+    if (v !== undefined && v !== '') {
+      rememberSecret(v);
+      return v;
+    }
   }
   if (src.prompt) return src.prompt(`${what} for ${target.name} (${target.user}@${target.host}): `);
   const hint = envName !== undefined

@@ -14,6 +14,14 @@ export class ConnectionLost extends DeployFailure {
   }
 }
 
+/** The user asked the deploy to stop (SIGINT/SIGTERM); what was in flight finished or was put back. */
+export class Interrupted extends DeployFailure {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Interrupted';
+  }
+}
+
 export interface CommandOutput {
   command: string;
   exitCode: number | null;
@@ -42,7 +50,8 @@ export interface FileResult {
   leftoversRemoved?: string[];
 }
 
-export type StepStatus = 'ran' | 'would-run' | 'not-needed' | 'skipped' | 'failed' | 'not-reached';
+/** `may-have-run`: the connection was lost while it ran; `skipped`: --skip-steps or the target's `steps: skip` (it stays pending). */
+export type StepStatus = 'ran' | 'would-run' | 'not-needed' | 'skipped' | 'failed' | 'may-have-run' | 'not-reached';
 
 export interface StepResult {
   id: string;
@@ -50,6 +59,10 @@ export interface StepResult {
   status: StepStatus;
   /** What made it run (the changed files notifying it). */
   because: string[];
+  /** Files beside which an earlier, unfinished deploy recorded it as pending: it runs even though they did not change now. */
+  pendingFrom?: string[];
+  /** The command, for a step that was skipped (what would have run). */
+  command?: string;
   output?: CommandOutput;
 }
 
@@ -57,6 +70,12 @@ export interface RollbackResult {
   restored: string[];
   removed: string[];
   notRestored: Array<{ path: string; error: string }>;
+  /**
+   * Files this run replaced but did not put back, because they are no longer only this run's: another
+   * deploy held the host's lock after the connection was lost (and found them in place), or their bytes
+   * changed since this run wrote them. A rollback never undoes what it did not do.
+   */
+  left: Array<{ path: string; reason: string }>;
   /** This run's temp files that were removed again. */
   tempRemoved: string[];
   /** Steps that had already run with the new files; the report tells the user to look at them. */
@@ -137,6 +156,8 @@ export interface RemoteFileState {
   missingDirs: string[];
   /** Temp files an interrupted earlier run left beside this file. */
   leftovers: string[];
+  /** Steps (keys) recorded beside this file by an earlier run that changed it and did not complete them. */
+  pending: string[];
 }
 
 export interface FilePlan {

@@ -5,9 +5,10 @@
  * - a file is replaced through a temp file beside it, with the old file's mode and owner, then a
  *   rename: readers see the old file or the new one, never half of one.
  */
-import { chmodSync, chownSync, constants, copyFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, copyFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { UserError } from './errors.js';
 
 /** `20250131T235959Z`. */
 export function utcStamp(date: Date): string {
@@ -99,5 +100,66 @@ export function writeFileAtomic(path: string, content: string | Buffer): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * What the user can do about a file-system error on `path` they named (`what`: "--out out", "init
+ * site.yaml"): a sentence naming the path, never a bare EISDIR; undefined for errors no user causes.
+ */
+export function pathProblem(what: string, path: string, e: unknown): UserError | undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  // The path the user named, not a temp file beside it.
+  const on = path;
+  const why: Record<string, string> = {
+    ENOENT: `the folder ${dirname(on)} does not exist: create it first or choose another path`,
+    ENOTDIR: `a part of ${on} is a file, not a folder: choose a path under a folder`,
+    EISDIR: `${on} is a folder: name a file`,
+    EEXIST: `${on} exists and is not a folder: choose another path or move it away`,
+    EACCES: `no permission to write ${on}: choose a folder you may write, or run as a user who may`,
+    EPERM: `no permission to write ${on}: choose a folder you may write, or run as a user who may`,
+    EROFS: `${on} is on a read-only file system: choose another path`,
+    ENOSPC: `no space left on the device of ${on}: free some or choose another path`,
+    EDQUOT: `disk quota exceeded writing ${on}: free some or choose another path`,
+    ENAMETOOLONG: `${on}: name too long`,
+    ELOOP: `${on}: too many symbolic links on the way`,
+  };
+  return code && why[code] ? new UserError(`${what}: cannot write: ${why[code]}`, ['nothing was written']) : undefined;
+}
+
+/** `pathProblem`, or the error itself when it is none a user causes. */
+export const asPathProblem = (what: string, path: string, e: unknown): unknown => pathProblem(what, path, e) ?? e;
+
+/**
+ * Checks, before anything is created, that `dir` can be (or is) a folder to write into: every
+ * existing part of it is a folder, the nearest existing one may be written, and it is not under
+ * /proc or /sys (kernel file systems, where a recursive mkdir never ends).
+ */
+export function checkOutputFolder(dir: string, what: string): void {
+  const target = resolve(dir);
+  // The nearest part of the path that exists (ENOTDIR: a part above is a file; it is found on the way up).
+  let existing = target;
+  for (;;) {
+    try {
+      statSync(existing);
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw asPathProblem(what, dir, e);
+      existing = dirname(existing);
+    }
+  }
+  const real = realpathSync(existing);
+  if (['/proc', '/sys'].some((k) => real === k || real.startsWith(k + sep))) {
+    throw new UserError(`${what}: cannot write: ${real} is a kernel file system (/proc, /sys), not a place for files: choose another path`, ['nothing was written']);
+  }
+  if (!statSync(existing).isDirectory()) {
+    const which = existing === target ? `${dir} is a file, not a folder: choose another path or move it away` : `${existing} is a file, not a folder: choose a path under a folder`;
+    throw new UserError(`${what}: cannot write: ${which}`, ['nothing was written']);
+  }
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch (e) {
+    throw asPathProblem(what, existing, e);
   }
 }

@@ -3,6 +3,7 @@
  * does not load what deploy needs around it (ssh2).
  */
 import { UserError } from './errors.js';
+import { rememberSecret } from './run-secrets.js';
 
 /** Asks for a secret without echoing it. */
 export type SecretPrompt = (question: string) => Promise<string>;
@@ -22,6 +23,7 @@ export function terminalPrompt(interrupted: () => Error = () => new UserError('i
           if (ch === '\r' || ch === '\n') {
             cleanup();
             process.stderr.write('\n');
+            rememberSecret(value);
             resolve(value);
             return;
           }

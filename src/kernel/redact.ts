@@ -7,7 +7,12 @@
  *   `<Credentials>…</Credentials>`), and attributes with such a name;
  * - URL userinfo passwords (`scheme://user:PASS@host`), `--user name:PASS`, PEM block bodies,
  *   SQL `IDENTIFIED BY '…'` / `PASSWORD('…')`;
- * - every occurrence of a known secret value (the environment variables the site names).
+ * - options: `--password=X`, `--password X`, MySQL's `-pX`; config lines `Password X`,
+ *   `set $db_password "X"` (a secret name first on its line, then the value);
+ * - .NET-style settings `<add key="Password" value="X"/>` (the value attribute of an element whose
+ *   key/name attribute is a secret name);
+ * - every occurrence of a known secret value (the environment variables the site names, and every
+ *   secret this run read, was typed or sent — src/kernel/run-secrets.ts — in its echoed shapes).
  *
  * A name denotes a secret when one of its words (split at `_ - .`, digits and camelCase) is a
  * secret word (password, passwd, pass, pwd, pw, passphrase, secret, token, apikey, credential(s),
@@ -18,6 +23,7 @@
  * redacted line by line).
  */
 import { structuredPatch } from 'diff';
+import { runSecrets } from './run-secrets.js';
 
 export const REDACTED = '********';
 
@@ -98,6 +104,17 @@ function blockEnd(text: string, lineStart: number): number {
 // The character before the name is looked at, not consumed, so `stdout: db_password=x` finds both names.
 const KEY_VALUE = /(?<=^|[^\w.$-])(["']?)([A-Za-z_][\w.-]*)\1[ \t]*(=|:(?!\/\/|:))[ \t]*/gm;
 
+/** `Password X` at the start of a config line (not in messages, where "password for t1" is wording). */
+function nameSpaceValueSpans(text: string, spans: Span[]): void {
+  for (const m of text.matchAll(NAME_SPACE_VALUE)) {
+    if (!isSecretName(m[1]) || m[2] === '') continue;
+    const v = m[2];
+    const start = m.index + m[0].indexOf(v, m[0].indexOf(m[1]) + m[1].length);
+    const quoted = v.startsWith('"') || v.startsWith("'");
+    spans.push(quoted ? [start + 1, start + v.length - 1] : [start, start + v.length]);
+  }
+}
+
 function keyValueSpans(text: string, spans: Span[], prose: boolean): void {
   for (const m of text.matchAll(KEY_VALUE)) {
     const name = m[2];
@@ -157,7 +174,17 @@ function xmlSpans(text: string, spans: Span[]): void {
 }
 
 const PEM = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"'<>]*:([^\s/@"'<>]+)@/gi;
+// The password runs to the last "@" before the host: an unescaped "@" in it is still the password.
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"'<>]*:([^\s/"'<>]+)@/gi;
+/** `--password=X`, `--db-token X`: an option with a secret name and its value. */
+const OPTION = /(?<=^|[\s"'])--?([A-Za-z][\w-]*)(?:=|[ \t]+)(?!-)("[^"\n]*"|'[^'\n]*'|[^\s"']+)/gm;
+/** MySQL clients take the password glued to -p. */
+const MYSQL_P = /\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mariadb-admin)\b[^\n]*?(?<=\s)-p([^\s'"-][^\s'"]*|'[^'\n]*'|"[^"\n]*")/g;
+/** A config line that starts with a secret name and gives the value after spaces (`Password X`, `set $db_password "X"`). */
+const NAME_SPACE_VALUE = /^[ \t]*(?:set[ \t]+)?\$?([A-Za-z_][\w.-]*)[ \t]+(?![=:])("[^"\n]*"|'[^'\n]*'|[^\n]*?)[ \t;]*$/gm;
+/** `<add key="Password" value="X"/>`: the element's key or name attribute says what its value is. */
+const KEYED_VALUE = /<[A-Za-z_][\w:.-]*\s[^<>]*?\b(?:key|name)\s*=\s*(["'])([^"'<>]*)\1[^<>]*?\bvalue\s*=\s*(["'])/g;
+const VALUE_KEYED = /<[A-Za-z_][\w:.-]*\s[^<>]*?\bvalue\s*=\s*(["'])([^"'<>]*)\1[^<>]*?\b(?:key|name)\s*=\s*(["'])([^"'<>]*)\3/g;
 /** `curl --user name:PASS`, `-u name:PASS`. */
 const USER_OPTION = /(?:^|\s)(?:--user|-u)[ =]+[^\s:'"]+:([^\s'"]+)/g;
 const SQL_SECRET = /\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?(?:BY|AS)\s+(?:PASSWORD\s+)?'((?:[^'\\]|\\.|'')*)'|\bPASSWORD\s*\(\s*'((?:[^'\\]|\\.|'')*)'\s*\)/gi;
@@ -170,6 +197,29 @@ function patternSpans(text: string, spans: Span[]): void {
   for (const m of text.matchAll(URL_PASSWORD)) {
     const end = m.index + m[0].length - 1;
     spans.push([end - m[1].length, end]);
+  }
+  for (const m of text.matchAll(OPTION)) {
+    if (!isSecretName(m[1])) continue;
+    const v = m[2];
+    const end = m.index + m[0].length;
+    const quoted = v.startsWith('"') || v.startsWith("'");
+    spans.push(quoted ? [end - v.length + 1, end - 1] : [end - v.length, end]);
+  }
+  for (const m of text.matchAll(MYSQL_P)) {
+    const v = m[1];
+    const end = m.index + m[0].length;
+    const quoted = v.startsWith('"') || v.startsWith("'");
+    spans.push(quoted ? [end - v.length + 1, end - 1] : [end - v.length, end]);
+  }
+  for (const m of text.matchAll(KEYED_VALUE)) {
+    if (!isSecretName(m[2])) continue;
+    const q = m.index + m[0].length - 1;
+    spans.push([q + 1, quotedEnd(text, q)]);
+  }
+  for (const m of text.matchAll(VALUE_KEYED)) {
+    if (!isSecretName(m[4])) continue;
+    const start = m.index + m[0].indexOf(`${m[1]}${m[2]}${m[1]}`) + 1;
+    spans.push([start, start + m[2].length]);
   }
   for (const m of text.matchAll(USER_OPTION)) {
     const end = m.index + m[0].length;
@@ -206,11 +256,13 @@ function mask(part: string): string {
 export function redactText(text: string, secrets: readonly string[] = [], opts: { prose?: boolean; knownOnly?: boolean } = {}): string {
   const spans: Span[] = [];
   knownValueSpans(text, secrets, spans);
+  knownValueSpans(text, runSecrets(), spans);
   // knownOnly: only the given values (a deploy hides the passwords it was handed in everything it reports).
   if (!opts.knownOnly) {
     patternSpans(text, spans);
     xmlSpans(text, spans);
     keyValueSpans(text, spans, opts.prose ?? false);
+    if (!opts.prose) nameSpaceValueSpans(text, spans);
   }
   if (spans.length === 0) return text;
   spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);

@@ -22,8 +22,9 @@ export const ipv4Address = { type: 'string', format: 'ipv4', description: 'an IP
 /** An absolute POSIX path without characters that would need quoting in configs or shells. */
 export const absolutePath = {
   type: 'string',
-  pattern: '^/[A-Za-z0-9_./+-]*$',
-  description: 'an absolute path (letters, digits, "_", "-", ".", "/", "+")',
+  // No ".." segment: the path a value names must be the path the user reads in it.
+  pattern: '^(?!.*/\\.\\.(?:/|$))/[A-Za-z0-9_./+-]*$',
+  description: 'an absolute path (letters, digits, "_", "-", ".", "/", "+") without ".." segments',
 } as const;
 
 export const portNumber = port;

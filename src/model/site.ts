@@ -63,6 +63,8 @@ export interface DeployTarget {
   follow_symlinked_dirs: boolean;
   /** With role cybertrace and a `cybertraces:` list: the name of the instance this host is. */
   cybertrace?: string;
+  /** `skip`: deploys install the files only (a staged host); the steps stay pending on the host. */
+  steps?: 'run' | 'skip';
 }
 
 export interface Site {

@@ -18,6 +18,8 @@ export interface SendOptions {
   events: EventSource;
   /** Time source for pacing (tests inject their own). */
   clock?: Clock;
+  /** Set once the user asked to stop (Ctrl-C): no further event is sent; what was sent is reported. */
+  interrupted?: () => boolean;
 }
 
 /** The events of a run, by number: event i is `line(i)`, which `fill` writes as UTF-8. */
@@ -43,6 +45,8 @@ export interface FillCursor {
 
 export interface SendResult {
   sent: number;
+  /** Present when the run was stopped before `count` events. */
+  interrupted?: boolean;
   bytes: number;
   seconds: number;
   perSecond: number;
@@ -81,10 +85,10 @@ const AHEAD = 16 * 1024 * 1024;
  * wake-up (a busy machine, a slow receiver) is caught up at once and the average rate stays exact.
  * With rate 0 every event is due at once.
  */
-export async function pace(count: number, rate: number, clock: Clock, send: (from: number, to: number) => Promise<void>): Promise<void> {
+export async function pace(count: number, rate: number, clock: Clock, send: (from: number, to: number) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
   const start = clock.now();
   let next = 0;
-  while (next < count) {
+  while (next < count && !stop()) {
     let due = count;
     if (rate > 0) {
       const elapsed = clock.now() - start;
@@ -118,7 +122,7 @@ async function openTcp(host: string, port: number, timeoutMs: number): Promise<S
   });
 }
 
-async function sendTcp(opts: SendOptions, clock: Clock): Promise<number> {
+async function sendTcp(opts: SendOptions, clock: Clock): Promise<{ bytes: number; sent: number }> {
   const cursor: FillCursor = { next: 0, at: 0 };
   let ahead: Buffer | undefined;
   if (opts.rate === 0) {
@@ -175,49 +179,54 @@ async function sendTcp(opts: SendOptions, clock: Clock): Promise<number> {
       s.write(ahead);
       await afterWrite(cursor.next);
     }
+    const stop = opts.interrupted ?? (() => false);
     await pace(opts.count, opts.rate, clock, async (from, to) => {
       // The events made ahead are on their way already.
       cursor.next = Math.max(cursor.next, from);
-      while (cursor.next < to) {
+      while (cursor.next < to && !stop()) {
         opts.events.fill(buf, cursor, to, WRITE_SIZE);
         if (cursor.at >= WRITE_SIZE) await flush();
       }
       await flush();
-    });
+    }, stop);
+    // Interrupted or not, what was written is delivered before the connection closes.
     await new Promise<void>((resolve) => s.end(resolve));
     if (failure) throw lost();
   } catch (e) {
     s.destroy();
     throw e;
   }
-  return bytes;
+  return { bytes, sent: written };
 }
 
-async function sendUdp(opts: SendOptions, clock: Clock): Promise<number> {
+async function sendUdp(opts: SendOptions, clock: Clock): Promise<{ bytes: number; sent: number }> {
   const s = createSocket(opts.host.includes(':') ? 'udp6' : 'udp4');
   let bytes = 0;
+  let sent = 0;
+  const stop = opts.interrupted ?? (() => false);
   const scratch = Buffer.allocUnsafe(opts.events.maxBytes);
   try {
     await pace(opts.count, opts.rate, clock, async (from, to) => {
-      for (let i = from; i < to; i++) {
+      for (let i = from; i < to && !stop(); i++) {
         // One datagram per event, without the LF.
         const one: FillCursor = { next: i, at: 0 };
         opts.events.fill(scratch, one, i + 1, 1);
         const data = scratch.subarray(0, one.at - 1);
         bytes += data.length;
         await new Promise<void>((resolve, reject) => s.send(data, opts.port, opts.host, (e) => (e ? reject(new UserError(`${opts.host}:${opts.port}: ${e.message}`)) : resolve())));
+        sent = i + 1;
       }
-    });
+    }, stop);
   } finally {
     s.close();
   }
-  return bytes;
+  return { bytes, sent };
 }
 
 export async function sendLines(opts: SendOptions): Promise<SendResult> {
   const clock = opts.clock ?? realClock;
   const start = process.hrtime.bigint();
-  const bytes = opts.protocol === 'tcp' ? await sendTcp(opts, clock) : await sendUdp(opts, clock);
+  const { bytes, sent } = opts.protocol === 'tcp' ? await sendTcp(opts, clock) : await sendUdp(opts, clock);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { sent: opts.count, bytes, seconds, perSecond: opts.count / Math.max(seconds, 1e-9) };
+  return { sent, bytes, seconds, perSecond: sent / Math.max(seconds, 1e-9), ...(sent < opts.count ? { interrupted: true } : {}) };
 }

@@ -6,12 +6,15 @@
 import type { Site } from '../model/site.js';
 import { UserError } from '../kernel/errors.js';
 import type { SecretPrompt } from '../kernel/prompt.js';
+import { rememberSecret } from '../kernel/run-secrets.js';
 
 export async function httpCredentials(site: Site, env: NodeJS.ProcessEnv, prompt: SecretPrompt | undefined): Promise<{ user: string; password: string } | undefined> {
   const api = site.cybertrace.http_api ?? {};
   const named = (key: 'user_env' | 'password_env') => {
     const name = api[key];
     const value = name !== undefined ? env[name] : undefined;
+    // The password is hidden in all output, whatever the variable is called; the user is not a secret.
+    if (key === 'password_env') rememberSecret(value);
     return value !== undefined && value !== '' ? value : undefined;
   };
   let user = named('user_env');

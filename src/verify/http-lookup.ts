@@ -15,6 +15,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { UserError } from '../kernel/errors.js';
 import { sha256 } from '../kernel/hash.js';
+import { rememberSecret } from '../kernel/run-secrets.js';
 
 export const LISTEN_SETTING = 'GUISettings > HTTPServer > ConnectionString (CyberTrace 4.x) or ServiceSettings > HTTPServer > ConnectionString (5.0)';
 
@@ -93,9 +94,10 @@ function connectionError(where: string, e: NodeJS.ErrnoException, timeoutMs: num
 
 /** Opens the connection; for HTTPS, returns only once the certificate passed the check. */
 async function openConnection(opts: HttpLookupOptions, deadline: number): Promise<Socket> {
-  const where = opts.url.host;
   const host = opts.url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(opts.url.port || (opts.url.protocol === 'https:' ? 443 : 80));
+  // Host and port even when the URL leaves the port to its scheme: "refused" must say where.
+  const where = `${opts.url.hostname}:${port}`;
   const pinned = opts.fingerprint !== undefined ? parseFingerprint(opts.fingerprint) : undefined;
   return new Promise<Socket>((resolve, reject) => {
     let socket: Socket;
@@ -122,11 +124,21 @@ async function openConnection(opts: HttpLookupOptions, deadline: number): Promis
       });
       socket = tls;
       tls.once('secureConnect', () => {
-        const der = tls.getPeerCertificate().raw;
+        const peer = tls.getPeerCertificate();
+        const der = peer.raw;
         if (pinned !== undefined) {
           const got = der ? sha256(der) : '';
           if (got !== pinned) {
             fail(new UserError(`CyberTrace HTTP API at ${where}: the certificate's SHA-256 is ${got ? `SHA256:${colonHex(got)}` : 'unknown'}, not the --fingerprint given (SHA256:${colonHex(pinned)}); nothing was sent`));
+            return;
+          }
+          // A pin replaces the CAs, not the validity period: an expired (or not yet valid) certificate is refused as without a pin.
+          const from = Date.parse(peer.valid_from);
+          const to = Date.parse(peer.valid_to);
+          const now = Date.now();
+          if (!(now >= from && now <= to)) {
+            const state = now > to ? `expired on ${new Date(to).toISOString()}` : `not valid before ${new Date(from).toISOString()}`;
+            fail(new UserError(`CyberTrace HTTP API at ${where}: the pinned certificate ${state} (valid ${peer.valid_from} to ${peer.valid_to}); --fingerprint does not make it acceptable: renew the CyberTrace certificate (or correct this machine's clock). Nothing was sent.`));
             return;
           }
         }
@@ -144,8 +156,21 @@ async function openConnection(opts: HttpLookupOptions, deadline: number): Promis
   });
 }
 
-function statusError(where: string, status: number, body: string, withCredentials: boolean): UserError {
-  const said = body.trim() ? ` CyberTrace said: ${body.trim().slice(0, 200)}` : '';
+/**
+ * What a server said in an error answer, briefly: an HTML page (a proxy's, a login page) by its
+ * title, anything else by its first 200 characters.
+ */
+export function summariseBody(body: string, statusText?: string): string {
+  const text = body.trim();
+  if (/^<(?:!doctype\s+html|html|head|body)\b/i.test(text) || /<\/html>\s*$/i.test(text)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
+    return ` The server answered with an HTML page${title ? ` titled ${JSON.stringify(title)}` : ''}${statusText ? ` (${statusText})` : ''}, not CyberTrace's JSON: is --to the CyberTrace HTTP server (${LISTEN_SETTING}) and not a proxy or another web server?`;
+  }
+  return text ? ` CyberTrace said: ${text.slice(0, 200).replace(/\s+/g, ' ')}` : statusText ? ` (${statusText})` : '';
+}
+
+function statusError(where: string, status: number, body: string, withCredentials: boolean, statusText?: string): UserError {
+  const said = summariseBody(body, statusText);
   switch (status) {
     case 401:
       return new UserError(
@@ -173,6 +198,8 @@ function readAnswer(where: string, body: string, sent: number): LookupAnswer[] {
     json = JSON.parse(body);
   } catch {
     const start = body.trim().slice(0, 60).replace(/\s+/g, ' ');
+    const page = summariseBody(body);
+    if (page.includes('HTML page')) throw new UserError(`CyberTrace HTTP API at ${where}: HTTP 200.${page}`);
     throw new UserError(`CyberTrace HTTP API at ${where}: the answer is not JSON (it starts with ${JSON.stringify(start)}); is --to the CyberTrace HTTP server (${LISTEN_SETTING}) and not a proxy or another web server?`);
   }
   const shape = `not in the documented shape [{object, result, categories:[{category, detected_indicator, context}]}]`;
@@ -196,6 +223,9 @@ function readAnswer(where: string, body: string, sent: number): LookupAnswer[] {
   });
 }
 
+/** The most of an answer read: the lookup of a few indicators answers in kilobytes. */
+export const MAX_ANSWER_CHARS = 16 * 1024 * 1024;
+
 /** Looks up `objects` in one request and returns one answer per object, in the order sent. */
 export async function httpLookup(opts: HttpLookupOptions, objects: readonly string[]): Promise<LookupAnswer[]> {
   const where = `${opts.url.protocol}//${opts.url.host}`;
@@ -207,9 +237,15 @@ export async function httpLookup(opts: HttpLookupOptions, objects: readonly stri
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
   };
-  if (opts.credentials) headers.Authorization = `Basic ${Buffer.from(`${opts.credentials.user}:${opts.credentials.password}`, 'utf8').toString('base64')}`;
+  if (opts.credentials) {
+    const basic = `${opts.credentials.user}:${opts.credentials.password}`;
+    // What is sent is hidden wherever it comes back (a server or proxy echoing the request).
+    rememberSecret(opts.credentials.password);
+    rememberSecret(basic);
+    headers.Authorization = `Basic ${Buffer.from(basic, 'utf8').toString('base64')}`;
+  }
   // No agent: the request goes over the connection checked above (an agent would open its own).
-  const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+  const answer = new Promise<{ status: number; text: string; statusText?: string }>((resolve, reject) => {
     const req = request({ method: 'POST', host: opts.url.hostname, port: opts.url.port, path: `/api/${DEFAULT_API_VERSION}/lookup`, headers, createConnection: () => socket });
     const timer = setTimeout(() => {
       req.destroy();
@@ -218,10 +254,18 @@ export async function httpLookup(opts: HttpLookupOptions, objects: readonly stri
     req.on('response', (res) => {
       res.setEncoding('utf8');
       let text = '';
-      res.on('data', (d: string) => (text += d));
+      res.on('data', (d: string) => {
+        text += d;
+        // The answer to the verification indicators is a few KB: an endless body is not CyberTrace.
+        if (text.length > MAX_ANSWER_CHARS) {
+          clearTimeout(timer);
+          req.destroy();
+          reject(new UserError(`CyberTrace HTTP API at ${where}: the answer is larger than ${MAX_ANSWER_CHARS / 1024 / 1024} MiB and was cut; is --to the CyberTrace HTTP server (${LISTEN_SETTING}) and not another service?`));
+        }
+      });
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, text });
+        resolve({ status: res.statusCode ?? 0, text, statusText: res.statusMessage });
       });
       res.on('error', (e) => {
         clearTimeout(timer);
@@ -234,7 +278,7 @@ export async function httpLookup(opts: HttpLookupOptions, objects: readonly stri
     });
     req.end(body);
   });
-  const { status, text } = await answer.finally(() => socket.destroy());
-  if (status !== 200) throw statusError(where, status, text, opts.credentials !== undefined);
+  const { status, text, statusText } = await answer.finally(() => socket.destroy());
+  if (status !== 200) throw statusError(where, status, text, opts.credentials !== undefined, statusText);
   return readAnswer(where, text, objects.length);
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bundleFor, fileText, siteFromYaml } from '../helpers/bundles.js';
-import { pcreCompiles, pcreExtract } from '../helpers/pcre.js';
+import { pcreCompiles, pcreExtract } from '../../src/cybertrace/pcre.js';
 import { REGEXPS } from '../../connectors/alienvault/contract.js';
 import { alienvault } from '../../connectors/alienvault/index.js';
 import type { Indicator } from '../../src/model/events.js';

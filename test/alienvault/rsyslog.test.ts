@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleFor, exampleSite, fileText } from '../helpers/bundles.js';
-import { pcreExtract } from '../helpers/pcre.js';
+import { pcreExtract } from '../../src/cybertrace/pcre.js';
 import { mergeMarkedBlock } from '../../src/deploy/merge.js';
 import { alienvault, BUNDLE_PATH } from '../../connectors/alienvault/index.js';
 import { REGEXPS } from '../../connectors/alienvault/contract.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bundleFor, exampleSite } from '../helpers/bundles.js';
-import { extractLikeCyberTrace } from '../helpers/pcre.js';
+import { extractLikeCyberTrace } from '../../src/cybertrace/pcre.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { escapeExtensionValue, parseCef } from '../../src/formats/cef.js';
 import { VERIFICATION_INDICATORS, indicatorKey } from '../../src/cybertrace/indicators.js';

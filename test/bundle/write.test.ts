@@ -72,7 +72,7 @@ describe('generate writes bundles safely', () => {
   it('changes nothing when one archive is in the way (a folder named like it)', () => {
     const out = tmp('ctc-w-arch-');
     expect(runCli(['generate', '--all', '--out', out]).code).toBe(0);
-    renameSync(join(out, 'kuma.tar.gz'), join(out, 'kuma-old.tar.gz'));
+    renameSync(join(out, 'kuma.tar.gz'), `${out}-kuma-old.tar.gz`);
     mkdirSync(join(out, 'kuma.tar.gz'));
     const before = snapshot(out);
     const r = runCli(['generate', '--all', '--out', out, '--force']);

@@ -34,7 +34,7 @@ describe('module loading', () => {
   it('--help loads none of the heavy libraries, and runs the bundle', () => {
     const r = loadsOf(['--help']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.files).toContain(join(REPO, 'dist', 'cli', 'main.js'));
+    expect(r.files).toContain(join(REPO, 'dist', 'cli', 'main.cjs'));
     expect(heavyIn(r.files)).toEqual([]);
   });
 

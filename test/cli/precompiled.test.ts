@@ -48,12 +48,13 @@ describe('precompiled at build', () => {
   });
 
   it('generate writes the bytes the sources compiled at run time give', async () => {
-    const r = runCli(['-q', 'generate', '--all', '--archive', 'none', '--out', out]);
+    const bundles = join(out, 'bundles');
+    const r = runCli(['-q', 'generate', '--all', '--archive', 'none', '--out', bundles]);
     expect(r.code, r.stderr).toBe(0);
     for (const c of allConnectors()) {
       for (const f of (await bundleFor(c.id)).files) {
         const expected = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
-        expect(readFileSync(join(out, c.id, f.path)).equals(expected), `${c.id}/${f.path}`).toBe(true);
+        expect(readFileSync(join(bundles, c.id, f.path)).equals(expected), `${c.id}/${f.path}`).toBe(true);
       }
     }
   });

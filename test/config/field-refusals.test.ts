@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { runCli, REPO } from '../helpers/cli.js';
 import { parseSite } from '../../src/config/load.js';
-import { bundleFor } from '../helpers/bundles.js';
+import { buildBundle } from '../../src/bundle/build.js';
+import { createRenderer } from '../../src/render/engine.js';
 import { formatPath } from '../../src/config/positions.js';
 import { UserError } from '../../src/kernel/errors.js';
 import { siteSchema } from '../../src/config/schema.js';
@@ -178,6 +179,8 @@ describe('what the loader accepts, every template can write', () => {
     const plants = ['%(x)s', ' ;c', ' #c', '"', "'", '\\', '|', '`', ']', '$x', '{{x}}', '<b>&', 'a=b', '  ', '😀', 'ж', 'х'];
     const refusedByTemplates: string[] = [];
     let accepted = 0;
+    // One renderer for every build: its templates are read and instantiated once.
+    const render = createRenderer();
     for (const path of PATHS) {
       for (const plant of plants) {
         for (const atEnd of [true, false]) {
@@ -192,8 +195,8 @@ describe('what the loader accepts, every template can write', () => {
             continue;
           }
           accepted++;
-          for (const id of allConnectors().map((c) => c.id)) {
-            await bundleFor(id, site).catch((e: Error) => refusedByTemplates.push(`${formatPath(path)} ${JSON.stringify(plant)} ${id}: ${e.message.slice(0, 160)}`));
+          for (const c of allConnectors()) {
+            await buildBundle(c, site, render).catch((e: Error) => refusedByTemplates.push(`${formatPath(path)} ${JSON.stringify(plant)} ${c.id}: ${e.message.slice(0, 160)}`));
           }
         }
       }

@@ -89,7 +89,7 @@ describe('site file loading', () => {
   });
 });
 
-/** A site with `n` forwarded AlienVault devices: large enough for the loader's fast parse. */
+/** A site with `n` forwarded AlienVault devices. */
 function bigSite(n: number, badAt?: number): string {
   const devices: string[] = [];
   for (let i = 0; i < n; i++) devices.push(`      - ip: ${i === badAt ? '10.0.0.300' : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`}`);
@@ -112,7 +112,6 @@ function bigSite(n: number, badAt?: number): string {
 describe('large site files', () => {
   it('read fast give the same site as the full parse', () => {
     const text = bigSite(5000);
-    expect(text.length).toBeGreaterThan(64 * 1024);
     const fast = parseSite(text, 'big.yaml', registry);
     // An anchor sign, even in a comment, sends the file to the full parse.
     const full = parseSite(`${text}# & *\n`, 'big.yaml', registry);

@@ -333,7 +333,7 @@ describe('patchConfigFile (cybertrace patch on disk)', () => {
     const out = join(dir, 'no-such-folder', 'kl_feed_service.conf');
     const e = await patchConfigFile({ inPath: file, outPath: out, backup: true, settings: S, now }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UserError);
-    expect((e as Error).message).toBe(`cannot write ${out} (ENOENT): ${out} was not changed`);
+    expect((e as Error).message).toBe(`--out ${out}: cannot write: the folder ${join(dir, 'no-such-folder')} does not exist: create it first or choose another path; ${out} was not changed`);
     expect(readdirSync(dir)).toEqual(['kl_feed_service.conf']);
     expect(readFileSync(file, 'utf8')).toBe(FIXTURE);
   });

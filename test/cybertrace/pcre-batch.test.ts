@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { allConnectors } from '../../connectors/registry.js';
 import { sampleEvents } from '../../src/simulate/events.js';
 import { exampleSite } from '../helpers/bundles.js';
-import { pcreExtract, pcreExtractAll } from '../helpers/pcre.js';
+import { pcreExtract, pcreExtractAll } from '../../src/cybertrace/pcre.js';
 
 const site = exampleSite();
 

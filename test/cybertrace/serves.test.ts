@@ -54,24 +54,24 @@ describe('ctconnect cybertrace patch', () => {
 
   it('--check and --out - write nothing; a real run records the SIEM; switching needs --switch-siem', () => {
     writeFileSync(conf, FIXTURE);
-    const check = runCli(['cybertrace', 'patch', '--siem', 'fortisiem', '--in', conf, '--check', '--diff']);
+    const check = runCli(['cybertrace', 'patch', '-c', 'examples/site.yaml', '--siem', 'fortisiem', '--in', conf, '--check', '--diff']);
     expect(check.code).toBe(0);
     expect(check.stdout).toContain(`would change ${conf}:`);
     expect(check.stdout).toContain('+        <ConnectionString>192.0.2.10:9999</ConnectionString>');
-    const toStdout = runCli(['cybertrace', 'patch', '--siem', 'fortisiem', '--in', conf, '--out', '-']);
+    const toStdout = runCli(['cybertrace', 'patch', '-c', 'examples/site.yaml', '--siem', 'fortisiem', '--in', conf, '--out', '-']);
     expect(toStdout.code).toBe(0);
     expect(servesRecord(toStdout.stdout)?.siem).toBe('fortisiem');
     expect(readFileSync(conf, 'utf8')).toBe(FIXTURE);
     expect(readdirSync(dir)).toEqual(['kl_feed_service.conf']);
 
-    expect(runCli(['cybertrace', 'patch', '--siem', 'fortisiem', '--in', conf, '--no-backup']).code).toBe(0);
+    expect(runCli(['cybertrace', 'patch', '-c', 'examples/site.yaml', '--siem', 'fortisiem', '--in', conf, '--no-backup']).code).toBe(0);
     const patched = readFileSync(conf, 'utf8');
     expect(servesRecord(patched)).toMatchObject({ siem: 'fortisiem', site: 'example-site' });
-    const refused = runCli(['cybertrace', 'patch', '--siem', 'alienvault', '--in', conf]);
+    const refused = runCli(['cybertrace', 'patch', '-c', 'examples/site.yaml', '--siem', 'alienvault', '--in', conf]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${conf}:7:5: this CyberTrace serves fortisiem (site "example-site", recorded here by ctconnect); patching it for alienvault`);
     expect(readFileSync(conf, 'utf8')).toBe(patched);
-    expect(runCli(['cybertrace', 'patch', '--siem', 'alienvault', '--in', conf, '--switch-siem', '--no-backup']).code).toBe(0);
+    expect(runCli(['cybertrace', 'patch', '-c', 'examples/site.yaml', '--siem', 'alienvault', '--in', conf, '--switch-siem', '--no-backup']).code).toBe(0);
     expect(servesRecord(readFileSync(conf, 'utf8'))?.siem).toBe('alienvault');
   });
 });

@@ -253,6 +253,7 @@ describe('deploy to one host', () => {
       restored: [join(stage, 'etc/rsyslog.conf')],
       removed: [join(stage, 'etc/ctc-test/app.conf')],
       notRestored: [],
+      left: [],
       tempRemoved: [],
       stepsAlreadyRun: ['cybertrace/restart-app'],
     });

@@ -117,7 +117,7 @@ describe('fortisiem bundle to a fleet', () => {
     expect(first.stderr).toMatch(/^\[ct2\] connecting$/m);
     expect(first.stderr).toMatch(/^\[dead\] failed: root@127\.0\.0\.1:\d+: connection refused/m);
 
-    const second = await runCli(['fortisiem', '--config', siteFile, '--target', 'ct1', 'ct2', 'ct3', '--json']);
+    const second = await runCli(['fortisiem', '--config', siteFile, '--target', 'ct1,ct2', '--target', 'ct3', '--json']);
     expect(second.code).toBe(0);
     const json = JSON.parse(second.stdout) as { summary: Record<string, number>; hosts: Array<{ status: string; files: Array<{ status: string }>; steps: Array<{ status: string }> }> };
     expect(json.summary).toEqual({ ok: 3, changed: 0, failed: 0, notRestored: 0 });

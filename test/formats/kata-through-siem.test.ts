@@ -8,7 +8,7 @@ import { REGEXPS as FSM } from '../../connectors/fortisiem/contract.js';
 import { REGEXPS as AV } from '../../connectors/alienvault/contract.js';
 import { REGEXPS as SPLUNK } from '../../connectors/splunk/contract.js';
 import type { RegExpDef } from '../../src/model/cybertrace.js';
-import { pcreExtract } from '../helpers/pcre.js';
+import { pcreExtract } from '../../src/cybertrace/pcre.js';
 
 const KATA_URL_WEB =
   '<118>May 18 14:21:32 kata-cn CEF:0|AO Kaspersky Lab|Kaspersky Anti Targeted Attack Platform|4.1.0-3484|url_web|URL from web detected|Low|' +

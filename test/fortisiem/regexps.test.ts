@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { REGEXPS, EVENT_DELIMITER } from '../../connectors/fortisiem/contract.js';
-import { pcreCompiles, pcreExtract } from '../helpers/pcre.js';
+import { pcreCompiles, pcreExtract } from '../../src/cybertrace/pcre.js';
 
 const re = (name: string) => {
   const r = REGEXPS.find((x) => x.name === name);

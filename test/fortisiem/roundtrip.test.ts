@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bundleFor, exampleSite } from '../helpers/bundles.js';
-import { extractLikeCyberTrace } from '../helpers/pcre.js';
+import { extractLikeCyberTrace } from '../../src/cybertrace/pcre.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { fortisiem } from '../../connectors/fortisiem/index.js';
 import type { Indicator } from '../../src/model/events.js';

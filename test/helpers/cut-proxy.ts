@@ -17,6 +17,8 @@ export interface CutProxy {
   cutAfter(afterBytes: number, opts?: { silent?: boolean }): void;
   /** true: new connections are closed at once. */
   refuse(on: boolean): void;
+  /** true: new connections are accepted but wait, sending nothing either way, until hold(false). */
+  hold(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -27,11 +29,24 @@ export function startCutProxy(targetPort: number): Promise<CutProxy> {
   const orphans = new Set<Socket>();
   let refusing = false;
   let accepted = 0;
+  let holding = false;
+  const held: Array<() => void> = [];
   const server: Server = createServer((client) => {
     if (refusing) {
       client.destroy();
       return;
     }
+    if (holding) {
+      // Paused: its bytes stay in the socket until the connection is let through.
+      client.pause();
+      client.on('error', () => client.destroy());
+      held.push(() => forward(client));
+      return;
+    }
+    forward(client);
+  });
+  const forward = (client: Socket) => {
+    if (client.destroyed) return;
     accepted++;
     const upstream = connect(targetPort, '127.0.0.1');
     const pair: Pair = { client, upstream };
@@ -57,7 +72,8 @@ export function startCutProxy(targetPort: number): Promise<CutProxy> {
     upstream.on('error', cut);
     client.on('close', cut);
     upstream.on('close', cut);
-  });
+    client.resume();
+  };
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as { port: number }).port;
@@ -75,6 +91,10 @@ export function startCutProxy(targetPort: number): Promise<CutProxy> {
         },
         refuse(on) {
           refusing = on;
+        },
+        hold(on) {
+          holding = on;
+          if (!on) for (const go of held.splice(0)) go();
         },
         close: () =>
           new Promise<void>((res) => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bundleFor, exampleSite, siteFromYaml } from '../helpers/bundles.js';
-import { extractLikeCyberTrace, pcreExtract } from '../helpers/pcre.js';
+import { extractLikeCyberTrace, pcreExtract } from '../../src/cybertrace/pcre.js';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { contractFields } from '../../src/cybertrace/event-contract.js';
 import { VERIFICATION_INDICATORS, indicatorKey } from '../../src/cybertrace/indicators.js';

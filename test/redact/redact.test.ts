@@ -183,7 +183,7 @@ describe('commands print no secret', () => {
     const file = join(dir, 'kl_feed_service.conf');
     copyFileSync(join(REPO, 'test', 'cybertrace', 'fixtures', 'kl_feed_service.conf'), file);
     expect(readFileSync(file, 'utf8')).toContain('<Password>p&amp;ss&lt;w0rd&gt;</Password>');
-    const r = runCli(['cybertrace', 'patch', '--in', file, '--siem', 'fortisiem', '--out', join(dir, 'out.conf')]);
+    const r = runCli(['cybertrace', 'patch', '-c', 'examples/site.yaml', '--in', file, '--siem', 'fortisiem', '--out', join(dir, 'out.conf')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('<ConnectionString>');
     expect(r.stdout + r.stderr).not.toContain('p&amp;ss');

@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_ID, run, serverFor, splunkBundle, writeBundle } from './helpers/app.js';
 import { startSplunkd, type FakeSplunkd } from './helpers/splunkd.js';
-import type { CyberTraceServer, CyberTraceServerOptions } from '../helpers/cybertrace-server.js';
+import type { CyberTraceServer, CyberTraceServerOptions } from '../../src/cybertrace/server.js';
 import { fileText } from '../helpers/bundles.js';
 import { FEED_CHECK_INDICATORS } from '../../src/cybertrace/indicators.js';
 import { DEFAULT_FINISHED_EVENT_TEXT } from '../../src/cybertrace/fragment.js';

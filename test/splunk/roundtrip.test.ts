@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
-import { extractLikeCyberTrace } from '../helpers/pcre.js';
+import { extractLikeCyberTrace } from '../../src/cybertrace/pcre.js';
 import { exampleSite, fileText } from '../helpers/bundles.js';
 import { parseConf } from '../../connectors/splunk/conf.js';
 import { splunk } from '../../connectors/splunk/index.js';

@@ -19,11 +19,11 @@ import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
 import { VERIFICATION_INDICATORS } from '../../src/cybertrace/indicators.js';
 import type { Site } from '../../src/model/site.js';
 import { exampleSite } from '../helpers/bundles.js';
-import { startCyberTraceServer, type CyberTraceServer } from '../helpers/cybertrace-server.js';
+import { startCyberTraceServer, type CyberTraceServer } from '../../src/cybertrace/server.js';
 import { startRsyslog, waitFor, type RunningRsyslog } from '../helpers/rsyslog.js';
 import { freePort } from '../helpers/net.js';
 import { runAgent, SENSOR_CONFIG_UI_ONLY } from '../alienvault/agent.js';
-import { demoFeed } from '../helpers/demo-feed.js';
+import { demoFeed } from '../../src/verify/demo-feed.js';
 import { buildBundle } from '../../src/bundle/build.js';
 
 const DEVICE = '127.0.0.2';

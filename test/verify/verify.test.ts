@@ -13,13 +13,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { allConnectors, getConnector } from '../../connectors/registry.js';
 import type { Connector } from '../../src/connector/contract.js';
 import { exampleSite } from '../helpers/bundles.js';
-import { startCyberTraceServer, type CyberTraceServer } from '../helpers/cybertrace-server.js';
-import { demoFeed } from '../helpers/demo-feed.js';
+import { serverOptionsFor, startCyberTraceServer, type CyberTraceServer } from '../../src/cybertrace/server.js';
+import { demoFeed } from '../../src/verify/demo-feed.js';
 import { verifyConnector } from '../../src/verify/verify.js';
 import { VERIFICATION_INDICATORS } from '../../src/cybertrace/indicators.js';
 import { runCliAsync } from '../helpers/cli-async.js';
 import { httpCredentials } from '../../src/verify/http-credentials.js';
-import { startCyberTraceHttpServer, type CyberTraceHttpServer, type CyberTraceHttpServerOptions } from '../helpers/cybertrace-http-server.js';
+import { startCyberTraceHttpServer, type CyberTraceHttpServer, type CyberTraceHttpServerOptions } from '../../src/cybertrace/http-server.js';
 
 const site = exampleSite();
 
@@ -58,14 +58,10 @@ function upstreamOf(srv: CyberTraceServer, client: Socket, onConnect?: () => voi
 async function serverFor(c: Connector, eventFormatOf: Connector = c, behaviour: 'normal' | 'hang' | 'refuse' = 'normal', headerMode: 'message' | 'prefix' = 'message'): Promise<CyberTraceServer> {
   const settings = c.cybertrace(site);
   const out = eventFormatOf.cybertrace(site);
+  // What `ctconnect cybertrace serve` answers with; the output formats may be another connector's.
   return startCyberTraceServer({
-    regexps: settings.input.regexps,
+    ...serverOptionsFor({ ...settings, output: { ...out.output, finishedEventText: settings.output.finishedEventText } }),
     feed: demoFeed(),
-    eventFormat: out.output.eventFormat,
-    recordFieldContextFormat: out.output.recordFieldContextFormat,
-    actionableFieldContextFormat: out.output.actionableFieldContextFormat,
-    // Like a service configured with the bundle: a pinned FinishedEventFormat text is what it sends.
-    ...(settings.output.finishedEventText !== undefined ? { finishedEvent: () => settings.output.finishedEventText! } : {}),
     behaviour,
     headerMode,
   });
@@ -276,7 +272,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
 
   it('sends every documented indicator with Basic authentication from the named variables and checks each category', async () => {
     const server = await start();
-    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml'), '--json'], CREDS);
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--allow-plain-http', '-c', writeSite('site.yaml'), '--json'], CREDS);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ via: 'http', ok: true });
@@ -313,7 +309,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
     const none = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/401 Unauthorized .*needs a user and password.*cybertrace\.http_api\.user_env/);
-    const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml')], { ...CREDS, CT_API_PASSWORD: 'wrong' });
+    const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--allow-plain-http', '-c', writeSite('site.yaml')], { ...CREDS, CT_API_PASSWORD: 'wrong' });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/401 Unauthorized .*password does not match/);
     expect(wrong.stderr).not.toContain('wrong\n');
@@ -321,7 +317,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
 
   it('named variables that are not set, without a terminal: a clear error before anything is sent', async () => {
     const server = await start();
-    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '-c', writeSite('site.yaml')], { CT_API_USER: 'kuma', CT_API_PASSWORD: '' });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--allow-plain-http', '-c', writeSite('site.yaml')], { CT_API_USER: 'kuma', CT_API_PASSWORD: '' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/CT_API_PASSWORD \(named by cybertrace\.http_api\.password_env\) is not set/);
     expect(server.requests).toHaveLength(0);
@@ -330,7 +326,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
   it.each([
     ['refuse', /connection refused .*HTTPServer > ConnectionString/],
     ['hang', /no answer within 1s/],
-    ['html', /the answer is not JSON \(it starts with "<!DOCTYPE html>/],
+    ['html', /HTTP 200\. The server answered with an HTML page titled "Sign in", not CyberTrace's JSON/],
   ] as const)('%s: clear error, exit 1', async (behaviour, message) => {
     const server = await start({ behaviour, users: undefined });
     const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--timeout', '1']);
@@ -371,7 +367,7 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
   it('KUMA with cybertrace-http: the HTTP API is the default; --tcp asks the input port instead', async () => {
     const server = await start();
     const site4 = writeSite('kuma4.yaml', { kuma4: true });
-    const r = await runCliAsync(['verify', 'kuma', '--to', server.url, '-c', site4, '--json'], CREDS);
+    const r = await runCliAsync(['verify', 'kuma', '--to', server.url, '--allow-plain-http', '-c', site4, '--json'], CREDS);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ siem: 'kuma', via: 'http', ok: true });
     expect(server.requests).toHaveLength(1);

@@ -176,7 +176,7 @@ export async function checkCommit(target: DbTarget, password: string, pluginId: 
 function connectError(target: DbTarget, e: unknown): UserError {
   const err = e as { code?: string; message?: string };
   const reason: Record<string, string> = {
-    ECONNREFUSED: 'connection refused (is the database running and listening on TCP there?)',
+    ECONNREFUSED: `connection refused by ${target.host}:${target.port} (is the database running and listening on TCP there?)`,
     ENOTFOUND: 'host not found',
     EAI_AGAIN: 'host name lookup failed',
     ETIMEDOUT: 'connection timed out',

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import type { Bundle } from '../../../src/bundle/build.js';
 import { bundleFor, exampleSite, siteFromYaml } from '../../helpers/bundles.js';
 import type { Site } from '../../../src/model/site.js';
-import { startCyberTraceServer, type CyberTraceServerOptions } from '../../helpers/cybertrace-server.js';
+import { startCyberTraceServer, type CyberTraceServerOptions } from '../../../src/cybertrace/server.js';
 
 export const APP_ID = 'Kaspersky_CyberTrace_App_for_Splunk';
 

@@ -1,6 +1,6 @@
 /** A small demo feed of the documented test indicators, for the CyberTrace test server. */
-import { VERIFICATION_INDICATORS } from '../../src/cybertrace/indicators.js';
-import type { FeedEntry } from './cybertrace-server.js';
+import { VERIFICATION_INDICATORS } from '../cybertrace/indicators.js';
+import type { FeedEntry } from '../cybertrace/server.js';
 
 /**
  * Every test indicator with its expected category, in each form a regexp may extract it (URL masks

@@ -1,5 +1,5 @@
 /**
- * A test server speaking the CyberTrace input wire protocol (Kaspersky CyberTrace Help): TCP, UTF-8, events
+ * A stand-in for CyberTrace (`ctconnect cybertrace serve`, and the tests' server) speaking the CyberTrace input wire protocol (Kaspersky CyberTrace Help): TCP, UTF-8, events
  * separated by LF (CR ignored), an optional first-line mode header (X-KF-ReplyBack,
  * X-KF-SendFinishedEvent, both, optionally X-KF-SaveStatistic). Each event is read with the
  * given regexps (a real PCRE engine, as the service does), every extracted value is looked up
@@ -15,8 +15,8 @@
  * 'close' (closes the connection after the first event).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { renderCyberTraceFormat } from '../../src/cybertrace/render-event.js';
-import type { CyberTraceSettings, RegExpDef } from '../../src/model/cybertrace.js';
+import { renderCyberTraceFormat } from './render-event.js';
+import type { CyberTraceSettings, RegExpDef } from '../model/cybertrace.js';
 import { pcreExtractAll } from './pcre.js';
 
 export interface FeedEntry {
@@ -46,6 +46,22 @@ export interface CyberTraceServerOptions {
   headerMode?: 'message' | 'prefix';
   /** OutputSettings > ConnectionString: without ReplyBack, detections go here over TCP (from `localAddress` if given). */
   output?: { host: string; port: number; localAddress?: string };
+  /** Where to listen; default 127.0.0.1 on a free port. */
+  listen?: { host: string; port: number };
+  /** Told of every event read and what came of it (the serve command logs it). */
+  onEvent?: (e: { from: string; event: string; detections: string[]; replyBack: boolean }) => void;
+}
+
+/** The options that make the server answer as a CyberTrace configured with these settings (a bundle's). */
+export function serverOptionsFor(settings: CyberTraceSettings): Pick<CyberTraceServerOptions, 'regexps' | 'eventFormat' | 'recordFieldContextFormat' | 'actionableFieldContextFormat' | 'finishedEvent'> {
+  return {
+    regexps: settings.input.regexps,
+    eventFormat: settings.output.eventFormat,
+    recordFieldContextFormat: settings.output.recordFieldContextFormat,
+    actionableFieldContextFormat: settings.output.actionableFieldContextFormat,
+    // Like a service configured with the bundle: a pinned FinishedEventFormat text is what it sends.
+    ...(settings.output.finishedEventText !== undefined ? { finishedEvent: () => settings.output.finishedEventText! } : {}),
+  };
 }
 
 export interface CyberTraceServer {
@@ -139,6 +155,7 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
   }
 
   function serve(socket: Socket): void {
+    const from = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setEncoding('utf8');
     let buffer = '';
     let first = true;
@@ -180,6 +197,7 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
           events++;
           for (const c of categories) totals[c] = (totals[c] ?? 0) + 1;
           state.detections.push(...lines);
+          opts.onEvent?.({ from, event: line, detections: lines, replyBack: reply });
           if (reply) {
             if (socket.destroyed) return;
             for (const l of lines) socket.write(`${l}\n`);
@@ -211,8 +229,9 @@ export async function startCyberTraceServer(opts: CyberTraceServerOptions): Prom
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.listen?.port ?? 0, opts.listen?.host ?? '127.0.0.1', () => resolve());
   });
+  state.host = opts.listen?.host ?? '127.0.0.1';
   state.port = (server.address() as { port: number }).port;
   const stop = () =>
     new Promise<void>((resolve) => {

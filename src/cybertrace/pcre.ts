@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UserError } from '../kernel/errors.js';
 
 /** Group-1 captures of `pattern` in `text`: every match for extract="all", the first for "first". */
 export function pcreExtract(pattern: string, text: string, extract: 'all' | 'first' = 'all'): string[] {
@@ -68,4 +69,14 @@ export function extractLikeCyberTrace(regexps: Array<{ name: string; pattern: st
     if (found.length > 0) values[r.name] = found[0];
   }
   return values;
+}
+
+/** Before serving: pcre2grep is there and compiles every regexp, or a UserError says what to do. */
+export function pcreCheck(regexps: ReadonlyArray<{ name: string; pattern: string }>): void {
+  const probe = spawnSync('pcre2grep', ['-V'], { encoding: 'utf8' });
+  if (probe.error) throw new UserError('reading events needs pcre2grep, the PCRE engine CyberTrace regexps are written for: install it (Debian, Ubuntu: apt-get install pcre2-utils)');
+  for (const r of regexps) {
+    const c = pcreCompiles(r.pattern);
+    if (!c.ok) throw new UserError(`regexp ${r.name}: PCRE2 does not compile it (${c.error.trim()})`);
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * A test server speaking CyberTrace's HTTP lookup API in its documented shapes (Kaspersky CyberTrace Help, the
+ * A stand-in for CyberTrace's HTTP lookup API (`ctconnect cybertrace serve --http`, and the tests' server) speaking it in its documented shapes (Kaspersky CyberTrace Help, the
  * CyberTrace help "POST lookup" and "Response statuses"): `POST /api/<1.0|1.1|1.2>/lookup` and
  * `POST /api/1.3/<tenant>/lookup`, Basic authentication (401 without a valid Authorization
  * header), body `[{"object":"…"}]`, answer `[{object, result, categories:[{category,
@@ -15,7 +15,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { feedLookup, type FeedEntry } from './cybertrace-server.js';
+import { feedLookup, type FeedEntry } from './server.js';
 
 export interface CyberTraceHttpServerOptions {
   feed: Record<string, FeedEntry>;
@@ -24,6 +24,10 @@ export interface CyberTraceHttpServerOptions {
   /** PEM key and certificate: HTTPS; absent = plain HTTP. */
   tls?: { key: string; cert: string };
   behaviour?: 'normal' | 'refuse' | 'hang' | 'html';
+  /** Where to listen; default 127.0.0.1 on a free port. */
+  listen?: { host: string; port: number };
+  /** Told of every request and the status it got (the serve command logs it). */
+  onRequest?: (r: { from: string; method: string; path: string; user?: string; status: number; objects: string[]; detected: string[] }) => void;
 }
 
 export interface CyberTraceHttpServer {
@@ -41,6 +45,11 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
   const behaviour = opts.behaviour ?? 'normal';
   const requests: CyberTraceHttpServer['requests'] = [];
 
+  function basicUser(header: string | undefined): string | undefined {
+    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
+    return m ? Buffer.from(m[1], 'base64').toString('utf8').split(':')[0] : undefined;
+  }
+
   function authorised(header: string | undefined): boolean {
     if (!opts.users) return true;
     const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
@@ -50,7 +59,13 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
     return colon > 0 && opts.users[decoded.slice(0, colon)] === decoded.slice(colon + 1);
   }
 
-  function send(res: ServerResponse, status: number, body: unknown): void {
+  function send(res: ServerResponse, status: number, body: unknown, asked?: unknown): void {
+    const req = res.req;
+    if (opts.onRequest) {
+      const objects = Array.isArray(asked) ? (asked as Array<{ object?: unknown }>).map((o) => String(o?.object)) : [];
+      const detected = status === 200 && Array.isArray(body) ? (body as Array<{ object: string; categories: unknown[] }>).filter((a) => a.categories.length > 0).map((a) => a.object) : [];
+      opts.onRequest({ from: `${req.socket.remoteAddress}:${req.socket.remotePort}`, method: req.method ?? '', path: (req.url ?? '').split('?')[0], user: basicUser(req.headers.authorization), status, objects, detected });
+    }
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/html' : 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
@@ -67,10 +82,10 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
     requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body });
     if (behaviour === 'hang') return;
     if (behaviour === 'html') return send(res, 200, '<!DOCTYPE html><html><head><title>Sign in</title></head><body></body></html>');
-    if (!LOOKUP_PATH.test(path)) return send(res, 404, { error: 'Request not supported' });
-    if (req.method !== 'POST') return send(res, 405, { error: 'Method Not Allowed' });
-    if (!authorised(req.headers.authorization)) return send(res, 401, { error: 'Unauthorized user' });
-    if (!Array.isArray(body) || body.length === 0 || !body.every((o) => typeof o?.object === 'string')) return send(res, 400, { error: 'Bad Request' });
+    if (!LOOKUP_PATH.test(path)) return send(res, 404, { error: 'Request not supported' }, body);
+    if (req.method !== 'POST') return send(res, 405, { error: 'Method Not Allowed' }, body);
+    if (!authorised(req.headers.authorization)) return send(res, 401, { error: 'Unauthorized user' }, body);
+    if (!Array.isArray(body) || body.length === 0 || !body.every((o) => typeof o?.object === 'string')) return send(res, 400, { error: 'Bad Request' }, body);
     send(
       res,
       200,
@@ -82,6 +97,7 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
           categories: hit ? [{ category: hit.category, detected_indicator: object, context: Object.fromEntries(hit.context ?? []) }] : [],
         };
       }),
+      body,
     );
   }
 
@@ -101,15 +117,16 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
   server.on('tlsClientError', () => {});
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.listen?.port ?? 0, opts.listen?.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as { port: number }).port;
+  const host = opts.listen?.host ?? '127.0.0.1';
   const stop = () =>
     new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     });
-  const state: CyberTraceHttpServer = { url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, requests, close: stop };
+  const state: CyberTraceHttpServer = { url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`, port, requests, close: stop };
   if (behaviour === 'refuse') {
     // The port was free a moment ago and nothing listens on it now: connections are refused.
     await stop();

@@ -1,0 +1,80 @@
+/**
+ * The Ansible export honours a target's `steps: skip`: real ansible-playbook against a real sshd on
+ * 127.0.0.1, two targets confined below their own staging roots, one of them staged. Both get the
+ * files; only the other one runs the handler (a recorder below its root).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
+import { ansibleExport } from '../../src/deploy/ansible.js';
+import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { bundleOf, siteWith } from './fixtures.js';
+
+let work: string;
+let clientKey: KeyPair;
+let server: SshServer;
+let knownHosts: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ctc-ansible-steps-'));
+  chmodSync(work, 0o755);
+  clientKey = makeKeyPair(work, 'client');
+  server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
+  knownHosts = join(work, 'known_hosts');
+  writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('export ansible', () => {
+  it('a target with steps: skip gets the files, and its handlers do not run', () => {
+    const file: BundleFile = {
+      path: 'testsiem/a.conf',
+      content: 'a\n',
+      mode: 0o644,
+      install: { role: 'cybertrace', path: '/etc/ctc-test/a.conf', mode: 0o640, notify: ['restart'] },
+    };
+    const restart: InstallStep = {
+      id: 'restart',
+      role: 'cybertrace',
+      description: 'restart',
+      command: 'echo restarted >> "$CTCONNECT_ROOT/restarts.log"',
+      timeoutSec: 30,
+      when: 'changed',
+    };
+    const roots = { run: mkdtempSync(join(work, 'run-')), staged: mkdtempSync(join(work, 'staged-')) };
+    const common = { port: server.port, identity_file: clientKey.privateKeyFile, known_hosts: knownHosts };
+    const site = siteWith([
+      { name: 'run1', root_prefix: roots.run, ...common },
+      { name: 'staged1', root_prefix: roots.staged, steps: 'skip', ...common },
+    ]);
+    const dir = join(work, 'export');
+    for (const f of ansibleExport([bundleOf([file], [restart])], site, { sitePath: join(work, 'site.yaml'), ctconnectCommand: ['ctconnect'] })) {
+      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+      writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
+    }
+    const tmp = join(work, 'ansible-tmp');
+    const r = spawnSync('ansible-playbook', ['site.yml'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: {
+        ...process.env,
+        ANSIBLE_LOCAL_TEMP: join(tmp, 'local'),
+        ANSIBLE_REMOTE_TEMP: join(tmp, 'remote'),
+        ANSIBLE_SSH_CONTROL_PATH_DIR: join(tmp, 'cp'),
+        ANSIBLE_NOCOLOR: '1',
+      },
+    });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    for (const root of Object.values(roots)) expect(readFileSync(join(root, 'etc/ctc-test/a.conf'), 'utf8')).toBe('a\n');
+    expect(readFileSync(join(roots.run, 'restarts.log'), 'utf8')).toBe('restarted\n');
+    expect(existsSync(join(roots.staged, 'restarts.log'))).toBe(false);
+  });
+});
