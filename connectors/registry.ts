@@ -8,8 +8,9 @@ import { alienvault } from './alienvault/index.js';
 import { kuma } from './kuma/index.js';
 import { splunk } from './splunk/index.js';
 import { arcsight } from './arcsight/index.js';
+import { qradar } from './qradar/index.js';
 
-export const registry = connectorSet([fortisiem, alienvault, kuma, splunk, arcsight]);
+export const registry = connectorSet([fortisiem, alienvault, kuma, splunk, arcsight, qradar]);
 
 // Shorthands for tests and benches.
 export const allConnectors = registry.all;

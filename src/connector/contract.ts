@@ -39,8 +39,11 @@ export interface Connector {
   optionsSchema: Record<string, unknown>;
   /** Checks across this connector's options (the schema checks single fields); paths are relative to `siems.<id>`. */
   check?(options: Record<string, unknown>, site: Site): OptionProblem[];
-  /** The events CyberTrace sends this SIEM, the one definition both halves come from (conformance tests read them). */
-  events: EventDefinitions;
+  /**
+   * The events CyberTrace sends this SIEM as the site configures it, the one definition both halves come
+   * from (conformance tests read them); a site may write into them (QRadar: log source identifier, delimiter).
+   */
+  events(site: Site): EventDefinitions;
   /** The CyberTrace side, derived from the same event definition as the SIEM side. */
   cybertrace(site: Site): CyberTraceSettings;
   /** The SIEM-side files, INSTALL.md included. The bundle writer adds the CyberTrace sheet, fragment and MANIFEST. */

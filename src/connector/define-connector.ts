@@ -79,8 +79,11 @@ export interface ConnectorDefinition<O> {
   variants?: Connector['variants'];
   /** Cross-field checks of the options; paths relative to `siems.<id>`. */
   check?(options: O, site: Site): OptionProblem[];
-  /** The events CyberTrace sends this SIEM and the regexps it reads the SIEM's events with. */
-  events: EventDefinitions;
+  /**
+   * The events CyberTrace sends this SIEM and the regexps it reads the SIEM's events with; a
+   * function when they depend on the site (e.g. a host name or delimiter written into every event).
+   */
+  events: EventDefinitions | ((options: O, site: Site) => EventDefinitions);
   /** Where CyberTrace listens (host:port); default: the instance's listen_address and input_port. */
   input?(options: O, site: Site): string;
   /** Where CyberTrace sends its events (host:port). */
@@ -96,10 +99,11 @@ export interface ConnectorDefinition<O> {
 
 export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(schema: S, def: ConnectorDefinition<O>): Connector {
   const optionsOf = siteOptions<S, O>(def.id, schema);
+  const events = (site: Site): EventDefinitions => (typeof def.events === 'function' ? def.events(optionsOf(site), site) : def.events);
   const cybertrace = (site: Site): CyberTraceSettings => {
     const o = optionsOf(site);
     const input = def.input?.(o, site) ?? `${site.cybertrace.listen_address}:${site.cybertrace.input_port}`;
-    return cybertraceSettings(def.events, input, def.output(o, site));
+    return cybertraceSettings(events(site), input, def.output(o, site));
   };
   return {
     id: def.id,
@@ -110,7 +114,7 @@ export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(sc
     ...(def.variants ? { variants: def.variants } : {}),
     optionsSchema: schema as Record<string, unknown>,
     ...(def.check ? { check: (raw: Record<string, unknown>, site: Site) => def.check!(raw as O, site) } : {}),
-    events: def.events,
+    events,
     cybertrace,
     files: ({ site, settings, render }: BuildInput) =>
       def.files({

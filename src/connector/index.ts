@@ -32,3 +32,4 @@ export type { Renderer } from '../render/engine.js';
 export * from '../render/escape.js';
 export * from '../formats/archive.js';
 export * from '../cybertrace/cef-events.js';
+export * from '../formats/leef.js';

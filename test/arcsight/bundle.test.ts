@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bundleFor, fileText, siteFromYaml } from '../helpers/bundles.js';
+import { bundleFor, fileText, siteFromYaml, siteProblems } from '../helpers/bundles.js';
 import { parseCef } from '../../src/formats/cef.js';
 import { arcsight } from '../../connectors/arcsight/index.js';
-import type { UserError } from '../../src/kernel/errors.js';
 
 const LAB = `name: lab
 cybertrace:
@@ -62,14 +61,7 @@ describe('ArcSight bundle', () => {
   });
 
   it('refuses values that would break the guide or the settings, naming the field and its position', () => {
-    const problems = (text: string): string => {
-      try {
-        siteFromYaml(text);
-      } catch (e) {
-        return (e as UserError).details.join('\n');
-      }
-      return 'accepted';
-    };
+    const problems = siteProblems;
     const head = 'cybertrace:\n  address: 10.0.0.5\nsiems:\n  arcsight:\n';
     expect(problems(`${head}    address: 10.0.0.6\n    forwarding_filter: 'a | b'\n`)).toMatch(/^test-site\.yaml:6:\d+: siems\.arcsight\.forwarding_filter: /m);
     expect(problems(`${head}    address: 'smart conn'\n`)).toMatch(/^test-site\.yaml:5:\d+: siems\.arcsight\.address: /m);

@@ -94,7 +94,7 @@ describe.each(registry.all().map((c) => ({ c })))('$c.id: every placeholder of t
 
   it('gives each role the value of its placeholder', () => {
     const settings = c.cybertrace(site);
-    const fields = contractFields(c.events.detection).filter((f) => f.role !== 'context' && f.role !== 'actionable');
+    const fields = contractFields(c.events(site).detection).filter((f) => f.role !== 'context' && f.role !== 'actionable');
     const values = Object.fromEntries(fields.map((f, i) => [f.placeholder, sample(f.role, f.placeholder, i)]));
     const line = renderCyberTraceFormat(settings.output.eventFormat, settings, { values, context: [['k', 'v']] });
     const parsed = c.wire.parseEvent(c.wire.asReceived ? c.wire.asReceived(line, site) : line, site);

@@ -9,6 +9,7 @@ import { buildBundle, type Bundle } from '../../src/bundle/build.js';
 import { createRenderer } from '../../src/render/engine.js';
 import type { Site } from '../../src/model/site.js';
 import { registry } from '../../connectors/registry.js';
+import { UserError } from '../../src/kernel/errors.js';
 
 export function exampleSite(): Site {
   return loadSite(undefined, registry);
@@ -16,6 +17,17 @@ export function exampleSite(): Site {
 
 export function siteFromYaml(text: string): Site {
   return parseSite(text, 'test-site.yaml', registry);
+}
+
+/** The problem lines (`file:line:col: field: message`) a site text is refused with, or "accepted". */
+export function siteProblems(text: string): string {
+  try {
+    siteFromYaml(text);
+  } catch (e) {
+    if (e instanceof UserError) return e.details.join('\n');
+    throw e;
+  }
+  return 'accepted';
 }
 
 export async function bundleFor(id: string, site: Site = exampleSite()): Promise<Bundle> {

@@ -1,0 +1,59 @@
+/** Sample values for the rendered example events (documented CyberTrace test indicators). */
+import type { RenderedEventInput } from '../../src/connector/index.js';
+
+export const SAMPLE_DETECTIONS: RenderedEventInput[] = [
+  {
+    values: {
+      Date: 'Jan 18 11:07:53',
+      Category: 'KL_Malicious_URL',
+      MatchedIndicator: 'fakess123.nu',
+      RE_URL: 'fakess123.nu',
+      SRC_IP: '10.20.30.40',
+      UserName: 'jdoe',
+      Device: 'proxy-1',
+      Product: 'ProxySG',
+      Confidence: '100',
+    },
+    context: [
+      ['first_seen', '10.07.2015 23:53'],
+      ['last_seen', '04.10.2019 06:25'],
+      ['popularity', '1'],
+    ],
+  },
+  {
+    values: {
+      Date: 'Jan 18 11:07:54',
+      Category: 'KL_IP_Reputation',
+      MatchedIndicator: '192.0.2.0',
+      DST_IP: '192.0.2.0',
+      SRC_IP: '10.20.30.41',
+      Device: 'firewall-1',
+      Confidence: '100',
+    },
+    context: [
+      ['threat_score', '75'],
+      ['category', 'spam'],
+    ],
+  },
+  {
+    values: {
+      Date: 'Jan 18 11:07:55',
+      Category: 'KL_Malicious_Hash_MD5',
+      MatchedIndicator: 'C912705B4BBB14EC7E78FA8B370532C9',
+      RE_MD5: 'C912705B4BBB14EC7E78FA8B370532C9',
+      Confidence: '100',
+    },
+    context: [['file_name', 'invoice.exe']],
+  },
+];
+
+export const SAMPLE_ALERTS: RenderedEventInput[] = [
+  {
+    values: { Date: 'Jan 18 11:08:00', Alert: 'KL_ALERT_UpdatedFeed' },
+    context: [
+      ['feed', 'Phishing_URL_Data_Feed.json'],
+      ['records', '200473'],
+    ],
+  },
+  { values: { Date: 'Jan 18 11:08:01', Alert: 'KL_ALERT_ServiceStarted' }, context: [] },
+];
