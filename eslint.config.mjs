@@ -53,7 +53,17 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        performance: 'readonly',
+      },
     },
   },
   {
@@ -75,18 +85,44 @@ export default tseslint.config(
   // The layers, from the ground up (README, Development). Inside a folder, modules import each other freely.
   { files: ['src/kernel/**/*.ts'], rules: layer('src/kernel is the ground floor: it imports nothing of the project', []) },
   { files: ['src/model/**/*.ts'], rules: layer('src/model imports only src/kernel', ['kernel']) },
-  { files: ['src/formats/**/*.ts', 'src/render/**/*.ts'], rules: layer('src/formats and src/render import only each other, src/model and src/kernel', ['kernel', 'model', 'formats', 'render']) },
-  { files: ['src/cybertrace/**/*.ts'], rules: layer('src/cybertrace imports only formats, render, model and kernel', ['kernel', 'model', 'formats', 'render']) },
-  { files: ['src/categories/**/*.ts'], rules: layer('src/categories imports only the domain below it, model and kernel', ['kernel', 'model', 'formats', 'render', 'cybertrace']) },
+  {
+    files: ['src/formats/**/*.ts', 'src/render/**/*.ts'],
+    rules: layer('src/formats and src/render import only each other, src/model and src/kernel', ['kernel', 'model', 'formats', 'render']),
+  },
+  {
+    files: ['src/cybertrace/**/*.ts'],
+    rules: layer('src/cybertrace imports only formats, render, model and kernel', ['kernel', 'model', 'formats', 'render']),
+  },
+  {
+    files: ['src/categories/**/*.ts'],
+    rules: layer('src/categories imports only the domain below it, model and kernel', ['kernel', 'model', 'formats', 'render', 'cybertrace']),
+  },
   { files: ['src/connector/**/*.ts'], rules: layer('src/connector imports only the domain, model and kernel', ['kernel', 'model', ...DOMAIN]) },
-  { files: FEATURES.map((f) => `src/${f}/**/*.ts`), rules: layer('a feature imports the features, the connector API, the domain, model and kernel; never the CLI', ['kernel', 'model', ...DOMAIN, 'connector', ...FEATURES]) },
-  { files: ['src/cli/**/*.ts'], ignores: ['src/cli/commands.ts'], rules: layer('src/cli imports every layer of src/ but not the connectors', ['kernel', 'model', ...DOMAIN, 'connector', ...FEATURES]) },
+  {
+    files: FEATURES.map((f) => `src/${f}/**/*.ts`),
+    rules: layer('a feature imports the features, the connector API, the domain, model and kernel; never the CLI', [
+      'kernel',
+      'model',
+      ...DOMAIN,
+      'connector',
+      ...FEATURES,
+    ]),
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    ignores: ['src/cli/commands.ts'],
+    rules: layer('src/cli imports every layer of src/ but not the connectors', ['kernel', 'model', ...DOMAIN, 'connector', ...FEATURES]),
+  },
   {
     files: ['connectors/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '(^|/)src/(?!connector/index\\.js$|kernel/)', message: 'a connector imports only the front door (src/connector/index.js) and src/kernel' }] },
+        {
+          patterns: [
+            { regex: '(^|/)src/(?!connector/index\\.js$|kernel/)', message: 'a connector imports only the front door (src/connector/index.js) and src/kernel' },
+          ],
+        },
       ],
     },
   },

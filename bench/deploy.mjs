@@ -103,7 +103,10 @@ const head = ['deploy', 'run', 'round trips per host', '1 host', '8 hosts (concu
 if (rtt > 0) head.push('1 host without proxy', 'waits on the link after connecting, from the times');
 const table = new Table({ head, style: { head: [], border: [] } });
 for (const c of CASES) {
-  for (const [label, key] of [['first (changes)', 'first'], ['second (no change)', 'again']]) {
+  for (const [label, key] of [
+    ['first (changes)', 'first'],
+    ['second (no change)', 'again'],
+  ]) {
     const r = results[c.siem];
     // Every host of either run waited on the same number; more than one number would show here.
     const trips = [...new Set([r[1].trips[key], r[8].trips[key]].flatMap((t) => t.split('/')))].join(' / ');
@@ -114,5 +117,7 @@ for (const c of CASES) {
 }
 const link = rtt > 0 ? `sshd on 127.0.0.1 behind a delay proxy, ${rtt} ms round trip` : 'sshd on 127.0.0.1, no proxy';
 const connectNote = rtt > 0 ? ` (${(connectLinkMs / rtt).toFixed(1)} RTT more than without the proxy)` : '';
-console.log(`node ${process.version}, ${cpus().length} CPU(s), median of ${rounds} rounds, ${link}; a bare connect takes ${connectMs.toFixed(0)} ms${connectNote}`);
+console.log(
+  `node ${process.version}, ${cpus().length} CPU(s), median of ${rounds} rounds, ${link}; a bare connect takes ${connectMs.toFixed(0)} ms${connectNote}`,
+);
 console.log(table.toString());

@@ -18,7 +18,8 @@ import { join, resolve } from 'node:path';
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const load = loadavg()[0];
 const builds = [{ label: 'ctconnect', cli: join(import.meta.dirname, '..', 'bin', 'ctconnect.js') }];
-if (process.env.BENCH_COMPARE) builds.push({ label: `ctconnect (${process.env.BENCH_COMPARE})`, cli: join(resolve(process.env.BENCH_COMPARE), 'bin', 'ctconnect.js') });
+if (process.env.BENCH_COMPARE)
+  builds.push({ label: `ctconnect (${process.env.BENCH_COMPARE})`, cli: join(resolve(process.env.BENCH_COMPARE), 'bin', 'ctconnect.js') });
 
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
@@ -89,7 +90,9 @@ try {
   for (const c of cases) {
     const f = c.floorOf === undefined ? cases.find((x) => x.floorOf !== undefined && c.name.endsWith(` ${x.floorOf}`)) : undefined;
     const cpu = perf ? ` ${median(c.cpu).toFixed(1)} | ${ratio(c, base, 'cpu')} | ${ratio(c, f, 'cpu')} |` : '';
-    console.log(`| ${c.name} | ${median(c.ms).toFixed(1)} | ${Math.min(...c.ms).toFixed(1)} | ${Math.max(...c.ms).toFixed(1)} | ${ratio(c, base, 'ms')} | ${ratio(c, f, 'ms')} |${cpu}`);
+    console.log(
+      `| ${c.name} | ${median(c.ms).toFixed(1)} | ${Math.min(...c.ms).toFixed(1)} | ${Math.max(...c.ms).toFixed(1)} | ${ratio(c, base, 'ms')} | ${ratio(c, f, 'ms')} |${cpu}`,
+    );
   }
 } finally {
   rmSync(out, { recursive: true, force: true });

@@ -106,15 +106,26 @@ try {
   console.log(`node ${process.version}; ${total} events (${(bytes / 1e6).toFixed(1)} MB) per run, ${runs} runs each, alternating; medians`);
   console.log('| sender | events/s (receiver) | process wall time | max RSS |');
   console.log('|---|---:|---:|---:|');
-  for (const [name, xs] of [['ctconnect simulate fortisiem', sim], ['minimal Node sender, same bytes', min]]) {
-    console.log(`| ${name} | ${Math.round(perSecond(xs))} | ${median(xs.map((r) => r.wallMs)).toFixed(0)} ms | ${median(xs.map((r) => r.rssMb)).toFixed(1)} MB |`);
+  for (const [name, xs] of [
+    ['ctconnect simulate fortisiem', sim],
+    ['minimal Node sender, same bytes', min],
+  ]) {
+    console.log(
+      `| ${name} | ${Math.round(perSecond(xs))} | ${median(xs.map((r) => r.wallMs)).toFixed(0)} ms | ${median(xs.map((r) => r.rssMb)).toFixed(1)} MB |`,
+    );
   }
-  console.log(`simulate / minimal sender: ${((100 * perSecond(sim)) / perSecond(min)).toFixed(0)}% of the events/s; wall time ratio ${(median(sim.map((r) => r.wallMs)) / median(min.map((r) => r.wallMs))).toFixed(2)}`);
+  console.log(
+    `simulate / minimal sender: ${((100 * perSecond(sim)) / perSecond(min)).toFixed(0)}% of the events/s; wall time ratio ${(median(sim.map((r) => r.wallMs)) / median(min.map((r) => r.wallMs))).toFixed(2)}`,
+  );
 
   console.log('\npacing (one run each): first to last event as the receiver saw them, against (events - 1) / rate');
   console.log('| events | --rate | expected | measured | events/s |');
   console.log('|---:|---:|---:|---:|---:|');
-  for (const [count, rate] of [[2000, 1000], [500, 100], [20000, 10000]]) {
+  for (const [count, rate] of [
+    [2000, 1000],
+    [500, 100],
+    [20000, 10000],
+  ]) {
     const r = await run([cli, 'simulate', 'fortisiem', '--to', `127.0.0.1:${port}`, '--count', String(count), '--rate', String(rate), '--json']);
     if (r.lines !== count) throw new Error(`paced run delivered ${r.lines} of ${count}`);
     const expected = ((count - 1) / rate) * 1000;

@@ -58,7 +58,8 @@ for (const entry of readdirSync(join(dist, 'src'), { recursive: true, withFileTy
   if (!entry.isFile() || !/\.generated\.(cjs|json)$/.test(entry.name)) continue;
   const from = join(entry.parentPath, entry.name);
   // The standalone validator requires a few helpers of Ajv's; bundled with them, a run loads no Ajv file.
-  if (entry.name.endsWith('.cjs')) await build({ entryPoints: [from], outfile: join(out, entry.name), bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning' });
+  if (entry.name.endsWith('.cjs'))
+    await build({ entryPoints: [from], outfile: join(out, entry.name), bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning' });
   else copyFileSync(from, join(out, entry.name));
   generated.push(entry.name);
 }
@@ -92,4 +93,6 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 const caches = readdirSync(out).filter((f) => f.endsWith('.cache'));
-console.log(`bundled: ${relative(root, out)}/ (${readdirSync(out).length - generated.length - caches.length} files, with ${generated.join(', ')} and ${caches.length} code caches)`);
+console.log(
+  `bundled: ${relative(root, out)}/ (${readdirSync(out).length - generated.length - caches.length} files, with ${generated.join(', ')} and ${caches.length} code caches)`,
+);

@@ -49,4 +49,6 @@ const program = new Command('ctconnect');
 await cli.registerCommands(program, undefined);
 writeFileSync(join(dist, 'src', 'cli', cli.COMMAND_SUMMARY), `${JSON.stringify(cli.commandSummaries(program), null, 1)}\n`);
 
-console.log(`precompiled: ${relative(root, validatorFile)}, ${entries.length} templates in ${relative(root, dirname(templatesFile))}/${engine.PRECOMPILED_TEMPLATES}, the top-level help`);
+console.log(
+  `precompiled: ${relative(root, validatorFile)}, ${entries.length} templates in ${relative(root, dirname(templatesFile))}/${engine.PRECOMPILED_TEMPLATES}, the top-level help`,
+);

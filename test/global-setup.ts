@@ -27,7 +27,10 @@ export default function setup(): () => void {
     // The deploy locks of this run's targets (root's lock folder; each staging root has its own), and those
     // an older version left in /tmp; not one that a process (another test run's deploy) holds open now.
     const open = openFiles();
-    for (const [dir, name] of [['/tmp', /^ctconnect-deploy-[0-9a-f]+\.lock$/], ['/run/ctconnect', /^deploy-[0-9a-f]+\.(lock|run)$/]] as const) {
+    for (const [dir, name] of [
+      ['/tmp', /^ctconnect-deploy-[0-9a-f]+\.lock$/],
+      ['/run/ctconnect', /^deploy-[0-9a-f]+\.(lock|run)$/],
+    ] as const) {
       for (const n of existsSync(dir) ? readdirSync(dir) : []) {
         if (!name.test(n)) continue;
         const file = join(dir, n);

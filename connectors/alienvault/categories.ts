@@ -14,7 +14,18 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type CategoriesCommandApi, categoriesOf, type CategoryEdit, type CategoryEditSession, categoryList, type CliCommand, type ConnectorCategories, type InstallStep, type Site, siteCategoryTitle } from '../../src/connector/index.js';
+import {
+  type CategoriesCommandApi,
+  categoriesOf,
+  type CategoryEdit,
+  type CategoryEditSession,
+  categoryList,
+  type CliCommand,
+  type ConnectorCategories,
+  type InstallStep,
+  type Site,
+  siteCategoryTitle,
+} from '../../src/connector/index.js';
 import { UserError } from '../../src/kernel/errors.js';
 import { createNumbered, utcStamp } from '../../src/kernel/files.js';
 import type { DbSidRow, OssimDb, SidPlan } from './db/plugin-sids.js';
@@ -39,7 +50,8 @@ export interface StepIds {
   serverRestart: string;
 }
 
-const DB_HELP = 'AlienVault: also change the live ossim database, e.g. mysql://root@192.0.2.20:3306/alienvault (password from CTCONNECT_DB_PASSWORD or a prompt, never in the URL)';
+const DB_HELP =
+  'AlienVault: also change the live ossim database, e.g. mysql://root@192.0.2.20:3306/alienvault (password from CTCONNECT_DB_PASSWORD or a prompt, never in the URL)';
 
 function parseSid(text: string): number {
   if (!/^\d{1,10}$/.test(text.trim())) throw new UserError(`--sid: must be a whole number from 3 to 2147483647 (got ${JSON.stringify(text)})`);
@@ -75,7 +87,9 @@ async function openDb(url: string): Promise<OpenDb> {
   try {
     await db.begin();
     if (!(await db.hasPlugin(PLUGIN_ID))) {
-      throw new UserError(`${target.display}: plugin ${PLUGIN_ID} (Kaspersky CyberTrace) is not in the database; apply kaspersky_cyberTrace.sql first (cat kaspersky_cyberTrace.sql | ossim-db); nothing was changed`);
+      throw new UserError(
+        `${target.display}: plugin ${PLUGIN_ID} (Kaspersky CyberTrace) is not in the database; apply kaspersky_cyberTrace.sql first (cat kaspersky_cyberTrace.sql | ossim-db); nothing was changed`,
+      );
     }
     return { m, db, target, password, current: await db.lockedSidRows(PLUGIN_ID) };
   } catch (e) {
@@ -107,18 +121,23 @@ async function commitOrFindOut(open: OpenDb, plan: SidPlan, unknownState: () => 
       return;
     }
     if (check.state === 'not-applied') {
-      throw new UserError(`${target.display}: the connection was lost during COMMIT (${e.reason}); connected again: the change is NOT in the database; nothing was changed`);
+      throw new UserError(
+        `${target.display}: the connection was lost during COMMIT (${e.reason}); connected again: the change is NOT in the database; nothing was changed`,
+      );
     }
-    throw new UserError(`${target.display}: the connection was lost during COMMIT (${e.reason}) and whether the change is in the database is UNKNOWN: ${check.reason}`, [
-      `database ${target.display}: unknown — the plan was: ${m.describePlan(PLUGIN_ID, plan).join('; ')}`,
-      ...unknownState(),
-    ]);
+    throw new UserError(
+      `${target.display}: the connection was lost during COMMIT (${e.reason}) and whether the change is in the database is UNKNOWN: ${check.reason}`,
+      [`database ${target.display}: unknown — the plan was: ${m.describePlan(PLUGIN_ID, plan).join('; ')}`, ...unknownState()],
+    );
   }
 }
 
 function restoreFile(open: OpenDb, realFile: string, plan: SidPlan, now: Date, command: string): string {
   const script = open.m.restoreScript(PLUGIN_ID, plan, open.target, now, `ctconnect categories ${command}`);
-  return createNumbered((n) => join(dirname(realFile), `${basename(realFile)}.plugin_sid-${utcStamp(now)}${n > 1 ? `-${n}` : ''}.sql`), (p) => writeFileSync(p, script, { flag: 'wx', mode: 0o600 }));
+  return createNumbered(
+    (n) => join(dirname(realFile), `${basename(realFile)}.plugin_sid-${utcStamp(now)}${n > 1 ? `-${n}` : ''}.sql`),
+    (p) => writeFileSync(p, script, { flag: 'wx', mode: 0o600 }),
+  );
 }
 
 function reminders(ids: StepIds, steps: InstallStep[], siteChanged: boolean, dbChanged: boolean): string[] {
@@ -134,7 +153,7 @@ function reminders(ids: StepIds, steps: InstallStep[], siteChanged: boolean, dbC
   if (dbChanged) {
     lines.push('restart ossim-server: it loads plugin_sid rows (event names) only at start-up:', `    ${command(ids.serverRestart)}`);
   } else if (siteChanged) {
-    const sql = dbImport?.stdinFromFile ? basename(dbImport.stdinFromFile) : 'the bundle\'s .sql';
+    const sql = dbImport?.stdinFromFile ? basename(dbImport.stdinFromFile) : "the bundle's .sql";
     lines.push(`update the database: cat ${sql} | ${command(ids.dbImport)} (or run this command with --db), then restart ossim-server`);
   }
   return lines;
@@ -181,7 +200,10 @@ class AlienVaultEdit implements CategoryEditSession {
     if (!next.siems.alienvault) return [];
     const problems = translationProblems(pinnedTranslations(next));
     if (problems.length > 0) {
-      throw new UserError('the change would give a SID table with problems; nothing was changed', problems.map((p) => `siems.alienvault.translations[${p.index}].${p.field}: ${p.message}`));
+      throw new UserError(
+        'the change would give a SID table with problems; nothing was changed',
+        problems.map((p) => `siems.alienvault.translations[${p.index}].${p.field}: ${p.message}`),
+      );
     }
     // The [translation] section and the plugin_sid rows the bundle would get (names the ossim tables can store, _DEFAULT_ present).
     let wanted;
@@ -189,7 +211,8 @@ class AlienVaultEdit implements CategoryEditSession {
       translationLines(next);
       wanted = pluginSidRows(next);
     } catch (e) {
-      if (e instanceof UserError) throw new UserError('the change would give a plugin the ossim-agent or database cannot use; nothing was changed', [e.message]);
+      if (e instanceof UserError)
+        throw new UserError('the change would give a plugin the ossim-agent or database cannot use; nothing was changed', [e.message]);
       throw e;
     }
     if (!this.open) return [];
@@ -275,7 +298,12 @@ function readInput(path: string, what: string): string {
 }
 
 /** `categories sync`: the database's rows become the site's table (no site change). */
-async function sync(api: CategoriesCommandApi, ids: StepIds, stepsOf: () => InstallStep[], opts: { config?: string; db: string; dryRun?: boolean }): Promise<number> {
+async function sync(
+  api: CategoriesCommandApi,
+  ids: StepIds,
+  stepsOf: () => InstallStep[],
+  opts: { config?: string; db: string; dryRun?: boolean },
+): Promise<number> {
   const file = api.siteFile('sync', opts.config);
   const site = api.loadSite(file);
   requireAlienvault(site);
@@ -344,7 +372,9 @@ export function alienvaultCategories(stepsOf: () => InstallStep[], ids: StepIds)
         .editOptions(
           parent
             .command('import')
-            .description("AlienVault: take an installation's SIDs (from its kaspersky_cyberTrace.cfg) and event names (from its .sql, as the categories' titles) into the site")
+            .description(
+              "AlienVault: take an installation's SIDs (from its kaspersky_cyberTrace.cfg) and event names (from its .sql, as the categories' titles) into the site",
+            )
             .requiredOption('--cfg <file>', 'the installed kaspersky_cyberTrace.cfg')
             .option('--sql <file>', 'the installed kaspersky_cyberTrace.sql (for the event names)')
             .option('--db <url>', DB_HELP),

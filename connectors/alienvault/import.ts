@@ -10,7 +10,15 @@
  * comments) and every INSERT/REPLACE into plugin_sid with a column list is read.
  */
 import { KASPERSKY_CATEGORIES } from '../../src/connector/index.js';
-import { DEFAULT_TRANSLATION_KEY, DEFAULT_TRANSLATION_WHY, EVENT_NAME_PREFIX, GENERIC_DETECTION_SID, PLUGIN_ID, SERVICE_EVENT_SID, sidRangeProblem } from './translations.js';
+import {
+  DEFAULT_TRANSLATION_KEY,
+  DEFAULT_TRANSLATION_WHY,
+  EVENT_NAME_PREFIX,
+  GENERIC_DETECTION_SID,
+  PLUGIN_ID,
+  SERVICE_EVENT_SID,
+  sidRangeProblem,
+} from './translations.js';
 import { ReadError } from '../../src/kernel/errors.js';
 
 export interface CfgTranslation {
@@ -56,7 +64,8 @@ export function parseTranslationSection(text: string): ParsedTranslationSection 
     const header = /^\[([^\]]+)\]/.exec(raw);
     if (header) {
       section = header[1];
-      if (section === 'translation' && ++seenTranslation > 1) problems.push({ line, message: 'a second [translation] section (ConfigParser refuses duplicate sections)' });
+      if (section === 'translation' && ++seenTranslation > 1)
+        problems.push({ line, message: 'a second [translation] section (ConfigParser refuses duplicate sections)' });
       return;
     }
     if (section !== 'translation') return;
@@ -106,7 +115,10 @@ function tokenize(sql: string): Token[] {
   let i = 0;
   while (i < sql.length) {
     const c = sql[i];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === '#' || (c === '-' && sql[i + 1] === '-' && /[\s]/.test(sql[i + 2] ?? ' '))) {
       const nl = sql.indexOf('\n', i);
       i = nl < 0 ? sql.length : nl + 1;
@@ -211,7 +223,10 @@ export function parsePluginSidRows(sql: string): { rows: SqlSidRow[]; problems: 
   const t = tokenize(sql);
   let statement = 1;
   for (let i = 0; i < t.length; i++) {
-    if (t[i].text === ';') { statement++; continue; }
+    if (t[i].text === ';') {
+      statement++;
+      continue;
+    }
     const w = t[i].value.toUpperCase();
     if (t[i].kind !== 'word' || (w !== 'INSERT' && w !== 'REPLACE')) continue;
     let j = i + 1;
@@ -242,7 +257,9 @@ export function parsePluginSidRows(sql: string): { rows: SqlSidRow[]; problems: 
       const sid = scalar(tuple.values[at('sid')] ?? []);
       const name = scalar(tuple.values[at('name')] ?? []);
       if (typeof pluginId !== 'number' || typeof sid !== 'number' || typeof name !== 'string') {
-        problems.push(`statement ${statement}: a plugin_sid row whose plugin_id, sid or name is not a plain value: (${tuple.values.map((v) => v.map((x) => x.text).join(' ')).join(', ')})`);
+        problems.push(
+          `statement ${statement}: a plugin_sid row whose plugin_id, sid or name is not a plain value: (${tuple.values.map((v) => v.map((x) => x.text).join(' ')).join(', ')})`,
+        );
       } else {
         rows.push({ pluginId, sid, name, statement });
       }
@@ -319,7 +336,9 @@ export function readInstallation(cfgText: string, cfgName: string, sqlText: stri
     const sid = Number(e.value);
     if (e.key.toLowerCase() === '_default_') {
       if (sid !== GENERIC_DETECTION_SID) {
-        conflicts.push(`${where}: _DEFAULT_ is ${sid}; ctconnect keeps the generic detection event at SID ${GENERIC_DETECTION_SID}. Events already stored with SID ${sid} would keep their old name; change the line to _DEFAULT_=${GENERIC_DETECTION_SID} in ${cfgName} first if that is acceptable`);
+        conflicts.push(
+          `${where}: _DEFAULT_ is ${sid}; ctconnect keeps the generic detection event at SID ${GENERIC_DETECTION_SID}. Events already stored with SID ${sid} would keep their old name; change the line to _DEFAULT_=${GENERIC_DETECTION_SID} in ${cfgName} first if that is acceptable`,
+        );
       }
       continue;
     }
@@ -348,7 +367,9 @@ export function readInstallation(cfgText: string, cfgName: string, sqlText: stri
     if (full !== undefined) {
       if (full.startsWith(EVENT_NAME_PREFIX) && full.length > EVENT_NAME_PREFIX.length) name = full.slice(EVENT_NAME_PREFIX.length);
       else {
-        notes.push(`${sqlName}: SID ${sid} is named ${JSON.stringify(full)}, without the prefix "${EVENT_NAME_PREFIX}"; it will be named "${EVENT_NAME_PREFIX}${full}"`);
+        notes.push(
+          `${sqlName}: SID ${sid} is named ${JSON.stringify(full)}, without the prefix "${EVENT_NAME_PREFIX}"; it will be named "${EVENT_NAME_PREFIX}${full}"`,
+        );
         name = full;
       }
     } else if (sqlText !== undefined) {

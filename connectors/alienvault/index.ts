@@ -1,10 +1,33 @@
 /** AlienVault USM / OSSIM connector (the Kaspersky CyberTrace–AlienVault integration guide): CyberTrace ↔ rsyslog + ossim-agent plugin. */
-import { type BuildContext, type BundleFile, type CyberTraceSettings, defineConnector, type InstallStep, type OptionProblem, type Renderer, renderSampleEvents, type Site } from '../../src/connector/index.js';
+import {
+  type BuildContext,
+  type BundleFile,
+  type CyberTraceSettings,
+  defineConnector,
+  type InstallStep,
+  type OptionProblem,
+  type Renderer,
+  renderSampleEvents,
+  type Site,
+} from '../../src/connector/index.js';
 import { ALERT_USERDATA, DETECTION_USERDATA, EVENTS, REGEXPS } from './contract.js';
 import { alienvaultOptionsSchema, type AlienVaultOptions } from './options.js';
 import { pluginCfg, pluginRules, PLUGIN_FILE } from './plugin-cfg.js';
 import { pluginSidRows, pluginSql } from './sql.js';
-import { cybertraceSourceIp, forwardBlock, forwardedAddresses, FORWARD_MARKER, inboundBlock, INBOUND_MARKER, MARKER_FAMILY, MAX_MESSAGE_SIZE, RSYSLOG_AFTER, RSYSLOG_BEFORE, RSYSLOG_CONF, UTF8_REPLACEMENT } from './rsyslog.js';
+import {
+  cybertraceSourceIp,
+  forwardBlock,
+  forwardedAddresses,
+  FORWARD_MARKER,
+  inboundBlock,
+  INBOUND_MARKER,
+  MARKER_FAMILY,
+  MAX_MESSAGE_SIZE,
+  RSYSLOG_AFTER,
+  RSYSLOG_BEFORE,
+  RSYSLOG_CONF,
+  UTF8_REPLACEMENT,
+} from './rsyslog.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';
 import { alienvaultCategories, oldNamePins, titleProblems } from './categories.js';
 import { EVENT_NAME_PREFIX, GENERIC_DETECTION_SID, PLUGIN_ID, translationProblems } from './translations.js';
@@ -13,7 +36,6 @@ import { productTypeName, productTypeProblem } from './product-types.js';
 import { AGENT_CONFIG, AGENT_CONFIG_MERGE, agentPluginsBlock, PLUGIN_DIR, PLUGIN_ENCODING, PLUGIN_ENTRY, SENSOR_PLUGIN_NAME } from './agent-config.js';
 
 export { PLUGIN_DIR };
-
 
 export const SQL_DIR = '/usr/share/doc/ossim-mysql/contrib/plugins';
 export const SQL_FILE = 'kaspersky_cyberTrace.sql';
@@ -41,7 +63,10 @@ function sampleEvents(site: Site, settings: CyberTraceSettings): string {
   const src = cybertraceSourceIp(site) ?? site.cybertrace.address;
   const head = (i: number) => `Jan  1 00:00:${String(i).padStart(2, '0')} ${src} `;
   const { detections, alerts } = renderSampleEvents(settings, SAMPLE_DETECTIONS, SAMPLE_ALERTS);
-  return [...detections, ...alerts].map((line, i) => head(i) + line).concat('').join('\n');
+  return [...detections, ...alerts]
+    .map((line, i) => head(i) + line)
+    .concat('')
+    .join('\n');
 }
 
 function logrotateFile(o: AlienVaultOptions, render: Renderer): string {
@@ -92,7 +117,14 @@ function installContext(base: BuildContext<AlienVaultOptions>) {
 
 function files(base: BuildContext<AlienVaultOptions>): BundleFile[] {
   const { site, options: o, settings, render } = base;
-  const rsyslogMerge = (marker: string) => ({ kind: 'marked-block' as const, marker, family: MARKER_FAMILY, after: RSYSLOG_AFTER, before: RSYSLOG_BEFORE, commentPrefix: '#' });
+  const rsyslogMerge = (marker: string) => ({
+    kind: 'marked-block' as const,
+    marker,
+    family: MARKER_FAMILY,
+    after: RSYSLOG_AFTER,
+    before: RSYSLOG_BEFORE,
+    commentPrefix: '#',
+  });
   const rsyslogInstall = (marker: string) => ({
     role: 'alienvault',
     path: RSYSLOG_CONF,
@@ -137,7 +169,14 @@ function files(base: BuildContext<AlienVaultOptions>): BundleFile[] {
 
 function steps(): InstallStep[] {
   return [
-    { id: STEP.rsyslogRestart, role: 'alienvault', description: 'restart rsyslog so it reads the forwarding and inbound rules', command: '/etc/init.d/rsyslog restart', timeoutSec: 60, when: 'changed' },
+    {
+      id: STEP.rsyslogRestart,
+      role: 'alienvault',
+      description: 'restart rsyslog so it reads the forwarding and inbound rules',
+      command: '/etc/init.d/rsyslog restart',
+      timeoutSec: 60,
+      when: 'changed',
+    },
     {
       id: STEP.dbImport,
       role: 'alienvault',
@@ -147,7 +186,14 @@ function steps(): InstallStep[] {
       timeoutSec: 120,
       when: 'changed',
     },
-    { id: STEP.agentRestart, role: 'alienvault', description: 'restart ossim-agent so it loads the plugin', command: '/etc/init.d/ossim-agent restart', timeoutSec: 180, when: 'changed' },
+    {
+      id: STEP.agentRestart,
+      role: 'alienvault',
+      description: 'restart ossim-agent so it loads the plugin',
+      command: '/etc/init.d/ossim-agent restart',
+      timeoutSec: 180,
+      when: 'changed',
+    },
     {
       id: STEP.serverRestart,
       role: 'alienvault',
@@ -169,7 +215,10 @@ function check(o: AlienVaultOptions, site: Site): OptionProblem[] {
   }
   const src = o.cybertrace_source_ip ?? (/^\d{1,3}(\.\d{1,3}){3}$/.test(site.cybertrace.address) ? site.cybertrace.address : undefined);
   if (!src) {
-    problems.push({ path: ['cybertrace_source_ip'], message: `cybertrace.address is a host name (${site.cybertrace.address}); set the IPv4 address CyberTrace's events arrive from, for the inbound rsyslog rule` });
+    problems.push({
+      path: ['cybertrace_source_ip'],
+      message: `cybertrace.address is a host name (${site.cybertrace.address}); set the IPv4 address CyberTrace's events arrive from, for the inbound rsyslog rule`,
+    });
   }
   if (o.address === site.cybertrace.address) {
     problems.push({ path: ['address'], message: 'AlienVault and CyberTrace must run on different computers (rsyslog forwarding is based on addresses)' });

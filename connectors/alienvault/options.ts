@@ -3,7 +3,6 @@ import { absolutePath, categoryName, hostAddress, ipv4Address, type OptionsOf, p
 import { retiredSidsSchema } from './translations.js';
 import { DEFAULT_PRODUCT_TYPE } from './product-types.js';
 
-
 const taxonomyId = { type: 'integer', minimum: 0, maximum: 2147483647 } as const;
 
 export const alienvaultOptionsSchema = {
@@ -24,7 +23,11 @@ export const alienvaultOptionsSchema = {
         required: ['ip'],
         properties: {
           ip: ipv4Address,
-          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,63}$', description: 'device name: letters, digits, spaces, "_", ".", ":", "(", ")", "/", "-"' },
+          name: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9][A-Za-z0-9 _.:()/-]{0,63}$',
+            description: 'device name: letters, digits, spaces, "_", ".", ":", "(", ")", "/", "-"',
+          },
         },
       },
     },
@@ -47,11 +50,17 @@ export const alienvaultOptionsSchema = {
     reliability: { type: 'integer', minimum: 0, maximum: 10, default: 8 },
     service_priority: { type: 'integer', minimum: 0, maximum: 5 },
     service_reliability: { type: 'integer', minimum: 0, maximum: 10 },
-    product_type: { type: 'integer', minimum: 0, maximum: 2147483647, default: DEFAULT_PRODUCT_TYPE, description: "an id of OSSIM's product_type table, e.g. 21 (Other Devices)" },
+    product_type: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 2147483647,
+      default: DEFAULT_PRODUCT_TYPE,
+      description: "an id of OSSIM's product_type table, e.g. 21 (Other Devices)",
+    },
     translations: {
       type: 'array',
       default: [],
-      description: 'category → SID pins (managed with `ctconnect categories`; the event name is the category\'s title)',
+      description: "category → SID pins (managed with `ctconnect categories`; the event name is the category's title)",
       items: {
         type: 'object',
         additionalProperties: false,

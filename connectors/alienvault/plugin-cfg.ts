@@ -109,9 +109,12 @@ export function translationLines(site: Site): Array<[string, number]> {
     // ConfigParser lowercases keys: two categories differing only in case would share one SID.
     const key = r.category.toLowerCase();
     const other = seen.get(key);
-    if (other !== undefined) throw new UserError(`${site.source}: categories "${other}" and "${r.category}" differ only in case; the agent reads them as one [translation] key`);
+    if (other !== undefined)
+      throw new UserError(`${site.source}: categories "${other}" and "${r.category}" differ only in case; the agent reads them as one [translation] key`);
     if (key === DEFAULT_TRANSLATION_KEY.toLowerCase()) {
-      throw new UserError(`${site.source}: a category cannot be named ${DEFAULT_TRANSLATION_KEY}: it would replace the fallback of the [translation] section, and ${DEFAULT_TRANSLATION_WHY}`);
+      throw new UserError(
+        `${site.source}: a category cannot be named ${DEFAULT_TRANSLATION_KEY}: it would replace the fallback of the [translation] section, and ${DEFAULT_TRANSLATION_WHY}`,
+      );
     }
     seen.set(key, r.category);
     lines.push([r.category, r.sid]);
@@ -130,7 +133,8 @@ export function missingDefaultProblem(lines: ReadonlyArray<readonly [string, num
   if (defaults.length === 0) return `the [translation] section would have no ${DEFAULT_TRANSLATION_KEY} line; ${DEFAULT_TRANSLATION_WHY}`;
   if (defaults.length > 1) return `the [translation] section would have ${defaults.length} ${DEFAULT_TRANSLATION_KEY} lines`;
   const sid = defaults[0][1];
-  if (!tableSids(table).has(sid)) return `${DEFAULT_TRANSLATION_KEY} would map to SID ${sid}, which has no plugin_sid row (ossim-server drops events with an unknown SID)`;
+  if (!tableSids(table).has(sid))
+    return `${DEFAULT_TRANSLATION_KEY} would map to SID ${sid}, which has no plugin_sid row (ossim-server drops events with an unknown SID)`;
   return undefined;
 }
 

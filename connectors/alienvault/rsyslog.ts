@@ -66,7 +66,14 @@ export function forwardBlock(site: Site): string {
   const ct = site.cybertrace;
   const ips = forwardedAddresses(site);
   const rows: string[] = [];
-  for (let i = 0; i < ips.length; i += PER_LINE) rows.push('    ' + ips.slice(i, i + PER_LINE).map(q).join(', '));
+  for (let i = 0; i < ips.length; i += PER_LINE)
+    rows.push(
+      '    ' +
+        ips
+          .slice(i, i + PER_LINE)
+          .map(q)
+          .join(', '),
+    );
   const named = o.devices.filter((d) => d.name);
   const fwd = [
     'type="omfwd"',

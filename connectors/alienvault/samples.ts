@@ -16,15 +16,29 @@ export const SAMPLE_DETECTIONS: RenderedEventInput[] = [
   },
   {
     values: { Category: 'KL_IP_Reputation', MatchedIndicator: '192.0.2.0', RE_IP: '192.0.2.0' },
-    context: [['threat_score', '75'], ['category', 'spam']],
+    context: [
+      ['threat_score', '75'],
+      ['category', 'spam'],
+    ],
   },
   {
-    values: { Category: 'KL_Malicious_Hash_MD5', MatchedIndicator: 'C912705B4BBB14EC7E78FA8B370532C9', RE_MD5: 'C912705B4BBB14EC7E78FA8B370532C9', SRC_IP: '10.20.30.42' },
+    values: {
+      Category: 'KL_Malicious_Hash_MD5',
+      MatchedIndicator: 'C912705B4BBB14EC7E78FA8B370532C9',
+      RE_MD5: 'C912705B4BBB14EC7E78FA8B370532C9',
+      SRC_IP: '10.20.30.42',
+    },
     context: [['file_name', 'invoice.exe']],
   },
 ];
 
 export const SAMPLE_ALERTS: RenderedEventInput[] = [
-  { values: { Alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] },
+  {
+    values: { Alert: 'KL_ALERT_UpdatedFeed' },
+    context: [
+      ['feed', 'Phishing_URL_Data_Feed.json'],
+      ['records', '200473'],
+    ],
+  },
   { values: { Alert: 'KL_ALERT_ServiceStarted' }, context: [] },
 ];

@@ -106,7 +106,7 @@ export function pluginSql(site: Site): string {
   const taxonomyNote =
     o.category_id === 15 && o.subcategory_id === 71
       ? [
-          '-- category_id 15 / subcategory_id 71 are the values of the vendor\'s file. In OSSIM\'s own taxonomy',
+          "-- category_id 15 / subcategory_id 71 are the values of the vendor's file. In OSSIM's own taxonomy",
           '-- 15 is "Alert" (subcategories 171-173) and 71 ("Misc") belongs to category 10 ("Info"), so the pair',
           '-- is inconsistent; set siems.alienvault.category_id / subcategory_id to change it.',
         ]

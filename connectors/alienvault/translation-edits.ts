@@ -187,7 +187,9 @@ export function importInstallation(site: Site, inst: InstallationTable): ImportO
     const pinIdx = pins.findIndex((p) => p.category.toLowerCase() === c.category.toLowerCase());
     const pin = pinIdx >= 0 ? pins[pinIdx] : undefined;
     if (pin?.sid !== undefined && pin.sid !== c.sid) {
-      conflicts.push(`"${c.category}": the site pins SID ${pin.sid} (siems.alienvault.translations[${pinIdx}]) but the installation uses ${c.sid}; remove or change that pin first`);
+      conflicts.push(
+        `"${c.category}": the site pins SID ${pin.sid} (siems.alienvault.translations[${pinIdx}]) but the installation uses ${c.sid}; remove or change that pin first`,
+      );
       continue;
     }
     const other = pins.find((p) => p.sid === c.sid && p.category.toLowerCase() !== c.category.toLowerCase());
@@ -240,5 +242,13 @@ export function importInstallation(site: Site, inst: InstallationTable): ImportO
     }
   }
   const unchanged = JSON.stringify({ cats, state }) === JSON.stringify({ cats: cats0, state: state0 });
-  return { categories: cats, state, summary: unchanged ? ["the site already has the installation's SIDs and names"] : summary, touchedSids: [...touched], conflicts, notes, unchanged };
+  return {
+    categories: cats,
+    state,
+    summary: unchanged ? ["the site already has the installation's SIDs and names"] : summary,
+    touchedSids: [...touched],
+    conflicts,
+    notes,
+    unchanged,
+  };
 }

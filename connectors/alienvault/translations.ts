@@ -102,10 +102,16 @@ export function translationProblems(pinned: TranslationOption[]): Array<{ index:
   const cats = new Map<string, number>();
   pinned.forEach((p, i) => {
     const key = p.category.toLowerCase();
-    if (cats.has(key)) problems.push({ index: i, field: 'category', message: `category "${p.category}" is listed twice (the agent compares categories case-insensitively); first at index ${cats.get(key)}` });
+    if (cats.has(key))
+      problems.push({
+        index: i,
+        field: 'category',
+        message: `category "${p.category}" is listed twice (the agent compares categories case-insensitively); first at index ${cats.get(key)}`,
+      });
     cats.set(key, i);
     if (p.sid === undefined) return;
-    if (p.sid === SERVICE_EVENT_SID || p.sid === GENERIC_DETECTION_SID) problems.push({ index: i, field: 'sid', message: `SID ${p.sid} is reserved (1 = service event, 2 = generic detection event)` });
+    if (p.sid === SERVICE_EVENT_SID || p.sid === GENERIC_DETECTION_SID)
+      problems.push({ index: i, field: 'sid', message: `SID ${p.sid} is reserved (1 = service event, 2 = generic detection event)` });
     if (sids.has(p.sid)) problems.push({ index: i, field: 'sid', message: `SID ${p.sid} is already used by translations[${sids.get(p.sid)}]` });
     sids.set(p.sid, i);
   });
@@ -131,7 +137,8 @@ export function storedNameProblem(name: string): string | undefined {
   const control = controlCharacter(name);
   if (control) return `contains a control character (${control})`;
   const astral = /[\u{10000}-\u{10FFFF}]/u.exec(name);
-  if (astral) return `contains "${astral[0]}" (U+${astral[0].codePointAt(0)!.toString(16).toUpperCase()}), a character outside the Basic Multilingual Plane, which the utf8 columns of the ossim database cannot store`;
+  if (astral)
+    return `contains "${astral[0]}" (U+${astral[0].codePointAt(0)!.toString(16).toUpperCase()}), a character outside the Basic Multilingual Plane, which the utf8 columns of the ossim database cannot store`;
   if (/[\uD800-\uDFFF]/u.test(name)) return 'contains an unpaired surrogate';
   const chars = [...name].length;
   if (chars > MAX_EVENT_NAME_CHARS) return `is ${chars} characters long; plugin_sid.name holds at most ${MAX_EVENT_NAME_CHARS}`;
@@ -142,7 +149,8 @@ export function storedNameProblem(name: string): string | undefined {
 export function eventNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'must not be empty';
   if (name.trim() !== name) return 'must not start or end with spaces';
-  if ([...name].length > MAX_EVENT_NAME_LENGTH) return `is ${[...name].length} characters long; at most ${MAX_EVENT_NAME_LENGTH} fit in plugin_sid.name after "${EVENT_NAME_PREFIX}"`;
+  if ([...name].length > MAX_EVENT_NAME_LENGTH)
+    return `is ${[...name].length} characters long; at most ${MAX_EVENT_NAME_LENGTH} fit in plugin_sid.name after "${EVENT_NAME_PREFIX}"`;
   return storedNameProblem(EVENT_NAME_PREFIX + name);
 }
 

@@ -1,5 +1,13 @@
 /** ArcSight connector (CyberTrace help, "Integration with ArcSight"): CyberTrace ↔ ArcSight ESM over CEF. */
-import { type BuildContext, type BundleFile, CEF_DETECTION, CEF_SERVICE_EVENT, defineConnector, fieldReference, sampleEventsText } from '../../src/connector/index.js';
+import {
+  type BuildContext,
+  type BundleFile,
+  CEF_DETECTION,
+  CEF_SERVICE_EVENT,
+  defineConnector,
+  fieldReference,
+  sampleEventsText,
+} from '../../src/connector/index.js';
 import { CEF_HEADER, detectionEvent, EVENTS, NORMALIZING_RULE } from './contract.js';
 import { arcsightOptionsSchema, type ArcSightOptions } from './options.js';
 import { SAMPLE_ALERTS, SAMPLE_DETECTIONS } from './samples.js';

@@ -21,16 +21,40 @@ export const SAMPLE_DETECTIONS: RenderedEventInput[] = [
     ],
   },
   {
-    values: { Category: 'KL_IP_Reputation', MatchedIndicator: '192.0.2.0', DST_IP: '192.0.2.0', DeviceIp: '10.20.30.1', Device: 'Check Point', Product: 'VPN-1 & FireWall-1', Id: '4243', Confidence: '100' },
-    context: [['threat_score', '75'], ['category', 'spam']],
+    values: {
+      Category: 'KL_IP_Reputation',
+      MatchedIndicator: '192.0.2.0',
+      DST_IP: '192.0.2.0',
+      DeviceIp: '10.20.30.1',
+      Device: 'Check Point',
+      Product: 'VPN-1 & FireWall-1',
+      Id: '4243',
+      Confidence: '100',
+    },
+    context: [
+      ['threat_score', '75'],
+      ['category', 'spam'],
+    ],
   },
   {
-    values: { Category: 'KL_Malicious_Hash_MD5', MatchedIndicator: 'C912705B4BBB14EC7E78FA8B370532C9', RE_HASH: 'C912705B4BBB14EC7E78FA8B370532C9', Id: '4244', Confidence: '100' },
+    values: {
+      Category: 'KL_Malicious_Hash_MD5',
+      MatchedIndicator: 'C912705B4BBB14EC7E78FA8B370532C9',
+      RE_HASH: 'C912705B4BBB14EC7E78FA8B370532C9',
+      Id: '4244',
+      Confidence: '100',
+    },
     context: [['file_name', 'invoice.exe']],
   },
 ];
 
 export const SAMPLE_ALERTS: RenderedEventInput[] = [
-  { values: { Alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] },
+  {
+    values: { Alert: 'KL_ALERT_UpdatedFeed' },
+    context: [
+      ['feed', 'Phishing_URL_Data_Feed.json'],
+      ['records', '200473'],
+    ],
+  },
   { values: { Alert: 'KL_ALERT_ServiceStarted' }, context: [] },
 ];

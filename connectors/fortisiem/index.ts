@@ -1,5 +1,13 @@
 /** FortiSIEM connector (the Kaspersky CyberTrace–FortiSIEM integration guide): CyberTrace ↔ FortiSIEM over syslog/CEF. */
-import { type BuildContext, type BundleFile, type CyberTraceSettings, defineConnector, fieldReference, type OptionProblem, sampleEventsText } from '../../src/connector/index.js';
+import {
+  type BuildContext,
+  type BundleFile,
+  type CyberTraceSettings,
+  defineConnector,
+  fieldReference,
+  type OptionProblem,
+  sampleEventsText,
+} from '../../src/connector/index.js';
 import { CEF_HEADER, detectionEvent, EVENTS, usedCefKeys } from './contract.js';
 import { fortisiemOptionsSchema, type FortiSiemOptions } from './options.js';
 import { SAMPLE_DETECTIONS, SAMPLE_ALERTS } from './samples.js';
@@ -7,7 +15,12 @@ import { fortisiemWire } from './wire.js';
 
 function sampleEvents(o: FortiSiemOptions, settings: CyberTraceSettings): string {
   const actionable: Array<[string, string]> = o.actionable_fields.length > 0 ? [[o.actionable_fields[0].cef_key, '75']] : [];
-  return sampleEventsText(settings, 'FortiSIEM', SAMPLE_DETECTIONS.map((s) => ({ ...s, actionable })), SAMPLE_ALERTS);
+  return sampleEventsText(
+    settings,
+    'FortiSIEM',
+    SAMPLE_DETECTIONS.map((s) => ({ ...s, actionable })),
+    SAMPLE_ALERTS,
+  );
 }
 
 function files(base: BuildContext<FortiSiemOptions>): BundleFile[] {
@@ -50,7 +63,11 @@ export const fortisiem = defineConnector(fortisiemOptionsSchema, {
     const used = new Set(usedCefKeys());
     const seen = new Set<string>();
     o.actionable_fields.forEach((a, i) => {
-      if (used.has(a.cef_key)) problems.push({ path: ['actionable_fields', i, 'cef_key'], message: `CEF key "${a.cef_key}" is already used by the detection event; pick an unused one` });
+      if (used.has(a.cef_key))
+        problems.push({
+          path: ['actionable_fields', i, 'cef_key'],
+          message: `CEF key "${a.cef_key}" is already used by the detection event; pick an unused one`,
+        });
       if (seen.has(a.cef_key)) problems.push({ path: ['actionable_fields', i, 'cef_key'], message: `CEF key "${a.cef_key}" is used by two actionable fields` });
       seen.add(a.cef_key);
     });
@@ -61,4 +78,3 @@ export const fortisiem = defineConnector(fortisiemOptionsSchema, {
   files,
   wire: fortisiemWire,
 });
-

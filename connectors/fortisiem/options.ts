@@ -14,7 +14,13 @@ export const fortisiemOptionsSchema = {
     source_ip: { type: 'string', format: 'ipv4', description: 'an IPv4 address' },
     destination_ip: { type: 'string', format: 'ipv4', description: 'an IPv4 address' },
     severity: label,
-    regex_filter: { type: 'string', minLength: 1, maxLength: 1000, pattern: '^[^\\r\\n`]+$', description: 'a regular expression on one line, without backticks' },
+    regex_filter: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 1000,
+      pattern: '^[^\\r\\n`]+$',
+      description: 'a regular expression on one line, without backticks',
+    },
     actionable_fields: {
       type: 'array',
       default: [{ feed: 'IP Reputation Data Feed', field: 'threat_score', cef_key: 'cs3' }],

@@ -8,7 +8,6 @@ import type { KumaOptions } from './options.js';
 import { normalizedFieldProblem } from './normalized-fields.js';
 import { chosenPath, cybertraceMajorOf, existsIn, RULE_FIELDS } from './rule-fields.js';
 
-
 const unicodeLength = (s: string): number => [...s].length;
 
 export function checkKumaOptions(o: KumaOptions, site: Site): OptionProblem[] {
@@ -20,7 +19,10 @@ export function checkKumaOptions(o: KumaOptions, site: Site): OptionProblem[] {
     const v = rule[f.siteKey];
     if (v === undefined) continue;
     if (!existsIn(f.since, family)) {
-      problems.push({ path: ['rule', f.siteKey], message: `"${f.consoleField}" exists from KUMA ${f.since}; siems.kuma.version is "${family}": remove it or set version to a later KUMA` });
+      problems.push({
+        path: ['rule', f.siteKey],
+        message: `"${f.consoleField}" exists from KUMA ${f.since}; siems.kuma.version is "${family}": remove it or set version to a later KUMA`,
+      });
       continue;
     }
     if (f.length && typeof v === 'string') {
@@ -43,7 +45,8 @@ export function checkKumaOptions(o: KumaOptions, site: Site): OptionProblem[] {
     const problem = normalizedFieldProblem(row.field);
     if (problem) problems.push({ path: ['rule', 'mapping', i, 'field'], message: problem });
     const first = seen.get(row.field);
-    if (first !== undefined) problems.push({ path: ['rule', 'mapping', i, 'field'], message: `"${row.field}" is already mapped in row ${first + 1}; KUMA sends each field once` });
+    if (first !== undefined)
+      problems.push({ path: ['rule', 'mapping', i, 'field'], message: `"${row.field}" is already mapped in row ${first + 1}; KUMA sends each field once` });
     else seen.set(row.field, i);
   });
 
@@ -60,8 +63,9 @@ export function checkKumaOptions(o: KumaOptions, site: Site): OptionProblem[] {
   if (path.sourceKind === 'cybertrace-http' && path.major === '>=5' && tenant !== undefined && tenant !== 'General') {
     problems.push({
       path: o.rule?.source_kind !== undefined ? ['rule', 'source_kind'] : [],
-      message: `KUMA's cybertrace-http source kind with CyberTrace 5 and later queries the General tenant only, and this KUMA is served by the tenant "${tenant}": ` +
-        'serve kuma from the General tenant, or set rule.source_kind: cybertrace (KUMA then sends its events to the tenant\'s input port)',
+      message:
+        `KUMA's cybertrace-http source kind with CyberTrace 5 and later queries the General tenant only, and this KUMA is served by the tenant "${tenant}": ` +
+        "serve kuma from the General tenant, or set rule.source_kind: cybertrace (KUMA then sends its events to the tenant's input port)",
     });
   }
   return problems;

@@ -13,7 +13,6 @@ export const RULE_FORMAT = 'ctconnect.kuma-enrichment-rule/1';
 export const RULE_FILE = 'kuma/enrichment-rule.json';
 export const RULE_SCHEMA_FILE = 'kuma/enrichment-rule.schema.json';
 
-
 export interface ResolvedRule {
   family: KumaFamily;
   /** Values by JSON key, in table order, only the fields of this family. */
@@ -48,7 +47,9 @@ export function ruleJson(site: Site): string {
 
 function fieldSchema(f: RuleField): Record<string, unknown> {
   const since = `KUMA console field "${f.consoleField}" (KUMA ${f.since} and later): ${f.help}. Default: ${f.defaultText}.`;
-  const valueNotes = Object.entries(f.valueSince ?? {}).map(([v, s]) => ` "${v}" exists from KUMA ${s}.`).join('');
+  const valueNotes = Object.entries(f.valueSince ?? {})
+    .map(([v, s]) => ` "${v}" exists from KUMA ${s}.`)
+    .join('');
   if (f.type === 'table') return { type: 'array', minItems: 1, items: f.schema, description: since };
   return { ...f.schema, description: since + valueNotes };
 }
@@ -63,7 +64,7 @@ export function ruleSchema(family: KumaFamily): Record<string, unknown> {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: `KUMA enrichment rule for Kaspersky CyberTrace (KUMA ${family})`,
     description:
-      'This project\'s format: KUMA does not publish the key names of its enrichment-rule resource. Each key is described with the ' +
+      "This project's format: KUMA does not publish the key names of its enrichment-rule resource. Each key is described with the " +
       'KUMA console field it stands for; enter the values in Resources → Enrichment rules.' +
       (absent.length ? ` Fields of later KUMA versions not in ${family}: ${absent.join(', ')}.` : ''),
     type: 'object',

@@ -1,5 +1,14 @@
 /** KUMA connector (the Kaspersky CyberTrace–KUMA integration guide): CyberTrace settings for KUMA, the enrichment rule, console integration. */
-import { type BuildContext, type BundleFile, type CyberTraceSettings, defineConnector, httpApiUrl, markdownText, renderSampleEvents, type Site } from '../../src/connector/index.js';
+import {
+  type BuildContext,
+  type BundleFile,
+  type CyberTraceSettings,
+  defineConnector,
+  httpApiUrl,
+  markdownText,
+  renderSampleEvents,
+  type Site,
+} from '../../src/connector/index.js';
 import { EVENTS, LISTEN_ADDRESS, OUTPUT_ADDRESS, REGEXPS } from './contract.js';
 import { resolveRule, RULE_FILE, RULE_SCHEMA_FILE, ruleJson, ruleSchema } from './enrichment-rule.js';
 import { kumaOptions, kumaOptionsSchema, type KumaOptions } from './options.js';

@@ -10,7 +10,9 @@ import { ReadError } from '../../src/kernel/errors.js';
 export function parseKumaEvent(line: string): ParsedEvent {
   const parsed = parseWithContract(line, detectionEvent, 'detection') ?? parseWithContract(line, alertEvent, 'alert');
   if (!parsed) {
-    throw new ReadError(`not a CyberTrace event in the KUMA format: expected "Category=…|MatchedIndicator=…" or "Mon DD HH:MM:SS alert=…", got ${JSON.stringify(line.slice(0, 80))}`);
+    throw new ReadError(
+      `not a CyberTrace event in the KUMA format: expected "Category=…|MatchedIndicator=…" or "Mon DD HH:MM:SS alert=…", got ${JSON.stringify(line.slice(0, 80))}`,
+    );
   }
   return parsed;
 }

@@ -88,7 +88,7 @@ export const DEFAULT_SECRET = 'Kaspersky CyberTrace API';
 
 /** Source kind and CyberTrace major version as the site sets them, or their defaults. */
 export function chosenPath(site: Site, family: KumaFamily): { sourceKind: SourceKind; major: CyberTraceMajor } {
-  const rule = ((site.siems.kuma as { rule?: { source_kind?: SourceKind; cybertrace_major?: CyberTraceMajor } } | undefined)?.rule ?? {});
+  const rule = (site.siems.kuma as { rule?: { source_kind?: SourceKind; cybertrace_major?: CyberTraceMajor } } | undefined)?.rule ?? {};
   return { sourceKind: rule.source_kind ?? defaultSourceKind(family), major: rule.cybertrace_major ?? cybertraceMajorOf(site) };
 }
 
@@ -139,7 +139,8 @@ export const RULE_FIELDS: readonly RuleField[] = [
       const { sourceKind, major } = chosenPath(site, family);
       return ruleEndpoint(sourceKind, major).hostPort(site);
     },
-    defaultText: 'cybertrace.address:cybertrace.input_port of the site file; for cybertrace-http with CyberTrace ≥ 5, host:port of cybertrace.http_api.url (default port 443)',
+    defaultText:
+      'cybertrace.address:cybertrace.input_port of the site file; for cybertrace-http with CyberTrace ≥ 5, host:port of cybertrace.http_api.url (default port 443)',
     since: '1.5',
     help: 'host:port of the CyberTrace server',
   },
@@ -232,7 +233,12 @@ export const RULE_FIELDS: readonly RuleField[] = [
       },
     },
     columns: [
-      { jsonKey: 'kumaField', siteKey: 'field', consoleField: 'KUMA field', schema: { type: 'string', pattern: '^[^\\u0000-\\u001f\\u007f]{1,128}$', description: 'a KUMA event field name' } },
+      {
+        jsonKey: 'kumaField',
+        siteKey: 'field',
+        consoleField: 'KUMA field',
+        schema: { type: 'string', pattern: '^[^\\u0000-\\u001f\\u007f]{1,128}$', description: 'a KUMA event field name' },
+      },
       { jsonKey: 'indicator', siteKey: 'indicator', consoleField: 'CyberTrace indicator', schema: { type: 'string', enum: [...INDICATOR_TYPES] } },
     ],
     default: () => DEFAULT_MAPPING.map((r) => ({ ...r })),
@@ -249,7 +255,7 @@ export const RULE_FIELDS: readonly RuleField[] = [
     default: () => false,
     defaultText: 'false (logging off)',
     since: '1.5',
-    help: 'logging of the rule\'s operations',
+    help: "logging of the rule's operations",
   },
   {
     jsonKey: 'description',

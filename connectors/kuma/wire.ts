@@ -21,7 +21,8 @@ export const ASSUMED_SESSION_HEADER = REPLY_BACK_HEADER;
 export const REQUEST_KEY: Record<Indicator['type'], string> = { ip: 'ip', url: 'url', md5: 'md5', sha1: 'sha1', sha256: 'sha256' };
 
 export function kumaRequest(indicator: Indicator): string {
-  if (/[\s]/.test(indicator.value)) throw new UserError(`indicator ${JSON.stringify(indicator.value)} contains whitespace, which ends the value for the CyberTrace regexps`);
+  if (/[\s]/.test(indicator.value))
+    throw new UserError(`indicator ${JSON.stringify(indicator.value)} contains whitespace, which ends the value for the CyberTrace regexps`);
   return `${REQUEST_KEY[indicator.type]}=${indicator.value}`;
 }
 

@@ -5,7 +5,15 @@
  * (extractions, lookup command, alerts, dashboards).
  */
 import { type CyberTraceSettings, FEED_CHECK_INDICATORS, type Renderer, type Site } from '../../src/connector/index.js';
-import { CATEGORY_LOOKUP_FILE, CATEGORY_TITLE_FIELD, categoryAlertName, categoryLookupCsv, categoryLookupProp, categoryLookupStanza, categoryTitles } from './category-lookup.js';
+import {
+  CATEGORY_LOOKUP_FILE,
+  CATEGORY_TITLE_FIELD,
+  categoryAlertName,
+  categoryLookupCsv,
+  categoryLookupProp,
+  categoryLookupStanza,
+  categoryTitles,
+} from './category-lookup.js';
 import { renderConf, type ConfStanza } from './conf.js';
 import { CONTEXT_FORMAT, CONTEXT_REGEX, CONTEXT_TRANSFORM, ALL_EXTRACTIONS, DETECTION_EXTRACTIONS } from './extractions.js';
 import { FINISHED_EVENT_TEXT, LOOKUP_PATTERN, MODE_HEADER, TIME_FORMAT, TIME_LOOKAHEAD } from './contract.js';
@@ -67,11 +75,42 @@ function appConf(ctx: AppContext, id: string, kind: AppKind): string {
       ? 'Forwards events to Kaspersky CyberTrace and receives its detection events (distributed Splunk: heavy forwarders).'
       : 'Kaspersky CyberTrace detections, service alerts, dashboards and the klsearch lookup command.';
   return renderConf(header(ctx, 'default/app.conf'), [
-    { name: 'install', entries: [['is_configured', 'false'], ['state', 'enabled']] },
-    { name: 'ui', entries: [['is_visible', kind === 'forwarder' ? 'false' : 'true'], ['label', label]] },
-    { name: 'launcher', entries: [['author', 'ctconnect'], ['description', description], ['version', ctx.version]] },
-    { name: 'package', entries: [['id', id], ['check_for_updates', 'false']] },
-    { name: 'id', entries: [['name', id], ['version', ctx.version]] },
+    {
+      name: 'install',
+      entries: [
+        ['is_configured', 'false'],
+        ['state', 'enabled'],
+      ],
+    },
+    {
+      name: 'ui',
+      entries: [
+        ['is_visible', kind === 'forwarder' ? 'false' : 'true'],
+        ['label', label],
+      ],
+    },
+    {
+      name: 'launcher',
+      entries: [
+        ['author', 'ctconnect'],
+        ['description', description],
+        ['version', ctx.version],
+      ],
+    },
+    {
+      name: 'package',
+      entries: [
+        ['id', id],
+        ['check_for_updates', 'false'],
+      ],
+    },
+    {
+      name: 'id',
+      entries: [
+        ['name', id],
+        ['version', ctx.version],
+      ],
+    },
   ]);
 }
 
@@ -79,7 +118,13 @@ function defaultMeta(ctx: AppContext, kind: AppKind): string {
   const shared = ['props', 'transforms', 'macros', 'commands', 'searchbnf'];
   const adminOnly = `read : [ ${ADMIN_ROLES} ], write : [ ${ADMIN_ROLES} ]`;
   const stanzas: ConfStanza[] = [
-    { name: '', entries: [['access', `read : [ * ], write : [ ${ADMIN_ROLES} ]`], ['export', 'none']] },
+    {
+      name: '',
+      entries: [
+        ['access', `read : [ * ], write : [ ${ADMIN_ROLES} ]`],
+        ['export', 'none'],
+      ],
+    },
     ...shared.map((s): ConfStanza => ({ name: s, entries: [['export', 'system']] })),
     // The category titles of the automatic lookup (props.conf) go with the extractions to every app.
     ...(kind === 'forwarder' ? [] : [{ name: 'lookups', entries: [['export', 'system']] } as ConfStanza]),
@@ -89,13 +134,28 @@ function defaultMeta(ctx: AppContext, kind: AppKind): string {
       {
         name: `collections/${SETTINGS_COLLECTION}`,
         comment: ['The CyberTrace address of the klsearch command: every user reads it (the command runs as the user), only admins change it.'],
-        entries: [['access', `read : [ * ], write : [ ${ADMIN_ROLES} ]`], ['export', 'none']],
+        entries: [
+          ['access', `read : [ * ], write : [ ${ADMIN_ROLES} ]`],
+          ['export', 'none'],
+        ],
       },
-      { name: `transforms/${SETTINGS_LOOKUP}`, entries: [['access', `read : [ * ], write : [ ${ADMIN_ROLES} ]`], ['export', 'none']] },
+      {
+        name: `transforms/${SETTINGS_LOOKUP}`,
+        entries: [
+          ['access', `read : [ * ], write : [ ${ADMIN_ROLES} ]`],
+          ['export', 'none'],
+        ],
+      },
       { name: `views/${SETTINGS_VIEW}`, comment: ['Only admins see the settings dashboard.'], entries: [['access', adminOnly]] },
     );
   }
-  return renderConf([`metadata/default.meta of the Kaspersky CyberTrace app (site "${ctx.site.name}").`, 'Extractions, the events macro and the klsearch command are shared with every app; views and alerts stay in this one.'], stanzas);
+  return renderConf(
+    [
+      `metadata/default.meta of the Kaspersky CyberTrace app (site "${ctx.site.name}").`,
+      'Extractions, the events macro and the klsearch command are shared with every app; views and alerts stay in this one.',
+    ],
+    stanzas,
+  );
 }
 
 function collectionsConf(ctx: AppContext): string {
@@ -103,7 +163,11 @@ function collectionsConf(ctx: AppContext): string {
     {
       name: SETTINGS_COLLECTION,
       comment: ['The CyberTrace address klsearch connects to, set by an admin on the CyberTrace settings dashboard (empty: bin/config.json).'],
-      entries: [['enforceTypes', 'true'], [`field.${SETTINGS_HOST_FIELD}`, 'string'], [`field.${SETTINGS_PORT_FIELD}`, 'number']],
+      entries: [
+        ['enforceTypes', 'true'],
+        [`field.${SETTINGS_HOST_FIELD}`, 'string'],
+        [`field.${SETTINGS_PORT_FIELD}`, 'number'],
+      ],
     },
   ]);
 }
@@ -114,12 +178,22 @@ function inputsConf(ctx: AppContext): string {
     {
       name: `tcp://${o.input_port}`,
       comment: [`Events to check: received here and forwarded to CyberTrace at ${site.cybertrace.address}:${site.cybertrace.input_port} (outputs.conf).`],
-      entries: [['connection_host', 'ip'], ['sourcetype', INPUT_SOURCETYPE], ['index', o.input_index], ['_TCP_ROUTING', OUTPUT_GROUP]],
+      entries: [
+        ['connection_host', 'ip'],
+        ['sourcetype', INPUT_SOURCETYPE],
+        ['index', o.input_index],
+        ['_TCP_ROUTING', OUTPUT_GROUP],
+      ],
     },
     {
       name: `tcp://${site.cybertrace.return_port}`,
       comment: ['Detection and service events CyberTrace sends back; only the CyberTrace host may connect.'],
-      entries: [['connection_host', 'ip'], ['sourcetype', SOURCETYPE], ['index', o.index], ['acceptFrom', site.cybertrace.address]],
+      entries: [
+        ['connection_host', 'ip'],
+        ['sourcetype', SOURCETYPE],
+        ['index', o.index],
+        ['acceptFrom', site.cybertrace.address],
+      ],
     },
   ]);
 }
@@ -136,7 +210,10 @@ function outputsConf(ctx: AppContext, kind: AppKind): string {
   stanzas.push({
     name: `tcpout:${OUTPUT_GROUP}`,
     comment: ['CyberTrace input port. Raw (uncooked) data: one event per line, as CyberTrace reads it. Only inputs with _TCP_ROUTING to this group are sent.'],
-    entries: [['server', `${ctx.site.cybertrace.address}:${ctx.site.cybertrace.input_port}`], ['sendCookedData', 'false']],
+    entries: [
+      ['server', `${ctx.site.cybertrace.address}:${ctx.site.cybertrace.input_port}`],
+      ['sendCookedData', 'false'],
+    ],
   });
   return renderConf(header(ctx, 'default/outputs.conf'), stanzas);
 }
@@ -163,7 +240,10 @@ function propsConf(ctx: AppContext, kind: AppKind): string {
     {
       name: INPUT_SOURCETYPE,
       comment: ['Events received on the input port, one per line (CyberTrace reads them line by line too).'],
-      entries: [['SHOULD_LINEMERGE', 'false'], ['LINE_BREAKER', '([\\r\\n]+)']],
+      entries: [
+        ['SHOULD_LINEMERGE', 'false'],
+        ['LINE_BREAKER', '([\\r\\n]+)'],
+      ],
     },
   ]);
 }
@@ -171,18 +251,29 @@ function propsConf(ctx: AppContext, kind: AppKind): string {
 function transformsConf(ctx: AppContext, kind: AppKind): string {
   const stanzas: ConfStanza[] = ALL_EXTRACTIONS.map((x) => ({
     name: x.transform,
-    entries: [['REGEX', x.regex], ['FORMAT', `${x.field}::$1`]],
+    entries: [
+      ['REGEX', x.regex],
+      ['FORMAT', `${x.field}::$1`],
+    ],
   }));
   stanzas.push({
     name: CONTEXT_TRANSFORM,
     comment: ['Feed record context: every ctx_name="value" pair becomes the field ctx_name.'],
-    entries: [['REGEX', CONTEXT_REGEX], ['FORMAT', CONTEXT_FORMAT], ['MV_ADD', 'true']],
+    entries: [
+      ['REGEX', CONTEXT_REGEX],
+      ['FORMAT', CONTEXT_FORMAT],
+      ['MV_ADD', 'true'],
+    ],
   });
   if (kind !== 'forwarder') {
     stanzas.push({
       name: SETTINGS_LOOKUP,
       comment: ['The settings dashboard reads and writes the CyberTrace address through this lookup.'],
-      entries: [['external_type', 'kvstore'], ['collection', SETTINGS_COLLECTION], ['fields_list', `_key, ${SETTINGS_HOST_FIELD}, ${SETTINGS_PORT_FIELD}`]],
+      entries: [
+        ['external_type', 'kvstore'],
+        ['collection', SETTINGS_COLLECTION],
+        ['fields_list', `_key, ${SETTINGS_HOST_FIELD}, ${SETTINGS_PORT_FIELD}`],
+      ],
     });
     stanzas.push(categoryLookupStanza());
   }
@@ -191,7 +282,11 @@ function transformsConf(ctx: AppContext, kind: AppKind): string {
 
 function macrosConf(ctx: AppContext): string {
   return renderConf(header(ctx, 'default/macros.conf'), [
-    { name: EVENTS_MACRO, comment: ['Every dashboard and alert search starts with this macro: change the index here only.'], entries: [['definition', `index="${ctx.o.index}" sourcetype="${SOURCETYPE}"`]] },
+    {
+      name: EVENTS_MACRO,
+      comment: ['Every dashboard and alert search starts with this macro: change the index here only.'],
+      entries: [['definition', `index="${ctx.o.index}" sourcetype="${SOURCETYPE}"`]],
+    },
   ]);
 }
 
@@ -200,7 +295,11 @@ function commandsConf(ctx: AppContext): string {
     {
       name: COMMAND,
       comment: ['Search command protocol v2, implemented by the script with the Python standard library (no splunklib needed).'],
-      entries: [['filename', LOOKUP_SCRIPT], ['chunked', 'true'], ['python.version', 'python3']],
+      entries: [
+        ['filename', LOOKUP_SCRIPT],
+        ['chunked', 'true'],
+        ['python.version', 'python3'],
+      ],
     },
   ]);
 }
@@ -226,7 +325,13 @@ function searchbnfConf(ctx: AppContext): string {
         ['comment3', 'Check that every feed answers.'],
       ],
     },
-    { name: `${COMMAND}-indicator`, entries: [['syntax', '(url|ip|md5|sha1|sha256)=<string>'], ['description', 'An indicator type and its value; several values separated by "|" in quotes.']] },
+    {
+      name: `${COMMAND}-indicator`,
+      entries: [
+        ['syntax', '(url|ip|md5|sha1|sha256)=<string>'],
+        ['description', 'An indicator type and its value; several values separated by "|" in quotes.'],
+      ],
+    },
   ]);
 }
 
@@ -255,14 +360,34 @@ function savedSearchesConf(ctx: AppContext): string {
   const stanzas: ConfStanza[] = [];
   for (const c of categoryTitles(ctx.site)) {
     stanzas.push({
-      ...alert(categoryAlertName(c), `${c.title}: CyberTrace detection events of category ${c.name}.`, `\`${EVENTS_MACRO}\` category="${c.name}" | table ${DETECTION_TABLE}`, 4),
+      ...alert(
+        categoryAlertName(c),
+        `${c.title}: CyberTrace detection events of category ${c.name}.`,
+        `\`${EVENTS_MACRO}\` category="${c.name}" | table ${DETECTION_TABLE}`,
+        4,
+      ),
       comment: [`Detection template: ${c.name}`],
     });
   }
   stanzas.push(
-    alert('Kaspersky CyberTrace - Outdated feed', 'CyberTrace reports a feed that has not been updated in time (KL_ALERT_OutdatedFeed).', `\`${EVENTS_MACRO}\` alert="KL_ALERT_OutdatedFeed" | table _time alert ctx_*`, 3),
-    alert('Kaspersky CyberTrace - Feed unavailable', 'CyberTrace reports a feed that became unavailable (KL_ALERT_FeedBecameUnavailable).', `\`${EVENTS_MACRO}\` alert="KL_ALERT_FeedBecameUnavailable" | table _time alert ctx_*`, 4),
-    alert('Kaspersky CyberTrace - Service stopped or unavailable', 'The CyberTrace service stopped or is unavailable (KL_ALERT_ServiceStopped, KL_ALERT_ServiceUnavailable).', `\`${EVENTS_MACRO}\` (alert="KL_ALERT_ServiceStopped" OR alert="KL_ALERT_ServiceUnavailable") | table _time alert ctx_*`, 5),
+    alert(
+      'Kaspersky CyberTrace - Outdated feed',
+      'CyberTrace reports a feed that has not been updated in time (KL_ALERT_OutdatedFeed).',
+      `\`${EVENTS_MACRO}\` alert="KL_ALERT_OutdatedFeed" | table _time alert ctx_*`,
+      3,
+    ),
+    alert(
+      'Kaspersky CyberTrace - Feed unavailable',
+      'CyberTrace reports a feed that became unavailable (KL_ALERT_FeedBecameUnavailable).',
+      `\`${EVENTS_MACRO}\` alert="KL_ALERT_FeedBecameUnavailable" | table _time alert ctx_*`,
+      4,
+    ),
+    alert(
+      'Kaspersky CyberTrace - Service stopped or unavailable',
+      'The CyberTrace service stopped or is unavailable (KL_ALERT_ServiceStopped, KL_ALERT_ServiceUnavailable).',
+      `\`${EVENTS_MACRO}\` (alert="KL_ALERT_ServiceStopped" OR alert="KL_ALERT_ServiceUnavailable") | table _time alert ctx_*`,
+      5,
+    ),
   );
   return renderConf(header(ctx, 'default/savedsearches.conf'), stanzas);
 }
@@ -312,7 +437,18 @@ export function appFiles(ctx: AppContext, id: string, kind: AppKind): AppFile[] 
     conf('metadata/default.meta', defaultMeta(ctx, kind)),
     conf('default/props.conf', propsConf(ctx, kind)),
     conf('default/transforms.conf', transformsConf(ctx, kind)),
-    conf('README.md', ctx.render('splunk/README.md.hbs', { ...viewContext(ctx, id), kind, o: ctx.o, ct: ctx.site.cybertrace, single: kind === 'single', forwarder: kind === 'forwarder', searchHead: kind === 'search-head' })),
+    conf(
+      'README.md',
+      ctx.render('splunk/README.md.hbs', {
+        ...viewContext(ctx, id),
+        kind,
+        o: ctx.o,
+        ct: ctx.site.cybertrace,
+        single: kind === 'single',
+        forwarder: kind === 'forwarder',
+        searchHead: kind === 'search-head',
+      }),
+    ),
   ];
   if (kind !== 'search-head') {
     files.push(conf('default/inputs.conf', inputsConf(ctx)), conf('default/outputs.conf', outputsConf(ctx, kind)));

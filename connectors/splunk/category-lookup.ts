@@ -43,7 +43,11 @@ export function categoryLookupStanza(): ConfStanza {
     name: CATEGORY_LOOKUP,
     comment: ["Category → title of the site's detection categories (generated from the site file; change titles with `ctconnect categories rename`)."],
     // CyberTrace writes categories as the feed names them; the SIEM parsers compare them case-insensitively, so does this lookup.
-    entries: [['filename', CATEGORY_LOOKUP_FILE], ['case_sensitive_match', 'false'], ['max_matches', '1']],
+    entries: [
+      ['filename', CATEGORY_LOOKUP_FILE],
+      ['case_sensitive_match', 'false'],
+      ['max_matches', '1'],
+    ],
   };
 }
 

@@ -17,7 +17,10 @@ export class ConfValueError extends UserError {}
 /** A value Splunk reads back unchanged: one line, no surrounding whitespace, no trailing backslash (continuation). */
 export function confValue(value: string): string {
   const bad = /[\u0000-\u0008\u000a-\u001f\u007f]/.exec(value);
-  if (bad) throw new ConfValueError(`${JSON.stringify(value)}: control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} cannot be written to a .conf value`);
+  if (bad)
+    throw new ConfValueError(
+      `${JSON.stringify(value)}: control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} cannot be written to a .conf value`,
+    );
   if (value !== value.trim()) throw new ConfValueError(`${JSON.stringify(value)}: leading or trailing whitespace is dropped by Splunk`);
   if (value.endsWith('\\')) throw new ConfValueError(`${JSON.stringify(value)}: a trailing backslash continues the value on the next line`);
   return value;

@@ -69,10 +69,46 @@ export interface InputField {
 const IPV4 = '\\d{1,3}(?:\\.\\d{1,3}){3}';
 
 export const INPUT_FIELDS: InputField[] = [
-  { regexp: 'RE_IP', type: 'IP', extract: 'all', indicator: 'ip', lookupKey: 'ip', keys: ['ip', 'dst', 'dst_ip', 'dest', 'dest_ip'], value: IPV4, purpose: 'destination IPv4 address (key ip, dst, dst_ip, dest or dest_ip)' },
-  { regexp: 'RE_MD5', type: 'HASH', extract: 'all', indicator: 'md5', lookupKey: 'md5', keys: ['md5', 'fileHash'], value: '[0-9a-fA-F]{32}', purpose: 'MD5 hash (key md5, or CEF fileHash as KATA sends it)' },
-  { regexp: 'RE_SHA1', type: 'HASH', extract: 'all', indicator: 'sha1', lookupKey: 'sha1', keys: ['sha1', 'fileHash'], value: '[0-9a-fA-F]{40}', purpose: 'SHA1 hash (key sha1, or CEF fileHash)' },
-  { regexp: 'RE_SHA256', type: 'HASH', extract: 'all', indicator: 'sha256', lookupKey: 'sha256', keys: ['sha256', 'fileHash'], value: '[0-9a-fA-F]{64}', purpose: 'SHA256 hash (key sha256, or CEF fileHash)' },
+  {
+    regexp: 'RE_IP',
+    type: 'IP',
+    extract: 'all',
+    indicator: 'ip',
+    lookupKey: 'ip',
+    keys: ['ip', 'dst', 'dst_ip', 'dest', 'dest_ip'],
+    value: IPV4,
+    purpose: 'destination IPv4 address (key ip, dst, dst_ip, dest or dest_ip)',
+  },
+  {
+    regexp: 'RE_MD5',
+    type: 'HASH',
+    extract: 'all',
+    indicator: 'md5',
+    lookupKey: 'md5',
+    keys: ['md5', 'fileHash'],
+    value: '[0-9a-fA-F]{32}',
+    purpose: 'MD5 hash (key md5, or CEF fileHash as KATA sends it)',
+  },
+  {
+    regexp: 'RE_SHA1',
+    type: 'HASH',
+    extract: 'all',
+    indicator: 'sha1',
+    lookupKey: 'sha1',
+    keys: ['sha1', 'fileHash'],
+    value: '[0-9a-fA-F]{40}',
+    purpose: 'SHA1 hash (key sha1, or CEF fileHash)',
+  },
+  {
+    regexp: 'RE_SHA256',
+    type: 'HASH',
+    extract: 'all',
+    indicator: 'sha256',
+    lookupKey: 'sha256',
+    keys: ['sha256', 'fileHash'],
+    value: '[0-9a-fA-F]{64}',
+    purpose: 'SHA256 hash (key sha256, or CEF fileHash)',
+  },
   {
     regexp: 'RE_URL',
     type: 'URL',
@@ -84,8 +120,24 @@ export const INPUT_FIELDS: InputField[] = [
     skip: '(?:[A-Za-z][A-Za-z0-9+.-]*://)?',
     purpose: 'URL with or without a scheme (key url, uri or request); the scheme is left out because feed masks have none',
   },
-  { regexp: 'SRC_IP', type: 'IP', extract: 'first', lookupKey: 'src', keys: ['src', 'src_ip', 'source_ip'], value: IPV4, purpose: 'source IPv4 address (key src, src_ip or source_ip), shown in the detection event' },
-  { regexp: 'RE_USERNAME', type: 'CONTEXT', extract: 'first', lookupKey: 'usrName', keys: ['usrName', 'user', 'suser'], value: '[^\\s"]+', purpose: 'user name (key usrName, user or suser), shown in the detection event' },
+  {
+    regexp: 'SRC_IP',
+    type: 'IP',
+    extract: 'first',
+    lookupKey: 'src',
+    keys: ['src', 'src_ip', 'source_ip'],
+    value: IPV4,
+    purpose: 'source IPv4 address (key src, src_ip or source_ip), shown in the detection event',
+  },
+  {
+    regexp: 'RE_USERNAME',
+    type: 'CONTEXT',
+    extract: 'first',
+    lookupKey: 'usrName',
+    keys: ['usrName', 'user', 'suser'],
+    value: '[^\\s"]+',
+    purpose: 'user name (key usrName, user or suser), shown in the detection event',
+  },
 ];
 
 /** `key=value` at the start of the event or after whitespace, ending at whitespace or the end. */
@@ -94,10 +146,18 @@ export function inputRegexp(f: InputField): string {
   return `(?:^|\\s)${keys}=${f.skip ?? ''}(${f.value})(?=\\s|$)`;
 }
 
-export const REGEXPS: RegExpDef[] = INPUT_FIELDS.map((f) => ({ name: f.regexp, type: f.type, extract: f.extract, pattern: inputRegexp(f), purpose: f.purpose }));
+export const REGEXPS: RegExpDef[] = INPUT_FIELDS.map((f) => ({
+  name: f.regexp,
+  type: f.type,
+  extract: f.extract,
+  pattern: inputRegexp(f),
+  purpose: f.purpose,
+}));
 
 /** The lookup script's request pattern: one `key=%TYPE%` part per indicator type, in bin/config.json. */
-export const LOOKUP_PATTERN = INPUT_FIELDS.filter((f) => f.indicator).map((f) => `${f.lookupKey}=%${f.indicator!.toUpperCase()}%`).join(' ');
+export const LOOKUP_PATTERN = INPUT_FIELDS.filter((f) => f.indicator)
+  .map((f) => `${f.lookupKey}=%${f.indicator!.toUpperCase()}%`)
+  .join(' ');
 
 /** One request line of the lookup script (what bin/kl_search.py sends, before its LF). */
 export function lookupRequest(indicator: Indicator): string {

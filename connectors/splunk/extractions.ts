@@ -25,7 +25,12 @@ function fieldExtractions(c: EventContract): FieldExtraction[] {
     if (p.kind !== 'field') continue;
     // The first occurrence is the event's own key: the parts come before the context, whose keys carry a prefix.
     // A value ends at a space or tab only: `\S` would also stop at U+2028 in Python and JavaScript.
-    out.push({ transform: `kl_cybertrace_${p.key}`, field: p.key, role: p.role, regex: `(?:^|\\s)${escapeRegExp(p.key)}${escapeRegExp(c.keySeparator)}(?:-(?=[ \\t]|$)|([^ \\t\\r\\n]+))` });
+    out.push({
+      transform: `kl_cybertrace_${p.key}`,
+      field: p.key,
+      role: p.role,
+      regex: `(?:^|\\s)${escapeRegExp(p.key)}${escapeRegExp(c.keySeparator)}(?:-(?=[ \\t]|$)|([^ \\t\\r\\n]+))`,
+    });
   }
   return out;
 }
@@ -49,7 +54,11 @@ export const CONTEXT_REGEX = `\\s(${CONTEXT_NAME})="([\\s\\S]*?)"(?=\\s+${CONTEX
 export const CONTEXT_FORMAT = '$1::$2';
 
 /** Applies the extractions the way Splunk does (first match of each REGEX, every match of the context REGEX). */
-export function applyExtractions(line: string): { fields: Record<string, string>; roles: Partial<Record<FieldRole, string>>; context: Array<[string, string]> } {
+export function applyExtractions(line: string): {
+  fields: Record<string, string>;
+  roles: Partial<Record<FieldRole, string>>;
+  context: Array<[string, string]>;
+} {
   const fields: Record<string, string> = {};
   const roles: Partial<Record<FieldRole, string>> = {};
   for (const x of ALL_EXTRACTIONS) {

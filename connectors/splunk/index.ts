@@ -1,7 +1,17 @@
 /** Splunk connector (the Kaspersky CyberTrace–Splunk integration guide): the Kaspersky CyberTrace app for Splunk, as folders and .spl archives. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BuildContext, type BundleFile, createArchive, defineConnector, FEED_CHECK_INDICATORS, type InstallStep, type OptionProblem, sampleEventsText, type Site } from '../../src/connector/index.js';
+import {
+  type BuildContext,
+  type BundleFile,
+  createArchive,
+  defineConnector,
+  FEED_CHECK_INDICATORS,
+  type InstallStep,
+  type OptionProblem,
+  sampleEventsText,
+  type Site,
+} from '../../src/connector/index.js';
 import { packageRoot, templatesDir } from '../../src/kernel/paths.js';
 import { EVENTS, INPUT_FIELDS } from './contract.js';
 import { appFiles, LOOKUP_SCRIPT, SETTINGS_COLLECTION, VENDOR_DOCS, type AppContext, type AppKind } from './app.js';
@@ -27,7 +37,12 @@ export function splunkApps(site: Site): Array<{ id: string; kind: AppKind; what:
   const o = splunkOptions(site);
   if (o.scheme === 'single') return [{ id: o.app_id, kind: 'single', what: 'the CyberTrace app for a single Splunk instance', role: 'splunk' }];
   return [
-    { id: o.forwarder_app_id, kind: 'forwarder', what: 'forwarder app: heavy or universal forwarders that send events to CyberTrace and receive its events', role: FORWARDER_ROLE },
+    {
+      id: o.forwarder_app_id,
+      kind: 'forwarder',
+      what: 'forwarder app: heavy or universal forwarders that send events to CyberTrace and receive its events',
+      role: FORWARDER_ROLE,
+    },
     { id: o.app_id, kind: 'search-head', what: 'search-head app: extractions, dashboards, alert templates, lookup command', role: SEARCH_HEAD_ROLE },
   ];
 }
@@ -116,7 +131,10 @@ export const splunk = defineConnector(splunkOptionsSchema, {
       problems.push({ path: ['input_port'], message: `must differ from cybertrace.return_port (${site.cybertrace.return_port}): Splunk listens on both` });
     }
     if (o.address === site.cybertrace.address && o.input_port === site.cybertrace.input_port) {
-      problems.push({ path: ['input_port'], message: `Splunk and CyberTrace are on the same host (${o.address}) and both would listen on port ${o.input_port}; use another port (default 3000)` });
+      problems.push({
+        path: ['input_port'],
+        message: `Splunk and CyberTrace are on the same host (${o.address}) and both would listen on port ${o.input_port}; use another port (default 3000)`,
+      });
     }
     return problems;
   },

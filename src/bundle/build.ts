@@ -69,7 +69,9 @@ export function settingsFor(connector: Connector, site: Site, opts: BuildOptions
 
 export async function buildBundle(connector: Connector, fullSite: Site, render: Renderer, opts: BuildOptions = {}): Promise<Bundle> {
   if (!fullSite.siems[connector.id]) {
-    throw new UserError(`${fullSite.source}: no "siems.${connector.id}" section: add one to generate the ${connector.title} bundle (see \`ctconnect init\` for an example)`);
+    throw new UserError(
+      `${fullSite.source}: no "siems.${connector.id}" section: add one to generate the ${connector.title} bundle (see \`ctconnect init\` for an example)`,
+    );
   }
   const site = connectorSite(fullSite, connector.id);
   const settings = settingsFor(connector, fullSite, opts);

@@ -64,7 +64,9 @@ function filesUnder(dir: string): string[] {
 function folderObstacle(b: Bundle, folder: string, force: boolean): string[] | undefined {
   const kind = kindOf(folder);
   if (kind === 'none') return undefined;
-  const notOurs = [`${folder} is not a ctconnect bundle folder (no MANIFEST of a ${b.connector.id} bundle); generate never deletes files it did not write: move it away or choose another --out`];
+  const notOurs = [
+    `${folder} is not a ctconnect bundle folder (no MANIFEST of a ${b.connector.id} bundle); generate never deletes files it did not write: move it away or choose another --out`,
+  ];
   if (kind !== 'dir') return notOurs;
   let text: string;
   try {
@@ -77,14 +79,21 @@ function folderObstacle(b: Bundle, folder: string, force: boolean): string[] | u
   const listed = new Set(old.paths);
   const extra = filesUnder(folder).filter((f) => !listed.has(f));
   if (extra.length > 0) {
-    const shown = extra.slice(0, 5).map((f) => join(folder, f)).join(', ');
-    return [`${folder} holds files its MANIFEST does not list (${shown}${extra.length > 5 ? `, and ${extra.length - 5} more` : ''}); generate never deletes files it did not write: move them away first`];
+    const shown = extra
+      .slice(0, 5)
+      .map((f) => join(folder, f))
+      .join(', ');
+    return [
+      `${folder} holds files its MANIFEST does not list (${shown}${extra.length > 5 ? `, and ${extra.length - 5} more` : ''}); generate never deletes files it did not write: move them away first`,
+    ];
   }
   const now = parseManifest(b.files.find((f) => f.path === MANIFEST_PATH)!.content.toString())!.origin!;
   if (force) return undefined;
   if (!old.origin) return [`${folder} does not say which site file it was generated from; --force replaces it with the bundle of ${now.file}`];
   if (old.origin.file !== now.file) {
-    return [`${folder} was generated from another site: ${old.origin.name} (${old.origin.file}); this run uses ${now.name} (${now.file}). Give --config for that site, choose another --out, or --force to replace it`];
+    return [
+      `${folder} was generated from another site: ${old.origin.name} (${old.origin.file}); this run uses ${now.name} (${now.file}). Give --config for that site, choose another --out, or --force to replace it`,
+    ];
   }
   return undefined;
 }
@@ -134,7 +143,12 @@ export async function writeBundles(bundles: Bundle[], outDir: string, archive: A
       for (const f of b.files) writes.push({ path: join(root, f.path), content: f.content, mode: f.mode });
     }
     for (const folder of new Set(writes.map((w) => dirname(w.path)))) mkdirSync(folder, { recursive: true });
-    const archiving = archive === 'none' ? [] : bundles.map(async (b) => write({ path: join(staging, `${b.connector.id}.${archive}`), content: await createArchive(b.files, b.connector.id, archive) }));
+    const archiving =
+      archive === 'none'
+        ? []
+        : bundles.map(async (b) =>
+            write({ path: join(staging, `${b.connector.id}.${archive}`), content: await createArchive(b.files, b.connector.id, archive) }),
+          );
     await allDone([...archiving, ...writes.map(write)]);
 
     // 3. The moves, each with its undo.

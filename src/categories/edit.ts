@@ -103,7 +103,10 @@ export async function runEdit(
     const change = compute(site, sessions);
     if (change.conflicts.length > 0) {
       const n = change.conflicts.length;
-      throw new UserError(`categories ${command}: ${n} conflict${n > 1 ? 's' : ''}; nothing was changed`, [...change.conflicts, ...change.notes.map((x) => `note: ${x}`)]);
+      throw new UserError(`categories ${command}: ${n} conflict${n > 1 ? 's' : ''}; nothing was changed`, [
+        ...change.conflicts,
+        ...change.notes.map((x) => `note: ${x}`),
+      ]);
     }
     for (const n of change.notes) out(`note: ${n}`);
 
@@ -179,7 +182,9 @@ export async function runEdit(
         return [
           tmp ? `site file ${file}: NOT changed; the new version is ready in ${tmp}` : `site file ${file}: needs no change`,
           ...(siteBackup ? [`copy of the site file before the change: ${siteBackup}`] : []),
-          ...(tmp ? [`if the change is in: mv ${tmp} ${real} so the site file agrees`, `if it is not: remove ${[tmp, siteBackup].filter(Boolean).join(' ')}`] : []),
+          ...(tmp
+            ? [`if the change is in: mv ${tmp} ${real} so the site file agrees`, `if it is not: remove ${[tmp, siteBackup].filter(Boolean).join(' ')}`]
+            : []),
         ];
       });
       out('');

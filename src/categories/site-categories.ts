@@ -81,8 +81,18 @@ export function siteCategoryTitle(site: Site, name: string): string {
 
 /** Every category in use, Kaspersky ones first, in the site's order. */
 export function categoryList(cats: SiteCategories): CategoryInfo[] {
-  const kaspersky = cats.kaspersky.map((name): CategoryInfo => ({ name, kind: 'kaspersky', title: titleOf(cats, name), titleSource: cats.titles[name] ? 'site' : 'built-in' }));
-  const custom = cats.custom.map((c): CategoryInfo => ({ name: c.name, kind: 'custom', title: titleOf(cats, c.name), titleSource: c.title ? 'site' : 'built-in' }));
+  const kaspersky = cats.kaspersky.map((name): CategoryInfo => ({
+    name,
+    kind: 'kaspersky',
+    title: titleOf(cats, name),
+    titleSource: cats.titles[name] ? 'site' : 'built-in',
+  }));
+  const custom = cats.custom.map((c): CategoryInfo => ({
+    name: c.name,
+    kind: 'custom',
+    title: titleOf(cats, c.name),
+    titleSource: c.title ? 'site' : 'built-in',
+  }));
   return [...kaspersky, ...custom];
 }
 
@@ -159,25 +169,33 @@ export interface CategoryEditResult {
  */
 export function addCategory(cats: SiteCategories, source: string, category: string, title?: string, custom = false): CategoryEditResult {
   if (!CATEGORY_NAME.test(category)) {
-    throw new UserError(`category ${JSON.stringify(category)}: must be the feed's category attribute: letters, digits, "_", "-", ".", starting with a letter (at most 128 characters)`);
+    throw new UserError(
+      `category ${JSON.stringify(category)}: must be the feed's category attribute: letters, digits, "_", "-", ".", starting with a letter (at most 128 characters)`,
+    );
   }
   const existing = findCategory(cats, category);
   if (existing) {
-    throw new UserError(`${source}: category "${category}" is already one of the site's categories as "${existing.name}" (title ${JSON.stringify(existing.title)})`, [
-      'feeds and SIEMs compare categories case-insensitively; use `ctconnect categories rename` to change its title',
-    ]);
+    throw new UserError(
+      `${source}: category "${category}" is already one of the site's categories as "${existing.name}" (title ${JSON.stringify(existing.title)})`,
+      ['feeds and SIEMs compare categories case-insensitively; use `ctconnect categories rename` to change its title'],
+    );
   }
   if (title !== undefined) checkTitle(title, '--title');
   const kaspersky = isKasperskyCategory(category);
   if (kaspersky && custom) throw new UserError(`category "${category}" is a Kaspersky category, not a custom one: add it without --custom`);
   if (!kaspersky && !custom) {
     const names = KASPERSKY_CATEGORIES.map((k) => k.name);
-    const near = closest(category.toLowerCase(), names.map((n) => n.toLowerCase()));
+    const near = closest(
+      category.toLowerCase(),
+      names.map((n) => n.toLowerCase()),
+    );
     const best = names.find((n) => n.toLowerCase() === near)!;
     const close = distance(category.toLowerCase(), near) <= 2;
     if (close || /^kl_/i.test(category)) {
       throw new UserError(`category "${category}" is not a Kaspersky category${close ? `; did you mean "${best}"?` : ' (their names start with KL_)'}`, [
-        close ? `add "${best}" for the Kaspersky feed's category, or add --custom if "${category}" is your own feed's` : `add --custom if "${category}" is your own feed's category`,
+        close
+          ? `add "${best}" for the Kaspersky feed's category, or add --custom if "${category}" is your own feed's`
+          : `add --custom if "${category}" is your own feed's category`,
       ]);
     }
   }
@@ -197,7 +215,12 @@ export function renameCategory(cats: SiteCategories, source: string, category: s
   checkTitle(title, 'new title');
   const name = found.name;
   if (found.title === title) {
-    return { categories: cats, edit: { kind: 'rename', category: name, title }, summary: [`"${name}" already has the title ${JSON.stringify(title)}`], unchanged: true };
+    return {
+      categories: cats,
+      edit: { kind: 'rename', category: name, title },
+      summary: [`"${name}" already has the title ${JSON.stringify(title)}`],
+      unchanged: true,
+    };
   }
   let next: SiteCategories;
   if (found.kind === 'custom') {
@@ -209,7 +232,11 @@ export function renameCategory(cats: SiteCategories, source: string, category: s
     else titles[name] = title;
     next = { ...cats, titles };
   }
-  return { categories: next, edit: { kind: 'rename', category: name, title }, summary: [`rename "${name}": ${JSON.stringify(found.title)} → ${JSON.stringify(title)}`] };
+  return {
+    categories: next,
+    edit: { kind: 'rename', category: name, title },
+    summary: [`rename "${name}": ${JSON.stringify(found.title)} → ${JSON.stringify(title)}`],
+  };
 }
 
 export function removeCategory(cats: SiteCategories, source: string, category: string): CategoryEditResult {

@@ -100,7 +100,13 @@ export function register(program: Command, registry: ConnectorSet): void {
     'add',
   ).action(
     action((category: string, opts: EditOptions & { title?: string; name?: string; custom?: boolean }) =>
-      runEdit(editIo(registry, 'add', opts.config), hooked, 'add', opts, coreEdit(hooked, 'add', category, (site) => addCategory(categoriesOf(site), site.source, category, opts.title ?? opts.name, opts.custom))),
+      runEdit(
+        editIo(registry, 'add', opts.config),
+        hooked,
+        'add',
+        opts,
+        coreEdit(hooked, 'add', category, (site) => addCategory(categoriesOf(site), site.source, category, opts.title ?? opts.name, opts.custom)),
+      ),
     ),
   );
 
@@ -113,7 +119,13 @@ export function register(program: Command, registry: ConnectorSet): void {
     'rename',
   ).action(
     action((category: string, title: string, opts: EditOptions) =>
-      runEdit(editIo(registry, 'rename', opts.config), hooked, 'rename', opts, coreEdit(hooked, 'rename', category, (site) => renameCategory(categoriesOf(site), site.source, category, title))),
+      runEdit(
+        editIo(registry, 'rename', opts.config),
+        hooked,
+        'rename',
+        opts,
+        coreEdit(hooked, 'rename', category, (site) => renameCategory(categoriesOf(site), site.source, category, title)),
+      ),
     ),
   );
 
@@ -125,7 +137,13 @@ export function register(program: Command, registry: ConnectorSet): void {
     'remove',
   ).action(
     action((category: string, opts: EditOptions) =>
-      runEdit(editIo(registry, 'remove', opts.config), hooked, 'remove', opts, coreEdit(hooked, 'remove', category, (site) => removeCategory(categoriesOf(site), site.source, category))),
+      runEdit(
+        editIo(registry, 'remove', opts.config),
+        hooked,
+        'remove',
+        opts,
+        coreEdit(hooked, 'remove', category, (site) => removeCategory(categoriesOf(site), site.source, category)),
+      ),
     ),
   );
 

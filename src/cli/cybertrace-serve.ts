@@ -41,10 +41,34 @@ function selfSigned(): { key: string; cert: string } {
   try {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '7', '-subj', '/CN=ctconnect cybertrace serve', '-addext', 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '7',
+        '-subj',
+        '/CN=ctconnect cybertrace serve',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
+      ],
+      { stdio: 'pipe' },
+    );
     return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
   } catch (e) {
-    throw new UserError(`--tls: could not make a self-signed certificate with openssl (${(e as Error).message.split('\n')[0]}); give --cert FILE and --key FILE instead`);
+    throw new UserError(
+      `--tls: could not make a self-signed certificate with openssl (${(e as Error).message.split('\n')[0]}); give --cert FILE and --key FILE instead`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -66,12 +90,23 @@ const stopSignal = (): Promise<string> =>
 
 export function registerServe(ct: Command, registry: ConnectorSet): void {
   ct.command('serve')
-    .description("answer as the CyberTrace this SIEM's bundle configures would (its regexps, formats and the documented test indicators), to rehearse verify and the SIEM side; logs what it receives")
+    .description(
+      "answer as the CyberTrace this SIEM's bundle configures would (its regexps, formats and the documented test indicators), to rehearse verify and the SIEM side; logs what it receives",
+    )
     .requiredOption('--siem <id>', 'connector whose CyberTrace settings to serve (see `ctconnect list`)')
     .option('-c, --config <file>', CONFIG_HELP)
-    .option('--listen <host:port>', `where to listen (default: 127.0.0.1 and the site's cybertrace.input_port; with --http 127.0.0.1:${DEFAULT_HTTP_PORT}); another address than loopback only when given here`)
-    .option('--http', 'serve the HTTP lookup API (POST /api/<version>/lookup) instead of the input port; Basic authentication with the user and password of the variables the site names (cybertrace.http_api.user_env, password_env)')
-    .option('--tls', 'with --http: HTTPS, with a self-signed certificate made at start (its SHA-256 is printed for verify --fingerprint) unless --cert and --key are given')
+    .option(
+      '--listen <host:port>',
+      `where to listen (default: 127.0.0.1 and the site's cybertrace.input_port; with --http 127.0.0.1:${DEFAULT_HTTP_PORT}); another address than loopback only when given here`,
+    )
+    .option(
+      '--http',
+      'serve the HTTP lookup API (POST /api/<version>/lookup) instead of the input port; Basic authentication with the user and password of the variables the site names (cybertrace.http_api.user_env, password_env)',
+    )
+    .option(
+      '--tls',
+      'with --http: HTTPS, with a self-signed certificate made at start (its SHA-256 is printed for verify --fingerprint) unless --cert and --key are given',
+    )
     .option('--cert <file>', 'with --tls: PEM certificate')
     .option('--key <file>', 'with --tls: PEM private key')
     .option('--output <host:port>', "where detections go when a client does not ask for ReplyBack (default: the bundle's OutputSettings > ConnectionString)")
@@ -97,7 +132,8 @@ service's regexps are written for. Stops on Ctrl-C (exit 0).`,
         const listen = opts.listen
           ? parseHostPort(opts.listen, '--listen')
           : { host: '127.0.0.1', port: opts.http ? DEFAULT_HTTP_PORT : site.cybertrace.input_port };
-        if (!isLoopback(listen.host)) warn(`listening on ${listen.host}: other machines can reach this stand-in (it answers lookups of the test indicators only)`);
+        if (!isLoopback(listen.host))
+          warn(`listening on ${listen.host}: other machines can reach this stand-in (it answers lookups of the test indicators only)`);
         const feed = demoFeed();
         const close = opts.http ? await serveHttp(opts, site, listen, feed) : await serveInput(opts, settingsFor(connector, fullSite), listen, feed);
         const signal = await stopSignal();
@@ -120,7 +156,12 @@ function listenProblem(e: unknown, listen: Listen): unknown {
   return e;
 }
 
-async function serveInput(opts: ServeOptions, settings: import('../model/cybertrace.js').CyberTraceSettings, listen: Listen, feed: Feed): Promise<() => Promise<void>> {
+async function serveInput(
+  opts: ServeOptions,
+  settings: import('../model/cybertrace.js').CyberTraceSettings,
+  listen: Listen,
+  feed: Feed,
+): Promise<() => Promise<void>> {
   const [{ startCyberTraceServer, serverOptionsFor }, { pcreCheck }] = await Promise.all([import('../cybertrace/server.js'), import('../cybertrace/pcre.js')]);
   pcreCheck(settings.input.regexps);
   const output = parseHostPort(opts.output ?? settings.output.connectionString, opts.output ? '--output' : 'OutputSettings > ConnectionString');
@@ -137,12 +178,17 @@ async function serveInput(opts: ServeOptions, settings: import('../model/cybertr
   }).catch((e: unknown) => {
     throw listenProblem(e, listen);
   });
-  info(`ctconnect: CyberTrace stand-in for ${settings.serves?.siem ?? opts.siem} listening on ${listen.host}:${server.port} (input: ${settings.input.regexps.length} regexps of the bundle; detections without ReplyBack go to ${output.host}:${output.port}); Ctrl-C stops it`);
+  info(
+    `ctconnect: CyberTrace stand-in for ${settings.serves?.siem ?? opts.siem} listening on ${listen.host}:${server.port} (input: ${settings.input.regexps.length} regexps of the bundle; detections without ReplyBack go to ${output.host}:${output.port}); Ctrl-C stops it`,
+  );
   return () => server.close();
 }
 
 async function serveHttp(opts: ServeOptions, site: import('../model/site.js').Site, listen: Listen, feed: Feed): Promise<() => Promise<void>> {
-  const [{ startCyberTraceHttpServer }, { httpCredentials }] = await Promise.all([import('../cybertrace/http-server.js'), import('../verify/http-credentials.js')]);
+  const [{ startCyberTraceHttpServer }, { httpCredentials }] = await Promise.all([
+    import('../cybertrace/http-server.js'),
+    import('../verify/http-credentials.js'),
+  ]);
   // The account verify will use: the one the site names; none named, no authentication.
   const credentials = await httpCredentials(site, process.env, undefined);
   const tls = opts.tls ? (opts.cert && opts.key ? { cert: readPem(opts.cert, '--cert'), key: readPem(opts.key, '--key') } : selfSigned()) : undefined;
@@ -152,12 +198,16 @@ async function serveHttp(opts: ServeOptions, site: import('../model/site.js').Si
     tls,
     ...(credentials ? { users: { [credentials.user]: credentials.password } } : {}),
     onRequest: (r) => {
-      line(`${stamp()} ${r.from} ${r.method} ${r.path}${r.user !== undefined ? ` user ${r.user}` : ''} → ${r.status}${r.objects.length > 0 ? `: ${r.objects.length} objects, detected: ${r.detected.join(', ') || 'none'}` : ''}`);
+      line(
+        `${stamp()} ${r.from} ${r.method} ${r.path}${r.user !== undefined ? ` user ${r.user}` : ''} → ${r.status}${r.objects.length > 0 ? `: ${r.objects.length} objects, detected: ${r.detected.join(', ') || 'none'}` : ''}`,
+      );
     },
   }).catch((e: unknown) => {
     throw listenProblem(e, listen);
   });
-  const auth = credentials ? `Basic authentication as ${credentials.user}` : 'no authentication (the site names no cybertrace.http_api.user_env / password_env)';
+  const auth = credentials
+    ? `Basic authentication as ${credentials.user}`
+    : 'no authentication (the site names no cybertrace.http_api.user_env / password_env)';
   if (tls) {
     const der = new X509Certificate(tls.cert).raw;
     const fp = createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':');

@@ -74,9 +74,7 @@ export async function patchConfigFile(o: PatchFileOptions): Promise<PatchFileRes
   }
 
   const target = o.outPath ?? o.inPath;
-  const diff = result.changed
-    ? redactedUnifiedDiff(o.inPath, target, decoded.text.replace(/\r\n/g, '\n'), result.text.replace(/\r\n/g, '\n'), o.secrets)
-    : '';
+  const diff = result.changed ? redactedUnifiedDiff(o.inPath, target, decoded.text.replace(/\r\n/g, '\n'), result.text.replace(/\r\n/g, '\n'), o.secrets) : '';
   const unchanged = { changed: result.changed, changes: result.changes, diff, bytes: outBytes };
   if (o.check) return unchanged;
   const what = o.outPath === undefined ? `--in ${o.inPath}` : `--out ${o.outPath}`;
@@ -121,43 +119,47 @@ export function registerCybertraceCommand(program: Command, registry: ConnectorS
     .option('--diff', 'with --check: show the unified diff too (a run that writes always shows it)')
     .option('--switch-siem', 'patch a CyberTrace that serves another SIEM (its detections for that SIEM stop)')
     .option('--no-backup', 'do not keep a copy of the replaced file')
-    .action(action(async (opts: PatchCliOptions) => {
-      const connector = registry.get(opts.siem);
-      const toStdout = opts.out === '-';
-      // The built-in example's addresses in a real kl_feed_service.conf would cut CyberTrace off
-      // from its SIEM: only a check may use them.
-      if (!opts.check && findSiteFile(opts.config).path === undefined) {
-        throw new UserError('cybertrace patch writes the addresses of a site into kl_feed_service.conf: give --config FILE', [
-          `there is no --config, no $${CONFIG_ENV} and no ./${DEFAULT_SITE_FILE}; the built-in example site's addresses are not yours`,
-          `write a site file with \`ctconnect init\` (it writes ./${DEFAULT_SITE_FILE}) and fill in your addresses, or add --check to only see what would change`,
-        ]);
-      }
-      const site = loadCliSite(opts.config, registry);
-      const r = await patchConfigFile({
-        inPath: opts.in,
-        outPath: toStdout ? undefined : opts.out,
-        backup: opts.backup,
-        check: opts.check || toStdout,
-        settings: settingsFor(connector, site, { allowSiemSwitch: opts.switchSiem }),
-        secrets: secretEnvValues(process.env),
-      });
-      if (toStdout) {
-        // The file goes to stdout; everything said about it goes to stderr.
-        process.stdout.write(r.bytes);
-        for (const c of r.changes) detail(`  ${c}`);
-        return;
-      }
-      const report = colors(process.stdout);
-      if (opts.check) {
-        process.stdout.write(r.changed ? `${report.yellow('would change')} ${opts.out ?? opts.in}:\n` : `no change: ${opts.in} already holds these settings\n`);
-        for (const c of r.changes) process.stdout.write(`  ${c}\n`);
-        if (opts.diff && r.changed) process.stdout.write(colorDiff(r.diff));
-        return;
-      }
-      process.stdout.write(r.changed ? colorDiff(r.diff) : 'no change\n');
-      for (const c of r.changes) info(`  ${c}`);
-      if (r.backupPath) info(`backup: ${r.backupPath}`);
-      if (r.written) info(`wrote ${r.written}`);
-      else if (opts.out !== undefined) info(`${opts.out} already holds the result; nothing written`);
-    }));
+    .action(
+      action(async (opts: PatchCliOptions) => {
+        const connector = registry.get(opts.siem);
+        const toStdout = opts.out === '-';
+        // The built-in example's addresses in a real kl_feed_service.conf would cut CyberTrace off
+        // from its SIEM: only a check may use them.
+        if (!opts.check && findSiteFile(opts.config).path === undefined) {
+          throw new UserError('cybertrace patch writes the addresses of a site into kl_feed_service.conf: give --config FILE', [
+            `there is no --config, no $${CONFIG_ENV} and no ./${DEFAULT_SITE_FILE}; the built-in example site's addresses are not yours`,
+            `write a site file with \`ctconnect init\` (it writes ./${DEFAULT_SITE_FILE}) and fill in your addresses, or add --check to only see what would change`,
+          ]);
+        }
+        const site = loadCliSite(opts.config, registry);
+        const r = await patchConfigFile({
+          inPath: opts.in,
+          outPath: toStdout ? undefined : opts.out,
+          backup: opts.backup,
+          check: opts.check || toStdout,
+          settings: settingsFor(connector, site, { allowSiemSwitch: opts.switchSiem }),
+          secrets: secretEnvValues(process.env),
+        });
+        if (toStdout) {
+          // The file goes to stdout; everything said about it goes to stderr.
+          process.stdout.write(r.bytes);
+          for (const c of r.changes) detail(`  ${c}`);
+          return;
+        }
+        const report = colors(process.stdout);
+        if (opts.check) {
+          process.stdout.write(
+            r.changed ? `${report.yellow('would change')} ${opts.out ?? opts.in}:\n` : `no change: ${opts.in} already holds these settings\n`,
+          );
+          for (const c of r.changes) process.stdout.write(`  ${c}\n`);
+          if (opts.diff && r.changed) process.stdout.write(colorDiff(r.diff));
+          return;
+        }
+        process.stdout.write(r.changed ? colorDiff(r.diff) : 'no change\n');
+        for (const c of r.changes) info(`  ${c}`);
+        if (r.backupPath) info(`backup: ${r.backupPath}`);
+        if (r.written) info(`wrote ${r.written}`);
+        else if (opts.out !== undefined) info(`${opts.out} already holds the result; nothing written`);
+      }),
+    );
 }

@@ -49,12 +49,16 @@ export function register(program: Command, registry: ConnectorSet): void {
     .argument('<siem>', 'connector id, see `ctconnect list`')
     .option('-c, --config <file>', CONFIG_HELP)
     // Not variadic: `--target NAME SIEM` must leave the SIEM to the argument.
-    .option('-t, --target <name>', 'only this target; repeat it or give a,b for several (default: every target with a role the bundle installs for)', targetList)
+    .option(
+      '-t, --target <name>',
+      'only this target; repeat it or give a,b for several (default: every target with a role the bundle installs for)',
+      targetList,
+    )
     .option('--check', 'write nothing: connect, compare and report what would change')
     .option('--diff', 'show unified diffs of the changes (secrets redacted)')
     .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')
     .option('--skip-steps', 'install the files only; the steps they call for (restarts, imports) stay pending on the host and the next deploy runs them')
-    .option('--switch-siem', 'patch a CyberTrace that serves another SIEM for this one (that SIEM\'s detections stop)')
+    .option('--switch-siem', "patch a CyberTrace that serves another SIEM for this one (that SIEM's detections stop)")
     .option('--concurrency <n>', 'targets deployed at the same time', positiveInt, DEFAULT_CONCURRENCY)
     .addHelpText(
       'after',
@@ -81,7 +85,9 @@ the report is printed; steps not run stay pending on the host for the next deplo
         const progress = createProgress(selectWork(bundle, site, opts.target ?? []).map((w) => w.target.name));
         let outcome;
         const signals = catchInterrupts((signal) =>
-          process.stderr.write(`ctconnect: ${signal}: finishing the file operation in flight, then stopping (again to quit at once; steps not run stay pending on the hosts)\n`),
+          process.stderr.write(
+            `ctconnect: ${signal}: finishing the file operation in flight, then stopping (again to quit at once; steps not run stay pending on the hosts)\n`,
+          ),
         );
         try {
           outcome = await deployBundle(bundle, site, {
@@ -100,7 +106,10 @@ the report is printed; steps not run stay pending on the host for the next deplo
           await progress.finish();
         }
         if (opts.json) {
-          const doc = { ...(JSON.parse(toJson(outcome.siem, outcome.check, outcome.hosts)) as object), ...(signals.interrupted() ? { interrupted: true } : {}) };
+          const doc = {
+            ...(JSON.parse(toJson(outcome.siem, outcome.check, outcome.hosts)) as object),
+            ...(signals.interrupted() ? { interrupted: true } : {}),
+          };
           process.stdout.write(JSON.stringify(redactJson(doc, secrets), null, 2) + '\n');
         } else {
           for (const h of outcome.hosts) {

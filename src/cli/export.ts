@@ -35,7 +35,8 @@ async function filesBelow(dir: string, rel = ''): Promise<string[]> {
 async function writeExport(files: ExportedFile[], out: string): Promise<void> {
   let previous: string[] | undefined;
   if (existsSync(out)) {
-    if (!existsSync(join(out, MARK))) throw new UserError(`${out} exists and was not written by \`ctconnect export ansible\`; choose another --out or remove it`);
+    if (!existsSync(join(out, MARK)))
+      throw new UserError(`${out} exists and was not written by \`ctconnect export ansible\`; choose another --out or remove it`);
     previous = (await readFile(join(out, MARK), 'utf8')).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
   }
   await mkdir(dirname(out), { recursive: true });
@@ -74,23 +75,27 @@ export function register(program: Command, registry: ConnectorSet): void {
     .option('--all', 'every SIEM configured under `siems:` in the site file')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('-o, --out <dir>', 'output folder', 'out/ansible')
-    .action(action(async (siems: string[], opts: { all?: boolean; config?: string; out: string }) => {
-      if (opts.all && siems.length > 0) throw new UserError('give either SIEM names or --all, not both');
-      if (!opts.all && siems.length === 0) throw new UserError('name at least one SIEM (see `ctconnect list`) or use --all');
-      const site = loadCliSite(opts.config, registry);
-      const connectors = opts.all ? registry.all().filter((c) => site.siems[c.id] !== undefined) : [...new Set(siems)].map(registry.get);
-      const render = createRenderer();
-      const bundles: Bundle[] = [];
-      for (const c of connectors) bundles.push(await buildBundle(c, site, render));
-      const files = ansibleExport(bundles, site, {
-        sitePath: site.file ?? exampleSitePath(),
-        ctconnectCommand: [process.execPath, join(packageRoot(), 'bin', 'ctconnect.js')],
-      });
-      checkOutputFolder(opts.out, `--out ${opts.out}`);
-      await writeExport(files, resolve(opts.out)).catch((e: unknown) => {
-        throw asPathProblem(`--out ${opts.out}`, opts.out, e);
-      });
-      process.stdout.write(`wrote ${opts.out}: roles ${bundles.map((b) => `ctconnect_${b.connector.id}`).join(', ')}, site.yml, inventory.yml (${site.targets.length} targets)\n`);
-      process.stdout.write(`run: cd ${opts.out} && ansible-playbook site.yml --check --diff\n`);
-    }));
+    .action(
+      action(async (siems: string[], opts: { all?: boolean; config?: string; out: string }) => {
+        if (opts.all && siems.length > 0) throw new UserError('give either SIEM names or --all, not both');
+        if (!opts.all && siems.length === 0) throw new UserError('name at least one SIEM (see `ctconnect list`) or use --all');
+        const site = loadCliSite(opts.config, registry);
+        const connectors = opts.all ? registry.all().filter((c) => site.siems[c.id] !== undefined) : [...new Set(siems)].map(registry.get);
+        const render = createRenderer();
+        const bundles: Bundle[] = [];
+        for (const c of connectors) bundles.push(await buildBundle(c, site, render));
+        const files = ansibleExport(bundles, site, {
+          sitePath: site.file ?? exampleSitePath(),
+          ctconnectCommand: [process.execPath, join(packageRoot(), 'bin', 'ctconnect.js')],
+        });
+        checkOutputFolder(opts.out, `--out ${opts.out}`);
+        await writeExport(files, resolve(opts.out)).catch((e: unknown) => {
+          throw asPathProblem(`--out ${opts.out}`, opts.out, e);
+        });
+        process.stdout.write(
+          `wrote ${opts.out}: roles ${bundles.map((b) => `ctconnect_${b.connector.id}`).join(', ')}, site.yml, inventory.yml (${site.targets.length} targets)\n`,
+        );
+        process.stdout.write(`run: cd ${opts.out} && ansible-playbook site.yml --check --diff\n`);
+      }),
+    );
 }

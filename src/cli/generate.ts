@@ -32,41 +32,56 @@ export function register(program: Command, registry: ConnectorSet): void {
     .option('--archive <format>', 'archive next to each folder: tar.gz, zip or none', 'tar.gz')
     .option('--force', 'replace bundle folders generated from another site file (never files generate did not write)')
     .option('--json', 'print the result as JSON')
-    .action(action(async (siems: string[], opts: GenerateOptions) => {
-      if (!['tar.gz', 'zip', 'none'].includes(opts.archive)) throw new UserError(`--archive: must be tar.gz, zip or none (got "${opts.archive}")`);
-      if (opts.all && siems.length > 0) throw new UserError('give either SIEM names or --all, not both');
-      const site = loadCliSite(opts.config, registry);
-      let connectors;
-      if (opts.all) {
-        connectors = registry.all().filter((c) => site.siems[c.id] !== undefined);
-        if (connectors.length === 0) throw new UserError(`${site.source}: no SIEM is configured under "siems:"`);
-      } else {
-        if (siems.length === 0) throw new UserError('name at least one SIEM (see `ctconnect list`) or use --all');
-        connectors = [...new Set(siems)].map(registry.get);
-      }
-      const render = createRenderer();
-      // Build every bundle before writing any, so one bad connector leaves nothing half-written.
-      const bundles: Bundle[] = [];
-      for (const c of connectors) bundles.push(await buildBundle(c, site, render));
-      for (const w of site.warnings ?? []) warn(w);
-      checkOutputFolder(opts.out, `--out ${opts.out}`);
-      // The example's addresses over someone's files by mistake (no site file found where the user thought).
-      const foreign = site.file === undefined ? foreignEntries(opts.out, registry.ids(), connectors.map((c) => c.id)) : [];
-      if (foreign.length > 0) {
-        throw new UserError(`--out ${opts.out}: holds files ctconnect did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}), and this run would fill it from the built-in example site`, [
-          `there is no --config, no $${CONFIG_ENV} and no ./${DEFAULT_SITE_FILE}: give your site file with --config, or choose an empty --out to see the example`,
-          'nothing was written',
-        ]);
-      }
-      const written = await writeBundles(bundles, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none', { force: opts.force });
-      if (opts.json) {
-        printJson('generate', { site: site.source, bundles: written.map((w) => ({ id: w.id, folder: w.folder, archive: w.archive ?? null, files: w.files, removed: w.removed })) });
-      } else {
-        process.stdout.write(`site: ${site.source}\n`);
-        for (const w of written) {
-          const removed = w.removed.length > 0 ? `; removed the earlier run's ${w.removed.join(', ')}` : '';
-          process.stdout.write(`${w.id}: ${w.files} files in ${w.folder}${w.archive ? `, archive ${w.archive}` : ''}${removed}\n`);
+    .action(
+      action(async (siems: string[], opts: GenerateOptions) => {
+        if (!['tar.gz', 'zip', 'none'].includes(opts.archive)) throw new UserError(`--archive: must be tar.gz, zip or none (got "${opts.archive}")`);
+        if (opts.all && siems.length > 0) throw new UserError('give either SIEM names or --all, not both');
+        const site = loadCliSite(opts.config, registry);
+        let connectors;
+        if (opts.all) {
+          connectors = registry.all().filter((c) => site.siems[c.id] !== undefined);
+          if (connectors.length === 0) throw new UserError(`${site.source}: no SIEM is configured under "siems:"`);
+        } else {
+          if (siems.length === 0) throw new UserError('name at least one SIEM (see `ctconnect list`) or use --all');
+          connectors = [...new Set(siems)].map(registry.get);
         }
-      }
-    }));
+        const render = createRenderer();
+        // Build every bundle before writing any, so one bad connector leaves nothing half-written.
+        const bundles: Bundle[] = [];
+        for (const c of connectors) bundles.push(await buildBundle(c, site, render));
+        for (const w of site.warnings ?? []) warn(w);
+        checkOutputFolder(opts.out, `--out ${opts.out}`);
+        // The example's addresses over someone's files by mistake (no site file found where the user thought).
+        const foreign =
+          site.file === undefined
+            ? foreignEntries(
+                opts.out,
+                registry.ids(),
+                connectors.map((c) => c.id),
+              )
+            : [];
+        if (foreign.length > 0) {
+          throw new UserError(
+            `--out ${opts.out}: holds files ctconnect did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}), and this run would fill it from the built-in example site`,
+            [
+              `there is no --config, no $${CONFIG_ENV} and no ./${DEFAULT_SITE_FILE}: give your site file with --config, or choose an empty --out to see the example`,
+              'nothing was written',
+            ],
+          );
+        }
+        const written = await writeBundles(bundles, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none', { force: opts.force });
+        if (opts.json) {
+          printJson('generate', {
+            site: site.source,
+            bundles: written.map((w) => ({ id: w.id, folder: w.folder, archive: w.archive ?? null, files: w.files, removed: w.removed })),
+          });
+        } else {
+          process.stdout.write(`site: ${site.source}\n`);
+          for (const w of written) {
+            const removed = w.removed.length > 0 ? `; removed the earlier run's ${w.removed.join(', ')}` : '';
+            process.stdout.write(`${w.id}: ${w.files} files in ${w.folder}${w.archive ? `, archive ${w.archive}` : ''}${removed}\n`);
+          }
+        }
+      }),
+    );
 }

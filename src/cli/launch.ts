@@ -23,4 +23,5 @@ function codeCacheName(argv: readonly string[]): string {
 if (process.stdin.isTTY && ['deploy', 'verify'].includes(wantedCommand(process.argv) ?? '')) silenceEcho();
 
 const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
-if (!printBuiltHelp(process.argv, fileURLToPath(new URL(`./${HELP_TEXT}`, import.meta.url)))) requirePrecompiled(bundle, `${bundle}.${codeCacheName(process.argv)}.cache`);
+if (!printBuiltHelp(process.argv, fileURLToPath(new URL(`./${HELP_TEXT}`, import.meta.url))))
+  requirePrecompiled(bundle, `${bundle}.${codeCacheName(process.argv)}.cache`);

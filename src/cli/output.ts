@@ -52,11 +52,15 @@ export function colorDiff(text: string, stream: { isTTY?: boolean } = process.st
       if (!line.startsWith(indent)) return line;
       const l = line.slice(indent.length);
       const styled =
-        l.startsWith('+++') || l.startsWith('---') ? c.bold(l)
-        : l.startsWith('@@') ? c.cyan(l)
-        : l.startsWith('+') ? c.green(l)
-        : l.startsWith('-') ? c.red(l)
-        : l;
+        l.startsWith('+++') || l.startsWith('---')
+          ? c.bold(l)
+          : l.startsWith('@@')
+            ? c.cyan(l)
+            : l.startsWith('+')
+              ? c.green(l)
+              : l.startsWith('-')
+                ? c.red(l)
+                : l;
       return indent + styled;
     })
     .join('\n');

@@ -60,7 +60,10 @@ export function createProgress(items: string[], stream: NodeJS.WriteStream = pro
         rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(stream, stream) }), collapseErrors: false },
       },
     );
-    running = list.run().then(() => undefined, () => undefined);
+    running = list.run().then(
+      () => undefined,
+      () => undefined,
+    );
   };
   const done = (item: string, ok: boolean, message: string): void => {
     start();

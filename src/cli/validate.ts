@@ -67,37 +67,46 @@ export function register(program: Command, registry: ConnectorSet): void {
     .argument('[file]', 'site file (the same as --config)')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print the result as JSON (problems included; the exit code still tells)')
-    .action(action(async (file: string | undefined, opts: { config?: string; json?: boolean }) => {
-      if (file !== undefined && opts.config !== undefined && file !== opts.config) {
-        throw new UserError(`two site files given: ${file} and --config ${opts.config}; give one`);
-      }
-      const config = file ?? opts.config;
-      if (!opts.json) {
-        const r = await check(registry, config);
-        for (const w of r.warnings) warn(w);
-        const instances = r.cybertraces
-          .map((c) => {
-            const serves = c.tenants ? c.tenants.map((t) => `${t.serves.join(', ')} (tenant ${t.name}, port ${t.input_port})`).join(', ') : c.serves.join(', ') || 'no SIEM';
-            return `${c.name ?? 'cybertrace'} (${c.address}) serves ${serves}`;
-          })
-          .join('; ');
-        process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
-        detail(`CyberTrace: ${instances}`);
-        for (const n of r.notes) info(`note: ${n}`);
-        for (const d of r.deploy) {
-          const merged = d.mergedEdits > 0 ? ` (${d.mergedEdits} edit${d.mergedEdits === 1 ? '' : 's'} merged into shared files)` : '';
-          const steps = d.steps.length === 0 ? 'none' : d.stepsRun ? `${d.steps.join(', ')} (each when a file it depends on changed)` : `none run (steps: skip; files only, pending on the host: ${d.steps.join(', ')})`;
-          process.stdout.write(`  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${steps}\n`);
+    .action(
+      action(async (file: string | undefined, opts: { config?: string; json?: boolean }) => {
+        if (file !== undefined && opts.config !== undefined && file !== opts.config) {
+          throw new UserError(`two site files given: ${file} and --config ${opts.config}; give one`);
         }
-        return 0;
-      }
-      try {
-        printJson('validate', { valid: true, ...(await check(registry, config)) });
-        return 0;
-      } catch (e) {
-        if (!(e instanceof UserError)) throw e;
-        printJson('validate', { valid: false, error: e.message, problems: e.details });
-        return 1;
-      }
-    }));
+        const config = file ?? opts.config;
+        if (!opts.json) {
+          const r = await check(registry, config);
+          for (const w of r.warnings) warn(w);
+          const instances = r.cybertraces
+            .map((c) => {
+              const serves = c.tenants
+                ? c.tenants.map((t) => `${t.serves.join(', ')} (tenant ${t.name}, port ${t.input_port})`).join(', ')
+                : c.serves.join(', ') || 'no SIEM';
+              return `${c.name ?? 'cybertrace'} (${c.address}) serves ${serves}`;
+            })
+            .join('; ');
+          process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
+          detail(`CyberTrace: ${instances}`);
+          for (const n of r.notes) info(`note: ${n}`);
+          for (const d of r.deploy) {
+            const merged = d.mergedEdits > 0 ? ` (${d.mergedEdits} edit${d.mergedEdits === 1 ? '' : 's'} merged into shared files)` : '';
+            const steps =
+              d.steps.length === 0
+                ? 'none'
+                : d.stepsRun
+                  ? `${d.steps.join(', ')} (each when a file it depends on changed)`
+                  : `none run (steps: skip; files only, pending on the host: ${d.steps.join(', ')})`;
+            process.stdout.write(`  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${steps}\n`);
+          }
+          return 0;
+        }
+        try {
+          printJson('validate', { valid: true, ...(await check(registry, config)) });
+          return 0;
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          printJson('validate', { valid: false, error: e.message, problems: e.details });
+          return 1;
+        }
+      }),
+    );
 }

@@ -31,12 +31,19 @@ export function checkSite(site: Site, connectors: ConnectorSet): SiteCheck[] {
       ct.listen_address = /^\d+\.\d+\.\d+\.\d+$/.test(ct.address) ? ct.address : '0.0.0.0';
     }
     if (ct.install_dir === undefined) {
-      if (ct.platform === 'windows') problems.push({ path: [...path, 'platform'], message: `platform "windows" needs ${formatPath([...path, 'install_dir'])} (the CyberTrace installation folder, e.g. C:\\CyberTrace)` });
+      if (ct.platform === 'windows')
+        problems.push({
+          path: [...path, 'platform'],
+          message: `platform "windows" needs ${formatPath([...path, 'install_dir'])} (the CyberTrace installation folder, e.g. C:\\CyberTrace)`,
+        });
       else ct.install_dir = '/opt/kaspersky/ktfs';
     } else if (ct.platform === 'linux' && !ct.install_dir.startsWith('/')) {
       problems.push({ path: [...path, 'install_dir'], message: `must be an absolute Linux path for platform "linux" (got ${JSON.stringify(ct.install_dir)})` });
     } else if (ct.platform === 'windows' && ct.install_dir.startsWith('/')) {
-      problems.push({ path: [...path, 'install_dir'], message: `must be a Windows path such as C:\\CyberTrace for platform "windows" (got ${JSON.stringify(ct.install_dir)})` });
+      problems.push({
+        path: [...path, 'install_dir'],
+        message: `must be a Windows path such as C:\\CyberTrace for platform "windows" (got ${JSON.stringify(ct.install_dir)})`,
+      });
     }
     if (site.cybertraces && ct.serves === undefined && ct.tenants === undefined) {
       problems.push({ path, message: 'missing required key "serves" (the SIEMs this instance serves), or "tenants" (each with its serves)' });
@@ -65,8 +72,13 @@ export function checkSite(site: Site, connectors: ConnectorSet): SiteCheck[] {
   const kaspersky = new Set(site.categories.kaspersky);
   const customSeen = new Set<string>();
   site.categories.custom.forEach((c, i) => {
-    if (kaspersky.has(c.name)) problems.push({ path: ['categories', 'custom', i, 'name'], message: `"${c.name}" is already listed under categories.kaspersky` });
-    if (customSeen.has(c.name.toLowerCase())) problems.push({ path: ['categories', 'custom', i, 'name'], message: `"${c.name}" is listed twice (category names are compared case-insensitively by the SIEM parsers)` });
+    if (kaspersky.has(c.name))
+      problems.push({ path: ['categories', 'custom', i, 'name'], message: `"${c.name}" is already listed under categories.kaspersky` });
+    if (customSeen.has(c.name.toLowerCase()))
+      problems.push({
+        path: ['categories', 'custom', i, 'name'],
+        message: `"${c.name}" is listed twice (category names are compared case-insensitively by the SIEM parsers)`,
+      });
     customSeen.add(c.name.toLowerCase());
   });
 
@@ -84,15 +96,27 @@ export function checkSite(site: Site, connectors: ConnectorSet): SiteCheck[] {
       problems.push({ path: ['targets', i, 'cybertrace'], message: 'names a CyberTrace instance, but the target has no role cybertrace' });
     } else if (t.roles.includes('cybertrace') && site.cybertraces) {
       if (t.cybertrace === undefined) {
-        problems.push({ path: ['targets', i, 'roles'], message: `with several CyberTrace instances, a target with role cybertrace names the one it is: add cybertrace: <${instances.join(' | ')}>` });
+        problems.push({
+          path: ['targets', i, 'roles'],
+          message: `with several CyberTrace instances, a target with role cybertrace names the one it is: add cybertrace: <${instances.join(' | ')}>`,
+        });
       } else if (!instances.includes(t.cybertrace)) {
-        problems.push({ path: ['targets', i, 'cybertrace'], message: `no CyberTrace instance "${t.cybertrace}" under cybertraces: (instances: ${instances.join(', ')})` });
+        problems.push({
+          path: ['targets', i, 'cybertrace'],
+          message: `no CyberTrace instance "${t.cybertrace}" under cybertraces: (instances: ${instances.join(', ')})`,
+        });
       }
     } else if (t.cybertrace !== undefined && !site.cybertraces && t.cybertrace !== site.cybertrace?.name) {
-      problems.push({ path: ['targets', i, 'cybertrace'], message: `the site has one CyberTrace${site.cybertrace?.name ? ` ("${site.cybertrace.name}")` : ' (no name)'}: leave this out or name it` });
+      problems.push({
+        path: ['targets', i, 'cybertrace'],
+        message: `the site has one CyberTrace${site.cybertrace?.name ? ` ("${site.cybertrace.name}")` : ' (no name)'}: leave this out or name it`,
+      });
     }
     if (t.sudo === 'password' && !t.sudo_password_env) {
-      problems.push({ path: ['targets', i, 'sudo'], message: 'sudo "password" needs sudo_password_env: the name of the environment variable that holds the sudo password' });
+      problems.push({
+        path: ['targets', i, 'sudo'],
+        message: 'sudo "password" needs sudo_password_env: the name of the environment variable that holds the sudo password',
+      });
     }
   });
 

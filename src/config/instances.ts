@@ -108,14 +108,21 @@ export function instanceProblems(site: Site): InstanceProblem[] {
     if (name !== undefined && names.has(name)) problems.push({ path: [...ref.path, 'name'], message: `instance name "${name}" is used twice` });
     if (name !== undefined) names.set(name, i);
     (ref.instance.serves ?? []).forEach((id, j) => {
-      if (!siems.includes(id)) problems.push({ path: [...ref.path, 'serves', j], message: `"${id}" is not configured under siems: (configured: ${siems.join(', ') || 'none'}); add siems.${id} or remove it here` });
+      if (!siems.includes(id))
+        problems.push({
+          path: [...ref.path, 'serves', j],
+          message: `"${id}" is not configured under siems: (configured: ${siems.join(', ') || 'none'}); add siems.${id} or remove it here`,
+        });
     });
     if (ref.instance.tenants) {
       problems.push(...tenantProblems(site, ref));
       return;
     }
     if (ref.instance.version === '5.x' && ref.instance.service_alerts !== undefined && !servedBy(site, ref.instance).includes(ref.instance.service_alerts)) {
-      problems.push({ path: [...ref.path, 'service_alerts'], message: `${ref.instance.service_alerts} is not served by this CyberTrace (it serves ${servedBy(site, ref.instance).join(', ')})` });
+      problems.push({
+        path: [...ref.path, 'service_alerts'],
+        message: `${ref.instance.service_alerts} is not served by this CyberTrace (it serves ${servedBy(site, ref.instance).join(', ')})`,
+      });
     }
     const served = servedBy(site, ref.instance).filter((id) => siems.includes(id));
     if (served.length > 1) {
@@ -125,7 +132,7 @@ export function instanceProblems(site: Site): InstanceProblem[] {
         `each patch replaces the previous SIEM's output format, and that SIEM's detections stop. ` +
         (ref.instance.serves
           ? `Keep one SIEM in ${where}, and describe the CyberTrace of each other SIEM as its own item of cybertraces: (name, address, serves)` +
-            (ref.instance.version === '5.x' ? ', or list this CyberTrace\'s tenants (tenants: - name: General serves: [siem] …), one SIEM per tenant' : '')
+            (ref.instance.version === '5.x' ? ", or list this CyberTrace's tenants (tenants: - name: General serves: [siem] …), one SIEM per tenant" : '')
           : ref.instance.version === '5.x'
             ? `List this CyberTrace's tenants instead, one SIEM per tenant: tenants: [{ name: General, serves: [${served[0]}] }, { name: <tenant created in CyberTrace Web>, serves: [${served[1]}] }]`
             : `Describe each SIEM's CyberTrace as an item of cybertraces: (name, address, serves: [siem]) instead of cybertrace:, or set cybertrace.serves: [${served[0]}] and remove the other SIEMs`);
@@ -138,9 +145,15 @@ export function instanceProblems(site: Site): InstanceProblem[] {
     if (serving.length === 0) {
       const lists = refs.map((r) => `${label(r)} serves ${servedBy(site, r.instance).join(', ') || 'nothing'}`).join('; ');
       const where = refs.some((r) => r.instance.tenants) ? 'of the tenant (or instance)' : 'of the instance';
-      problems.push({ path: ['siems', id], message: `no CyberTrace instance serves ${id} (${lists}); add "${id}" to the serves: ${where} that receives its events` });
+      problems.push({
+        path: ['siems', id],
+        message: `no CyberTrace instance serves ${id} (${lists}); add "${id}" to the serves: ${where} that receives its events`,
+      });
     } else if (serving.length > 1) {
-      problems.push({ path: [...serving[1].path, 'serves'], message: `${id} is served by ${serving.map(label).join(' and ')}; a SIEM's events go to one CyberTrace: keep it in one serves: list` });
+      problems.push({
+        path: [...serving[1].path, 'serves'],
+        message: `${id} is served by ${serving.map(label).join(' and ')}; a SIEM's events go to one CyberTrace: keep it in one serves: list`,
+      });
     }
   }
   return problems;
@@ -152,11 +165,23 @@ function tenantProblems(site: Site, ref: InstanceRef): InstanceProblem[] {
   const at = (...p: PathSegment[]): PathSegment[] => [...ref.path, ...p];
   const problems: InstanceProblem[] = [];
   if (ct.version === '3.x') {
-    return [{ path: at('tenants'), message: 'CyberTrace 3.x has no tenants: remove tenants: (and give serves:), or set version: "4.x" / "5.x" if this CyberTrace is newer' }];
+    return [
+      {
+        path: at('tenants'),
+        message: 'CyberTrace 3.x has no tenants: remove tenants: (and give serves:), or set version: "4.x" / "5.x" if this CyberTrace is newer',
+      },
+    ];
   }
-  if (ct.serves) problems.push({ path: at('serves'), message: 'with tenants:, each tenant says what it serves: move these SIEMs into the serves: of their tenants and remove this one' });
+  if (ct.serves)
+    problems.push({
+      path: at('serves'),
+      message: 'with tenants:, each tenant says what it serves: move these SIEMs into the serves: of their tenants and remove this one',
+    });
   if (ct.service_alerts !== undefined && ct.version !== '5.x') {
-    problems.push({ path: at('service_alerts'), message: `only CyberTrace 5.x has global service alerts; a ${ct.version} CyberTrace sends them with the General tenant's OutputSettings: remove this` });
+    problems.push({
+      path: at('service_alerts'),
+      message: `only CyberTrace 5.x has global service alerts; a ${ct.version} CyberTrace sends them with the General tenant's OutputSettings: remove this`,
+    });
   }
   const siems = Object.keys(site.siems);
   const names = new Map<string, number>();
@@ -164,18 +189,29 @@ function tenantProblems(site: Site, ref: InstanceRef): InstanceProblem[] {
   ct.tenants!.forEach((t, i) => {
     const length = [...t.name].length;
     if (length < 1 || length > TENANT_NAME_MAX) {
-      problems.push({ path: at('tenants', i, 'name'), message: `a tenant name is 1 to ${TENANT_NAME_MAX} characters in CyberTrace (got ${length}); use the name the tenant has in CyberTrace Web` });
+      problems.push({
+        path: at('tenants', i, 'name'),
+        message: `a tenant name is 1 to ${TENANT_NAME_MAX} characters in CyberTrace (got ${length}); use the name the tenant has in CyberTrace Web`,
+      });
     } else if (names.has(t.name)) {
-      problems.push({ path: at('tenants', i, 'name'), message: `tenant "${t.name}" is listed twice (also item ${names.get(t.name)! + 1}); CyberTrace tenant names are unique` });
+      problems.push({
+        path: at('tenants', i, 'name'),
+        message: `tenant "${t.name}" is listed twice (also item ${names.get(t.name)! + 1}); CyberTrace tenant names are unique`,
+      });
     }
     names.set(t.name, i);
     t.serves.forEach((id, j) => {
-      if (!siems.includes(id)) problems.push({ path: at('tenants', i, 'serves', j), message: `"${id}" is not configured under siems: (configured: ${siems.join(', ') || 'none'}); add siems.${id} or remove it here` });
+      if (!siems.includes(id))
+        problems.push({
+          path: at('tenants', i, 'serves', j),
+          message: `"${id}" is not configured under siems: (configured: ${siems.join(', ') || 'none'}); add siems.${id} or remove it here`,
+        });
     });
     if (t.serves.length > 1) {
       problems.push({
         path: at('tenants', i, 'serves', 1),
-        message: `tenant "${t.name}" already serves ${t.serves[0]}: one tenant has one OutputSettings, so ${t.serves.slice(1).join(' and ')} would replace ${t.serves[0]}'s output format. ` +
+        message:
+          `tenant "${t.name}" already serves ${t.serves[0]}: one tenant has one OutputSettings, so ${t.serves.slice(1).join(' and ')} would replace ${t.serves[0]}'s output format. ` +
           'Create a tenant for each other SIEM in CyberTrace Web and list it here with its own serves:',
       });
     }
@@ -188,13 +224,19 @@ function tenantProblems(site: Site, ref: InstanceRef): InstanceProblem[] {
         message: `tenants "${o.name}" and "${t.name}" would both listen on port ${port}${t.input_port === undefined ? ` (${formatPath(at('input_port'))}, the default)` : ''}: give each tenant its own input_port`,
       });
     } else if (port === ct.return_port) {
-      problems.push({ path: t.input_port !== undefined ? at('tenants', i, 'input_port') : at('tenants', i), message: `port ${port} is ${formatPath(at('return_port'))}, where detections come back: give tenant "${t.name}" another input_port` });
+      problems.push({
+        path: t.input_port !== undefined ? at('tenants', i, 'input_port') : at('tenants', i),
+        message: `port ${port} is ${formatPath(at('return_port'))}, where detections come back: give tenant "${t.name}" another input_port`,
+      });
     }
     ports.set(port, i);
   });
   const served = servedBy(site, ct).filter((id) => siems.includes(id));
   if (ct.service_alerts !== undefined && ct.version === '5.x' && !served.includes(ct.service_alerts)) {
-    problems.push({ path: at('service_alerts'), message: `${ct.service_alerts} is served by no tenant of this CyberTrace (served: ${served.join(', ') || 'none'})` });
+    problems.push({
+      path: at('service_alerts'),
+      message: `${ct.service_alerts} is served by no tenant of this CyberTrace (served: ${served.join(', ') || 'none'})`,
+    });
   }
   return problems;
 }
@@ -212,9 +254,10 @@ export function serviceAlertNotes(site: Site, sendsAlerts: (siemId: string) => b
     if (served.length < 2) continue;
     const to = serviceAlertsSiem(site, ct, sendsAlerts);
     const without = served.filter((id) => id !== to);
-    const why = ct.version === '5.x'
-      ? 'service alerts are global in CyberTrace 5.x (NotificationSettings > ServiceAlertsSettings), so one SIEM receives them'
-      : `a ${ct.version} tenant's OutputSettings cannot hold AlertFormat, so only the General tenant's SIEM receives them`;
+    const why =
+      ct.version === '5.x'
+        ? 'service alerts are global in CyberTrace 5.x (NotificationSettings > ServiceAlertsSettings), so one SIEM receives them'
+        : `a ${ct.version} tenant's OutputSettings cannot hold AlertFormat, so only the General tenant's SIEM receives them`;
     const choose = ct.version === '5.x' ? `; choose with ${formatPath([...ref.path, 'service_alerts'])}` : '';
     notes.push({
       path: ct.service_alerts !== undefined ? [...ref.path, 'service_alerts'] : [...ref.path, 'tenants'],

@@ -23,7 +23,6 @@ import { formatPath, positionIndex, positionInText, type PathSegment } from './p
 import { checkSite } from './checks.js';
 import type { Site } from '../model/site.js';
 
-
 export interface SiteProblem {
   path: PathSegment[];
   message: string;
@@ -104,7 +103,11 @@ function controlCharacterProblems(value: unknown, schema: SchemaNode, path: Path
   // `path` is one array, extended and shortened on the way (a site may hold 100,000 values); a problem gets a copy.
   if (typeof value === 'string') {
     const m = (schema?.multiline ? CONTROL_MULTILINE : CONTROL).exec(value);
-    if (m) out.push({ path: [...path], message: `contains the control character ${charName(m[0])} at character ${m.index + 1}, which no file this value is written to can carry (got ${shown(value)})` });
+    if (m)
+      out.push({
+        path: [...path],
+        message: `contains the control character ${charName(m[0])} at character ${m.index + 1}, which no file this value is written to can carry (got ${shown(value)})`,
+      });
   } else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       path.push(i);
@@ -275,7 +278,9 @@ export function parseSite(text: string, source: string, connectors: ConnectorSet
     });
     if (recursive) {
       const pos = recursive.range ? lc.linePos(recursive.range[0]) : undefined;
-      throw new UserError(`${source}: the site file cannot be read`, [`${whereIn(source, pos?.line, pos?.col)}: YAML: the alias *${(recursive as { source?: string }).source ?? ''} refers to a node that contains it (a value cannot contain itself)`]);
+      throw new UserError(`${source}: the site file cannot be read`, [
+        `${whereIn(source, pos?.line, pos?.col)}: YAML: the alias *${(recursive as { source?: string }).source ?? ''} refers to a node that contains it (a value cannot contain itself)`,
+      ]);
     }
     try {
       // The yaml library stops a document whose aliases expand too far (a "billion laughs" file).
@@ -324,7 +329,8 @@ export function parseSite(text: string, source: string, connectors: ConnectorSet
       .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
       .slice(0, MAX_PROBLEMS_SHOWN)
       .map((p) => `${whereIn(source, p.line, p.col)}: ${formatPath(p.path)}: ${p.message}`);
-    if (list.length > MAX_PROBLEMS_SHOWN) lines.push(`… and ${list.length - MAX_PROBLEMS_SHOWN} more (the first ${MAX_PROBLEMS_SHOWN} are shown; fix them and run again)`);
+    if (list.length > MAX_PROBLEMS_SHOWN)
+      lines.push(`… and ${list.length - MAX_PROBLEMS_SHOWN} more (the first ${MAX_PROBLEMS_SHOWN} are shown; fix them and run again)`);
     return lines;
   };
   if (problems.length > 0) {

@@ -21,7 +21,8 @@ const categoryTitleSchema = {
   // Lands in Splunk .conf values (a trailing "\" continues the line; outer spaces are dropped), SQL, CSV, Markdown.
   // Bidirectional controls and zero-width characters would make it read otherwise than it is stored.
   pattern: `^(?!\\s)[^\\u0000-\\u001f\\u007f${INVISIBLE_CHARACTERS}]*[^\\s\\\\${INVISIBLE_CHARACTERS}]$`,
-  description: 'one line of text without leading or trailing spaces, not ending in "\\" (a Splunk .conf value would continue on the next line), without bidirectional-control or zero-width characters',
+  description:
+    'one line of text without leading or trailing spaces, not ending in "\\" (a Splunk .conf value would continue on the next line), without bidirectional-control or zero-width characters',
 } as const;
 
 /**
@@ -51,7 +52,8 @@ export const cybertraceHttpApi = {
   properties: {
     url: {
       type: 'string',
-      pattern: '^https?://([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?/?$',
+      pattern:
+        '^https?://([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?/?$',
       description: 'https://HOST:PORT (or http://HOST:PORT) where CyberTrace Web listens (HTTPServer > ConnectionString)',
     },
     user_env: envName,
@@ -109,7 +111,12 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
     type: 'object',
     additionalProperties: false,
     properties: {
-      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$', description: 'a site name (a letter or digit, then letters, digits, spaces, "_", "-", "."; at most 64)', default: 'site' },
+      name: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$',
+        description: 'a site name (a letter or digit, then letters, digits, spaces, "_", "-", "."; at most 64)',
+        default: 'site',
+      },
       cybertrace: cybertraceInstance(connectors, false),
       cybertraces: {
         type: 'array',
@@ -155,25 +162,54 @@ export function siteSchema(connectors: readonly Connector[]): Record<string, unk
           additionalProperties: false,
           required: ['name', 'host', 'user', 'roles'],
           properties: {
-            name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'a target name (a letter or digit, then letters, digits, "_", "-", "."; at most 64)' },
+            name: {
+              type: 'string',
+              pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
+              description: 'a target name (a letter or digit, then letters, digits, "_", "-", "."; at most 64)',
+            },
             host: hostAddress,
             port: { ...port, default: 22 },
-            user: { type: 'string', pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a Linux user name (lower-case letters, digits, "_", "-", "."; at most 32)' },
-            roles: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9_-]*$', description: 'a role: cybertrace or a SIEM id' } },
+            user: {
+              type: 'string',
+              pattern: '^[a-z_][a-z0-9_.-]{0,31}$',
+              description: 'a Linux user name (lower-case letters, digits, "_", "-", "."; at most 32)',
+            },
+            roles: {
+              type: 'array',
+              minItems: 1,
+              uniqueItems: true,
+              items: { type: 'string', pattern: '^[a-z][a-z0-9_-]*$', description: 'a role: cybertrace or a SIEM id' },
+            },
             identity_file: sshFile,
             use_agent: { type: 'boolean', default: false },
-            password_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the NAME of an environment variable (letters, digits, "_"), not the password itself' },
+            password_env: {
+              type: 'string',
+              pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+              description: 'the NAME of an environment variable (letters, digits, "_"), not the password itself',
+            },
             sudo: { enum: ['none', 'nopasswd', 'password'], default: 'none' },
-            sudo_password_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the NAME of an environment variable (letters, digits, "_"), not the password itself' },
+            sudo_password_env: {
+              type: 'string',
+              pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+              description: 'the NAME of an environment variable (letters, digits, "_"), not the password itself',
+            },
             root_prefix: absolutePath,
             known_hosts: sshFile,
-            host_key_sha256: { type: 'string', pattern: '^(SHA256:)?[A-Za-z0-9+/]{43}=?$', description: 'a SHA256 host-key fingerprint as ssh-keygen -lf prints it (SHA256: and 43 base64 characters)' },
+            host_key_sha256: {
+              type: 'string',
+              pattern: '^(SHA256:)?[A-Za-z0-9+/]{43}=?$',
+              description: 'a SHA256 host-key fingerprint as ssh-keygen -lf prints it (SHA256: and 43 base64 characters)',
+            },
             accept_new_host_key: { type: 'boolean', default: false },
             connect_timeout_sec: { type: 'integer', minimum: 1, maximum: 600, default: 15 },
             command_timeout_sec: { type: 'integer', minimum: 1, maximum: 3600, default: 120 },
             lock_wait_sec: { type: 'integer', minimum: 0, maximum: 3600, default: 60 },
             follow_symlinked_dirs: { type: 'boolean', default: false },
-            steps: { enum: ['run', 'skip'], default: 'run', description: 'run: deploys run the install steps (restarts, imports); skip: files only (a staged host)' },
+            steps: {
+              enum: ['run', 'skip'],
+              default: 'run',
+              description: 'run: deploys run the install steps (restarts, imports); skip: files only (a staged host)',
+            },
             cybertrace: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'the name of the cybertraces: item this host is' },
           },
         },

@@ -42,7 +42,10 @@ export interface CategoriesCommandApi {
   edit(
     command: string,
     opts: Record<string, unknown>,
-    change: (site: Site, session: CategoryEditSession) => { categories: SiteCategories; options: Record<string, unknown>; summary: string[]; notes: string[]; conflicts: string[] },
+    change: (
+      site: Site,
+      session: CategoryEditSession,
+    ) => { categories: SiteCategories; options: Record<string, unknown>; summary: string[]; notes: string[]; conflicts: string[] },
   ): Promise<number>;
   /** The site file an edit may change (--config, $CTCONNECT_CONFIG or ./site.yaml). */
   siteFile(command: string, config?: string): string;

@@ -62,7 +62,14 @@ function tenantContext(site: Site): TenantContext | undefined {
   const t = site.cybertrace.tenant;
   if (!t) return undefined;
   const five = site.cybertrace.version === '5.x';
-  return { name: t.name, version: site.cybertrace.version, five, general: t.name === 'General', serviceAlerts: t.serviceAlerts, inputPort: site.cybertrace.input_port };
+  return {
+    name: t.name,
+    version: site.cybertrace.version,
+    five,
+    general: t.name === 'General',
+    serviceAlerts: t.serviceAlerts,
+    inputPort: site.cybertrace.input_port,
+  };
 }
 
 export interface BuildContext<O> extends BaseTemplateContext {

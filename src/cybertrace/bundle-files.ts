@@ -13,7 +13,9 @@ export const CYBERTRACE_RESTART_STEP = 'restart';
 /** kl_feed_service.conf on the CyberTrace host (Kaspersky CyberTrace Help). */
 export function feedServiceConfigPath(site: Site): string {
   const dir = site.cybertrace.install_dir;
-  return site.cybertrace.platform === 'windows' ? `${dir.replace(/[\\/]+$/, '')}\\bin\\kl_feed_service.conf` : `${dir.replace(/\/+$/, '')}/etc/kl_feed_service.conf`;
+  return site.cybertrace.platform === 'windows'
+    ? `${dir.replace(/[\\/]+$/, '')}\\bin\\kl_feed_service.conf`
+    : `${dir.replace(/\/+$/, '')}/etc/kl_feed_service.conf`;
 }
 
 export function feedServiceRestartCommand(site: Site): string {
@@ -39,10 +41,7 @@ export function cybertraceFiles(settings: CyberTraceSettings, site: Site, siemTi
       notify: [CYBERTRACE_RESTART_STEP],
     };
   }
-  return [
-    fragment,
-    { path: 'cybertrace/SETTINGS.md', content: settingsToSheet(settings, `CyberTrace settings for ${siemTitle}`), mode: 0o644 },
-  ];
+  return [fragment, { path: 'cybertrace/SETTINGS.md', content: settingsToSheet(settings, `CyberTrace settings for ${siemTitle}`), mode: 0o644 }];
 }
 
 export function cybertraceSteps(site: Site): InstallStep[] {

@@ -76,7 +76,9 @@ export function cefWire(spec: CefWireSpec): WireContract {
     forwardedEvent(indicator) {
       // CyberTrace's URL regexps want a scheme; a bare host name is sent as http://.
       const value = indicator.type === 'url' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(indicator.value) ? `http://${indicator.value}` : indicator.value;
-      const ext = spec.forwardedExtension.map((p) => (p === '{indicator}' ? `${FORWARDED_KEY[indicator.type]}=${value}` : p.replace('{user}', indicator.user ?? 'ctconnect-verify')));
+      const ext = spec.forwardedExtension.map((p) =>
+        p === '{indicator}' ? `${FORWARDED_KEY[indicator.type]}=${value}` : p.replace('{user}', indicator.user ?? 'ctconnect-verify'),
+      );
       return `${spec.forwardedHeader}${ext.join(' ')}`;
     },
     parseEvent: (line) => parseCefWithContract(line, events),

@@ -25,7 +25,9 @@ const NCNAME = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`, 'u');
 /** Throws unless `name` can be used as an element name (regexp names become element names). */
 export function assertXmlName(name: string): void {
   if (!NCNAME.test(name)) {
-    throw new InternalError(`regexp name ${JSON.stringify(name)} is not a valid XML element name (letters, digits, "_", "-", "." only; not starting with a digit, "-" or ".")`);
+    throw new InternalError(
+      `regexp name ${JSON.stringify(name)} is not a valid XML element name (letters, digits, "_", "-", "." only; not starting with a digit, "-" or ".")`,
+    );
   }
 }
 
@@ -98,15 +100,20 @@ export function settingsPlaces(s: CyberTraceSettings): SettingsPlaces {
   const five = t?.version === '5.x';
   const domain = t?.tenant !== undefined ? `Domains > Domain name="${t.tenant}" > ` : '';
   const output = `${domain}OutputSettings`;
-  const alert = s.output.alertFormat === undefined
-    ? undefined
-    : five
-      ? t.serviceAlerts
-        ? { format: 'NotificationSettings > ServiceAlertsSettings > AlertFormat', connection: 'NotificationSettings > ServiceAlertsSettings > AlertConnectionString', context: 'NotificationSettings > ServiceAlertsSettings > ContextFormat' }
-        : undefined
-      : domain
-        ? undefined
-        : { format: `${output} > AlertFormat` };
+  const alert =
+    s.output.alertFormat === undefined
+      ? undefined
+      : five
+        ? t.serviceAlerts
+          ? {
+              format: 'NotificationSettings > ServiceAlertsSettings > AlertFormat',
+              connection: 'NotificationSettings > ServiceAlertsSettings > AlertConnectionString',
+              context: 'NotificationSettings > ServiceAlertsSettings > ContextFormat',
+            }
+          : undefined
+        : domain
+          ? undefined
+          : { format: `${output} > AlertFormat` };
   return {
     input: `${domain}InputSettings`,
     output,
@@ -134,7 +141,9 @@ export function settingsToXmlFragment(s: CyberTraceSettings): string {
   const places = settingsPlaces(s);
   const L: string[] = [];
   L.push('<Configuration>');
-  L.push(`${u}${xmlComment(`kl_feed_service.conf elements set by this connector (CyberTrace ${s.versions.join(', ')}). Every other element keeps its value.`)}`);
+  L.push(
+    `${u}${xmlComment(`kl_feed_service.conf elements set by this connector (CyberTrace ${s.versions.join(', ')}). Every other element keeps its value.`)}`,
+  );
   // With a tenant, everything sits one level deeper, inside its Domain.
   let d = u;
   if (places.tenant !== undefined) {
@@ -156,7 +165,9 @@ export function settingsToXmlFragment(s: CyberTraceSettings): string {
   const o = s.output;
   const finished = (indent: string): void => {
     if (o.finishedEventText !== undefined) {
-      L.push(`${indent}<FinishedEventFormat enabled="${o.finishedEventEnabled}">${xmlContent(o.finishedEventText)}</FinishedEventFormat> ${xmlComment('the text is pinned: the lookup client waits for a line starting with it')}`);
+      L.push(
+        `${indent}<FinishedEventFormat enabled="${o.finishedEventEnabled}">${xmlContent(o.finishedEventText)}</FinishedEventFormat> ${xmlComment('the text is pinned: the lookup client waits for a line starting with it')}`,
+      );
     } else {
       L.push(`${indent}<FinishedEventFormat enabled="${o.finishedEventEnabled}"/> ${xmlComment('only the enabled attribute is set; keep the element text')}`);
     }
@@ -172,7 +183,8 @@ export function settingsToXmlFragment(s: CyberTraceSettings): string {
   } else {
     L.push(`${d}${u}${el('EventFormat', o.eventFormat)}`);
     if (places.alert) L.push(`${d}${u}${el('AlertFormat', o.alertFormat!)}`);
-    else if (o.alertFormat === undefined) L.push(`${d}${u}${xmlComment('AlertFormat: not set by this connector (no service alerts); an existing one is kept')}`);
+    else if (o.alertFormat === undefined)
+      L.push(`${d}${u}${xmlComment('AlertFormat: not set by this connector (no service alerts); an existing one is kept')}`);
     else L.push(`${d}${u}${xmlComment("AlertFormat: service alerts go with the General tenant's OutputSettings only")}`);
     L.push(`${d}${u}${el('RecordFieldContextFormat', o.recordFieldContextFormat)}`);
     L.push(`${d}${u}${el('ActionableFieldContextFormat', o.actionableFieldContextFormat)}`);
@@ -200,9 +212,13 @@ export function settingsToXmlFragment(s: CyberTraceSettings): string {
   const renames = Object.entries(s.feedFieldRenames);
   if (renames.length === 0) L.push(`${u}${u}${xmlComment('no feed field renames')}`);
   for (const [from, to] of renames) {
-    L.push(`${u}${u}${xmlComment(places.feedsShared
-      ? `not renamed: the Feeds serve every tenant (input_regexp_to_match="${from}" would become "${to}")`
-      : `renames: in every Feed, input_regexp_to_match="${from}" becomes input_regexp_to_match="${to}"`)}`);
+    L.push(
+      `${u}${u}${xmlComment(
+        places.feedsShared
+          ? `not renamed: the Feeds serve every tenant (input_regexp_to_match="${from}" would become "${to}")`
+          : `renames: in every Feed, input_regexp_to_match="${from}" becomes input_regexp_to_match="${to}"`,
+      )}`,
+    );
   }
   L.push(`${u}</Feeds>`);
   L.push('</Configuration>');
@@ -265,7 +281,9 @@ export function settingsChecklist(s: CyberTraceSettings, siemTitle: string): str
     return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}` : quoted.join('');
   };
   const p = settingsPlaces(s);
-  const out = [`\`${p.input} > ConnectionString\` = ${value(s.input.connectionString)} — where CyberTrace listens for the events ${markdownText(siemTitle)} forwards.`];
+  const out = [
+    `\`${p.input} > ConnectionString\` = ${value(s.input.connectionString)} — where CyberTrace listens for the events ${markdownText(siemTitle)} forwards.`,
+  ];
   if (s.input.eventDelimiter !== undefined) out.push(`\`${p.input} > EventDelimiter\` = ${value(s.input.eventDelimiter)}.`);
   out.push(`\`${p.input} > RegExps > Source id="default"\`: ${names(s.input.regexps.map((r) => r.name))} (patterns in \`cybertrace/SETTINGS.md\`).`);
   out.push(`\`${p.output} > ConnectionString\` = ${value(o.connectionString)} — where CyberTrace sends its events (${markdownText(siemTitle)}).`);
@@ -283,9 +301,11 @@ export function settingsChecklist(s: CyberTraceSettings, siemTitle: string): str
   const byTarget = new Map<string, string[]>();
   for (const [from, to] of Object.entries(s.feedFieldRenames)) byTarget.set(to, [...(byTarget.get(to) ?? []), from]);
   for (const [to, from] of byTarget) {
-    out.push(p.feedsShared
-      ? `The \`Feeds\` element serves every tenant and is left alone: ${names(from)} stay (this integration's regexp is ${codeSpan(to, false)}).`
-      : `In the \`Feeds\` element, every ${names(from)} is replaced with ${codeSpan(to, false)}.`);
+    out.push(
+      p.feedsShared
+        ? `The \`Feeds\` element serves every tenant and is left alone: ${names(from)} stay (this integration's regexp is ${codeSpan(to, false)}).`
+        : `In the \`Feeds\` element, every ${names(from)} is replaced with ${codeSpan(to, false)}.`,
+    );
   }
   return out;
 }
@@ -305,14 +325,20 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
   const p = settingsPlaces(s);
   const out: string[] = [];
   out.push(`# ${title}`, '');
-  out.push(`These are the settings of \`kl_feed_service.conf\` for this integration (CyberTrace ${markdownText(s.versions.join(', '))}). ` +
-    'Set them in CyberTrace Web, or edit the file:', '');
+  out.push(
+    `These are the settings of \`kl_feed_service.conf\` for this integration (CyberTrace ${markdownText(s.versions.join(', '))}). ` +
+      'Set them in CyberTrace Web, or edit the file:',
+    '',
+  );
   out.push('- Linux: `/opt/kaspersky/ktfs/etc/kl_feed_service.conf`');
   out.push('- Windows: `%CyberTrace_installDir%\\bin\\kl_feed_service.conf`', '');
   out.push('`ctconnect cybertrace patch` applies all of them to an existing file and shows the diff. Elements not listed here keep their values.', '');
   if (p.tenant !== undefined) {
-    out.push(`They are the settings of the tenant **${markdownText(p.tenant)}** (\`Domains > Domain name="${markdownText(p.tenant)}"\`); other tenants keep theirs. ` +
-      'In CyberTrace Web, switch to Data management mode, select this tenant, and enter them on its Settings pages.', '');
+    out.push(
+      `They are the settings of the tenant **${markdownText(p.tenant)}** (\`Domains > Domain name="${markdownText(p.tenant)}"\`); other tenants keep theirs. ` +
+        'In CyberTrace Web, switch to Data management mode, select this tenant, and enter them on its Settings pages.',
+      '',
+    );
   }
 
   out.push('## Elements', '');
@@ -329,17 +355,25 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
   };
   valueRow(`${p.input} > ConnectionString`, 'ConnectionString', s.input.connectionString);
   valueRow(`${p.input} > EventDelimiter`, 'EventDelimiter', s.input.eventDelimiter, 'keep the existing one');
-  out.push(`| \`${p.input} > RegExps > Source id="default"\` | ${s.input.regexps.length} regular expressions | see [Regular expressions](#regular-expressions) |`);
+  out.push(
+    `| \`${p.input} > RegExps > Source id="default"\` | ${s.input.regexps.length} regular expressions | see [Regular expressions](#regular-expressions) |`,
+  );
   valueRow(`${p.output} > ConnectionString`, 'ConnectionString', o.connectionString);
   valueRow(`${p.events} > EventFormat`, 'EventFormat', o.eventFormat);
   if (p.alert) valueRow(p.alert.format, 'AlertFormat', o.alertFormat);
-  else if (o.alertFormat === undefined) valueRow(`${p.output} > AlertFormat`, 'AlertFormat', undefined, 'keep the existing one; without it the service sends no alerts');
-  else out.push(`| service alerts | not set by this integration | ${p.five ? 'global in 5.x: another SIEM of this CyberTrace receives them' : "only the General tenant's OutputSettings sends them"} |`);
+  else if (o.alertFormat === undefined)
+    valueRow(`${p.output} > AlertFormat`, 'AlertFormat', undefined, 'keep the existing one; without it the service sends no alerts');
+  else
+    out.push(
+      `| service alerts | not set by this integration | ${p.five ? 'global in 5.x: another SIEM of this CyberTrace receives them' : "only the General tenant's OutputSettings sends them"} |`,
+    );
   if (p.alert?.connection) valueRow(p.alert.connection, 'AlertConnectionString', o.connectionString);
   if (p.alert?.context) valueRow(p.alert.context, 'ContextFormat', o.recordFieldContextFormat);
   valueRow(`${p.output} > RecordFieldContextFormat`, 'RecordFieldContextFormat', o.recordFieldContextFormat);
   valueRow(`${p.events} > ActionableFieldContextFormat`, 'ActionableFieldContextFormat', o.actionableFieldContextFormat);
-  out.push(`| \`${p.events} > FinishedEventFormat\`, attribute \`enabled\` | ${codeSpan(String(o.finishedEventEnabled), true)} | ${o.finishedEventText === undefined ? 'keep the element text' : 'clients ask for finished events by mode header'} |`);
+  out.push(
+    `| \`${p.events} > FinishedEventFormat\`, attribute \`enabled\` | ${codeSpan(String(o.finishedEventEnabled), true)} | ${o.finishedEventText === undefined ? 'keep the element text' : 'clients ask for finished events by mode header'} |`,
+  );
   if (o.finishedEventText !== undefined) valueRow(`${p.events} > FinishedEventFormat`, 'FinishedEventFormat', o.finishedEventText);
   out.push(`| \`Feeds\` | ${Object.keys(s.feedFieldRenames).length} field renames | see [Feed field renames](#feed-field-renames) |`);
   out.push('');
@@ -357,11 +391,16 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
   }
 
   out.push('## Regular expressions', '');
-  out.push(`Children of \`${p.five ? '' : 'Configuration > '}${p.input} > RegExps > Source id="default"\`. Each name can be used as \`%NAME%\` in the output formats.`, '');
+  out.push(
+    `Children of \`${p.five ? '' : 'Configuration > '}${p.input} > RegExps > Source id="default"\`. Each name can be used as \`%NAME%\` in the output formats.`,
+    '',
+  );
   out.push('| Name | Type | Extract | Purpose | Pattern |', '|---|---|---|---|---|');
   for (const r of s.input.regexps) {
     const edges = edgeWhitespaceNote(r.pattern);
-    out.push(`| ${codeSpan(r.name, true)} | ${r.type} | ${r.extract} | ${markdownText(r.purpose)} | ${codeSpan(r.pattern, true)}${edges ? ` (${edges})` : ''} |`);
+    out.push(
+      `| ${codeSpan(r.name, true)} | ${r.type} | ${r.extract} | ${markdownText(r.purpose)} | ${codeSpan(r.pattern, true)}${edges ? ` (${edges})` : ''} |`,
+    );
   }
   out.push('');
   out.push('The whole element, exact (replace the existing `Source id="default"`; other `Source` elements stay):', '');
@@ -372,7 +411,10 @@ export function settingsToSheet(s: CyberTraceSettings, title: string): string {
   if (renames.length === 0) {
     out.push('None.', '');
   } else if (p.feedsShared) {
-    out.push('The top-level `Feeds` serve every tenant, so they are not changed. Where no other tenant uses the old names, you may change these `input_regexp_to_match` values by hand:', '');
+    out.push(
+      'The top-level `Feeds` serve every tenant, so they are not changed. Where no other tenant uses the old names, you may change these `input_regexp_to_match` values by hand:',
+      '',
+    );
     out.push('| Old value | New value |', '|---|---|');
     for (const [from, to] of renames) out.push(`| ${codeSpan(from, true)} | ${codeSpan(to, true)} |`);
     out.push('');

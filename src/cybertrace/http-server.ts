@@ -69,8 +69,19 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
     const req = res.req;
     if (opts.onRequest) {
       const objects = Array.isArray(asked) ? (asked as Array<{ object?: unknown }>).map((o) => String(o?.object)) : [];
-      const detected = status === 200 && Array.isArray(body) ? (body as Array<{ object: string; categories: unknown[] }>).filter((a) => a.categories.length > 0).map((a) => a.object) : [];
-      opts.onRequest({ from: `${req.socket.remoteAddress}:${req.socket.remotePort}`, method: req.method ?? '', path: (req.url ?? '').split('?')[0], user: basicUser(req.headers.authorization), status, objects, detected });
+      const detected =
+        status === 200 && Array.isArray(body)
+          ? (body as Array<{ object: string; categories: unknown[] }>).filter((a) => a.categories.length > 0).map((a) => a.object)
+          : [];
+      opts.onRequest({
+        from: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0],
+        user: basicUser(req.headers.authorization),
+        status,
+        objects,
+        detected,
+      });
     }
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/html' : 'application/json', 'Content-Length': Buffer.byteLength(text) });
@@ -136,7 +147,12 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     });
-  const state: CyberTraceHttpServer = { url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`, port, requests, close: stop };
+  const state: CyberTraceHttpServer = {
+    url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    requests,
+    close: stop,
+  };
   if (behaviour === 'refuse') {
     // The port was free a moment ago and nothing listens on it now: connections are refused.
     await stop();

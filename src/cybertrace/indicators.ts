@@ -62,7 +62,10 @@ export const TRAFFIC_INDICATORS: readonly VerificationIndicator[] = [
 ];
 
 /** What `ctconnect verify` sends: the test indicators whose answer category is known, then the traffic ones. */
-export const VERIFICATION_INDICATORS: readonly VerificationIndicator[] = [...TEST_INDICATORS.flatMap((i) => (i.category ? [{ ...pick(i), category: i.category }] : [])), ...TRAFFIC_INDICATORS];
+export const VERIFICATION_INDICATORS: readonly VerificationIndicator[] = [
+  ...TEST_INDICATORS.flatMap((i) => (i.category ? [{ ...pick(i), category: i.category }] : [])),
+  ...TRAFFIC_INDICATORS,
+];
 
 /**
  * One indicator per feed, as the vendor's Splunk app checks its feeds: each is expected to be
@@ -72,5 +75,8 @@ export const FEED_CHECK_INDICATORS: readonly FeedCheckIndicator[] = TEST_INDICAT
 
 /** The form in which an indicator shows up in a detection event (URLs without scheme, hashes compared case-insensitively). */
 export function indicatorKey(value: string): string {
-  return value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/$/, '').toLowerCase();
+  return value
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/\/$/, '')
+    .toLowerCase();
 }

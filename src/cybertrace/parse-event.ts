@@ -74,7 +74,8 @@ export function parseWithContract(line: string, c: EventContract, kind: ParsedEv
   c.parts.forEach((p, i) => {
     if (p.kind === 'bare') throw new ReadError(`a bare %${p.placeholder}% part cannot be read back from a "${c.partSeparator}" list`);
     const pair = pairs[i];
-    if (!pair || pair[0] !== p.key) throw new ReadError(`part ${i + 1} should be "${p.key}${c.keySeparator}…", got ${pair ? `"${pair[0]}${c.keySeparator}…"` : 'the end of the event'}`);
+    if (!pair || pair[0] !== p.key)
+      throw new ReadError(`part ${i + 1} should be "${p.key}${c.keySeparator}…", got ${pair ? `"${pair[0]}${c.keySeparator}…"` : 'the end of the event'}`);
     if (p.kind === 'constant' && pair[1] !== p.value) throw new ReadError(`"${p.key}" should be "${p.value}", got "${pair[1]}"`);
     if (p.kind === 'field' && pair[1] !== MISSING) fields[p.role] = pair[1];
   });
@@ -109,11 +110,15 @@ export function parseCefWithContract(line: string, e: CefEvents): ParsedEvent {
   const ev = parseCef(line);
   const { detection, alert } = headersOf(e);
   if (ev.deviceVendor !== detection.deviceVendor || ev.deviceProduct !== detection.deviceProduct) {
-    throw new ReadError(`not a CyberTrace event: CEF vendor/product is "${ev.deviceVendor}/${ev.deviceProduct}", ${e.siem} filters on ${detection.deviceVendor}/${detection.deviceProduct}`);
+    throw new ReadError(
+      `not a CyberTrace event: CEF vendor/product is "${ev.deviceVendor}/${ev.deviceProduct}", ${e.siem} filters on ${detection.deviceVendor}/${detection.deviceProduct}`,
+    );
   }
   const kind = ev.deviceEventClassId === detection.deviceEventClassId ? 'detection' : ev.deviceEventClassId === alert.deviceEventClassId ? 'alert' : undefined;
   if (!kind) {
-    throw new ReadError(`unknown CyberTrace event class id "${ev.deviceEventClassId}" (expected ${alert.deviceEventClassId} = service event, ${detection.deviceEventClassId} = detection event)`);
+    throw new ReadError(
+      `unknown CyberTrace event class id "${ev.deviceEventClassId}" (expected ${alert.deviceEventClassId} = service event, ${detection.deviceEventClassId} = detection event)`,
+    );
   }
   const fields: Partial<Record<FieldRole, string>> = {};
   let context: Array<[string, string]> = [];
@@ -146,7 +151,10 @@ export function strictCefMisreads(line: string, e: CefEvents): string[] {
     if (got === want && why.length === 0) continue;
     const reasons = why.length > 0 ? ` (${[...new Set(why)].join('; ')})` : '';
     if (got === want) out.push(`${p.key} (${p.role}): breaks the CEF escaping rules${reasons}; only a lenient reader is sure to show ${JSON.stringify(want)}`);
-    else out.push(`${p.key} (${p.role}): a CEF reader that follows the specification's escaping ${got === undefined ? 'does not find it' : `reads ${JSON.stringify(got)}`}${reasons}; only a lenient reader gets ${JSON.stringify(want)}`);
+    else
+      out.push(
+        `${p.key} (${p.role}): a CEF reader that follows the specification's escaping ${got === undefined ? 'does not find it' : `reads ${JSON.stringify(got)}`}${reasons}; only a lenient reader gets ${JSON.stringify(want)}`,
+      );
   }
   return out;
 }

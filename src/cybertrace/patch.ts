@@ -13,13 +13,7 @@
  */
 import { SaxesParser } from 'saxes';
 import type { CyberTraceSettings } from '../model/cybertrace.js';
-import {
-  DEFAULT_FINISHED_EVENT_TEXT,
-  renderDefaultSource,
-  renderRegexp,
-  xmlContent,
-  type XmlLayout,
-} from './fragment.js';
+import { DEFAULT_FINISHED_EVENT_TEXT, renderDefaultSource, renderRegexp, xmlContent, type XmlLayout } from './fragment.js';
 import { xmlAttr } from '../render/escape.js';
 import { InternalError, UserError } from '../kernel/errors.js';
 
@@ -87,8 +81,16 @@ function parseConfig(text: string): El {
     // The event fires once the name and the character after it were read.
     const start = text.lastIndexOf('<', parser.position - 1);
     pending = {
-      name: tag.name, attrs: [], start,
-      openEnd: -1, closeStart: -1, end: -1, selfClosing: false, children: [], text: '', hasMarkup: false,
+      name: tag.name,
+      attrs: [],
+      start,
+      openEnd: -1,
+      closeStart: -1,
+      end: -1,
+      selfClosing: false,
+      children: [],
+      text: '',
+      hasMarkup: false,
     };
   });
   parser.on('attribute', (a) => {
@@ -229,9 +231,8 @@ class Patcher {
     for (const w of wants) {
       const name = w.kind === 'source' ? 'Source' : w.name;
       const childPath = w.kind === 'source' ? `${path}/Source[id=default]` : `${path}/${name}`;
-      const el = w.kind === 'source'
-        ? this.findChild(parent, 'Source', childPath, (e) => attr(e, 'id')?.value === 'default')
-        : this.findChild(parent, name, childPath);
+      const el =
+        w.kind === 'source' ? this.findChild(parent, 'Source', childPath, (e) => attr(e, 'id')?.value === 'default') : this.findChild(parent, name, childPath);
       if (!el) {
         missing.push(w);
         this.changes.push(`${childPath}: created`);
@@ -294,7 +295,10 @@ class Patcher {
     let open = this.openTag(el);
     const flags = flagNames(el);
     // Later attributes first, so earlier offsets stay valid.
-    const present = flags.map((f) => attr(el, f)).filter((a): a is Attr => a !== undefined).sort((a, b) => b.start - a.start);
+    const present = flags
+      .map((f) => attr(el, f))
+      .filter((a): a is Attr => a !== undefined)
+      .sort((a, b) => b.start - a.start);
     for (const a of present) open = open.slice(0, a.start - el.start) + xmlAttr(String(enabled)) + open.slice(a.end - el.start);
     if (present.length === 0) open = `<${el.name} enabled="${enabled}"${open.slice(1 + el.name.length)}`;
     this.edits.push({ start: el.start, end: el.end, text: `${open}${xmlContent(text)}</${el.name}>` });
@@ -331,13 +335,13 @@ class Patcher {
       rendered = renderDefaultSource(want, '', null, kept);
     } else {
       // Keep the children's own indentation when the file has one that is deeper than the Source.
-      const unit = childIndent !== null && childIndent.length > indent.length && childIndent.startsWith(indent)
-        ? childIndent.slice(indent.length)
-        : this.unit;
+      const unit = childIndent !== null && childIndent.length > indent.length && childIndent.startsWith(indent) ? childIndent.slice(indent.length) : this.unit;
       rendered = renderDefaultSource(want, indent, { eol: this.eol, unit }, kept);
     }
     this.edits.push({ start: el.start, end: el.end, text: rendered });
-    this.changes.push(`${path}: replaced (${want.length} regexps: ${want.map((r) => r.name).join(', ')}${kept.length ? `; ${kept.length} other element${kept.length > 1 ? 's' : ''} kept` : ''})`);
+    this.changes.push(
+      `${path}: replaced (${want.length} regexps: ${want.map((r) => r.name).join(', ')}${kept.length ? `; ${kept.length} other element${kept.length > 1 ? 's' : ''} kept` : ''})`,
+    );
   }
 
   /** New elements go after the parent's last child, on their own lines, indented like their siblings. */
@@ -407,9 +411,11 @@ class Patcher {
     };
     feeds.forEach((f) => f.children.forEach(visit));
     for (const [key, n] of counts) {
-      this.changes.push(shared
-        ? `Feeds: ${n} input_regexp_to_match ${key} NOT renamed: the top-level Feeds serve every tenant; rename them by hand only if no other tenant uses ${key.split('→')[0]}`
-        : `Feeds: ${n} input_regexp_to_match renamed ${key}`);
+      this.changes.push(
+        shared
+          ? `Feeds: ${n} input_regexp_to_match ${key} NOT renamed: the top-level Feeds serve every tenant; rename them by hand only if no other tenant uses ${key.split('→')[0]}`
+          : `Feeds: ${n} input_regexp_to_match renamed ${key}`,
+      );
     }
   }
 }
@@ -508,7 +514,11 @@ function single(root: El, name: string, text: string): El | undefined {
   const found = root.children.filter((c) => c.name === name);
   if (found.length > 1) {
     const at = lineColumn(text, found[1].start);
-    throw new ConfigPatchError(`<${name}> appears ${found.length} times at the top level; which one CyberTrace reads is not documented: keep one`, at.line, at.column);
+    throw new ConfigPatchError(
+      `<${name}> appears ${found.length} times at the top level; which one CyberTrace reads is not documented: keep one`,
+      at.line,
+      at.column,
+    );
   }
   return found[0];
 }
@@ -553,7 +563,11 @@ function layoutOf(text: string, root: El): Layout {
   }
   if (five) {
     const at = lineColumn(text, five.start);
-    throw new ConfigPatchError(`this file has <${five.name}> (5.x only) but no <Domains> with the tenants: it matches no documented layout of kl_feed_service.conf, so it is not patched`, at.line, at.column);
+    throw new ConfigPatchError(
+      `this file has <${five.name}> (5.x only) but no <Domains> with the tenants: it matches no documented layout of kl_feed_service.conf, so it is not patched`,
+      at.line,
+      at.column,
+    );
   }
   if (root.name !== 'Configuration') {
     const at = lineColumn(text, root.start);
@@ -568,7 +582,11 @@ function findTenant(text: string, root: El, domains: El | undefined, tenant: str
   const found = all.filter((d) => attr(d, 'name')?.value === tenant);
   if (found.length > 1) {
     const at = lineColumn(text, found[1].start);
-    throw new ConfigPatchError(`the tenant "${tenant}" appears ${found.length} times in <Domains>; which one CyberTrace reads is not documented: keep one`, at.line, at.column);
+    throw new ConfigPatchError(
+      `the tenant "${tenant}" appears ${found.length} times in <Domains>; which one CyberTrace reads is not documented: keep one`,
+      at.line,
+      at.column,
+    );
   }
   if (found[0]) return found[0];
   const names = all.map((d) => JSON.stringify(attr(d, 'name')?.value ?? '(no name)'));
@@ -588,7 +606,12 @@ function tenantWants(s: CyberTraceSettings, layout5: boolean, withAlertFormat: b
   if (s.input.eventDelimiter !== undefined) input.push({ kind: 'text', name: 'EventDelimiter', value: s.input.eventDelimiter });
   input.push({ kind: 'section', name: 'RegExps', children: [{ kind: 'source' }] });
   const o = s.output;
-  const finished: Want = { kind: 'enabled', name: 'FinishedEventFormat', value: o.finishedEventEnabled, ...(o.finishedEventText !== undefined ? { text: o.finishedEventText } : {}) };
+  const finished: Want = {
+    kind: 'enabled',
+    name: 'FinishedEventFormat',
+    value: o.finishedEventEnabled,
+    ...(o.finishedEventText !== undefined ? { text: o.finishedEventText } : {}),
+  };
   let output: Want[];
   if (layout5) {
     // 5.x: the detection formats moved into OutputSettings > EventSettings (help 5.x, pages 198889, 296063).
@@ -678,27 +701,35 @@ export function patchFeedServiceConfig(originalXml: string, s: CyberTraceSetting
   if (five && target.serviceAlerts && o.alertFormat !== undefined) {
     // 5.x service alerts are global (help 5.x, pages 296031, 296034): where they go, their format
     // and how their context is written (as the detections' context, which the SIEM side parses).
-    p.reconcile(root, [
-      {
-        kind: 'section',
-        name: 'NotificationSettings',
-        children: [{
+    p.reconcile(
+      root,
+      [
+        {
           kind: 'section',
-          name: 'ServiceAlertsSettings',
+          name: 'NotificationSettings',
           children: [
-            { kind: 'enabled', name: 'AlertConnectionString', value: true, text: o.connectionString },
-            { kind: 'text', name: 'AlertFormat', value: o.alertFormat },
-            { kind: 'text', name: 'ContextFormat', value: o.recordFieldContextFormat },
+            {
+              kind: 'section',
+              name: 'ServiceAlertsSettings',
+              children: [
+                { kind: 'enabled', name: 'AlertConnectionString', value: true, text: o.connectionString },
+                { kind: 'text', name: 'AlertFormat', value: o.alertFormat },
+                { kind: 'text', name: 'ContextFormat', value: o.recordFieldContextFormat },
+              ],
+            },
           ],
-        }],
-      },
-    ], 'Configuration');
+        },
+      ],
+      'Configuration',
+    );
   } else if (five && o.alertFormat !== undefined) {
     p.changes.push('NotificationSettings/ServiceAlertsSettings: kept as it is (service alerts are global in 5.x and go to another SIEM of this CyberTrace)');
   } else if (o.alertFormat === undefined || tenantEl) {
     const out = scope.el.children.find((c) => c.name === 'OutputSettings');
     if (out?.children.some((c) => c.name === 'AlertFormat')) {
-      p.changes.push(`${scope.path}/OutputSettings/AlertFormat: kept as it is (${tenantEl ? 'service alerts are not sent per tenant' : 'this integration sets no AlertFormat'})`);
+      p.changes.push(
+        `${scope.path}/OutputSettings/AlertFormat: kept as it is (${tenantEl ? 'service alerts are not sent per tenant' : 'this integration sets no AlertFormat'})`,
+      );
     }
   }
   // Top-level Feeds serve every tenant: with tenants, renaming them for one SIEM would break the others.

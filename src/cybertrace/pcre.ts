@@ -74,7 +74,10 @@ export function extractLikeCyberTrace(regexps: Array<{ name: string; pattern: st
 /** Before serving: pcre2grep is there and compiles every regexp, or a UserError says what to do. */
 export function pcreCheck(regexps: ReadonlyArray<{ name: string; pattern: string }>): void {
   const probe = spawnSync('pcre2grep', ['-V'], { encoding: 'utf8' });
-  if (probe.error) throw new UserError('reading events needs pcre2grep, the PCRE engine CyberTrace regexps are written for: install it (Debian, Ubuntu: apt-get install pcre2-utils)');
+  if (probe.error)
+    throw new UserError(
+      'reading events needs pcre2grep, the PCRE engine CyberTrace regexps are written for: install it (Debian, Ubuntu: apt-get install pcre2-utils)',
+    );
   for (const r of regexps) {
     const c = pcreCompiles(r.pattern);
     if (!c.ok) throw new UserError(`regexp ${r.name}: PCRE2 does not compile it (${c.error.trim()})`);

@@ -53,7 +53,9 @@ export interface CyberTraceServerOptions {
 }
 
 /** The options that make the server answer as a CyberTrace configured with these settings (a bundle's). */
-export function serverOptionsFor(settings: CyberTraceSettings): Pick<CyberTraceServerOptions, 'regexps' | 'eventFormat' | 'recordFieldContextFormat' | 'actionableFieldContextFormat' | 'finishedEvent'> {
+export function serverOptionsFor(
+  settings: CyberTraceSettings,
+): Pick<CyberTraceServerOptions, 'regexps' | 'eventFormat' | 'recordFieldContextFormat' | 'actionableFieldContextFormat' | 'finishedEvent'> {
   return {
     regexps: settings.input.regexps,
     eventFormat: settings.output.eventFormat,

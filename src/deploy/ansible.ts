@@ -50,7 +50,8 @@ export const groupOf = (role: string): string => `ctconnect_${role.replace(/[^A-
  * Hosts of role cybertrace that name their instance (sites with `cybertraces:`) are grouped by it, so a
  * bundle's settings go only to the CyberTrace that serves its SIEM, as with `deploy`.
  */
-const roleGroup = (role: string, instance: string | undefined): string => (role === 'cybertrace' && instance !== undefined ? groupOf(`cybertrace_${instance}`) : groupOf(role));
+const roleGroup = (role: string, instance: string | undefined): string =>
+  role === 'cybertrace' && instance !== undefined ? groupOf(`cybertrace_${instance}`) : groupOf(role);
 const roleName = (bundle: Bundle): string => `ctconnect_${bundle.connector.id.replace(/[^A-Za-z0-9_]/g, '_')}`;
 const ROOT = '{{ ctconnect_root }}';
 
@@ -122,7 +123,12 @@ function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
     const name = `Block "${m.marker}" in ${f.path}`;
     if (previous) {
       // Not multiline: blockinfile's multiline search fails on a file that does not exist yet (--check of a new file).
-      tasks.push({ name: unsafe(name), 'ansible.builtin.blockinfile': { ...args, insertafter: unsafe(oneLineRe([`${previous.commentPrefix} END ${previous.marker}`])) }, ...notified(f, steps), ...pathVars(f.path) });
+      tasks.push({
+        name: unsafe(name),
+        'ansible.builtin.blockinfile': { ...args, insertafter: unsafe(oneLineRe([`${previous.commentPrefix} END ${previous.marker}`])) },
+        ...notified(f, steps),
+        ...pathVars(f.path),
+      });
     } else if (!anchors) {
       tasks.push({ name: unsafe(name), 'ansible.builtin.blockinfile': args, ...notified(f, steps), ...pathVars(f.path) });
     } else {
@@ -133,9 +139,29 @@ function blockTasks(f: HostFile, steps: HostStep[], slug: string): unknown[] {
       const reVars = pathVars(f.path, { ...(after ? { ctconnect_after: unsafe(after) } : {}), ...(before ? { ctconnect_before: unsafe(before) } : {}) });
       const hasAfter = after ? `${text} is regex(ctconnect_after)` : 'false';
       const hasBefore = before ? `${text} is regex(ctconnect_before)` : 'false';
-      if (after) tasks.push({ name: unsafe(`${name} (after its anchor line)`), 'ansible.builtin.blockinfile': { ...args, insertafter: unsafe(after) }, when: hasAfter, ...notified(f, steps), ...reVars });
-      if (before) tasks.push({ name: unsafe(`${name} (before the first fallback line)`), 'ansible.builtin.blockinfile': { ...args, insertbefore: unsafe(before) }, when: `not (${hasAfter}) and (${hasBefore})`, ...notified(f, steps), ...reVars });
-      tasks.push({ name: unsafe(`${name} (at the end)`), 'ansible.builtin.blockinfile': args, when: `not (${hasAfter}) and not (${hasBefore})`, ...notified(f, steps), ...reVars });
+      if (after)
+        tasks.push({
+          name: unsafe(`${name} (after its anchor line)`),
+          'ansible.builtin.blockinfile': { ...args, insertafter: unsafe(after) },
+          when: hasAfter,
+          ...notified(f, steps),
+          ...reVars,
+        });
+      if (before)
+        tasks.push({
+          name: unsafe(`${name} (before the first fallback line)`),
+          'ansible.builtin.blockinfile': { ...args, insertbefore: unsafe(before) },
+          when: `not (${hasAfter}) and (${hasBefore})`,
+          ...notified(f, steps),
+          ...reVars,
+        });
+      tasks.push({
+        name: unsafe(`${name} (at the end)`),
+        'ansible.builtin.blockinfile': args,
+        when: `not (${hasAfter}) and not (${hasBefore})`,
+        ...notified(f, steps),
+        ...reVars,
+      });
     }
     previous = m;
   }
@@ -158,7 +184,13 @@ function settingsTasks(f: HostFile, steps: HostStep[], bundle: Bundle): unknown[
   const patched = `${fetched}.patched`;
   return [
     // Fetching changes nothing on the host (so it runs under --check too); the copy back below says whether the host changed.
-    { name: unsafe(`Fetch ${f.path}`), 'ansible.builtin.fetch': { src: dest, dest: fetched, flat: true, fail_on_missing: true }, check_mode: false, changed_when: false, ...pathVars(f.path) },
+    {
+      name: unsafe(`Fetch ${f.path}`),
+      'ansible.builtin.fetch': { src: dest, dest: fetched, flat: true, fail_on_missing: true },
+      check_mode: false,
+      changed_when: false,
+      ...pathVars(f.path),
+    },
     {
       name: unsafe(`Apply the ${bundle.connector.title} CyberTrace settings (ctconnect cybertrace patch on the controller)`),
       'ansible.builtin.command': {
@@ -212,9 +244,10 @@ function handlers(steps: HostStep[]): unknown[] {
   return steps.map((s) => ({
     name: handlerName(s),
     // As `deploy` runs steps: stdin is the step's input file or nothing at all (never a pipe left open).
-    'ansible.builtin.shell': s.step.stdinFromFile !== undefined
-      ? { cmd: unsafe(s.step.command), stdin: `{{ lookup('ansible.builtin.file', ctconnect_stdin, rstrip=false) }}`, stdin_add_newline: false }
-      : { cmd: unsafe(`exec 0</dev/null; ${s.step.command}`) },
+    'ansible.builtin.shell':
+      s.step.stdinFromFile !== undefined
+        ? { cmd: unsafe(s.step.command), stdin: `{{ lookup('ansible.builtin.file', ctconnect_stdin, rstrip=false) }}`, stdin_add_newline: false }
+        : { cmd: unsafe(`exec 0</dev/null; ${s.step.command}`) },
     environment: { CTCONNECT_ROOT: ROOT },
     timeout: s.step.timeoutSec,
     ...(s.step.stdinFromFile !== undefined ? { vars: { ctconnect_stdin: unsafe(s.step.stdinFromFile) } } : {}),
@@ -262,13 +295,23 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
       const tasks = roleTasks(bundle, r, steps);
       if (tasks.length === 0) continue;
       add(`roles/${role}/tasks/${r}.yml`, yaml(tasks));
-      main.push({ name: `Install what ${bundle.connector.id} puts on hosts with role ${r}`, 'ansible.builtin.import_tasks': `${r}.yml`, when: `'${roleGroup(r, bundle.cybertraceInstance)}' in group_names` });
+      main.push({
+        name: `Install what ${bundle.connector.id} puts on hosts with role ${r}`,
+        'ansible.builtin.import_tasks': `${r}.yml`,
+        when: `'${roleGroup(r, bundle.cybertraceInstance)}' in group_names`,
+      });
     }
     add(`roles/${role}/tasks/main.yml`, yaml(main));
     add(`roles/${role}/handlers/main.yml`, yaml(handlers(steps)));
     add(
       `roles/${role}/defaults/main.yml`,
-      yaml({ ctconnect_root: '', ctconnect_run_steps: true, ctconnect_site: unsafe(opts.sitePath), ctconnect_command: opts.ctconnectCommand.map((w) => unsafe(w)), ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work' }),
+      yaml({
+        ctconnect_root: '',
+        ctconnect_run_steps: true,
+        ctconnect_site: unsafe(opts.sitePath),
+        ctconnect_command: opts.ctconnectCommand.map((w) => unsafe(w)),
+        ctconnect_workdir: '{{ playbook_dir }}/.ctconnect-work',
+      }),
     );
     const used = new Set([
       ...bundle.files.filter((f) => f.install && f.install.merge === undefined).map((f) => f.path),
@@ -303,7 +346,14 @@ export function ansibleExport(bundles: Bundle[], site: Site, opts: AnsibleExport
   );
   add(
     '.yamllint',
-    ['---', 'extends: default', 'rules:', '  # Lines of the bundle files themselves (rsyslog rules, regexps) are kept whole.', '  line-length: disable', ''].join('\n'),
+    [
+      '---',
+      'extends: default',
+      'rules:',
+      '  # Lines of the bundle files themselves (rsyslog rules, regexps) are kept whole.',
+      '  line-length: disable',
+      '',
+    ].join('\n'),
   );
   // Pipelining and become: https://docs.ansible.com/ansible/latest/collections/ansible/builtin/ssh_connection.html
   // ("pipelining": sudo must not require a tty).

@@ -32,7 +32,11 @@ interface Applied {
 const octal = (m: number) => m.toString(8).padStart(4, '0');
 
 class FileStepFailure extends DeployFailure {
-  constructor(message: string, details: string[], readonly validate?: CommandOutput) {
+  constructor(
+    message: string,
+    details: string[],
+    readonly validate?: CommandOutput,
+  ) {
     super(message, details);
   }
 }
@@ -67,7 +71,15 @@ function marks(token: string) {
  * mode/owner, validation. Then, reading stdin, it waits for the word `rename` before it renames: the
  * client says it only while the connection is up, so a run cut short never renames behind its back.
  */
-function applyScript(plan: FilePlan, tmp: string, now: Date, token: string, from: { stdinBytes: number } | { staged: string }, validate: { command?: string; timeoutSec: number }, pending: string[]): string {
+function applyScript(
+  plan: FilePlan,
+  tmp: string,
+  now: Date,
+  token: string,
+  from: { stdinBytes: number } | { staged: string },
+  validate: { command?: string; timeoutSec: number },
+  pending: string[],
+): string {
   const m = marks(token);
   const path = plan.file.path;
   const base = backupName(path, now);
@@ -80,7 +92,11 @@ function applyScript(plan: FilePlan, tmp: string, now: Date, token: string, from
   // The temp file exists (private) before the first byte is sent: a run cut short leaves it for the rollback or the next run to find.
   lines.push(`(umask 077; : > "$t") || exit 1; printf '%s' ${shellArg(m.send)}`);
   // GNU head -c reads no byte beyond its count, so the `rename` line after the file stays in stdin.
-  lines.push('stdinBytes' in from ? `head -c ${from.stdinBytes} > "$t" || exit 1` : `cat -- ${shellArg(from.staged)} > "$t" && rm -f -- ${shellArg(from.staged)} || exit 1`);
+  lines.push(
+    'stdinBytes' in from
+      ? `head -c ${from.stdinBytes} > "$t" || exit 1`
+      : `cat -- ${shellArg(from.staged)} > "$t" && rm -f -- ${shellArg(from.staged)} || exit 1`,
+  );
   lines.push(`[ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${sha256(plan.newContent)} ] || { echo "$t: the upload was cut short" >&2; exit 1; }`);
   lines.push(`${attributesScript(plan, tmp)} || exit 1`, `printf '%s' ${shellArg(m.uploaded)}`);
   if (validate.command) {
@@ -91,7 +107,12 @@ function applyScript(plan: FilePlan, tmp: string, now: Date, token: string, from
     );
   }
   lines.push(`printf '%s' ${shellArg(m.ready)}`);
-  if ('stdinBytes' in from) lines.push(`read -r go && [ "$go" = rename ] || exit 1`, `${recordPending(path, pending)}mv -f -- "$t" "$p" || exit 1`, `printf '%s' ${shellArg(m.renamed)}`);
+  if ('stdinBytes' in from)
+    lines.push(
+      `read -r go && [ "$go" = rename ] || exit 1`,
+      `${recordPending(path, pending)}mv -f -- "$t" "$p" || exit 1`,
+      `printf '%s' ${shellArg(m.renamed)}`,
+    );
   return lines.join('\n');
 }
 
@@ -152,7 +173,10 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, now: Date, applied:
   const label = `install ${path}`;
   let r: ExecResult;
   if (remote.streamsInput) {
-    const proc = await remote.start(applyScript(plan, tmp, now, token, { stdinBytes: plan.newContent.length }, { command: validateCommand, timeoutSec }, pending), { timeoutSec: scriptLimit, label });
+    const proc = await remote.start(
+      applyScript(plan, tmp, now, token, { stdinBytes: plan.newContent.length }, { command: validateCommand, timeoutSec }, pending),
+      { timeoutSec: scriptLimit, label },
+    );
     if (await remote.alive(proc.waitFor(m.send))) {
       rec.backup = readStages({ stdout: proc.stdout().toString('utf8'), stderr: '' }, token, undefined).backup;
       if (rec.backup) progress(`${path}: backed up to ${rec.backup}`);
@@ -181,7 +205,11 @@ async function applyFile(remote: RemoteHost, plan: FilePlan, now: Date, applied:
   if (!remote.streamsInput && rec.backup) progress(`${path}: backed up to ${rec.backup}`);
   const validate = stages.validate;
   if (validate && (validate.timedOut || validate.exitCode !== 0)) {
-    throw new FileStepFailure(`${path}: validation failed: ${describeFailure(validate, timeoutSec)}; the target file was not touched`, outputLines(validate), validate);
+    throw new FileStepFailure(
+      `${path}: validation failed: ${describeFailure(validate, timeoutSec)}; the target file was not touched`,
+      outputLines(validate),
+      validate,
+    );
   }
   if (r.timedOut) throw new DeployFailure(`${label}: killed after ${scriptLimit} s (time limit)`, outputLines(r));
   if (remote.streamsInput ? !stages.renamed || r.exitCode !== 0 : !stages.ready || r.exitCode !== 0) {
@@ -217,7 +245,10 @@ async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string
     }
     if (rec.renamed) {
       if (otherRunSince !== undefined) {
-        result.left.push({ path, reason: `another deploy (${otherRunSince}) held the lock after the connection was lost and found this file in place; left as it is` });
+        result.left.push({
+          path,
+          reason: `another deploy (${otherRunSince}) held the lock after the connection was lost and found this file in place; left as it is`,
+        });
         progress(`${path}: left as it is (another deploy ran since)`);
         continue;
       }
@@ -249,7 +280,10 @@ async function rollback(remote: RemoteHost, applied: Applied[], stepsRun: string
         }
       } catch (e) {
         const err = e as DeployFailure;
-        result.notRestored.push({ path, error: [err.message, ...(err.details ?? []), rec.backup ? `the old file is in ${rec.backup}` : 'it was a new file'].join('; ') });
+        result.notRestored.push({
+          path,
+          error: [err.message, ...(err.details ?? []), rec.backup ? `the old file is in ${rec.backup}` : 'it was a new file'].join('; '),
+        });
         progress(`${path}: COULD NOT BE RESTORED: ${err.message}`);
         continue;
       }
@@ -321,7 +355,15 @@ export interface ApplyOptions {
   interrupted: () => boolean;
 }
 
-export async function applyHost(remote: RemoteHost, work: HostWork, plans: FilePlan[], now: Date, progress: Progress, reconnect: Reconnect, opts: ApplyOptions): Promise<ApplyResult> {
+export async function applyHost(
+  remote: RemoteHost,
+  work: HostWork,
+  plans: FilePlan[],
+  now: Date,
+  progress: Progress,
+  reconnect: Reconnect,
+  opts: ApplyOptions,
+): Promise<ApplyResult> {
   const applied: Applied[] = [];
   const files: FileResult[] = plans.map((p) => ({
     bundlePath: p.file.bundlePath,
@@ -344,7 +386,12 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
     for (const [i, plan] of plans.entries()) {
       if (restored(plan)) continue;
       const had = plan.current.pending;
-      const wrote = files[i].status === 'changed' || files[i].status === 'rolled-back' || (files[i].status === 'failed' && applied.some((a) => a.plan === plan && a.renamed)) ? keysFor(plan) : [];
+      const wrote =
+        files[i].status === 'changed' ||
+        files[i].status === 'rolled-back' ||
+        (files[i].status === 'failed' && applied.some((a) => a.plan === plan && a.renamed))
+          ? keysFor(plan)
+          : [];
       const onHost = [...new Set([...had, ...wrote])];
       if (onHost.length === 0) continue;
       const left = onHost.filter((k) => !done.has(k));
@@ -379,7 +426,8 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
           rb = { restored: [], removed: [], left: [], tempRemoved: [], stepsAlreadyRun: stepsRun, notRestored: [] };
           for (const a of applied) {
             if (a.tmp) rb.notRestored.push({ path: a.tmp, error: `temp file may be left behind (the next deploy removes it); ${why}` });
-            if (a.renamed) rb.notRestored.push({ path: a.plan.file.path, error: `${why}; ${a.backup ? `the old file is in ${a.backup}` : 'it was a new file'}` });
+            if (a.renamed)
+              rb.notRestored.push({ path: a.plan.file.path, error: `${why}; ${a.backup ? `the old file is in ${a.backup}` : 'it was a new file'}` });
           }
         }
       }
@@ -433,7 +481,8 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
   }
 
   if (opts.skipSteps) {
-    for (const s of steps.filter((x) => x.status === 'skipped')) progress(`step ${s.id}: skipped (--skip-steps or steps: skip); pending on the host: ${s.command}`);
+    for (const s of steps.filter((x) => x.status === 'skipped'))
+      progress(`step ${s.id}: skipped (--skip-steps or steps: skip); pending on the host: ${s.command}`);
     return { files, steps };
   }
 
@@ -458,7 +507,9 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
     } catch (caught) {
       const e = asFailure(caught);
       steps[i] = { ...steps[i], status: 'failed' };
-      return fail(e instanceof ConnectionLost ? e : new DeployFailure(`step ${hostStep.key}: cannot upload its input ${step.stdinFromFile}: ${e.message}`, e.details));
+      return fail(
+        e instanceof ConnectionLost ? e : new DeployFailure(`step ${hostStep.key}: cannot upload its input ${step.stdinFromFile}: ${e.message}`, e.details),
+      );
     }
     const why = pendingFrom.length > 0 && because.length === 0 ? ` (pending: an earlier deploy changed ${fewPaths(pendingFrom)} and did not complete it)` : '';
     progress(`step ${hostStep.key}: ${step.description}${why}`);
@@ -476,7 +527,11 @@ export async function applyHost(remote: RemoteHost, work: HostWork, plans: FileP
       if (e instanceof ConnectionLost) {
         // The command went out; whether it ran, and how far, the host did not get to say.
         steps[i] = { ...steps[i], status: 'may-have-run' };
-        return fail(new ConnectionLost(`step ${hostStep.key} may have run: ${e.message} while it was running; it stays pending on the host and runs again on the next deploy`));
+        return fail(
+          new ConnectionLost(
+            `step ${hostStep.key} may have run: ${e.message} while it was running; it stays pending on the host and runs again on the next deploy`,
+          ),
+        );
       }
       steps[i] = { ...steps[i], status: 'failed' };
       return fail(e);

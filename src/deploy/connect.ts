@@ -170,7 +170,11 @@ export function connect(target: DeployTarget, secrets: TargetSecrets, opts: Conn
       }
       if (err.level === 'client-authentication') {
         const tried = [secrets.privateKey && 'key', target.use_agent && 'agent', secrets.loginPassword !== undefined && 'password'].filter(Boolean).join(', ');
-        return reject(new DeployFailure(`${where}: authentication failed (tried: ${tried || 'none'})`, ['check user, identity_file / use_agent / password_env of this target']));
+        return reject(
+          new DeployFailure(`${where}: authentication failed (tried: ${tried || 'none'})`, [
+            'check user, identity_file / use_agent / password_env of this target',
+          ]),
+        );
       }
       reject(new DeployFailure(`${where}: SSH connection failed: ${err.message}`));
     });

@@ -87,7 +87,12 @@ interface Waiter {
   resolve: (found: boolean) => void;
 }
 
-export function startRemote(client: Client, counter: RoundTrips, command: string, opts: Omit<ExecOptions, 'stdin' | 'timeoutSec'> & { timeoutSec?: number }): Promise<RemoteProcess> {
+export function startRemote(
+  client: Client,
+  counter: RoundTrips,
+  command: string,
+  opts: Omit<ExecOptions, 'stdin' | 'timeoutSec'> & { timeoutSec?: number },
+): Promise<RemoteProcess> {
   const label = opts.label ?? command;
   counter.roundTrips += 2;
   return new Promise((resolveStart, rejectStart) => {
@@ -177,7 +182,16 @@ export function startRemote(client: Client, counter: RoundTrips, command: string
           countWait();
           if (out.bytes().includes(marker, 0, 'latin1')) return Promise.resolve(true);
           if (result) return Promise.resolve(false);
-          return new Promise((resolve) => waiters.push({ marker, tail: out.bytes().subarray(-(marker.length - 1)).toString('latin1'), resolve }));
+          return new Promise((resolve) =>
+            waiters.push({
+              marker,
+              tail: out
+                .bytes()
+                .subarray(-(marker.length - 1))
+                .toString('latin1'),
+              resolve,
+            }),
+          );
         },
         stdout: () => out.bytes(),
         stderr: () => text(errOut),

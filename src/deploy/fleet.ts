@@ -92,13 +92,23 @@ export async function deployFleet(works: HostWork[], opts: FleetOptions): Promis
     try {
       const hostOpts = { check: opts.check, diff: opts.diff, now: opts.now, skipSteps: opts.skipSteps, interrupted: opts.interrupted };
       const r = hideIn(await deployHost(work, s, hostOpts, progress), hide);
-      progress(r.status === 'failed' ? `failed: ${r.error?.message ?? ''}` : r.status === 'changed' ? (opts.check ? 'would change' : 'changed') : 'ok, no change');
+      progress(
+        r.status === 'failed' ? `failed: ${r.error?.message ?? ''}` : r.status === 'changed' ? (opts.check ? 'would change' : 'changed') : 'ok, no change',
+      );
       return r;
     } catch (e) {
       internalError = true;
       const err = e as Error;
       progress(`failed: internal error: ${err.message}`);
-      return failedBeforeStart(work, opts.check, `internal error: ${err.message}`, (err.stack ?? '').split('\n').slice(1, 6).map((l) => l.trim()));
+      return failedBeforeStart(
+        work,
+        opts.check,
+        `internal error: ${err.message}`,
+        (err.stack ?? '')
+          .split('\n')
+          .slice(1, 6)
+          .map((l) => l.trim()),
+      );
     }
   });
   return { hosts, internalError };

@@ -65,13 +65,18 @@ export async function deployHost(work: HostWork, secrets: TargetSecrets, opts: H
   const reconnect: Reconnect = async () => {
     // The lost connection's staging folder (sudo -S uploads) is a stale one now.
     const again = await open({ takeOver: remote?.holder, removeStale: true });
-    if (again.staleRemoved.length > 0) result.notes = [...(result.notes ?? []), ...again.staleRemoved.map((d) => `removed the staging folder of the lost connection: ${d}`)];
+    if (again.staleRemoved.length > 0)
+      result.notes = [...(result.notes ?? []), ...again.staleRemoved.map((d) => `removed the staging folder of the lost connection: ${d}`)];
     // No record at all (the host rebooted, /run was emptied): no other run is known to have come in between.
     return { remote: again.remote, otherRunSince: again.lastRun !== '' && again.lastRun !== runId ? again.lastRun : undefined };
   };
   try {
     progress('connecting');
-    const first = await open({ removeStale: !opts.check, underLock: probeScript(t, work.files, opts.diff, { removeLeftovers: !opts.check }), interrupted: opts.interrupted });
+    const first = await open({
+      removeStale: !opts.check,
+      underLock: probeScript(t, work.files, opts.diff, { removeLeftovers: !opts.check }),
+      interrupted: opts.interrupted,
+    });
     if (first.staleRemoved.length > 0) result.notes = first.staleRemoved.map((d) => `removed the staging folder of an interrupted run: ${d}`);
     const probed = parseProbes(t, work.files, first.output);
     const plans: FilePlan[] = work.files.map((f, i) => planFile(f, probed[i]));

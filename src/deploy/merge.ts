@@ -62,8 +62,12 @@ export function mergeMarkedBlock(
 
   const begins = lines.map((l, i) => (l.text.trim() === begin ? i : -1)).filter((i) => i >= 0);
   const ends = lines.map((l, i) => (l.text.trim() === end ? i : -1)).filter((i) => i >= 0);
-  if (begins.length > 1) throw new MergeError(`the marker line "${begin}" appears ${begins.length} times (lines ${begins.map((i) => i + 1).join(', ')}); remove the extra block by hand`);
-  if (ends.length > 1) throw new MergeError(`the marker line "${end}" appears ${ends.length} times (lines ${ends.map((i) => i + 1).join(', ')}); remove the extra block by hand`);
+  if (begins.length > 1)
+    throw new MergeError(
+      `the marker line "${begin}" appears ${begins.length} times (lines ${begins.map((i) => i + 1).join(', ')}); remove the extra block by hand`,
+    );
+  if (ends.length > 1)
+    throw new MergeError(`the marker line "${end}" appears ${ends.length} times (lines ${ends.map((i) => i + 1).join(', ')}); remove the extra block by hand`);
   if (begins.length === 1 || ends.length === 1) {
     const b = begins[0];
     const e = ends[0];
@@ -129,7 +133,8 @@ export function applyMerge(spec: MergeSpec, old: string | undefined, bundleConte
     case 'marked-block':
       return mergeMarkedBlock(spec, old, bundleContent);
     case 'cybertrace-settings': {
-      if (old === undefined) throw new MergeError('the file does not exist on the target: install CyberTrace first, or check cybertrace.install_dir in the site file');
+      if (old === undefined)
+        throw new MergeError('the file does not exist on the target: install CyberTrace first, or check cybertrace.install_dir in the site file');
       try {
         return patchFeedServiceConfig(old, spec.settings).text;
       } catch (e) {

@@ -98,7 +98,11 @@ function parseProbe(target: DeployTarget, file: HostFile, lines: string[]): Prob
   const at = lines.indexOf('content');
   const facts = (at < 0 ? lines : lines.slice(0, at)).map((l) => Buffer.from(l, 'latin1').toString('utf8'));
   const head = facts[0] ?? '';
-  const tagged = (tag: string) => facts.slice(1).filter((l) => l.startsWith(`${tag} `)).map((l) => l.slice(tag.length + 1));
+  const tagged = (tag: string) =>
+    facts
+      .slice(1)
+      .filter((l) => l.startsWith(`${tag} `))
+      .map((l) => l.slice(tag.length + 1));
   const missingDirs = tagged('missing');
   const leftovers = tagged('leftover');
   const pending = tagged('pending').filter((k) => /^[a-z][a-z0-9_-]*\/[A-Za-z0-9_.-]+$/.test(k));
@@ -139,7 +143,10 @@ export function planFile(file: HostFile, probed: Probed): FilePlan {
   let newContent: Buffer;
   if (file.merged) {
     try {
-      newContent = mergeParts(file.parts.map((p) => ({ spec: p.spec.merge!, content: p.content })), current.kind === 'file' ? oldContent : undefined);
+      newContent = mergeParts(
+        file.parts.map((p) => ({ spec: p.spec.merge!, content: p.content })),
+        current.kind === 'file' ? oldContent : undefined,
+      );
     } catch (e) {
       if (e instanceof MergeError) throw new DeployFailure(`${file.path}: ${e.message}`);
       throw e;
@@ -152,7 +159,7 @@ export function planFile(file: HostFile, probed: Probed): FilePlan {
   // A merge edits a shared file: it keeps that file's mode and owner, and sets them only on a new file.
   const keepAttrs = file.merged && current.kind === 'file';
   const mode = keepAttrs ? 'keep' : file.mode;
-  const owner = keepAttrs ? 'keep' : file.owner ?? (current.kind === 'file' ? 'keep' : 'default');
+  const owner = keepAttrs ? 'keep' : (file.owner ?? (current.kind === 'file' ? 'keep' : 'default'));
   if (current.kind === 'absent') {
     reasons.push('new file');
   } else {

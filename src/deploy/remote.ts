@@ -195,7 +195,13 @@ export class RemoteHost {
    * removes the staging folders of interrupted runs (`removeStale`) and runs `underLock` (the probe of
    * every file), whose output it returns.
    */
-  async lock(opts: { runId: string; takeOver?: LockHolder; removeStale?: boolean; underLock?: string; interrupted?: () => boolean }): Promise<{ output: Buffer; staleRemoved: string[]; lastRun: string }> {
+  async lock(opts: {
+    runId: string;
+    takeOver?: LockHolder;
+    removeStale?: boolean;
+    underLock?: string;
+    interrupted?: () => boolean;
+  }): Promise<{ output: Buffer; staleRemoved: string[]; lastRun: string }> {
     this.checkAlive();
     const wait = this.target.lock_wait_sec;
     const done = `@@ctconnect-locked-${randomBytes(6).toString('hex')}`;
@@ -212,7 +218,9 @@ export class RemoteHost {
       : [];
     const stale = opts.removeStale ? [this.staleStagingScript()] : [];
     const work = opts.underLock
-      ? [`timeout -k 5 ${this.target.command_timeout_sec} sh -c ${shellArg(`exec 0</dev/null; LC_ALL=C; export LC_ALL; ${opts.underLock}`)} 9<&-; echo "under-lock-exit $?"`]
+      ? [
+          `timeout -k 5 ${this.target.command_timeout_sec} sh -c ${shellArg(`exec 0</dev/null; LC_ALL=C; export LC_ALL; ${opts.underLock}`)} 9<&-; echo "under-lock-exit $?"`,
+        ]
       : [];
     const script = [
       'umask 077',
@@ -245,7 +253,9 @@ export class RemoteHost {
       stdin = `${this.secrets.sudoPassword ?? ''}\n`;
     }
     // The probe sends each file's bytes (up to 64 MiB each, base64); the limit only guards against a runaway host.
-    const holderProcess = await this.alive(startRemote(this.conn.client, this.conn, line, { label: 'take the deploy lock', maxStdoutBytes: 1024 * 1024 * 1024 }));
+    const holderProcess = await this.alive(
+      startRemote(this.conn.client, this.conn, line, { label: 'take the deploy lock', maxStdoutBytes: 1024 * 1024 * 1024 }),
+    );
     if (stdin) holderProcess.write(stdin);
     const lockFile = () => /^lockfile (.*)\n/m.exec(holderProcess.stdout().subarray(0, 8192).toString('latin1'))?.[1] ?? 'the deploy lock';
     // Ctrl-C while waiting for another run's lock: give up the wait, nothing was done yet.
@@ -271,10 +281,20 @@ export class RemoteHost {
       }
       const exitAt = body.lastIndexOf('under-lock-exit ');
       if (opts.underLock) {
-        const code = exitAt < 0 ? NaN : Number(body.subarray(exitAt + 'under-lock-exit '.length).toString('latin1').trim());
+        const code =
+          exitAt < 0
+            ? NaN
+            : Number(
+                body
+                  .subarray(exitAt + 'under-lock-exit '.length)
+                  .toString('latin1')
+                  .trim(),
+              );
         if (code !== 0) {
           throw new DeployFailure(
-            code === TIMEOUT_EXIT ? `inspecting the files on ${this.target.name}: killed after ${this.target.command_timeout_sec} s (time limit)` : `cannot inspect the files on ${this.target.name} (exit ${code})`,
+            code === TIMEOUT_EXIT
+              ? `inspecting the files on ${this.target.name}: killed after ${this.target.command_timeout_sec} s (time limit)`
+              : `cannot inspect the files on ${this.target.name} (exit ${code})`,
             holderProcess.stderr().trim().split('\n').filter(Boolean),
           );
         }

@@ -46,7 +46,10 @@ export function fewPaths(paths: string[]): string {
 
 function outputBlock(o: { command: string; exitCode: number | null; timedOut: boolean; stdout: string; stderr: string }): string[] {
   const lines = [`$ ${o.command}   (${o.timedOut ? 'killed: time limit' : `exit ${o.exitCode ?? 'by signal'}`})`];
-  for (const [name, text] of [['stdout', o.stdout], ['stderr', o.stderr]] as const) {
+  for (const [name, text] of [
+    ['stdout', o.stdout],
+    ['stderr', o.stderr],
+  ] as const) {
     const t = text.replace(/\s+$/, '');
     if (t !== '') lines.push(...t.split('\n').map((l) => `${name}| ${l}`));
   }
@@ -81,13 +84,17 @@ export function hostDetails(h: HostResult): string {
       out.push(`  step ${s.id}: not needed (nothing it depends on changed)`);
       continue;
     }
-    const why = [s.because.length ? `because of ${s.because.join(', ')}` : '', s.pendingFrom?.length ? `pending since an earlier deploy changed ${fewPaths(s.pendingFrom)}` : '']
+    const why = [
+      s.because.length ? `because of ${s.because.join(', ')}` : '',
+      s.pendingFrom?.length ? `pending since an earlier deploy changed ${fewPaths(s.pendingFrom)}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
     out.push(`  step ${s.id}: ${s.status}${why ? ` (${why})` : ''}`);
     if (s.status === 'skipped' && s.command) out.push(`      not run, pending on the host until a deploy runs steps: $ ${s.command}`);
     if (s.status === 'may-have-run') out.push('      the connection was lost while it ran: it may have run; it stays pending and the next deploy runs it');
-    if (s.status === 'not-reached' && h.error && /^interrupted: steps not run/.test(h.error.message)) out.push('      not run (interrupted); pending on the host: the next deploy runs it');
+    if (s.status === 'not-reached' && h.error && /^interrupted: steps not run/.test(h.error.message))
+      out.push('      not run (interrupted); pending on the host: the next deploy runs it');
     if (s.output && s.status === 'failed') out.push(...indent(outputBlock(s.output), '      '));
   }
   const rb = h.rollback;

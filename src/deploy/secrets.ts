@@ -20,7 +20,6 @@ export interface TargetSecrets {
   sudoPassword?: string;
 }
 
-
 export function expandHome(path: string): string {
   if (path === '~') return homedir();
   if (path.startsWith('~/')) return join(homedir(), path.slice(2));
@@ -41,9 +40,10 @@ async function secretFor(target: DeployTarget, envName: string | undefined, what
     }
   }
   if (src.prompt) return src.prompt(`${what} for ${target.name} (${target.user}@${target.host}): `);
-  const hint = envName !== undefined
-    ? `environment variable ${envName} (named by targets.${target.name}.${siteKey}) is not set`
-    : `set targets.${target.name}.${siteKey} to the name of an environment variable that holds it`;
+  const hint =
+    envName !== undefined
+      ? `environment variable ${envName} (named by targets.${target.name}.${siteKey}) is not set`
+      : `set targets.${target.name}.${siteKey} to the name of an environment variable that holds it`;
   throw new DeployFailure(`${what} needed for ${target.name} but none given: ${hint}, and stdin is not a terminal to ask`);
 }
 
@@ -58,7 +58,8 @@ export async function resolveSecrets(target: DeployTarget, src: SecretSources): 
     }
     const parsed = ssh2.utils.parseKey(s.privateKey);
     if (parsed instanceof Error) {
-      if (!/encrypted|passphrase/i.test(parsed.message)) throw new DeployFailure(`identity_file ${file} of target ${target.name} is not a usable private key: ${parsed.message}`);
+      if (!/encrypted|passphrase/i.test(parsed.message))
+        throw new DeployFailure(`identity_file ${file} of target ${target.name} is not a usable private key: ${parsed.message}`);
       s.keyPassphrase = await secretFor(target, target.password_env, 'key passphrase', src, 'password_env');
       if (ssh2.utils.parseKey(s.privateKey, s.keyPassphrase) instanceof Error) {
         throw new DeployFailure(`the passphrase for identity_file ${file} of target ${target.name} is wrong`);
@@ -76,4 +77,3 @@ export async function resolveSecrets(target: DeployTarget, src: SecretSources): 
   }
   return s;
 }
-

@@ -30,7 +30,8 @@ const installables = (bundle: Bundle): Installable[] => bundle.files.filter((f):
 /** The same value from every part, or a plan error naming them. */
 function agreed<T>(id: string, path: string, parts: Installable[], what: string, get: (f: Installable) => T | undefined): T | undefined {
   const values = [...new Set(parts.map(get).filter((v) => v !== undefined))];
-  if (values.length > 1) throw new InternalError(`${id}: ${parts.map((p) => p.path).join(', ')} install into ${path} with different ${what}: ${values.map(String).join(' / ')}`);
+  if (values.length > 1)
+    throw new InternalError(`${id}: ${parts.map((p) => p.path).join(', ')} install into ${path} with different ${what}: ${values.map(String).join(' / ')}`);
   return values[0];
 }
 
@@ -107,7 +108,9 @@ function hostSteps(bundle: Bundle, roles: string[]): HostStep[] {
  * instance (target `cybertrace:` naming one that does not serve this SIEM) does not get its settings.
  */
 function rolesFor(bundle: Bundle, target: DeployTarget): string[] {
-  return target.roles.filter((r) => r !== 'cybertrace' || target.cybertrace === undefined || bundle.cybertraceInstance === undefined || target.cybertrace === bundle.cybertraceInstance);
+  return target.roles.filter(
+    (r) => r !== 'cybertrace' || target.cybertrace === undefined || bundle.cybertraceInstance === undefined || target.cybertrace === bundle.cybertraceInstance,
+  );
 }
 
 /** The work one target gets from a bundle by its roles (possibly none). Pure: no connection. */
@@ -170,7 +173,10 @@ export function selectWork(bundle: Bundle, site: Site, names: string[]): HostWor
     work.push(w);
   }
   if (work.length === 0) {
-    const instance = roles.includes('cybertrace') && bundle.cybertraceInstance ? `; a host with role cybertrace gets these settings when it is CyberTrace "${bundle.cybertraceInstance}" (cybertrace: ${bundle.cybertraceInstance})` : '';
+    const instance =
+      roles.includes('cybertrace') && bundle.cybertraceInstance
+        ? `; a host with role cybertrace gets these settings when it is CyberTrace "${bundle.cybertraceInstance}" (cybertrace: ${bundle.cybertraceInstance})`
+        : '';
     throw new UserError(`no target in ${site.source} has a role the ${id} bundle installs for (${roles.join(', ')})${instance}`);
   }
   return work;

@@ -66,15 +66,7 @@ export class CefSerializeError extends UserError {
 
 export const CEF_KEY_RE = /^[A-Za-z0-9_.[\]-]+$/;
 const SEVERITY_WORDS = ['Unknown', 'Low', 'Medium', 'High', 'Very-High'];
-const HEADER_NAMES = [
-  'version',
-  'deviceVendor',
-  'deviceProduct',
-  'deviceVersion',
-  'deviceEventClassId',
-  'name',
-  'severity',
-] as const;
+const HEADER_NAMES = ['version', 'deviceVendor', 'deviceProduct', 'deviceVersion', 'deviceEventClassId', 'name', 'severity'] as const;
 
 // Space, tab and stray CR/LF separate pairs; other Unicode spaces stay part of values.
 const WS = '[ \\t\\r\\n]';
@@ -115,8 +107,7 @@ export function parseCef(line: string, options: ParseCefOptions = {}): CefEvent 
   }
   if (fields.length < HEADER_NAMES.length) {
     throw new CefParseError(
-      `message ends inside the header: ${fields.length} of ${HEADER_NAMES.length} header fields ` +
-        `found, '${HEADER_NAMES[fields.length]}' is incomplete`,
+      `message ends inside the header: ${fields.length} of ${HEADER_NAMES.length} header fields ` + `found, '${HEADER_NAMES[fields.length]}' is incomplete`,
       line.length + 1,
     );
   }
@@ -124,8 +115,7 @@ export function parseCef(line: string, options: ParseCefOptions = {}): CefEvent 
     throw new CefParseError(`CEF version '${fields[0]}' is not a number`, fieldCols[0]);
   }
 
-  const lengthHit =
-    options.maxLength !== undefined && Buffer.byteLength(line, 'utf8') >= options.maxLength;
+  const lengthHit = options.maxLength !== undefined && Buffer.byteLength(line, 'utf8') >= options.maxLength;
   const ext = parseExtension(line.slice(i), i, lengthHit);
 
   const ev: CefEvent = {
@@ -144,11 +134,7 @@ export function parseCef(line: string, options: ParseCefOptions = {}): CefEvent 
   return ev;
 }
 
-function parseExtension(
-  text: string,
-  offset: number,
-  lengthHit: boolean,
-): { values: Record<string, string>; order: string[]; dangling: boolean } {
+function parseExtension(text: string, offset: number, lengthHit: boolean): { values: Record<string, string>; order: string[]; dangling: boolean } {
   // Null prototype: a key called `__proto__` or `constructor` is data, not a trap.
   const values: Record<string, string> = Object.create(null);
   const order: string[] = [];
@@ -235,9 +221,7 @@ export function serializeCef(ev: CefInput): string {
     throw new CefSerializeError(`version must be a non-negative integer, got ${String(ev.version)}`);
   }
   if (typeof ev.severity !== 'string' || !isValidCefSeverity(ev.severity)) {
-    throw new CefSerializeError(
-      `severity '${String(ev.severity)}' is not 0-10 or one of ${SEVERITY_WORDS.join(', ')}`,
-    );
+    throw new CefSerializeError(`severity '${String(ev.severity)}' is not 0-10 or one of ${SEVERITY_WORDS.join(', ')}`);
   }
   const header = HEADER_NAMES.slice(1).map((name) => escapeHeader(name, ev[name]));
 
@@ -273,9 +257,7 @@ function escapeHeader(name: string, value: unknown): string {
 }
 
 export function escapeExtensionValue(value: string): string {
-  return value.replace(/[\\=\r\n]/g, (c) =>
-    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`,
-  );
+  return value.replace(/[\\=\r\n]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`));
 }
 
 // ---- Kaspersky Anti Targeted Attack Platform alerts ----
@@ -313,10 +295,7 @@ export function parseKataAlert(line: string, options: ParseCefOptions = {}): Kat
   const vendor = event.deviceVendor.trim();
   const product = event.deviceProduct.trim();
   if (vendor !== KATA_VENDOR || product !== KATA_PRODUCT) {
-    throw new KataAlertError(
-      `not a KATA alert: vendor/product is '${vendor}' / '${product}', ` +
-        `expected '${KATA_VENDOR}' / '${KATA_PRODUCT}'`,
-    );
+    throw new KataAlertError(`not a KATA alert: vendor/product is '${vendor}' / '${product}', ` + `expected '${KATA_VENDOR}' / '${KATA_PRODUCT}'`);
   }
   const type = event.deviceEventClassId.trim();
   return {

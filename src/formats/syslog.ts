@@ -32,8 +32,7 @@ export class SyslogParseError extends UserError {
 const PRI_RE = /^<(\d{1,3})>/;
 const RFC5424_RE = /^1 (\S+) (\S+) (\S+) (\S+) (\S+) /;
 // BSD timestamp (`Apr  6 09:05:41`, day space-padded) or the RFC 3339 stamp rsyslog forwards.
-const TS3164_RE =
-  /^(?:([A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2})|(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))) +(\S+)(?: |$)/;
+const TS3164_RE = /^(?:([A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2})|(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))) +(\S+)(?: |$)/;
 // A TAG ends with `:` then a space; `CEF:0|…` has no space after the colon, so it stays message text.
 const TAG_RE = /^([^\s:[\]]{1,48})(?:\[([^\]\s]*)\])?:(?: |$)/;
 
@@ -74,9 +73,7 @@ export function parseSyslog(line: string): SyslogMessage {
 
   const ts = TS3164_RE.exec(rest);
   if (!ts) {
-    throw new SyslogParseError(
-      `no RFC 3164 timestamp ('Mmm dd hh:mm:ss') or RFC 5424 header after the PRI in '${line.slice(0, 60)}'`,
-    );
+    throw new SyslogParseError(`no RFC 3164 timestamp ('Mmm dd hh:mm:ss') or RFC 5424 header after the PRI in '${line.slice(0, 60)}'`);
   }
   rest = rest.slice(ts[0].length);
   const tag = TAG_RE.exec(rest);

@@ -12,7 +12,10 @@ import { UserError } from './errors.js';
 
 /** `20250131T235959Z`. */
 export function utcStamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 const BACKUP_INFIX = '.ctconnect-bak-';
@@ -151,10 +154,15 @@ export function checkOutputFolder(dir: string, what: string): void {
   }
   const real = realpathSync(existing);
   if (['/proc', '/sys'].some((k) => real === k || real.startsWith(k + sep))) {
-    throw new UserError(`${what}: cannot write: ${real} is a kernel file system (/proc, /sys), not a place for files: choose another path`, ['nothing was written']);
+    throw new UserError(`${what}: cannot write: ${real} is a kernel file system (/proc, /sys), not a place for files: choose another path`, [
+      'nothing was written',
+    ]);
   }
   if (!statSync(existing).isDirectory()) {
-    const which = existing === target ? `${dir} is a file, not a folder: choose another path or move it away` : `${existing} is a file, not a folder: choose a path under a folder`;
+    const which =
+      existing === target
+        ? `${dir} is a file, not a folder: choose another path or move it away`
+        : `${existing} is a file, not a folder: choose a path under a folder`;
     throw new UserError(`${what}: cannot write: ${which}`, ['nothing was written']);
   }
   try {

@@ -28,11 +28,47 @@ import { runSecrets } from './run-secrets.js';
 export const REDACTED = '********';
 
 const SECRET_WORDS = new Set([
-  'password', 'passwords', 'passwd', 'pass', 'pwd', 'pw', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'apikey', 'apikeys',
-  'credential', 'credentials', 'creds', 'auth', 'authorization', 'privatekey', 'cookie',
+  'password',
+  'passwords',
+  'passwd',
+  'pass',
+  'pwd',
+  'pw',
+  'passphrase',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'apikey',
+  'apikeys',
+  'credential',
+  'credentials',
+  'creds',
+  'auth',
+  'authorization',
+  'privatekey',
+  'cookie',
 ]);
 /** `key` after one of these words names something public (Splunk SOURCE_KEY/DEST_KEY, SSH host keys, SQL keys). */
-const PUBLIC_KEY_QUALIFIERS = new Set(['host', 'public', 'pub', 'source', 'dest', 'primary', 'foreign', 'unique', 'sort', 'partition', 'lookup', 'group', 'index', 'field', 'cef', 'hot', 'known']);
+const PUBLIC_KEY_QUALIFIERS = new Set([
+  'host',
+  'public',
+  'pub',
+  'source',
+  'dest',
+  'primary',
+  'foreign',
+  'unique',
+  'sort',
+  'partition',
+  'lookup',
+  'group',
+  'index',
+  'field',
+  'cef',
+  'hot',
+  'known',
+]);
 
 function nameWords(name: string): string[] {
   return (name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? []).map((w) => w.toLowerCase());
@@ -309,8 +345,7 @@ export function redactedUnifiedDiff(oldName: string, newName: string, before: st
       if (tag === ' ') {
         out.push(` ${newLines[n++]}`);
         o++;
-      }
-      else if (tag === '-') out.push(`-${oldLines[o++]}`);
+      } else if (tag === '-') out.push(`-${oldLines[o++]}`);
       else if (tag === '+') out.push(`+${newLines[n++]}`);
       else out.push(l);
     }

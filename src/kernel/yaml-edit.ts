@@ -113,7 +113,10 @@ function spliceSequence(text: string, seq: YAMLSeq, value: unknown[]): string {
   if (!/^ *- +$/.test(dashLine)) throw new CannotSplice('unusual list layout');
   const indent = dashLine.indexOf('-');
   const flowItems = !(isMap(first) && !first.flow);
-  const added = value.slice(p, value.length - s).map((v) => renderItem(v, indent, flowItems) + '\n').join('');
+  const added = value
+    .slice(p, value.length - s)
+    .map((v) => renderItem(v, indent, flowItems) + '\n')
+    .join('');
   const removed = items.slice(p, items.length - s);
   for (const r of removed) if (!/^ *- +$/.test(text.slice(lineStart(text, r.range![0]), r.range![0]))) throw new CannotSplice('unusual list layout');
   let from: number;
@@ -168,7 +171,7 @@ function spliceChange(text: string, change: YamlChange): string {
   if (!pair) {
     if (subValue === undefined) return text;
     const last = map.items[map.items.length - 1] as Pair<Node, Node>;
-    const end = (last.value)?.range?.[1] ?? (last.key).range![1];
+    const end = last.value?.range?.[1] ?? last.key.range![1];
     const at = lineEndAfter(text, end);
     const prefix = at === text.length && !text.endsWith('\n') ? '\n' : '';
     return splice(text, at, at, prefix + renderPair(key, subValue, indent) + '\n');
@@ -189,7 +192,7 @@ function spliceChange(text: string, change: YamlChange): string {
     const oldKeys = Object.keys(plainValue(valNode) as object);
     const newValue = subValue as Record<string, unknown>;
     for (const k of [...new Set([...oldKeys, ...Object.keys(newValue)])]) {
-      const before = (plainValue(parse(out).getIn([...path.slice(0, depth + 1), k], true)));
+      const before = plainValue(parse(out).getIn([...path.slice(0, depth + 1), k], true));
       if (!isDeepStrictEqual(before, newValue[k])) out = spliceChange(out, { path: [...path.slice(0, depth + 1), k], value: newValue[k] });
     }
     return out;

@@ -30,4 +30,10 @@ export const absolutePath = {
 export const portNumber = port;
 
 /** A name or label shown in a SIEM console and in Markdown tables: one line, no "|" or backticks. */
-export const consoleLabel = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\r\\n|`]+$', description: 'text without line breaks, "|" or backticks' } as const;
+export const consoleLabel = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[^\\r\\n|`]+$',
+  description: 'text without line breaks, "|" or backticks',
+} as const;

@@ -42,7 +42,9 @@ function createInstance(lib: typeof Handlebars): typeof Handlebars {
     hb.registerHelper(name, (value: unknown, options: Handlebars.HelperOptions & { loc?: { start: { line: number } } }) => {
       if (typeof value !== 'string' && typeof value !== 'number') {
         const line = options?.loc?.start.line;
-        throw new InternalError(`helper "${name}"${line ? ` at line ${line}` : ''} got ${value === undefined ? 'no value (missing field)' : `a ${typeof value}`}`);
+        throw new InternalError(
+          `helper "${name}"${line ? ` at line ${line}` : ''} got ${value === undefined ? 'no value (missing field)' : `a ${typeof value}`}`,
+        );
       }
       return fn(String(value));
     });

@@ -16,7 +16,13 @@ const INDICATORS: Record<string, { type: 'HASH' | 'IP' | 'URL'; value: string; h
 
 const ALERTS: Array<[string, Array<[string, string]>]> = [
   ['KL_ALERT_ServiceStarted', []],
-  ['KL_ALERT_UpdatedFeed', [['feed', 'Malicious_URL_Data_Feed.json'], ['records', '200473']]],
+  [
+    'KL_ALERT_UpdatedFeed',
+    [
+      ['feed', 'Malicious_URL_Data_Feed.json'],
+      ['records', '200473'],
+    ],
+  ],
   ['KL_ALERT_OutdatedFeed', [['feed', 'IP_Reputation_Data_Feed.json']]],
   ['KL_ALERT_FeedBecameUnavailable', [['feed', 'Phishing_URL_Data_Feed.json']]],
 ];
@@ -42,7 +48,9 @@ function dateOf(now: Date): string {
 export function sampleEvents(settings: CyberTraceSettings, site: Site, now = new Date()): EventSource {
   const date = dateOf(now);
   const alertFormat = settings.output.alertFormat;
-  const alerts = alertFormat ? ALERTS.map(([alert, context]) => renderCyberTraceFormat(alertFormat, settings, { values: { Alert: alert, Date: date }, context })) : [];
+  const alerts = alertFormat
+    ? ALERTS.map(([alert, context]) => renderCyberTraceFormat(alertFormat, settings, { values: { Alert: alert, Date: date }, context }))
+    : [];
   const names = [...site.categories.kaspersky, ...site.categories.custom.map((c) => c.name)];
   const categories = names.length > 0 ? names : ['KL_Malicious_URL'];
   const detections = categories.map((category) => detectionOf(category, settings, date, ID_GAP).split(ID_GAP));
@@ -158,7 +166,12 @@ function detectionOf(category: string, settings: CyberTraceSettings, date: strin
   values.SRC_IP = '10.20.30.40';
   const input: RenderedEventInput = {
     values,
-    context: [['first_seen', '10.07.2015 23:53'], ['last_seen', '04.10.2019 06:25'], ['popularity', '1'], ['id', id]],
+    context: [
+      ['first_seen', '10.07.2015 23:53'],
+      ['last_seen', '04.10.2019 06:25'],
+      ['popularity', '1'],
+      ['id', id],
+    ],
   };
   return renderCyberTraceFormat(settings.output.eventFormat, settings, input);
 }

@@ -85,7 +85,13 @@ const AHEAD = 16 * 1024 * 1024;
  * wake-up (a busy machine, a slow receiver) is caught up at once and the average rate stays exact.
  * With rate 0 every event is due at once.
  */
-export async function pace(count: number, rate: number, clock: Clock, send: (from: number, to: number) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
+export async function pace(
+  count: number,
+  rate: number,
+  clock: Clock,
+  send: (from: number, to: number) => Promise<void>,
+  stop: () => boolean = () => false,
+): Promise<void> {
   const start = clock.now();
   let next = 0;
   while (next < count && !stop()) {
@@ -180,15 +186,21 @@ async function sendTcp(opts: SendOptions, clock: Clock): Promise<{ bytes: number
       await afterWrite(cursor.next);
     }
     const stop = opts.interrupted ?? (() => false);
-    await pace(opts.count, opts.rate, clock, async (from, to) => {
-      // The events made ahead are on their way already.
-      cursor.next = Math.max(cursor.next, from);
-      while (cursor.next < to && !stop()) {
-        opts.events.fill(buf, cursor, to, WRITE_SIZE);
-        if (cursor.at >= WRITE_SIZE) await flush();
-      }
-      await flush();
-    }, stop);
+    await pace(
+      opts.count,
+      opts.rate,
+      clock,
+      async (from, to) => {
+        // The events made ahead are on their way already.
+        cursor.next = Math.max(cursor.next, from);
+        while (cursor.next < to && !stop()) {
+          opts.events.fill(buf, cursor, to, WRITE_SIZE);
+          if (cursor.at >= WRITE_SIZE) await flush();
+        }
+        await flush();
+      },
+      stop,
+    );
     // Interrupted or not, what was written is delivered before the connection closes.
     await new Promise<void>((resolve) => s.end(resolve));
     if (failure) throw lost();
@@ -206,17 +218,25 @@ async function sendUdp(opts: SendOptions, clock: Clock): Promise<{ bytes: number
   const stop = opts.interrupted ?? (() => false);
   const scratch = Buffer.allocUnsafe(opts.events.maxBytes);
   try {
-    await pace(opts.count, opts.rate, clock, async (from, to) => {
-      for (let i = from; i < to && !stop(); i++) {
-        // One datagram per event, without the LF.
-        const one: FillCursor = { next: i, at: 0 };
-        opts.events.fill(scratch, one, i + 1, 1);
-        const data = scratch.subarray(0, one.at - 1);
-        bytes += data.length;
-        await new Promise<void>((resolve, reject) => s.send(data, opts.port, opts.host, (e) => (e ? reject(new UserError(`${opts.host}:${opts.port}: ${e.message}`)) : resolve())));
-        sent = i + 1;
-      }
-    }, stop);
+    await pace(
+      opts.count,
+      opts.rate,
+      clock,
+      async (from, to) => {
+        for (let i = from; i < to && !stop(); i++) {
+          // One datagram per event, without the LF.
+          const one: FillCursor = { next: i, at: 0 };
+          opts.events.fill(scratch, one, i + 1, 1);
+          const data = scratch.subarray(0, one.at - 1);
+          bytes += data.length;
+          await new Promise<void>((resolve, reject) =>
+            s.send(data, opts.port, opts.host, (e) => (e ? reject(new UserError(`${opts.host}:${opts.port}: ${e.message}`)) : resolve())),
+          );
+          sent = i + 1;
+        }
+      },
+      stop,
+    );
   } finally {
     s.close();
   }

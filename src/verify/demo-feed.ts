@@ -9,7 +9,15 @@ import type { FeedEntry } from '../cybertrace/server.js';
 export function demoFeed(): Record<string, FeedEntry> {
   const feed: Record<string, FeedEntry> = {};
   for (const ind of VERIFICATION_INDICATORS) {
-    const entry: FeedEntry = { category: ind.category, context: [['first_seen', '10.07.2015 23:53'], ['popularity', '5'], ['mask', ind.value], ['note', 'seen in "invoice" mail']] };
+    const entry: FeedEntry = {
+      category: ind.category,
+      context: [
+        ['first_seen', '10.07.2015 23:53'],
+        ['popularity', '5'],
+        ['mask', ind.value],
+        ['note', 'seen in "invoice" mail'],
+      ],
+    };
     const bare = ind.value.replace(/^https?:\/\//, '');
     const host = bare.replace(/[/?#].*$/, '');
     for (const v of new Set([ind.value, bare, bare.replace(/\/$/, ''), `${bare.replace(/\/$/, '')}/`, ...(ind.type === 'url' ? [host] : [])])) feed[v] = entry;

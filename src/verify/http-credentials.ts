@@ -8,7 +8,11 @@ import { UserError } from '../kernel/errors.js';
 import type { SecretPrompt } from '../kernel/prompt.js';
 import { rememberSecret } from '../kernel/run-secrets.js';
 
-export async function httpCredentials(site: Site, env: NodeJS.ProcessEnv, prompt: SecretPrompt | undefined): Promise<{ user: string; password: string } | undefined> {
+export async function httpCredentials(
+  site: Site,
+  env: NodeJS.ProcessEnv,
+  prompt: SecretPrompt | undefined,
+): Promise<{ user: string; password: string } | undefined> {
   const api = site.cybertrace.http_api ?? {};
   const named = (key: 'user_env' | 'password_env') => {
     const name = api[key];

@@ -75,7 +75,8 @@ export function parseLookupUrl(value: string, where: string): URL {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UserError(`${where}: the scheme must be https:// or http:// (got "${url.protocol}")`);
   if (url.username || url.password) throw new UserError(`${where}: no user or password in the URL; name environment variables in cybertrace.http_api instead`);
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) throw new UserError(`${where}: only scheme, host and port, no path (got "${value}")`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
+    throw new UserError(`${where}: only scheme, host and port, no path (got "${value}")`);
   return url;
 }
 
@@ -86,7 +87,9 @@ export function parseFingerprint(value: string): string {
   const hex = body.replace(/:/g, '');
   if (/^[0-9a-f]{64}$/i.test(hex)) return hex.toLowerCase();
   if (/^[A-Za-z0-9+/]{43}=?$/.test(body)) return Buffer.from(body, 'base64').toString('hex');
-  throw new UserError(`--fingerprint: must be SHA256: followed by the certificate's SHA-256 in hex (as "openssl x509 -noout -fingerprint -sha256" prints it) or base64 (got "${value}")`);
+  throw new UserError(
+    `--fingerprint: must be SHA256: followed by the certificate's SHA-256 in hex (as "openssl x509 -noout -fingerprint -sha256" prints it) or base64 (got "${value}")`,
+  );
 }
 
 function colonHex(hex: string): string {
@@ -102,10 +105,14 @@ function connectionError(where: string, e: NodeJS.ErrnoException, timeoutMs: num
     case 'ENOTFOUND':
       return new UserError(`CyberTrace HTTP API at ${where}: host name not found`);
     case 'ETIMEDOUT':
-      return new UserError(`CyberTrace HTTP API at ${where}: no connection within ${timeoutMs / 1000}s (is the service running, is the port open in the firewall?)`);
+      return new UserError(
+        `CyberTrace HTTP API at ${where}: no connection within ${timeoutMs / 1000}s (is the service running, is the port open in the firewall?)`,
+      );
     case 'EPROTO':
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
-      return new UserError(`CyberTrace HTTP API at ${where}: the TLS handshake failed (${e.message.split('\n')[0]}); if that port speaks plain HTTP, use http:// explicitly`);
+      return new UserError(
+        `CyberTrace HTTP API at ${where}: the TLS handshake failed (${e.message.split('\n')[0]}); if that port speaks plain HTTP, use http:// explicitly`,
+      );
     default:
       return new UserError(`CyberTrace HTTP API at ${where}: ${e.message}`);
   }
@@ -125,7 +132,10 @@ async function openConnection(opts: HttpLookupOptions, deadline: number): Promis
       socket.destroy();
       reject(err);
     };
-    const timer = setTimeout(() => fail(connectionError(where, Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }), opts.timeoutMs)), Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => fail(connectionError(where, Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }), opts.timeoutMs)),
+      Math.max(0, deadline - Date.now()),
+    );
     if (opts.url.protocol === 'http:') {
       socket = netConnect({ host, port });
       socket.once('connect', () => {
@@ -148,7 +158,11 @@ async function openConnection(opts: HttpLookupOptions, deadline: number): Promis
         if (pinned !== undefined) {
           const got = der ? sha256(der) : '';
           if (got !== pinned) {
-            fail(new UserError(`CyberTrace HTTP API at ${where}: the certificate's SHA-256 is ${got ? `SHA256:${colonHex(got)}` : 'unknown'}, not the --fingerprint given (SHA256:${colonHex(pinned)}); nothing was sent`));
+            fail(
+              new UserError(
+                `CyberTrace HTTP API at ${where}: the certificate's SHA-256 is ${got ? `SHA256:${colonHex(got)}` : 'unknown'}, not the --fingerprint given (SHA256:${colonHex(pinned)}); nothing was sent`,
+              ),
+            );
             return;
           }
           // A pin replaces the CAs, not the validity period: an expired (or not yet valid) certificate is refused as without a pin.
@@ -157,7 +171,11 @@ async function openConnection(opts: HttpLookupOptions, deadline: number): Promis
           const now = Date.now();
           if (!(now >= from && now <= to)) {
             const state = now > to ? `expired on ${new Date(to).toISOString()}` : `not valid before ${new Date(from).toISOString()}`;
-            fail(new UserError(`CyberTrace HTTP API at ${where}: the pinned certificate ${state} (valid ${peer.valid_from} to ${peer.valid_to}); --fingerprint does not make it acceptable: renew the CyberTrace certificate (or correct this machine's clock). Nothing was sent.`));
+            fail(
+              new UserError(
+                `CyberTrace HTTP API at ${where}: the pinned certificate ${state} (valid ${peer.valid_from} to ${peer.valid_to}); --fingerprint does not make it acceptable: renew the CyberTrace certificate (or correct this machine's clock). Nothing was sent.`,
+              ),
+            );
             return;
           }
         }
@@ -198,9 +216,13 @@ function statusError(where: string, status: number, body: string, withCredential
           : `CyberTrace HTTP API at ${where}: 401 Unauthorized — it needs a user and password: set cybertrace.http_api.user_env and password_env in the site file to the names of environment variables that hold them, or run on a terminal to be asked.${said}`,
       );
     case 403:
-      return new UserError(`CyberTrace HTTP API at ${where}: 403 — this user may not look up indicators, or the license does not include indicator search.${said}`);
+      return new UserError(
+        `CyberTrace HTTP API at ${where}: 403 — this user may not look up indicators, or the license does not include indicator search.${said}`,
+      );
     case 404:
-      return new UserError(`CyberTrace HTTP API at ${where}: 404 — no lookup request there: is --to the CyberTrace HTTP server (${LISTEN_SETTING}) and does this CyberTrace have the API?${said}`);
+      return new UserError(
+        `CyberTrace HTTP API at ${where}: 404 — no lookup request there: is --to the CyberTrace HTTP server (${LISTEN_SETTING}) and does this CyberTrace have the API?${said}`,
+      );
     case 425:
       return new UserError(`CyberTrace HTTP API at ${where}: 425 — CyberTrace is still initializing; try again in a minute.${said}`);
     case 429:
@@ -219,7 +241,9 @@ function readAnswer(where: string, body: string, sent: number): LookupAnswer[] {
     const start = body.trim().slice(0, 60).replace(/\s+/g, ' ');
     const page = summariseBody(body);
     if (page.includes('HTML page')) throw new UserError(`CyberTrace HTTP API at ${where}: HTTP 200.${page}`);
-    throw new UserError(`CyberTrace HTTP API at ${where}: the answer is not JSON (it starts with ${JSON.stringify(start)}); is --to the CyberTrace HTTP server (${LISTEN_SETTING}) and not a proxy or another web server?`);
+    throw new UserError(
+      `CyberTrace HTTP API at ${where}: the answer is not JSON (it starts with ${JSON.stringify(start)}); is --to the CyberTrace HTTP server (${LISTEN_SETTING}) and not a proxy or another web server?`,
+    );
   }
   const shape = `not in the documented shape [{object, result, categories:[{category, detected_indicator, context}]}]`;
   if (!Array.isArray(json) || json.length !== sent) {
@@ -265,10 +289,17 @@ async function postLookup(opts: HttpLookupOptions, path: string, body: string): 
   // No agent: the request goes over the connection checked above (an agent would open its own).
   const answer = new Promise<{ status: number; text: string; statusText?: string }>((resolve, reject) => {
     const req = request({ method: 'POST', host: opts.url.hostname, port: opts.url.port, path, headers, createConnection: () => socket });
-    const timer = setTimeout(() => {
-      req.destroy();
-      reject(new UserError(`CyberTrace HTTP API at ${where}: no answer within ${opts.timeoutMs / 1000}s (is CyberTrace overloaded or still starting? raise --timeout)`));
-    }, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        req.destroy();
+        reject(
+          new UserError(
+            `CyberTrace HTTP API at ${where}: no answer within ${opts.timeoutMs / 1000}s (is CyberTrace overloaded or still starting? raise --timeout)`,
+          ),
+        );
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     req.on('response', (res) => {
       res.setEncoding('utf8');
       let text = '';
@@ -278,7 +309,11 @@ async function postLookup(opts: HttpLookupOptions, path: string, body: string): 
         if (text.length > MAX_ANSWER_CHARS) {
           clearTimeout(timer);
           req.destroy();
-          reject(new UserError(`CyberTrace HTTP API at ${where}: the answer is larger than ${MAX_ANSWER_CHARS / 1024 / 1024} MiB and was cut; is --to the CyberTrace HTTP server (${LISTEN_SETTING}) and not another service?`));
+          reject(
+            new UserError(
+              `CyberTrace HTTP API at ${where}: the answer is larger than ${MAX_ANSWER_CHARS / 1024 / 1024} MiB and was cut; is --to the CyberTrace HTTP server (${LISTEN_SETTING}) and not another service?`,
+            ),
+          );
         }
       });
       res.on('end', () => {

@@ -83,10 +83,15 @@ function openSocket(opts: LookupOptions): Promise<Socket> {
   const where = `${opts.host}:${opts.port}`;
   return new Promise<Socket>((resolve, reject) => {
     const s = connect({ host: opts.host, port: opts.port });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new UserError(`CyberTrace at ${where}: no connection within ${opts.timeoutMs / 1000}s (is the service running, is the port open in the firewall?)`));
-    }, Math.max(0, opts.deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        s.destroy();
+        reject(
+          new UserError(`CyberTrace at ${where}: no connection within ${opts.timeoutMs / 1000}s (is the service running, is the port open in the firewall?)`),
+        );
+      },
+      Math.max(0, opts.deadline - Date.now()),
+    );
     s.once('connect', () => {
       clearTimeout(timer);
       // Each lookup is one small write waiting for its answer: no Nagle delay.
@@ -95,7 +100,12 @@ function openSocket(opts: LookupOptions): Promise<Socket> {
     });
     s.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const why = e.code === 'ECONNREFUSED' ? 'connection refused (nothing listens there: check InputSettings > ConnectionString and that the service runs)' : e.code === 'ENOTFOUND' ? 'host name not found' : e.message;
+      const why =
+        e.code === 'ECONNREFUSED'
+          ? 'connection refused (nothing listens there: check InputSettings > ConnectionString and that the service runs)'
+          : e.code === 'ENOTFOUND'
+            ? 'host name not found'
+            : e.message;
       reject(new UserError(`CyberTrace at ${where}: ${why}`));
     });
   });

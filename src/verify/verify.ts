@@ -133,7 +133,10 @@ export interface HttpVerifyOptions extends HttpLookupOptions {
 export async function verifyOverHttp(opts: HttpVerifyOptions): Promise<VerifyRow[]> {
   // The API is asked for the indicator alone: an indicator sent again only for the event around it adds nothing.
   const indicators = opts.indicators ?? VERIFICATION_INDICATORS.filter((i) => i.user === undefined);
-  const { answers, route } = await httpLookupRoute(opts, indicators.map((i) => i.value));
+  const { answers, route } = await httpLookupRoute(
+    opts,
+    indicators.map((i) => i.value),
+  );
   opts.onRoute?.(route);
   return indicators.map((ind, i) => judgeAnswer(ind, answers.find((a) => a.object === ind.value) ?? answers[i]));
 }

@@ -26,8 +26,10 @@ let proxy: FaultProxy;
 let site: TempSite;
 const COMMIT = comQuery('COMMIT');
 
-const sids = async () => (await db.query<{ sid: number }>(`SELECT sid FROM alienvault.plugin_sid WHERE plugin_id = ${PLUGIN_ID} ORDER BY sid`)).map((r) => r.sid);
-const pinned = (file: string) => ((loadSite(file, registry).siems.alienvault as { translations?: Array<{ sid: number }> }).translations ?? []).map((t) => t.sid);
+const sids = async () =>
+  (await db.query<{ sid: number }>(`SELECT sid FROM alienvault.plugin_sid WHERE plugin_id = ${PLUGIN_ID} ORDER BY sid`)).map((r) => r.sid);
+const pinned = (file: string) =>
+  ((loadSite(file, registry).siems.alienvault as { translations?: Array<{ sid: number }> }).translations ?? []).map((t) => t.sid);
 const add = () => runCliAsync(['categories', 'add', 'Custom_Two', '--config', site.file, '--db', `mysql://root@127.0.0.1:${proxy.port}/alienvault`]);
 
 beforeAll(async () => {
@@ -113,29 +115,33 @@ describe('categories --db: the connection breaks at COMMIT', () => {
   it.each([
     ['after the server committed', 'after-answer' as const, true],
     ['before COMMIT reached it', 'before-server' as const, false],
-  ])('the server is killed %s: state unknown, exit 1, every file kept, and the printed repair works', async (_what, when, committed) => {
-    const rowsBefore = await sids();
-    proxy.arm({ packet: COMMIT, when, atCut: () => db.crash() });
-    const r = await add();
-    await proxy.cut();
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain('whether the change is in the database is UNKNOWN: cannot connect again');
-    expect(r.stderr).not.toMatch(/internal error/);
-    // The site file is untouched; the prepared new version, its backup and the restore script all stay.
-    expect(pinned(site.file)).not.toContain(1001);
-    const tmp = /the new version is ready in (\S+)/.exec(r.stderr)?.[1];
-    const script = /restore script \(puts the rows back as they were before\): (\S+)/.exec(r.stderr)?.[1];
-    const backup = /copy of the site file before the change: (\S+)/.exec(r.stderr)?.[1];
-    for (const f of [tmp, script, backup]) expect(f && existsSync(f), `${f}\n${r.stderr}`).toBe(true);
-    expect(r.stderr).toContain(`SELECT sid, name FROM plugin_sid WHERE plugin_id = ${PLUGIN_ID} AND sid IN (1001)`);
+  ])(
+    'the server is killed %s: state unknown, exit 1, every file kept, and the printed repair works',
+    async (_what, when, committed) => {
+      const rowsBefore = await sids();
+      proxy.arm({ packet: COMMIT, when, atCut: () => db.crash() });
+      const r = await add();
+      await proxy.cut();
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('whether the change is in the database is UNKNOWN: cannot connect again');
+      expect(r.stderr).not.toMatch(/internal error/);
+      // The site file is untouched; the prepared new version, its backup and the restore script all stay.
+      expect(pinned(site.file)).not.toContain(1001);
+      const tmp = /the new version is ready in (\S+)/.exec(r.stderr)?.[1];
+      const script = /restore script \(puts the rows back as they were before\): (\S+)/.exec(r.stderr)?.[1];
+      const backup = /copy of the site file before the change: (\S+)/.exec(r.stderr)?.[1];
+      for (const f of [tmp, script, backup]) expect(f && existsSync(f), `${f}\n${r.stderr}`).toBe(true);
+      expect(r.stderr).toContain(`SELECT sid, name FROM plugin_sid WHERE plugin_id = ${PLUGIN_ID} AND sid IN (1001)`);
 
-    await db.restart();
-    expect(await sids()).toEqual(committed ? [...rowsBefore, 1001].sort((a, b) => a - b) : rowsBefore);
-    if (committed) {
-      // The repair the message gives for "the change is in": move the prepared file into place.
-      expect(r.stderr).toContain(`mv ${tmp} ${join(site.dir, 'site.yaml')}`);
-      renameSync(tmp!, site.file);
-      expect(pinned(site.file)).toContain(1001);
-    }
-  }, 120_000);
+      await db.restart();
+      expect(await sids()).toEqual(committed ? [...rowsBefore, 1001].sort((a, b) => a - b) : rowsBefore);
+      if (committed) {
+        // The repair the message gives for "the change is in": move the prepared file into place.
+        expect(r.stderr).toContain(`mv ${tmp} ${join(site.dir, 'site.yaml')}`);
+        renameSync(tmp!, site.file);
+        expect(pinned(site.file)).toContain(1001);
+      }
+    },
+    120_000,
+  );
 });

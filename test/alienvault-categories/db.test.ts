@@ -70,7 +70,11 @@ describe('categories --db on a live ossim database', () => {
     expect(r.stdout).toContain('insert SID 1001');
     expect(r.stdout).toContain('restart ossim-server');
     const row = (await rows()).find((x) => x.sid === 1001)!;
-    expect(row.hex).toBe(Buffer.from(EVENT_NAME_PREFIX + name, 'utf8').toString('hex').toUpperCase());
+    expect(row.hex).toBe(
+      Buffer.from(EVENT_NAME_PREFIX + name, 'utf8')
+        .toString('hex')
+        .toUpperCase(),
+    );
     expect(row.ctx).toBe(ZERO);
     expect(row.priority).toBe(5);
     const s = loadSite(site.file, registry);
@@ -118,9 +122,13 @@ describe('categories --db on a live ossim database', () => {
   });
 
   it('a failure inside the transaction rolls back and leaves the site folder as it was', async () => {
-    await db.query("CREATE TRIGGER alienvault.fail_insert BEFORE INSERT ON alienvault.plugin_sid FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test trigger'");
+    await db.query(
+      "CREATE TRIGGER alienvault.fail_insert BEFORE INSERT ON alienvault.plugin_sid FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test trigger'",
+    );
     // Sync has to update SID 11 first and then insert SID 1000: the insert fails, the update must be undone.
-    await db.query(`UPDATE alienvault.plugin_sid SET name = 'stale' WHERE plugin_id = ${PLUGIN_ID} AND sid = 11; DELETE FROM alienvault.plugin_sid WHERE plugin_id = ${PLUGIN_ID} AND sid = 1000`);
+    await db.query(
+      `UPDATE alienvault.plugin_sid SET name = 'stale' WHERE plugin_id = ${PLUGIN_ID} AND sid = 11; DELETE FROM alienvault.plugin_sid WHERE plugin_id = ${PLUGIN_ID} AND sid = 1000`,
+    );
     const before = { rows: await rows(), files: snapshot(site.dir) };
     const sync = cli(site, ['sync', '--db', url]);
     expect(sync.code).toBe(1);
@@ -158,7 +166,10 @@ describe('categories --db on a live ossim database', () => {
       [['rename', 'No_Such_Feed', 'x', '--db', url], /category "No_Such_Feed" is not one of the site's categories/],
       [['remove', 'No_Such_Feed', '--db', url], /category "No_Such_Feed" is not one of the site's categories/],
       [['rename', 'Custom_Feed', 'emoji 😀', '--db', url], /cannot store/],
-      [['add', 'Feed_D', '--db', `mysql://root:secret@127.0.0.1:${db.port}/alienvault`], /the URL contains a password; passwords are never taken from the command line/],
+      [
+        ['add', 'Feed_D', '--db', `mysql://root:secret@127.0.0.1:${db.port}/alienvault`],
+        /the URL contains a password; passwords are never taken from the command line/,
+      ],
       [['add', 'Feed_D', '--db', `mysql://root@127.0.0.1:${db.port}/nosuchdb`], /cannot connect to .*: no database "nosuchdb"; nothing was changed/],
     ];
     const before = { rows: await rows(), files: snapshot(site.dir) };
@@ -188,7 +199,9 @@ describe('categories --db on a live ossim database', () => {
   });
 
   it('takes the password from CTCONNECT_DB_PASSWORD only, and says so without it', async () => {
-    await db.query("CREATE USER IF NOT EXISTS 'ossim'@'127.0.0.1' IDENTIFIED BY 'p\"w d'; GRANT SELECT, INSERT, UPDATE, DELETE ON alienvault.* TO 'ossim'@'127.0.0.1'");
+    await db.query(
+      "CREATE USER IF NOT EXISTS 'ossim'@'127.0.0.1' IDENTIFIED BY 'p\"w d'; GRANT SELECT, INSERT, UPDATE, DELETE ON alienvault.* TO 'ossim'@'127.0.0.1'",
+    );
     const ossimUrl = `mysql://ossim@127.0.0.1:${db.port}/alienvault`;
     const before = snapshot(site.dir);
     const none = runCli(['categories', 'add', 'Feed_F', '--db', ossimUrl, '--config', site.file], { env: { CTCONNECT_DB_PASSWORD: undefined } });

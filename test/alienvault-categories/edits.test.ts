@@ -31,7 +31,7 @@ const listAll = (file: string): ListJson => {
 const listJson = (file: string) => listAll(file).siems.alienvault;
 
 async function bundleFile(site: ReturnType<typeof loadSite>, name: string): Promise<string> {
-  const b = (await bundleFor('alienvault', site));
+  const b = await bundleFor('alienvault', site);
   const f = b.files.find((x) => x.path.endsWith(`/${name}`) || x.path === name);
   if (!f) throw new Error(`no ${name} in the bundle`);
   return fileText(b, f.path);
@@ -45,7 +45,11 @@ describe('categories list', () => {
       [1, '(service event)', 'built-in'],
       [2, '_DEFAULT_', 'built-in'],
     ]);
-    expect(rows.find((r) => r.category === 'KL_Phishing_URL')).toMatchObject({ sid: 11, source: 'default', name: 'Kaspersky CyberTrace - Phishing URL detected' });
+    expect(rows.find((r) => r.category === 'KL_Phishing_URL')).toMatchObject({
+      sid: 11,
+      source: 'default',
+      name: 'Kaspersky CyberTrace - Phishing URL detected',
+    });
     expect(rows.find((r) => r.category === 'Custom_Feed')).toMatchObject({ sid: 1000, source: 'pinned' });
     const text = runCli(['categories', 'list', '--config', file]).stdout;
     expect(text).toMatch(/^\s*11 {2}KL_Phishing_URL +default +Kaspersky CyberTrace - Phishing URL detected$/m);
@@ -80,9 +84,9 @@ describe('categories add / rename / remove on the site file', () => {
     expect(site.categories.custom.map((c) => c.name)).toEqual(['Custom_Feed', 'Custom_Two']);
     expect(listJson(file).rows.find((x) => x.category === 'Custom_Two')).toMatchObject({ sid: 1001, name: 'Kaspersky CyberTrace - Zwei "quoted" — Ünï' });
     // The regenerated bundle agrees: translation line and plugin_sid row from the same table.
-    const cfg = parseTranslationSection((await bundleFile(site, 'kaspersky_cyberTrace.cfg')));
+    const cfg = parseTranslationSection(await bundleFile(site, 'kaspersky_cyberTrace.cfg'));
     expect(cfg.entries.find((e) => e.key === 'Custom_Two')?.value).toBe('1001');
-    const sqlRows = parsePluginSidRows((await bundleFile(site, 'kaspersky_cyberTrace.sql'))).rows;
+    const sqlRows = parsePluginSidRows(await bundleFile(site, 'kaspersky_cyberTrace.sql')).rows;
     expect(sqlRows.find((x) => x.sid === 1001)?.name).toBe('Kaspersky CyberTrace - Zwei "quoted" — Ünï');
   });
 
@@ -99,8 +103,17 @@ describe('categories add / rename / remove on the site file', () => {
     const { file } = tempSite();
     expect(runCli(['categories', 'rename', 'KL_Phishing_URL', "Phishing (l'URL) — фишинг", '--config', file]).code).toBe(0);
     // The title is the site's (categories.titles); the SID stays its Kaspersky default.
-    expect(listJson(file).rows.find((x) => x.category === 'KL_Phishing_URL')).toMatchObject({ sid: 11, name: "Kaspersky CyberTrace - Phishing (l'URL) — фишинг", source: 'default' });
-    expect(listAll(file).categories.find((x) => x.category === 'KL_Phishing_URL')).toEqual({ category: 'KL_Phishing_URL', kind: 'kaspersky', title: "Phishing (l'URL) — фишинг", titleSource: 'site' });
+    expect(listJson(file).rows.find((x) => x.category === 'KL_Phishing_URL')).toMatchObject({
+      sid: 11,
+      name: "Kaspersky CyberTrace - Phishing (l'URL) — фишинг",
+      source: 'default',
+    });
+    expect(listAll(file).categories.find((x) => x.category === 'KL_Phishing_URL')).toEqual({
+      category: 'KL_Phishing_URL',
+      kind: 'kaspersky',
+      title: "Phishing (l'URL) — фишинг",
+      titleSource: 'site',
+    });
     expect(loadSite(file, registry).categories.titles).toEqual({ KL_Phishing_URL: "Phishing (l'URL) — фишинг" });
     expect(runCli(['categories', 'add', 'Feed_A', '--config', file]).stdout).toContain('SID 1001');
     const rm = runCli(['categories', 'remove', 'Feed_A', '--config', file]);
@@ -120,11 +133,17 @@ describe('categories add / rename / remove on the site file', () => {
 
   it('removing an unpinned custom category does not renumber the ones after it', () => {
     const site = parseSite(
-      readFileSync(tempSite().file, 'utf8').replace(/    translations:.*\n(      .*\n)*/, '').replace('    - name: Custom_Feed\n', '    - name: Feed_X\n    - name: Custom_Feed\n'),
+      readFileSync(tempSite().file, 'utf8')
+        .replace(/    translations:.*\n(      .*\n)*/, '')
+        .replace('    - name: Custom_Feed\n', '    - name: Feed_X\n    - name: Custom_Feed\n'),
       'site.yaml',
       registry,
     );
-    expect(sidTable(site).categories.filter((r) => r.sid >= 1000).map((r) => [r.category, r.sid])).toEqual([
+    expect(
+      sidTable(site)
+        .categories.filter((r) => r.sid >= 1000)
+        .map((r) => [r.category, r.sid]),
+    ).toEqual([
       ['Feed_X', 1000],
       ['Custom_Feed', 1001],
     ]);
@@ -143,13 +162,33 @@ describe('categories add / rename / remove on the site file', () => {
     ['SID of the generic event', ['add', 'Feed_D', '--sid', '2'], /--sid: must be between 3 and 2147483647/],
     ['SID too large', ['add', 'Feed_D', '--sid', '2147483648'], /--sid: must be between 3 and 2147483647/],
     ['SID not a number', ['add', 'Feed_D', '--sid', '12a'], /--sid: must be a whole number/],
-    ['category already there (other case)', ['add', 'kl_phishing_url'], /category "kl_phishing_url" is already one of the site's categories as "KL_Phishing_URL" \(title "Phishing URL detected"\)/],
+    [
+      'category already there (other case)',
+      ['add', 'kl_phishing_url'],
+      /category "kl_phishing_url" is already one of the site's categories as "KL_Phishing_URL" \(title "Phishing URL detected"\)/,
+    ],
     ['category that cannot be written in the .cfg', ['add', 'Bad Feed;x'], /must be the feed's category attribute/],
-    ['unknown category on rename', ['rename', 'KL_Phising_URL', 'x'], /category "KL_Phising_URL" is not one of the site's categories \(did you mean "KL_Phishing_URL"\?\)/],
+    [
+      'unknown category on rename',
+      ['rename', 'KL_Phising_URL', 'x'],
+      /category "KL_Phising_URL" is not one of the site's categories \(did you mean "KL_Phishing_URL"\?\)/,
+    ],
     ['unknown category on remove', ['remove', 'Nope_Feed'], /category "Nope_Feed" is not one of the site's categories/],
-    ['removing _DEFAULT_', ['remove', '_DEFAULT_'], /_DEFAULT_ is the generic detection event, SID 2, not a category: it cannot be renamed or removed, because without _DEFAULT_ .*parser loop dies/],
-    ['renaming _DEFAULT_', ['rename', '_default_', 'Other name'], /cannot be renamed or removed, because without _DEFAULT_ .*reads nothing more until ossim-agent restarts/],
-    ['adding _DEFAULT_', ['add', '_DEFAULT_'], /_DEFAULT_ is the fallback of the \[translation\] section .*always there, because without _DEFAULT_ .*parser loop dies/],
+    [
+      'removing _DEFAULT_',
+      ['remove', '_DEFAULT_'],
+      /_DEFAULT_ is the generic detection event, SID 2, not a category: it cannot be renamed or removed, because without _DEFAULT_ .*parser loop dies/,
+    ],
+    [
+      'renaming _DEFAULT_',
+      ['rename', '_default_', 'Other name'],
+      /cannot be renamed or removed, because without _DEFAULT_ .*reads nothing more until ossim-agent restarts/,
+    ],
+    [
+      'adding _DEFAULT_',
+      ['add', '_DEFAULT_'],
+      /_DEFAULT_ is the fallback of the \[translation\] section .*always there, because without _DEFAULT_ .*parser loop dies/,
+    ],
     ['name with a line break', ['rename', 'Custom_Feed', 'two\nlines'], /contains a control character \(U\+000A\)/],
     ['name the utf8 columns cannot store', ['rename', 'Custom_Feed', 'Threat 🔥'], /outside|cannot store/],
     ['name too long', ['rename', 'Custom_Feed', 'x'.repeat(600)], /characters long/],
@@ -193,7 +232,9 @@ describe('site-file splicing', () => {
       { path: ['b'], value: [1, 2, 3] },
     ]);
     expect(r.layoutKept).toBe(true);
-    expect(r.text).toBe('a:\n  list:        # the list\n    - x     # first\n    # between\n    - z\n  other: 1     # kept\n  new:\n    - { k: v "q" }\nb: [ 1, 2, 3 ]\n');
+    expect(r.text).toBe(
+      'a:\n  list:        # the list\n    - x     # first\n    # between\n    - z\n  other: 1     # kept\n  new:\n    - { k: v "q" }\nb: [ 1, 2, 3 ]\n',
+    );
   });
 });
 
@@ -223,12 +264,19 @@ describe('reading an installation (import)', () => {
   ].join('\n');
 
   it('reads [translation] as Python configparser does', () => {
-    const py = spawnSync('python3', ['-c', [
-      'import configparser, json, sys',
-      'c = configparser.ConfigParser(inline_comment_prefixes=(";",), interpolation=None)',
-      'c.read_string(sys.stdin.read())',
-      'print(json.dumps({k: v.strip("\\"\'") for k, v in c.items("translation") if k not in c.defaults()}))',
-    ].join('\n')], { input: cfg, encoding: 'utf8' });
+    const py = spawnSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import configparser, json, sys',
+          'c = configparser.ConfigParser(inline_comment_prefixes=(";",), interpolation=None)',
+          'c.read_string(sys.stdin.read())',
+          'print(json.dumps({k: v.strip("\\"\'") for k, v in c.items("translation") if k not in c.defaults()}))',
+        ].join('\n'),
+      ],
+      { input: cfg, encoding: 'utf8' },
+    );
     expect(py.status, py.stderr).toBe(0);
     const mine = Object.fromEntries(parseTranslationSection(cfg).entries.map((e) => [e.key.toLowerCase(), e.value]));
     expect(mine).toEqual(JSON.parse(py.stdout));
@@ -252,7 +300,11 @@ describe('reading an installation (import)', () => {
     const r = runCli(['categories', 'import', '--cfg', join(dir, 'k.cfg'), '--sql', join(dir, 'k.sql'), '--config', file]);
     expect(r.code, r.stderr).toBe(0);
     const rows = listJson(file).rows;
-    expect(rows.find((x) => x.category === 'KL_Phishing_URL')).toMatchObject({ sid: 50, name: "Kaspersky CyberTrace - Phishing (l'URL) \\ ok", source: 'pinned' });
+    expect(rows.find((x) => x.category === 'KL_Phishing_URL')).toMatchObject({
+      sid: 50,
+      name: "Kaspersky CyberTrace - Phishing (l'URL) \\ ok",
+      source: 'pinned',
+    });
     // The installation's event names become the site's titles, which every SIEM shows.
     expect(loadSite(file, registry).categories.titles).toEqual({ KL_Phishing_URL: "Phishing (l'URL) \\ ok" });
     expect(loadSite(file, registry).categories.custom.find((c) => c.name === 'Old_Feed')?.title).toBe('Old feed — alt');
@@ -275,8 +327,8 @@ describe('reading an installation (import)', () => {
     const bare = tempSite();
     const text = readFileSync(bare.file, 'utf8').replace(/    translations:.*\n(      .*\n)*/, '');
     writeFileSync(bare.file, text);
-    writeFileSync(join(bare.dir, 'k.cfg'), (await bundleFile(source, 'kaspersky_cyberTrace.cfg')));
-    writeFileSync(join(bare.dir, 'k.sql'), (await bundleFile(source, 'kaspersky_cyberTrace.sql')));
+    writeFileSync(join(bare.dir, 'k.cfg'), await bundleFile(source, 'kaspersky_cyberTrace.cfg'));
+    writeFileSync(join(bare.dir, 'k.sql'), await bundleFile(source, 'kaspersky_cyberTrace.sql'));
     const r = runCli(['categories', 'import', '--cfg', join(bare.dir, 'k.cfg'), '--sql', join(bare.dir, 'k.sql'), '--config', bare.file]);
     expect(r.code, r.stderr).toBe(0);
     const strip = (rows: Array<{ sid: number; category: string; name: string }>) => rows.map(({ sid, category, name }) => ({ sid, category, name }));
@@ -285,12 +337,20 @@ describe('reading an installation (import)', () => {
 
   const conflicts: Array<[string, string, RegExp]> = [
     ['a different _DEFAULT_', '[translation]\n_DEFAULT_=9\nX_Feed=40\n', /_DEFAULT_ is 9; ctconnect keeps the generic detection event at SID 2/],
-    ['no _DEFAULT_', '[translation]\nX_Feed=40\n', /k\.cfg: \[translation\] has no _DEFAULT_ line; without _DEFAULT_ the ossim-agent .*parser loop dies .*Add the line _DEFAULT_=2/],
+    [
+      'no _DEFAULT_',
+      '[translation]\nX_Feed=40\n',
+      /k\.cfg: \[translation\] has no _DEFAULT_ line; without _DEFAULT_ the ossim-agent .*parser loop dies .*Add the line _DEFAULT_=2/,
+    ],
     ['two categories on one SID', '[translation]\nA_Feed=40\nB_Feed=40\n', /"B_Feed" and "A_Feed" share SID 40/],
     ['a SID that is not a number', '[translation]\nA_Feed=forty\n', /k\.cfg:2: "A_Feed" maps to "forty", not a numeric SID/],
     ['a duplicate key', '[translation]\nA_Feed=40\na_feed=41\n', /k\.cfg:3: "a_feed" is already set on line 2/],
     ['a reserved SID', '[translation]\nA_Feed=1\n', /uses SID 1, which ctconnect reserves for the service event/],
-    ['a clash with a pin of the site', '[translation]\nOther_Feed=1000\n', /SID 1000: the installation gives it to "Other_Feed" but the site pins it to "Custom_Feed"/],
+    [
+      'a clash with a pin of the site',
+      '[translation]\nOther_Feed=1000\n',
+      /SID 1000: the installation gives it to "Other_Feed" but the site pins it to "Custom_Feed"/,
+    ],
     ['no [translation] section', '[config]\ntype=detector\n', /has no \[translation\] section/],
   ];
   for (const [what, text, message] of conflicts) {

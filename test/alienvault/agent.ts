@@ -70,7 +70,13 @@ export function runAgent(cfgText: string, log: string[] | Buffer, opts: AgentOpt
     writeFileSync(logFile, Buffer.isBuffer(log) ? log : log.length === 0 ? '' : log.join('\n') + '\n', 'utf8');
     const r = spawnSync('python3', [SCRIPT, config, INSTALLED_PATH, cfg, logFile], { encoding: 'utf8', timeout: 30_000 });
     if (r.error) throw r.error;
-    const results = r.status === 0 ? r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AgentResult) : [];
+    const results =
+      r.status === 0
+        ? r.stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as AgentResult)
+        : [];
     return { code: r.status ?? -1, stderr: r.stderr, results };
   } finally {
     rmSync(dir, { recursive: true, force: true });

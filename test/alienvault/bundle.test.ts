@@ -15,13 +15,14 @@ import { runAgent, SENSOR_CONFIG_UI_ONLY } from './agent.js';
 const bundle = await bundleFor('alienvault');
 
 describe('AlienVault bundle', () => {
-
   it('has the CyberTrace settings of the Kaspersky CyberTrace–AlienVault integration guide', () => {
     const s = bundle.settings;
     expect(s.output.connectionString).toBe('192.0.2.20:514');
     expect(s.input.connectionString).toBe('192.0.2.10:9999');
     expect(s.output.alertFormat).toBe('alert=%Alert% context=%RecordContext%');
-    expect(s.output.eventFormat).toBe('category=%Category% detected=%MatchedIndicator% url=%RE_URL% src=%SRC_IP% ip=%RE_IP% hash=%RE_MD5% context=%RecordContext%');
+    expect(s.output.eventFormat).toBe(
+      'category=%Category% detected=%MatchedIndicator% url=%RE_URL% src=%SRC_IP% ip=%RE_IP% hash=%RE_MD5% context=%RecordContext%',
+    );
     expect(s.output.finishedEventEnabled).toBe(false);
     expect(s.output.recordFieldContextFormat).toBe(' %ParamName%=%ParamValue%');
     expect(fileText(bundle, 'cybertrace/kl_feed_service.fragment.xml')).toMatch(/<FinishedEventFormat enabled="false"/);
@@ -29,7 +30,11 @@ describe('AlienVault bundle', () => {
 
   it('installs each file where the Kaspersky CyberTrace–AlienVault integration guide puts it, with restarts and timeouts', () => {
     const install = (p: string) => bundle.files.find((f) => f.path === p)?.install;
-    expect(install('alienvault/kaspersky_cyberTrace.cfg')).toMatchObject({ role: 'alienvault', path: '/etc/ossim/agent/plugins/kaspersky_cyberTrace.cfg', notify: ['ossim-agent-restart'] });
+    expect(install('alienvault/kaspersky_cyberTrace.cfg')).toMatchObject({
+      role: 'alienvault',
+      path: '/etc/ossim/agent/plugins/kaspersky_cyberTrace.cfg',
+      notify: ['ossim-agent-restart'],
+    });
     expect(install('alienvault/kaspersky_cyberTrace.sql')).toMatchObject({
       role: 'alienvault',
       path: '/usr/share/doc/ossim-mysql/contrib/plugins/kaspersky_cyberTrace.sql',
@@ -56,12 +61,12 @@ siems:
     devices:
 ${devices}
 `);
-    const fwd = fileText((await bundleFor('alienvault', site)), 'alienvault/rsyslog-forward.conf');
+    const fwd = fileText(await bundleFor('alienvault', site), 'alienvault/rsyslog-forward.conf');
     expect(fwd.match(/^if /gm)).toHaveLength(1);
     expect(fwd.match(/"10\.1\.\d+\.\d+"/g)).toHaveLength(50);
     expect(fwd).toContain('Device="eth1"');
     expect(fwd).toContain('action(type="omfile" name="kaspersky_cybertrace_forward_copy" File="/var/log/ct-forwarded.log")');
-    expect(fileText((await bundleFor('alienvault')), 'alienvault/rsyslog-forward.conf')).not.toContain('Device=');
+    expect(fileText(await bundleFor('alienvault'), 'alienvault/rsyslog-forward.conf')).not.toContain('Device=');
   });
 });
 
@@ -78,7 +83,12 @@ describe("the plugin's entry in the agent's config.cfg (read as UTF-8)", () => {
   const merge = (old: string) => applyMerge(file.install!.merge!, old, file.content as string);
 
   it('is merged at the end of config.cfg as a marked block, restarting the agent', () => {
-    expect(file.install).toMatchObject({ role: 'alienvault', path: '/etc/ossim/agent/config.cfg', merge: { kind: 'marked-block', commentPrefix: '#' }, notify: ['ossim-agent-restart'] });
+    expect(file.install).toMatchObject({
+      role: 'alienvault',
+      path: '/etc/ossim/agent/config.cfg',
+      merge: { kind: 'marked-block', commentPrefix: '#' },
+      notify: ['ossim-agent-restart'],
+    });
     expect(file.install!.merge).not.toHaveProperty('after');
     expect(file.content).toContain('\n[plugins]\nkaspersky_cyberTrace=/etc/ossim/agent/plugins/kaspersky_cyberTrace.cfg|utf-8\n');
     const merged = merge(SENSOR_CONFIG_UI_ONLY);
@@ -98,10 +108,24 @@ describe("the plugin's entry in the agent's config.cfg (read as UTF-8)", () => {
   it("keeps working after alienvault-reconfig's rewrite (one [plugins], comments gone) and the next deploy", () => {
     // Config::Tiny as alienvault-reconfig uses it: sections merged, last value wins, comments dropped, keys sorted.
     const rewritten = [
-      '[daemon]', 'daemon=True', 'pid=/var/run/ossim-agent.pid', '',
-      '[plugin-defaults]', 'date_format=%Y-%m-%d %H:%M:%S', 'interface=any', 'sensor=192.0.2.20', '',
-      '[plugins]', 'kaspersky_cyberTrace=/etc/ossim/agent/plugins/kaspersky_cyberTrace.cfg|utf-8', 'ssh=/etc/ossim/agent/plugins/ssh.cfg', 'sudo=/etc/ossim/agent/plugins/sudo.cfg', '',
-      '[watchdog]', 'enable=True', 'interval=180', '',
+      '[daemon]',
+      'daemon=True',
+      'pid=/var/run/ossim-agent.pid',
+      '',
+      '[plugin-defaults]',
+      'date_format=%Y-%m-%d %H:%M:%S',
+      'interface=any',
+      'sensor=192.0.2.20',
+      '',
+      '[plugins]',
+      'kaspersky_cyberTrace=/etc/ossim/agent/plugins/kaspersky_cyberTrace.cfg|utf-8',
+      'ssh=/etc/ossim/agent/plugins/ssh.cfg',
+      'sudo=/etc/ossim/agent/plugins/sudo.cfg',
+      '',
+      '[watchdog]',
+      'enable=True',
+      'interval=180',
+      '',
     ].join('\n');
     expect(readsUtf8(rewritten)).toBe(true);
     const redeployed = merge(rewritten);
@@ -134,7 +158,8 @@ describe('CyberTrace input regexps on forwarded device lines (PCRE)', () => {
   });
 
   it('work on raw lines of common devices', () => {
-    const squid = '<134>Jun 27 08:50:19 proxy1 squid[812]: 1561625419.123 52 10.0.0.7 TCP_MISS/200 1534 GET http://fakess123.nu/index.html - HIER_DIRECT/192.0.2.0 text/html';
+    const squid =
+      '<134>Jun 27 08:50:19 proxy1 squid[812]: 1561625419.123 52 10.0.0.7 TCP_MISS/200 1534 GET http://fakess123.nu/index.html - HIER_DIRECT/192.0.2.0 text/html';
     expect(extract('RE_URL', squid)).toEqual(['fakess123.nu/index.html']);
     expect(extract('RE_IP', squid)).toEqual(['10.0.0.7', '192.0.2.0']);
     const fortigate = '<189>date=2019-06-27 time=08:50:19 devname="FGT" type="traffic" srcip=10.0.0.8 dstip=192.0.2.0 action="accept"';

@@ -61,15 +61,19 @@ describe('translations', () => {
   });
 
   it('refuses SIDs out of range and names the database cannot store', () => {
-    expect(problems(site(`${devices}    translations:\n      - { category: KL_APT_IP, sid: 2147483648 }\n`))).toMatch(/translations\[0\]\.sid: must be <= 2147483647/);
+    expect(problems(site(`${devices}    translations:\n      - { category: KL_APT_IP, sid: 2147483648 }\n`))).toMatch(
+      /translations\[0\]\.sid: must be <= 2147483647/,
+    );
     expect(problems(site(`${devices}    translations:\n      - { category: KL_APT_IP, sid: 0 }\n`))).toMatch(/translations\[0\]\.sid: must be >= 1/);
     expect(problems(site(devices, 'categories:\n  titles:\n    KL_APT_IP: "APT \u{1F47E}"\n'))).toMatch(
       /siems\.alienvault: categories\.titles\.KL_APT_IP: as an AlienVault event name, "APT \u{1F47E}" contains "\u{1F47E}" \(U\+1F47E\), a character outside the Basic Multilingual Plane/u,
     );
-    expect(problems(site(devices, 'categories:\n  titles:\n    KL_APT_IP: "two\\nlines"\n'))).toMatch(/test-site\.yaml:\d+:\d+: categories\.titles\.KL_APT_IP: must be one line of text/);
+    expect(problems(site(devices, 'categories:\n  titles:\n    KL_APT_IP: "two\\nlines"\n'))).toMatch(
+      /test-site\.yaml:\d+:\d+: categories\.titles\.KL_APT_IP: must be one line of text/,
+    );
   });
 
-  it('refuses an event name pinned in translations (a site file from before titles were the site\'s), saying where it goes', () => {
+  it("refuses an event name pinned in translations (a site file from before titles were the site's), saying where it goes", () => {
     expect(problems(site(`${devices}    translations:\n      - { category: KL_APT_IP, sid: 20, name: "APT address" }\n`))).toMatch(
       /test-site\.yaml:\d+:\d+: siems\.alienvault\.translations\[0\]\.name: the event name is now the category's title, shown by every SIEM: move "APT address" to categories\.titles\.KL_APT_IP/,
     );
@@ -95,7 +99,9 @@ describe('devices and addresses', () => {
   });
 
   it('refuses a device listed twice and an empty device list', () => {
-    expect(problems(site('    devices:\n      - ip: 198.51.100.1\n      - ip: 198.51.100.1\n'))).toMatch(/devices\[1\]\.ip: 198\.51\.100\.1 is already listed at devices\[0\]/);
+    expect(problems(site('    devices:\n      - ip: 198.51.100.1\n      - ip: 198.51.100.1\n'))).toMatch(
+      /devices\[1\]\.ip: 198\.51\.100\.1 is already listed at devices\[0\]/,
+    );
     expect(problems(site('    devices: []\n'))).toMatch(/siems\.alienvault\.devices: must NOT have fewer than 1 items/);
   });
 

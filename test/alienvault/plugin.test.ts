@@ -14,7 +14,7 @@ import { renderCyberTraceFormat, type RenderedEventInput } from '../../src/cyber
 import { UserError } from '../../src/kernel/errors.js';
 
 const site = exampleSite();
-const bundle = (await bundleFor('alienvault', site));
+const bundle = await bundleFor('alienvault', site);
 const cfg = fileText(bundle, 'alienvault/kaspersky_cyberTrace.cfg');
 const sql = fileText(bundle, 'alienvault/kaspersky_cyberTrace.sql');
 const sids = new Set(pluginSidRows(site).map((r) => String(r.sid)));
@@ -39,13 +39,15 @@ describe('kaspersky_cyberTrace.cfg read by the agent (Python configparser + re)'
     expect(cfg).toMatch(/^_DEFAULT_=2$/m);
   });
 
-  it("parses the Kaspersky CyberTrace–AlienVault integration guide raw log line into the fields the guide shows", () => {
+  it('parses the Kaspersky CyberTrace–AlienVault integration guide raw log line into the fields the guide shows', () => {
     const [r] = agent([SEED_RAW_LOG_LINE]);
     expect(r.section).toBe('0002 - Kaspersky CyberTrace detection event with source address');
     const a = r.attributes!;
     expect(a.userdata1).toBe('KL_Phishing_URL');
     expect(a.userdata2).toBe('e77716a952f640b42e4371759a661663.com');
-    expect(a.userdata3).toBe('first_seen=10.07.2015 23:53 id=999999999 last_seen=04.10.2019 06:25 mask=e77716a952f640b42e4371759a661663.com popularity=1 type=1');
+    expect(a.userdata3).toBe(
+      'first_seen=10.07.2015 23:53 id=999999999 last_seen=04.10.2019 06:25 mask=e77716a952f640b42e4371759a661663.com popularity=1 type=1',
+    );
     expect(a.src_ip).toBe('192.168.0.0');
     expect(a.date).toBe('Jun 27 08:50:19');
     expect(a.plugin_id).toBe('23021992');
@@ -60,7 +62,11 @@ describe('kaspersky_cyberTrace.cfg read by the agent (Python configparser + re)'
       logLine('alert=KL_ALERT_ServiceStarted context=', false),
     ]);
     expect(results[0].section).toBe('0001 - Kaspersky CyberTrace service event');
-    expect(results[0].attributes).toMatchObject({ plugin_sid: '1', userdata1: 'KL_ALERT_UpdatedFeed', userdata2: 'feed=Phishing_URL_Data_Feed.json records=200473' });
+    expect(results[0].attributes).toMatchObject({
+      plugin_sid: '1',
+      userdata1: 'KL_ALERT_UpdatedFeed',
+      userdata2: 'feed=Phishing_URL_Data_Feed.json records=200473',
+    });
     expect(results[1].attributes).toMatchObject({ plugin_sid: '1', userdata1: 'KL_ALERT_ServiceStarted', userdata2: '' });
     expect(sids.has('1')).toBe(true);
   });
@@ -103,7 +109,13 @@ describe('kaspersky_cyberTrace.cfg read by the agent (Python configparser + re)'
     ];
     const results = agent(heads.map((h) => h + event));
     results.forEach((r, i) => {
-      expect(r.attributes, heads[i]).toMatchObject({ plugin_sid: '11', src_ip: '10.1.2.3', userdata1: 'KL_Phishing_URL', userdata2: 'phish.example', userdata3: 'popularity=1' });
+      expect(r.attributes, heads[i]).toMatchObject({
+        plugin_sid: '11',
+        src_ip: '10.1.2.3',
+        userdata1: 'KL_Phishing_URL',
+        userdata2: 'phish.example',
+        userdata3: 'popularity=1',
+      });
       expect(alienvault.wire.parseEvent(heads[i] + event, site).fields).toMatchObject({ category: 'KL_Phishing_URL', indicator: 'phish.example' });
     });
     const [alert] = agent(['Jun 27 08:50:19 cthost kl_feed_service: alert=KL_ALERT_UpdatedFeed context= feed=x.json']);
@@ -130,7 +142,12 @@ describe('kaspersky_cyberTrace.cfg read by the agent (Python configparser + re)'
     const table = sidTable(site);
     const lines = translationLines(site);
     expect(missingDefaultProblem(lines, table)).toBeUndefined();
-    expect(missingDefaultProblem(lines.filter(([k]) => k !== '_DEFAULT_'), table)).toMatch(/no _DEFAULT_ line; without _DEFAULT_ .*parser loop dies/);
+    expect(
+      missingDefaultProblem(
+        lines.filter(([k]) => k !== '_DEFAULT_'),
+        table,
+      ),
+    ).toMatch(/no _DEFAULT_ line; without _DEFAULT_ .*parser loop dies/);
     expect(missingDefaultProblem([...lines, ['_default_', 2]], table)).toMatch(/2 _DEFAULT_ lines/);
     expect(missingDefaultProblem([['_DEFAULT_', 99999], ...lines.slice(1)], table)).toMatch(/SID 99999, which has no plugin_sid row/);
   });
@@ -145,8 +162,16 @@ describe('round trip: CyberTrace EventFormat → rsyslog log line → plugin', (
   const events: RenderedEventInput[] = [
     ...SAMPLE_DETECTIONS,
     {
-      values: { Category: 'Custom_Feed', MatchedIndicator: 'http://test.phishing.example.com/psh/test?p=1&p=2', RE_URL: 'test.phishing.example.com/psh/test?p=1&p=2', SRC_IP: '172.16.0.9' },
-      context: [['comment', 'line with spaces; and = signs'], ['weight', '3']],
+      values: {
+        Category: 'Custom_Feed',
+        MatchedIndicator: 'http://test.phishing.example.com/psh/test?p=1&p=2',
+        RE_URL: 'test.phishing.example.com/psh/test?p=1&p=2',
+        SRC_IP: '172.16.0.9',
+      },
+      context: [
+        ['comment', 'line with spaces; and = signs'],
+        ['weight', '3'],
+      ],
     },
     { values: { Category: 'KL_APT_Hash_MD5', MatchedIndicator: 'A72C5B99F2706B00718279C9533A3648', RE_MD5: 'A72C5B99F2706B00718279C9533A3648' }, context: [] },
   ];
@@ -189,14 +214,18 @@ describe('round trip: CyberTrace EventFormat → rsyslog log line → plugin', (
     const parsed = alienvault.wire.parseEvent(rendered[0], site);
     expect(parsed.fields.category).toBe('KL_Malicious_URL');
     expect(parsed.fields.src_ip).toBe('10.20.30.40');
-    const alert = alienvault.wire.parseEvent(renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Alert: 'KL_ALERT_OutdatedFeed' }, context: [['feed', 'x.json']] }), site);
+    const alert = alienvault.wire.parseEvent(
+      renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Alert: 'KL_ALERT_OutdatedFeed' }, context: [['feed', 'x.json']] }),
+      site,
+    );
     expect(alert).toEqual({ kind: 'alert', fields: { alert: 'KL_ALERT_OutdatedFeed', date: expect.any(String) }, context: [['feed', 'x.json']] });
     expect(() => alienvault.wire.parseEvent('something else entirely', site)).toThrow(/no rule/);
   });
 });
 
 describe('agent pitfalls are refused', () => {
-  const base = '[DEFAULT]\nplugin_id=1\n[config]\ntype=detector\nenable=yes\nsource=log\n[translation]\n_DEFAULT_=2\n[0001 - r]\nevent_type=event\nplugin_sid=1\n';
+  const base =
+    '[DEFAULT]\nplugin_id=1\n[config]\ntype=detector\nenable=yes\nsource=log\n[translation]\n_DEFAULT_=2\n[0001 - r]\nevent_type=event\nplugin_sid=1\n';
   const cases: Array<[string, string, RegExp]> = [
     ['trailing quote', 'regexp=name="(?P<x>\\w+)"\n', /quote/],
     ['literal \\n', 'regexp=a\\nb\n', /split the rule/],

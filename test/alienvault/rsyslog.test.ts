@@ -45,7 +45,7 @@ function rsyslogCheck(confText: string, name: string): { code: number; output: s
 
 const header = rsyslogHeader;
 
-const bundle = (await bundleFor('alienvault'));
+const bundle = await bundleFor('alienvault');
 const file = (path: string): BundleFile => bundle.files.find((f) => f.path === path)!;
 
 describe('rsyslogd -N1', () => {
@@ -162,7 +162,16 @@ describe('rsyslogd routes with the generated rules', () => {
     site = {
       ...base,
       cybertrace: { ...base.cybertrace, address: '127.0.0.1', input_port: ctPort },
-      siems: { ...base.siems, alienvault: { ...base.siems.alienvault, devices: [{ ip: '198.51.100.1' }, { ip: DEVICE }], cybertrace_source_ip: CYBERTRACE, log_file: logFile, forward_copy_file: join(dir, 'forwarded.log') } },
+      siems: {
+        ...base.siems,
+        alienvault: {
+          ...base.siems.alienvault,
+          devices: [{ ip: '198.51.100.1' }, { ip: DEVICE }],
+          cybertrace_source_ip: CYBERTRACE,
+          log_file: logFile,
+          forward_copy_file: join(dir, 'forwarded.log'),
+        },
+      },
     };
     const files = (await buildBundle(alienvault, site, createRenderer())).files;
     const block = (p: string) => files.find((f) => f.path === p)!.content as string;
@@ -193,8 +202,16 @@ describe('rsyslogd routes with the generated rules', () => {
   it("writes CyberTrace's events to the log file, where the plugin reads them", async () => {
     const settings = alienvault.cybertrace(site);
     const event = renderCyberTraceFormat(settings.output.eventFormat, settings, {
-      values: { Category: 'KL_Phishing_URL', MatchedIndicator: 'test.phishing.example.com/psh/test?p=1&p=2', RE_URL: 'test.phishing.example.com/psh/test?p=1&p=2', SRC_IP: '10.9.8.7' },
-      context: [['first_seen', '10.07.2015 23:53'], ['popularity', '1']],
+      values: {
+        Category: 'KL_Phishing_URL',
+        MatchedIndicator: 'test.phishing.example.com/psh/test?p=1&p=2',
+        RE_URL: 'test.phishing.example.com/psh/test?p=1&p=2',
+        SRC_IP: '10.9.8.7',
+      },
+      context: [
+        ['first_seen', '10.07.2015 23:53'],
+        ['popularity', '1'],
+      ],
     });
     await send(CYBERTRACE, event + '\r');
     await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('\n'), 'the log file');

@@ -66,7 +66,9 @@ interface SidRow {
 }
 
 async function readRows(): Promise<SidRow[]> {
-  return db.query<SidRow>('SELECT sid, name, priority, reliability, category_id, subcategory_id, class_id, HEX(plugin_ctx) AS ctx FROM alienvault.plugin_sid WHERE plugin_id = 23021992 ORDER BY sid');
+  return db.query<SidRow>(
+    'SELECT sid, name, priority, reliability, category_id, subcategory_id, class_id, HEX(plugin_ctx) AS ctx FROM alienvault.plugin_sid WHERE plugin_id = 23021992 ORDER BY sid',
+  );
 }
 
 function apply(sql: string) {
@@ -92,7 +94,9 @@ describe.each([
     const sql = pluginSql(site);
     const expected = pluginSidRows(site);
     // Rows of another plugin and a stale SID of this one: the first must survive, the second go.
-    await db.query("INSERT INTO alienvault.plugin_sid (plugin_ctx, plugin_id, sid, name) VALUES (UNHEX(REPEAT('00',16)), 1001, 1, 'snort: other'), (UNHEX(REPEAT('00',16)), 23021992, 77777, 'stale')");
+    await db.query(
+      "INSERT INTO alienvault.plugin_sid (plugin_ctx, plugin_id, sid, name) VALUES (UNHEX(REPEAT('00',16)), 1001, 1, 'snort: other'), (UNHEX(REPEAT('00',16)), 23021992, 77777, 'stale')",
+    );
 
     apply(sql);
     const first = await readRows();
@@ -137,7 +141,9 @@ describe("the plugin's product type, joined as the web interface joins it", () =
     await createOssimSchema(db);
   });
   const productType = async () =>
-    db.query<{ name: string | null }>('SELECT product_type.name FROM alienvault.plugin LEFT JOIN alienvault.product_type ON product_type.id = plugin.product_type WHERE plugin.id = 23021992');
+    db.query<{ name: string | null }>(
+      'SELECT product_type.name FROM alienvault.plugin LEFT JOIN alienvault.product_type ON product_type.id = plugin.product_type WHERE plugin.id = 23021992',
+    );
 
   it('is "Other Devices" by default, as in the Kaspersky CyberTrace–AlienVault integration guide\'s screenshot', async () => {
     apply(pluginSql(exampleSite()));

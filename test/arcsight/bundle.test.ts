@@ -38,7 +38,9 @@ describe('ArcSight bundle', () => {
   it('ships sample events that the SmartConnector side reads, one detection per sample', async () => {
     const site = siteFromYaml(LAB);
     const b = await bundleFor('arcsight', site);
-    const lines = fileText(b, 'arcsight/sample-events.cef').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const lines = fileText(b, 'arcsight/sample-events.cef')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
     const parsed = lines.map((l) => arcsight.wire.parseEvent(l, site));
     expect(parsed.map((p) => p.kind)).toEqual(['detection', 'detection', 'detection', 'alert', 'alert']);
     expect(parsed[0].fields).toMatchObject({ category: 'KL_Malicious_URL', indicator: 'fakess123.nu', url: 'fakess123.nu', device_ip: '10.20.30.1' });
@@ -48,13 +50,18 @@ describe('ArcSight bundle', () => {
   it('the field reference names every CEF key of the detection event', async () => {
     const b = await bundleFor('arcsight', siteFromYaml(LAB));
     const ref = fileText(b, 'arcsight/cef-fields.md');
-    const sample = fileText(b, 'arcsight/sample-events.cef').split('\n').find((l) => l.startsWith('CEF:'))!;
+    const sample = fileText(b, 'arcsight/sample-events.cef')
+      .split('\n')
+      .find((l) => l.startsWith('CEF:'))!;
     for (const key of parseCef(sample).extensionOrder) expect(ref).toContain(`| \`${key}\` |`);
     expect(ref).toContain('| `cs5` | Device Custom String5 | %MatchedIndicator% | indicator |');
   });
 
   it('has no deploy target on a Windows CyberTrace, and Windows paths in the guide', async () => {
-    const b = await bundleFor('arcsight', siteFromYaml(`cybertrace:\n  address: 10.0.0.5\n  platform: windows\n  install_dir: 'C:\\CyberTrace'\nsiems:\n  arcsight:\n    address: 10.0.0.6\n`));
+    const b = await bundleFor(
+      'arcsight',
+      siteFromYaml(`cybertrace:\n  address: 10.0.0.5\n  platform: windows\n  install_dir: 'C:\\CyberTrace'\nsiems:\n  arcsight:\n    address: 10.0.0.6\n`),
+    );
     expect(b.files.every((f) => !f.install)).toBe(true);
     expect(b.steps).toEqual([]);
     expect(fileText(b, 'INSTALL.md')).toContain('C:\\CyberTrace\\bin\\kl_control.bat restart');

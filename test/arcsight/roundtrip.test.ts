@@ -32,7 +32,11 @@ describe('ArcSight round trip', () => {
     const values = extractLikeCyberTrace(settings.input.regexps, forwarded);
     const expected = indicatorKey(indicator.value);
     expect(values[REGEXP[indicator.type]]?.toLowerCase().replace(/\/$/, '')).toBe(expected);
-    const context: Array<[string, string]> = [['first_seen', '10.07.2015 23:53'], ['popularity', '5'], ['url', 'http://x/?a=1']];
+    const context: Array<[string, string]> = [
+      ['first_seen', '10.07.2015 23:53'],
+      ['popularity', '5'],
+      ['url', 'http://x/?a=1'],
+    ];
     const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
       values: { ...values, Category: indicator.category, MatchedIndicator: values[REGEXP[indicator.type]], Confidence: '100' },
       context,
@@ -43,7 +47,14 @@ describe('ArcSight round trip', () => {
     expect(parsed.fields.category).toBe(indicator.category);
     expect(parsed.fields.indicator).toBe(values[REGEXP[indicator.type]]);
     expect(parsed.fields[ROLE[indicator.type]]).toBe(values[REGEXP[indicator.type]]);
-    expect(parsed.fields).toMatchObject({ device_ip: '10.20.30.1', device: 'Blue Coat', product: 'ProxySG', user: indicator.user ?? 'ctconnect-verify', event_id: '1001', confidence: '100' });
+    expect(parsed.fields).toMatchObject({
+      device_ip: '10.20.30.1',
+      device: 'Blue Coat',
+      product: 'ProxySG',
+      user: indicator.user ?? 'ctconnect-verify',
+      event_id: '1001',
+      confidence: '100',
+    });
     expect(parsed.context).toEqual(context);
     // The actionable field is a CEF key of its own, and the fixed message names the category.
     const cef = parseCef(line);
@@ -63,14 +74,29 @@ describe('ArcSight round trip', () => {
   });
 
   it('a regexp that found nothing ("-") is no field', () => {
-    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { Category: 'KL_IP_Reputation', MatchedIndicator: '192.0.2.0', DST_IP: '192.0.2.0' } });
+    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
+      values: { Category: 'KL_IP_Reputation', MatchedIndicator: '192.0.2.0', DST_IP: '192.0.2.0' },
+    });
     const parsed = arcsight.wire.parseEvent(line, site);
     expect(parsed.fields).toEqual({ category: 'KL_IP_Reputation', indicator: '192.0.2.0', dst_ip: '192.0.2.0' });
   });
 
   it('reads service events', () => {
-    const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
-    expect(arcsight.wire.parseEvent(line, site)).toEqual({ kind: 'alert', fields: { alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
+    const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, {
+      values: { Alert: 'KL_ALERT_UpdatedFeed' },
+      context: [
+        ['feed', 'Phishing_URL_Data_Feed.json'],
+        ['records', '200473'],
+      ],
+    });
+    expect(arcsight.wire.parseEvent(line, site)).toEqual({
+      kind: 'alert',
+      fields: { alert: 'KL_ALERT_UpdatedFeed' },
+      context: [
+        ['feed', 'Phishing_URL_Data_Feed.json'],
+        ['records', '200473'],
+      ],
+    });
   });
 
   it('rejects events that are not from CyberTrace for ArcSight', () => {
@@ -82,7 +108,9 @@ describe('ArcSight round trip', () => {
     expect(settings.output.eventFormat).toBe(
       'CEF:0|Kaspersky|Kaspersky CyberTrace for ArcSight|2.0|2|CyberTrace Detection Event|8| reason=%Category% dst=%DST_IP% src=%DeviceIp% fileHash=%RE_HASH% request=%RE_URL% sourceServiceName=%Device% sproc=%Product% suser=%UserName% msg=CyberTrace detected %Category% externalId=%Id% %ActionableFields% cs5Label=MatchedIndicator cs5=%MatchedIndicator% cn3Label=Confidence cn3=%Confidence% cs6Label=Context cs6=%RecordContext%',
     );
-    expect(settings.output.alertFormat).toBe('CEF:0|Kaspersky|Kaspersky CyberTrace for ArcSight|2.0|1|CyberTrace Service Event|4| reason=%Alert% msg=%RecordContext%');
+    expect(settings.output.alertFormat).toBe(
+      'CEF:0|Kaspersky|Kaspersky CyberTrace for ArcSight|2.0|1|CyberTrace Service Event|4| reason=%Alert% msg=%RecordContext%',
+    );
     expect(NORMALIZING_RULE).toEqual({ replace: '\\=', with: '=' });
     expect(settings.input.connectionString).toBe('192.0.2.10:9999');
     expect(settings.output.connectionString).toBe('192.0.2.50:514');

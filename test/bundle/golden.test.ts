@@ -25,6 +25,6 @@ describe.each(connectorVariants())('golden files: $c.id ($variant)', ({ c, varia
       else if (f.content[0] === 0x1f && f.content[1] === 0x8b) texts[`${f.path}.entries`] = tarListing(f.content);
       else texts[f.path] = `binary file: ${f.content.length} bytes, sha256 ${sha256(f.content)}\n`;
     }
-    expectGolden(texts, `${GOLDEN_ROOT}${c.id}/${variant.replace(/[^A-Za-z0-9_.-]+/g, "-")}`);
+    expectGolden(texts, `${GOLDEN_ROOT}${c.id}/${variant.replace(/[^A-Za-z0-9_.-]+/g, '-')}`);
   });
 });

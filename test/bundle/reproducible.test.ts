@@ -23,13 +23,17 @@ describe('reproducible bundles', () => {
   it('writes sorted tar entries with a fixed date and mode under one top folder', () => {
     const out = mkdtempSync(join(tmpdir(), 'ctc-tar-'));
     expect(runCli(['generate', 'fortisiem', '--out', out]).code).toBe(0);
-    const listing = execFileSync('tar', ['-tvzf', join(out, 'fortisiem.tar.gz'), '--utc', '--numeric-owner'], { encoding: 'utf8' }).trim().split('\n');
+    const listing = execFileSync('tar', ['-tvzf', join(out, 'fortisiem.tar.gz'), '--utc', '--numeric-owner'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     const names = listing.map((l) => l.split(/\s+/).pop()!);
     expect(names).toEqual([...names].sort());
     expect(names.every((n) => n.startsWith('fortisiem/'))).toBe(true);
     for (const l of listing) expect(l).toMatch(/^(-rw-r--r--|drwxr-xr-x) 0\/0\s+\d+ 2000-01-01 00:00 fortisiem\//);
     // The archive holds exactly the folder's files, plus an entry for each folder.
-    const folderFiles = Object.keys(snapshot(join(out, 'fortisiem'))).map((p) => `fortisiem/${p}`).sort();
+    const folderFiles = Object.keys(snapshot(join(out, 'fortisiem')))
+      .map((p) => `fortisiem/${p}`)
+      .sort();
     expect(names.filter((n) => !n.endsWith('/'))).toEqual(folderFiles);
     expect(names.filter((n) => n.endsWith('/'))).toEqual(['fortisiem/', 'fortisiem/cybertrace/', 'fortisiem/fortisiem/']);
   });

@@ -63,7 +63,9 @@ describe('generate writes bundles safely', () => {
     // ./site.yaml is found without --config; the bundles in out/ came from the built-in example.
     const r = runCli(['generate', '--all', '--out', 'out'], { cwd: work });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`out/fortisiem was generated from another site: example-site (built-in example site); this run uses example-site (${join(work, 'site.yaml')})`);
+    expect(r.stderr).toContain(
+      `out/fortisiem was generated from another site: example-site (built-in example site); this run uses example-site (${join(work, 'site.yaml')})`,
+    );
     expect(snapshot(join(work, 'out'))).toEqual(before);
     expect(runCli(['generate', '--all', '--out', 'out', '--force'], { cwd: work }).code).toBe(0);
     expect(parseManifest(readFileSync(join(work, 'out', 'kuma', 'MANIFEST'), 'utf8'))?.origin?.file).toBe(join(work, 'site.yaml'));
@@ -97,7 +99,9 @@ describe('generate writes bundles safely', () => {
         if (++calls === failAt) throw Object.assign(new Error('injected'), { code: 'EIO' });
         renameSync(from, to);
       };
-      await expect(writeBundles(bundles, out, 'tar.gz', { rename })).rejects.toThrow(/could not put the bundles in place \(EIO\); every bundle folder and archive is as it was/);
+      await expect(writeBundles(bundles, out, 'tar.gz', { rename })).rejects.toThrow(
+        /could not put the bundles in place \(EIO\); every bundle folder and archive is as it was/,
+      );
       expect(snapshot(out)).toEqual(before);
       expect(readdirSync(out).some((n) => n.startsWith('.ctconnect-staging-'))).toBe(false);
     }

@@ -52,7 +52,10 @@ describe('ctconnect CLI', () => {
     writeFileSync(bad, 'cybertrace:\n  address: 10.0.0.5\n  input_prot: 1\n');
     const j = runCli(['validate', '--json', '--config', bad]);
     expect(j.code).toBe(1);
-    expect(JSON.parse(j.stdout)).toMatchObject({ valid: false, problems: [expect.stringContaining('bad.yaml:3:3: cybertrace.input_prot: unknown key "input_prot" (did you mean "input_port"?)')] });
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      valid: false,
+      problems: [expect.stringContaining('bad.yaml:3:3: cybertrace.input_prot: unknown key "input_prot" (did you mean "input_port"?)')],
+    });
   });
 
   it('lists connectors and bundle contents, also as JSON', () => {

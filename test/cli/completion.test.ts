@@ -46,9 +46,17 @@ echo "@@sourced"
 c() { COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMPREPLY=(); __ctconnect_complete; printf '%s\\n' "@@answer" "\${COMPREPLY[@]}"; }
 ${calls}
 `;
-  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', program], { cwd: work, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CTCONNECT_CONFIG: undefined }, encoding: 'utf8' });
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', program], {
+    cwd: work,
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CTCONNECT_CONFIG: undefined },
+    encoding: 'utf8',
+  });
   const [sourced = '', ...rest] = `${r.stderr}${r.stdout}`.split('@@sourced\n');
-  const answers = rest.join('').split('@@answer\n').slice(1).map((a) => a.split('\n').filter(Boolean).sort());
+  const answers = rest
+    .join('')
+    .split('@@answer\n')
+    .slice(1)
+    .map((a) => a.split('\n').filter(Boolean).sort());
   return { sourced, answers };
 }
 

@@ -19,7 +19,8 @@ import { JSON_FORMATS } from '../../src/cli/json.js';
 
 const SCHEMAS = join(REPO, 'schemas');
 const ajv = new Ajv({ allErrors: true });
-const schemaOf = (command: string) => JSON.parse(readFileSync(join(SCHEMAS, `${command}.schema.json`), 'utf8')) as { properties: { format: { const: string } } };
+const schemaOf = (command: string) =>
+  JSON.parse(readFileSync(join(SCHEMAS, `${command}.schema.json`), 'utf8')) as { properties: { format: { const: string } } };
 const tested = new Set<string>();
 
 function expectValid(command: string, stdout: string): Record<string, unknown> {
@@ -28,7 +29,8 @@ function expectValid(command: string, stdout: string): Record<string, unknown> {
   expect(validate(doc), ajv.errorsText(validate.errors)).toBe(true);
   expect(doc.format).toBe(`ctconnect.${command}/${JSON_FORMATS[command as keyof typeof JSON_FORMATS] ?? 1}`);
   // One naming style: camelCase keys all the way down.
-  const keys = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(keys) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...keys(x)]) : []);
+  const keys = (v: unknown): string[] =>
+    Array.isArray(v) ? v.flatMap(keys) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...keys(x)]) : [];
   expect(keys(doc).filter((k) => !/^[a-z][A-Za-z0-9]*$/.test(k))).toEqual([]);
   tested.add(command);
   return doc;
@@ -91,7 +93,10 @@ describe('--json output', () => {
   it('deploy, also when a target cannot be reached', async () => {
     const port = await freePort();
     const site = join(work, 'site.yaml');
-    writeFileSync(site, `cybertrace:\n  address: 127.0.0.1\nsiems:\n  fortisiem:\n    address: 127.0.0.1\ntargets:\n  - { name: ct, host: 127.0.0.1, port: ${port}, user: root, roles: [cybertrace], connect_timeout_sec: 5 }\n`);
+    writeFileSync(
+      site,
+      `cybertrace:\n  address: 127.0.0.1\nsiems:\n  fortisiem:\n    address: 127.0.0.1\ntargets:\n  - { name: ct, host: 127.0.0.1, port: ${port}, user: root, roles: [cybertrace], connect_timeout_sec: 5 }\n`,
+    );
     const d = await runCliAsync(['deploy', 'fortisiem', '--config', site, '--check', '--json']);
     expect(d.code).toBe(1);
     expect(expectValid('deploy', d.stdout).exitCode).toBe(1);

@@ -48,7 +48,7 @@ describe('module loading', () => {
     expect(heavyIn(validate.files)).toEqual([]);
   });
 
-  it('verify loads no SSH or database library (its password prompt is not deploy\'s)', () => {
+  it("verify loads no SSH or database library (its password prompt is not deploy's)", () => {
     const verify = loadsOf(['verify', '--help']);
     expect(verify.code, verify.stderr).toBe(0);
     expect(heavyIn(verify.files).filter((n) => n === 'ssh2' || n === 'mysql2')).toEqual([]);

@@ -79,7 +79,10 @@ describe('output paths that cannot be written', () => {
       [['export', 'ansible', 'splunk', '-o', 'afile/x'], 'is a file, not a folder: choose a path under a folder'],
       [['init', 'afile/site.yaml'], 'init afile/site.yaml: cannot write: afile is a file, not a folder'],
       [['cybertrace', 'patch', '-c', site, '--siem', 'splunk', '--in', 'k.conf', '--out', 'adir'], '--out adir: cannot write: adir is a folder: name a file'],
-      [['cybertrace', 'patch', '-c', site, '--siem', 'splunk', '--in', 'k.conf', '--out', 'nodir/x.conf'], '--out nodir/x.conf: cannot write: the folder nodir does not exist'],
+      [
+        ['cybertrace', 'patch', '-c', site, '--siem', 'splunk', '--in', 'k.conf', '--out', 'nodir/x.conf'],
+        '--out nodir/x.conf: cannot write: the folder nodir does not exist',
+      ],
     ];
     for (const [args, message] of cases) {
       const r = runCli(args, { cwd });
@@ -101,7 +104,9 @@ describe('output paths that cannot be written', () => {
 
   it('says what no permission, a read-only file system or a full disk mean', () => {
     const e = (code: string) => Object.assign(new Error(code), { code });
-    expect(pathProblem('--out o', 'o/x', e('EACCES'))?.message).toBe('--out o: cannot write: no permission to write o/x: choose a folder you may write, or run as a user who may');
+    expect(pathProblem('--out o', 'o/x', e('EACCES'))?.message).toBe(
+      '--out o: cannot write: no permission to write o/x: choose a folder you may write, or run as a user who may',
+    );
     expect(pathProblem('--out o', 'o', e('EROFS'))?.message).toContain('o is on a read-only file system');
     expect(pathProblem('--out o', 'o', e('ENOSPC'))?.message).toContain('no space left on the device of o');
     expect(pathProblem('--out o', 'o', e('EIO'))).toBeUndefined();
@@ -151,8 +156,12 @@ describe('options and names as people write them', () => {
   it('deploy --target NAME SIEM, --target a,b and repeated --target select those targets', async () => {
     const cwd = fresh();
     const port = await freePort();
-    const target = (name: string) => `  - { name: ${name}, host: 127.0.0.1, port: ${port}, user: root, roles: [cybertrace], identity_file: ./none, connect_timeout_sec: 5 }`;
-    writeFileSync(join(cwd, 'site.yaml'), `name: t\ncybertrace: { address: 192.0.2.10 }\nsiems: { fortisiem: { address: 192.0.2.30 } }\ntargets:\n${['a', 'b', 'c'].map(target).join('\n')}\n`);
+    const target = (name: string) =>
+      `  - { name: ${name}, host: 127.0.0.1, port: ${port}, user: root, roles: [cybertrace], identity_file: ./none, connect_timeout_sec: 5 }`;
+    writeFileSync(
+      join(cwd, 'site.yaml'),
+      `name: t\ncybertrace: { address: 192.0.2.10 }\nsiems: { fortisiem: { address: 192.0.2.30 } }\ntargets:\n${['a', 'b', 'c'].map(target).join('\n')}\n`,
+    );
     const hosts = (args: string[]) => {
       const r = runCli(['deploy', ...args, '--check', '--json'], { cwd });
       expect(r.stderr).not.toContain('missing required argument');
@@ -191,7 +200,9 @@ describe('generate and simulate do what the words say', () => {
     const cwd = fresh();
     writeFileSync(join(cwd, 'events.txt'), 'first event\nsecond event\n');
     expect(runCli(['simulate', 'fortisiem', '--file', 'events.txt', '--print'], { cwd }).stdout).toBe('first event\nsecond event\n');
-    expect(runCli(['simulate', 'fortisiem', '--file', 'events.txt', '--print', '--count', '3'], { cwd }).stdout).toBe('first event\nsecond event\nfirst event\n');
+    expect(runCli(['simulate', 'fortisiem', '--file', 'events.txt', '--print', '--count', '3'], { cwd }).stdout).toBe(
+      'first event\nsecond event\nfirst event\n',
+    );
     expect(runCli(['simulate', 'fortisiem', '--print']).stdout.trim().split('\n')).toHaveLength(10);
     expect(runCli(['simulate', '--help']).stdout.replace(/\s+/g, ' ')).toContain('with --file each line once');
   });
@@ -201,7 +212,10 @@ describe('credentials and connections', () => {
   it('verify --http refuses to send Basic credentials over plain HTTP unless --allow-plain-http', async () => {
     const cwd = fresh();
     const port = await freePort();
-    writeFileSync(join(cwd, 'site.yaml'), 'name: t\ncybertrace:\n  address: 127.0.0.1\n  http_api:\n    user_env: CT_API_USER\n    password_env: CT_API_PASSWORD\nsiems: { fortisiem: { address: 127.0.0.1 } }\n');
+    writeFileSync(
+      join(cwd, 'site.yaml'),
+      'name: t\ncybertrace:\n  address: 127.0.0.1\n  http_api:\n    user_env: CT_API_USER\n    password_env: CT_API_PASSWORD\nsiems: { fortisiem: { address: 127.0.0.1 } }\n',
+    );
     const env = { CT_API_USER: 'kuma', CT_API_PASSWORD: 'secret-pw' };
     const r = runCli(['verify', 'fortisiem', '--http', '--to', `http://127.0.0.1:${port}`], { cwd, env });
     userError(r);
@@ -227,7 +241,8 @@ describe('credentials and connections', () => {
 
 describe('answers of a server', () => {
   it('an HTML error page is summarised by its status and title, not dumped', () => {
-    const page = '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title><style>body{}</style></head><body><h1>Bad Gateway</h1>' + 'x'.repeat(5000) + '</body></html>';
+    const page =
+      '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title><style>body{}</style></head><body><h1>Bad Gateway</h1>' + 'x'.repeat(5000) + '</body></html>';
     const s = summariseBody(page, 'Bad Gateway');
     expect(s).toContain('an HTML page titled "502 Bad Gateway" (Bad Gateway)');
     expect(s).not.toContain('<');

@@ -26,7 +26,7 @@ describe('precompiled at build', () => {
     }
   });
 
-  it('comes with V8 code caches that this Node accepts: the generated files\', and the bundled CLI\'s for each command', () => {
+  it("comes with V8 code caches that this Node accepts: the generated files', and the bundled CLI's for each command", () => {
     const caches: Array<[string, string]> = [
       ['site-validator.generated.cjs', 'site-validator.generated.cjs.cache'],
       ['templates.generated.cjs', 'templates.generated.cjs.cache'],

@@ -45,10 +45,20 @@ describe('type-ahead at the password prompt', () => {
       const site = join(dir, 'site.yaml');
       expect(runCli(['init', site]).code).toBe(0);
       // Credentials named but not set: on a terminal, verify asks for them.
-      writeFileSync(site, readFileSync(site, 'utf8').replace('cybertrace:\n', 'cybertrace:\n  http_api:\n    user_env: CTC_TYPEAHEAD_USER\n    password_env: CTC_TYPEAHEAD_PASS\n'));
+      writeFileSync(
+        site,
+        readFileSync(site, 'utf8').replace(
+          'cybertrace:\n',
+          'cybertrace:\n  http_api:\n    user_env: CTC_TYPEAHEAD_USER\n    password_env: CTC_TYPEAHEAD_PASS\n',
+        ),
+      );
       const bin = join(process.cwd(), 'bin', 'ctconnect.js');
       // Port 9 on loopback: nothing is sent before the prompt, and the run ends there.
-      const r = spawnSync('python3', ['-c', PTY, process.execPath, bin, 'verify', 'kuma', '--http', '--to', 'http://127.0.0.1:9', '--allow-plain-http', '-c', site], { encoding: 'utf8', timeout: 90_000 });
+      const r = spawnSync(
+        'python3',
+        ['-c', PTY, process.execPath, bin, 'verify', 'kuma', '--http', '--to', 'http://127.0.0.1:9', '--allow-plain-http', '-c', site],
+        { encoding: 'utf8', timeout: 90_000 },
+      );
       expect(r.stdout).toContain('echo at first output: False');
       expect(r.stdout).toContain('typed ahead shown: False');
     } finally {

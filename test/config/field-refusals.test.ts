@@ -21,21 +21,24 @@ import { registry } from '../../connectors/registry.js';
 /** The example site plus one target with every string field set (the example's targets are commented out). */
 const EXAMPLE = (() => {
   const doc = parseDocument(readFileSync(join(REPO, 'examples', 'site.yaml'), 'utf8'));
-  doc.setIn(['targets'], [
-    {
-      name: 'ct1',
-      host: '192.0.2.10',
-      user: 'deploy',
-      roles: ['cybertrace'],
-      identity_file: '~/.ssh/id_ed25519',
-      password_env: 'CT1_KEY_PASSPHRASE',
-      sudo: 'password',
-      sudo_password_env: 'CT1_SUDO',
-      root_prefix: '/srv/stage',
-      known_hosts: '~/.ssh/known_hosts',
-      host_key_sha256: 'SHA256:' + 'A'.repeat(43),
-    },
-  ]);
+  doc.setIn(
+    ['targets'],
+    [
+      {
+        name: 'ct1',
+        host: '192.0.2.10',
+        user: 'deploy',
+        roles: ['cybertrace'],
+        identity_file: '~/.ssh/id_ed25519',
+        password_env: 'CT1_KEY_PASSPHRASE',
+        sudo: 'password',
+        sudo_password_env: 'CT1_SUDO',
+        root_prefix: '/srv/stage',
+        known_hosts: '~/.ssh/known_hosts',
+        host_key_sha256: 'SHA256:' + 'A'.repeat(43),
+      },
+    ],
+  );
   return doc.toString({ lineWidth: 0 });
 })();
 
@@ -70,11 +73,18 @@ describe('control characters in any string field', () => {
   it('the table covers the whole example site', () => {
     // Core, every connector and targets: if the example grows, the table grows with it.
     const tops = new Set(PATHS.map((p) => (p[0] === 'siems' ? `siems.${p[1]}` : String(p[0]))));
-    expect([...tops].sort()).toEqual(expect.arrayContaining(['categories', 'cybertrace', 'name', 'siems.alienvault', 'siems.fortisiem', 'siems.kuma', 'siems.splunk', 'targets']));
+    expect([...tops].sort()).toEqual(
+      expect.arrayContaining(['categories', 'cybertrace', 'name', 'siems.alienvault', 'siems.fortisiem', 'siems.kuma', 'siems.splunk', 'targets']),
+    );
     expect(PATHS.length).toBeGreaterThan(30);
   });
 
-  for (const [label, ch] of [['TAB', '\t'], ['NUL', '\u0000'], ['LF', '\n'], ['CR', '\r']] as const) {
+  for (const [label, ch] of [
+    ['TAB', '\t'],
+    ['NUL', '\u0000'],
+    ['LF', '\n'],
+    ['CR', '\r'],
+  ] as const) {
     it.each(PATHS.map((p) => [formatPath(p), p] as const))(`${label} in %s is refused with its position`, (shownPath, path) => {
       const text = planted(path, ch);
       const node = parseDocument(text).getIn(path, true) as Node;
@@ -128,7 +138,11 @@ describe('refusals the issue names', () => {
     const f = write(`fsm-${formatPath(path)}.yaml`, doc.toString({ lineWidth: 0 }));
     const r = runCli(['generate', 'fortisiem', '-c', f, '-o', join(dir, `out-${formatPath(path)}`)]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: ${formatPath(path).replace(/[.[\]]/g, '\\$&')}: contains the control character U\\+0009 \\(TAB\\)`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: ${formatPath(path).replace(/[.[\]]/g, '\\$&')}: contains the control character U\\+0009 \\(TAB\\)`,
+      ),
+    );
     expect(r.stderr).not.toContain('.hbs');
   });
 
@@ -144,11 +158,19 @@ describe('refusals the issue names', () => {
     const text = doc.toString({ lineWidth: 0 });
     const lines = problems(text);
     const pos = lineCol(text, (parseDocument(text).getIn(['categories', 'custom', 0, 'title'], true) as Node).range![0]);
-    expect(lines.some((l) => l.startsWith(`site.yaml:${pos}: categories.custom[0].title: `)), lines.join('\n')).toBe(true);
+    expect(
+      lines.some((l) => l.startsWith(`site.yaml:${pos}: categories.custom[0].title: `)),
+      lines.join('\n'),
+    ).toBe(true);
   });
 
   it('a YAML alias bomb exits 1 with the position of the first alias', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`), 'cybertrace: {address: 192.0.2.10}', ''].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`),
+      'cybertrace: {address: 192.0.2.10}',
+      '',
+    ].join('\n');
     const r = runCli(['validate', '-c', write('bomb.yaml', bomb)]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${join(dir, 'bomb.yaml')}:2:8: YAML: Excessive alias count`);
@@ -196,7 +218,9 @@ describe('what the loader accepts, every template can write', () => {
           }
           accepted++;
           for (const c of allConnectors()) {
-            await buildBundle(c, site, render).catch((e: Error) => refusedByTemplates.push(`${formatPath(path)} ${JSON.stringify(plant)} ${c.id}: ${e.message.slice(0, 160)}`));
+            await buildBundle(c, site, render).catch((e: Error) =>
+              refusedByTemplates.push(`${formatPath(path)} ${JSON.stringify(plant)} ${c.id}: ${e.message.slice(0, 160)}`),
+            );
           }
         }
       }

@@ -25,7 +25,8 @@ function problems(text: string): string[] {
 
 describe('CyberTrace instances', () => {
   it('gives each SIEM the instance that serves it', async () => {
-    const site = parseSite(`cybertraces:
+    const site = parseSite(
+      `cybertraces:
   - name: ct-fsm
     address: 192.0.2.10
     serves: [fortisiem]
@@ -34,10 +35,15 @@ describe('CyberTrace instances', () => {
     input_port: 9997
     version: "3.x"
     serves: [alienvault]
-${SIEMS}`, 'site.yaml', registry);
+${SIEMS}`,
+      'site.yaml',
+      registry,
+    );
     expect(site.warnings).toEqual([]);
     expect(site.cybertrace.name).toBe('ct-fsm');
-    expect(fileText(await bundleFor('fortisiem', site), 'cybertrace/kl_feed_service.fragment.xml')).toContain('<ConnectionString>192.0.2.10:9999</ConnectionString>');
+    expect(fileText(await bundleFor('fortisiem', site), 'cybertrace/kl_feed_service.fragment.xml')).toContain(
+      '<ConnectionString>192.0.2.10:9999</ConnectionString>',
+    );
     const av = await bundleFor('alienvault', site);
     expect(fileText(av, 'cybertrace/kl_feed_service.fragment.xml')).toContain('<ConnectionString>192.0.2.11:9997</ConnectionString>');
     expect(av.settings.serves).toEqual({ siem: 'alienvault', site: 'site' });
@@ -50,24 +56,36 @@ ${SIEMS}`, 'site.yaml', registry);
     serves: [fortisiem, alienvault]
 ${SIEMS}`);
     expect(p).toEqual([
-      expect.stringMatching(/^site\.yaml:4:13: cybertraces\[0\]\.serves: fortisiem and alienvault would both write the one OutputSettings of this CyberTrace 4\.x \(192\.0\.2\.10\).*Keep one SIEM in cybertraces\[0\]\.serves, and describe the CyberTrace of each other SIEM as its own item of cybertraces:/),
+      expect.stringMatching(
+        /^site\.yaml:4:13: cybertraces\[0\]\.serves: fortisiem and alienvault would both write the one OutputSettings of this CyberTrace 4\.x \(192\.0\.2\.10\).*Keep one SIEM in cybertraces\[0\]\.serves, and describe the CyberTrace of each other SIEM as its own item of cybertraces:/,
+      ),
     ]);
   });
 
   it('refuses a SIEM no instance serves, one served twice, a serves entry without its SIEM, and both forms at once', () => {
     expect(problems(`cybertrace:\n  address: 192.0.2.10\n  serves: [fortisiem]\n${SIEMS}`)).toEqual([
-      expect.stringMatching(/^site\.yaml:8:5: siems\.alienvault: no CyberTrace instance serves alienvault \(CyberTrace serves fortisiem\); add "alienvault" to the serves: of the instance/),
+      expect.stringMatching(
+        /^site\.yaml:8:5: siems\.alienvault: no CyberTrace instance serves alienvault \(CyberTrace serves fortisiem\); add "alienvault" to the serves: of the instance/,
+      ),
     ]);
-    const twice = problems(`cybertraces:\n  - { name: a, address: 192.0.2.10, serves: [fortisiem] }\n  - { name: b, address: 192.0.2.11, serves: [fortisiem, alienvault] }\n${SIEMS}`);
+    const twice = problems(
+      `cybertraces:\n  - { name: a, address: 192.0.2.10, serves: [fortisiem] }\n  - { name: b, address: 192.0.2.11, serves: [fortisiem, alienvault] }\n${SIEMS}`,
+    );
     expect(twice.join('\n')).toContain('cybertraces[1].serves: fortisiem is served by CyberTrace "a" and CyberTrace "b"');
     expect(problems(`cybertrace:\n  address: 192.0.2.10\n  serves: [kuma]\n`)).toEqual([
       expect.stringMatching(/^site\.yaml:3:12: cybertrace\.serves\[0\]: "kuma" is not configured under siems:/),
     ]);
-    expect(problems(`cybertrace:\n  address: 192.0.2.10\ncybertraces:\n  - { name: a, address: 192.0.2.11, serves: [fortisiem] }\n`)[0]).toContain('give either cybertrace: (one instance) or cybertraces: (a list), not both');
+    expect(problems(`cybertrace:\n  address: 192.0.2.10\ncybertraces:\n  - { name: a, address: 192.0.2.11, serves: [fortisiem] }\n`)[0]).toContain(
+      'give either cybertrace: (one instance) or cybertraces: (a list), not both',
+    );
   });
 
   it('warns, without refusing, when the single cybertrace: form serves several SIEMs', () => {
     const site = parseSite(`cybertrace:\n  address: 192.0.2.10\n${SIEMS}`, 'site.yaml', registry);
-    expect(site.warnings).toEqual([expect.stringMatching(/^site\.yaml:2:3: cybertrace: fortisiem and alienvault would both write the one OutputSettings .* or set cybertrace\.serves: \[fortisiem\]/)]);
+    expect(site.warnings).toEqual([
+      expect.stringMatching(
+        /^site\.yaml:2:3: cybertrace: fortisiem and alienvault would both write the one OutputSettings .* or set cybertrace\.serves: \[fortisiem\]/,
+      ),
+    ]);
   });
 });

@@ -18,7 +18,14 @@ const minimal = `cybertrace:\n  address: 10.0.0.5\n`;
 describe('site file loading', () => {
   it('fills in documented defaults', () => {
     const site = parseSite(minimal, 'site.yaml', registry);
-    expect(site.cybertrace).toMatchObject({ input_port: 9999, return_port: 9998, platform: 'linux', install_dir: '/opt/kaspersky/ktfs', version: '4.x', listen_address: '10.0.0.5' });
+    expect(site.cybertrace).toMatchObject({
+      input_port: 9999,
+      return_port: 9998,
+      platform: 'linux',
+      install_dir: '/opt/kaspersky/ktfs',
+      version: '4.x',
+      listen_address: '10.0.0.5',
+    });
     expect(site.categories.kaspersky).toContain('KL_Malicious_URL');
     expect(site.categories.custom).toEqual([]);
     expect(site.targets).toEqual([]);
@@ -66,13 +73,17 @@ describe('site file loading', () => {
   });
 
   it('checks fields across the file', () => {
-    const p = problemsOf(`cybertrace:\n  address: 10.0.0.5\n  input_port: 9000\n  return_port: 9000\ncategories:\n  kaspersky: [KL_Malicious_URL]\n  custom:\n    - name: KL_Malicious_URL\n`);
+    const p = problemsOf(
+      `cybertrace:\n  address: 10.0.0.5\n  input_port: 9000\n  return_port: 9000\ncategories:\n  kaspersky: [KL_Malicious_URL]\n  custom:\n    - name: KL_Malicious_URL\n`,
+    );
     expect(p).toContain('site.yaml:4:16: cybertrace.return_port: must differ from cybertrace.input_port (9000)');
     expect(p).toContain('site.yaml:8:13: categories.custom[0].name: "KL_Malicious_URL" is already listed under categories.kaspersky');
   });
 
   it('needs an install_dir for Windows and keeps it', () => {
-    expect(problemsOf(`cybertrace:\n  address: 10.0.0.5\n  platform: windows\n`)[0]).toMatch(/cybertrace\.platform: platform "windows" needs cybertrace\.install_dir/);
+    expect(problemsOf(`cybertrace:\n  address: 10.0.0.5\n  platform: windows\n`)[0]).toMatch(
+      /cybertrace\.platform: platform "windows" needs cybertrace\.install_dir/,
+    );
     const site = parseSite(`cybertrace:\n  address: 10.0.0.5\n  platform: windows\n  install_dir: 'C:\\CyberTrace'\n`, 's', registry);
     expect(site.cybertrace.install_dir).toBe('C:\\CyberTrace');
   });
@@ -123,7 +134,9 @@ describe('large site files', () => {
   it('report a bad value at its line and column, as small files do', () => {
     const bad = 4321;
     const line = 11 + bad; // devices start on line 11
-    expect(problemsOf(bigSite(5000, bad), 'big.yaml')).toEqual([`big.yaml:${line}:13: siems.alienvault.devices[${bad}].ip: must be an IPv4 address (got "10.0.0.300")`]);
+    expect(problemsOf(bigSite(5000, bad), 'big.yaml')).toEqual([
+      `big.yaml:${line}:13: siems.alienvault.devices[${bad}].ip: must be an IPv4 address (got "10.0.0.300")`,
+    ]);
   });
 
   it('report YAML errors of the full parse', () => {

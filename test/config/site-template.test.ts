@@ -45,8 +45,16 @@ describe('the site file template', () => {
     // setup are left out (a KUMA 4.x key on this 3.x example; serves, which would leave the other SIEMs unserved;
     // a target's cybertrace, which names an item of a cybertraces: list).
     const otherSetup = /^\s+#\s+(serves|secret|queue_limit|cybertrace_major|cybertrace):/;
-    const uncommented = TEMPLATE.replace(FIVE_X, '').split('\n')
-      .map((l) => (otherSetup.test(l) ? l : l.replace(/^(\s+)# ([a-z_]+: )/, '$1$2').replace(/^  # (- name: ct1)$/, '  $1').replace(/^  #   /, '    ')))
+    const uncommented = TEMPLATE.replace(FIVE_X, '')
+      .split('\n')
+      .map((l) =>
+        otherSetup.test(l)
+          ? l
+          : l
+              .replace(/^(\s+)# ([a-z_]+: )/, '$1$2')
+              .replace(/^  # (- name: ct1)$/, '  $1')
+              .replace(/^  #   /, '    '),
+      )
       .join('\n');
     expect(uncommented).not.toBe(TEMPLATE);
     const site = parseSite(uncommented, 'site.yaml', registry);
@@ -56,7 +64,11 @@ describe('the site file template', () => {
 
   it('shows the 5.x form next to the 4.x one, and it validates with no warning once uncommented', () => {
     const block = FIVE_X.exec(TEMPLATE)![1];
-    const five = block.split('\n').filter((l) => l.trim()).map((l) => `  ${l.slice(4)}`).join('\n');
+    const five = block
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => `  ${l.slice(4)}`)
+      .join('\n');
     const text = TEMPLATE.replace(/^  version: "4\.x".*$/m, five);
     const site = parseSite(text, 'site.yaml', registry);
     expect(site.cybertrace.version).toBe('5.x');

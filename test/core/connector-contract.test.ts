@@ -37,7 +37,11 @@ describe.each(registry.all().map((c) => ({ c })))('$c.id without its siems secti
       delete doc.siems[c.id];
       const file = join(dir, 'site.yaml');
       writeFileSync(file, stringify(doc));
-      for (const args of [['generate', c.id, '--out', join(dir, 'out')], ['verify', c.id, '--to', '127.0.0.1:9'], ['simulate', c.id, '--to', '127.0.0.1:9', '--count', '1']]) {
+      for (const args of [
+        ['generate', c.id, '--out', join(dir, 'out')],
+        ['verify', c.id, '--to', '127.0.0.1:9'],
+        ['simulate', c.id, '--to', '127.0.0.1:9', '--count', '1'],
+      ]) {
         const r = runCli([...args, '--config', file]);
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
         expect(r.stderr).toContain(`no "siems.${c.id}" section`);

@@ -24,14 +24,26 @@ describe('import boundaries', () => {
     ['the domain into the connector API', 'src/cybertrace/settings.ts', "import type { Connector } from '../connector/contract.js';"],
     ['a feature into the CLI', 'src/deploy/work.ts', "import { action } from '../cli/run.js';"],
     ['src/ into the connectors', 'src/bundle/build.ts', "import { registry } from '../../connectors/registry.js';"],
-  ])('refuses %s', async (_what, file, line) => {
-    expect(await importErrors(file, line)).toHaveLength(1);
-  }, 60_000);
+  ])(
+    'refuses %s',
+    async (_what, file, line) => {
+      expect(await importErrors(file, line)).toHaveLength(1);
+    },
+    60_000,
+  );
 
   it.each([
-    ['a connector through the front door and the kernel', 'connectors/fortisiem/wire.ts', "import { UserError } from '../../src/kernel/errors.js';\nimport type { Site } from '../../src/connector/index.js';"],
+    [
+      'a connector through the front door and the kernel',
+      'connectors/fortisiem/wire.ts',
+      "import { UserError } from '../../src/kernel/errors.js';\nimport type { Site } from '../../src/connector/index.js';",
+    ],
     ['a feature into the domain and the connector API', 'src/deploy/work.ts', "import type { ConnectorSet } from '../connector/connector-set.js';"],
-  ])('lets %s through', async (_what, file, line) => {
-    expect(await importErrors(file, line)).toEqual([]);
-  }, 60_000);
+  ])(
+    'lets %s through',
+    async (_what, file, line) => {
+      expect(await importErrors(file, line)).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -93,9 +93,16 @@ describe('settingsToSheet', () => {
 
   it('names every element and holds every value exactly', () => {
     expect(sheet.startsWith('# CyberTrace settings for FortiSIEM\n')).toBe(true);
-    for (const path of ['InputSettings > ConnectionString', 'InputSettings > EventDelimiter', 'OutputSettings > ConnectionString',
-      'OutputSettings > EventFormat', 'OutputSettings > AlertFormat', 'OutputSettings > RecordFieldContextFormat',
-      'OutputSettings > ActionableFieldContextFormat', 'OutputSettings > FinishedEventFormat']) {
+    for (const path of [
+      'InputSettings > ConnectionString',
+      'InputSettings > EventDelimiter',
+      'OutputSettings > ConnectionString',
+      'OutputSettings > EventFormat',
+      'OutputSettings > AlertFormat',
+      'OutputSettings > RecordFieldContextFormat',
+      'OutputSettings > ActionableFieldContextFormat',
+      'OutputSettings > FinishedEventFormat',
+    ]) {
       expect(sheet).toContain(`| \`${path}\``);
     }
     const o = S.output;

@@ -8,8 +8,16 @@ import { fortisiemSettings } from './fixtures/fortisiem-settings.js';
 import { all, at, readXml, xmllint, type Node } from './fixtures/xml-read.js';
 
 // The CLI module imports the registry and the site loader; the file-level tests only need patchConfigFile.
-vi.mock('../../connectors/registry.js', () => ({ getConnector: () => { throw new Error('not used here'); } }));
-vi.mock('../../src/config/load.js', () => ({ loadSite: () => { throw new Error('not used here'); } }));
+vi.mock('../../connectors/registry.js', () => ({
+  getConnector: () => {
+    throw new Error('not used here');
+  },
+}));
+vi.mock('../../src/config/load.js', () => ({
+  loadSite: () => {
+    throw new Error('not used here');
+  },
+}));
 const { patchConfigFile } = await import('../../src/cli/cybertrace.js');
 const { UserError } = await import('../../src/kernel/errors.js');
 
@@ -119,20 +127,24 @@ describe('patchFeedServiceConfig', () => {
     // Comments and the single-quoted attribute keep their form.
     expect(r.text).toContain(`<!-- disabled: <Field name="MD5" matching_type="Hash" input_regexp_to_match="RE_MD5" category="KL_APT_Hash_MD5"/> -->`);
     expect(r.text).toContain(`input_regexp_to_match='RE_HASH' category="KL_APT_Hash_MD5"`);
-    expect(r.changes).toEqual(expect.arrayContaining([
-      'Feeds: 2 input_regexp_to_match renamed RE_MD5→RE_HASH',
-      'Feeds: 2 input_regexp_to_match renamed RE_SHA1→RE_HASH',
-      'Feeds: 2 input_regexp_to_match renamed RE_SHA256→RE_HASH',
-    ]));
+    expect(r.changes).toEqual(
+      expect.arrayContaining([
+        'Feeds: 2 input_regexp_to_match renamed RE_MD5→RE_HASH',
+        'Feeds: 2 input_regexp_to_match renamed RE_SHA1→RE_HASH',
+        'Feeds: 2 input_regexp_to_match renamed RE_SHA256→RE_HASH',
+      ]),
+    );
   });
 
   it('lists what it changed', () => {
-    expect(r.changes).toEqual(expect.arrayContaining([
-      'InputSettings/ConnectionString: replaced',
-      'InputSettings/EventDelimiter: replaced',
-      'OutputSettings/EventFormat: replaced',
-      'OutputSettings/FinishedEventFormat: enabled set to false',
-    ]));
+    expect(r.changes).toEqual(
+      expect.arrayContaining([
+        'InputSettings/ConnectionString: replaced',
+        'InputSettings/EventDelimiter: replaced',
+        'OutputSettings/EventFormat: replaced',
+        'OutputSettings/FinishedEventFormat: enabled set to false',
+      ]),
+    );
     expect(r.changes.some((c) => c.startsWith('InputSettings/RegExps/Source[id=default]: replaced (9 regexps'))).toBe(true);
   });
 
@@ -227,21 +239,25 @@ describe('refusing input', () => {
 
 describe('creating and leaving elements', () => {
   it('creates missing elements at the end of their parent, indented like the siblings', () => {
-    const text = FIXTURE
-      .replace(/ *<AlertFormat>.*\n/, '')
+    const text = FIXTURE.replace(/ *<AlertFormat>.*\n/, '')
       .replace(/ *<FinishedEventFormat.*\n/, '')
       .replace(/ *<EventDelimiter>.*\n/, '');
     const out = patchFeedServiceConfig(text, S);
     expect(xmllint(out.text)).toBe('');
     const root = readXml(out.text);
     expect(at(root, 'OutputSettings').children.map((c) => c.name)).toEqual([
-      'ConnectionString', 'EventFormat', 'AlertConnectionString', 'RecordFieldContextFormat', 'ActionableFieldContextFormat',
-      'AlertFormat', 'FinishedEventFormat',
+      'ConnectionString',
+      'EventFormat',
+      'AlertConnectionString',
+      'RecordFieldContextFormat',
+      'ActionableFieldContextFormat',
+      'AlertFormat',
+      'FinishedEventFormat',
     ]);
     expect(out.text).toContain(
       '<ActionableFieldContextFormat><![CDATA[%ParamName%=%ParamValue% ]]></ActionableFieldContextFormat>\n' +
-      '        <AlertFormat>CEF:0|Kaspersky|CyberTrace|3.1|1|CyberTrace Service Event|4|reason=%Alert% msg=%RecordContext%</AlertFormat>\n' +
-      '        <FinishedEventFormat enabled="false">LookupFinished</FinishedEventFormat>\n    </OutputSettings>',
+        '        <AlertFormat>CEF:0|Kaspersky|CyberTrace|3.1|1|CyberTrace Service Event|4|reason=%Alert% msg=%RecordContext%</AlertFormat>\n' +
+        '        <FinishedEventFormat enabled="false">LookupFinished</FinishedEventFormat>\n    </OutputSettings>',
     );
     expect(at(root, 'InputSettings').children.map((c) => c.name)).toEqual(['ConnectionString', 'RegExps', 'EventDelimiter']);
     expect(out.changes).toEqual(expect.arrayContaining(['OutputSettings/AlertFormat: created', 'InputSettings/EventDelimiter: created']));
@@ -249,7 +265,11 @@ describe('creating and leaving elements', () => {
   });
 
   it('builds everything in a bare Configuration', () => {
-    for (const bare of ['<Configuration/>', '<Configuration></Configuration>\n', '<?xml version="1.0"?>\r\n<Configuration>\r\n  <Feeds/>\r\n</Configuration>\r\n']) {
+    for (const bare of [
+      '<Configuration/>',
+      '<Configuration></Configuration>\n',
+      '<?xml version="1.0"?>\r\n<Configuration>\r\n  <Feeds/>\r\n</Configuration>\r\n',
+    ]) {
       const out = patchFeedServiceConfig(bare, S);
       expect(xmllint(out.text)).toBe('');
       const root = readXml(out.text);
@@ -333,7 +353,9 @@ describe('patchConfigFile (cybertrace patch on disk)', () => {
     const out = join(dir, 'no-such-folder', 'kl_feed_service.conf');
     const e = await patchConfigFile({ inPath: file, outPath: out, backup: true, settings: S, now }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UserError);
-    expect((e as Error).message).toBe(`--out ${out}: cannot write: the folder ${join(dir, 'no-such-folder')} does not exist: create it first or choose another path; ${out} was not changed`);
+    expect((e as Error).message).toBe(
+      `--out ${out}: cannot write: the folder ${join(dir, 'no-such-folder')} does not exist: create it first or choose another path; ${out} was not changed`,
+    );
     expect(readdirSync(dir)).toEqual(['kl_feed_service.conf']);
     expect(readFileSync(file, 'utf8')).toBe(FIXTURE);
   });

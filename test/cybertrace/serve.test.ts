@@ -31,7 +31,10 @@ afterEach(() => {
 
 /** Starts `ctconnect cybertrace serve …` and waits (with a deadline) until it says where it listens. */
 async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
-  const child = spawn(process.execPath, [CLI, 'cybertrace', 'serve', ...args], { env: { ...process.env, CTCONNECT_CONFIG: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'cybertrace', 'serve', ...args], {
+    env: { ...process.env, CTCONNECT_CONFIG: undefined, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -39,7 +42,10 @@ async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Runni
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const r: Running = { child, stdout: () => out, stderr: () => err, exited };
   running.push(r);
-  await until(() => /Ctrl-C stops it/.test(err) || child.exitCode !== null, () => `serve did not start: ${err}`);
+  await until(
+    () => /Ctrl-C stops it/.test(err) || child.exitCode !== null,
+    () => `serve did not start: ${err}`,
+  );
   return r;
 }
 
@@ -63,20 +69,23 @@ function siteFile(name: string, extra: { inputPort?: number; httpApi?: boolean }
 }
 
 describe('ctconnect cybertrace serve', () => {
-  it.each(['fortisiem', 'splunk', 'kuma'])('%s: answers verify over the input port with the bundle settings, logs each event, stops on Ctrl-C', async (siem) => {
-    const port = await freePort();
-    const site = siteFile(`${siem}.yaml`);
-    const s = await serve(['--siem', siem, '-c', site, '--listen', `127.0.0.1:${port}`]);
-    expect(s.stderr()).toContain(`CyberTrace stand-in for ${siem} listening on 127.0.0.1:${port}`);
-    const v = await runCliAsync(['verify', siem, '--tcp', '-c', site, '--to', `127.0.0.1:${port}`, '--json']);
-    expect(v.code, v.stderr).toBe(0);
-    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true });
-    for (const i of VERIFICATION_INDICATORS) expect(s.stdout()).toContain(i.value);
-    expect(s.stdout()).toMatch(/ detection \(ReplyBack\): /);
-    s.child.kill('SIGINT');
-    expect(await s.exited).toBe(0);
-    expect(s.stderr()).toContain('stopped (SIGINT)');
-  });
+  it.each(['fortisiem', 'splunk', 'kuma'])(
+    '%s: answers verify over the input port with the bundle settings, logs each event, stops on Ctrl-C',
+    async (siem) => {
+      const port = await freePort();
+      const site = siteFile(`${siem}.yaml`);
+      const s = await serve(['--siem', siem, '-c', site, '--listen', `127.0.0.1:${port}`]);
+      expect(s.stderr()).toContain(`CyberTrace stand-in for ${siem} listening on 127.0.0.1:${port}`);
+      const v = await runCliAsync(['verify', siem, '--tcp', '-c', site, '--to', `127.0.0.1:${port}`, '--json']);
+      expect(v.code, v.stderr).toBe(0);
+      expect(JSON.parse(v.stdout)).toMatchObject({ ok: true });
+      for (const i of VERIFICATION_INDICATORS) expect(s.stdout()).toContain(i.value);
+      expect(s.stdout()).toMatch(/ detection \(ReplyBack\): /);
+      s.child.kill('SIGINT');
+      expect(await s.exited).toBe(0);
+      expect(s.stderr()).toContain('stopped (SIGINT)');
+    },
+  );
 
   it("listens on loopback and the site's input port by default; a port in use is a clear error", async () => {
     const port = await freePort();
@@ -110,7 +119,10 @@ describe('ctconnect cybertrace serve', () => {
       const s = await serve(['--siem', 'fortisiem', '--listen', `127.0.0.1:${port}`, '--output', `127.0.0.1:${out}`]);
       const client = connect({ host: '127.0.0.1', port });
       client.end('<134>Jan  1 00:00:00 fw CEF:0|Fortinet|FortiGate|7.0|13|traffic|3|src=10.0.0.1 dvc=10.0.0.2 request=http://fakess123.nu\n');
-      await until(() => got.length > 0 && s.stdout().includes('detection →'), () => `nothing arrived at --output; serve said: ${s.stdout()} ${s.stderr()}`);
+      await until(
+        () => got.length > 0 && s.stdout().includes('detection →'),
+        () => `nothing arrived at --output; serve said: ${s.stdout()} ${s.stderr()}`,
+      );
       expect(got[0]).toMatch(/^CEF:0\|Kaspersky\|CyberTrace\|.*reason=KL_Malicious_URL/);
       expect(s.stdout()).toContain(`detection → 127.0.0.1:${out}: CEF:0|Kaspersky|CyberTrace|`);
     } finally {
@@ -127,10 +139,16 @@ describe('ctconnect cybertrace serve', () => {
     const s = await serve(['--siem', 'fortisiem', '-c', site, '--http', '--tls', '--listen', `127.0.0.1:${port}`], env);
     expect(s.stderr()).toContain(`at https://127.0.0.1:${port} (Basic authentication as kuma)`);
     const fingerprint = /--fingerprint (SHA256:[0-9A-F:]+)/.exec(s.stderr())![1];
-    const ok = await runCliAsync(['verify', 'fortisiem', '--http', '-c', site, '--to', `https://127.0.0.1:${port}`, '--fingerprint', fingerprint, '--json'], env);
+    const ok = await runCliAsync(
+      ['verify', 'fortisiem', '--http', '-c', site, '--to', `https://127.0.0.1:${port}`, '--fingerprint', fingerprint, '--json'],
+      env,
+    );
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ via: 'http', ok: true });
-    const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '-c', site, '--to', `https://127.0.0.1:${port}`, '--fingerprint', fingerprint], { ...env, CT_API_PASSWORD: 'wrong' });
+    const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '-c', site, '--to', `https://127.0.0.1:${port}`, '--fingerprint', fingerprint], {
+      ...env,
+      CT_API_PASSWORD: 'wrong',
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('401 Unauthorized');
     expect(s.stdout()).toMatch(/POST \/api\/1\.0\/lookup user kuma → 200: 8 objects, detected: http:\/\/fakess123\.nu/);

@@ -13,7 +13,10 @@ import { xmllint } from './fixtures/xml-read.js';
 import { runCli } from '../helpers/cli.js';
 
 const FIXTURE = readFileSync(new URL('./fixtures/kl_feed_service.conf', import.meta.url), 'utf8');
-const serving = (siem: string, allowSwitch = false) => ({ ...fortisiemSettings(), serves: { siem, site: 'hq--site', ...(allowSwitch ? { allowSwitch } : {}) } });
+const serving = (siem: string, allowSwitch = false) => ({
+  ...fortisiemSettings(),
+  serves: { siem, site: 'hq--site', ...(allowSwitch ? { allowSwitch } : {}) },
+});
 
 const made: string[] = [];
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -37,13 +40,17 @@ describe('the record of which SIEM a CyberTrace serves', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigPatchError);
-    expect((err as ConfigPatchError).message).toMatch(/^7:5: this CyberTrace serves fortisiem \(site "hq-site", recorded here by ctconnect\); patching it for alienvault would replace fortisiem's OutputSettings/);
+    expect((err as ConfigPatchError).message).toMatch(
+      /^7:5: this CyberTrace serves fortisiem \(site "hq-site", recorded here by ctconnect\); patching it for alienvault would replace fortisiem's OutputSettings/,
+    );
     const switched = patchFeedServiceConfig(fsm, serving('alienvault', true));
     expect(servesRecord(switched.text)?.siem).toBe('alienvault');
     expect(switched.changes).toContain('recorded: serves alienvault of site "hq--site" (switched from fortisiem)');
     // Deploy merges kl_feed_service.conf with the same patch, so it refuses the same way.
     expect(() => mergeBytes({ kind: 'cybertrace-settings', settings: serving('alienvault') }, Buffer.from(fsm), '')).toThrow(MergeError);
-    expect(() => mergeBytes({ kind: 'cybertrace-settings', settings: serving('alienvault') }, Buffer.from(fsm), '')).toThrow(/serves fortisiem .* for alienvault/);
+    expect(() => mergeBytes({ kind: 'cybertrace-settings', settings: serving('alienvault') }, Buffer.from(fsm), '')).toThrow(
+      /serves fortisiem .* for alienvault/,
+    );
   });
 });
 
@@ -69,7 +76,9 @@ describe('ctconnect cybertrace patch', () => {
     expect(servesRecord(patched)).toMatchObject({ siem: 'fortisiem', site: 'example-site' });
     const refused = runCli(['cybertrace', 'patch', '-c', 'examples/site.yaml', '--siem', 'alienvault', '--in', conf]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`${conf}:7:5: this CyberTrace serves fortisiem (site "example-site", recorded here by ctconnect); patching it for alienvault`);
+    expect(refused.stderr).toContain(
+      `${conf}:7:5: this CyberTrace serves fortisiem (site "example-site", recorded here by ctconnect); patching it for alienvault`,
+    );
     expect(readFileSync(conf, 'utf8')).toBe(patched);
     expect(runCli(['cybertrace', 'patch', '-c', 'examples/site.yaml', '--siem', 'alienvault', '--in', conf, '--switch-siem', '--no-backup']).code).toBe(0);
     expect(servesRecord(readFileSync(conf, 'utf8'))?.siem).toBe('alienvault');

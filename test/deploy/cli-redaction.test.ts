@@ -41,7 +41,16 @@ beforeAll(async () => {
       cybertrace: { address: '192.0.2.10', install_dir: installDir },
       siems: { fortisiem: { address: '192.0.2.30' } },
       targets: [
-        { name: 'ct', host: '127.0.0.1', port: server.port, user: 'root', roles: ['cybertrace'], identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, password_env: 'CTC_REDACT_TEST_PW' },
+        {
+          name: 'ct',
+          host: '127.0.0.1',
+          port: server.port,
+          user: 'root',
+          roles: ['cybertrace'],
+          identity_file: clientKey.privateKeyFile,
+          known_hosts: knownHosts,
+          password_env: 'CTC_REDACT_TEST_PW',
+        },
       ],
     }),
   );

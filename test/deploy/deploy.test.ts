@@ -176,7 +176,7 @@ describe('deploy to one host', () => {
     expect(restarts()).toBe(1);
   });
 
-    it('a changed target file is backed up and replaced; mode drift alone is also fixed', async () => {
+  it('a changed target file is backed up and replaced; mode drift alone is also fixed', async () => {
     await run([appFile()], [restartStep]);
     const path = join(stage, 'etc/ctc-test/app.conf');
     writeFileSync(path, 'valid=yes\nedited by hand\n');
@@ -193,7 +193,10 @@ describe('deploy to one host', () => {
     expect(r2.hosts[0].files[0].reasons).toEqual(['mode 0666 → 0640']);
     expect(statSync(path).mode & 0o7777).toBe(0o640);
     // Same second, second backup: both kept.
-    expect(backupsOf(join(stage, 'etc/ctc-test'), 'app.conf').sort()).toEqual(['app.conf.ctconnect-bak-20300102T030405Z', 'app.conf.ctconnect-bak-20300102T030405Z-2']);
+    expect(backupsOf(join(stage, 'etc/ctc-test'), 'app.conf').sort()).toEqual([
+      'app.conf.ctconnect-bak-20300102T030405Z',
+      'app.conf.ctconnect-bak-20300102T030405Z-2',
+    ]);
   });
 
   it('a failed validate leaves the target untouched and puts back the files changed before it', async () => {
@@ -207,7 +210,9 @@ describe('deploy to one host', () => {
     const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
     expect(h.status).toBe('failed');
-    expect(h.error!.message).toMatch(/bad\.conf: validation failed: "grep -q '\^valid=yes' '?\S*\.ctconnect-tmp-[0-9a-f]+'?" exited with code 1; the target file was not touched/);
+    expect(h.error!.message).toMatch(
+      /bad\.conf: validation failed: "grep -q '\^valid=yes' '?\S*\.ctconnect-tmp-[0-9a-f]+'?" exited with code 1; the target file was not touched/,
+    );
     expect(h.files[1]).toMatchObject({ status: 'failed', validate: { exitCode: 1 } });
     expect(readFileSync(join(stage, 'etc/ctc-test/bad.conf'), 'utf8')).toBe('original\n');
     // The merged file changed first in this run; it was restored from this run's backup.
@@ -241,14 +246,24 @@ describe('deploy to one host', () => {
 
   it('a failing later step rolls back: restored from backup, new files removed, new folders removed', async () => {
     seedRsyslog();
-    const failing: InstallStep = { id: 'import', role: 'cybertrace', description: 'import that fails', command: 'echo importing; echo "ERROR 1045: access denied" >&2; exit 3', timeoutSec: 30, when: 'always' };
+    const failing: InstallStep = {
+      id: 'import',
+      role: 'cybertrace',
+      description: 'import that fails',
+      command: 'echo importing; echo "ERROR 1045: access denied" >&2; exit 3',
+      timeoutSec: 30,
+      when: 'always',
+    };
     const r = await run([appFile(), blockFile()], [restartStep, failing]);
     const h = r.hosts[0];
     expect(h.status).toBe('failed');
     expect(r.exitCode).toBe(1);
     expect(h.error!.message).toBe('step cybertrace/import failed: "echo importing; echo "ERROR 1045: access denied" >&2; exit 3" exited with code 3');
     expect(h.error!.details).toEqual(['stdout: importing', 'stderr: ERROR 1045: access denied']);
-    expect(h.steps.map((s) => [s.id, s.status])).toEqual([['cybertrace/restart-app', 'ran'], ['cybertrace/import', 'failed']]);
+    expect(h.steps.map((s) => [s.id, s.status])).toEqual([
+      ['cybertrace/restart-app', 'ran'],
+      ['cybertrace/import', 'failed'],
+    ]);
     expect(h.rollback).toEqual({
       restored: [join(stage, 'etc/rsyslog.conf')],
       removed: [join(stage, 'etc/ctc-test/app.conf')],
@@ -263,7 +278,15 @@ describe('deploy to one host', () => {
 
   it('feeds a step its stdin from a bundle file', async () => {
     const sql: BundleFile = { path: 'testsiem/import.sql', content: 'INSERT INTO t VALUES (1);\n', mode: 0o644 };
-    const importStep: InstallStep = { id: 'import', role: 'cybertrace', description: 'import', command: 'cat > "$CTCONNECT_ROOT/imported.sql"', timeoutSec: 30, when: 'always', stdinFromFile: 'testsiem/import.sql' };
+    const importStep: InstallStep = {
+      id: 'import',
+      role: 'cybertrace',
+      description: 'import',
+      command: 'cat > "$CTCONNECT_ROOT/imported.sql"',
+      timeoutSec: 30,
+      when: 'always',
+      stdinFromFile: 'testsiem/import.sql',
+    };
     const r = await run([appFile(), sql], [restartStep, importStep]);
     expect(r.hosts[0].steps[1].status).toBe('ran');
     expect(readFileSync(join(stage, 'imported.sql'), 'utf8')).toBe('INSERT INTO t VALUES (1);\n');
@@ -297,11 +320,17 @@ describe('deploy to one host', () => {
     // Each owner is looked up once for all the files that name it (probe.ts); the answer still goes to each file.
     const user = `ctc-no-user-${process.pid}`;
     const group = `ctc-no-group-${process.pid}`;
-    const owned = (path: string, owner: string): BundleFile => ({ ...appFile(), path: `testsiem/${path}`, install: { ...appFile().install!, path: `/etc/ctc-test/${path}`, owner } });
+    const owned = (path: string, owner: string): BundleFile => ({
+      ...appFile(),
+      path: `testsiem/${path}`,
+      install: { ...appFile().install!, path: `/etc/ctc-test/${path}`, owner },
+    });
     const before = snapshot(stage);
     const noUser = await run([owned('a.conf', 'root:root'), owned('b.conf', `${user}:${group}`), owned('c.conf', 'root:root')], [restartStep]);
     expect(noUser.exitCode).toBe(1);
-    expect(noUser.hosts[0].error!.message).toBe(`${join(stage, 'etc/ctc-test/b.conf')}: the owner ${user}:${group} is not there on ct1: no user ${user}, no group ${group}`);
+    expect(noUser.hosts[0].error!.message).toBe(
+      `${join(stage, 'etc/ctc-test/b.conf')}: the owner ${user}:${group} is not there on ct1: no user ${user}, no group ${group}`,
+    );
     const noGroup = await run([owned('a.conf', 'root:root'), owned('c.conf', `root:${group}`)], [restartStep]);
     expect(noGroup.hosts[0].error!.message).toBe(`${join(stage, 'etc/ctc-test/c.conf')}: the owner root:${group} is not there on ct1: no group ${group}`);
     expect(snapshot(stage)).toEqual(before);
@@ -313,7 +342,9 @@ describe('deploy to one host', () => {
     writeFileSync(join(stage, 'etc/rsyslog.conf'), '# BEGIN ctconnect testsiem\nno end marker\n');
     const before = snapshot(stage);
     const r = await run([appFile(), blockFile()], [restartStep]);
-    expect(r.hosts[0].error!.message).toBe(`${join(stage, 'etc/rsyslog.conf')}: line 1 opens "# BEGIN ctconnect testsiem" but no "# END ctconnect testsiem" follows; fix the block by hand`);
+    expect(r.hosts[0].error!.message).toBe(
+      `${join(stage, 'etc/rsyslog.conf')}: line 1 opens "# BEGIN ctconnect testsiem" but no "# END ctconnect testsiem" follows; fix the block by hand`,
+    );
     expect(snapshot(stage)).toEqual(before);
   });
 });

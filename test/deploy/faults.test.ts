@@ -67,7 +67,14 @@ const file = (name: string, content: string | Buffer, extra: Partial<NonNullable
   mode: 0o644,
   install: { role: 'cybertrace', path: `/etc/ctc-test/${name}`, mode: 0o640, notify: ['restart'], ...extra },
 });
-const restart: InstallStep = { id: 'restart', role: 'cybertrace', description: 'restart', command: 'echo restarted >> "$CTCONNECT_ROOT/restarts.log"', timeoutSec: 30, when: 'changed' };
+const restart: InstallStep = {
+  id: 'restart',
+  role: 'cybertrace',
+  description: 'restart',
+  command: 'echo restarted >> "$CTCONNECT_ROOT/restarts.log"',
+  timeoutSec: 30,
+  when: 'changed',
+};
 const BIG = Buffer.alloc(3 * 1024 * 1024, 'new bytes of a large file\n');
 
 async function run(files: BundleFile[], steps: InstallStep[], opts: Partial<DeployOptions> = {}, t = target()) {
@@ -125,18 +132,23 @@ describe('connection lost', () => {
   });
 
   it.each([
-    ['sudo -n: the bytes go on the command\'s stdin, nothing is staged', 'nopasswd' as const],
+    ["sudo -n: the bytes go on the command's stdin, nothing is staged", 'nopasswd' as const],
     ['sudo -S: the bytes are staged first, and the staging folder is removed', 'password' as const],
   ])('with %s; cut during the upload: put back over a new connection', async (_what, sudo) => {
     seed();
     const before = tree();
     const user = sudo === 'nopasswd' ? { user: sudoer.name, sudo } : { user: pwSudoer.name, sudo, sudo_password_env: 'CTC_TEST_SUDO_PW' };
-    const r = await run([file('a.conf', 'new a\n'), file('big.bin', BIG)], [restart], {
-      secrets: { env: { CTC_TEST_SUDO_PW: pwSudoer.password } },
-      progress: (_t, m) => {
-        if (m.includes('big.bin: uploading')) proxy.cutAfter(512 * 1024);
+    const r = await run(
+      [file('a.conf', 'new a\n'), file('big.bin', BIG)],
+      [restart],
+      {
+        secrets: { env: { CTC_TEST_SUDO_PW: pwSudoer.password } },
+        progress: (_t, m) => {
+          if (m.includes('big.bin: uploading')) proxy.cutAfter(512 * 1024);
+        },
       },
-    }, target(user));
+      target(user),
+    );
     const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
     expect(h.error!.message).toMatch(/connection lost/);
@@ -147,14 +159,19 @@ describe('connection lost', () => {
     expect(tree()).toEqual(before);
   });
 
-  it('silently (the host does not notice): the reconnect ends our own dead session\'s lock holder and rolls back', async () => {
+  it("silently (the host does not notice): the reconnect ends our own dead session's lock holder and rolls back", async () => {
     seed();
     const before = tree();
-    const r = await run([file('a.conf', 'new a\n'), file('big.bin', BIG)], [restart], {
-      progress: (_t, m) => {
-        if (m.includes('big.bin: backed up')) proxy.cutAfter(512 * 1024, { silent: true });
+    const r = await run(
+      [file('a.conf', 'new a\n'), file('big.bin', BIG)],
+      [restart],
+      {
+        progress: (_t, m) => {
+          if (m.includes('big.bin: backed up')) proxy.cutAfter(512 * 1024, { silent: true });
+        },
       },
-    }, target({ lock_wait_sec: 3 }));
+      target({ lock_wait_sec: 3 }),
+    );
     const h = r.hosts[0];
     expect(r.exitCode).toBe(1);
     expect(h.rollback!.restored).toEqual([join(stage, 'etc/ctc-test/a.conf')]);

@@ -67,5 +67,7 @@ export function snapshot(root: string): Record<string, string> {
 }
 
 export function filesBelow(root: string): string[] {
-  return Object.keys(snapshot(root)).filter((p) => !snapshot(root)[p].startsWith('dir')).map((p) => p.slice(root.length));
+  return Object.keys(snapshot(root))
+    .filter((p) => !snapshot(root)[p].startsWith('dir'))
+    .map((p) => p.slice(root.length));
 }

@@ -92,10 +92,24 @@ describe('fortisiem bundle to a fleet', () => {
       siems: { fortisiem: { address: '192.0.2.30' } },
       targets: [
         ...servers.map((s, i) => ({
-          name: `ct${i + 1}`, host: '127.0.0.1', port: s.port, user: 'root', roles: ['cybertrace'],
-          identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, root_prefix: stages[i],
+          name: `ct${i + 1}`,
+          host: '127.0.0.1',
+          port: s.port,
+          user: 'root',
+          roles: ['cybertrace'],
+          identity_file: clientKey.privateKeyFile,
+          known_hosts: knownHosts,
+          root_prefix: stages[i],
         })),
-        { name: 'dead', host: '127.0.0.1', port: deadPort, user: 'root', roles: ['cybertrace'], identity_file: clientKey.privateKeyFile, known_hosts: knownHosts },
+        {
+          name: 'dead',
+          host: '127.0.0.1',
+          port: deadPort,
+          user: 'root',
+          roles: ['cybertrace'],
+          identity_file: clientKey.privateKeyFile,
+          known_hosts: knownHosts,
+        },
       ],
     };
     const siteFile = join(work, 'site.yaml');
@@ -111,7 +125,9 @@ describe('fortisiem bundle to a fleet', () => {
     expect(restarts().sort()).toEqual(stages.map((s) => `restart ${s}`).sort());
     // Summary table: one row per target.
     expect(first.stdout).toMatch(/│ ct1\s+│ root@127\.0\.0\.1:\d+\s+│ changed\s+│ 1\/1\s+│ cybertrace\/restart\s+│/);
-    expect(first.stdout).toMatch(new RegExp(`│ dead\\s+│ root@127\\.0\\.0\\.1:${deadPort}\\s+│ failed\\s+│ 0/1\\s+│ -\\s+│ root@127\\.0\\.0\\.1:${deadPort}: connection`));
+    expect(first.stdout).toMatch(
+      new RegExp(`│ dead\\s+│ root@127\\.0\\.0\\.1:${deadPort}\\s+│ failed\\s+│ 0/1\\s+│ -\\s+│ root@127\\.0\\.0\\.1:${deadPort}: connection`),
+    );
     expect(first.stdout).toContain('0 ok, 3 changed, 1 failed');
     // Live progress, one line per event, prefixed with the target.
     expect(first.stderr).toMatch(/^\[ct2\] connecting$/m);
@@ -119,7 +135,10 @@ describe('fortisiem bundle to a fleet', () => {
 
     const second = await runCli(['fortisiem', '--config', siteFile, '--target', 'ct1,ct2', '--target', 'ct3', '--json']);
     expect(second.code).toBe(0);
-    const json = JSON.parse(second.stdout) as { summary: Record<string, number>; hosts: Array<{ status: string; files: Array<{ status: string }>; steps: Array<{ status: string }> }> };
+    const json = JSON.parse(second.stdout) as {
+      summary: Record<string, number>;
+      hosts: Array<{ status: string; files: Array<{ status: string }>; steps: Array<{ status: string }> }>;
+    };
     expect(json.summary).toEqual({ ok: 3, changed: 0, failed: 0, notRestored: 0 });
     expect(json.hosts.flatMap((h) => h.files.map((f) => f.status))).toEqual(['unchanged', 'unchanged', 'unchanged']);
     expect(json.hosts.flatMap((h) => h.steps.map((s) => s.status))).toEqual(['not-needed', 'not-needed', 'not-needed']);
@@ -144,6 +163,8 @@ describe('fortisiem bundle to a fleet', () => {
     expect(restarts().slice(before)).toEqual(['restart /']);
     rmSync(config);
     const missing = await deploy(site, 'fortisiem', { secrets: { env: {} } });
-    expect(missing.hosts[0].error!.message).toBe(`${config}: the file does not exist on the target: install CyberTrace first, or check cybertrace.install_dir in the site file`);
+    expect(missing.hosts[0].error!.message).toBe(
+      `${config}: the file does not exist on the target: install CyberTrace first, or check cybertrace.install_dir in the site file`,
+    );
   });
 });

@@ -6,13 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { deployBundle } from '../../src/deploy/deploy.js';
-import {
-  fingerprintOf,
-  hostKeyAlgorithmOrder,
-  parseKnownHosts,
-  patternsMatch,
-  verifyAgainstKnownHosts,
-} from '../../src/deploy/host-keys.js';
+import { fingerprintOf, hostKeyAlgorithmOrder, parseKnownHosts, patternsMatch, verifyAgainstKnownHosts } from '../../src/deploy/host-keys.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 import { bundleOf, siteWith, snapshot, type TargetInput } from './fixtures.js';
 
@@ -81,7 +75,9 @@ describe('host keys against a real sshd', () => {
     const r = await deployWith({ known_hosts: kh, accept_new_host_key: true });
     const h = r.hosts[0];
     expect(h.status).toBe('failed');
-    expect(h.error!.message).toBe(`host key of [127.0.0.1]:${server.port} has CHANGED: refusing to connect (this may be an attack, or the host was reinstalled)`);
+    expect(h.error!.message).toBe(
+      `host key of [127.0.0.1]:${server.port} has CHANGED: refusing to connect (this may be an attack, or the host was reinstalled)`,
+    );
     expect(h.error!.details.slice(0, 2)).toEqual([
       `the host offered:  ssh-ed25519 ${fingerprintOf(server.hostKey.blob)}`,
       `expected (${kh}:1): ssh-ed25519 ${fingerprintOf(impostor.blob)}`,

@@ -30,7 +30,9 @@ describe('known_hosts that is a folder', () => {
     const file = { path: 'x/app.conf', content: 'a=1\n', mode: 0o644, install: { role: 'cybertrace', path: '/etc/app.conf', mode: 0o644 } };
     const r = await deployBundle(
       bundleOf([file]),
-      siteWith([{ name: 'ct1', port: server.port, identity_file: clientKey.privateKeyFile, root_prefix: stage, known_hosts: folder, accept_new_host_key: acceptNew }]),
+      siteWith([
+        { name: 'ct1', port: server.port, identity_file: clientKey.privateKeyFile, root_prefix: stage, known_hosts: folder, accept_new_host_key: acceptNew },
+      ]),
       { secrets: { env: {} } },
     );
     expect(r.exitCode).toBe(1);

@@ -142,7 +142,14 @@ async function runAnsible(dir: string, args: string[] = [], env: Record<string, 
   const child = spawn('ansible-playbook', ['site.yml', ...args], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ANSIBLE_LOCAL_TEMP: join(tmp, 'local'), ANSIBLE_REMOTE_TEMP: join(tmp, 'remote'), ANSIBLE_SSH_CONTROL_PATH_DIR: join(tmp, 'cp'), ANSIBLE_NOCOLOR: '1', ...env },
+    env: {
+      ...process.env,
+      ANSIBLE_LOCAL_TEMP: join(tmp, 'local'),
+      ANSIBLE_REMOTE_TEMP: join(tmp, 'remote'),
+      ANSIBLE_SSH_CONTROL_PATH_DIR: join(tmp, 'cp'),
+      ANSIBLE_NOCOLOR: '1',
+      ...env,
+    },
   });
   let stdout = '';
   let stderr = '';
@@ -266,9 +273,14 @@ function prepareRoot(root: string, bundle: Bundle, image: string): void {
  */
 const cases = await (async () => {
   const all = connectorVariants();
-  const files = await Promise.all(all.map(async ({ c, options }) => (await buildBundle(c, labSite(c, options, []), createRenderer())).files.filter((f) => f.install).length));
+  const files = await Promise.all(
+    all.map(async ({ c, options }) => (await buildBundle(c, labSite(c, options, []), createRenderer())).files.filter((f) => f.install).length),
+  );
   const cost = (i: number) => (all[i].variant === 'default' ? 1_000_000 : 0) + files[i];
-  return all.map((k, i) => ({ k, i })).sort((a, b) => cost(b.i) - cost(a.i)).map(({ k }) => k);
+  return all
+    .map((k, i) => ({ k, i }))
+    .sort((a, b) => cost(b.i) - cost(a.i))
+    .map(({ k }) => k);
 })();
 
 /** A lab target on one host image. */
@@ -297,115 +309,143 @@ describe('deploy lab', () => {
   for (const { c, variant, options } of cases) {
     // On a 2-core machine shared ten times over (load average 20) the longest case (Splunk) took 540–570 s;
     // the time limit leaves room for that.
-    it.concurrent(`${c.id} (${variant}): plans, checks, deploys with real validators, and deploys again without change, on every host image`, { timeout: 1_200_000 }, async ({ expect }) => {
-      const probeSite = labSite(c, options, []);
-      const probe = await buildBundle(c, probeSite, createRenderer());
-      const roles = rolesOf(probe);
-      expect(roles.length, `${c.id} installs nothing over SSH`).toBeGreaterThan(0);
+    it.concurrent(
+      `${c.id} (${variant}): plans, checks, deploys with real validators, and deploys again without change, on every host image`,
+      { timeout: 1_200_000 },
+      async ({ expect }) => {
+        const probeSite = labSite(c, options, []);
+        const probe = await buildBundle(c, probeSite, createRenderer());
+        const roles = rolesOf(probe);
+        expect(roles.length, `${c.id} installs nothing over SSH`).toBeGreaterThan(0);
 
-      // Every host image at once: one target per role (and one with all of them) per image, deployed together.
-      const base = join(work, `${c.id}-${variant}`.replace(/[^A-Za-z0-9_.-]+/g, '_'));
-      const targets: ImageTarget[] = imagesFor(probe).flatMap((image) => {
-        const slug = image.replace(/[^A-Za-z0-9_.-]+/g, '_');
-        const of = (name: string, rs: string[]): ImageTarget => ({ name: `t-${name}-${slug}`, roles: rs, root: join(base, slug, name), image });
-        return [...roles.map((r) => of(r, [r])), ...(roles.length > 1 ? [of('all', roles)] : [])];
-      });
-      const site = labSite(c, options, targets);
-      const bundle = confined(await buildBundle(c, site, createRenderer()));
-      for (const t of targets) prepareRoot(t.root, bundle, t.image);
-      for (const name of Object.keys(CONSUMERS)) {
-        if (bundle.steps.some((s) => s.command.split(' ')[2] === name)) await consumer(name);
-      }
-      const at = (t: ImageTarget) => `${c.id} (${variant}) on the "${t.image}" host image, ${t.name}`;
-      const secrets = { env: {} };
-      const concurrency = targets.length;
-      const trees = () => Object.fromEntries(targets.map((t) => [t.name, snapshot(t.root)]));
-
-      // --check before the first deploy: reports changes, writes nothing.
-      const before = trees();
-      const check = await deployBundle(bundle, site, { check: true, secrets, concurrency });
-      expect(check.hosts.map((h) => [h.target, h.status, h.error?.message])).toEqual(targets.map((t) => [t.name, 'changed', undefined]));
-      expect(trees(), `${c.id} (${variant}): --check wrote something`).toEqual(before);
-      for (const t of targets) expect(stepLog(t.root), `${at(t)}: --check ran a step`).toEqual([]);
-
-      // The first deploy.
-      const first = await deployBundle(bundle, site, { secrets, concurrency });
-      expect(first.hosts.map((h) => [h.target, h.status, h.error?.message, h.error?.details])).toEqual(targets.map((t) => [t.name, 'changed', undefined, undefined]));
-      expect(first.exitCode).toBe(0);
-      for (const t of targets) {
-        const w: HostWork = workOf(bundle, site.targets.find((x) => x.name === t.name) as DeployTarget);
-        const existedBefore = new Set(Object.keys(before[t.name]));
-        for (const f of w.files) {
-          const where = `${at(t)}: ${f.path}`;
-          expect(existsSync(f.path), `${where} missing`).toBe(true);
-          const bytes = readFileSync(f.path);
-          // A merge into an existing file keeps its mode; everything else gets the bundle's.
-          if (!(f.merged && existedBefore.has(f.path))) expect((statSync(f.path).mode & 0o7777).toString(8), where).toBe(f.mode.toString(8));
-          if (!f.merged) expect(bytes.equals(f.parts[0].content), `${where}: not the bundle's bytes`).toBe(true);
-          for (const p of f.parts) {
-            const m = p.spec.merge;
-            if (m?.kind === 'marked-block') {
-              const block = `${m.commentPrefix} BEGIN ${m.marker}\n${p.content.toString('utf8').replace(/\n?$/, '\n')}${m.commentPrefix} END ${m.marker}\n`;
-              expect(bytes.toString('utf8'), `${where}: block ${m.marker}`).toContain(block);
-            }
-            if (m?.kind === 'cybertrace-settings') expect(xmllint(bytes.toString('utf8')), `${where}: xmllint`).toBe('');
-          }
-          // The validator the deploy ran on the temp file accepts the installed file too.
-          if (f.validate) {
-            const r = spawnSync('sh', ['-c', f.validate.split('{file}').join(`'${f.path}'`)], { encoding: 'utf8' });
-            expect(r.status, `${where}: ${f.validate}: ${r.stdout}${r.stderr}`).toBe(0);
-          }
+        // Every host image at once: one target per role (and one with all of them) per image, deployed together.
+        const base = join(work, `${c.id}-${variant}`.replace(/[^A-Za-z0-9_.-]+/g, '_'));
+        const targets: ImageTarget[] = imagesFor(probe).flatMap((image) => {
+          const slug = image.replace(/[^A-Za-z0-9_.-]+/g, '_');
+          const of = (name: string, rs: string[]): ImageTarget => ({ name: `t-${name}-${slug}`, roles: rs, root: join(base, slug, name), image });
+          return [...roles.map((r) => of(r, [r])), ...(roles.length > 1 ? [of('all', roles)] : [])];
+        });
+        const site = labSite(c, options, targets);
+        const bundle = confined(await buildBundle(c, site, createRenderer()));
+        for (const t of targets) prepareRoot(t.root, bundle, t.image);
+        for (const name of Object.keys(CONSUMERS)) {
+          if (bundle.steps.some((s) => s.command.split(' ')[2] === name)) await consumer(name);
         }
-        // Every step of the host ran once: all its files were new or changed.
-        const expected = w.steps.filter((s) => s.step.when === 'always' || w.files.some((f) => f.notify.some((k) => s.keys.includes(k))));
-        expect(stepLog(t.root).map((l) => l.split('\t')[0]).sort(), `${at(t)}: steps`).toEqual(expected.map((s) => s.step.command.split(' ').slice(2).join(' ')).sort());
-        expect(new Set(stepLog(t.root).map((l) => l.split('\t')[0])).size, `${at(t)}: a step ran twice`).toBe(stepLog(t.root).length);
-      }
+        const at = (t: ImageTarget) => `${c.id} (${variant}) on the "${t.image}" host image, ${t.name}`;
+        const secrets = { env: {} };
+        const concurrency = targets.length;
+        const trees = () => Object.fromEntries(targets.map((t) => [t.name, snapshot(t.root)]));
 
-      // The second deploy: no change, no step.
-      const afterFirst = trees();
-      const logs = targets.map((t) => stepLog(t.root));
-      const second = await deployBundle(bundle, site, { secrets, concurrency });
-      expect(second.exitCode).toBe(0);
-      for (const h of second.hosts) {
-        expect(h.status, `${c.id} (${variant}), ${h.target}: second deploy`).toBe('ok');
-        expect(h.files.filter((f) => f.status !== 'unchanged').map((f) => f.path), `${c.id} (${variant}), ${h.target}`).toEqual([]);
-        expect(h.steps.filter((s) => s.status !== 'not-needed').map((s) => s.id), `${c.id} (${variant}), ${h.target}`).toEqual([]);
-      }
-      expect(trees(), `${c.id} (${variant}): the second deploy wrote something`).toEqual(afterFirst);
-      expect(targets.map((t) => stepLog(t.root)), `${c.id} (${variant}): the second deploy ran a step`).toEqual(logs);
+        // --check before the first deploy: reports changes, writes nothing.
+        const before = trees();
+        const check = await deployBundle(bundle, site, { check: true, secrets, concurrency });
+        expect(check.hosts.map((h) => [h.target, h.status, h.error?.message])).toEqual(targets.map((t) => [t.name, 'changed', undefined]));
+        expect(trees(), `${c.id} (${variant}): --check wrote something`).toEqual(before);
+        for (const t of targets) expect(stepLog(t.root), `${at(t)}: --check ran a step`).toEqual([]);
 
-      if (variant !== 'default') return;
-      // The same plan through Ansible, on twin targets prepared the same way: one inventory for every
-      // host image, so ansible-playbook runs three times in all (--check, first run, second run).
-      const chosen = ansibleWorthy(bundle, site, targets);
-      const twins: ImageTarget[] = chosen.map((t) => ({ ...t, root: `${t.root}-ansible` }));
-      const sitePath = `${base}-site.yaml`;
-      writeFileSync(sitePath, labSiteYaml(c, options, twins));
-      const twinSite = siteFromYaml(readFileSync(sitePath, 'utf8'));
-      const twinBundle = confined(await buildBundle(c, twinSite, createRenderer()));
-      for (const t of twins) prepareRoot(t.root, twinBundle, t.image);
-      const exportDir = `${base}-ansible`;
-      writeExport(exportDir, ansibleExport([twinBundle], twinSite, { sitePath, ctconnectCommand: CTCONNECT }));
-      const twinTrees = () => Object.fromEntries(twins.map((t) => [t.name, snapshot(t.root)]));
-      const beforeAnsible = twinTrees();
-      const dry = await runAnsible(exportDir, ['--check', '--diff']);
-      expect(dry.code, `${c.id}: ansible-playbook --check\n${dry.output}`).toBe(0);
-      expect(twinTrees(), `${c.id}: ansible --check wrote something`).toEqual(beforeAnsible);
-      const run1 = await runAnsible(exportDir);
-      expect(run1.code, `${c.id}: ansible-playbook\n${run1.output}`).toBe(0);
-      for (const t of chosen) {
-        expect(contentTree(`${t.root}-ansible`), `${at(t)}: Ansible left another tree than ctconnect deploy`).toEqual(contentTree(t.root));
-        expect(stepLog(`${t.root}-ansible`).map((l) => l.split('\t')[0]).sort(), `${at(t)}: Ansible handlers`).toEqual(stepLog(t.root).map((l) => l.split('\t')[0]).sort());
-      }
-      const run2 = await runAnsible(exportDir);
-      expect(run2.code).toBe(0);
-      expect(Object.keys(run2.recap).sort()).toEqual(twins.map((t) => t.name).sort());
-      for (const [host, r] of Object.entries(run2.recap)) expect(r.changed, `${c.id}, ${host}: second ansible run\n${run2.output}`).toBe(0);
-    });
+        // The first deploy.
+        const first = await deployBundle(bundle, site, { secrets, concurrency });
+        expect(first.hosts.map((h) => [h.target, h.status, h.error?.message, h.error?.details])).toEqual(
+          targets.map((t) => [t.name, 'changed', undefined, undefined]),
+        );
+        expect(first.exitCode).toBe(0);
+        for (const t of targets) {
+          const w: HostWork = workOf(bundle, site.targets.find((x) => x.name === t.name) as DeployTarget);
+          const existedBefore = new Set(Object.keys(before[t.name]));
+          for (const f of w.files) {
+            const where = `${at(t)}: ${f.path}`;
+            expect(existsSync(f.path), `${where} missing`).toBe(true);
+            const bytes = readFileSync(f.path);
+            // A merge into an existing file keeps its mode; everything else gets the bundle's.
+            if (!(f.merged && existedBefore.has(f.path))) expect((statSync(f.path).mode & 0o7777).toString(8), where).toBe(f.mode.toString(8));
+            if (!f.merged) expect(bytes.equals(f.parts[0].content), `${where}: not the bundle's bytes`).toBe(true);
+            for (const p of f.parts) {
+              const m = p.spec.merge;
+              if (m?.kind === 'marked-block') {
+                const block = `${m.commentPrefix} BEGIN ${m.marker}\n${p.content.toString('utf8').replace(/\n?$/, '\n')}${m.commentPrefix} END ${m.marker}\n`;
+                expect(bytes.toString('utf8'), `${where}: block ${m.marker}`).toContain(block);
+              }
+              if (m?.kind === 'cybertrace-settings') expect(xmllint(bytes.toString('utf8')), `${where}: xmllint`).toBe('');
+            }
+            // The validator the deploy ran on the temp file accepts the installed file too.
+            if (f.validate) {
+              const r = spawnSync('sh', ['-c', f.validate.split('{file}').join(`'${f.path}'`)], { encoding: 'utf8' });
+              expect(r.status, `${where}: ${f.validate}: ${r.stdout}${r.stderr}`).toBe(0);
+            }
+          }
+          // Every step of the host ran once: all its files were new or changed.
+          const expected = w.steps.filter((s) => s.step.when === 'always' || w.files.some((f) => f.notify.some((k) => s.keys.includes(k))));
+          expect(
+            stepLog(t.root)
+              .map((l) => l.split('\t')[0])
+              .sort(),
+            `${at(t)}: steps`,
+          ).toEqual(expected.map((s) => s.step.command.split(' ').slice(2).join(' ')).sort());
+          expect(new Set(stepLog(t.root).map((l) => l.split('\t')[0])).size, `${at(t)}: a step ran twice`).toBe(stepLog(t.root).length);
+        }
+
+        // The second deploy: no change, no step.
+        const afterFirst = trees();
+        const logs = targets.map((t) => stepLog(t.root));
+        const second = await deployBundle(bundle, site, { secrets, concurrency });
+        expect(second.exitCode).toBe(0);
+        for (const h of second.hosts) {
+          expect(h.status, `${c.id} (${variant}), ${h.target}: second deploy`).toBe('ok');
+          expect(
+            h.files.filter((f) => f.status !== 'unchanged').map((f) => f.path),
+            `${c.id} (${variant}), ${h.target}`,
+          ).toEqual([]);
+          expect(
+            h.steps.filter((s) => s.status !== 'not-needed').map((s) => s.id),
+            `${c.id} (${variant}), ${h.target}`,
+          ).toEqual([]);
+        }
+        expect(trees(), `${c.id} (${variant}): the second deploy wrote something`).toEqual(afterFirst);
+        expect(
+          targets.map((t) => stepLog(t.root)),
+          `${c.id} (${variant}): the second deploy ran a step`,
+        ).toEqual(logs);
+
+        if (variant !== 'default') return;
+        // The same plan through Ansible, on twin targets prepared the same way: one inventory for every
+        // host image, so ansible-playbook runs three times in all (--check, first run, second run).
+        const chosen = ansibleWorthy(bundle, site, targets);
+        const twins: ImageTarget[] = chosen.map((t) => ({ ...t, root: `${t.root}-ansible` }));
+        const sitePath = `${base}-site.yaml`;
+        writeFileSync(sitePath, labSiteYaml(c, options, twins));
+        const twinSite = siteFromYaml(readFileSync(sitePath, 'utf8'));
+        const twinBundle = confined(await buildBundle(c, twinSite, createRenderer()));
+        for (const t of twins) prepareRoot(t.root, twinBundle, t.image);
+        const exportDir = `${base}-ansible`;
+        writeExport(exportDir, ansibleExport([twinBundle], twinSite, { sitePath, ctconnectCommand: CTCONNECT }));
+        const twinTrees = () => Object.fromEntries(twins.map((t) => [t.name, snapshot(t.root)]));
+        const beforeAnsible = twinTrees();
+        const dry = await runAnsible(exportDir, ['--check', '--diff']);
+        expect(dry.code, `${c.id}: ansible-playbook --check\n${dry.output}`).toBe(0);
+        expect(twinTrees(), `${c.id}: ansible --check wrote something`).toEqual(beforeAnsible);
+        const run1 = await runAnsible(exportDir);
+        expect(run1.code, `${c.id}: ansible-playbook\n${run1.output}`).toBe(0);
+        for (const t of chosen) {
+          expect(contentTree(`${t.root}-ansible`), `${at(t)}: Ansible left another tree than ctconnect deploy`).toEqual(contentTree(t.root));
+          expect(
+            stepLog(`${t.root}-ansible`)
+              .map((l) => l.split('\t')[0])
+              .sort(),
+            `${at(t)}: Ansible handlers`,
+          ).toEqual(
+            stepLog(t.root)
+              .map((l) => l.split('\t')[0])
+              .sort(),
+          );
+        }
+        const run2 = await runAnsible(exportDir);
+        expect(run2.code).toBe(0);
+        expect(Object.keys(run2.recap).sort()).toEqual(twins.map((t) => t.name).sort());
+        for (const [host, r] of Object.entries(run2.recap)) expect(r.changed, `${c.id}, ${host}: second ansible run\n${run2.output}`).toBe(0);
+      },
+    );
   }
 });
-
 
 /** A CyberTrace 5.x host: its kl_feed_service.conf has the General tenant and one more ("SOC"). */
 const FIVE_X_IMAGE = 'cybertrace-5x';
@@ -419,51 +459,58 @@ function fiveXSiteYaml(c: Connector, root: string): string {
 
 describe('deploy lab: a CyberTrace 5.x host', () => {
   for (const c of allConnectors()) {
-    it.concurrent(`${c.id}: deploy and the Ansible export patch the General tenant, leave the other tenant byte for byte, and change nothing the second time`, { timeout: 1_200_000 }, async ({ expect }) => {
-      const root = join(work, `5x-${c.id}`);
-      const site = siteFromYaml(fiveXSiteYaml(c, root));
-      const bundle = confined(await buildBundle(c, site, createRenderer()));
-      const file = bundle.files.find((f) => f.install?.merge?.kind === 'cybertrace-settings');
-      expect(file, `${c.id}: no CyberTrace settings to deploy`).toBeDefined();
-      const path = file!.install!.path;
-      const original = readFileSync(join(HOST_IMAGES, FIVE_X_IMAGE, path), 'utf8');
-      prepareRoot(root, bundle, FIVE_X_IMAGE);
-      const secrets = { env: {} };
+    it.concurrent(
+      `${c.id}: deploy and the Ansible export patch the General tenant, leave the other tenant byte for byte, and change nothing the second time`,
+      { timeout: 1_200_000 },
+      async ({ expect }) => {
+        const root = join(work, `5x-${c.id}`);
+        const site = siteFromYaml(fiveXSiteYaml(c, root));
+        const bundle = confined(await buildBundle(c, site, createRenderer()));
+        const file = bundle.files.find((f) => f.install?.merge?.kind === 'cybertrace-settings');
+        expect(file, `${c.id}: no CyberTrace settings to deploy`).toBeDefined();
+        const path = file!.install!.path;
+        const original = readFileSync(join(HOST_IMAGES, FIVE_X_IMAGE, path), 'utf8');
+        prepareRoot(root, bundle, FIVE_X_IMAGE);
+        const secrets = { env: {} };
 
-      const first = await deployBundle(bundle, site, { secrets });
-      expect(first.hosts.map((h) => [h.target, h.status, h.error?.message]), c.id).toEqual([['t-cybertrace', 'changed', undefined]]);
-      const text = readFileSync(join(root, path), 'utf8');
-      expect(xmllint(text), `${c.id}: xmllint`).toBe('');
-      const general = at(readXml(text), 'Domains/Domain', (d) => d.attrs.name === 'General');
-      expect(at(general, 'OutputSettings/EventSettings/EventFormat').text).toBe(bundle.settings.output.eventFormat);
-      expect(at(general, 'InputSettings/ConnectionString').text).toBe(bundle.settings.input.connectionString);
-      const soc = (x: string) => {
-        const d = at(readXml(x), 'Domains/Domain', (n) => n.attrs.name === 'SOC');
-        return x.slice(d.start, d.end);
-      };
-      expect(soc(text), `${c.id}: the other tenant`).toBe(soc(original));
-      expect(stepLog(root).length, `${c.id}: the restart step`).toBeGreaterThan(0);
+        const first = await deployBundle(bundle, site, { secrets });
+        expect(
+          first.hosts.map((h) => [h.target, h.status, h.error?.message]),
+          c.id,
+        ).toEqual([['t-cybertrace', 'changed', undefined]]);
+        const text = readFileSync(join(root, path), 'utf8');
+        expect(xmllint(text), `${c.id}: xmllint`).toBe('');
+        const general = at(readXml(text), 'Domains/Domain', (d) => d.attrs.name === 'General');
+        expect(at(general, 'OutputSettings/EventSettings/EventFormat').text).toBe(bundle.settings.output.eventFormat);
+        expect(at(general, 'InputSettings/ConnectionString').text).toBe(bundle.settings.input.connectionString);
+        const soc = (x: string) => {
+          const d = at(readXml(x), 'Domains/Domain', (n) => n.attrs.name === 'SOC');
+          return x.slice(d.start, d.end);
+        };
+        expect(soc(text), `${c.id}: the other tenant`).toBe(soc(original));
+        expect(stepLog(root).length, `${c.id}: the restart step`).toBeGreaterThan(0);
 
-      const second = await deployBundle(bundle, site, { secrets });
-      expect(second.hosts.map((h) => h.status)).toEqual(['ok']);
-      expect(readFileSync(join(root, path), 'utf8')).toBe(text);
+        const second = await deployBundle(bundle, site, { secrets });
+        expect(second.hosts.map((h) => h.status)).toEqual(['ok']);
+        expect(readFileSync(join(root, path), 'utf8')).toBe(text);
 
-      // The same through the Ansible export (which runs `ctconnect cybertrace patch` on the controller).
-      const twin = `${root}-ansible`;
-      const sitePath = `${root}-site.yaml`;
-      writeFileSync(sitePath, fiveXSiteYaml(c, twin));
-      const twinSite = siteFromYaml(readFileSync(sitePath, 'utf8'));
-      const twinBundle = confined(await buildBundle(c, twinSite, createRenderer()));
-      prepareRoot(twin, twinBundle, FIVE_X_IMAGE);
-      const exportDir = `${root}-export`;
-      writeExport(exportDir, ansibleExport([twinBundle], twinSite, { sitePath, ctconnectCommand: CTCONNECT }));
-      const run1 = await runAnsible(exportDir);
-      expect(run1.code, `${c.id}: ansible-playbook\n${run1.output}`).toBe(0);
-      expect(readFileSync(join(twin, path), 'utf8'), `${c.id}: Ansible patched otherwise than deploy`).toBe(text);
-      const run2 = await runAnsible(exportDir);
-      expect(run2.code).toBe(0);
-      for (const [host, r] of Object.entries(run2.recap)) expect(r.changed, `${c.id}, ${host}: second ansible run\n${run2.output}`).toBe(0);
-    });
+        // The same through the Ansible export (which runs `ctconnect cybertrace patch` on the controller).
+        const twin = `${root}-ansible`;
+        const sitePath = `${root}-site.yaml`;
+        writeFileSync(sitePath, fiveXSiteYaml(c, twin));
+        const twinSite = siteFromYaml(readFileSync(sitePath, 'utf8'));
+        const twinBundle = confined(await buildBundle(c, twinSite, createRenderer()));
+        prepareRoot(twin, twinBundle, FIVE_X_IMAGE);
+        const exportDir = `${root}-export`;
+        writeExport(exportDir, ansibleExport([twinBundle], twinSite, { sitePath, ctconnectCommand: CTCONNECT }));
+        const run1 = await runAnsible(exportDir);
+        expect(run1.code, `${c.id}: ansible-playbook\n${run1.output}`).toBe(0);
+        expect(readFileSync(join(twin, path), 'utf8'), `${c.id}: Ansible patched otherwise than deploy`).toBe(text);
+        const run2 = await runAnsible(exportDir);
+        expect(run2.code).toBe(0);
+        for (const [host, r] of Object.entries(run2.recap)) expect(r.changed, `${c.id}, ${host}: second ansible run\n${run2.output}`).toBe(0);
+      },
+    );
   }
 });
 
@@ -489,7 +536,10 @@ describe('a staged target (steps: skip)', () => {
     for (const s of changedSteps) expect(s.status, `${c.id}: ${s.id}`).toBe('skipped');
     // The next deploy changes no file, runs nothing and still reports the steps as not run.
     const again = await deployBundle(bundle, site, { secrets });
-    expect(again.hosts[0].files.every((f) => f.status === 'unchanged'), `${c.id}: a file changed on the second deploy`).toBe(true);
+    expect(
+      again.hosts[0].files.every((f) => f.status === 'unchanged'),
+      `${c.id}: a file changed on the second deploy`,
+    ).toBe(true);
     expect(stepLog(root)).toEqual([]);
   });
 });
@@ -497,7 +547,9 @@ describe('a staged target (steps: skip)', () => {
 describe('the Ansible export on its own', () => {
   it('of every connector of the example site passes ansible-playbook --syntax-check and ansible-lint', async () => {
     const doc = parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
-    doc.targets = [{ name: 't1', host: '127.0.0.1', user: 'root', roles: ['cybertrace', 'alienvault', 'splunk'], sudo: 'password', sudo_password_env: 'T1_SUDO' }];
+    doc.targets = [
+      { name: 't1', host: '127.0.0.1', user: 'root', roles: ['cybertrace', 'alienvault', 'splunk'], sudo: 'password', sudo_password_env: 'T1_SUDO' },
+    ];
     const site = siteFromYaml(stringify(doc));
     const bundles = await Promise.all(allConnectors().map((c) => buildBundle(c, site, createRenderer())));
     const dir = join(work, 'lint');
@@ -515,13 +567,33 @@ describe('the Ansible export on its own', () => {
     const root = join(work, 'validator-root');
     mkdirSync(join(root, 'etc/ctc-test'), { recursive: true });
     writeFileSync(join(root, 'etc/ctc-test/app.conf'), 'original\n', { mode: 0o640 });
-    const site = siteFromYaml(stringify({
-      name: 'ansible-validate',
-      cybertrace: { address: '192.0.2.10' },
-      siems: { fortisiem: { address: '192.0.2.30' } },
-      targets: [{ name: 't1', host: '127.0.0.1', port: server.port, user: 'root', roles: ['cybertrace'], identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, root_prefix: root }],
-    }));
-    const bad = bundleOf([{ path: 'testsiem/app.conf', content: 'valid=no\n', mode: 0o644, install: { role: 'cybertrace', path: '/etc/ctc-test/app.conf', mode: 0o640, validate: "grep -q '^valid=yes' {file}" } }]);
+    const site = siteFromYaml(
+      stringify({
+        name: 'ansible-validate',
+        cybertrace: { address: '192.0.2.10' },
+        siems: { fortisiem: { address: '192.0.2.30' } },
+        targets: [
+          {
+            name: 't1',
+            host: '127.0.0.1',
+            port: server.port,
+            user: 'root',
+            roles: ['cybertrace'],
+            identity_file: clientKey.privateKeyFile,
+            known_hosts: knownHosts,
+            root_prefix: root,
+          },
+        ],
+      }),
+    );
+    const bad = bundleOf([
+      {
+        path: 'testsiem/app.conf',
+        content: 'valid=no\n',
+        mode: 0o644,
+        install: { role: 'cybertrace', path: '/etc/ctc-test/app.conf', mode: 0o640, validate: "grep -q '^valid=yes' {file}" },
+      },
+    ]);
     const before = snapshot(root);
     const dir = join(work, 'validator-export');
     writeExport(dir, ansibleExport([bad], site, { sitePath: EXAMPLE, ctconnectCommand: CTCONNECT }));
@@ -543,16 +615,40 @@ describe('the Ansible export under become', () => {
       // A root-owned staging root: the login user reaches it only through sudo.
       const root = join(work, 'become-root');
       mkdirSync(join(root, 'etc/ctc-test'), { recursive: true });
-      const site = siteFromYaml(stringify({
-        name: 'ansible-become',
-        cybertrace: { address: '192.0.2.10' },
-        siems: { fortisiem: { address: '192.0.2.30' } },
-        targets: [{ name: 't1', host: '127.0.0.1', port: server.port, user: user.name, roles: ['cybertrace'], identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, root_prefix: root, sudo: 'password', sudo_password_env: 'CTC_BECOME_PASSWORD' }],
-      }));
-      const bundle = confined(bundleOf(
-        [{ path: 'testsiem/app.conf', content: 'a=1\n', mode: 0o644, install: { role: 'cybertrace', path: '/etc/ctc-test/app.conf', mode: 0o600, owner: 'root:root', validate: 'test -s {file}', notify: ['reload'] } }],
-        [{ id: 'reload', role: 'cybertrace', description: 'reload', command: 'ctc-reload now', timeoutSec: 30, when: 'changed' }],
-      ));
+      const site = siteFromYaml(
+        stringify({
+          name: 'ansible-become',
+          cybertrace: { address: '192.0.2.10' },
+          siems: { fortisiem: { address: '192.0.2.30' } },
+          targets: [
+            {
+              name: 't1',
+              host: '127.0.0.1',
+              port: server.port,
+              user: user.name,
+              roles: ['cybertrace'],
+              identity_file: clientKey.privateKeyFile,
+              known_hosts: knownHosts,
+              root_prefix: root,
+              sudo: 'password',
+              sudo_password_env: 'CTC_BECOME_PASSWORD',
+            },
+          ],
+        }),
+      );
+      const bundle = confined(
+        bundleOf(
+          [
+            {
+              path: 'testsiem/app.conf',
+              content: 'a=1\n',
+              mode: 0o644,
+              install: { role: 'cybertrace', path: '/etc/ctc-test/app.conf', mode: 0o600, owner: 'root:root', validate: 'test -s {file}', notify: ['reload'] },
+            },
+          ],
+          [{ id: 'reload', role: 'cybertrace', description: 'reload', command: 'ctc-reload now', timeoutSec: 30, when: 'changed' }],
+        ),
+      );
       const dir = join(work, 'become-export');
       writeExport(dir, ansibleExport([bundle], site, { sitePath: EXAMPLE, ctconnectCommand: CTCONNECT }));
       expect(readFileSync(join(dir, 'ansible.cfg'), 'utf8')).toMatch(/^pipelining = True$/m);
@@ -585,7 +681,7 @@ describe('export ansible (the command)', () => {
     const defaults = readFileSync(join(out, 'roles/ctconnect_fortisiem/defaults/main.yml'), 'utf8');
     expect(defaults).toMatch(/^ctconnect_command:\n {2}- .+\n {2}- .+ctconnect\.js\n/m);
     const tasks = readFileSync(join(out, 'roles/ctconnect_fortisiem/tasks/cybertrace.yml'), 'utf8');
-    expect(tasks).toContain('argv: "{{ ctconnect_command + [\'cybertrace\', \'patch\'');
+    expect(tasks).toContain("argv: \"{{ ctconnect_command + ['cybertrace', 'patch'");
     expect(tasks).not.toContain('ctconnect.js');
     mkdirSync(join(out, 'group_vars'));
     writeFileSync(join(out, 'group_vars/all.yml'), 'ctconnect_root: ""\n');

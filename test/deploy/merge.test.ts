@@ -7,7 +7,13 @@ import { applyMerge, mergeBytes, mergeMarkedBlock, mergeParts, MergeError, remov
 import { fortisiem } from '../../connectors/fortisiem/index.js';
 import { siteWith } from './fixtures.js';
 
-const spec = { kind: 'marked-block' as const, marker: 'ctconnect alienvault', commentPrefix: '#', after: '#### RULES ####', before: ['$IncludeConfig /etc/rsyslog.d/*.conf', '& stop'] };
+const spec = {
+  kind: 'marked-block' as const,
+  marker: 'ctconnect alienvault',
+  commentPrefix: '#',
+  after: '#### RULES ####',
+  before: ['$IncludeConfig /etc/rsyslog.d/*.conf', '& stop'],
+};
 const block = 'local0.* @@192.0.2.10:9999\n';
 const B = '# BEGIN ctconnect alienvault\nlocal0.* @@192.0.2.10:9999\n# END ctconnect alienvault\n';
 
@@ -20,7 +26,9 @@ describe('marked block', () => {
     expect(mergeMarkedBlock(spec, 'a\n& stop\n$IncludeConfig /etc/rsyslog.d/*.conf\n', block)).toBe(`a\n${B}& stop\n$IncludeConfig /etc/rsyslog.d/*.conf\n`);
     expect(mergeMarkedBlock(spec, 'a\nb', block)).toBe(`a\nb\n${B}`);
     expect(mergeMarkedBlock(spec, undefined, block)).toBe(B);
-    expect(mergeMarkedBlock({ ...spec, after: undefined, before: undefined, commentPrefix: ';' }, 'x\n', 'y')).toBe('x\n; BEGIN ctconnect alienvault\ny\n; END ctconnect alienvault\n');
+    expect(mergeMarkedBlock({ ...spec, after: undefined, before: undefined, commentPrefix: ';' }, 'x\n', 'y')).toBe(
+      'x\n; BEGIN ctconnect alienvault\ny\n; END ctconnect alienvault\n',
+    );
   });
 
   it('is idempotent and replaces only its own block; other bytes stay as they were', () => {
@@ -35,12 +43,18 @@ describe('marked block', () => {
   });
 
   it('follows CRLF files', () => {
-    expect(mergeMarkedBlock(spec, 'a\r\n#### RULES ####\r\n', 'x\ny\n')).toBe('a\r\n#### RULES ####\r\n# BEGIN ctconnect alienvault\r\nx\r\ny\r\n# END ctconnect alienvault\r\n');
+    expect(mergeMarkedBlock(spec, 'a\r\n#### RULES ####\r\n', 'x\ny\n')).toBe(
+      'a\r\n#### RULES ####\r\n# BEGIN ctconnect alienvault\r\nx\r\ny\r\n# END ctconnect alienvault\r\n',
+    );
   });
 
   it('refuses broken or doubled markers instead of guessing', () => {
-    expect(() => mergeMarkedBlock(spec, '# BEGIN ctconnect alienvault\nx\n', block)).toThrow(new MergeError('line 1 opens "# BEGIN ctconnect alienvault" but no "# END ctconnect alienvault" follows; fix the block by hand'));
-    expect(() => mergeMarkedBlock(spec, 'x\n# END ctconnect alienvault\n', block)).toThrow('line 2 has "# END ctconnect alienvault" but no "# BEGIN ctconnect alienvault" comes before it');
+    expect(() => mergeMarkedBlock(spec, '# BEGIN ctconnect alienvault\nx\n', block)).toThrow(
+      new MergeError('line 1 opens "# BEGIN ctconnect alienvault" but no "# END ctconnect alienvault" follows; fix the block by hand'),
+    );
+    expect(() => mergeMarkedBlock(spec, 'x\n# END ctconnect alienvault\n', block)).toThrow(
+      'line 2 has "# END ctconnect alienvault" but no "# BEGIN ctconnect alienvault" comes before it',
+    );
     expect(() => mergeMarkedBlock(spec, `${B}${B}`, block)).toThrow('appears 2 times (lines 1, 4)');
     expect(() => mergeMarkedBlock(spec, '', '# END ctconnect alienvault\n')).toThrow('the block content itself contains');
   });
@@ -66,7 +80,9 @@ describe('cybertrace-settings merge', () => {
 
   it('refuses a missing file and a broken one', () => {
     expect(() => applyMerge({ kind: 'cybertrace-settings', settings }, undefined, '')).toThrow('install CyberTrace first');
-    expect(() => mergeBytes({ kind: 'cybertrace-settings', settings }, Buffer.from('<Configuration><InputSettings>'), '')).toThrow(/cannot patch the existing file: .*/);
+    expect(() => mergeBytes({ kind: 'cybertrace-settings', settings }, Buffer.from('<Configuration><InputSettings>'), '')).toThrow(
+      /cannot patch the existing file: .*/,
+    );
   });
 });
 
@@ -77,16 +93,46 @@ describe('several blocks of one bundle in one file', () => {
   const old = Buffer.from('head\n#### RULES ####\ntail\n');
 
   it('are applied in order to one text, each between its own markers, and a second merge changes nothing', () => {
-    const once = mergeParts([{ spec: fwd, content: 'F\n' }, { spec: inb, content: 'I\n' }], old).toString();
-    expect(once).toBe('head\n#### RULES ####\n# BEGIN ctconnect kc forward\nF\n# END ctconnect kc forward\n# BEGIN ctconnect kc inbound\nI\n# END ctconnect kc inbound\ntail\n');
-    expect(mergeParts([{ spec: fwd, content: 'F\n' }, { spec: inb, content: 'I\n' }], Buffer.from(once)).toString()).toBe(once);
+    const once = mergeParts(
+      [
+        { spec: fwd, content: 'F\n' },
+        { spec: inb, content: 'I\n' },
+      ],
+      old,
+    ).toString();
+    expect(once).toBe(
+      'head\n#### RULES ####\n# BEGIN ctconnect kc forward\nF\n# END ctconnect kc forward\n# BEGIN ctconnect kc inbound\nI\n# END ctconnect kc inbound\ntail\n',
+    );
+    expect(
+      mergeParts(
+        [
+          { spec: fwd, content: 'F\n' },
+          { spec: inb, content: 'I\n' },
+        ],
+        Buffer.from(once),
+      ).toString(),
+    ).toBe(once);
     // Each block is found by its marker and replaced in place.
-    expect(mergeParts([{ spec: fwd, content: 'F2\n' }, { spec: inb, content: 'I\n' }], Buffer.from(once)).toString()).toBe(once.replace('F\n', 'F2\n'));
+    expect(
+      mergeParts(
+        [
+          { spec: fwd, content: 'F2\n' },
+          { spec: inb, content: 'I\n' },
+        ],
+        Buffer.from(once),
+      ).toString(),
+    ).toBe(once.replace('F\n', 'F2\n'));
   });
 
   it('a block of the family that the bundle no longer has is removed; blocks of others stay', () => {
     const foreign = '# BEGIN someone else\nX\n# END someone else\n';
-    const both = mergeParts([{ spec: fwd, content: 'F\n' }, { spec: inb, content: 'I\n' }], Buffer.from(`${foreign}head\n#### RULES ####\ntail\n`)).toString();
+    const both = mergeParts(
+      [
+        { spec: fwd, content: 'F\n' },
+        { spec: inb, content: 'I\n' },
+      ],
+      Buffer.from(`${foreign}head\n#### RULES ####\ntail\n`),
+    ).toString();
     const onlyForward = mergeParts([{ spec: fwd, content: 'F\n' }], Buffer.from(both)).toString();
     expect(onlyForward).toBe(`${foreign}head\n#### RULES ####\n# BEGIN ctconnect kc forward\nF\n# END ctconnect kc forward\ntail\n`);
     expect(() => removeStaleBlocks('# BEGIN ctconnect kc old\nno end\n', fam, [])).toThrow(MergeError);

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CefParseError,
-  CefSerializeError,
-  getField,
-  parseCef,
-  serializeCef,
-  type CefInput,
-} from '../../src/formats/cef.js';
+import { CefParseError, CefSerializeError, getField, parseCef, serializeCef, type CefInput } from '../../src/formats/cef.js';
 
 // CyberTrace OutputSettings for FortiSIEM, copied from the vendor guide (the Kaspersky CyberTrace–FortiSIEM integration guide).
 const EVENT_FORMAT =
@@ -14,8 +7,7 @@ const EVENT_FORMAT =
   'src=%SRC_IP% dvc=%DeviceIp% fileHash=%RE_HASH% request=%RE_URL% sourceServiceName=%Device% ' +
   'sproc=%Product% suser=%UserName% externalId=%Id% %ActionableFields% ' +
   'cs5Label=MatchedIndicator cs5=%MatchedIndicator% msg=%RecordContext%';
-const ALERT_FORMAT =
-  'CEF:0|Kaspersky|CyberTrace|3.1|1|CyberTrace Service Event|4|reason=%Alert% msg=%RecordContext%';
+const ALERT_FORMAT = 'CEF:0|Kaspersky|CyberTrace|3.1|1|CyberTrace Service Event|4|reason=%Alert% msg=%RecordContext%';
 
 /** CyberTrace substitutes raw values, without any CEF escaping. */
 function render(format: string, values: Record<string, string>): string {
@@ -73,8 +65,20 @@ describe('parseCef on CyberTrace output formats (the Kaspersky CyberTrace–Fort
       msg: 'first_seen:10.07.2015 23:53 id:1',
     });
     expect(ev.extensionOrder).toEqual([
-      'reason', 'dst', 'src', 'dvc', 'fileHash', 'request', 'sourceServiceName', 'sproc',
-      'suser', 'externalId', 'cs3', 'cs5Label', 'cs5', 'msg',
+      'reason',
+      'dst',
+      'src',
+      'dvc',
+      'fileHash',
+      'request',
+      'sourceServiceName',
+      'sproc',
+      'suser',
+      'externalId',
+      'cs3',
+      'cs5Label',
+      'cs5',
+      'msg',
     ]);
   });
 
@@ -107,9 +111,7 @@ describe('parseCef', () => {
   });
 
   it('unescapes extension values and keeps unknown escapes as written', () => {
-    const ev = parseCef(
-      String.raw`CEF:0|v|p|1|c|n|Low|a=x\=y b=C:\\dir\\f c=l1\nl2\r d=p\|q e=keep\t f=|pipe|`,
-    );
+    const ev = parseCef(String.raw`CEF:0|v|p|1|c|n|Low|a=x\=y b=C:\\dir\\f c=l1\nl2\r d=p\|q e=keep\t f=|pipe|`);
     expect(ev.extension).toEqual({
       a: 'x=y',
       b: 'C:\\dir\\f',
@@ -154,9 +156,7 @@ describe('parseCef', () => {
 
   it('accepts syslog prefixes and CEF as a 3164 tag', () => {
     expect(parseCef('<14>CEF:1|v|p|1|c|n|3|a=1')).toMatchObject({ version: 1, prefix: '<14>' });
-    expect(parseCef('Jan  2 03:04:05 h app: CEF:0|v|p|1|c|n|3|a=1').prefix).toBe(
-      'Jan  2 03:04:05 h app:',
-    );
+    expect(parseCef('Jan  2 03:04:05 h app: CEF:0|v|p|1|c|n|3|a=1').prefix).toBe('Jan  2 03:04:05 h app:');
   });
 
   it('rejects lines that are not CEF', () => {
@@ -229,24 +229,25 @@ describe('serializeCef', () => {
         ['request', 'http://x/?a=1'],
       ],
     });
-    expect(line).toBe(
-      String.raw`CEF:0|A\|B\\C|CyberTrace|3.1|2|x=y|8|msg=a\=b c\\d|e\nf\rg request=http://x/?a\=1`,
-    );
+    expect(line).toBe(String.raw`CEF:0|A\|B\\C|CyberTrace|3.1|2|x=y|8|msg=a\=b c\\d|e\nf\rg request=http://x/?a\=1`);
   });
 
   it('writes pairs in the given order and an empty extension as nothing', () => {
-    expect(serializeCef({ ...base, extension: [['b', '1'], ['a', '2']] })).toMatch(/\|8\|b=1 a=2$/);
-    expect(serializeCef({ ...base, version: 1 })).toBe(
-      'CEF:1|Kaspersky|CyberTrace|3.1|2|CyberTrace Detection Event|8|',
-    );
+    expect(
+      serializeCef({
+        ...base,
+        extension: [
+          ['b', '1'],
+          ['a', '2'],
+        ],
+      }),
+    ).toMatch(/\|8\|b=1 a=2$/);
+    expect(serializeCef({ ...base, version: 1 })).toBe('CEF:1|Kaspersky|CyberTrace|3.1|2|CyberTrace Detection Event|8|');
   });
 
-  it.each(['0', '3', '10', 'Low', 'Medium', 'High', 'Very-High', 'Unknown'])(
-    'accepts severity %s',
-    (severity) => {
-      expect(parseCef(serializeCef({ ...base, severity })).severity).toBe(severity);
-    },
-  );
+  it.each(['0', '3', '10', 'Low', 'Medium', 'High', 'Very-High', 'Unknown'])('accepts severity %s', (severity) => {
+    expect(parseCef(serializeCef({ ...base, severity })).severity).toBe(severity);
+  });
 
   it.each(['11', '-1', '3.5', 'low', 'Critical', '', ' 5'])('rejects severity %j', (severity) => {
     expect(() => serializeCef({ ...base, severity })).toThrow(/severity/);
@@ -259,10 +260,16 @@ describe('serializeCef', () => {
   it('rejects line breaks in the header, duplicates, non-strings and trailing blanks', () => {
     expect(() => serializeCef({ ...base, name: 'two\nlines' })).toThrow(/'name' contains a line break/);
     expect(() => serializeCef({ ...base, deviceVendor: 'cr\r' })).toThrow(/deviceVendor/);
-    expect(() => serializeCef({ ...base, extension: [['a', '1'], ['a', '2']] })).toThrow(/twice/);
     expect(() =>
-      serializeCef({ ...base, extension: { a: 5 as unknown as string } }),
-    ).toThrow(/must be a string/);
+      serializeCef({
+        ...base,
+        extension: [
+          ['a', '1'],
+          ['a', '2'],
+        ],
+      }),
+    ).toThrow(/twice/);
+    expect(() => serializeCef({ ...base, extension: { a: 5 as unknown as string } })).toThrow(/must be a string/);
     expect(() => serializeCef({ ...base, extension: { a: 'x ' } })).toThrow(/ends with whitespace/);
     expect(() => serializeCef({ ...base, version: -1 })).toThrow(/version/);
   });
@@ -300,14 +307,11 @@ describe('round trip parseCef(serializeCef(x))', () => {
     expect(parseCef(serializeCef(event({ msg: value }))).extension).toEqual({ msg: value });
   });
 
-  it.each(hostile.filter((v) => !/[\r\n]/.test(v)).map((v) => [v]))(
-    'header value %j',
-    (value) => {
-      const input = { ...event({ k: 'v' }), deviceVendor: value, deviceProduct: value, name: value };
-      const ev = parseCef(serializeCef(input));
-      expect(ev).toMatchObject({ deviceVendor: value, deviceProduct: value, name: value });
-    },
-  );
+  it.each(hostile.filter((v) => !/[\r\n]/.test(v)).map((v) => [v]))('header value %j', (value) => {
+    const input = { ...event({ k: 'v' }), deviceVendor: value, deviceProduct: value, name: value };
+    const ev = parseCef(serializeCef(input));
+    expect(ev).toMatchObject({ deviceVendor: value, deviceProduct: value, name: value });
+  });
 
   it('holds for many random events built from hostile characters', () => {
     const alphabet = ['a', 'Z', '0', ' ', '=', '|', '\\', '\n', '\r', '"', "'", 'ж', '🛡', 'n', 'k=', '\t'];

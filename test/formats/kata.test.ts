@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CefParseError,
-  KATA_MAX_MESSAGE_BYTES,
-  KataAlertError,
-  getField,
-  parseKataAlert,
-} from '../../src/formats/cef.js';
+import { CefParseError, KATA_MAX_MESSAGE_BYTES, KataAlertError, getField, parseKataAlert } from '../../src/formats/cef.js';
 
 // Samples follow the documented KATA alert layout (the KATA SIEM integration guide): the header, the
 // alert types, severity 0 for heartbeats, and the file_web keys (dvc in 4.x, dvchost in 5.x).
@@ -148,8 +142,6 @@ describe('parseKataAlert', () => {
     expect(() => parseKataAlert(other)).toThrow(
       "not a KATA alert: vendor/product is 'Kaspersky' / 'CyberTrace', expected 'AO Kaspersky Lab' / 'Kaspersky Anti Targeted Attack Platform'",
     );
-    expect(() =>
-      parseKataAlert('CEF:0|AO Kaspersky Lab|Kaspersky Endpoint Security|12|x|y|Low|'),
-    ).toThrow(/Kaspersky Endpoint Security/);
+    expect(() => parseKataAlert('CEF:0|AO Kaspersky Lab|Kaspersky Endpoint Security|12|x|y|Low|')).toThrow(/Kaspersky Endpoint Security/);
   });
 });

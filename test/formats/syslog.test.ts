@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  SyslogParseError,
-  formatSyslog3164,
-  frameOctetCounting,
-  parseSyslog,
-  splitFrames,
-} from '../../src/formats/syslog.js';
+import { SyslogParseError, formatSyslog3164, frameOctetCounting, parseSyslog, splitFrames } from '../../src/formats/syslog.js';
 
 const CEF = 'CEF:0|Kaspersky|CyberTrace|3.1|2|CyberTrace Detection Event|8|reason=KL_Malicious_URL';
 
@@ -121,9 +115,7 @@ describe('RFC 6587 framing', () => {
 
   it('splits octet-counted and LF-terminated frames in one stream', () => {
     const msgs = ['<13>one\nwith LF inside', '<13>two', '<13>Привет'];
-    const stream =
-      frameOctetCounting(msgs[0]) + '<13>lf one\r\n' + '\n' + frameOctetCounting(msgs[1]) + '<13>lf two\n' +
-      frameOctetCounting(msgs[2]);
+    const stream = frameOctetCounting(msgs[0]) + '<13>lf one\r\n' + '\n' + frameOctetCounting(msgs[1]) + '<13>lf two\n' + frameOctetCounting(msgs[2]);
     const { frames, rest } = splitFrames(stream);
     expect(frames).toEqual([msgs[0], '<13>lf one', msgs[1], '<13>lf two', msgs[2]]);
     expect(rest.length).toBe(0);

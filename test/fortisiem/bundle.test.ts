@@ -16,7 +16,7 @@ siems:
     organization: Tenant A
     actionable_fields: []
 `);
-    const b = (await bundleFor('fortisiem', site));
+    const b = await bundleFor('fortisiem', site);
     const rule = fileText(b, 'fortisiem/forwarding-rule.md');
     expect(rule).toContain('| Forwarding to IP | 10.9.8.7 |');
     expect(rule).toContain('| Forwarding to Port | 10999 |');
@@ -31,19 +31,24 @@ siems:
   });
 
   it('refuses names that would break the guide', () => {
-    expect(() => siteFromYaml(`cybertrace:\n  address: 10.0.0.5\nsiems:\n  fortisiem:\n    address: 10.0.0.6\n    reporting_devices: ['a | b']\n`)).toThrow(/site file/);
+    expect(() => siteFromYaml(`cybertrace:\n  address: 10.0.0.5\nsiems:\n  fortisiem:\n    address: 10.0.0.6\n    reporting_devices: ['a | b']\n`)).toThrow(
+      /site file/,
+    );
   });
 
   it('lists every file with its sha256 in the MANIFEST', async () => {
-    const b = (await bundleFor('fortisiem'));
+    const b = await bundleFor('fortisiem');
     const manifest = fileText(b, 'MANIFEST');
-    for (const f of b.files.filter((x) => x.path !== 'MANIFEST')) expect(manifest).toMatch(new RegExp(`^[0-9a-f]{64}  0644  \\d+  ${f.path.replace(/\./g, '\\.')}  `, 'm'));
+    for (const f of b.files.filter((x) => x.path !== 'MANIFEST'))
+      expect(manifest).toMatch(new RegExp(`^[0-9a-f]{64}  0644  \\d+  ${f.path.replace(/\./g, '\\.')}  `, 'm'));
     expect(manifest).toContain('cybertrace:/opt/kaspersky/ktfs/etc/kl_feed_service.conf (settings patch)');
   });
 
   it('has no deploy target on a Windows CyberTrace, and Windows paths in the guide', async () => {
-    const site = siteFromYaml(`cybertrace:\n  address: 10.0.0.5\n  platform: windows\n  install_dir: 'C:\\CyberTrace'\nsiems:\n  fortisiem:\n    address: 10.0.0.6\n`);
-    const b = (await bundleFor('fortisiem', site));
+    const site = siteFromYaml(
+      `cybertrace:\n  address: 10.0.0.5\n  platform: windows\n  install_dir: 'C:\\CyberTrace'\nsiems:\n  fortisiem:\n    address: 10.0.0.6\n`,
+    );
+    const b = await bundleFor('fortisiem', site);
     expect(b.files.every((f) => !f.install)).toBe(true);
     expect(b.steps).toEqual([]);
     expect(fileText(b, 'INSTALL.md')).toContain('C:\\CyberTrace\\bin\\kl_control.bat restart');

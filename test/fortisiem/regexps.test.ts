@@ -36,7 +36,8 @@ describe('FortiSIEM CyberTrace regexps (PCRE)', () => {
   });
 
   it('find every URL and hash (extract="all") and the documented test indicators', () => {
-    const text = 'request=http://fakess123bn.nu/ referrer=https://test.phishing.example.com/psh/test?p=1&p=2 fileHash=6AA0321FA9D82D652AB53882D7CF9E592B4439B8 oldFileHash=A72C5B99F2706B00718279C9533A3648';
+    const text =
+      'request=http://fakess123bn.nu/ referrer=https://test.phishing.example.com/psh/test?p=1&p=2 fileHash=6AA0321FA9D82D652AB53882D7CF9E592B4439B8 oldFileHash=A72C5B99F2706B00718279C9533A3648';
     expect(extract('RE_URL', text)).toEqual(['fakess123bn.nu/', 'test.phishing.example.com/psh/test?p=1&p=2']);
     expect(extract('RE_HASH', text)).toEqual(['6AA0321FA9D82D652AB53882D7CF9E592B4439B8', 'A72C5B99F2706B00718279C9533A3648']);
   });

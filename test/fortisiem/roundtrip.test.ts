@@ -19,14 +19,23 @@ const extractAll = (event: string) => extractLikeCyberTrace(settings.input.regex
 const CASES: Array<{ indicator: Indicator; category: string; role: 'url' | 'dst_ip' | 'hash'; expected: string }> = [
   { indicator: { type: 'url', value: 'http://fakess123.nu' }, category: 'KL_Malicious_URL', role: 'url', expected: 'fakess123.nu' },
   { indicator: { type: 'ip', value: '192.0.2.0' }, category: 'KL_IP_Reputation', role: 'dst_ip', expected: '192.0.2.0' },
-  { indicator: { type: 'md5', value: 'C912705B4BBB14EC7E78FA8B370532C9' }, category: 'KL_Malicious_Hash_MD5', role: 'hash', expected: 'C912705B4BBB14EC7E78FA8B370532C9' },
+  {
+    indicator: { type: 'md5', value: 'C912705B4BBB14EC7E78FA8B370532C9' },
+    category: 'KL_Malicious_Hash_MD5',
+    role: 'hash',
+    expected: 'C912705B4BBB14EC7E78FA8B370532C9',
+  },
 ];
 
 describe('FortiSIEM round trip', () => {
   it.each(CASES)('$indicator.type indicator survives forward → CyberTrace → FortiSIEM', ({ indicator, category, role, expected }) => {
     const forwarded = fortisiem.wire.forwardedEvent(indicator, site);
     const values = extractAll(forwarded);
-    const context: Array<[string, string]> = [['first_seen', '10.07.2015 23:53'], ['popularity', '5'], ['url', 'http://x/?a=1']];
+    const context: Array<[string, string]> = [
+      ['first_seen', '10.07.2015 23:53'],
+      ['popularity', '5'],
+      ['url', 'http://x/?a=1'],
+    ];
     const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
       values: { ...values, Category: category, MatchedIndicator: expected },
       context,
@@ -45,8 +54,21 @@ describe('FortiSIEM round trip', () => {
   });
 
   it('reads service events', () => {
-    const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
-    expect(fortisiem.wire.parseEvent(line, site)).toEqual({ kind: 'alert', fields: { alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
+    const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, {
+      values: { Alert: 'KL_ALERT_UpdatedFeed' },
+      context: [
+        ['feed', 'Phishing_URL_Data_Feed.json'],
+        ['records', '200473'],
+      ],
+    });
+    expect(fortisiem.wire.parseEvent(line, site)).toEqual({
+      kind: 'alert',
+      fields: { alert: 'KL_ALERT_UpdatedFeed' },
+      context: [
+        ['feed', 'Phishing_URL_Data_Feed.json'],
+        ['records', '200473'],
+      ],
+    });
   });
 
   it('rejects events that are not from CyberTrace', () => {

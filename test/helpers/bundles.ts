@@ -49,7 +49,10 @@ export function fileText(b: Bundle, path: string): string {
 
 /** Every registered connector with each option set the tests build: the example site's section ("default") and its `variants`. */
 export function connectorVariants(): Array<{ c: Connector; variant: string; options: Record<string, unknown> }> {
-  return allConnectors().flatMap((c) => [{ c, variant: 'default', options: {} }, ...(c.variants ?? []).map((v) => ({ c, variant: v.name, options: v.options }))]);
+  return allConnectors().flatMap((c) => [
+    { c, variant: 'default', options: {} },
+    ...(c.variants ?? []).map((v) => ({ c, variant: v.name, options: v.options })),
+  ]);
 }
 
 /** `over` laid over `base`: objects merged key by key, anything else replaced. */

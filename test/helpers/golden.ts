@@ -65,10 +65,14 @@ export function expectGolden(actual: Record<string, string>, goldenDir: string):
 export function tarListing(gz: Buffer): string {
   const tar = gunzipSync(gz);
   const lines: string[] = [];
-  for (let off = 0; off + 512 <= tar.length; ) {
+  for (let off = 0; off + 512 <= tar.length;) {
     const h = tar.subarray(off, off + 512);
     if (h.every((b) => b === 0)) break;
-    const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
+    const str = (a: number, n: number) =>
+      h
+        .subarray(a, a + n)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const name = (str(345, 155) ? `${str(345, 155)}/` : '') + str(0, 100);
     const size = parseInt(str(124, 12), 8);
     const mode = parseInt(str(100, 8).trim(), 8).toString(8).padStart(4, '0');

@@ -150,7 +150,9 @@ async function startOnce(opts: MariaDbOptions): Promise<MariaDb> {
           await exitPromise;
           const log = errorLog();
           rmSync(dir, { recursive: true, force: true });
-          throw new Error(`mariadbd did not accept connections within ${opts.startTimeoutSec ?? 60}s (${(e as Error).message}); error log:\n${log}`, { cause: e });
+          throw new Error(`mariadbd did not accept connections within ${opts.startTimeoutSec ?? 60}s (${(e as Error).message}); error log:\n${log}`, {
+            cause: e,
+          });
         }
         await sleep(100);
       }

@@ -14,7 +14,14 @@ const log = process.env.CTCONNECT_LOAD_LOG;
 if (isMainThread && log) {
   register(import.meta.url, import.meta.url);
   const { cache } = createRequire(import.meta.url);
-  process.on('exit', () => appendFileSync(log, Object.keys(cache).map((file) => `${file}\n`).join('')));
+  process.on('exit', () =>
+    appendFileSync(
+      log,
+      Object.keys(cache)
+        .map((file) => `${file}\n`)
+        .join(''),
+    ),
+  );
 }
 
 /** The loader hook (runs in the hooks thread). */

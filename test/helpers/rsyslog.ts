@@ -4,7 +4,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 
 /** Global part of a test configuration: a TCP input, as on an appliance receiving syslog. */
-export const rsyslogHeader = (work: string, port = 10514) => `global(workDirectory="${work}")\nmodule(load="imtcp")\ninput(type="imtcp" port="${port}" address="127.0.0.1")\n`;
+export const rsyslogHeader = (work: string, port = 10514) =>
+  `global(workDirectory="${work}")\nmodule(load="imtcp")\ninput(type="imtcp" port="${port}" address="127.0.0.1")\n`;
 
 export interface RunningRsyslog {
   port: number;

@@ -18,7 +18,12 @@ describe('npm pack, then npm install -g of the tarball', () => {
   it('puts ctconnect on the PATH; generate --all works in an empty folder and INSTALL.md commands run', { timeout: 600_000 }, async () => {
     // dist/ is built before the tests run; the pack takes it as it is. Not synchronous: npm takes
     // minutes on a busy machine, and the test runner must hear from this worker meanwhile.
-    const npm = (args: string[], cwd: string) => promisify(execFile)('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', env: { ...process.env, npm_config_cache: join(dir, 'npm-cache') } });
+    const npm = (args: string[], cwd: string) =>
+      promisify(execFile)('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, npm_config_cache: join(dir, 'npm-cache') },
+      });
     await npm(['pack', '--ignore-scripts', '--pack-destination', dir], REPO);
     const tarball = readdirSync(dir).find((f) => /^ctconnect-.*\.tgz$/.test(f));
     expect(tarball).toBeDefined();

@@ -15,7 +15,7 @@ siems:
       secret: CyberTrace API
       connections: 4
 `);
-const b = (await bundleFor('kuma', site));
+const b = await bundleFor('kuma', site);
 const install = fileText(b, 'INSTALL.md');
 
 describe('KUMA 4.x bundle for a Windows CyberTrace without console section', () => {

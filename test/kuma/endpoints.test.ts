@@ -22,7 +22,7 @@ const variants = {
   '4.x named secret': site('version: "4.x"\nrule:\n  secret: CT lookups'),
 };
 
-describe('the address KUMA\'s rule points at', () => {
+describe("the address KUMA's rule points at", () => {
   it('has one row per source kind and major version, the open ones saying what the KUMA help leaves open', () => {
     expect(RULE_ENDPOINTS.map((e) => `${e.sourceKind} ${e.major}`)).toEqual(['cybertrace <5', 'cybertrace >=5', 'cybertrace-http <5', 'cybertrace-http >=5']);
     expect(ruleEndpoint('cybertrace', '<5').open).toBeUndefined();
@@ -38,9 +38,11 @@ describe('the address KUMA\'s rule points at', () => {
     expect(ruleEndpoint('cybertrace-http', '>=5').hostPort(variants['3.x cybertrace'])).toBe('ct.example.com:443');
   });
 
-  it('INSTALL.md shows the table with this site\'s values, marks the rule\'s row and says plainly when it is not settled', async () => {
+  it("INSTALL.md shows the table with this site's values, marks the rule's row and says plainly when it is not settled", async () => {
     const install = fileText(await bundleFor('kuma', variants['4.x cybertrace-http']), 'INSTALL.md');
-    expect(install).toContain('| `cybertrace-http` | <5 | InputSettings > ConnectionString (the input port; the service listens on it) | `ct.example.com:19999` ← **this rule** |');
+    expect(install).toContain(
+      '| `cybertrace-http` | <5 | InputSettings > ConnectionString (the input port; the service listens on it) | `ct.example.com:19999` ← **this rule** |',
+    );
     expect(install).toContain('| `cybertrace-http` | ≥ 5 | ServiceSettings > HTTPServer > ConnectionString');
     expect(install).toContain('`ct-web.example.com:8443` |');
     expect(install).toMatch(/so its URL is\s+`ct\.example\.com:19999` — \*\*not settled by the KUMA help\*\*/);
@@ -77,7 +79,13 @@ describe('INSTALL.md agrees with the rest of the bundle', () => {
     const install = fileText(await bundleFor('kuma', s), 'INSTALL.md');
     const web = install.slice(install.indexOf('as the KUMA procedure describes it, in Kaspersky CyberTrace Web'), install.indexOf('### Where KUMA'));
     expect(web).toContain(`\`OutputSettings > FinishedEventFormat\`: attribute \`enabled="${settings.output.finishedEventEnabled}"\``);
-    for (const v of [settings.output.alertFormat!, settings.output.eventFormat, settings.output.recordFieldContextFormat, settings.output.actionableFieldContextFormat]) expect(web).toContain(v);
+    for (const v of [
+      settings.output.alertFormat!,
+      settings.output.eventFormat,
+      settings.output.recordFieldContextFormat,
+      settings.output.actionableFieldContextFormat,
+    ])
+      expect(web).toContain(v);
     // What the steps say is what `cybertrace patch` writes into a real kl_feed_service.conf.
     const conf = readFileSync(new URL('../cybertrace/fixtures/kl_feed_service.conf', import.meta.url), 'utf8');
     expect(conf).toContain('<FinishedEventFormat enabled="true">');

@@ -25,7 +25,7 @@ function kumaSite(kumaYaml: string, ctVersion = '4.x'): Site {
 
 describe('enrichment-rule.json', () => {
   it('of the example site validates against the schema in the same bundle', async () => {
-    const b = (await bundleFor('kuma'));
+    const b = await bundleFor('kuma');
     const doc = JSON.parse(fileText(b, 'kuma/enrichment-rule.json'));
     const schema = JSON.parse(fileText(b, 'kuma/enrichment-rule.schema.json'));
     const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
@@ -148,7 +148,7 @@ describe('the schema refuses bad edits', () => {
   });
 
   it('describes every key with its KUMA console field', () => {
-    const props = ((ruleSchema('4.x').properties as Record<string, { properties: Record<string, { description: string }> }>).rule).properties;
+    const props = (ruleSchema('4.x').properties as Record<string, { properties: Record<string, { description: string }> }>).rule.properties;
     for (const f of RULE_FIELDS) expect(props[f.jsonKey].description).toContain(`"${f.consoleField}"`);
   });
 });

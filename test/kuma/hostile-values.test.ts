@@ -62,7 +62,7 @@ describe('hostile values', () => {
     expect(install).toContain('**Secret**: ct\\|console \\`s\\`');
   });
 
-  it('escape the rule\'s secret and tenant in the secret step', () => {
+  it("escape the rule's secret and tenant in the secret step", () => {
     expect(install).toContain('The **Secret** "ct\\|console \\`s\\`" must exist');
     expect(install).toContain('**Name** ct\\|console \\`s\\`, **Tenant** Main \\| SOC,');
   });
@@ -83,7 +83,11 @@ describe('values no format can carry are refused by the site file', () => {
     ['a line break in the name', '      name: "a\\nb"', /siems\.kuma\.rule\.name: must be text on one line, without control characters/],
     ['a NUL in the tenant', '      tenant: "a\\0b"', /siems\.kuma\.rule\.tenant: must be text on one line/],
     ['an escape character in the description', '      description: "a\\eb"', /siems\.kuma\.rule\.description: must be text without control characters/],
-    ['a line break in a mapping field', '      mapping: [{ field: "Source\\nAddress", indicator: ip }]', /mapping\[0\]\.field: must be a KUMA event field name/],
+    [
+      'a line break in a mapping field',
+      '      mapping: [{ field: "Source\\nAddress", indicator: ip }]',
+      /mapping\[0\]\.field: must be a KUMA event field name/,
+    ],
   ])('%s', (_what, yaml, message) => {
     expect(attempt(yaml).join('\n')).toMatch(message);
   });

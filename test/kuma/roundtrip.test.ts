@@ -66,14 +66,20 @@ describe('detection events round-trip through the KUMA-side parser', () => {
   });
 
   it('keeps a "|" inside a value when the text after it has no "="', () => {
-    const context: Array<[string, string]> = [['tags', 'phishing|banking'], ['next', 'x']];
+    const context: Array<[string, string]> = [
+      ['tags', 'phishing|banking'],
+      ['next', 'x'],
+    ];
     const parsed = kuma.wire.parseEvent(detection('KL_Phishing_URL', 'http://a.example/|b', context), site);
     expect(parsed.fields.indicator).toBe('http://a.example/|b');
     expect(parsed.context).toEqual(context);
   });
 
   it('cannot round-trip a "|" followed by text with "=": it reads as a pair of its own (documented)', () => {
-    const line = detection('KL_Malicious_URL', 'fakess123.nu', [['comment', 'left|right=side'], ['popularity', '1']]);
+    const line = detection('KL_Malicious_URL', 'fakess123.nu', [
+      ['comment', 'left|right=side'],
+      ['popularity', '1'],
+    ]);
     expect(kuma.wire.parseEvent(line, site).context).toEqual([
       ['comment', 'left'],
       ['right', 'side'],
@@ -94,14 +100,24 @@ describe('detection events round-trip through the KUMA-side parser', () => {
 
 describe('service alerts round-trip', () => {
   it('keeps the date, the alert name and the context', () => {
-    const context: Array<[string, string]> = [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']];
-    const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Date: 'Apr  6 09:05:41', Alert: 'KL_ALERT_UpdatedFeed' }, context });
+    const context: Array<[string, string]> = [
+      ['feed', 'Phishing_URL_Data_Feed.json'],
+      ['records', '200473'],
+    ];
+    const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, {
+      values: { Date: 'Apr  6 09:05:41', Alert: 'KL_ALERT_UpdatedFeed' },
+      context,
+    });
     expect(line).toBe('Apr  6 09:05:41 alert=KL_ALERT_UpdatedFeed|feed=Phishing_URL_Data_Feed.json|records=200473');
     expect(kuma.wire.parseEvent(line, site)).toEqual({ kind: 'alert', fields: { date: 'Apr  6 09:05:41', alert: 'KL_ALERT_UpdatedFeed' }, context });
   });
 
   it('reads an alert without context', () => {
-    expect(parseKumaEvent('Apr 16 09:06:02 alert=KL_ALERT_ServiceStarted')).toEqual({ kind: 'alert', fields: { date: 'Apr 16 09:06:02', alert: 'KL_ALERT_ServiceStarted' }, context: [] });
+    expect(parseKumaEvent('Apr 16 09:06:02 alert=KL_ALERT_ServiceStarted')).toEqual({
+      kind: 'alert',
+      fields: { date: 'Apr 16 09:06:02', alert: 'KL_ALERT_ServiceStarted' },
+      context: [],
+    });
   });
 });
 

@@ -24,7 +24,9 @@ describe('siems.kuma validation', () => {
   });
 
   it('refuses a name of 129 characters, with its position and length', () => {
-    expect(problems(`rule:\n  name: ${'n'.repeat(129)}`)).toEqual(['test-site.yaml:6:13: siems.kuma.rule.name: Name must be 1 to 128 Unicode characters (got 129)']);
+    expect(problems(`rule:\n  name: ${'n'.repeat(129)}`)).toEqual([
+      'test-site.yaml:6:13: siems.kuma.rule.name: Name must be 1 to 128 Unicode characters (got 129)',
+    ]);
   });
 
   it('counts Unicode characters, not bytes or UTF-16 units', () => {
@@ -55,7 +57,9 @@ describe('siems.kuma validation', () => {
   it('refuses an unknown KUMA field with the closest known name and its position', () => {
     const lines = problems('rule:\n  mapping:\n    - { field: SourceAddress, indicator: ip }\n    - { field: DestinationAdress, indicator: ip }');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^test-site\.yaml:8:20: siems\.kuma\.rule\.mapping\[1\]\.field: "DestinationAdress" is not a known KUMA normalized event field .*\(did you mean "DestinationAddress"\?\)/);
+    expect(lines[0]).toMatch(
+      /^test-site\.yaml:8:20: siems\.kuma\.rule\.mapping\[1\]\.field: "DestinationAdress" is not a known KUMA normalized event field .*\(did you mean "DestinationAddress"\?\)/,
+    );
   });
 
   it('names the closest field even for a far-off name', () => {
@@ -86,7 +90,9 @@ describe('siems.kuma validation', () => {
   it('refuses KUMA 4.0 fields for version 3.x', () => {
     const lines = problems('version: "3.x"\nrule:\n  queue_limit: 1000\n  secret: CT');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/siems\.kuma\.rule\.queue_limit: "Maximum number of events in enrichment queue" exists from KUMA 4\.0; siems\.kuma\.version is "3\.x"/);
+    expect(lines[0]).toMatch(
+      /siems\.kuma\.rule\.queue_limit: "Maximum number of events in enrichment queue" exists from KUMA 4\.0; siems\.kuma\.version is "3\.x"/,
+    );
     expect(lines[1]).toMatch(/siems\.kuma\.rule\.secret: "Secret" exists from KUMA 4\.0/);
   });
 

@@ -73,7 +73,7 @@ const CASES: Case[] = [
   },
   {
     format: 'shell',
-    text: "#!/bin/sh\nexport API_TOKEN='ShTok-1'\nDB_PASSWORD=ShPw-2 mysql -u root alienvault\ncurl -H \"Authorization: Basic c2VjcmV0\" https://a.example.com/x\ncurl --user admin:CurlPw-3 https://b.example.com\n/etc/init.d/ossim-server restart\n",
+    text: '#!/bin/sh\nexport API_TOKEN=\'ShTok-1\'\nDB_PASSWORD=ShPw-2 mysql -u root alienvault\ncurl -H "Authorization: Basic c2VjcmV0" https://a.example.com/x\ncurl --user admin:CurlPw-3 https://b.example.com\n/etc/init.d/ossim-server restart\n',
     secrets: ['ShTok-1', 'ShPw-2', 'c2VjcmV0', 'CurlPw-3'],
     kept: ['#!/bin/sh', '/etc/init.d/ossim-server restart'],
   },
@@ -104,17 +104,58 @@ describe('redaction by structure', () => {
 
   it('hides the values of the environment variables the site names, wherever they appear', () => {
     // PWD/OLDPWD end in "pwd" but hold the shell's folders, which reports print as paths.
-    const env = { CT1_SUDO: 'plain-looking-value', HOME: '/root', MY_DB_PASSWORD: 'from-a-secret-name', SSH_AUTH_SOCK: '/tmp/agent.1', KEY_TYPE: 'ed25519', PWD: '/srv/site', OLDPWD: '/srv' };
+    const env = {
+      CT1_SUDO: 'plain-looking-value',
+      HOME: '/root',
+      MY_DB_PASSWORD: 'from-a-secret-name',
+      SSH_AUTH_SOCK: '/tmp/agent.1',
+      KEY_TYPE: 'ed25519',
+      PWD: '/srv/site',
+      OLDPWD: '/srv',
+    };
     const values = secretEnvValues(env, ['CT1_SUDO']);
     expect(values.sort()).toEqual(['from-a-secret-name', 'plain-looking-value']);
     expect(redactText('echo plain-looking-value; ls /root; x from-a-secret-name', values)).toBe(`echo ${REDACTED}; ls /root; x ${REDACTED}`);
   });
 
   it('knows which names denote secrets', () => {
-    for (const n of ['password', 'DB_PASSWD', 'db_pass', 'pwd', 'sslPassword', 'pass4SymmKey', 'apikey', 'ApiKey', 'api_key', 'privateKey', 'PRIVATE_KEY', 'Credentials', 'auth_header', 'Authorization', 'KTCSecret', 'SPLUNK_TOKEN', 'sslKey']) {
+    for (const n of [
+      'password',
+      'DB_PASSWD',
+      'db_pass',
+      'pwd',
+      'sslPassword',
+      'pass4SymmKey',
+      'apikey',
+      'ApiKey',
+      'api_key',
+      'privateKey',
+      'PRIVATE_KEY',
+      'Credentials',
+      'auth_header',
+      'Authorization',
+      'KTCSecret',
+      'SPLUNK_TOKEN',
+      'sslKey',
+    ]) {
       expect(isSecretName(n), n).toBe(true);
     }
-    for (const n of ['bypass', 'Passthrough', 'compass', 'author', 'hostKey', 'host_key_sha256', 'SOURCE_KEY', 'DEST_KEY', 'cef_key', 'name', 'address', 'monkey', 'keyboard', 'key']) {
+    for (const n of [
+      'bypass',
+      'Passthrough',
+      'compass',
+      'author',
+      'hostKey',
+      'host_key_sha256',
+      'SOURCE_KEY',
+      'DEST_KEY',
+      'cef_key',
+      'name',
+      'address',
+      'monkey',
+      'keyboard',
+      'key',
+    ]) {
       expect(isSecretName(n), n).toBe(false);
     }
   });
@@ -124,11 +165,26 @@ describe('redaction by structure', () => {
     const after = '<a>\n  <Password>\n    new-one\n  </Password>\n  <Port>2</Port>\n</a>\n';
     const d = redactedUnifiedDiff('x (target)', 'x (bundle)', before, after);
     expect(d).not.toMatch(/old-one|new-one/);
-    expect(d.split('\n').filter((l) => /^[+-][^+-]/.test(l)).sort()).toEqual([`+    ${REDACTED}`, '+  <Port>2</Port>', `-    ${REDACTED}`, '-  <Port>1</Port>']);
+    expect(
+      d
+        .split('\n')
+        .filter((l) => /^[+-][^+-]/.test(l))
+        .sort(),
+    ).toEqual([`+    ${REDACTED}`, '+  <Port>2</Port>', `-    ${REDACTED}`, '-  <Port>1</Port>']);
   });
 
   it('--json documents: string values redacted, values under secret keys replaced, structure kept', () => {
-    const doc = { hosts: [{ hostKey: 'SHA256:abc', error: { message: 'x', details: ['stderr| password=Leak-1', 'ok'] }, auth: { user: 'u', pw: 'Leak-2' }, tokens: ['Leak-3', { v: 'Leak-4' }], pin_secret: 98765 }] };
+    const doc = {
+      hosts: [
+        {
+          hostKey: 'SHA256:abc',
+          error: { message: 'x', details: ['stderr| password=Leak-1', 'ok'] },
+          auth: { user: 'u', pw: 'Leak-2' },
+          tokens: ['Leak-3', { v: 'Leak-4' }],
+          pin_secret: 98765,
+        },
+      ],
+    };
     const out = redactJson(doc, []);
     expect(JSON.stringify(out)).not.toMatch(/Leak-\d|98765/);
     expect(out.hosts[0].hostKey).toBe('SHA256:abc');
@@ -191,7 +247,9 @@ describe('commands print no secret', () => {
 
   it('messages keep their wording ("password: set …") but hide name=value secrets and headers', () => {
     const m = 'no database password: set CTCONNECT_DB_PASSWORD\nstderr| db_password=Leak-3\nstderr| Authorization: Basic Leak-4';
-    expect(redactText(m, [], { prose: true })).toBe(`no database password: set CTCONNECT_DB_PASSWORD\nstderr| db_password=${REDACTED}\nstderr| Authorization: ${REDACTED}`);
+    expect(redactText(m, [], { prose: true })).toBe(
+      `no database password: set CTCONNECT_DB_PASSWORD\nstderr| db_password=${REDACTED}\nstderr| Authorization: ${REDACTED}`,
+    );
   });
 
   it('error messages hide the values of secret environment variables', () => {

@@ -12,7 +12,18 @@ import { SaxesParser } from 'saxes';
 import { cefExtension, cefHeader, iniKey, iniValue, markdownText, rsyslogString, shellArg, xmlAttr, xmlText, EscapeError } from '../../src/render/escape.js';
 import { parseCef } from '../../src/formats/cef.js';
 
-const HOSTILE = ['plain', `quote " and ' apostrophe`, 'pipe | bar', 'eq = sign', 'back\\slash', 'semi ; colon', 'pct %(x)s', '<tag>&amp;', 'unicode é 日本', 'trailing\\'];
+const HOSTILE = [
+  'plain',
+  `quote " and ' apostrophe`,
+  'pipe | bar',
+  'eq = sign',
+  'back\\slash',
+  'semi ; colon',
+  'pct %(x)s',
+  '<tag>&amp;',
+  'unicode é 日本',
+  'trailing\\',
+];
 
 function parseXml(doc: string): { attr: string; text: string } {
   const p = new SaxesParser();

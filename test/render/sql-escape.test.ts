@@ -9,7 +9,7 @@ const HOSTILE = [
   "two '' quotes",
   'back\\slash',
   'trailing\\',
-  '\\\'',
+  "\\'",
   'line\nbreak\r\n',
   'ctrl-z \u001a',
   '%(x)s ; -- comment',

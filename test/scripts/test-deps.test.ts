@@ -52,7 +52,10 @@ describe('scripts/test-deps.sh', () => {
       );
       writeFileSync(join(bin, 'service'), `#!/bin/sh\ncase "$2" in status) [ -e ${state}/$1 ];; stop) echo "stop $1" >>${log}; rm -f ${state}/$1;; esac\n`);
       for (const f of ['dpkg-query', 'id', 'apt-get', 'service']) chmodSync(join(bin, f), 0o755);
-      const r = spawnSync('bash', [join(REPO, 'scripts', 'test-deps.sh')], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TEST_DEPS_POLICY_RC_D: policy }, encoding: 'utf8' });
+      const r = spawnSync('bash', [join(REPO, 'scripts', 'test-deps.sh')], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TEST_DEPS_POLICY_RC_D: policy },
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).toBe(0);
       const lines = readFileSync(log, 'utf8').trim().split('\n');
       expect(lines).toContain('apt-get install -y -qq --no-install-recommends rsyslog openssh-server');

@@ -17,6 +17,7 @@ describe('npm run test:unit', () => {
     expect(scripts['test:unit']).toBe('npm run build && vitest run --config vitest.unit.config.ts');
     expect(scripts.test).toMatch(/ vitest run$/);
     // The tests that start programs of the packages are among those left out.
-    for (const f of ['test/deploy/lab.test.ts', 'test/alienvault/sql.test.ts', 'test/verify/verify.test.ts', 'test/cybertrace/serve.test.ts']) expect(NEEDS_ROOT_OR_PACKAGES).toContain(f);
+    for (const f of ['test/deploy/lab.test.ts', 'test/alienvault/sql.test.ts', 'test/verify/verify.test.ts', 'test/cybertrace/serve.test.ts'])
+      expect(NEEDS_ROOT_OR_PACKAGES).toContain(f);
   });
 });

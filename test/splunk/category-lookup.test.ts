@@ -14,7 +14,10 @@ const FORWARDER_ID = 'Kaspersky_CyberTrace_Forwarder_for_Splunk';
 const LOOKUP_CSV = `${APP_ID}/lookups/kl_cybertrace_categories.csv`;
 
 function readCsv(text: string): string[][] {
-  const py = spawnSync('python3', ['-c', 'import csv, json, sys\nprint(json.dumps(list(csv.reader(sys.stdin.read().splitlines(True)))))'], { input: text, encoding: 'utf8' });
+  const py = spawnSync('python3', ['-c', 'import csv, json, sys\nprint(json.dumps(list(csv.reader(sys.stdin.read().splitlines(True)))))'], {
+    input: text,
+    encoding: 'utf8',
+  });
   expect(py.status, py.stderr).toBe(0);
   return JSON.parse(py.stdout) as string[][];
 }
@@ -35,7 +38,7 @@ const site = () =>
   );
 
 describe('Splunk category → title lookup', () => {
-  it("holds one row per category of the site with its title, as a CSV reader reads it", async () => {
+  it('holds one row per category of the site with its title, as a CSV reader reads it', async () => {
     const b = await splunkBundle(site());
     expect(readCsv(fileText(b, LOOKUP_CSV))).toEqual([
       ['category', 'title'],
@@ -48,7 +51,11 @@ describe('Splunk category → title lookup', () => {
   it('is named in transforms.conf and run on every detection event by props.conf; the dashboards show its field', async () => {
     const b = await splunkBundle(site());
     const transforms = parseConf(fileText(b, `${APP_ID}/default/transforms.conf`)).stanzas;
-    expect(Object.fromEntries(transforms.get('kl_cybertrace_categories')!)).toEqual({ filename: 'kl_cybertrace_categories.csv', case_sensitive_match: 'false', max_matches: '1' });
+    expect(Object.fromEntries(transforms.get('kl_cybertrace_categories')!)).toEqual({
+      filename: 'kl_cybertrace_categories.csv',
+      case_sensitive_match: 'false',
+      max_matches: '1',
+    });
     const props = parseConf(fileText(b, `${APP_ID}/default/props.conf`)).stanzas;
     expect(props.get('kaspersky:cybertrace')!.get('LOOKUP-kl_cybertrace_categories')).toBe('kl_cybertrace_categories category OUTPUT title AS category_title');
     const meta = parseConf(fileText(b, `${APP_ID}/metadata/default.meta`)).stanzas;
@@ -62,12 +69,20 @@ describe('Splunk category → title lookup', () => {
     const b = await distributedBundle();
     expect(b.files.some((f) => f.path.startsWith(`${FORWARDER_ID}/lookups/`))).toBe(false);
     expect(parseConf(fileText(b, `${FORWARDER_ID}/default/transforms.conf`)).stanzas.has('kl_cybertrace_categories')).toBe(false);
-    expect(parseConf(fileText(b, `${FORWARDER_ID}/default/props.conf`)).stanzas.get('kaspersky:cybertrace')!.has('LOOKUP-kl_cybertrace_categories')).toBe(false);
+    expect(
+      parseConf(fileText(b, `${FORWARDER_ID}/default/props.conf`))
+        .stanzas.get('kaspersky:cybertrace')!
+        .has('LOOKUP-kl_cybertrace_categories'),
+    ).toBe(false);
     expect(b.files.some((f) => f.path === LOOKUP_CSV)).toBe(true);
   });
 
   it('writes a title with "]" (which a stanza name cannot hold) as ")" in the alert name, exactly elsewhere', async () => {
-    const b = await splunkBundle(siteFromYaml('cybertrace:\n  address: 127.0.0.1\ncategories:\n  custom:\n    - name: My_Feed\n      title: "a [b] c"\nsiems:\n  splunk:\n    address: 127.0.0.1\n'));
+    const b = await splunkBundle(
+      siteFromYaml(
+        'cybertrace:\n  address: 127.0.0.1\ncategories:\n  custom:\n    - name: My_Feed\n      title: "a [b] c"\nsiems:\n  splunk:\n    address: 127.0.0.1\n',
+      ),
+    );
     const saved = parseConf(fileText(b, `${APP_ID}/default/savedsearches.conf`));
     expect(saved.problems).toEqual([]);
     expect(saved.stanzas.get('Kaspersky CyberTrace - a [b) c (My_Feed)')!.get('description')).toBe('a [b] c: CyberTrace detection events of category My_Feed.');

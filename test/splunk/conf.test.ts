@@ -6,7 +6,10 @@ describe('Splunk .conf parser', () => {
     const { stanzas, problems } = parseConf('# top\nglobal = 1\n[a]\n  # indented comment\nx = one = two\ny = first \\\nsecond\n\n[b c]\nz=\n');
     expect(problems).toEqual([]);
     expect(stanzas.get('default')!.get('global')).toBe('1');
-    expect([...stanzas.get('a')!]).toEqual([['x', 'one = two'], ['y', 'first \nsecond']]);
+    expect([...stanzas.get('a')!]).toEqual([
+      ['x', 'one = two'],
+      ['y', 'first \nsecond'],
+    ]);
     expect(stanzas.get('b c')!.get('z')).toBe('');
   });
 
@@ -19,7 +22,18 @@ describe('Splunk .conf parser', () => {
   });
 
   it('writes what it reads back, and refuses values Splunk would change', () => {
-    const text = renderConf(['head'], [{ name: 'x', entries: [['REGEX', '(?:^|\\s)a=(\\S+)'], ['n', 3]] }]);
+    const text = renderConf(
+      ['head'],
+      [
+        {
+          name: 'x',
+          entries: [
+            ['REGEX', '(?:^|\\s)a=(\\S+)'],
+            ['n', 3],
+          ],
+        },
+      ],
+    );
     expect(parseConf(text).stanzas.get('x')!.get('REGEX')).toBe('(?:^|\\s)a=(\\S+)');
     expect(() => confValue('a\nb')).toThrow(/control character U\+000A/);
     expect(() => confValue('ends with \\')).toThrow(/continues the value/);

@@ -32,10 +32,29 @@ const script = appCopy();
 const PINNED = bundle.settings.output.finishedEventText!;
 
 const FEED: CyberTraceServerOptions['feed'] = {
-  'fakess123.nu': { category: 'KL_Malicious_URL', context: [['first_seen', '10.07.2015 23:53'], ['popularity', '1']] },
-  '192.0.2.0': { category: 'KL_IP_Reputation', context: [['threat_score', '75'], ['category', 'spam']] },
+  'fakess123.nu': {
+    category: 'KL_Malicious_URL',
+    context: [
+      ['first_seen', '10.07.2015 23:53'],
+      ['popularity', '1'],
+    ],
+  },
+  '192.0.2.0': {
+    category: 'KL_IP_Reputation',
+    context: [
+      ['threat_score', '75'],
+      ['category', 'spam'],
+    ],
+  },
   C912705B4BBB14EC7E78FA8B370532C9: { category: 'KL_Malicious_Hash_MD5', context: [['file_name', 'invoice 2024.exe']] },
-  '198.51.100.9': { category: 'KL_IP_Reputation', context: [['ip_whois', 'AS1 $one$'], ['ip_whois', 'AS2'], ['threat_score', '90']] },
+  '198.51.100.9': {
+    category: 'KL_IP_Reputation',
+    context: [
+      ['ip_whois', 'AS1 $one$'],
+      ['ip_whois', 'AS2'],
+      ['threat_score', '90'],
+    ],
+  },
 };
 
 let server: CyberTraceServer;
@@ -143,7 +162,9 @@ describe.each(['message', 'prefix'] as const)('kl_search.py from a shell, header
 
 describe('kl_search.py from a shell: results and failures', () => {
   it('passes verification when every feed detects its indicator', async () => {
-    const all = Object.fromEntries(FEED_CHECK_INDICATORS.map((v) => [v.type === 'url' ? v.value.replace(/^[a-z]+:\/\//, '') : v.value, { category: `Demo_${v.type}` }]));
+    const all = Object.fromEntries(
+      FEED_CHECK_INDICATORS.map((v) => [v.type === 'url' ? v.value.replace(/^[a-z]+:\/\//, '') : v.value, { category: `Demo_${v.type}` }]),
+    );
     const s = await serverFor(bundle, all, { headerMode: 'prefix' });
     try {
       const r = await shell(s, 'verification');
@@ -155,7 +176,12 @@ describe('kl_search.py from a shell: results and failures', () => {
   });
 
   it('reads a finished event that carries statistics after the pinned text', async () => {
-    const s = await serverFor(bundle, FEED, { finishedEvent: (st) => `${PINNED} sent_events=${st.events} ${Object.entries(st.detections).map(([k, v]) => `${k}=${v}`).join(' ')}` });
+    const s = await serverFor(bundle, FEED, {
+      finishedEvent: (st) =>
+        `${PINNED} sent_events=${st.events} ${Object.entries(st.detections)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+    });
     try {
       const r = await shell(s, 'url=fakess123.nu', 'ip=192.0.2.0');
       expect(r.stdout.trim().split('\n')).toEqual([
@@ -171,7 +197,9 @@ describe('kl_search.py from a shell: results and failures', () => {
     const s = await serverFor(bundle, FEED, { finishedEvent: () => DEFAULT_FINISHED_EVENT_TEXT });
     try {
       const r = await shell(s, '--timeout', '1', 'url=fakess123.nu');
-      expect(r.stdout).toMatch(/^url=fakess123\.nu: error: no finished event from CyberTrace at 127\.0\.0\.1:\d+ within 1s \(timed out; is FinishedEventFormat set as in the bundle\?\)\n$/);
+      expect(r.stdout).toMatch(
+        /^url=fakess123\.nu: error: no finished event from CyberTrace at 127\.0\.0\.1:\d+ within 1s \(timed out; is FinishedEventFormat set as in the bundle\?\)\n$/,
+      );
       expect(r.code).toBe(1);
     } finally {
       await s.close();
@@ -244,15 +272,13 @@ function csvRows(body: string): Array<Record<string, string>> {
       if (c === '"' && body[i + 1] === '"') {
         field += '"';
         i++;
-      }
-      else if (c === '"') quoted = false;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
     else if (c === ',') {
       record.push(field);
       field = '';
-    }
-    else if (c === '\r' && body[i + 1] === '\n') {
+    } else if (c === '\r' && body[i + 1] === '\n') {
       record.push(field);
       records.push(record);
       field = '';
@@ -267,7 +293,11 @@ function csvRows(body: string): Array<Record<string, string>> {
 describe('klsearch as a Splunk search command (protocol v2, chunked = true)', () => {
   let splunkd: FakeSplunkd;
   beforeAll(async () => {
-    splunkd = await startSplunkd({ app: APP_ID, sessionKey: 'test-session-key', records: [{ _key: 'cybertrace', KTCHost: server.host, KTCPort: server.port }] });
+    splunkd = await startSplunkd({
+      app: APP_ID,
+      sessionKey: 'test-session-key',
+      records: [{ _key: 'cybertrace', KTCHost: server.host, KTCPort: server.port }],
+    });
   });
   afterAll(async () => {
     await splunkd.close();
@@ -287,40 +317,56 @@ describe('klsearch as a Splunk search command (protocol v2, chunked = true)', ()
     return chunks.slice(1).map((c) => ({ meta: c.meta, rows: c.body ? csvRows(c.body) : [] }));
   }
 
-  it('reads the admin\'s CyberTrace address from the KV store with the search\'s session and returns one row per detection', async () => {
+  it("reads the admin's CyberTrace address from the KV store with the search's session and returns one row per detection", async () => {
     const before = splunkd.requests.length;
     const replies = await search(['url=http://fakess123.nu|http://clean.example']);
     expect(replies).toHaveLength(1);
     expect(replies[0].meta).toEqual({ finished: true });
     const rows = replies[0].rows;
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatchObject({ LookupIndicator: 'url=http://fakess123.nu', LookupStatus: 'found', category: 'KL_Malicious_URL', matchedIndicator: 'fakess123.nu', url: 'fakess123.nu', ctx_first_seen: '10.07.2015 23:53' });
+    expect(rows[0]).toMatchObject({
+      LookupIndicator: 'url=http://fakess123.nu',
+      LookupStatus: 'found',
+      category: 'KL_Malicious_URL',
+      matchedIndicator: 'fakess123.nu',
+      url: 'fakess123.nu',
+      ctx_first_seen: '10.07.2015 23:53',
+    });
     expect(rows[0]._raw).toContain('category=KL_Malicious_URL');
     expect(rows[1]).toMatchObject({ LookupIndicator: 'url=http://clean.example', LookupStatus: 'not found' });
     expect(Number(rows[0]._time)).toBeGreaterThan(0);
-    expect(splunkd.requests.slice(before)).toEqual([{ path: `/servicesNS/nobody/${APP_ID}/storage/collections/data/kl_cybertrace_settings?output_mode=json`, authorization: 'Splunk test-session-key' }]);
+    expect(splunkd.requests.slice(before)).toEqual([
+      { path: `/servicesNS/nobody/${APP_ID}/storage/collections/data/kl_cybertrace_settings?output_mode=json`, authorization: 'Splunk test-session-key' },
+    ]);
   });
 
-  it.each(['message', 'prefix'] as const)('header read as %s: several execute requests, at most maxresultrows rows each, the last one finished', async (headerMode) => {
-    const s = await serverFor(bundle, FEED, { headerMode });
-    const d = await startSplunkd({ app: APP_ID, sessionKey: 'k2', records: [{ _key: 'cybertrace', KTCHost: s.host, KTCPort: s.port }] });
-    try {
-      const replies = await search(['ip=192.0.2.0|198.51.100.7', 'url=fakess123.nu', 'md5=C912705B4BBB14EC7E78FA8B370532C9', 'sha1=' + 'cd'.repeat(20)], { executes: 3, maxresultrows: 2, splunkd: d });
-      expect(replies.map((r) => r.meta.finished)).toEqual([false, false, true]);
-      expect(replies.map((r) => r.rows.length)).toEqual([2, 2, 1]);
-      expect(replies.flatMap((r) => r.rows.map((x) => `${x.LookupIndicator} ${x.LookupStatus} ${x.category || '-'}`))).toEqual([
-        'ip=192.0.2.0 found KL_IP_Reputation',
-        'ip=198.51.100.7 not found -',
-        'url=fakess123.nu found KL_Malicious_URL',
-        'md5=C912705B4BBB14EC7E78FA8B370532C9 found KL_Malicious_Hash_MD5',
-        `sha1=${'cd'.repeat(20)} not found -`,
-      ]);
-      expect(s.headers).toEqual([MODE_HEADER]);
-    } finally {
-      await d.close();
-      await s.close();
-    }
-  });
+  it.each(['message', 'prefix'] as const)(
+    'header read as %s: several execute requests, at most maxresultrows rows each, the last one finished',
+    async (headerMode) => {
+      const s = await serverFor(bundle, FEED, { headerMode });
+      const d = await startSplunkd({ app: APP_ID, sessionKey: 'k2', records: [{ _key: 'cybertrace', KTCHost: s.host, KTCPort: s.port }] });
+      try {
+        const replies = await search(['ip=192.0.2.0|198.51.100.7', 'url=fakess123.nu', 'md5=C912705B4BBB14EC7E78FA8B370532C9', 'sha1=' + 'cd'.repeat(20)], {
+          executes: 3,
+          maxresultrows: 2,
+          splunkd: d,
+        });
+        expect(replies.map((r) => r.meta.finished)).toEqual([false, false, true]);
+        expect(replies.map((r) => r.rows.length)).toEqual([2, 2, 1]);
+        expect(replies.flatMap((r) => r.rows.map((x) => `${x.LookupIndicator} ${x.LookupStatus} ${x.category || '-'}`))).toEqual([
+          'ip=192.0.2.0 found KL_IP_Reputation',
+          'ip=198.51.100.7 not found -',
+          'url=fakess123.nu found KL_Malicious_URL',
+          'md5=C912705B4BBB14EC7E78FA8B370532C9 found KL_Malicious_Hash_MD5',
+          `sha1=${'cd'.repeat(20)} not found -`,
+        ]);
+        expect(s.headers).toEqual([MODE_HEADER]);
+      } finally {
+        await d.close();
+        await s.close();
+      }
+    },
+  );
 
   it('a context name repeated in one detection becomes a multivalue field', async () => {
     const [reply] = await search(['ip=198.51.100.9']);
@@ -369,7 +415,10 @@ describe('klsearch as a Splunk search command (protocol v2, chunked = true)', ()
     const before = server.events.length;
     for (const arg of [`host=${server.host}`, `port=${server.port}`]) {
       const [reply] = await search(['url=fakess123.nu', arg]);
-      expect(reply.meta).toEqual({ finished: true, inspector: { messages: [['ERROR', expect.stringContaining('is not a search option: an admin sets the CyberTrace address')]] } });
+      expect(reply.meta).toEqual({
+        finished: true,
+        inspector: { messages: [['ERROR', expect.stringContaining('is not a search option: an admin sets the CyberTrace address')]] },
+      });
       expect(reply.rows[0]).toMatchObject({ LookupStatus: 'error' });
     }
     expect(server.events.length).toBe(before);
@@ -384,7 +433,16 @@ describe('klsearch as a Splunk search command (protocol v2, chunked = true)', ()
       expect(a.meta).toEqual({ finished: true });
       expect(a.rows[0]).toMatchObject({ LookupStatus: 'found', category: 'KL_Malicious_URL' });
       const [b] = await search(['url=fakess123.nu'], { splunkd: broken, script: local });
-      expect(b.meta.inspector).toEqual({ messages: [['WARN', expect.stringMatching(/^klsearch: cannot read the CyberTrace settings \(KV-store collection kl_cybertrace_settings\): .*; using the address in config\.json$/)]] });
+      expect(b.meta.inspector).toEqual({
+        messages: [
+          [
+            'WARN',
+            expect.stringMatching(
+              /^klsearch: cannot read the CyberTrace settings \(KV-store collection kl_cybertrace_settings\): .*; using the address in config\.json$/,
+            ),
+          ],
+        ],
+      });
       expect(b.rows[0]).toMatchObject({ LookupStatus: 'found' });
     } finally {
       await empty.close();
@@ -401,6 +459,9 @@ describe('klsearch as a Splunk search command (protocol v2, chunked = true)', ()
   it('an unexpected exception after getinfo still ends with a valid, finished execute reply', async () => {
     const broken = appCopy({ verification: [{ feed: 'no type nor value' }] });
     const [reply] = await search(['verification'], { script: broken });
-    expect(reply).toEqual({ meta: { finished: true, inspector: { messages: [['ERROR', expect.stringMatching(/^klsearch: internal error: KeyError: /)]] } }, rows: [] });
+    expect(reply).toEqual({
+      meta: { finished: true, inspector: { messages: [['ERROR', expect.stringMatching(/^klsearch: internal error: KeyError: /)]] } },
+      rows: [],
+    });
   });
 });

@@ -12,7 +12,7 @@ import { createArchive } from '../../src/formats/archive.js';
 import type { Bundle } from '../../src/bundle/build.js';
 import { distributedBundle, splunkBundle } from './helpers/app.js';
 
-const single = (await splunkBundle());
+const single = await splunkBundle();
 const distributed = await distributedBundle();
 
 function spl(b: Bundle, id: string): Buffer {
@@ -87,11 +87,20 @@ function packagingProblems(root: string, expectedId: string): string[] {
   if (get('package', 'id') !== id) problems.push(`[package] id = ${get('package', 'id')} differs from the folder ${id}`);
   if (get('id', 'name') !== id) problems.push(`[id] name = ${get('id', 'name')} differs from the folder ${id}`);
   if (!/^[A-Za-z_.-][A-Za-z0-9_.-]*$/.test(id) || /^\d/.test(id)) problems.push(`app id ${id}: letters, digits, ".", "_", "-", not starting with a digit`);
-  for (const [s, k] of [['id', 'version'], ['launcher', 'version']]) {
+  for (const [s, k] of [
+    ['id', 'version'],
+    ['launcher', 'version'],
+  ]) {
     if (!/^\d+\.\d+\.\d+$/.test(get(s, k) ?? '')) problems.push(`[${s}] ${k} = ${get(s, k)} is not Major.Minor.Revision`);
   }
   if (get('launcher', 'version') !== get('id', 'version')) problems.push('[launcher] version and [id] version differ');
-  for (const [s, k] of [['launcher', 'description'], ['launcher', 'author'], ['ui', 'is_visible'], ['ui', 'label']]) if (!get(s, k)) problems.push(`[${s}] ${k} is missing`);
+  for (const [s, k] of [
+    ['launcher', 'description'],
+    ['launcher', 'author'],
+    ['ui', 'is_visible'],
+    ['ui', 'label'],
+  ])
+    if (!get(s, k)) problems.push(`[${s}] ${k} is missing`);
   if (get('install', 'is_configured') !== 'false') problems.push('[install] is_configured must be false');
   for (const x of files.filter((p) => p.endsWith('.xml'))) {
     const r = spawnSync('xmllint', ['--noout', join(app, x)], { encoding: 'utf8' });
@@ -118,8 +127,21 @@ describe('Splunk app packages (.spl)', () => {
     const id = 'Kaspersky_CyberTrace_App_for_Splunk';
     const root = extract(spl(b, id));
     const paths = walk(join(root, id)).map((e) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['default/collections.conf', 'default/data/ui/views/kl_cybertrace_settings.xml', 'default/data/ui/views/kl_cybertrace_status.xml']));
-    execFileSync('sh', ['-c', 'printf "[kl_cybertrace_settings]\\nfield.KTCHost = string\\nfield.KTCHost = number\\n" > default/collections.conf && printf "<form>" > default/data/ui/views/kl_cybertrace_settings.xml'], { cwd: join(root, id) });
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'default/collections.conf',
+        'default/data/ui/views/kl_cybertrace_settings.xml',
+        'default/data/ui/views/kl_cybertrace_status.xml',
+      ]),
+    );
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        'printf "[kl_cybertrace_settings]\\nfield.KTCHost = string\\nfield.KTCHost = number\\n" > default/collections.conf && printf "<form>" > default/data/ui/views/kl_cybertrace_settings.xml',
+      ],
+      { cwd: join(root, id) },
+    );
     expect(packagingProblems(root, id)).toEqual([
       'default/collections.conf: line 3: key "field.KTCHost" appears twice in [kl_cybertrace_settings]',
       expect.stringMatching(/^default\/data\/ui\/views\/kl_cybertrace_settings\.xml: not well-formed XML/),
@@ -129,7 +151,14 @@ describe('Splunk app packages (.spl)', () => {
   it('the checks catch what they look for', () => {
     const root = extract(spl(single, 'Kaspersky_CyberTrace_App_for_Splunk'));
     const app = join(root, 'Kaspersky_CyberTrace_App_for_Splunk');
-    execFileSync('sh', ['-c', 'mkdir local && touch .DS_Store && chmod 0200 README.md && chmod 0644 bin/kl_search.py && printf "[a]\\nx = 1\\nx = 2\\n" > default/dup.conf && printf "<a>" > default/data/ui/views/bad.xml', ], { cwd: app });
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        'mkdir local && touch .DS_Store && chmod 0200 README.md && chmod 0644 bin/kl_search.py && printf "[a]\\nx = 1\\nx = 2\\n" > default/dup.conf && printf "<a>" > default/data/ui/views/bad.xml',
+      ],
+      { cwd: app },
+    );
     const p = packagingProblems(root, 'Other_Id');
     expect(p).toEqual(
       expect.arrayContaining([
@@ -170,6 +199,6 @@ describe('Splunk app packages (.spl)', () => {
   });
 
   it('is byte-identical from build to build', async () => {
-    expect(spl((await splunkBundle()), 'Kaspersky_CyberTrace_App_for_Splunk').equals(spl(single, 'Kaspersky_CyberTrace_App_for_Splunk'))).toBe(true);
+    expect(spl(await splunkBundle(), 'Kaspersky_CyberTrace_App_for_Splunk').equals(spl(single, 'Kaspersky_CyberTrace_App_for_Splunk'))).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ import type { Indicator } from '../../src/model/events.js';
 import { APP_ID, splunkBundle } from './helpers/app.js';
 
 const site = exampleSite();
-const bundle = (await splunkBundle(site));
+const bundle = await splunkBundle(site);
 const settings = bundle.settings;
 
 /** The search-time extractions exactly as the generated app declares them. */
@@ -59,15 +59,61 @@ function splunkExtract(lines: string[]): Array<Record<string, string | string[]>
   return JSON.parse(r.stdout);
 }
 
-const CONTEXT: Array<[string, string]> = [['first_seen', '10.07.2015 23:53'], ['category', 'spam'], ['url', 'http://x/?a=1&b=c d']];
+const CONTEXT: Array<[string, string]> = [
+  ['first_seen', '10.07.2015 23:53'],
+  ['category', 'spam'],
+  ['url', 'http://x/?a=1&b=c d'],
+];
 
-const CASES: Array<{ indicator: Indicator; category: string; regexp: string; field: string; role: 'url' | 'dst_ip' | 'md5' | 'sha1' | 'sha256'; expected: string }> = [
-  { indicator: { type: 'url', value: 'http://fakess123.nu' }, category: 'KL_Malicious_URL', regexp: 'RE_URL', field: 'url', role: 'url', expected: 'fakess123.nu' },
-  { indicator: { type: 'url', value: 'test.phishing.example.com/psh/test?p=1&p=2' }, category: 'KL_Phishing_URL', regexp: 'RE_URL', field: 'url', role: 'url', expected: 'test.phishing.example.com/psh/test?p=1&p=2' },
+const CASES: Array<{
+  indicator: Indicator;
+  category: string;
+  regexp: string;
+  field: string;
+  role: 'url' | 'dst_ip' | 'md5' | 'sha1' | 'sha256';
+  expected: string;
+}> = [
+  {
+    indicator: { type: 'url', value: 'http://fakess123.nu' },
+    category: 'KL_Malicious_URL',
+    regexp: 'RE_URL',
+    field: 'url',
+    role: 'url',
+    expected: 'fakess123.nu',
+  },
+  {
+    indicator: { type: 'url', value: 'test.phishing.example.com/psh/test?p=1&p=2' },
+    category: 'KL_Phishing_URL',
+    regexp: 'RE_URL',
+    field: 'url',
+    role: 'url',
+    expected: 'test.phishing.example.com/psh/test?p=1&p=2',
+  },
   { indicator: { type: 'ip', value: '192.0.2.0' }, category: 'KL_IP_Reputation', regexp: 'RE_IP', field: 'ip', role: 'dst_ip', expected: '192.0.2.0' },
-  { indicator: { type: 'md5', value: 'C912705B4BBB14EC7E78FA8B370532C9' }, category: 'KL_Malicious_Hash_MD5', regexp: 'RE_MD5', field: 'md5', role: 'md5', expected: 'C912705B4BBB14EC7E78FA8B370532C9' },
-  { indicator: { type: 'sha1', value: '6AA0321FA9D82D652AB53882D7CF9E592B4439B8' }, category: 'KL_APT_Hash_SHA1', regexp: 'RE_SHA1', field: 'sha1', role: 'sha1', expected: '6AA0321FA9D82D652AB53882D7CF9E592B4439B8' },
-  { indicator: { type: 'sha256', value: 'AB'.repeat(32) }, category: 'KL_APT_Hash_SHA256', regexp: 'RE_SHA256', field: 'sha256', role: 'sha256', expected: 'AB'.repeat(32) },
+  {
+    indicator: { type: 'md5', value: 'C912705B4BBB14EC7E78FA8B370532C9' },
+    category: 'KL_Malicious_Hash_MD5',
+    regexp: 'RE_MD5',
+    field: 'md5',
+    role: 'md5',
+    expected: 'C912705B4BBB14EC7E78FA8B370532C9',
+  },
+  {
+    indicator: { type: 'sha1', value: '6AA0321FA9D82D652AB53882D7CF9E592B4439B8' },
+    category: 'KL_APT_Hash_SHA1',
+    regexp: 'RE_SHA1',
+    field: 'sha1',
+    role: 'sha1',
+    expected: '6AA0321FA9D82D652AB53882D7CF9E592B4439B8',
+  },
+  {
+    indicator: { type: 'sha256', value: 'AB'.repeat(32) },
+    category: 'KL_APT_Hash_SHA256',
+    regexp: 'RE_SHA256',
+    field: 'sha256',
+    role: 'sha256',
+    expected: 'AB'.repeat(32),
+  },
 ];
 
 const extractAll = (event: string) => extractLikeCyberTrace(settings.input.regexps, event);
@@ -107,7 +153,10 @@ print(json.dumps([[m for r in d["rx"] for m in re.findall(r, l)] for l in d["lin
 describe('Splunk: CyberTrace events read back by the generated transforms.conf', () => {
   it.each(CASES)('$indicator.type detection round trip (Python re and wire.parseEvent agree)', ({ indicator, category, field, role, expected }) => {
     const values = extractAll(splunk.wire.forwardedEvent(indicator, site));
-    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { ...values, Date: 'Apr 16 09:05:41', Category: category, MatchedIndicator: expected }, context: CONTEXT });
+    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
+      values: { ...values, Date: 'Apr 16 09:05:41', Category: category, MatchedIndicator: expected },
+      context: CONTEXT,
+    });
     const [py] = splunkExtract([line]);
     const want: Record<string, string | string[]> = {
       category,
@@ -123,19 +172,42 @@ describe('Splunk: CyberTrace events read back by the generated transforms.conf',
 
     const parsed = splunk.wire.parseEvent(line, site);
     expect(parsed.kind).toBe('detection');
-    expect(parsed.fields).toEqual({ category, indicator: expected, [role]: expected, src_ip: '10.20.30.40', user: 'ctconnect-verify', date: 'Apr 16 09:05:41' });
+    expect(parsed.fields).toEqual({
+      category,
+      indicator: expected,
+      [role]: expected,
+      src_ip: '10.20.30.40',
+      user: 'ctconnect-verify',
+      date: 'Apr 16 09:05:41',
+    });
     expect(parsed.context).toEqual(CONTEXT);
   });
 
   it('service alerts: alert name and context, no detection fields', () => {
-    const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Date: 'Apr 16 09:05:41', Alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
+    const line = renderCyberTraceFormat(settings.output.alertFormat!, settings, {
+      values: { Date: 'Apr 16 09:05:41', Alert: 'KL_ALERT_UpdatedFeed' },
+      context: [
+        ['feed', 'Phishing_URL_Data_Feed.json'],
+        ['records', '200473'],
+      ],
+    });
     expect(line).toBe('Apr 16 09:05:41 alert=KL_ALERT_UpdatedFeed ctx_feed="Phishing_URL_Data_Feed.json" ctx_records="200473"');
     expect(splunkExtract([line])[0]).toEqual({ alert: 'KL_ALERT_UpdatedFeed', ctx_feed: ['Phishing_URL_Data_Feed.json'], ctx_records: ['200473'] });
-    expect(splunk.wire.parseEvent(line, site)).toEqual({ kind: 'alert', fields: { alert: 'KL_ALERT_UpdatedFeed', date: 'Apr 16 09:05:41' }, context: [['feed', 'Phishing_URL_Data_Feed.json'], ['records', '200473']] });
+    expect(splunk.wire.parseEvent(line, site)).toEqual({
+      kind: 'alert',
+      fields: { alert: 'KL_ALERT_UpdatedFeed', date: 'Apr 16 09:05:41' },
+      context: [
+        ['feed', 'Phishing_URL_Data_Feed.json'],
+        ['records', '200473'],
+      ],
+    });
   });
 
   it('a field CyberTrace had no value for ("-") is not extracted, even when the context holds that key', () => {
-    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { Category: 'KL_Malicious_URL', MatchedIndicator: 'a.example', RE_URL: 'a.example' }, context: [['note', 'seen with ip=192.0.2.9']] });
+    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
+      values: { Category: 'KL_Malicious_URL', MatchedIndicator: 'a.example', RE_URL: 'a.example' },
+      context: [['note', 'seen with ip=192.0.2.9']],
+    });
     const [py] = splunkExtract([line]);
     expect(py.ip).toBeUndefined();
     expect(py.url).toBe('a.example');
@@ -150,7 +222,10 @@ describe('Splunk: CyberTrace events read back by the generated transforms.conf',
   ])('a quote in a context value, %s, ends neither the value nor runs into the next pair', (_how, quote) => {
     const values = ['say "hi" now', '"quoted"', 'end"', '"', '', 'a" ctx_fake="b'].map(quote);
     const context: Array<[string, string]> = [...values.map((v, i) => [`q${i}`, v] as [string, string]), ['popularity', '1']];
-    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, { values: { Category: 'KL_Malicious_URL', MatchedIndicator: 'a.example', RE_URL: 'a.example' }, context });
+    const line = renderCyberTraceFormat(settings.output.eventFormat, settings, {
+      values: { Category: 'KL_Malicious_URL', MatchedIndicator: 'a.example', RE_URL: 'a.example' },
+      context,
+    });
     const [py] = splunkExtract([line]);
     // The last value is the one a quote cannot be told apart in: the text ` ctx_fake="` itself opens a pair.
     const whole = context.filter(([k]) => k !== 'q5');

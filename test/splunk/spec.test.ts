@@ -23,10 +23,31 @@ const SPEC_KEYS: Record<string, string[]> = {
   'inputs.conf': ['connection_host', 'sourcetype', 'index', '_TCP_ROUTING', 'acceptFrom'],
   'macros.conf': ['definition'],
   'outputs.conf': ['indexAndForward', 'server', 'sendCookedData'],
-  'props.conf': ['SHOULD_LINEMERGE', 'LINE_BREAKER', 'TRUNCATE', 'TIME_PREFIX', 'TIME_FORMAT', 'MAX_TIMESTAMP_LOOKAHEAD', 'KV_MODE', 'REPORT-<class>', 'LOOKUP-<class>'],
+  'props.conf': [
+    'SHOULD_LINEMERGE',
+    'LINE_BREAKER',
+    'TRUNCATE',
+    'TIME_PREFIX',
+    'TIME_FORMAT',
+    'MAX_TIMESTAMP_LOOKAHEAD',
+    'KV_MODE',
+    'REPORT-<class>',
+    'LOOKUP-<class>',
+  ],
   'savedsearches.conf': [
-    'description', 'search', 'disabled', 'enableSched', 'cron_schedule', 'dispatch.earliest_time', 'dispatch.latest_time',
-    'counttype', 'relation', 'quantity', 'alert.track', 'alert.severity', 'alert.digest_mode',
+    'description',
+    'search',
+    'disabled',
+    'enableSched',
+    'cron_schedule',
+    'dispatch.earliest_time',
+    'dispatch.latest_time',
+    'counttype',
+    'relation',
+    'quantity',
+    'alert.track',
+    'alert.severity',
+    'alert.digest_mode',
   ],
   'searchbnf.conf': ['syntax', 'simplesyntax', 'description', 'shortdesc', 'example<number>', 'comment<number>', 'usage', 'tags', 'related'],
   'transforms.conf': ['REGEX', 'FORMAT', 'MV_ADD', 'external_type', 'collection', 'fields_list', 'filename', 'case_sensitive_match', 'max_matches'],
@@ -90,7 +111,10 @@ describe('every .conf key is in the Splunk 9.2 spec of its file', () => {
   });
 
   it('the check finds a key the spec does not have', () => {
-    const bad = { ...single, files: single.files.map((f) => (f.path === `${APP_ID}/default/collections.conf` ? { ...f, content: '[c]\nfield.a = string\nfieldz = 1\n' } : f)) };
+    const bad = {
+      ...single,
+      files: single.files.map((f) => (f.path === `${APP_ID}/default/collections.conf` ? { ...f, content: '[c]\nfield.a = string\nfieldz = 1\n' } : f)),
+    };
     expect(specProblems(bad, APP_ID)).toEqual([`${APP_ID}/default/collections.conf: [c] fieldz is not a key of collections.conf.spec`]);
   });
 });
@@ -107,7 +131,8 @@ function searchTimeFormatProblems(transforms: string): string[] {
     if (format === undefined) continue;
     for (const pair of format.split(/\s+/)) {
       const [field, value, extra] = pair.split('::');
-      if (extra !== undefined || value === undefined || !side.test(field) || !side.test(value)) problems.push(`[${name}] FORMAT ${format}: "${pair}" is not name::value with each side a string or one $n`);
+      if (extra !== undefined || value === undefined || !side.test(field) || !side.test(value))
+        problems.push(`[${name}] FORMAT ${format}: "${pair}" is not name::value with each side a string or one $n`);
     }
   }
   return problems;
@@ -165,7 +190,14 @@ describe('the admin-only CyberTrace setting', () => {
 
   it('every view in the menu and in default.meta exists, and the menu links to the vendor documentation', () => {
     const nav = fileText(single, `${APP_ID}/default/data/ui/nav/default.xml`);
-    const views = single.files.filter((f) => f.path.startsWith(`${APP_ID}/default/data/ui/views/`)).map((f) => f.path.split('/').pop()!.replace(/\.xml$/, ''));
+    const views = single.files
+      .filter((f) => f.path.startsWith(`${APP_ID}/default/data/ui/views/`))
+      .map((f) =>
+        f.path
+          .split('/')
+          .pop()!
+          .replace(/\.xml$/, ''),
+      );
     expect(views).toEqual(expect.arrayContaining(['kl_cybertrace_status', 'kl_cybertrace_settings']));
     for (const m of nav.matchAll(/<view name="([^"]+)"/g)) if (m[1] !== 'search') expect(views).toContain(m[1]);
     for (const name of parseConf(fileText(single, `${APP_ID}/metadata/default.meta`)).stanzas.keys()) {
@@ -192,7 +224,8 @@ describe('Splunk Cloud: the search-head app of the distributed scheme', () => {
     const problems: string[] = [];
     if (paths.includes('default/outputs.conf')) problems.push('default/outputs.conf is not allowed in Splunk Cloud');
     if (paths.includes('default/inputs.conf')) {
-      for (const s of parseConf(text('default/inputs.conf')).stanzas.keys()) if (/^(tcp|udp|splunktcp)(-ssl)?:/.test(s)) problems.push(`inputs.conf [${s}] is a network input`);
+      for (const s of parseConf(text('default/inputs.conf')).stanzas.keys())
+        if (/^(tcp|udp|splunktcp)(-ssl)?:/.test(s)) problems.push(`inputs.conf [${s}] is a network input`);
     }
     for (const p of paths.filter((x) => x.endsWith('.conf'))) if (/^\s*\[tcpout/m.test(text(p))) problems.push(`${p}: tcpout settings`);
     const commands = paths.includes('default/commands.conf') ? parseConf(text('default/commands.conf')).stanzas : new Map();

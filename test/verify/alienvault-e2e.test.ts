@@ -35,10 +35,42 @@ const CYBERTRACE = '127.0.0.3';
  * 公 E5 85 AC, 入 E5 85 A5, 全 E5 85 A8); the last record's category is in no table.
  */
 const RECORDS: Array<{ ip: string; category: string; context: Array<[string, string]>; userdata3: string }> = [
-  { ip: '192.0.2.51', category: 'KL_IP_Reputation', context: [['whois_org', 'ООО Сетевой хостинг'], ['country', 'Россия']], userdata3: 'whois_org=ООО Сетевой хостинг country=Россия' },
-  { ip: '192.0.2.52', category: 'KL_IP_Reputation', context: [['geo', 'Wąchock, Polska'], ['isp', 'Société Générale']], userdata3: 'geo=Wąchock, Polska isp=Société Générale' },
-  { ip: '192.0.2.53', category: 'KL_IP_Reputation', context: [['file_name', 'Årsrapport 2024.pdf'], ['owner', 'Ålesund kommune']], userdata3: 'file_name=Årsrapport 2024.pdf owner=Ålesund kommune' },
-  { ip: '192.0.2.54', category: 'KL_IP_Reputation', context: [['whois_org', '北京公司'], ['note', '入口 全部']], userdata3: 'whois_org=北京公司 note=入口 全部' },
+  {
+    ip: '192.0.2.51',
+    category: 'KL_IP_Reputation',
+    context: [
+      ['whois_org', 'ООО Сетевой хостинг'],
+      ['country', 'Россия'],
+    ],
+    userdata3: 'whois_org=ООО Сетевой хостинг country=Россия',
+  },
+  {
+    ip: '192.0.2.52',
+    category: 'KL_IP_Reputation',
+    context: [
+      ['geo', 'Wąchock, Polska'],
+      ['isp', 'Société Générale'],
+    ],
+    userdata3: 'geo=Wąchock, Polska isp=Société Générale',
+  },
+  {
+    ip: '192.0.2.53',
+    category: 'KL_IP_Reputation',
+    context: [
+      ['file_name', 'Årsrapport 2024.pdf'],
+      ['owner', 'Ålesund kommune'],
+    ],
+    userdata3: 'file_name=Årsrapport 2024.pdf owner=Ålesund kommune',
+  },
+  {
+    ip: '192.0.2.54',
+    category: 'KL_IP_Reputation',
+    context: [
+      ['whois_org', '北京公司'],
+      ['note', '入口 全部'],
+    ],
+    userdata3: 'whois_org=北京公司 note=入口 全部',
+  },
   { ip: '192.0.2.55', category: 'OSINT_Bad_Addresses', context: [['source', 'osint list']], userdata3: 'source=osint list' },
 ];
 
@@ -129,7 +161,7 @@ describe('AlienVault through a real rsyslog and the CyberTrace test server', () 
       expect(log.includes(0x85)).toBe(true);
     });
 
-    it('with the bundle\'s config.cfg block the agent gives userdata1..3 byte for byte, the unknown category the _DEFAULT_ SID', () => {
+    it("with the bundle's config.cfg block the agent gives userdata1..3 byte for byte, the unknown category the _DEFAULT_ SID", () => {
       const agent = runAgent(pluginCfg(site), log);
       expect(agent.code, agent.stderr).toBe(0);
       // One event per line: no line was cut.
@@ -166,7 +198,11 @@ describe('AlienVault through a real rsyslog and the CyberTrace test server', () 
       ['bare message', (e) => e, /^\w{3} [ \d]\d \d\d:\d\d:\d\d 127\.0\.0\.3 category=/],
       ['<PRI> and message', (e) => `<134>${e}`, /^\w{3} [ \d]\d \d\d:\d\d:\d\d 127\.0\.0\.3 category=/],
       ['RFC 3164 with a tag', (e) => `<134>Nov 26 12:00:00 cthost kl_feed_service: ${e}`, /^Nov 26 12:00:00 cthost kl_feed_service: category=/],
-      ['RFC 3164 with a tag and a pid', (e) => `<134>Nov 26 12:00:00 cthost kl_feed_service[4242]: ${e}`, /^Nov 26 12:00:00 cthost kl_feed_service\[4242\]: category=/],
+      [
+        'RFC 3164 with a tag and a pid',
+        (e) => `<134>Nov 26 12:00:00 cthost kl_feed_service[4242]: ${e}`,
+        /^Nov 26 12:00:00 cthost kl_feed_service\[4242\]: category=/,
+      ],
       ['RFC 5424', (e) => `<134>1 2026-11-26T12:00:00Z cthost kl_feed_service - - - ${e}`, /^Nov 26 12:00:00 cthost kl_feed_service category=/],
       ['a <PRI> rsyslog keeps', (e) => `<134><134>${e}`, / 127\.0\.0\.3 <134>category=/],
       ['a <PRI> after a blank, kept', (e) => ` <134>${e}`, / 127\.0\.0\.3 {2}<134>category=/],
@@ -183,7 +219,10 @@ describe('AlienVault through a real rsyslog and the CyberTrace test server', () 
         });
         await rsyslog.send(CYBERTRACE, shape(event));
       }
-      await rsyslog.send(CYBERTRACE, `<134>Nov 26 12:00:00 cthost kl_feed_service: ${renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json']] })}`);
+      await rsyslog.send(
+        CYBERTRACE,
+        `<134>Nov 26 12:00:00 cthost kl_feed_service: ${renderCyberTraceFormat(settings.output.alertFormat!, settings, { values: { Alert: 'KL_ALERT_UpdatedFeed' }, context: [['feed', 'Phishing_URL_Data_Feed.json']] })}`,
+      );
       const log = await linesAfter(offset, shapes.length + 1);
       const lines = log.toString('utf8').split('\n').filter(Boolean);
 
@@ -194,8 +233,17 @@ describe('AlienVault through a real rsyslog and the CyberTrace test server', () 
         const line = lines.find((l) => l.includes(indicator(i)));
         expect(line, label).toMatch(written);
         const hit = agent.results.find((x) => x.attributes?.userdata2 === indicator(i))?.attributes;
-        expect(hit, label).toMatchObject({ plugin_sid: sidOf.get('KL_Phishing_URL'), src_ip: '10.9.8.7', userdata1: 'KL_Phishing_URL', userdata3: `popularity=${i}` });
-        expect(alienvault.wire.parseEvent(line!, site).fields, label).toMatchObject({ category: 'KL_Phishing_URL', indicator: indicator(i), src_ip: '10.9.8.7' });
+        expect(hit, label).toMatchObject({
+          plugin_sid: sidOf.get('KL_Phishing_URL'),
+          src_ip: '10.9.8.7',
+          userdata1: 'KL_Phishing_URL',
+          userdata3: `popularity=${i}`,
+        });
+        expect(alienvault.wire.parseEvent(line!, site).fields, label).toMatchObject({
+          category: 'KL_Phishing_URL',
+          indicator: indicator(i),
+          src_ip: '10.9.8.7',
+        });
       }
       const alert = agent.results.find((x) => x.attributes?.plugin_sid === '1')?.attributes;
       expect(alert).toMatchObject({ userdata1: 'KL_ALERT_UpdatedFeed', userdata2: 'feed=Phishing_URL_Data_Feed.json' });

@@ -55,7 +55,12 @@ function upstreamOf(srv: CyberTraceServer, client: Socket, onConnect?: () => voi
   return up;
 }
 
-async function serverFor(c: Connector, eventFormatOf: Connector = c, behaviour: 'normal' | 'hang' | 'refuse' = 'normal', headerMode: 'message' | 'prefix' = 'message'): Promise<CyberTraceServer> {
+async function serverFor(
+  c: Connector,
+  eventFormatOf: Connector = c,
+  behaviour: 'normal' | 'hang' | 'refuse' = 'normal',
+  headerMode: 'message' | 'prefix' = 'message',
+): Promise<CyberTraceServer> {
   const settings = c.cybertrace(site);
   const out = eventFormatOf.cybertrace(site);
   // What `ctconnect cybertrace serve` answers with; the output formats may be another connector's.
@@ -69,20 +74,23 @@ async function serverFor(c: Connector, eventFormatOf: Connector = c, behaviour: 
 
 describe('ctconnect verify', () => {
   // Whether CyberTrace reads the mode header as a line of its own or as the prefix of the first event is not documented: both.
-  it.each(allConnectors().flatMap((c) => (['message', 'prefix'] as const).map((mode) => [c.id, mode] as const)))('%s (header read as %s): every test indicator is detected and parsed by the SIEM side', async (id, mode) => {
-    const c = getConnector(id);
-    server = await serverFor(c, c, 'normal', mode);
-    const rows = await verifyConnector(c, site, { host: server.host, port: server.port, timeoutMs: 5000 });
-    // One connection per indicator, each opened with the mode header; each event sent once.
-    expect(server.headers).toEqual(VERIFICATION_INDICATORS.map(() => 'X-KF-SendFinishedEventX-KF-ReplyBack'));
-    expect([...server.events].sort()).toEqual(VERIFICATION_INDICATORS.map((i) => c.wire.forwardedEvent(i, site)).sort());
-    expect(rows.filter((r) => !r.ok)).toEqual([]);
-    expect(rows).toHaveLength(VERIFICATION_INDICATORS.length);
-    for (const r of rows) {
-      expect(r.category).toMatch(/^KL_/);
-      expect(r.contextPairs).toBeGreaterThan(0);
-    }
-  });
+  it.each(allConnectors().flatMap((c) => (['message', 'prefix'] as const).map((mode) => [c.id, mode] as const)))(
+    '%s (header read as %s): every test indicator is detected and parsed by the SIEM side',
+    async (id, mode) => {
+      const c = getConnector(id);
+      server = await serverFor(c, c, 'normal', mode);
+      const rows = await verifyConnector(c, site, { host: server.host, port: server.port, timeoutMs: 5000 });
+      // One connection per indicator, each opened with the mode header; each event sent once.
+      expect(server.headers).toEqual(VERIFICATION_INDICATORS.map(() => 'X-KF-SendFinishedEventX-KF-ReplyBack'));
+      expect([...server.events].sort()).toEqual(VERIFICATION_INDICATORS.map((i) => c.wire.forwardedEvent(i, site)).sort());
+      expect(rows.filter((r) => !r.ok)).toEqual([]);
+      expect(rows).toHaveLength(VERIFICATION_INDICATORS.length);
+      for (const r of rows) {
+        expect(r.category).toMatch(/^KL_/);
+        expect(r.contextPairs).toBeGreaterThan(0);
+      }
+    },
+  );
 
   it('reads CEF replies with a strict reader too and reports each field only a lenient reader gets right; the rows stay OK', async () => {
     for (const c of allConnectors()) {
@@ -98,8 +106,12 @@ describe('ctconnect verify', () => {
         continue;
       }
       // CyberTrace writes the URL's query and the user name unescaped.
-      expect(phishing.warnings!.join('\n')).toMatch(/^request \(url\): breaks the CEF escaping rules \(unescaped "=" inside the value of request \(CEF requires "\\="\)\); only a lenient reader is sure to show "test\.phishing\.example\.com\/psh\/test\?p=1&p=2"$/m);
-      expect(quoted.warnings!.join('\n')).toMatch(/^suser \(user\): breaks the CEF escaping rules \("\\o" in the value of suser is not a CEF escape\); only a lenient reader is sure to show "CORP\\\\o\\"brien"$/m);
+      expect(phishing.warnings!.join('\n')).toMatch(
+        /^request \(url\): breaks the CEF escaping rules \(unescaped "=" inside the value of request \(CEF requires "\\="\)\); only a lenient reader is sure to show "test\.phishing\.example\.com\/psh\/test\?p=1&p=2"$/m,
+      );
+      expect(quoted.warnings!.join('\n')).toMatch(
+        /^suser \(user\): breaks the CEF escaping rules \("\\o" in the value of suser is not a CEF escape\); only a lenient reader is sure to show "CORP\\\\o\\"brien"$/m,
+      );
       // A quote is no CEF special character: the context with one is read alike by both.
       expect(quoted.warnings!.join('\n')).not.toMatch(/invoice/);
     }
@@ -119,7 +131,12 @@ describe('ctconnect verify', () => {
     const out = fsm.cybertrace(site);
     const feed = demoFeed();
     for (const k of Object.keys(feed)) if (k.includes('fakess123bn.nu')) feed[k] = { ...feed[k], category: 'KL_Malicious_URL' };
-    server = await startCyberTraceServer({ regexps: out.input.regexps, feed, eventFormat: out.output.eventFormat, recordFieldContextFormat: out.output.recordFieldContextFormat });
+    server = await startCyberTraceServer({
+      regexps: out.input.regexps,
+      feed,
+      eventFormat: out.output.eventFormat,
+      recordFieldContextFormat: out.output.recordFieldContextFormat,
+    });
     const rows = await verifyConnector(fsm, site, { host: server.host, port: server.port, timeoutMs: 5000 });
     const bad = rows.filter((r) => !r.ok);
     expect(bad.map((r) => r.indicator)).toEqual(['http://fakess123bn.nu/']);
@@ -157,7 +174,12 @@ describe('ctconnect verify', () => {
       });
     });
     const progress: Array<[string, number, number]> = [];
-    const rows = await verifyConnector(fsm, site, { host: '127.0.0.1', port, timeoutMs: 20_000, onRow: (r, i, total) => progress.push([r.indicator, i, total]) });
+    const rows = await verifyConnector(fsm, site, {
+      host: '127.0.0.1',
+      port,
+      timeoutMs: 20_000,
+      onRow: (r, i, total) => progress.push([r.indicator, i, total]),
+    });
     expect(rows.filter((r) => !r.ok)).toEqual([]);
     expect(rows.map((r) => r.indicator)).toEqual(VERIFICATION_INDICATORS.map((i) => i.value));
     expect(progress).toEqual(VERIFICATION_INDICATORS.map((ind, i) => [ind.value, i, n]));
@@ -225,7 +247,10 @@ describe('ctconnect verify', () => {
     expect(ok.stdout).toMatch(/^warning: http:\/\/test\.phishing\.example\.com\/psh\/test\?p=1&p=2: request \(url\): breaks the CEF escaping rules/m);
     expect(ok.stdout).toMatch(/^warning: C912705B4BBB14EC7E78FA8B370532C9 \(user CORP\\o"brien\): suser \(user\): /m);
     await server.close();
-    server = await serverFor(fsm, allConnectors().find((c) => c.id !== 'fortisiem'));
+    server = await serverFor(
+      fsm,
+      allConnectors().find((c) => c.id !== 'fortisiem'),
+    );
     const bad = await runCliAsync(['verify', 'fortisiem', '--to', `127.0.0.1:${server.port}`, '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout).ok).toBe(false);
@@ -245,7 +270,10 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
     if (opts.namedCredentials !== false) {
       text = text.replace(/^(  version: "4\.x".*)$/m, '$1\n  http_api:\n    user_env: CT_API_USER\n    password_env: CT_API_PASSWORD');
     }
-    if (opts.kuma4) text = text.replace('version: "3.x"             # KUMA', 'version: "4.x"             # KUMA').replace('source_kind: cybertrace  #', 'source_kind: cybertrace-http  #');
+    if (opts.kuma4)
+      text = text
+        .replace('version: "3.x"             # KUMA', 'version: "4.x"             # KUMA')
+        .replace('source_kind: cybertrace  #', 'source_kind: cybertrace-http  #');
     const file = join(dir, name);
     writeFileSync(file, text);
     return file;
@@ -260,7 +288,29 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
     dir = mkdtempSync(join(tmpdir(), 'ctconnect-verify-http-'));
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=cybertrace.test', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=cybertrace.test',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'pipe' },
+    );
     const fp = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' });
     tls = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), fingerprint: `SHA256:${fp.split('=')[1].trim()}` };
   });
@@ -309,7 +359,10 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
     const none = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/401 Unauthorized .*needs a user and password.*cybertrace\.http_api\.user_env/);
-    const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--allow-plain-http', '-c', writeSite('site.yaml')], { ...CREDS, CT_API_PASSWORD: 'wrong' });
+    const wrong = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--allow-plain-http', '-c', writeSite('site.yaml')], {
+      ...CREDS,
+      CT_API_PASSWORD: 'wrong',
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/401 Unauthorized .*password does not match/);
     expect(wrong.stderr).not.toContain('wrong\n');
@@ -317,7 +370,10 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
 
   it('named variables that are not set, without a terminal: a clear error before anything is sent', async () => {
     const server = await start();
-    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--allow-plain-http', '-c', writeSite('site.yaml')], { CT_API_USER: 'kuma', CT_API_PASSWORD: '' });
+    const r = await runCliAsync(['verify', 'fortisiem', '--http', '--to', server.url, '--allow-plain-http', '-c', writeSite('site.yaml')], {
+      CT_API_USER: 'kuma',
+      CT_API_PASSWORD: '',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/CT_API_PASSWORD \(named by cybertrace\.http_api\.password_env\) is not set/);
     expect(server.requests).toHaveLength(0);
@@ -405,7 +461,10 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
 
   it('a site whose http_api.url or variable name is not usable is refused with the field and its position', async () => {
     const file = join(dir, 'bad.yaml');
-    const text = readFileSync(writeSite('ok.yaml'), 'utf8').replace('    user_env: CT_API_USER', '    url: https://192.0.2.10:70000\n    user_env: "CT API USER"');
+    const text = readFileSync(writeSite('ok.yaml'), 'utf8').replace(
+      '    user_env: CT_API_USER',
+      '    url: https://192.0.2.10:70000\n    user_env: "CT API USER"',
+    );
     writeFileSync(file, text);
     const r = await runCliAsync(['verify', 'fortisiem', '--http', '-c', file]);
     expect(r.code).toBe(1);

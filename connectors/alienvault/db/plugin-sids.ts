@@ -73,7 +73,10 @@ export function planSidChanges(current: DbSidRow[], wanted: SidRowValues[], scop
 export function describePlan(pluginId: number, p: SidPlan): string[] {
   if (planIsEmpty(p)) return [`plugin_sid rows of plugin ${pluginId}: no change`];
   const out: string[] = [];
-  for (const r of p.insert) out.push(`insert SID ${r.sid}: ${JSON.stringify(r.name)} (category ${r.category_id}/${r.subcategory_id}, priority ${r.priority}, reliability ${r.reliability})`);
+  for (const r of p.insert)
+    out.push(
+      `insert SID ${r.sid}: ${JSON.stringify(r.name)} (category ${r.category_id}/${r.subcategory_id}, priority ${r.priority}, reliability ${r.reliability})`,
+    );
   for (const u of p.update) {
     out.push(`update SID ${u.after.sid}: ${u.changed.map((k) => `${k} ${JSON.stringify(u.before[k])} → ${JSON.stringify(u.after[k])}`).join(', ')}`);
   }
@@ -103,7 +106,18 @@ export function restoreScript(pluginId: number, p: SidPlan, target: DbTarget, wh
   if (old.length > 0) {
     lines.push('INSERT INTO plugin_sid (plugin_ctx, plugin_id, sid, class_id, reliability, priority, name, aro, subcategory_id, category_id) VALUES');
     old.forEach((r, i) => {
-      const v = [`UNHEX('${ZERO_CTX_HEX}')`, String(pluginId), String(r.sid), sqlNumber(r.class_id), sqlNumber(r.reliability), sqlNumber(r.priority), sqlString(r.name), r.aro, sqlNumber(r.subcategory_id), sqlNumber(r.category_id)];
+      const v = [
+        `UNHEX('${ZERO_CTX_HEX}')`,
+        String(pluginId),
+        String(r.sid),
+        sqlNumber(r.class_id),
+        sqlNumber(r.reliability),
+        sqlNumber(r.priority),
+        sqlString(r.name),
+        r.aro,
+        sqlNumber(r.subcategory_id),
+        sqlNumber(r.category_id),
+      ];
       lines.push(`(${v.join(', ')})${i === old.length - 1 ? ';' : ','}`);
     });
   }
@@ -128,8 +142,7 @@ export class CommitUnknown extends UserError {
 /** Where the rows a plan touches stand: all as planned, all as before, or anything else. */
 export function planState(rows: DbSidRow[], p: SidPlan): 'applied' | 'not-applied' | 'neither' {
   const now = new Map(rows.map((r) => [r.sid, r]));
-  const same = (r: DbSidRow | undefined, v: SidRowValues | undefined) =>
-    r === undefined || v === undefined ? r === v : COLUMNS.every((k) => r[k] === v[k]);
+  const same = (r: DbSidRow | undefined, v: SidRowValues | undefined) => (r === undefined || v === undefined ? r === v : COLUMNS.every((k) => r[k] === v[k]));
   const applied =
     p.insert.every((r) => same(now.get(r.sid), r)) && p.update.every((u) => same(now.get(u.after.sid), u.after)) && p.delete.every((r) => !now.has(r.sid));
   if (applied) return 'applied';
@@ -190,7 +203,10 @@ function connectError(target: DbTarget, e: unknown): UserError {
 }
 
 export class OssimDb {
-  private constructor(private readonly conn: mysql.Connection, readonly target: DbTarget) {}
+  private constructor(
+    private readonly conn: mysql.Connection,
+    readonly target: DbTarget,
+  ) {}
 
   static async connect(target: DbTarget, password: string, connectTimeout = 10_000): Promise<OssimDb> {
     try {
@@ -295,12 +311,14 @@ export class OssimDb {
 
   private async query(sql: string, params: unknown[]): Promise<[unknown, unknown]> {
     try {
-      return (await this.conn.execute(sql, params as never[]));
+      return await this.conn.execute(sql, params as never[]);
     } catch (e) {
       const err = e as { code?: string; message?: string; fatal?: boolean };
       if (err.fatal) {
         // Nothing was committed yet: the server drops an unfinished transaction with its connection.
-        throw new UserError(`${this.target.display}: lost the connection before the change was committed (${describeDbError(e)}); the server discards an uncommitted transaction, so nothing was changed`);
+        throw new UserError(
+          `${this.target.display}: lost the connection before the change was committed (${describeDbError(e)}); the server discards an uncommitted transaction, so nothing was changed`,
+        );
       }
       if (err.code === 'ER_NO_SUCH_TABLE') {
         throw new UserError(`${this.target.display}: ${err.message}; is this the ossim "alienvault" database?`);

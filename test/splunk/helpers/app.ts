@@ -57,7 +57,7 @@ export function serverFor(b: Bundle, feed: CyberTraceServerOptions['feed'], extr
 }
 
 export async function splunkBundle(site: Site = exampleSite()): Promise<Bundle> {
-  return (await bundleFor('splunk', site));
+  return await bundleFor('splunk', site);
 }
 
 /** The distributed scheme: CyberTrace on another host, a heavy forwarder receiving its events. */

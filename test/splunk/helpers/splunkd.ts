@@ -14,7 +14,13 @@ export interface FakeSplunkd {
   close(): Promise<void>;
 }
 
-export async function startSplunkd(opts: { app: string; sessionKey: string; records: Array<Record<string, unknown>>; collection?: string; status?: number }): Promise<FakeSplunkd> {
+export async function startSplunkd(opts: {
+  app: string;
+  sessionKey: string;
+  records: Array<Record<string, unknown>>;
+  collection?: string;
+  status?: number;
+}): Promise<FakeSplunkd> {
   const collection = opts.collection ?? 'kl_cybertrace_settings';
   const requests: FakeSplunkd['requests'] = [];
   const server: Server = createServer((req, res) => {
@@ -26,8 +32,12 @@ export async function startSplunkd(opts: { app: string; sessionKey: string; reco
     if (req.headers.authorization !== `Splunk ${opts.sessionKey}`) return send(401, { messages: [{ type: 'WARN', text: 'call not properly authenticated' }] });
     if (opts.status) return send(opts.status, { messages: [{ type: 'ERROR', text: 'KV Store is initializing' }] });
     const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'GET' || path !== `/servicesNS/nobody/${opts.app}/storage/collections/data/${collection}`) return send(404, { messages: [{ type: 'ERROR', text: 'Not Found' }] });
-    send(200, opts.records.map((r) => ({ _user: 'nobody', ...r })));
+    if (req.method !== 'GET' || path !== `/servicesNS/nobody/${opts.app}/storage/collections/data/${collection}`)
+      return send(404, { messages: [{ type: 'ERROR', text: 'Not Found' }] });
+    send(
+      200,
+      opts.records.map((r) => ({ _user: 'nobody', ...r })),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
