@@ -2,7 +2,7 @@
 # Creates the custom event properties and/or the QID map entries of the CyberTrace events for site
 # example-site through the QRadar REST API (API version 17.0, QRadar 7.3.1 and later).
 #
-#   read -rs -p 'QRadar token: ' QRADAR_TOKEN && export QRADAR_TOKEN
+#   read -rs -p 'QRadar service token (not shown): ' QRADAR_TOKEN && export QRADAR_TOKEN
 #   QRADAR_CONSOLE=https://192.0.2.60 ./create.sh properties|qids|all
 #
 # The token is read from the environment and handed to curl in a header file (-H @file, here a file
@@ -12,7 +12,7 @@ set -euo pipefail
 
 what=${1:-}
 case "$what" in properties|qids|all) ;; *) echo "usage: $0 properties|qids|all" >&2; exit 2;; esac
-: "${QRADAR_TOKEN:?set QRADAR_TOKEN to an authorized service token (Admin > Authorized Services)}"
+if [ -z "$(printenv QRADAR_TOKEN)" ]; then echo "set QRADAR_TOKEN to an authorized service token (Admin > Authorized Services)" >&2; exit 2; fi
 CONSOLE=${QRADAR_CONSOLE:-'https://192.0.2.60'}
 here=$(cd "$(dirname "$0")" && pwd)
 
