@@ -72,8 +72,8 @@ describe('the site file template', () => {
     const text = TEMPLATE.replace(/^  version: "4\.x".*$/m, five);
     const site = parseSite(text, 'site.yaml', registry);
     expect(site.cybertrace.version).toBe('5.x');
-    expect(site.cybertrace.tenants?.map((t) => t.name)).toEqual(['General', 'SOC-AlienVault', 'SOC-Splunk', 'SOC-KUMA', 'SOC-ArcSight']);
+    expect(site.cybertrace.tenants?.map((t) => t.name)).toEqual(['General', 'SOC-AlienVault', 'SOC-Splunk', 'SOC-KUMA', 'SOC-ArcSight', 'SOC-QRadar']);
     expect(site.warnings).toEqual([]);
-    expect(site.notes?.join('\n')).toMatch(/sends its service alerts to fortisiem; alienvault, splunk, kuma and arcsight will not get service alerts/);
+    expect(site.notes?.join('\n')).toMatch(/sends its service alerts to fortisiem; alienvault, splunk, kuma, arcsight and qradar will not get service alerts/);
   });
 });

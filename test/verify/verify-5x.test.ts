@@ -32,6 +32,7 @@ function siteText(splunkPort = 9996): string {
       { name: 'SOC-Splunk', serves: ['splunk'], input_port: splunkPort },
       { name: 'SOC-KUMA', serves: ['kuma'], input_port: 9995 },
       { name: 'SOC-ArcSight', serves: ['arcsight'], input_port: 9994 },
+      { name: 'SOC-QRadar', serves: ['qradar'], input_port: 9993 },
     ],
   };
   return stringify(doc);
