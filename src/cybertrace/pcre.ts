@@ -3,14 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../kernel/errors.js';
+import { InternalError, UserError } from '../kernel/errors.js';
 
 /** Group-1 captures of `pattern` in `text`: every match for extract="all", the first for "first". */
 export function pcreExtract(pattern: string, text: string, extract: 'all' | 'first' = 'all'): string[] {
   const r = spawnSync('pcre2grep', ['-u', '-o1', '-e', pattern], { input: text, encoding: 'utf8' });
-  if (r.error) throw new Error(`pcre2grep could not run: ${r.error.message} (install Debian's pcre2-utils)`);
+  if (r.error) throw new UserError(`pcre2grep could not run: ${r.error.message} (install Debian's pcre2-utils)`);
   if (r.status === 1) return [];
-  if (r.status !== 0) throw new Error(`pcre2grep rejected the pattern ${JSON.stringify(pattern)}: ${r.stderr}`);
+  if (r.status !== 0) throw new UserError(`pcre2grep rejected the pattern ${JSON.stringify(pattern)}: ${r.stderr}`);
   const found = r.stdout.split('\n').slice(0, -1);
   return extract === 'first' ? found.slice(0, 1) : found;
 }
@@ -35,12 +35,12 @@ export function pcreExtractAll(regexps: ReadonlyArray<{ pattern: string; extract
     // A capture line starts with its line number, so the line after each run cannot be mistaken for one.
     const script = 'f=$1; shift; for p; do pcre2grep -u -n -o1 -e "$p" "$f"; echo "@@pcre2grep $?"; done';
     const r = spawnSync('sh', ['-c', script, 'sh', file, ...regexps.map((x) => x.pattern)], { encoding: 'utf8' });
-    if (r.error) throw new Error(`pcre2grep could not run: ${r.error.message} (install Debian's pcre2-utils)`);
+    if (r.error) throw new UserError(`pcre2grep could not run: ${r.error.message} (install Debian's pcre2-utils)`);
     let k = 0;
     for (const line of r.stdout.split('\n').slice(0, -1)) {
       const end = /^@@pcre2grep (\d+)$/.exec(line);
       if (end) {
-        if (end[1] !== '0' && end[1] !== '1') throw new Error(`pcre2grep rejected the pattern ${JSON.stringify(regexps[k].pattern)}: ${r.stderr}`);
+        if (end[1] !== '0' && end[1] !== '1') throw new UserError(`pcre2grep rejected the pattern ${JSON.stringify(regexps[k].pattern)}: ${r.stderr}`);
         k++;
         continue;
       }
@@ -48,7 +48,7 @@ export function pcreExtractAll(regexps: ReadonlyArray<{ pattern: string; extract
       const found = out[k][together[Number(line.slice(0, colon)) - 1]];
       if (regexps[k].extract === 'all' || found.length === 0) found.push(line.slice(colon + 1));
     }
-    if (k !== regexps.length) throw new Error(`pcre2grep: the run was cut short (${r.stderr})`);
+    if (k !== regexps.length) throw new InternalError(`pcre2grep: the run was cut short (${r.stderr})`);
     return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
