@@ -5,11 +5,7 @@
  * the documented test indicators as its feed, and it logs what it receives on stdout.
  */
 import type { Command } from 'commander';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createHash, X509Certificate } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { UserError } from '../kernel/errors.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
@@ -34,45 +30,6 @@ const DEFAULT_HTTP_PORT = 9443;
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
 const stamp = (): string => new Date().toISOString().slice(11, 19);
 const line = (text: string): void => void process.stdout.write(`${text}\n`);
-
-/** A self-signed certificate for 127.0.0.1 and localhost, made with openssl in a folder removed at once. */
-function selfSigned(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'ctconnect-serve-'));
-  try {
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '7',
-        '-subj',
-        '/CN=ctconnect cybertrace serve',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
-      ],
-      { stdio: 'pipe' },
-    );
-    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
-  } catch (e) {
-    throw new UserError(
-      `--tls: could not make a self-signed certificate with openssl (${(e as Error).message.split('\n')[0]}); give --cert FILE and --key FILE instead`,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function readPem(file: string, option: string): string {
   try {
@@ -185,12 +142,20 @@ async function serveInput(
 }
 
 async function serveHttp(opts: ServeOptions, site: import('../model/site.js').Site, listen: Listen, feed: Feed): Promise<() => Promise<void>> {
-  const [{ startCyberTraceHttpServer }, { httpCredentials }] = await Promise.all([
+  const [{ startCyberTraceHttpServer, selfSignedCertificate, certificateFingerprint }, { httpCredentials }] = await Promise.all([
     import('../cybertrace/http-server.js'),
     import('../verify/http-credentials.js'),
   ]);
   // The account verify will use: the one the site names; none named, no authentication.
   const credentials = await httpCredentials(site, process.env, undefined);
+  // The stand-in's own certificate, or what to do when openssl cannot make one.
+  const selfSigned = () => {
+    try {
+      return selfSignedCertificate('ctconnect cybertrace serve');
+    } catch (e) {
+      throw new UserError(`--tls: ${(e as Error).message}; give --cert FILE and --key FILE instead`);
+    }
+  };
   const tls = opts.tls ? (opts.cert && opts.key ? { cert: readPem(opts.cert, '--cert'), key: readPem(opts.key, '--key') } : selfSigned()) : undefined;
   const server = await startCyberTraceHttpServer({
     feed,
@@ -209,9 +174,8 @@ async function serveHttp(opts: ServeOptions, site: import('../model/site.js').Si
     ? `Basic authentication as ${credentials.user}`
     : 'no authentication (the site names no cybertrace.http_api.user_env / password_env)';
   if (tls) {
-    const der = new X509Certificate(tls.cert).raw;
-    const fp = createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':');
-    info(`certificate SHA256:${fp} (verify --http --to ${server.url} --fingerprint SHA256:${fp})`);
+    const fp = certificateFingerprint(tls.cert);
+    info(`certificate ${fp} (verify --http --to ${server.url} --fingerprint ${fp})`);
   }
   // Last, so a script waiting for this line has everything above.
   info(`ctconnect: CyberTrace HTTP lookup API stand-in at ${server.url} (${auth}); Ctrl-C stops it`);

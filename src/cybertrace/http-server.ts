@@ -15,6 +15,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../kernel/errors.js';
 import { feedLookup, type FeedEntry } from './server.js';
 
 export interface CyberTraceHttpServerOptions {
@@ -159,4 +165,27 @@ export async function startCyberTraceHttpServer(opts: CyberTraceHttpServerOption
     state.close = async () => {};
   }
   return state;
+}
+
+/** A self-signed certificate for 127.0.0.1, ::1 and localhost, made with openssl in a folder removed at once. */
+export function selfSignedCertificate(commonName: string, days = 7): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ctconnect-cert-'));
+  try {
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    const subject = ['-subj', `/CN=${commonName}`, '-addext', 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost'];
+    const curve = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    execFileSync('openssl', ['req', '-x509', ...curve, '-keyout', key, '-out', cert, '-days', String(days), ...subject], { stdio: 'pipe' });
+    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+  } catch (e) {
+    throw new UserError(`could not make a self-signed certificate with openssl (${(e as Error).message.split('\n')[0]})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `SHA256:AB:CD:…`, as `verify --fingerprint` takes it. */
+export function certificateFingerprint(pem: string): string {
+  const der = new X509Certificate(pem).raw;
+  return `SHA256:${createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':')}`;
 }

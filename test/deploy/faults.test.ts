@@ -5,22 +5,17 @@
  * before. Also: the per-host lock, and folders that are symbolic links.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
-import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
-import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import type { CutProxy } from '../helpers/cut-proxy.js';
 import { createSudoUser, removeLeftoverTestUsers, type TestUser } from '../helpers/test-users.js';
-import { bundleOf, siteWith, type TargetInput } from './fixtures.js';
+import { bundleOf, siteWith, startProxiedHost, type ProxiedHost, type TargetInput } from './fixtures.js';
 
-let work: string;
-let clientKey: KeyPair;
-let server: SshServer;
 let proxy: CutProxy;
-let knownHosts: string;
 let stage: string;
+let lab: ProxiedHost;
 let sudoer: TestUser;
 let pwSudoer: TestUser;
 
@@ -28,38 +23,21 @@ beforeAll(async () => {
   removeLeftoverTestUsers();
   sudoer = createSudoUser('nopasswd');
   pwSudoer = createSudoUser('password');
-  work = mkdtempSync(join(tmpdir(), 'ctc-faults-'));
-  // The login user must reach the staging roots through sudo only, as on a real host.
-  chmodSync(work, 0o755);
-  clientKey = makeKeyPair(work, 'client');
-  server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
-  proxy = await startCutProxy(server.port);
-  knownHosts = join(work, 'known_hosts');
-  writeFileSync(knownHosts, `${server.knownHostsLine.replace(`:${server.port} `, `:${proxy.port} `)}\n`);
+  lab = await startProxiedHost('ctc-faults-');
+  ({ proxy } = lab);
 });
 
 afterAll(async () => {
   sudoer?.remove();
   pwSudoer?.remove();
-  await proxy?.close();
-  await server?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await lab?.close();
 });
 
 beforeEach(() => {
-  proxy.refuse(false);
-  stage = mkdtempSync(join(work, 'stage-'));
+  stage = lab.newStage();
 });
 
-const target = (extra: Partial<TargetInput> = {}): TargetInput => ({
-  name: 'ct1',
-  port: proxy.port,
-  identity_file: clientKey.privateKeyFile,
-  known_hosts: knownHosts,
-  root_prefix: stage,
-  connect_timeout_sec: 5,
-  ...extra,
-});
+const target = (extra: Partial<TargetInput> = {}): TargetInput => lab.target(stage, extra);
 
 const file = (name: string, content: string | Buffer, extra: Partial<NonNullable<BundleFile['install']>> = {}): BundleFile => ({
   path: `testsiem/${name}`,

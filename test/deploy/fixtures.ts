@@ -1,5 +1,6 @@
 /** Shared pieces of the deploy tests: sites with targets, hand-made bundles, staging-root snapshots. */
-import { readdirSync, readFileSync, statSync, lstatSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Connector } from '../../src/connector/contract.js';
@@ -8,6 +9,8 @@ import { fortisiem } from '../../connectors/fortisiem/index.js';
 import type { Bundle } from '../../src/bundle/build.js';
 import type { Site } from '../../src/model/site.js';
 import { siteFromYaml } from '../helpers/bundles.js';
+import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
+import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 
 export interface TargetInput {
   name: string;
@@ -70,4 +73,60 @@ export function filesBelow(root: string): string[] {
   return Object.keys(snapshot(root))
     .filter((p) => !snapshot(root)[p].startsWith('dir'))
     .map((p) => p.slice(root.length));
+}
+
+/**
+ * A real sshd on 127.0.0.1 behind a cutting proxy, a client key and a known_hosts file that names the
+ * host key at both ports, and a fresh staging root per test: what the fault, lock and pending-step
+ * tests deploy to.
+ */
+export interface ProxiedHost {
+  work: string;
+  clientKey: KeyPair;
+  server: SshServer;
+  proxy: CutProxy;
+  knownHosts: string;
+  /** A new staging root below `work`, and the proxy let through again (call it before each test). */
+  newStage(): string;
+  /** A target through the proxy, confined below `stage`. */
+  target(stage: string, extra?: Partial<TargetInput>): TargetInput;
+  close(): Promise<void>;
+}
+
+export async function startProxiedHost(prefix: string): Promise<ProxiedHost> {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  // The login user must reach the staging roots through sudo only, as on a real host.
+  chmodSync(work, 0o755);
+  const clientKey = makeKeyPair(work, 'client');
+  const server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
+  const proxy = await startCutProxy(server.port);
+  const knownHosts = join(work, 'known_hosts');
+  const [, type, key] = server.knownHostsLine.split(' ');
+  writeFileSync(knownHosts, `[127.0.0.1]:${proxy.port} ${type} ${key}\n[127.0.0.1]:${server.port} ${type} ${key}\n`);
+  return {
+    work,
+    clientKey,
+    server,
+    proxy,
+    knownHosts,
+    newStage() {
+      proxy.refuse(false);
+      proxy.hold(false);
+      return mkdtempSync(join(work, 'stage-'));
+    },
+    target: (stage, extra = {}) => ({
+      name: 'ct1',
+      port: proxy.port,
+      identity_file: clientKey.privateKeyFile,
+      known_hosts: knownHosts,
+      root_prefix: stage,
+      connect_timeout_sec: 5,
+      ...extra,
+    }),
+    async close() {
+      await proxy.close();
+      await server.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
 }

@@ -20,60 +20,40 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
-import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
-import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import type { CutProxy } from '../helpers/cut-proxy.js';
+import type { SshServer } from '../helpers/sshd.js';
 import { alive, createSudoUser, removeLeftoverTestUsers, type TestUser } from '../helpers/test-users.js';
-import { bundleOf, siteWith, type TargetInput } from './fixtures.js';
+import { bundleOf, siteWith, startProxiedHost, type ProxiedHost, type TargetInput } from './fixtures.js';
 
 let work: string;
-let clientKey: KeyPair;
 let server: SshServer;
 let proxy: CutProxy;
-let knownHosts: string;
 let stage: string;
+let lab: ProxiedHost;
 let other: TestUser;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   removeLeftoverTestUsers();
   other = createSudoUser('none');
-  work = mkdtempSync(join(tmpdir(), 'ctc-lock-'));
-  chmodSync(work, 0o755);
-  clientKey = makeKeyPair(work, 'client');
-  server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
-  proxy = await startCutProxy(server.port);
-  knownHosts = join(work, 'known_hosts');
-  const [, type, key] = server.knownHostsLine.split(' ');
-  writeFileSync(knownHosts, `[127.0.0.1]:${proxy.port} ${type} ${key}\n[127.0.0.1]:${server.port} ${type} ${key}\n`);
+  lab = await startProxiedHost('ctc-lock-');
+  ({ work, server, proxy } = lab);
 });
 
 afterAll(async () => {
   for (const c of children) killGroup(c);
   other?.remove();
-  await proxy?.close();
-  await server?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await lab?.close();
 });
 
 beforeEach(() => {
-  proxy.refuse(false);
-  proxy.hold(false);
-  stage = mkdtempSync(join(work, 'stage-'));
+  stage = lab.newStage();
 });
 
-const target = (extra: Partial<TargetInput> = {}): TargetInput => ({
-  name: 'ct1',
-  port: proxy.port,
-  identity_file: clientKey.privateKeyFile,
-  known_hosts: knownHosts,
-  root_prefix: stage,
-  connect_timeout_sec: 5,
-  ...extra,
-});
+const target = (extra: Partial<TargetInput> = {}): TargetInput => lab.target(stage, extra);
 
 const file = (name: string, content: string | Buffer): BundleFile => ({
   path: `testsiem/${name}`,

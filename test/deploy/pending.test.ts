@@ -6,56 +6,36 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
 import { hostDetails } from '../../src/deploy/report.js';
-import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
-import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
-import { bundleOf, siteWith, type TargetInput } from './fixtures.js';
+import type { CutProxy } from '../helpers/cut-proxy.js';
+import { bundleOf, siteWith, startProxiedHost, type ProxiedHost, type TargetInput } from './fixtures.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 let work: string;
-let clientKey: KeyPair;
-let server: SshServer;
 let proxy: CutProxy;
-let knownHosts: string;
 let stage: string;
+let lab: ProxiedHost;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'ctc-pending-'));
-  chmodSync(work, 0o755);
-  clientKey = makeKeyPair(work, 'client');
-  server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
-  proxy = await startCutProxy(server.port);
-  knownHosts = join(work, 'known_hosts');
-  writeFileSync(knownHosts, `${server.knownHostsLine.replace(`:${server.port} `, `:${proxy.port} `)}\n`);
+  lab = await startProxiedHost('ctc-pending-');
+  ({ work, proxy } = lab);
 });
 
 afterAll(async () => {
-  await proxy?.close();
-  await server?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await lab?.close();
 });
 
 beforeEach(() => {
-  proxy.refuse(false);
-  stage = mkdtempSync(join(work, 'stage-'));
+  stage = lab.newStage();
 });
 
-const target = (extra: Partial<TargetInput> = {}): TargetInput => ({
-  name: 'ct1',
-  port: proxy.port,
-  identity_file: clientKey.privateKeyFile,
-  known_hosts: knownHosts,
-  root_prefix: stage,
-  connect_timeout_sec: 5,
-  ...extra,
-});
+const target = (extra: Partial<TargetInput> = {}): TargetInput => lab.target(stage, extra);
 
 const file = (name: string, content: string, notify = ['restart']): BundleFile => ({
   path: `testsiem/${name}`,

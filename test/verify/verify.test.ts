@@ -4,7 +4,6 @@
  * `verify --http` against the test server of CyberTrace's HTTP lookup API, over plain HTTP and
  * over HTTPS with a self-signed certificate made by openssl.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,13 @@ import { verifyConnector } from '../../src/verify/verify.js';
 import { VERIFICATION_INDICATORS } from '../../src/cybertrace/indicators.js';
 import { runCliAsync } from '../helpers/cli-async.js';
 import { httpCredentials } from '../../src/verify/http-credentials.js';
-import { startCyberTraceHttpServer, type CyberTraceHttpServer, type CyberTraceHttpServerOptions } from '../../src/cybertrace/http-server.js';
+import {
+  certificateFingerprint,
+  selfSignedCertificate,
+  startCyberTraceHttpServer,
+  type CyberTraceHttpServer,
+  type CyberTraceHttpServerOptions,
+} from '../../src/cybertrace/http-server.js';
 
 const site = exampleSite();
 
@@ -286,33 +291,8 @@ describe('ctconnect verify --http (CyberTrace HTTP lookup API)', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'ctconnect-verify-http-'));
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=cybertrace.test',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'pipe' },
-    );
-    const fp = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' });
-    tls = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), fingerprint: `SHA256:${fp.split('=')[1].trim()}` };
+    const made = selfSignedCertificate('cybertrace.test', 2);
+    tls = { ...made, fingerprint: certificateFingerprint(made.cert) };
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   afterEach(async () => {
