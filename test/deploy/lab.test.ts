@@ -38,7 +38,7 @@ import { OSSIM_PLUGIN_TABLES_SQL } from '../helpers/ossim-schema.js';
 import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 import { connectorVariants, merged, siteFromYaml } from '../helpers/bundles.js';
 import { at, readXml, xmllint } from '../cybertrace/fixtures/xml-read.js';
-import { bundleOf, snapshot } from './fixtures.js';
+import { bundleOf, siteWith, snapshot } from './fixtures.js';
 import { runCli } from '../helpers/cli.js';
 import { createSudoUser, removeLeftoverTestUsers } from '../helpers/test-users.js';
 
@@ -567,25 +567,7 @@ describe('the Ansible export on its own', () => {
     const root = join(work, 'validator-root');
     mkdirSync(join(root, 'etc/ctc-test'), { recursive: true });
     writeFileSync(join(root, 'etc/ctc-test/app.conf'), 'original\n', { mode: 0o640 });
-    const site = siteFromYaml(
-      stringify({
-        name: 'ansible-validate',
-        cybertrace: { address: '192.0.2.10' },
-        siems: { fortisiem: { address: '192.0.2.30' } },
-        targets: [
-          {
-            name: 't1',
-            host: '127.0.0.1',
-            port: server.port,
-            user: 'root',
-            roles: ['cybertrace'],
-            identity_file: clientKey.privateKeyFile,
-            known_hosts: knownHosts,
-            root_prefix: root,
-          },
-        ],
-      }),
-    );
+    const site = siteWith([{ name: 't1', port: server.port, identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, root_prefix: root }]);
     const bad = bundleOf([
       {
         path: 'testsiem/app.conf',
@@ -615,27 +597,18 @@ describe('the Ansible export under become', () => {
       // A root-owned staging root: the login user reaches it only through sudo.
       const root = join(work, 'become-root');
       mkdirSync(join(root, 'etc/ctc-test'), { recursive: true });
-      const site = siteFromYaml(
-        stringify({
-          name: 'ansible-become',
-          cybertrace: { address: '192.0.2.10' },
-          siems: { fortisiem: { address: '192.0.2.30' } },
-          targets: [
-            {
-              name: 't1',
-              host: '127.0.0.1',
-              port: server.port,
-              user: user.name,
-              roles: ['cybertrace'],
-              identity_file: clientKey.privateKeyFile,
-              known_hosts: knownHosts,
-              root_prefix: root,
-              sudo: 'password',
-              sudo_password_env: 'CTC_BECOME_PASSWORD',
-            },
-          ],
-        }),
-      );
+      const site = siteWith([
+        {
+          name: 't1',
+          port: server.port,
+          user: user.name,
+          identity_file: clientKey.privateKeyFile,
+          known_hosts: knownHosts,
+          root_prefix: root,
+          sudo: 'password',
+          sudo_password_env: 'CTC_BECOME_PASSWORD',
+        },
+      ]);
       const bundle = confined(
         bundleOf(
           [
