@@ -77,7 +77,8 @@ async function files(base: BuildContext<SplunkOptions>): Promise<BundleFile[]> {
       };
       out.push(file);
     }
-    out.push({ path: `${app.id}.spl`, content: await createArchive(inApp, app.id, 'tar.gz'), mode: 0o644 });
+    // The .spl holds the files above, already checked: not made for a check (validate).
+    if (!base.checkOnly) out.push({ path: `${app.id}.spl`, content: await createArchive(inApp, app.id, 'tar.gz'), mode: 0o644 });
   }
   const isLocal = (a: string) => a === '127.0.0.1' || a === 'localhost';
   const installCtx = {

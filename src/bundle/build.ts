@@ -28,6 +28,11 @@ export interface Bundle {
 export interface BuildOptions {
   /** Let `cybertrace patch`/deploy switch a CyberTrace that serves another SIEM to this one. */
   allowSiemSwitch?: boolean;
+  /**
+   * Built only to be checked (`validate`): every file is rendered, but neither the MANIFEST (the
+   * checksums of those files) nor archives of them are made. Such a bundle is never written.
+   */
+  checkOnly?: boolean;
 }
 
 /** Where a site came from, as the MANIFEST records it. */
@@ -78,7 +83,7 @@ export async function buildBundle(connector: Connector, fullSite: Site, render: 
   const problems = settingsProblems(settings);
   if (problems.length > 0) throw new InternalError(`connector ${connector.id} produced inconsistent CyberTrace settings: ${problems.join('; ')}`);
 
-  const files = [...(await connector.files({ site, settings, render })), ...cybertraceFiles(settings, site, connector.title)];
+  const files = [...(await connector.files({ site, settings, render, checkOnly: opts.checkOnly })), ...cybertraceFiles(settings, site, connector.title)];
   const seen = new Set<string>();
   for (const f of files) {
     if (!/^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/.test(f.path) || f.path.includes('..') || f.path.endsWith('/')) {
@@ -88,7 +93,7 @@ export async function buildBundle(connector: Connector, fullSite: Site, render: 
     seen.add(f.path);
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  files.push(manifestFile(connector, files, originOf(fullSite)));
+  if (!opts.checkOnly) files.push(manifestFile(connector, files, originOf(fullSite)));
   const steps = [...cybertraceSteps(site), ...connector.steps(site)];
   // Only a site with several instances routes settings by instance; a single one serves every target.
   return { connector, settings, files, steps, cybertraceInstance: fullSite.cybertraces ? site.cybertrace.name : undefined };

@@ -47,3 +47,14 @@ export function commandOptionsAfter(argv: readonly string[]): string[] {
   const kept = before.filter((a) => ROOT_OPTIONS.includes(a));
   return dash < 0 ? [...argv.slice(0, 2), ...kept, ...rest, ...moved] : [...argv.slice(0, 2), ...kept, ...rest.slice(0, dash), ...moved, ...rest.slice(dash)];
 }
+
+/**
+ * The bundled CLI (dist/cli/) a command line runs, and the V8 code cache it runs with: a command's
+ * own bundle and cache, or, when no command is named (the top-level help) or an unknown one, the
+ * bundle of every command with the help's or every command's cache. scripts/bundle.mjs makes them.
+ */
+export function builtCliFor(argv: readonly string[]): { file: string; cache: string } {
+  const wanted = wantedCommand(argv);
+  if (isCommandName(wanted)) return { file: `cli-${wanted}.cjs`, cache: `cli-${wanted}.cjs.cache` };
+  return { file: 'cli.cjs', cache: `cli.cjs.${wanted === undefined ? 'help' : 'all'}.cache` };
+}

@@ -1,12 +1,12 @@
 /**
- * The table of commands and how they are registered. Each command lives in its own file and is
- * imported only when it runs. `npm run build` (scripts/precompile.mjs) registers them all once
+ * How commands are registered. Each command lives in its own file and is imported only when it
+ * runs (command-table.ts). `npm run build` (scripts/precompile.mjs) registers them all once
  * and records, for the top-level help, each command's help line (COMMAND_SUMMARY): a run that
  * names no command then shows the same help without importing any command.
  */
 import type { Command } from 'commander';
-import type { ConnectorSet } from '../connector/connector-set.js';
-import { isCommandName, type CommandName } from './command-names.js';
+import { isCommandName } from './command-names.js';
+import { commands } from './command-table.js';
 
 export const COMMAND_SUMMARY = 'commands.generated.json';
 
@@ -16,21 +16,6 @@ export interface CommandSummary {
   term: string;
   description: string;
 }
-
-type Registrar = { register(p: Command, connectors: ConnectorSet): void };
-
-const commands: Record<CommandName, () => Promise<Registrar>> = {
-  generate: () => import('./generate.js'),
-  validate: () => import('./validate.js'),
-  list: () => import('./list.js'),
-  init: () => import('./init.js'),
-  cybertrace: () => import('./cybertrace.js').then((m) => ({ register: m.registerCybertraceCommand })),
-  verify: () => import('./verify.js'),
-  simulate: () => import('./simulate.js'),
-  categories: () => import('./categories.js'),
-  deploy: () => import('./deploy.js'),
-  export: () => import('./export.js'),
-};
 
 /** Registers the command named `wanted`, or every command and shell completion when it names none. */
 export async function registerCommands(program: Command, wanted: string | undefined): Promise<void> {

@@ -106,7 +106,7 @@ interface PatchCliOptions {
   switchSiem?: boolean;
 }
 
-export function registerCybertraceCommand(program: Command, registry: ConnectorSet): void {
+export function register(program: Command, registry: ConnectorSet): void {
   const ct = program.command('cybertrace').description('work on the CyberTrace side (kl_feed_service.conf), or stand in for CyberTrace (serve)');
   registerServe(ct, registry);
   ct.command('patch')

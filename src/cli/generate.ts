@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { UserError } from '../kernel/errors.js';
 import { CONFIG_HELP, loadCliSite } from './site.js';
 import { CONFIG_ENV, DEFAULT_SITE_FILE } from '../config/discover.js';
-import { buildBundle, type Bundle } from '../bundle/build.js';
-import { foreignEntries, writeBundles } from '../bundle/write.js';
+import { buildBundle, originOf } from '../bundle/build.js';
+import { foreignEntries, writeBundles, type BundleJob } from '../bundle/write.js';
 import { checkOutputFolder } from '../kernel/files.js';
 import { createRenderer } from '../render/engine.js';
 import { action } from './run.js';
@@ -45,10 +45,6 @@ export function register(program: Command, registry: ConnectorSet): void {
           if (siems.length === 0) throw new UserError('name at least one SIEM (see `ctconnect list`) or use --all');
           connectors = [...new Set(siems)].map(registry.get);
         }
-        const render = createRenderer();
-        // Build every bundle before writing any, so one bad connector leaves nothing half-written.
-        const bundles: Bundle[] = [];
-        for (const c of connectors) bundles.push(await buildBundle(c, site, render));
         for (const w of site.warnings ?? []) warn(w);
         checkOutputFolder(opts.out, `--out ${opts.out}`);
         // The example's addresses over someone's files by mistake (no site file found where the user thought).
@@ -69,7 +65,11 @@ export function register(program: Command, registry: ConnectorSet): void {
             ],
           );
         }
-        const written = await writeBundles(bundles, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none', { force: opts.force });
+        // Each bundle is built while the one before it is written; one that cannot be built ends the
+        // run with nothing written (writeBundles removes what it made).
+        const render = createRenderer();
+        const jobs: BundleJob[] = connectors.map((c) => ({ id: c.id, origin: originOf(site), build: () => buildBundle(c, site, render) }));
+        const written = await writeBundles(jobs, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none', { force: opts.force });
         if (opts.json) {
           printJson('generate', {
             site: site.source,

@@ -23,8 +23,8 @@ interface DeployPlanLine {
 }
 
 /**
- * Loads the site, renders every configured bundle in memory and plans its deploy without
- * connecting: against a target with every role of the bundle (so a plan inconsistency shows even
+ * Loads the site, renders every file of every configured bundle in memory (not the MANIFEST nor
+ * archives: checksums and archives of files just checked) and plans its deploy without connecting: against a target with every role of the bundle (so a plan inconsistency shows even
  * without targets) and against each target of the site. Throws on the first problem.
  */
 async function check(registry: ConnectorSet, config?: string) {
@@ -33,7 +33,7 @@ async function check(registry: ConnectorSet, config?: string) {
   const configured = registry.all().filter((c) => site.siems[c.id] !== undefined);
   const deploy: DeployPlanLine[] = [];
   for (const c of configured) {
-    const bundle = await buildBundle(c, site, render);
+    const bundle = await buildBundle(c, site, render, { checkOnly: true });
     workOf(bundle, allRolesTarget(bundle));
     for (const t of site.targets) {
       const w = workOf(bundle, t);

@@ -22,6 +22,11 @@ export interface BuildInput {
   site: Site;
   settings: CyberTraceSettings;
   render: Renderer;
+  /**
+   * Built only to be checked (`validate`), never written: what is made from files already rendered
+   * and cannot fail on its own — an archive of the bundle's files (Splunk's .spl) — is left out.
+   */
+  checkOnly?: boolean;
 }
 
 /** Implemented through `defineConnector` (src/connector/define-connector.ts), which derives most of it from a connector's parts. */

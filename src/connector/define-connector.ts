@@ -75,6 +75,8 @@ function tenantContext(site: Site): TenantContext | undefined {
 export interface BuildContext<O> extends BaseTemplateContext {
   options: O;
   render: Renderer;
+  /** See BuildInput.checkOnly: leave out archives of the bundle's own files. */
+  checkOnly: boolean;
 }
 
 export interface ConnectorDefinition<O> {
@@ -123,7 +125,7 @@ export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(sc
     ...(def.check ? { check: (raw: Record<string, unknown>, site: Site) => def.check!(raw as O, site) } : {}),
     events,
     cybertrace,
-    files: ({ site, settings, render }: BuildInput) =>
+    files: ({ site, settings, render, checkOnly }: BuildInput) =>
       def.files({
         site,
         ct: site.cybertrace,
@@ -136,6 +138,7 @@ export function defineConnector<const S extends JSONSchema, O = OptionsOf<S>>(sc
         ...(site.cybertrace.tenant ? { ctTenant: tenantContext(site) } : {}),
         options: optionsOf(site),
         render,
+        checkOnly: checkOnly ?? false,
       }),
     steps: (site: Site) => {
       const o = optionsOf(site);

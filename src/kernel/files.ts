@@ -6,9 +6,9 @@
  *   rename: readers see the old file or the new one, never half of one.
  */
 import { accessSync, chmodSync, chownSync, constants, copyFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from './errors.js';
+import { randomHex } from './hash.js';
 
 /** `20250131T235959Z`. */
 export function utcStamp(date: Date): string {
@@ -79,7 +79,7 @@ export function prepareReplacement(path: string, content: string | Buffer): Prep
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const tmp = join(dirname(real), `.${basename(real)}.ctconnect-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dirname(real), `.${basename(real)}.ctconnect-${process.pid}-${randomHex(4)}.tmp`);
   writeFileSync(tmp, content, { mode: existing ? 0o600 : 0o666, flag: 'wx' });
   try {
     if (existing) {

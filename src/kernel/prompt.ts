@@ -2,7 +2,6 @@
  * Asking for a secret on the terminal. Its own module, so that a command that only asks (verify)
  * does not load what deploy needs around it (ssh2).
  */
-import { spawnSync } from 'node:child_process';
 import { UserError } from './errors.js';
 import { rememberSecret } from './run-secrets.js';
 
@@ -19,6 +18,8 @@ let echoOff = false;
 export function silenceEcho(): void {
   if (echoOff) return;
   echoOff = true;
+  // Loaded here: launch.ts imports this module for every command, and child_process (with net and dgram) costs each a few ms.
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
   const stty = (arg: string) => spawnSync('stty', [arg], { stdio: ['inherit', 'ignore', 'ignore'] });
   if (stty('-echo').status !== 0) return;
   process.on('exit', () => stty('echo'));

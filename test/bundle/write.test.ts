@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { snapshot } from '../helpers/tree.js';
 import { bundleFor, exampleSite } from '../helpers/bundles.js';
-import { writeBundles } from '../../src/bundle/write.js';
+import { builtJob, writeBundles } from '../../src/bundle/write.js';
 import { parseManifest } from '../../src/bundle/manifest.js';
+import { UserError } from '../../src/kernel/errors.js';
 
 const made: string[] = [];
 const tmp = (prefix: string) => {
@@ -87,7 +88,7 @@ describe('generate writes bundles safely', () => {
     const out = tmp('ctc-w-fault-');
     const site = exampleSite();
     const bundles = [await bundleFor('fortisiem', site), await bundleFor('kuma', site), await bundleFor('splunk', site)];
-    await writeBundles(bundles, out, 'tar.gz');
+    await writeBundles(bundles.map(builtJob), out, 'tar.gz');
     writeFileSync(join(out, 'unrelated.txt'), 'mine');
     const before = snapshot(out);
     // Changed content, so a bundle that stayed replaced would show in the snapshot.
@@ -99,11 +100,50 @@ describe('generate writes bundles safely', () => {
         if (++calls === failAt) throw Object.assign(new Error('injected'), { code: 'EIO' });
         renameSync(from, to);
       };
-      await expect(writeBundles(bundles, out, 'tar.gz', { rename })).rejects.toThrow(
+      await expect(writeBundles(bundles.map(builtJob), out, 'tar.gz', { rename })).rejects.toThrow(
         /could not put the bundles in place \(EIO\); every bundle folder and archive is as it was/,
       );
       expect(snapshot(out)).toEqual(before);
       expect(readdirSync(out).some((n) => n.startsWith('.ctconnect-staging-'))).toBe(false);
     }
+  });
+
+  it('writes each bundle while the next is built, and leaves nothing when one cannot be built', async () => {
+    const site = exampleSite();
+    const [fortisiem, kuma] = [await bundleFor('fortisiem', site), await bundleFor('kuma', site)];
+    const failing = (after: typeof fortisiem) => [
+      builtJob(after),
+      {
+        id: 'kuma',
+        origin: builtJob(kuma).origin,
+        // The first bundle's files are being written (its folder is in the staging folder) when this one fails.
+        build: () => Promise.reject(new UserError('siems.kuma: the bundle cannot be built')),
+      },
+    ];
+    // Into folders that do not exist yet: the run removes every folder it made on the way.
+    const base = tmp('ctc-w-build-');
+    const out = join(base, 'a', 'b', 'out');
+    await expect(writeBundles(failing(fortisiem), out, 'tar.gz')).rejects.toThrow('siems.kuma: the bundle cannot be built');
+    expect(readdirSync(base)).toEqual([]);
+    // Over an earlier run: that run's bundles stay as they were, and no staging folder is left.
+    await writeBundles([builtJob(fortisiem), builtJob(kuma)], out, 'tar.gz');
+    const before = snapshot(out);
+    const changed = { ...fortisiem, files: fortisiem.files.map((f) => (f.path === 'INSTALL.md' ? { ...f, content: `${String(f.content)}\nchanged\n` } : f)) };
+    await expect(writeBundles(failing(changed), out, 'tar.gz')).rejects.toThrow('siems.kuma: the bundle cannot be built');
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('refuses a bundle built only to be checked (validate makes no MANIFEST)', async () => {
+    const { buildBundle } = await import('../../src/bundle/build.js');
+    const { createRenderer } = await import('../../src/render/engine.js');
+    const { registry } = await import('../../connectors/registry.js');
+    const checked = await buildBundle(registry.get('splunk'), exampleSite(), createRenderer(), { checkOnly: true });
+    expect(checked.files.some((f) => f.path === 'MANIFEST' || f.path.endsWith('.spl'))).toBe(false);
+    const out = tmp('ctc-w-checked-');
+    await expect(writeBundles([{ id: 'splunk', origin: { name: 'x', file: 'y' }, build: () => Promise.resolve(checked) }], out, 'tar.gz')).rejects.toThrow(
+      /built to be checked only/,
+    );
+    expect(readdirSync(out)).toEqual([]);
+    expect(() => builtJob(checked)).toThrow(/built to be checked only/);
   });
 });

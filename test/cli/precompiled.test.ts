@@ -13,7 +13,7 @@ import { REPO, runCli } from '../helpers/cli.js';
 import { bundleFor } from '../helpers/bundles.js';
 import { allConnectors } from '../../connectors/registry.js';
 import { requirePrecompiled } from '../../src/kernel/precompiled.js';
-import { COMMAND_NAMES } from '../../src/cli/command-names.js';
+import { builtCliFor, COMMAND_NAMES } from '../../src/cli/command-names.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ctc-pre-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -30,8 +30,11 @@ describe('precompiled at build', () => {
     const caches: Array<[string, string]> = [
       ['site-validator.generated.cjs', 'site-validator.generated.cjs.cache'],
       ['templates.generated.cjs', 'templates.generated.cjs.cache'],
-      // As src/cli/launch.ts names them: one per command, one for the top-level help, one for all commands.
-      ...[...COMMAND_NAMES, 'help', 'all'].map((c): [string, string] => ['cli.cjs', `cli.cjs.${c}.cache`]),
+      // As src/cli/launch.ts finds them: each command's bundle and cache, the top-level help's, and an unknown command's.
+      ...[...COMMAND_NAMES, undefined, 'no-such-command'].map((c): [string, string] => {
+        const { file, cache } = builtCliFor(['node', 'ctconnect', ...(c ? [c] : [])]);
+        return [file, cache];
+      }),
     ];
     for (const [name, cache] of caches) {
       const file = join(REPO, 'dist', 'cli', name);
