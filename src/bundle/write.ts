@@ -43,6 +43,8 @@ export interface WriteOptions {
   force?: boolean;
   /** The rename used for the moves; fault tests replace it. */
   rename?: (from: string, to: string) => void;
+  /** Polled before each bundle is built and before the moves: once true, the run ends with nothing written. */
+  interrupted?: () => boolean;
 }
 
 const ARCHIVE_FORMATS: readonly ArchiveFormat[] = ['tar.gz', 'zip'];
@@ -187,6 +189,7 @@ export async function writeBundles(
     try {
       const made = new Set<string>();
       for (const job of jobs) {
+        if (opts.interrupted?.()) throw new UserError(`--out ${outDir}: interrupted; nothing was written`);
         let b: Bundle;
         try {
           b = await job.build();
@@ -213,6 +216,7 @@ export async function writeBundles(
     const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
     if (stopped) throw stopped.error;
     if (failed) throw failed.reason;
+    if (opts.interrupted?.()) throw new UserError(`--out ${outDir}: interrupted; nothing was written`);
 
     // 3. The moves, each with its undo.
     const undo: Array<{ from: string; to: string }> = [];

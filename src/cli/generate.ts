@@ -7,7 +7,7 @@ import { buildBundle, originOf } from '../bundle/build.js';
 import { foreignEntries, writeBundles, type BundleJob } from '../bundle/write.js';
 import { checkOutputFolder } from '../kernel/files.js';
 import { createRenderer } from '../render/engine.js';
-import { action } from './run.js';
+import { action, catchInterrupts, INTERRUPTED_EXIT } from './run.js';
 import { warn } from './output.js';
 import { printJson } from './json.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
@@ -69,7 +69,18 @@ export function register(program: Command, registry: ConnectorSet): void {
         // run with nothing written (writeBundles removes what it made).
         const render = createRenderer();
         const jobs: BundleJob[] = connectors.map((c) => ({ id: c.id, origin: originOf(site), build: () => buildBundle(c, site, render) }));
-        const written = await writeBundles(jobs, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none', { force: opts.force });
+        // Ctrl-C: no further bundle is built and nothing is put in place; what was made is removed, then exit 130.
+        const signals = catchInterrupts((signal) => process.stderr.write(`ctconnect: ${signal}: stopping; nothing will be written (again to quit at once)\n`));
+        let written;
+        try {
+          written = await writeBundles(jobs, opts.out, opts.archive as 'tar.gz' | 'zip' | 'none', { force: opts.force, interrupted: signals.interrupted });
+        } catch (e) {
+          if (!signals.interrupted()) throw e;
+          process.stderr.write(`ctconnect: interrupted: nothing was written to ${opts.out}\n`);
+          return INTERRUPTED_EXIT;
+        } finally {
+          signals.stop();
+        }
         if (opts.json) {
           printJson('generate', {
             site: site.source,

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli } from '../helpers/cli.js';
 import { snapshot } from '../helpers/tree.js';
 import { bundleFor, exampleSite } from '../helpers/bundles.js';
 import { builtJob, writeBundles } from '../../src/bundle/write.js';
@@ -145,5 +146,28 @@ describe('generate writes bundles safely', () => {
     );
     expect(readdirSync(out)).toEqual([]);
     expect(() => builtJob(checked)).toThrow(/built to be checked only/);
+  });
+
+  it('Ctrl-C while it builds and writes: exit 130, nothing written, no folder left', async () => {
+    // A site large enough that the run is still building or writing when the signal comes.
+    const base = tmp('ctc-w-int-');
+    const devices = Array.from({ length: 100_000 }, (_, i) => `      - ip: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}\n        name: d${i}\n`).join('');
+    const site = `name: big\ncybertrace:\n  address: 192.0.2.10\nsiems:\n  fortisiem:\n    address: 192.0.2.30\n  alienvault:\n    address: 192.0.2.20\n    devices:\n${devices}`;
+    writeFileSync(join(base, 'site.yaml'), site);
+    const out = join(base, 'new', 'out');
+    const child = spawn(process.execPath, [CLI, 'generate', '--all', '-c', join(base, 'site.yaml'), '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // The staging folder appears once the signal handlers are in place and the run has started writing.
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(out) && readdirSync(out).some((n) => n.startsWith('.ctconnect-staging-')))) {
+      if (Date.now() > deadline) throw new Error(`no staging folder within 60 s: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain(`interrupted: nothing was written to ${out}`);
+    expect(readdirSync(base)).toEqual(['site.yaml']);
   });
 });
