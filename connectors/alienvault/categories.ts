@@ -169,6 +169,8 @@ class AlienVaultEdit implements CategoryEditSession {
     private readonly open: OpenDb | undefined,
     private readonly stepsOf: () => InstallStep[],
     private readonly ids: StepIds,
+    /** The site has an AlienVault bundle: only then are there AlienVault steps to remind of. */
+    private readonly configured: boolean,
   ) {}
 
   /** SIDs in use in the database, which an edit must not hand out. */
@@ -257,6 +259,7 @@ class AlienVaultEdit implements CategoryEditSession {
   }
 
   nextSteps(_siteFile: string, siteChanged: boolean): string[] {
+    if (!this.configured && !this.committed) return [];
     return reminders(this.ids, this.stepsOf(), siteChanged, this.committed);
   }
 }
@@ -363,9 +366,10 @@ export function alienvaultCategories(stepsOf: () => InstallStep[], ids: StepIds)
       cmd.option('--db <url>', DB_HELP);
     },
     async begin(site: Site, opts: Record<string, unknown>): Promise<CategoryEditSession> {
-      if (typeof opts.db !== 'string') return new AlienVaultEdit(opts, undefined, stepsOf, ids);
+      const configured = site.siems.alienvault !== undefined;
+      if (typeof opts.db !== 'string') return new AlienVaultEdit(opts, undefined, stepsOf, ids, configured);
       requireAlienvault(site);
-      return new AlienVaultEdit(opts, await openDb(opts.db), stepsOf, ids);
+      return new AlienVaultEdit(opts, await openDb(opts.db), stepsOf, ids, configured);
     },
     commands(parent: CliCommand, api: CategoriesCommandApi): void {
       api

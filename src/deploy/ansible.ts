@@ -267,6 +267,9 @@ function hostVars(t: DeployTarget): Record<string, unknown> {
   if (t.identity_file) v.ansible_ssh_private_key_file = unsafe(sshPath(t.identity_file));
   const known = sshPath(t.known_hosts ?? '~/.ssh/known_hosts');
   v.ansible_ssh_common_args = unsafe(`-o UserKnownHostsFile=${known} -o StrictHostKeyChecking=${t.accept_new_host_key ? 'accept-new' : 'yes'}`);
+  // The ssh connection plugin's `timeout` (ssh's ConnectTimeout, banner exchange included; ansible-doc -t connection ssh):
+  // a host that does not answer is given up after the site's connect_timeout_sec, as `ctconnect deploy` does.
+  v.ansible_ssh_timeout = t.connect_timeout_sec;
   // With a key, password_env holds its passphrase: Ansible's ssh reads keys from an agent then, never a password prompt.
   if (t.password_env && !t.identity_file) v.ansible_password = `{{ lookup('ansible.builtin.env', '${t.password_env}') }}`;
   if (t.sudo !== 'none') {

@@ -101,5 +101,11 @@ describe('a site without the SIEMs that give categories a meaning', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(siteCategoryTitle(loadSite(file, registry), 'Partner_Feed')).toBe('Partner feed hit');
     expect(runCli(['categories', 'list', '--config', file, '--json']).stdout).toContain('"siems": {}');
+    // The next steps are this site's: regenerate, and nothing of a SIEM it does not have.
+    const renamed = runCli(['categories', 'rename', 'Partner_Feed', 'Partner feed match', '--config', file, '--no-backup']);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    const steps = renamed.stdout.slice(renamed.stdout.indexOf('next steps:'));
+    expect(steps).toContain('ctconnect generate --all');
+    expect(steps).not.toMatch(/ossim|alienvault/i);
   });
 });

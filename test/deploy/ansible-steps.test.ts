@@ -4,7 +4,8 @@
  * files; only the other one runs the handler (a recorder below its root).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,5 +77,48 @@ describe('export ansible', () => {
     for (const root of Object.values(roots)) expect(readFileSync(join(root, 'etc/ctc-test/a.conf'), 'utf8')).toBe('a\n');
     expect(readFileSync(join(roots.run, 'restarts.log'), 'utf8')).toBe('restarted\n');
     expect(existsSync(join(roots.staged, 'restarts.log'))).toBe(false);
+  });
+
+  it("gives up a host that does not answer after the target's connect_timeout_sec, not Ansible's 10 s", async () => {
+    // Accepts the connection and never sends SSH's banner: what a host behind a dead link looks like after the TCP handshake.
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as { port: number }).port;
+      const site = siteWith([{ name: 'silent1', port, connect_timeout_sec: 2, identity_file: clientKey.privateKeyFile, known_hosts: knownHosts }]);
+      const dir = join(work, 'export-silent');
+      for (const f of ansibleExport(
+        [bundleOf([{ path: 'testsiem/b.conf', content: 'b\n', mode: 0o644, install: { role: 'cybertrace', path: '/etc/ctc-test/b.conf', mode: 0o640 } }], [])],
+        site,
+        {
+          sitePath: join(work, 'site.yaml'),
+          ctconnectCommand: ['ctconnect'],
+        },
+      )) {
+        mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+        writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
+      }
+      expect(readFileSync(join(dir, 'inventory.yml'), 'utf8')).toContain('ansible_ssh_timeout: 2');
+      const tmp = join(work, 'ansible-tmp-silent');
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn('ansible-playbook', ['-vvv', 'site.yml'], {
+          cwd: dir,
+          env: { ...process.env, ANSIBLE_LOCAL_TEMP: join(tmp, 'local'), ANSIBLE_SSH_CONTROL_PATH_DIR: join(tmp, 'cp'), ANSIBLE_NOCOLOR: '1' },
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', (code) => resolve({ code, out }));
+      });
+      expect(r.code, r.out).not.toBe(0);
+      expect(r.out).toMatch(/UNREACHABLE/);
+      // The ssh Ansible ran was told the site's timeout, and gave up on it (during the banner exchange, which ConnectTimeout covers).
+      expect(r.out).toContain('-o ConnectTimeout=2');
+      expect(r.out).toMatch(/timed out during banner exchange|Connection timed out/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });
