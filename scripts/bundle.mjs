@@ -36,7 +36,8 @@ rmSync(out, { recursive: true, force: true });
 // Without comments and indentation (names kept, so stack traces still name functions): a third less to
 // read, and no comment with a non-ASCII character, which would make Node decode the whole file into a
 // two-byte string (3.4 ms against 1 ms for cli.cjs). esbuild escapes non-ASCII text in code itself;
-// the check after the build keeps it so.
+// the check after the build keeps every file pure ASCII, which src/kernel/precompiled.ts then reads
+// without decoding it.
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', minifyWhitespace: true };
 // commander requires child_process (and with it net and dgram, a few ms) at load, for executable
 // subcommands, which ctconnect has none of: it gets the module on first use instead.
@@ -91,11 +92,6 @@ await build({
   banner: { js: "const __ctconnectModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
-for (const file of [...bundles, 'main.cjs']) {
-  const at = readFileSync(join(out, file)).findIndex((byte) => byte > 0x7f);
-  if (at >= 0) throw new Error(`dist/cli/${file} has a non-ASCII byte at offset ${at}: Node would read the whole file as two-byte text`);
-}
-
 const generated = [];
 for (const entry of readdirSync(join(dist, 'src'), { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !/\.generated\.(cjs|json)$/.test(entry.name)) continue;
@@ -105,6 +101,11 @@ for (const entry of readdirSync(join(dist, 'src'), { recursive: true, withFileTy
   else copyFileSync(from, join(out, entry.name));
   generated.push(entry.name);
 }
+for (const file of [...bundles, 'main.cjs', ...readdirSync(out).filter((f) => f.endsWith('.generated.cjs'))]) {
+  const at = readFileSync(join(out, file)).findIndex((byte) => byte > 0x7f);
+  if (at >= 0) throw new Error(`dist/cli/${file} has a non-ASCII byte at offset ${at}: Node would read the whole file as two-byte text`);
+}
+
 // The V8 code caches (src/kernel/precompiled.ts): each written by a run of the bundled CLI — per
 // command, of its bundle (named as launch.ts looks them up, src/cli/command-names.ts) and of the
 // generated files that command loads. A command that needs a host or a server to run is run for its help, which caches its

@@ -10,15 +10,21 @@
  * One file may have several caches, each made by a run of different code in it (`cache`): the
  * bundled CLI has one per command (launch.ts).
  */
+import { isAscii } from 'node:buffer';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 
+/** A file's text: ASCII (every file the build bundles is) copied as it is, faster than decoding it as UTF-8. */
+function sourceText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+
 export function requirePrecompiled(file: string, cache = `${file}.cache`): unknown {
   const writeCache = process.env.CTCONNECT_WRITE_CODE_CACHE === '1';
   const cachedData = !writeCache && existsSync(cache) ? readFileSync(cache) : undefined;
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const script = new Script(Module.wrap(sourceText(readFileSync(file))), { filename: file, cachedData });
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
   if (writeCache) process.on('exit', () => writeFileSync(cache, script.createCachedData()));
