@@ -4,13 +4,15 @@
  *    site (else --force) holding only the files its MANIFEST lists (generate never deletes files
  *    it did not write, --force or not); an existing archive must be a plain file;
  * 2. build the bundles one after another, each written under a temporary folder inside OUT while
- *    the next is built; a failure of either removes that folder (and OUT, when this run made it);
+ *    the next is built (files the earlier run already has, byte for byte, are linked, not written
+ *    again); a failure of either removes that folder (and OUT, when this run made it);
  * 3. move each old folder and archive aside and the new ones into place by rename; if a move
  *    fails, every move done so far is undone, so OUT is as it was before the run.
  */
 import {
   closeSync,
   fchmodSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -200,14 +202,21 @@ export async function writeBundles(
         if (!b.files.some((f) => f.path === MANIFEST_PATH)) throw new InternalError(`the ${b.connector.id} bundle was built to be checked only (no MANIFEST)`);
         bundles.push(b);
         const root = join(staging, b.connector.id);
+        const earlier = join(outDir, b.connector.id);
         for (const f of b.files) {
           const path = join(root, f.path);
           if (!made.has(dirname(path))) mkdirSync(dirname(path), { recursive: true });
           made.add(dirname(path));
-          writes.push(writeNew(path, f.content, f.mode));
+          if (!linkedIfSame(join(earlier, f.path), path, f.content, f.mode)) writes.push(writeNew(path, f.content, f.mode));
         }
-        if (archive !== 'none')
-          writes.push(createArchive(b.files, b.connector.id, archive).then((bytes) => writeNew(join(staging, `${b.connector.id}.${archive}`), bytes)));
+        if (archive !== 'none') {
+          const path = join(staging, `${b.connector.id}.${archive}`);
+          writes.push(
+            createArchive(b.files, b.connector.id, archive).then((bytes) =>
+              linkedIfSame(archiveOf(b.connector.id), path, bytes, 0o644) ? undefined : writeNew(path, bytes),
+            ),
+          );
+        }
       }
     } catch (e) {
       stopped = { error: e };
@@ -269,6 +278,31 @@ export async function writeBundles(
   } catch (e) {
     cleanUp(e);
     throw buildFailure?.error === e ? e : asPathProblem(`--out ${outDir}`, outDir, e);
+  }
+}
+
+/**
+ * A re-run writes only what changed: when the earlier run's file at `earlier` holds exactly `content`
+ * with `mode`, belongs to this user and has no other name, it is linked at `path` instead of written
+ * again (no new file, no rewrite of a large unchanged one; it keeps its timestamps). The earlier
+ * folder is removed after the moves, so the file is again the only name of its data; if the run
+ * fails, only the staging link goes.
+ */
+function linkedIfSame(earlier: string, path: string, content: string | Buffer, mode: number): boolean {
+  let st;
+  try {
+    st = lstatSync(earlier);
+  } catch {
+    return false;
+  }
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  if (!st.isFile() || st.nlink !== 1 || st.uid !== process.getuid?.() || (st.mode & 0o7777) !== mode || st.size !== bytes.length) return false;
+  try {
+    if (!readFileSync(earlier).equals(bytes)) return false;
+    linkSync(earlier, path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

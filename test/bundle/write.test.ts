@@ -3,7 +3,20 @@
  * --force, and is all-or-nothing across every bundle of the run (a failed move puts everything back).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -169,5 +182,32 @@ describe('generate writes bundles safely', () => {
     expect(await exited, stderr).toBe(130);
     expect(stderr).toContain(`interrupted: nothing was written to ${out}`);
     expect(readdirSync(base)).toEqual(['site.yaml']);
+  });
+
+  it('a re-run links the files that did not change and writes the others anew', () => {
+    const out = tmp('ctc-w-link-');
+    expect(runCli(['generate', 'fortisiem', '--out', out]).code).toBe(0);
+    const at = (f: string) => join(out, 'fortisiem', f);
+    const inode = (f: string) => statSync(f).ino;
+    const before = { manifest: inode(at('MANIFEST')), install: inode(at('INSTALL.md')), archive: inode(join(out, 'fortisiem.tar.gz')) };
+    const generated = readFileSync(at('INSTALL.md'), 'utf8');
+    // Edited by hand, given another mode, given a second name: each of these is written anew, with the bundle's bytes and mode.
+    const [edited, chmodded, twice] = readdirSync(join(out, 'fortisiem', 'fortisiem')).map((f) => join('fortisiem', f));
+    writeFileSync(at(edited), 'edited by hand\n');
+    const mode = statSync(at(chmodded)).mode & 0o7777;
+    chmodSync(at(chmodded), 0o600);
+    const otherName = join(tmp('ctc-w-link-other-'), 'other-name');
+    linkSync(at(twice), otherName);
+    const twiceBefore = readFileSync(at(twice), 'utf8');
+    expect(runCli(['generate', 'fortisiem', '--out', out]).code).toBe(0);
+    expect(inode(at('MANIFEST'))).toBe(before.manifest);
+    expect(inode(at('INSTALL.md'))).toBe(before.install);
+    expect(inode(join(out, 'fortisiem.tar.gz'))).toBe(before.archive);
+    expect(readFileSync(at('INSTALL.md'), 'utf8')).toBe(generated);
+    expect(readFileSync(at(edited), 'utf8')).not.toBe('edited by hand\n');
+    expect(statSync(at(chmodded)).mode & 0o7777).toBe(mode);
+    expect(inode(at(twice))).not.toBe(inode(otherName));
+    expect(readFileSync(otherName, 'utf8')).toBe(twiceBefore);
+    for (const f of [edited, chmodded, twice, 'MANIFEST']) expect(statSync(at(f)).nlink, f).toBe(1);
   });
 });
