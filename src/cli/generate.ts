@@ -8,7 +8,7 @@ import { foreignEntries, writeBundles, type BundleJob } from '../bundle/write.js
 import { checkOutputFolder } from '../kernel/files.js';
 import { createRenderer } from '../render/engine.js';
 import { action, catchInterrupts, INTERRUPTED_EXIT } from './run.js';
-import { warn } from './output.js';
+import { warn, write } from './output.js';
 import { printJson } from './json.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
 
@@ -87,10 +87,10 @@ export function register(program: Command, registry: ConnectorSet): void {
             bundles: written.map((w) => ({ id: w.id, folder: w.folder, archive: w.archive ?? null, files: w.files, removed: w.removed })),
           });
         } else {
-          process.stdout.write(`site: ${site.source}\n`);
+          write(1, `site: ${site.source}\n`);
           for (const w of written) {
             const removed = w.removed.length > 0 ? `; removed the earlier run's ${w.removed.join(', ')}` : '';
-            process.stdout.write(`${w.id}: ${w.files} files in ${w.folder}${w.archive ? `, archive ${w.archive}` : ''}${removed}\n`);
+            write(1, `${w.id}: ${w.files} files in ${w.folder}${w.archive ? `, archive ${w.archive}` : ''}${removed}\n`);
           }
         }
       }),

@@ -3,6 +3,8 @@
  * grows when a field changes meaning or goes away (new fields do not change it). Keys are
  * camelCase. The JSON Schema of each format is schemas/<command>.schema.json in the package.
  */
+import { write } from './output.js';
+
 export const JSON_FORMATS = {
   validate: 1,
   list: 1,
@@ -18,5 +20,5 @@ export type JsonCommand = keyof typeof JSON_FORMATS;
 export const jsonFormat = (command: JsonCommand): string => `ctconnect.${command}/${JSON_FORMATS[command]}`;
 
 export function printJson(command: JsonCommand, body: object): void {
-  process.stdout.write(JSON.stringify({ format: jsonFormat(command), ...body }, null, 2) + '\n');
+  write(1, JSON.stringify({ format: jsonFormat(command), ...body }, null, 2) + '\n');
 }

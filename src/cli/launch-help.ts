@@ -10,9 +10,11 @@ import { existsSync, readFileSync } from 'node:fs';
 export const HELP_TEXT = 'help.generated.txt';
 
 /** True when it printed the help: `--help` or `-h` alone, the text built, and an 80-column output. */
-export function printBuiltHelp(argv: readonly string[], file: string, out: NodeJS.WriteStream = process.stdout): boolean {
+export function printBuiltHelp(argv: readonly string[], file: string, stream?: NodeJS.WriteStream): boolean {
   const args = argv.slice(2);
   if (args.length !== 1 || (args[0] !== '--help' && args[0] !== '-h')) return false;
+  // Only here: making process.stdout costs a command that is not asking for help its time.
+  const out = stream ?? process.stdout;
   if (out.isTTY && out.columns !== 80) return false;
   if (!existsSync(file)) return false;
   out.write(readFileSync(file));

@@ -7,19 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../kernel/paths.js';
-import { setVerbosity } from './output.js';
+import { setVerbosity, watchStdio } from './output.js';
 import { COMMAND_SUMMARY, registerCommands, registerSummaries, type CommandSummary } from './commands.js';
 import { commandOptionsAfter, wantedCommand } from './command-names.js';
 
 const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
-// `ctconnect list | head -1`: the reader went away, which is how pipes end, not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
-}
+watchStdio();
 
 const program = new Command();
 program

@@ -6,7 +6,7 @@ import { createRenderer } from '../render/engine.js';
 import { UserError } from '../kernel/errors.js';
 import { allRolesTarget, workOf } from '../deploy/work.js';
 import { action } from './run.js';
-import { detail, info, warn } from './output.js';
+import { detail, info, warn, write } from './output.js';
 import { printJson } from './json.js';
 import { instancesOf, servedBy } from '../config/instances.js';
 import type { ConnectorSet } from '../connector/connector-set.js';
@@ -84,7 +84,7 @@ export function register(program: Command, registry: ConnectorSet): void {
               return `${c.name ?? 'cybertrace'} (${c.address}) serves ${serves}`;
             })
             .join('; ');
-          process.stdout.write(`${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
+          write(1, `${r.source}: valid; bundles: ${r.siems.join(', ') || '(no SIEM configured)'}; targets: ${r.targets.length}\n`);
           detail(`CyberTrace: ${instances}`);
           for (const n of r.notes) info(`note: ${n}`);
           for (const d of r.deploy) {
@@ -95,7 +95,7 @@ export function register(program: Command, registry: ConnectorSet): void {
                 : d.stepsRun
                   ? `${d.steps.join(', ')} (each when a file it depends on changed)`
                   : `none run (steps: skip; files only, pending on the host: ${d.steps.join(', ')})`;
-            process.stdout.write(`  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${steps}\n`);
+            write(1, `  deploy ${d.siem} → ${d.target}: ${d.files} file${d.files === 1 ? '' : 's'}${merged}; steps: ${steps}\n`);
           }
           return 0;
         }
