@@ -26,6 +26,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Bundle } from './build.js';
+import type { BundleFile } from '../model/bundle.js';
 import { createArchive, type ArchiveFormat } from '../formats/archive.js';
 import { MANIFEST_PATH, parseManifest, type BundleOrigin } from './manifest.js';
 import { InternalError, UserError } from '../kernel/errors.js';
@@ -187,6 +188,8 @@ export async function writeBundles(
   let buildFailure: { error: unknown } | undefined;
   try {
     const writes: Array<Promise<void>> = [];
+    // Bundle folders and archives the earlier run left exactly as this run would write them: they stay where they are.
+    const kept = new Set<string>();
     let stopped: { error: unknown } | undefined;
     try {
       const made = new Set<string>();
@@ -201,20 +204,25 @@ export async function writeBundles(
         }
         if (!b.files.some((f) => f.path === MANIFEST_PATH)) throw new InternalError(`the ${b.connector.id} bundle was built to be checked only (no MANIFEST)`);
         bundles.push(b);
-        const root = join(staging, b.connector.id);
-        const earlier = join(outDir, b.connector.id);
-        for (const f of b.files) {
-          const path = join(root, f.path);
-          if (!made.has(dirname(path))) mkdirSync(dirname(path), { recursive: true });
-          made.add(dirname(path));
-          if (!linkedIfSame(join(earlier, f.path), path, f.content, f.mode)) writes.push(writeNew(path, f.content, f.mode));
+        const id = b.connector.id;
+        const root = join(staging, id);
+        const earlier = join(outDir, id);
+        if (sameFolder(earlier, b.files)) kept.add(earlier);
+        else {
+          for (const f of b.files) {
+            const path = join(root, f.path);
+            if (!made.has(dirname(path))) mkdirSync(dirname(path), { recursive: true });
+            made.add(dirname(path));
+            if (!linkedIfSame(join(earlier, f.path), path, f.content, f.mode)) writes.push(writeNew(path, f.content, f.mode));
+          }
         }
         if (archive !== 'none') {
-          const path = join(staging, `${b.connector.id}.${archive}`);
+          const path = join(staging, `${id}.${archive}`);
           writes.push(
-            createArchive(b.files, b.connector.id, archive).then((bytes) =>
-              linkedIfSame(archiveOf(b.connector.id), path, bytes, 0o644) ? undefined : writeNew(path, bytes),
-            ),
+            createArchive(b.files, id, archive).then((bytes) => {
+              if (kept.has(earlier) && sameFile(archiveOf(id), bytes, 0o644)) kept.add(archiveOf(id));
+              else if (!linkedIfSame(archiveOf(id), path, bytes, 0o644)) return writeNew(path, bytes);
+            }),
           );
         }
       }
@@ -239,8 +247,10 @@ export async function writeBundles(
         const id = b.connector.id;
         const folder = join(outDir, id);
         const hadFolder = kindOf(folder) !== 'none';
-        if (hadFolder) move(folder, join(staging, `${id}.previous`));
-        move(join(staging, id), folder);
+        if (!kept.has(folder)) {
+          if (hadFolder) move(folder, join(staging, `${id}.previous`));
+          move(join(staging, id), folder);
+        }
         // An archive of another format beside our old folder is of that earlier bundle: left there it
         // would be taken for this one (a distributed Splunk app next to a single-instance folder).
         const removed: string[] = [];
@@ -253,8 +263,10 @@ export async function writeBundles(
         let archivePath: string | undefined;
         if (archive !== 'none') {
           archivePath = archiveOf(id);
-          if (kindOf(archivePath) !== 'none') move(archivePath, join(staging, `${id}.${archive}.previous`));
-          move(join(staging, `${id}.${archive}`), archivePath);
+          if (!kept.has(archivePath)) {
+            if (kindOf(archivePath) !== 'none') move(archivePath, join(staging, `${id}.${archive}.previous`));
+            move(join(staging, `${id}.${archive}`), archivePath);
+          }
         }
         written.push({ id, folder, archive: archivePath, files: b.files.length, removed });
       }
@@ -281,6 +293,35 @@ export async function writeBundles(
   }
 }
 
+/** Whether `path` is a regular file of this user holding exactly `content`, with `mode` (and, if `alone`, no other name). */
+function sameFile(path: string, content: string | Buffer, mode: number, alone = false): boolean {
+  try {
+    const st = lstatSync(path);
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    if (!st.isFile() || (alone && st.nlink !== 1) || st.uid !== process.getuid?.() || (st.mode & 0o7777) !== mode || st.size !== bytes.length) return false;
+    return readFileSync(path).equals(bytes);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the earlier run's bundle folder holds exactly `files` (the paths its MANIFEST lists, which
+ * are all it holds — see folderObstacle —, each with the same bytes and mode): then a re-run leaves it
+ * as it is.
+ */
+function sameFolder(folder: string, files: BundleFile[]): boolean {
+  let old;
+  try {
+    old = parseManifest(readFileSync(join(folder, MANIFEST_PATH), 'utf8'));
+  } catch {
+    return false;
+  }
+  if (!old || old.paths.length !== files.length) return false;
+  const listed = new Set(old.paths);
+  return files.every((f) => listed.has(f.path) && sameFile(join(folder, f.path), f.content, f.mode));
+}
+
 /**
  * A re-run writes only what changed: when the earlier run's file at `earlier` holds exactly `content`
  * with `mode`, belongs to this user and has no other name, it is linked at `path` instead of written
@@ -289,16 +330,8 @@ export async function writeBundles(
  * fails, only the staging link goes.
  */
 function linkedIfSame(earlier: string, path: string, content: string | Buffer, mode: number): boolean {
-  let st;
+  if (!sameFile(earlier, content, mode, true)) return false;
   try {
-    st = lstatSync(earlier);
-  } catch {
-    return false;
-  }
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  if (!st.isFile() || st.nlink !== 1 || st.uid !== process.getuid?.() || (st.mode & 0o7777) !== mode || st.size !== bytes.length) return false;
-  try {
-    if (!readFileSync(earlier).equals(bytes)) return false;
     linkSync(earlier, path);
     return true;
   } catch {

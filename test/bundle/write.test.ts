@@ -105,9 +105,8 @@ describe('generate writes bundles safely', () => {
     await writeBundles(bundles.map(builtJob), out, 'tar.gz');
     writeFileSync(join(out, 'unrelated.txt'), 'mine');
     const before = snapshot(out);
-    // Changed content, so a bundle that stayed replaced would show in the snapshot.
-    const kuma = bundles[1];
-    kuma.files = kuma.files.map((f) => (f.path === 'INSTALL.md' ? { ...f, content: `${f.content}\nchanged\n` } : f));
+    // Changed content in every bundle (an unchanged one stays where it is, moved by nobody), so a bundle that stayed replaced would show in the snapshot.
+    for (const b of bundles) b.files = b.files.map((f) => (f.path === 'INSTALL.md' ? { ...f, content: `${String(f.content)}\nchanged\n` } : f));
     for (const failAt of [2, 5, 9]) {
       let calls = 0;
       const rename = (from: string, to: string) => {
@@ -209,5 +208,25 @@ describe('generate writes bundles safely', () => {
     expect(inode(at(twice))).not.toBe(inode(otherName));
     expect(readFileSync(otherName, 'utf8')).toBe(twiceBefore);
     for (const f of [edited, chmodded, twice, 'MANIFEST']) expect(statSync(at(f)).nlink, f).toBe(1);
+  });
+
+  it('a re-run that changes nothing leaves every folder and archive where it is; one that changes a bundle replaces that one', () => {
+    const out = tmp('ctc-w-same-');
+    expect(runCli(['generate', 'fortisiem', 'kuma', '--out', out]).code).toBe(0);
+    const ids = () => Object.fromEntries(['fortisiem', 'kuma', 'fortisiem.tar.gz', 'kuma.tar.gz'].map((n) => [n, statSync(join(out, n)).ino]));
+    const first = ids();
+    expect(runCli(['generate', 'fortisiem', 'kuma', '--out', out]).code).toBe(0);
+    expect(ids()).toEqual(first);
+    // A file of one bundle edited by hand: that bundle is written again (a new folder), the other stays.
+    writeFileSync(join(out, 'kuma', 'INSTALL.md'), 'edited\n');
+    expect(runCli(['generate', 'fortisiem', 'kuma', '--out', out]).code).toBe(0);
+    const third = ids();
+    expect(third.fortisiem).toBe(first.fortisiem);
+    expect(third['fortisiem.tar.gz']).toBe(first['fortisiem.tar.gz']);
+    expect(third.kuma).not.toBe(first.kuma);
+    expect(readFileSync(join(out, 'kuma', 'INSTALL.md'), 'utf8')).not.toBe('edited\n');
+    // Its archive had not changed, so the archive stays too.
+    expect(third['kuma.tar.gz']).toBe(first['kuma.tar.gz']);
+    expect(readdirSync(out).sort()).toEqual(['fortisiem', 'fortisiem.tar.gz', 'kuma', 'kuma.tar.gz']);
   });
 });
