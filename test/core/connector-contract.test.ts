@@ -106,3 +106,20 @@ describe.each(registry.all().map((c) => ({ c })))('$c.id: every placeholder of t
     for (const f of fields) expect(parsed.fields[f.role], `%${f.placeholder}% (${f.role})`).toBe(values[f.placeholder]);
   });
 });
+
+describe.each(registry.all().map((c) => ({ c })))('$c.id built to be checked (validate)', ({ c }) => {
+  it('renders every file the written bundle has, byte for byte, except the MANIFEST and archives of its own files', async () => {
+    const { buildBundle } = await import('../../src/bundle/build.js');
+    const { createRenderer } = await import('../../src/render/engine.js');
+    const site = exampleSite();
+    const render = createRenderer();
+    const written = await buildBundle(c, site, render);
+    const checked = await buildBundle(c, site, render, { checkOnly: true });
+    // An archive's bytes start with gzip's magic number (Splunk's .spl, for instance).
+    const archiveOrManifest = (f: { path: string; content: string | Buffer }) =>
+      f.path === 'MANIFEST' || (Buffer.isBuffer(f.content) && f.content[0] === 0x1f && f.content[1] === 0x8b);
+    const text = (files: typeof written.files) => files.map((f) => ({ path: f.path, mode: f.mode, install: f.install, content: String(f.content) }));
+    expect(text(checked.files)).toEqual(text(written.files.filter((f) => !archiveOrManifest(f))));
+    expect(checked.steps).toEqual(written.steps);
+  });
+});
