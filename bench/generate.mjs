@@ -7,10 +7,11 @@
 // that reads the same site file and writes the same outputs (the files of a reference run, the same text).
 // generate --all is measured twice, as users run it:
 //  - a first run, into a new folder each time; its floor writes the same files into a new folder;
-//  - a run over the last one; its floor replaces the earlier output all-or-nothing (new files beside
-//    it, then two renames and the removal of the earlier files), as generate must: it never leaves
-//    half a bundle. A third floor row writes over the earlier files in place, which no correct
-//    generate can do (it is shown for comparison, with the ratio of the re-run against it).
+//  - a run over the last one (the same site: generate finds every file unchanged and keeps it); its
+//    floor replaces the earlier output all-or-nothing (new files beside it, then two renames and the
+//    removal of the earlier files), as generate did before it compared. A third floor row writes over
+//    the earlier files in place, which no correct generate can do (it is shown for comparison, with
+//    the ratio of the re-run against it).
 // Creating a file costs far more than writing over one on some disks (0.1–0.3 ms a file and folder
 // on this project's machines), which is why the floors differ as much as they do.
 // Every process runs without NODE_EXTRA_CA_CERTS: with it, Node parses that CA bundle at start-up
