@@ -76,8 +76,11 @@ export function pinAll(site: Site, state: SidState): SidState {
   const table = tableOf(site, state);
   const pins = state.pins.map((p) => ({ ...p }));
   const added: TranslationOption[] = [];
+  // The first pin of each category, as a search from the start would find it: one pass, not one per row.
+  const pinOf = new Map<string, TranslationOption>();
+  for (const p of pins) if (!pinOf.has(p.category)) pinOf.set(p.category, p);
   for (const row of table.categories) {
-    const pin = pins.find((p) => p.category === row.category);
+    const pin = pinOf.get(row.category);
     if (pin) {
       if (pin.sid === undefined) pin.sid = row.sid;
     } else if (defaultKasperskySid(row.category) !== row.sid) {
@@ -183,8 +186,30 @@ export function importInstallation(site: Site, inst: InstallationTable): ImportO
   const cats: SiteCategories = { kaspersky: [...cats0.kaspersky], custom: cats0.custom.map((c) => ({ ...c })), titles: { ...cats0.titles } };
   let retired = [...state0.retired];
   const importedCats = new Set(inst.categories.map((c) => c.category));
+  // Look-ups kept beside the lists they index (one pass each, not a search per imported category):
+  // the first pin of each category (case-insensitively) and the pins of each SID, in list order;
+  // the earlier table's rows by category; the custom categories by name.
+  const lower = (c: string) => c.toLowerCase();
+  const pinIndexOf = new Map<string, number>();
+  const pinsWithSid = new Map<number, number[]>();
+  const indexPin = (i: number) => {
+    if (!pinIndexOf.has(lower(pins[i].category))) pinIndexOf.set(lower(pins[i].category), i);
+    if (pins[i].sid !== undefined)
+      pinsWithSid.set(
+        pins[i].sid!,
+        [...(pinsWithSid.get(pins[i].sid!) ?? []), i].sort((a, b) => a - b),
+      );
+  };
+  pins.forEach((_, i) => indexPin(i));
+  const beforeRow = new Map<string, (typeof before.categories)[number]>();
+  for (const r of before.categories) if (!beforeRow.has(lower(r.category))) beforeRow.set(lower(r.category), r);
+  const customOf = new Map<string, (typeof cats.custom)[number]>();
+  for (const c of cats.custom) if (!customOf.has(c.name)) customOf.set(c.name, c);
+  const retiredSet = new Set(retired);
+  // titleOf, through the index above: the custom list grows here, and titleOf would search it again each time.
+  const titleIn = (category: string) => categoryTitle(category, customOf.get(category)?.title ?? cats.titles[category]);
   for (const c of inst.categories) {
-    const pinIdx = pins.findIndex((p) => p.category.toLowerCase() === c.category.toLowerCase());
+    const pinIdx = pinIndexOf.get(lower(c.category)) ?? -1;
     const pin = pinIdx >= 0 ? pins[pinIdx] : undefined;
     if (pin?.sid !== undefined && pin.sid !== c.sid) {
       conflicts.push(
@@ -192,49 +217,68 @@ export function importInstallation(site: Site, inst: InstallationTable): ImportO
       );
       continue;
     }
-    const other = pins.find((p) => p.sid === c.sid && p.category.toLowerCase() !== c.category.toLowerCase());
+    const otherIdx = (pinsWithSid.get(c.sid) ?? []).find((i) => lower(pins[i].category) !== lower(c.category));
+    const other = otherIdx === undefined ? undefined : pins[otherIdx];
     if (other) {
       if (importedCats.has(other.category)) continue; // reported for that category
       conflicts.push(`SID ${c.sid}: the installation gives it to "${c.category}" but the site pins it to "${other.category}"; change that pin first`);
       continue;
     }
-    if (retired.includes(c.sid)) {
+    if (retiredSet.has(c.sid)) {
       notes.push(`SID ${c.sid} was retired in the site but the installation uses it for "${c.category}"; it is taken back into use`);
       retired = retired.filter((s) => s !== c.sid);
+      retiredSet.delete(c.sid);
     }
-    const known = before.categories.find((r) => r.category.toLowerCase() === c.category.toLowerCase());
+    const known = beforeRow.get(lower(c.category));
     const category = known?.category ?? pin?.category ?? c.category;
     if (!known) {
       if (c.kaspersky) cats.kaspersky.push(category);
-      else cats.custom.push({ name: category });
+      else {
+        const added = { name: category };
+        cats.custom.push(added);
+        if (!customOf.has(category)) customOf.set(category, added);
+      }
     }
     // The installation's event name becomes the site's title (custom[].title or titles.<name>), shown by every SIEM.
-    const oldTitle = titleOf(cats, category);
+    const oldTitle = titleIn(category);
     if (c.name !== undefined && c.name !== oldTitle) {
       if (known) notes.push(`"${category}": the site's title ${JSON.stringify(oldTitle)} is replaced by the installation's ${JSON.stringify(c.name)}`);
-      const custom = cats.custom.find((x) => x.name === category);
+      const custom = customOf.get(category);
       if (custom) custom.title = c.name;
       else if (c.name === categoryTitle(category)) delete cats.titles[category];
       else cats.titles[category] = c.name;
     }
     const newPin: TranslationOption = { category, sid: c.sid };
-    if (pin) pins[pinIdx] = newPin;
-    else pins.push(newPin);
-    const name = EVENT_NAME_PREFIX + titleOf(cats, category);
+    if (pin) {
+      if (pin.sid !== undefined)
+        pinsWithSid.set(
+          pin.sid,
+          (pinsWithSid.get(pin.sid) ?? []).filter((i) => i !== pinIdx),
+        );
+      pins[pinIdx] = newPin;
+      indexPin(pinIdx);
+    } else {
+      pins.push(newPin);
+      indexPin(pins.length - 1);
+    }
+    const name = EVENT_NAME_PREFIX + titleIn(category);
     if (!known) summary.push(`add "${category}" with SID ${c.sid} named ${JSON.stringify(name)}`);
     else if (known.sid !== c.sid || known.name !== name) {
       summary.push(`"${category}": SID ${known.sid} → ${c.sid}${known.name !== name ? `, name ${JSON.stringify(known.name)} → ${JSON.stringify(name)}` : ''}`);
     }
   }
-  pins = pins.filter((p, i, all) => all.findIndex((q) => q.category === p.category) === i);
+  const seenPin = new Set<string>();
+  pins = pins.filter((p) => !seenPin.has(p.category) && seenPin.add(p.category));
   for (const p of translationProblems(pins)) conflicts.push(`siems.alienvault.translations[${p.index}].${p.field}: ${p.message}`);
   if (conflicts.length > 0) return { categories: cats0, state: state0, summary, touchedSids: [], conflicts, notes };
   const next = withCategories(site, cats);
   const state = pinAll(siteWith(site, cats, { pins, retired }), { pins, retired });
   const after = tableOf(next, state, cats);
   const touched = new Set<number>();
+  const beforeExact = new Map<string, (typeof before.categories)[number]>();
+  for (const r of before.categories) if (!beforeExact.has(r.category)) beforeExact.set(r.category, r);
   for (const r of after.categories) {
-    const old = before.categories.find((x) => x.category === r.category);
+    const old = beforeExact.get(r.category);
     if (!old || old.sid !== r.sid || old.name !== r.name) touched.add(r.sid);
     if (old && old.sid !== r.sid && !importedCats.has(r.category)) {
       notes.push(`"${r.category}" moves from SID ${old.sid} to ${r.sid}: the installation uses ${old.sid} for another category`);
