@@ -35,6 +35,7 @@ export const NEEDS_ROOT_OR_PACKAGES = [
   'test/deploy/lab.test.ts',
   'test/deploy/round-trips.test.ts',
   'test/deploy/sudo.test.ts',
+  'test/formats/archive.test.ts',
   'test/formats/kata-through-siem.test.ts',
   'test/fortisiem/regexps.test.ts',
   'test/fortisiem/roundtrip.test.ts',

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # What the integration tests need on the machine: the real consumers of the generated files
-# (rsyslogd, logrotate, MariaDB, OpenSSH, Python 3, pcre2grep, xmllint, ansible-playbook, ansible-lint, sudo, tar).
+# (rsyslogd, logrotate, MariaDB, OpenSSH, Python 3, pcre2grep, xmllint, ansible-playbook, ansible-lint, sudo, tar),
+# and the shells whose completion scripts ctconnect prints (zsh, fish; bash is there).
 # Run by `npm test` and by .ci/run. As root it installs what is missing with apt-get; otherwise
 # it names exactly what is missing and the command to install it, and stops (exit 1).
 set -euo pipefail
 
-PACKAGES=(rsyslog logrotate openssh-server openssh-client mariadb-server mariadb-client pcre2-utils libxml2-utils python3 sudo tar ansible-core ansible-lint)
+PACKAGES=(rsyslog logrotate openssh-server openssh-client mariadb-server mariadb-client pcre2-utils libxml2-utils python3 sudo tar ansible-core ansible-lint zsh fish)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "test-deps: this is not a Debian-based system (no dpkg-query); the integration tests need the equivalents of these Debian packages: ${PACKAGES[*]}" >&2

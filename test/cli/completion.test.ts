@@ -91,3 +91,50 @@ describe('bash completion', () => {
     ]);
   });
 });
+
+/** What each shell offers for each line (words as typed, the last one being completed), as `name` or `name:description` lines. */
+function completeIn(shell: 'zsh' | 'fish', lines: string[][]): string[][] {
+  const file = join(dir, `ctconnect.${shell}`);
+  writeFileSync(file, runCli(['completion', shell]).stdout);
+  // fish: `complete -C` asks the completions of a command line. zsh: the script's function, run with the words zsh
+  // would give it, and _describe (which would show the candidates) printing them instead.
+  const program =
+    shell === 'fish'
+      ? `source ${file}\n${lines.map((w) => `echo @@answer; complete -C ${JSON.stringify(w.join(' '))}`).join('\n')}`
+      : [
+          'autoload -U compinit; compinit -D -u',
+          `source ${file}`,
+          '_describe() { print -l -- "${completions[@]}"; return 0 }',
+          ...lines.map((w) => `echo @@answer; words=(${w.map((x) => `'${x}'`).join(' ')}); CURRENT=${w.length}; _ctconnect`),
+        ].join('\n');
+  const r = spawnSync(shell, shell === 'fish' ? ['--no-config', '-c', program] : ['-f', '-c', program], {
+    cwd: work,
+    env: { ...process.env, HOME: dir, PATH: `${bin}:${process.env.PATH}`, CTCONNECT_CONFIG: undefined },
+    encoding: 'utf8',
+  });
+  expect(r.stderr).toBe('');
+  return r.stdout
+    .split('@@answer\n')
+    .slice(1)
+    .map((a) =>
+      a
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(/[\t:]/)[0])
+        .sort(),
+    );
+}
+
+describe.each(['zsh', 'fish'] as const)('the %s script', (shell) => {
+  it('completes commands, options, SIEM ids, site target names and category names', () => {
+    expect(
+      completeIn(shell, [
+        ['ctconnect', 'gen'],
+        ['ctconnect', 'verify', 'sp'],
+        ['ctconnect', 'generate', '--arch'],
+        ['ctconnect', 'deploy', 'fortisiem', '-c', 'lab.yaml', '--target', 'ct-'],
+        ['ctconnect', 'categories', 'rename', '-c', 'lab.yaml', 'Part'],
+      ]),
+    ).toEqual([['generate'], ['splunk'], ['--archive'], ['ct-east', 'ct-west'], ['Partner_Feed']]);
+  });
+});
