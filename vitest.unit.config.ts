@@ -19,6 +19,7 @@ export const NEEDS_ROOT_OR_PACKAGES = [
   'test/alienvault/rsyslog.test.ts',
   'test/alienvault/sql.test.ts',
   'test/arcsight/roundtrip.test.ts',
+  'test/cli/completion.test.ts',
   'test/cli/json-output.test.ts',
   'test/cli/precompiled.test.ts',
   'test/cybertrace/fragment.test.ts',
