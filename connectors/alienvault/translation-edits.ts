@@ -193,11 +193,12 @@ export function importInstallation(site: Site, inst: InstallationTable): ImportO
   const pinIndexOf = new Map<string, number>();
   const pinsWithSid = new Map<number, number[]>();
   const indexPin = (i: number) => {
-    if (!pinIndexOf.has(lower(pins[i].category))) pinIndexOf.set(lower(pins[i].category), i);
-    if (pins[i].sid !== undefined)
+    const { category, sid } = pins[i];
+    if (!pinIndexOf.has(lower(category))) pinIndexOf.set(lower(category), i);
+    if (sid !== undefined)
       pinsWithSid.set(
-        pins[i].sid!,
-        [...(pinsWithSid.get(pins[i].sid!) ?? []), i].sort((a, b) => a - b),
+        sid,
+        [...(pinsWithSid.get(sid) ?? []), i].sort((a, b) => a - b),
       );
   };
   pins.forEach((_, i) => indexPin(i));
