@@ -24,7 +24,8 @@ interface DeployPlanLine {
 
 /**
  * Loads the site, renders every file of every configured bundle in memory (not the MANIFEST nor
- * archives: checksums and archives of files just checked) and plans its deploy without connecting: against a target with every role of the bundle (so a plan inconsistency shows even
+ * archives: checksums and archives of files just checked) and plans its deploy without
+ * connecting: against a target with every role of the bundle (so a plan inconsistency shows even
  * without targets) and against each target of the site. Throws on the first problem.
  */
 async function check(registry: ConnectorSet, config?: string) {

@@ -8,7 +8,7 @@
  * The build (scripts/bundle.mjs) runs the CLI with CTCONNECT_WRITE_CODE_CACHE=1, which writes
  * each cache when that run ends. Cache and file are only ever written together, by the build.
  * One file may have several caches, each made by a run of different code in it (`cache`): the
- * bundled CLI has one per command (launch.ts).
+ * bundle of every command has one for the top-level help and one for the rest (launch.ts).
  */
 import { isAscii } from 'node:buffer';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
