@@ -108,8 +108,9 @@ for (const file of [...bundles, 'main.cjs', ...readdirSync(out).filter((f) => f.
 
 // The V8 code caches (src/kernel/precompiled.ts): each written by a run of the bundled CLI — per
 // command, of its bundle (named as launch.ts looks them up, src/cli/command-names.ts) and of the
-// generated files that command loads. A command that needs a host or a server to run is run for its help, which caches its
-// module code. generate runs last: the templates' cache is the one of the run that renders them all.
+// generated files that command loads. A command that needs a host or a server to run is run for
+// its help, which caches its module code. generate runs last: the templates' cache is the one of
+// the run that renders them all.
 const scratch = mkdtempSync(join(tmpdir(), 'ctconnect-build-'));
 const runs = [
   ['help', ['--help']],
