@@ -5,37 +5,28 @@
  * payload that would create a marker file in the test's temp folder must leave no marker.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify, isScalar, isMap, isSeq, type Node } from 'yaml';
 import { runCli } from '../helpers/cli.js';
-import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { startKeyedHost, type KeyedHost } from './fixtures.js';
 
-let work: string;
-let server: SshServer;
-let clientKey: KeyPair;
-let knownHosts: string;
+let host: KeyedHost;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'ctc-ansible-inert-'));
-  clientKey = makeKeyPair(work, 'client');
-  server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
-  knownHosts = join(work, 'known_hosts');
-  writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+  host = await startKeyedHost('ctc-ansible-inert-');
 }, 60_000);
 
 afterAll(async () => {
-  await server?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await host?.close();
 });
 
 /** A Jinja expression without spaces or quotes (so it passes as a path) that runs $CT_PAYLOAD on the controller. */
 const JINJA = '{{lookup(dict(pipe=1)|first,lookup(dict(env=1)|first,dict(CT_PAYLOAD=1)|first))}}';
 
 function runAnsible(dir: string, marker: string, args: string[]) {
-  const tmp = join(work, 'ansible-tmp');
+  const tmp = join(host.work, 'ansible-tmp');
   const r = spawnSync('ansible-playbook', ['site.yml', ...args], {
     cwd: dir,
     encoding: 'utf8',
@@ -94,7 +85,7 @@ function yamlFiles(dir: string, rel = ''): string[] {
 
 describe('the Ansible export keeps site values inert', () => {
   it('refuses identity_file and known_hosts values that are not one path, naming field and position, and writes nothing', () => {
-    const dir = join(work, 'refused');
+    const dir = join(host.work, 'refused');
     mkdirSync(dir);
     const cases = [
       { field: 'known_hosts', value: `/x/kh -o ProxyCommand=sh -c 'touch ${dir}/marker'` },
@@ -125,7 +116,7 @@ describe('the Ansible export keeps site values inert', () => {
   });
 
   it('leaves every site value untemplated: the real ansible-playbook runs no payload from the inventory, the vars or the tasks', () => {
-    const dir = join(work, 'payloads');
+    const dir = join(host.work, 'payloads');
     mkdirSync(dir);
     const marker = join(dir, 'marker');
     const root = join(dir, 'root');
@@ -149,11 +140,11 @@ describe('the Ansible export keeps site values inert', () => {
     const reachable = {
       name: 'tasks',
       host: '127.0.0.1',
-      port: server.port,
+      port: host.server.port,
       user: 'root',
       roles: ['cybertrace', 'alienvault'],
-      identity_file: clientKey.privateKeyFile,
-      known_hosts: knownHosts,
+      identity_file: host.clientKey.privateKeyFile,
+      known_hosts: host.knownHosts,
       root_prefix: root,
     };
     const site = hostileSite(dir, [unreachable, reachable]);

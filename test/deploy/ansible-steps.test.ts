@@ -6,31 +6,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { ansibleExport } from '../../src/deploy/ansible.js';
-import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
-import { bundleOf, siteWith } from './fixtures.js';
+import { bundleOf, siteWith, startKeyedHost, type KeyedHost } from './fixtures.js';
 
-let work: string;
-let clientKey: KeyPair;
-let server: SshServer;
-let knownHosts: string;
+let host: KeyedHost;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'ctc-ansible-steps-'));
-  chmodSync(work, 0o755);
-  clientKey = makeKeyPair(work, 'client');
-  server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
-  knownHosts = join(work, 'known_hosts');
-  writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+  host = await startKeyedHost('ctc-ansible-steps-');
 });
 
 afterAll(async () => {
-  await server?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await host?.close();
 });
 
 describe('export ansible', () => {
@@ -49,18 +38,18 @@ describe('export ansible', () => {
       timeoutSec: 30,
       when: 'changed',
     };
-    const roots = { run: mkdtempSync(join(work, 'run-')), staged: mkdtempSync(join(work, 'staged-')) };
-    const common = { port: server.port, identity_file: clientKey.privateKeyFile, known_hosts: knownHosts };
+    const roots = { run: mkdtempSync(join(host.work, 'run-')), staged: mkdtempSync(join(host.work, 'staged-')) };
+    const common = { port: host.server.port, identity_file: host.clientKey.privateKeyFile, known_hosts: host.knownHosts };
     const site = siteWith([
       { name: 'run1', root_prefix: roots.run, ...common },
       { name: 'staged1', root_prefix: roots.staged, steps: 'skip', ...common },
     ]);
-    const dir = join(work, 'export');
-    for (const f of ansibleExport([bundleOf([file], [restart])], site, { sitePath: join(work, 'site.yaml'), ctconnectCommand: ['ctconnect'] })) {
+    const dir = join(host.work, 'export');
+    for (const f of ansibleExport([bundleOf([file], [restart])], site, { sitePath: join(host.work, 'site.yaml'), ctconnectCommand: ['ctconnect'] })) {
       mkdirSync(dirname(join(dir, f.path)), { recursive: true });
       writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
     }
-    const tmp = join(work, 'ansible-tmp');
+    const tmp = join(host.work, 'ansible-tmp');
     const r = spawnSync('ansible-playbook', ['site.yml'], {
       cwd: dir,
       encoding: 'utf8',
@@ -86,13 +75,13 @@ describe('export ansible', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
       const port = (silent.address() as { port: number }).port;
-      const site = siteWith([{ name: 'silent1', port, connect_timeout_sec: 2, identity_file: clientKey.privateKeyFile, known_hosts: knownHosts }]);
-      const dir = join(work, 'export-silent');
+      const site = siteWith([{ name: 'silent1', port, connect_timeout_sec: 2, identity_file: host.clientKey.privateKeyFile, known_hosts: host.knownHosts }]);
+      const dir = join(host.work, 'export-silent');
       for (const f of ansibleExport(
         [bundleOf([{ path: 'testsiem/b.conf', content: 'b\n', mode: 0o644, install: { role: 'cybertrace', path: '/etc/ctc-test/b.conf', mode: 0o640 } }], [])],
         site,
         {
-          sitePath: join(work, 'site.yaml'),
+          sitePath: join(host.work, 'site.yaml'),
           ctconnectCommand: ['ctconnect'],
         },
       )) {
@@ -100,7 +89,7 @@ describe('export ansible', () => {
         writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
       }
       expect(readFileSync(join(dir, 'inventory.yml'), 'utf8')).toContain('ansible_ssh_timeout: 2');
-      const tmp = join(work, 'ansible-tmp-silent');
+      const tmp = join(host.work, 'ansible-tmp-silent');
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const child = spawn('ansible-playbook', ['-vvv', 'site.yml'], {
           cwd: dir,

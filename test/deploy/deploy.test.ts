@@ -1,47 +1,39 @@
 /**
- * The deployer against a real OpenSSH server on loopback, installing into a staging root:
+ * The deployer against a real OpenSSH host.server on loopback, installing into a staging root:
  * first deploy, idempotent second run, --check, drift → backup + replace, validate failure,
  * rollback after a failed step, marked blocks, a hanging command, and unreachable hosts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
 import { deployBundle, type DeployOptions } from '../../src/deploy/deploy.js';
-import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { makeKeyPair } from '../helpers/sshd.js';
 import { freePort } from '../helpers/net.js';
-import { bundleOf, siteWith, snapshot, type TargetInput } from './fixtures.js';
+import { bundleOf, siteWith, snapshot, type TargetInput, startKeyedHost, type KeyedHost } from './fixtures.js';
 
-let work: string;
-let clientKey: KeyPair;
-let server: SshServer;
-let knownHosts: string;
 let stage: string;
 
 const noSecrets: DeployOptions['secrets'] = { env: {} };
 
+let host: KeyedHost;
+
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'ctc-deploy-'));
-  clientKey = makeKeyPair(work, 'client');
-  server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
-  knownHosts = join(work, 'known_hosts');
-  writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+  host = await startKeyedHost('ctc-deploy-');
 });
 
 afterAll(async () => {
-  await server?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await host?.close();
 });
 
 beforeEach(() => {
-  stage = mkdtempSync(join(work, 'stage-'));
+  stage = mkdtempSync(join(host.work, 'stage-'));
 });
 
 function target(extra: Partial<TargetInput> = {}): TargetInput {
-  return { name: 'ct1', port: server.port, identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, root_prefix: stage, ...extra };
+  return { name: 'ct1', port: host.server.port, identity_file: host.clientKey.privateKeyFile, known_hosts: host.knownHosts, root_prefix: stage, ...extra };
 }
 
 const RSYSLOG_BEFORE = '# rsyslog.conf of the test host\r\n#### RULES ####\r\n*.* /var/log/all.log\r\n# caf\xe9 latin1 byte\r\n';
@@ -376,8 +368,8 @@ describe('unreachable hosts', () => {
   });
 
   it('rejected key', async () => {
-    const other = makeKeyPair(work, 'stranger');
+    const other = makeKeyPair(host.work, 'stranger');
     const r = await run([appFile()], [restartStep], {}, target({ identity_file: other.privateKeyFile }));
-    expect(r.hosts[0].error!.message).toBe(`root@127.0.0.1:${server.port}: authentication failed (tried: key)`);
+    expect(r.hosts[0].error!.message).toBe(`root@127.0.0.1:${host.server.port}: authentication failed (tried: key)`);
   });
 });

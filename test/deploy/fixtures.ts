@@ -93,14 +93,38 @@ export interface ProxiedHost {
   close(): Promise<void>;
 }
 
-export async function startProxiedHost(prefix: string): Promise<ProxiedHost> {
+/** A real sshd on 127.0.0.1 that lets the client key in, with a known_hosts file holding its key, in a temp folder. */
+export interface KeyedHost {
+  work: string;
+  clientKey: KeyPair;
+  server: SshServer;
+  knownHosts: string;
+  close(): Promise<void>;
+}
+
+export async function startKeyedHost(prefix: string): Promise<KeyedHost> {
   const work = mkdtempSync(join(tmpdir(), prefix));
   // The login user must reach the staging roots through sudo only, as on a real host.
   chmodSync(work, 0o755);
   const clientKey = makeKeyPair(work, 'client');
   const server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
-  const proxy = await startCutProxy(server.port);
   const knownHosts = join(work, 'known_hosts');
+  writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+  return {
+    work,
+    clientKey,
+    server,
+    knownHosts,
+    async close() {
+      await server.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startProxiedHost(prefix: string): Promise<ProxiedHost> {
+  const { work, clientKey, server, knownHosts, close } = await startKeyedHost(prefix);
+  const proxy = await startCutProxy(server.port);
   const [, type, key] = server.knownHostsLine.split(' ');
   writeFileSync(knownHosts, `[127.0.0.1]:${proxy.port} ${type} ${key}\n[127.0.0.1]:${server.port} ${type} ${key}\n`);
   return {
@@ -125,8 +149,7 @@ export async function startProxiedHost(prefix: string): Promise<ProxiedHost> {
     }),
     async close() {
       await proxy.close();
-      await server.stop();
-      rmSync(work, { recursive: true, force: true });
+      await close();
     },
   };
 }

@@ -5,39 +5,29 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CLI, runCli } from '../helpers/cli.js';
-import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
+import { startKeyedHost, type KeyedHost } from './fixtures.js';
 
-let work: string;
-let clientKey: KeyPair;
-let server: SshServer;
-let knownHosts: string;
 let stage: string;
 let site: string;
 let splunkHome: string;
+let host: KeyedHost;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'ctc-interrupt-'));
-  chmodSync(work, 0o755);
-  clientKey = makeKeyPair(work, 'client');
-  server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
-  knownHosts = join(work, 'known_hosts');
-  writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+  host = await startKeyedHost('ctc-interrupt-');
 });
 
 afterAll(async () => {
-  await server?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await host?.close();
 });
 
 /** A fresh staging root and Splunk home; the recorder sleeps `sleepSec` before it logs. */
 function setUp(sleepSec: number, targetExtra: Record<string, unknown> = {}): void {
-  stage = mkdtempSync(join(work, 'stage-'));
-  splunkHome = mkdtempSync(join(work, 'splunk-'));
+  stage = mkdtempSync(join(host.work, 'stage-'));
+  splunkHome = mkdtempSync(join(host.work, 'splunk-'));
   mkdirSync(join(splunkHome, 'bin'));
   writeFileSync(join(splunkHome, 'bin/splunk'), `#!/bin/sh\nsleep ${sleepSec}\necho "$*" >> ${splunkHome}/restarts.log\n`, { mode: 0o755 });
   site = join(stage, '..', `${stage.split('/').pop()}.yaml`);
@@ -51,11 +41,11 @@ function setUp(sleepSec: number, targetExtra: Record<string, unknown> = {}): voi
         {
           name: 'sp1',
           host: '127.0.0.1',
-          port: server.port,
+          port: host.server.port,
           user: 'root',
           roles: ['splunk'],
-          identity_file: clientKey.privateKeyFile,
-          known_hosts: knownHosts,
+          identity_file: host.clientKey.privateKeyFile,
+          known_hosts: host.knownHosts,
           root_prefix: stage,
           ...targetExtra,
         },

@@ -6,8 +6,7 @@
  * nothing waits on one command. The counting rule itself is checked on single commands.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BundleFile, InstallStep } from '../../src/model/bundle.js';
@@ -18,9 +17,8 @@ import { deployBundle } from '../../src/deploy/deploy.js';
 import { execRemote } from '../../src/deploy/exec.js';
 import { resolveSecrets } from '../../src/deploy/secrets.js';
 import { createRenderer } from '../../src/render/engine.js';
-import { makeKeyPair, startSshd, type KeyPair, type SshServer } from '../helpers/sshd.js';
 import { createSudoUser, removeLeftoverTestUsers, type TestUser } from '../helpers/test-users.js';
-import { bundleOf, siteWith, type TargetInput } from './fixtures.js';
+import { bundleOf, siteWith, type TargetInput, startKeyedHost, type KeyedHost } from './fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FEED_SERVICE_CONF = join(here, '../cybertrace/fixtures/kl_feed_service.conf');
@@ -28,32 +26,23 @@ const INSTALL_DIR = '/opt/kaspersky/ktfs';
 /** The issue's bound for a one-file change (lock, inspection, backup, upload, validation, rename, restart). */
 const ONE_FILE_CHANGE_LIMIT = 12;
 
-let work: string;
-let clientKey: KeyPair;
-let server: SshServer;
-let knownHosts: string;
 let sudoer: TestUser;
+let host: KeyedHost;
 
 beforeAll(async () => {
   removeLeftoverTestUsers();
   sudoer = createSudoUser('nopasswd');
-  work = mkdtempSync(join(tmpdir(), 'ctc-rtt-'));
-  chmodSync(work, 0o755);
-  clientKey = makeKeyPair(work, 'client');
-  server = await startSshd({ authorizedKeys: [clientKey.publicKeyLine] });
-  knownHosts = join(work, 'known_hosts');
-  writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+  host = await startKeyedHost('ctc-rtt-');
 });
 
 afterAll(async () => {
   sudoer?.remove();
-  await server?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await host?.close();
 });
 
 function target(extra: Partial<TargetInput> = {}): TargetInput {
-  const stage = mkdtempSync(join(work, 'stage-'));
-  return { name: 'ct1', port: server.port, identity_file: clientKey.privateKeyFile, known_hosts: knownHosts, root_prefix: stage, ...extra };
+  const stage = mkdtempSync(join(host.work, 'stage-'));
+  return { name: 'ct1', port: host.server.port, identity_file: host.clientKey.privateKeyFile, known_hosts: host.knownHosts, root_prefix: stage, ...extra };
 }
 
 describe('the round-trip counter', () => {
